@@ -1,0 +1,166 @@
+import { ErrorCode, TesseraError, type ErrorCode as Code } from './errors.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Little-endian binary writer that grows as needed. `finish()` returns exactly the bytes written. */
+export class ByteWriter {
+  private buf: Uint8Array;
+  private view: DataView;
+  private pos = 0;
+
+  constructor(initialBytes = 1024) {
+    this.buf = new Uint8Array(initialBytes);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  u8(v: number): this {
+    this.room(1);
+    this.view.setUint8(this.pos, v);
+    this.pos += 1;
+    return this;
+  }
+  u32(v: number): this {
+    this.room(4);
+    this.view.setUint32(this.pos, v, true);
+    this.pos += 4;
+    return this;
+  }
+  i32(v: number): this {
+    this.room(4);
+    this.view.setInt32(this.pos, v, true);
+    this.pos += 4;
+    return this;
+  }
+  f32(v: number): this {
+    this.room(4);
+    this.view.setFloat32(this.pos, v, true);
+    this.pos += 4;
+    return this;
+  }
+  f64(v: number): this {
+    this.room(8);
+    this.view.setFloat64(this.pos, v, true);
+    this.pos += 8;
+    return this;
+  }
+  /** UTF-8 string with a u32 byte-length prefix. */
+  str(s: string): this {
+    const b = encoder.encode(s);
+    this.u32(b.length);
+    return this.raw(b);
+  }
+  /** Bytes with a u32 length prefix. */
+  bytes(b: Uint8Array): this {
+    this.u32(b.length);
+    return this.raw(b);
+  }
+  /** Bytes with no prefix. */
+  raw(b: Uint8Array): this {
+    this.room(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+    return this;
+  }
+  /** Bytes written so far. */
+  get length(): number {
+    return this.pos;
+  }
+  /** A copy of exactly the bytes written, in its own `ArrayBuffer` (safe to transfer). */
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+}
+
+/** Little-endian binary reader that refuses to read past the end, with a clear error. */
+export class ByteReader {
+  private readonly view: DataView;
+  private pos = 0;
+  constructor(
+    private readonly buf: Uint8Array,
+    private readonly code: Code = ErrorCode.BadInput,
+    private readonly what = 'message',
+  ) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.buf.length) {
+      throw new TesseraError(this.code, `${this.what} truncated: needs ${n} more bytes at offset ${this.pos} of ${this.buf.length}`);
+    }
+  }
+  /** Throws a clear error about this input. */
+  fail(reason: string): never {
+    throw new TesseraError(this.code, `${this.what} invalid at offset ${this.pos}: ${reason}`);
+  }
+  u8(): number {
+    this.need(1);
+    return this.view.getUint8(this.pos++);
+  }
+  u32(): number {
+    this.need(4);
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+  i32(): number {
+    this.need(4);
+    const v = this.view.getInt32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+  f32(): number {
+    this.need(4);
+    const v = this.view.getFloat32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+  f64(): number {
+    this.need(8);
+    const v = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+  /** A u32 count, refused when larger than `max`. */
+  count(max: number, what: string): number {
+    const n = this.u32();
+    if (n > max) this.fail(`${what} count ${n} exceeds limit ${max}`);
+    return n;
+  }
+  str(maxBytes = 4096): string {
+    const n = this.count(maxBytes, 'string byte');
+    this.need(n);
+    try {
+      return decoder.decode(this.buf.subarray(this.pos, this.pos + n));
+    } catch (cause) {
+      throw new TesseraError(this.code, `${this.what}: string at offset ${this.pos} is not valid UTF-8`, { cause });
+    } finally {
+      this.pos += n;
+    }
+  }
+  bytes(maxBytes: number): Uint8Array {
+    const n = this.count(maxBytes, 'byte');
+    this.need(n);
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+  /** Bytes left to read. */
+  get remaining(): number {
+    return this.buf.length - this.pos;
+  }
+  /** Throws unless every byte was consumed. */
+  end(): void {
+    if (this.pos !== this.buf.length) this.fail(`${this.buf.length - this.pos} trailing bytes`);
+  }
+}

@@ -1,0 +1,153 @@
+import { BehaviourRegistry, defineKind, type KindDef } from '../core/behaviour.js';
+import type { BodyDesc } from '../core/entity.js';
+
+// Simulation code uses only + - * / and Math.sqrt/floor/min/max/abs: these round the same in
+// every engine. Math.sin/cos/hypot/pow do not, so they stay out of behaviours.
+
+/** Static ground slab body (half extents in metres). */
+export function groundBody(hx: number, hy: number, hz: number): BodyDesc {
+  return { type: 'fixed', shape: { type: 'box', halfExtents: { x: hx, y: hy, z: hz } }, friction: 0.8 };
+}
+
+/** Terrain and walls: fixed boxes with no behaviour. */
+export const Ground = defineKind({ name: 'ground' });
+
+/** A dynamic box with no behaviour. */
+export const Box = defineKind({
+  name: 'box',
+  body: { type: 'dynamic', shape: { type: 'box', halfExtents: { x: 0.25, y: 0.25, z: 0.25 } }, friction: 0.6 },
+});
+
+/** A dynamic ball with no behaviour. */
+export const Ball = defineKind({
+  name: 'ball',
+  body: { type: 'dynamic', shape: { type: 'ball', radius: 0.25 }, friction: 0.6, restitution: 0.3, angularDamping: 0.2 },
+});
+
+/** Default avatar body: an upright capsule 1.6 m tall. */
+export const AVATAR_BODY: BodyDesc = { type: 'dynamic', shape: { type: 'capsule', halfHeight: 0.5, radius: 0.3 }, lockRotations: true, friction: 0.2 };
+
+/**
+ * A player's avatar. Input `{ moveX, moveZ }` (each -1..1, held until changed) sets the walking
+ * direction; `{ jump: true }` jumps once when grounded. Movement is by impulses toward the
+ * target velocity, so pushes from elsewhere still add up.
+ */
+export const Avatar = defineKind({
+  name: 'avatar',
+  body: AVATAR_BODY,
+  props: {
+    name: { type: 'string', default: '' },
+    moveX: { type: 'number', default: 0 },
+    moveZ: { type: 'number', default: 0 },
+    jump: { type: 'boolean', default: false },
+    speed: { type: 'number', default: 5 },
+  },
+  onInput(ctx, self, input) {
+    const clamp = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? Math.max(-1, Math.min(1, v)) : 0);
+    if ('moveX' in input) ctx.setProp(self, 'moveX', clamp(input['moveX']));
+    if ('moveZ' in input) ctx.setProp(self, 'moveZ', clamp(input['moveZ']));
+    if (input['jump'] === true) ctx.setProp(self, 'jump', true);
+  },
+  onStep(ctx, self) {
+    walk(ctx, self, ctx.prop(self, 'moveX') as number, ctx.prop(self, 'moveZ') as number, ctx.prop(self, 'speed') as number);
+    if (ctx.prop(self, 'jump') === true) {
+      ctx.setProp(self, 'jump', false);
+      if (Math.abs(ctx.linvel(self).y) < 0.05) ctx.applyImpulse(self, { x: 0, y: ctx.mass(self) * 5, z: 0 });
+    }
+  },
+});
+
+/** Pushes an upright body toward a horizontal target velocity (direction clamped to length 1) with one impulse. */
+export function walk(ctx: Parameters<NonNullable<KindDef['onStep']>>[0], self: number, mx: number, mz: number, speed: number): void {
+  const len = Math.sqrt(mx * mx + mz * mz);
+  const k = len > 1 ? speed / len : speed;
+  const v = ctx.linvel(self);
+  const dx = mx * k - v.x;
+  const dz = mz * k - v.z;
+  if (dx * dx + dz * dz < 1e-6) return; // already there: do not wake a sleeping body
+  const m = ctx.mass(self) * 0.25; // reach the target over a few ticks
+  ctx.applyImpulse(self, { x: dx * m, y: 0, z: dz * m });
+}
+
+/**
+ * An avatar driven by its own seeded randomness instead of a player: picks a new direction every
+ * `turnEvery` ticks. Load tests and benchmarks fill tiles with these.
+ */
+export const Wanderer = defineKind({
+  name: 'wanderer',
+  body: AVATAR_BODY,
+  props: {
+    moveX: { type: 'number', default: 0 },
+    moveZ: { type: 'number', default: 0 },
+    speed: { type: 'number', default: 3 },
+    turnEvery: { type: 'number', default: 120 },
+  },
+  onStep(ctx, self) {
+    if ((ctx.tick + self) % (ctx.prop(self, 'turnEvery') as number) === 0) {
+      ctx.setProp(self, 'moveX', ctx.rng.range(-1, 1));
+      ctx.setProp(self, 'moveZ', ctx.rng.range(-1, 1));
+    }
+    walk(ctx, self, ctx.prop(self, 'moveX') as number, ctx.prop(self, 'moveZ') as number, ctx.prop(self, 'speed') as number);
+  },
+});
+
+/**
+ * The paper's Figure 1(c) switch: when something starts touching it, it tells the entity in its
+ * `target` prop to `fire` (next tick), then rests for `cooldown` ticks.
+ */
+export const Switch = defineKind({
+  name: 'switch',
+  body: { type: 'fixed', shape: { type: 'box', halfExtents: { x: 0.5, y: 0.1, z: 0.5 } } },
+  props: {
+    target: { type: 'entity', default: 0 },
+    cooldown: { type: 'number', default: 60 },
+    readyAt: { type: 'number', default: 0 },
+    presses: { type: 'number', default: 0 },
+  },
+  onContact(ctx, self, other) {
+    if (ctx.kindOf(other) === 'ground' || ctx.tick < (ctx.prop(self, 'readyAt') as number)) return;
+    ctx.setProp(self, 'readyAt', ctx.tick + (ctx.prop(self, 'cooldown') as number));
+    ctx.setProp(self, 'presses', (ctx.prop(self, 'presses') as number) + 1);
+    ctx.send(ctx.prop(self, 'target') as number, 'fire');
+  },
+});
+
+/** The cannon: on a `fire` message it spawns a cannonball at its muzzle and kicks it along (dirX, dirY, dirZ). */
+export const Cannon = defineKind({
+  name: 'cannon',
+  body: { type: 'fixed', shape: { type: 'box', halfExtents: { x: 0.6, y: 0.4, z: 0.4 } } },
+  props: {
+    dirX: { type: 'number', default: 0.7071 },
+    dirY: { type: 'number', default: 0.7071 },
+    dirZ: { type: 'number', default: 0 },
+    speed: { type: 'number', default: 9 },
+    shots: { type: 'number', default: 0 },
+  },
+  onMessage(ctx, self, message) {
+    if (message.topic !== 'fire') return;
+    const p = ctx.position(self);
+    const d = { x: ctx.prop(self, 'dirX') as number, y: ctx.prop(self, 'dirY') as number, z: ctx.prop(self, 'dirZ') as number };
+    const ball = ctx.spawn({ kind: 'cannonball', position: { x: p.x + d.x * 1.1, y: p.y + d.y * 1.1, z: p.z + d.z * 1.1 }, props: { bornTick: ctx.tick } });
+    const j = ctx.mass(ball) * (ctx.prop(self, 'speed') as number);
+    ctx.applyImpulse(ball, { x: d.x * j, y: d.y * j, z: d.z * j });
+    ctx.setProp(self, 'shots', (ctx.prop(self, 'shots') as number) + 1);
+  },
+});
+
+/** A cannonball: a heavy ball that despawns `ttl` ticks after it was fired. */
+export const Cannonball = defineKind({
+  name: 'cannonball',
+  body: { type: 'dynamic', shape: { type: 'ball', radius: 0.2 }, density: 4, restitution: 0.2, friction: 0.5, angularDamping: 0.5 },
+  props: {
+    bornTick: { type: 'number', default: 0 },
+    ttl: { type: 'number', default: 900 },
+  },
+  onStep(ctx, self) {
+    if (ctx.tick - (ctx.prop(self, 'bornTick') as number) >= (ctx.prop(self, 'ttl') as number)) ctx.despawn(self);
+  },
+});
+
+/** Every built-in kind, in a fresh registry; add your own with `.define(...)`. */
+export function standardKinds(): BehaviourRegistry {
+  return new BehaviourRegistry().define(Ground, Box, Ball, Avatar, Wanderer, Switch, Cannon, Cannonball);
+}

@@ -1,0 +1,165 @@
+import { entityDesc, type EntityDesc } from '../core/entity.js';
+import { SeededRng } from '../core/rng.js';
+import type { WorldConfig } from '../core/world-config.js';
+import { AVATAR_BODY, groundBody } from '../kinds/standard-kinds.js';
+import type { SceneDesc } from '../sim/tile-world.js';
+
+// Ready-made scenes built from the standard kinds: the demo, the tests and the benchmark use
+// the very same ones. Entity ids are small integers; every slab's top is at y = 1.
+
+/** Ground slabs, one per tile (so no fixed body spans several tiles), over tiles x0..x1, z0..z1 at y tile 0. */
+export function groundTiles(edge: number, x0: number, x1: number, z0: number, z1: number, firstId: number): EntityDesc[] {
+  const out: EntityDesc[] = [];
+  let id = firstId;
+  for (let x = x0; x <= x1; x++) {
+    for (let z = z0; z <= z1; z++) {
+      out.push(entityDesc({ id: id++, kind: 'ground', body: groundBody(edge / 2, 0.5, edge / 2), position: { x: (x + 0.5) * edge, y: 0.5, z: (z + 0.5) * edge } }));
+    }
+  }
+  return out;
+}
+
+/** Low walls (fixed boxes) around the rectangle [xMin, xMax] × [zMin, zMax], split so each piece lies in one tile. */
+export function walls(edge: number, xMin: number, xMax: number, zMin: number, zMax: number, firstId: number, height = 1.5): EntityDesc[] {
+  const out: EntityDesc[] = [];
+  let id = firstId;
+  const h = height / 2;
+  const t = 0.25;
+  for (let x = xMin; x < xMax; x += edge) {
+    const hx = Math.min(edge, xMax - x) / 2;
+    for (const z of [zMin + t, zMax - t]) out.push(entityDesc({ id: id++, kind: 'ground', body: groundBody(hx, h, t), position: { x: x + hx, y: 1 + h, z } }));
+  }
+  for (let z = zMin + 2 * t; z < zMax - 2 * t; z += edge) {
+    const hz = Math.min(edge, zMax - 2 * t - z) / 2;
+    for (const x of [xMin + t, xMax - t]) out.push(entityDesc({ id: id++, kind: 'ground', body: groundBody(t, h, hz), position: { x, y: 1 + h, z: z + hz } }));
+  }
+  return out;
+}
+
+/** Ids of the notable entities in `cannonScene`. */
+export const CANNON_SCENE = { cannon: 100, switch: 101, avatar: 102 } as const;
+
+/**
+ * The paper's Figure 1(c): an avatar, a switch and a cannon. Walking the avatar (-x) onto the
+ * switch fires a ball that flies across the border into the next tile. Tiles are 16 m.
+ */
+export function cannonScene(config: Partial<WorldConfig> = {}): SceneDesc {
+  const edge = config.tileEdge ?? 16;
+  return {
+    config: { tileEdge: edge, ...config },
+    entities: [
+      ...groundTiles(edge, 0, 1, 0, 0, 1),
+      ...walls(edge, 0, 2 * edge, 0, edge, 10),
+      entityDesc({ id: CANNON_SCENE.cannon, kind: 'cannon', body: { type: 'fixed', shape: { type: 'box', halfExtents: { x: 0.6, y: 0.4, z: 0.4 } } }, position: { x: 8, y: 1.4, z: 8 }, props: { dirX: 0.8, dirY: 0.6, dirZ: 0, speed: 10 } }),
+      entityDesc({ id: CANNON_SCENE.switch, kind: 'switch', body: { type: 'fixed', shape: { type: 'box', halfExtents: { x: 0.5, y: 0.1, z: 0.5 } } }, position: { x: 4, y: 1.1, z: 8 }, props: { target: CANNON_SCENE.cannon } }),
+      entityDesc({ id: CANNON_SCENE.avatar, kind: 'avatar', body: AVATAR_BODY, position: { x: 6, y: 1.81, z: 8 }, props: { name: 'alice' } }),
+    ],
+  };
+}
+
+/** Id of the ball in `borderRollScene`. */
+export const ROLLING_BALL = 10;
+
+/**
+ * A ball rolling +x across the border between tiles (0,0,0) and (1,0,0) at x = `edge`, starting
+ * `lead` metres before it. `tileEdge` may be made large to get the same scene in a single tile.
+ */
+export function borderRollScene(config: Partial<WorldConfig> = {}, borderX = 16, lead = 2.5, speed = 2): SceneDesc {
+  const edge = config.tileEdge ?? 16;
+  // Slabs are laid out as for 16 m tiles whatever the tile size, so both worlds hold the same bodies.
+  const slabs = groundTiles(16, 0, 1, 0, 0, 1);
+  const r = 0.25;
+  return {
+    config: { tileEdge: edge, ...config },
+    entities: [
+      ...slabs,
+      entityDesc({ id: ROLLING_BALL, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: r }, friction: 0.6 }, position: { x: borderX - lead, y: 1 + r, z: 8 }, linvel: { x: speed, y: 0, z: 0 }, angvel: { x: 0, y: 0, z: -speed / r } }),
+    ],
+  };
+}
+
+/**
+ * A busy scene for migration tests: balls and boxes bouncing around inside walls that span
+ * 2×2 tiles, crossing borders all the time.
+ */
+export function busyScene(count = 60, config: Partial<WorldConfig> = {}): SceneDesc {
+  const edge = config.tileEdge ?? 8;
+  const rng = new SeededRng(config.seed ?? 7);
+  const entities: EntityDesc[] = [...groundTiles(edge, 0, 1, 0, 1, 1), ...walls(edge, 0, 2 * edge, 0, 2 * edge, 20, 6)];
+  for (let i = 0; i < count; i++) {
+    const ball = i % 2 === 0;
+    entities.push(
+      entityDesc({
+        id: 1000 + i,
+        kind: ball ? 'ball' : 'box',
+        body: ball
+          ? { type: 'dynamic', shape: { type: 'ball', radius: 0.25 }, restitution: 0.8, friction: 0.1 }
+          : { type: 'dynamic', shape: { type: 'box', halfExtents: { x: 0.25, y: 0.25, z: 0.25 } }, restitution: 0.5, friction: 0.1 },
+        position: { x: rng.range(1, 2 * edge - 1), y: rng.range(1.5, 4), z: rng.range(1, 2 * edge - 1) },
+        linvel: { x: rng.range(-6, 6), y: rng.range(0, 3), z: rng.range(-6, 6) },
+      }),
+    );
+  }
+  return { config: { tileEdge: edge, ...config }, entities };
+}
+
+/** Benchmark layouts: a falling pile, a scattered mostly-sleeping scene, or wandering avatars. */
+export type BenchLayout = 'pile' | 'scattered' | 'avatars';
+
+/**
+ * `count` bodies in one tile of `edge` metres (default 128) on one ground slab, arranged per
+ * `layout`. The same function feeds the engine and the bare-Rapier baseline.
+ */
+export function benchScene(layout: BenchLayout, count: number, edge = 128): SceneDesc {
+  const rng = new SeededRng(count * 31 + layout.length);
+  const entities: EntityDesc[] = [entityDesc({ id: 1, kind: 'ground', body: groundBody(edge / 2, 0.5, edge / 2), position: { x: edge / 2, y: 0.5, z: edge / 2 } })];
+  const side = Math.ceil(Math.sqrt(count));
+  for (let i = 0; i < count; i++) {
+    const id = 100 + i;
+    const gx = i % side;
+    const gz = Math.floor(i / side);
+    if (layout === 'pile') {
+      // Columns of boxes dropped with a small jitter, so they tumble into a pile.
+      const cols = Math.max(1, Math.ceil(count / 20));
+      const cs = Math.ceil(Math.sqrt(cols));
+      const col = i % cols;
+      const level = Math.floor(i / cols);
+      entities.push(entityDesc({ id, kind: 'box', body: { type: 'dynamic', shape: { type: 'box', halfExtents: { x: 0.25, y: 0.25, z: 0.25 } }, friction: 0.6 }, position: { x: edge / 2 + ((col % cs) - cs / 2) * 0.9 + rng.range(-0.1, 0.1), y: 1.5 + level * 0.55, z: edge / 2 + (Math.floor(col / cs) - cs / 2) * 0.9 + rng.range(-0.1, 0.1) } }));
+    } else if (layout === 'scattered') {
+      const spacing = (edge - 4) / side;
+      const ball = i % 3 === 0;
+      entities.push(entityDesc({ id, kind: ball ? 'ball' : 'box', body: ball ? { type: 'dynamic', shape: { type: 'ball', radius: 0.25 } } : { type: 'dynamic', shape: { type: 'box', halfExtents: { x: 0.25, y: 0.25, z: 0.25 } } }, position: { x: 2 + (gx + 0.5) * spacing, y: 1.25, z: 2 + (gz + 0.5) * spacing } }));
+    } else {
+      const spacing = (edge - 4) / side;
+      entities.push(entityDesc({ id, kind: 'wanderer', body: AVATAR_BODY, position: { x: 2 + (gx + 0.5) * spacing, y: 1.81, z: 2 + (gz + 0.5) * spacing }, props: { turnEvery: 120 } }));
+    }
+  }
+  return { config: { tileEdge: edge, ghostMargin: 2 }, entities };
+}
+
+/** Ids of the notable entities in `demoScene`. */
+export const DEMO_SCENE = { avatar: 500, cannon: 100, switch: 101 } as const;
+
+/**
+ * The demo world: 3×3 tiles of 16 m with walls, a pile of boxes, the cannon and its switch, a
+ * few balls and the player's avatar.
+ */
+export function demoScene(): SceneDesc {
+  const edge = 16;
+  const rng = new SeededRng(2026);
+  const entities: EntityDesc[] = [...groundTiles(edge, 0, 2, 0, 2, 1), ...walls(edge, 0, 3 * edge, 0, 3 * edge, 20)];
+  entities.push(
+    entityDesc({ id: DEMO_SCENE.cannon, kind: 'cannon', body: { type: 'fixed', shape: { type: 'box', halfExtents: { x: 0.6, y: 0.4, z: 0.4 } } }, position: { x: 14, y: 1.4, z: 24 }, props: { dirX: 0.8, dirY: 0.6, dirZ: 0, speed: 11 } }),
+    entityDesc({ id: DEMO_SCENE.switch, kind: 'switch', body: { type: 'fixed', shape: { type: 'box', halfExtents: { x: 0.5, y: 0.1, z: 0.5 } } }, position: { x: 10, y: 1.1, z: 24 }, props: { target: DEMO_SCENE.cannon } }),
+    entityDesc({ id: DEMO_SCENE.avatar, kind: 'avatar', body: AVATAR_BODY, position: { x: 8, y: 1.81, z: 20 }, props: { name: 'you' } }),
+  );
+  for (let i = 0; i < 48; i++) {
+    const level = Math.floor(i / 16);
+    const k = i % 16;
+    entities.push(entityDesc({ id: 200 + i, kind: 'box', body: { type: 'dynamic', shape: { type: 'box', halfExtents: { x: 0.25, y: 0.25, z: 0.25 } }, friction: 0.6 }, position: { x: 28 + (k % 4) * 0.55 + rng.range(-0.02, 0.02), y: 1.26 + level * 0.52, z: 28 + Math.floor(k / 4) * 0.55 } }));
+  }
+  for (let i = 0; i < 8; i++) {
+    entities.push(entityDesc({ id: 300 + i, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: 0.3 }, restitution: 0.5, friction: 0.4, angularDamping: 0.3 }, position: { x: rng.range(4, 44), y: 1.3, z: rng.range(4, 12) }, linvel: { x: rng.range(-3, 3), y: 0, z: rng.range(-3, 3) } }));
+  }
+  return { config: { tileEdge: edge, seed: 2026 }, entities };
+}

@@ -1,0 +1,721 @@
+import {
+  resolveProps,
+  checkPropValue,
+  type BehaviourRegistry,
+  type EntityInput,
+  type EntityMessage,
+  type InputData,
+  type RegisteredKind,
+  type SpawnSpec,
+  type TileContext,
+} from '../core/behaviour.js';
+import {
+  boundingRadius,
+  checkBodyDesc,
+  checkDynamicState,
+  checkEntityId,
+  type BodyDesc,
+  type DynamicState,
+  type EntityDesc,
+  type EntityId,
+  type PropValue,
+} from '../core/entity.js';
+import { assert, ErrorCode, TesseraError } from '../core/errors.js';
+import { StateHasher } from '../core/hash.js';
+import { spawnedEntityId } from '../core/ids.js';
+import { mixSeed, SeededRng } from '../core/rng.js';
+import { compareTiles, sameTile, tileContains, tileKey, tileOf, tilesOverlappingBox, type TileId } from '../core/tile.js';
+import { IDENTITY, ZERO, type Quat, type Vec3 } from '../core/vec.js';
+import type { WorldConfig } from '../core/world-config.js';
+import { createBody, type Collider, type RigidBody } from './body-builder.js';
+import { RAPIER } from './physics.js';
+import { decodeTileSnapshot, encodeTileSnapshot, type TileSnapshotData } from './snapshot-codec.js';
+
+type World = InstanceType<typeof RAPIER.World>;
+
+/** A read-only copy of a neighbour's entity near the shared border, as the neighbour last stepped it. */
+export interface GhostState {
+  readonly id: EntityId;
+  readonly kind: string;
+  readonly body: BodyDesc;
+  readonly state: DynamicState;
+}
+
+/** Ghosts a tile sends to one neighbour after a step. An empty list clears that neighbour's ghosts of this tile. */
+export interface GhostExport {
+  readonly to: TileId;
+  readonly ghosts: readonly GhostState[];
+}
+
+/** An entity whose reference point left the tile, with the tile it now belongs to. */
+export interface Emigrant {
+  readonly to: TileId;
+  readonly entity: EntityDesc;
+}
+
+/** A write to a prop declared `critical` (the audit always checks windows that contain one). */
+export interface CriticalWrite {
+  readonly entity: EntityId;
+  readonly key: string;
+  readonly value: PropValue;
+}
+
+/** Why an entity left the tile other than by migration. */
+export type RemovalReason = 'despawned' | 'fell-out';
+
+/** What one tick produced, for whoever routes between tiles (a local world, the mesh, the auditor). */
+export interface StepResult {
+  /** The tick just simulated; the tile now stands at `tick + 1`. */
+  readonly tick: number;
+  readonly emigrants: readonly Emigrant[];
+  /** Messages to entities not in this tile, to route by the entity directory. */
+  readonly outbox: readonly EntityMessage[];
+  readonly ghosts: readonly GhostExport[];
+  readonly spawned: readonly EntityId[];
+  readonly removed: readonly { readonly id: EntityId; readonly reason: RemovalReason }[];
+  readonly criticalWrites: readonly CriticalWrite[];
+  /** Inputs or messages that could not be applied, with the reason. */
+  readonly rejected: readonly string[];
+}
+
+interface LiveEntity {
+  readonly id: EntityId;
+  readonly kind: RegisteredKind;
+  readonly body: BodyDesc;
+  readonly props: Record<string, PropValue>;
+  rb: RigidBody;
+  collider: Collider;
+  readonly radius: number;
+  /** For fixed bodies: the neighbour tiles that see this entity as a ghost (never changes). */
+  readonly fixedGhostTiles: readonly TileId[] | undefined;
+}
+
+interface Ghost {
+  readonly id: EntityId;
+  readonly kind: string;
+  readonly body: BodyDesc;
+  readonly source: string;
+  rb: RigidBody;
+  collider: Collider;
+}
+
+const byId = (a: { id: EntityId }, b: { id: EntityId }): number => a.id - b.id;
+
+function compareMessages(a: EntityMessage, b: EntityMessage): number {
+  return a.dueTick - b.dueTick || a.seq - b.seq || a.from - b.from || a.to - b.to || (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0);
+}
+
+function readState(rb: RigidBody): DynamicState {
+  const p = rb.translation();
+  const q = rb.rotation();
+  const v = rb.linvel();
+  const w = rb.angvel();
+  return {
+    position: { x: p.x, y: p.y, z: p.z },
+    rotation: { x: q.x, y: q.y, z: q.z, w: q.w },
+    linvel: { x: v.x, y: v.y, z: v.z },
+    angvel: { x: w.x, y: w.y, z: w.z },
+  };
+}
+
+/**
+ * The authoritative simulation of one tile: one Rapier world, the tile's entities and their
+ * behaviours, read-only ghosts of neighbours' border bodies, a seeded RNG and a mailbox.
+ * Deterministic: the same snapshot plus the same inputs give the same bytes in every runtime.
+ * Call `dispose()` to free the WASM memory.
+ */
+export class TileSimulation {
+  readonly tile: TileId;
+  readonly config: WorldConfig;
+  private readonly registry: BehaviourRegistry;
+  private world: World;
+  private readonly events: InstanceType<typeof RAPIER.EventQueue>;
+  private readonly rng: SeededRng;
+  private currentTick: number;
+  private spawnCounter = 0;
+  private messageSeq = 0;
+
+  /** Entities sorted by id: the order every handler and every creation/removal follows. */
+  private order: LiveEntity[] = [];
+  private readonly entities = new Map<EntityId, LiveEntity>();
+  private readonly ghosts = new Map<EntityId, Ghost>();
+  private readonly byCollider = new Map<number, EntityId>();
+  private mailbox: EntityMessage[] = [];
+
+  // Inbound items wait here until the next step applies them in a defined order.
+  private pendingImmigrants: EntityDesc[] = [];
+  private pendingMessages: EntityMessage[] = [];
+  private readonly pendingGhosts = new Map<string, { from: TileId; ghosts: readonly GhostState[] }>();
+  private ghostTargets = new Map<string, TileId>();
+
+  // Per-step scratch, reset by `step`.
+  private despawnQueue: EntityId[] = [];
+  private outbox: EntityMessage[] = [];
+  private spawnedNow: EntityId[] = [];
+  private criticalNow: CriticalWrite[] = [];
+  private rejectedNow: string[] = [];
+  private readonly ctx: TileContext;
+
+  private constructor(tile: TileId, config: WorldConfig, registry: BehaviourRegistry, world: World, tick: number) {
+    this.tile = tile;
+    this.config = config;
+    this.registry = registry;
+    this.world = world;
+    this.world.timestep = 1 / config.tickRate;
+    this.events = new RAPIER.EventQueue(true);
+    this.rng = new SeededRng(mixSeed(config.seed, tile.x, tile.y, tile.z));
+    this.currentTick = tick;
+    this.ctx = this.makeContext();
+  }
+
+  /**
+   * Creates a tile at `tick` holding `entities` (created in id order, whatever order they are
+   * given in). Each entity's position must lie in the tile. `initPhysics()` must have resolved.
+   */
+  static create(tile: TileId, config: WorldConfig, registry: BehaviourRegistry, entities: readonly EntityDesc[] = [], tick = 0): TileSimulation {
+    const g = config.gravity;
+    const sim = new TileSimulation(tile, config, registry, new RAPIER.World({ x: g.x, y: g.y, z: g.z }), tick);
+    for (const e of [...entities].sort(byId)) sim.addEntity(e, true);
+    return sim;
+  }
+
+  /** Rebuilds a tile from `snapshot()` bytes; it continues exactly as the original would. */
+  static restore(bytes: Uint8Array, config: WorldConfig, registry: BehaviourRegistry): TileSimulation {
+    const data = decodeTileSnapshot(bytes);
+    const world = RAPIER.World.restoreSnapshot(data.physics);
+    if (!world) throw new TesseraError(ErrorCode.BadSnapshot, 'tile snapshot: physics state could not be restored');
+    const sim = new TileSimulation(data.tile, config, registry, world, data.tick);
+    sim.rng.setState(data.rng);
+    sim.spawnCounter = data.spawnCounter;
+    sim.messageSeq = data.messageSeq;
+    for (const e of data.entities) {
+      const kind = registry.get(e.kind);
+      const rb = world.getRigidBody(e.rbHandle);
+      const collider = world.getCollider(e.colliderHandle);
+      if (!rb || !collider) throw new TesseraError(ErrorCode.BadSnapshot, `tile snapshot: entity ${e.id} has no body in the physics state`);
+      const live: LiveEntity = {
+        id: e.id,
+        kind,
+        body: e.body,
+        props: resolveProps(kind, e.props),
+        rb,
+        collider,
+        radius: boundingRadius(e.body.shape),
+        fixedGhostTiles: e.body.type === 'fixed' ? sim.ghostTilesOf(readState(rb).position, boundingRadius(e.body.shape)) : undefined,
+      };
+      sim.entities.set(e.id, live);
+      sim.order.push(live);
+      sim.byCollider.set(collider.handle, e.id);
+    }
+    sim.order.sort(byId);
+    for (const g of data.ghosts) {
+      const rb = world.getRigidBody(g.rbHandle);
+      const collider = world.getCollider(g.colliderHandle);
+      if (!rb || !collider) throw new TesseraError(ErrorCode.BadSnapshot, `tile snapshot: ghost ${g.id} has no body in the physics state`);
+      sim.ghosts.set(g.id, { id: g.id, kind: g.kind, body: g.body, source: g.source, rb, collider });
+      sim.byCollider.set(collider.handle, g.id);
+    }
+    sim.mailbox = [...data.mailbox];
+    sim.pendingImmigrants = [...data.pendingImmigrants];
+    sim.pendingMessages = [...data.pendingMessages];
+    for (const p of data.pendingGhosts) sim.pendingGhosts.set(tileKey(p.from), p);
+    for (const t of data.ghostTargets) sim.ghostTargets.set(tileKey(t), t);
+    return sim;
+  }
+
+  /** The next tick this tile will simulate (ticks completed so far, counted from the world's start). */
+  get tick(): number {
+    return this.currentTick;
+  }
+
+  /** Number of entities owned by this tile (ghosts excluded). */
+  get entityCount(): number {
+    return this.order.length;
+  }
+
+  /** Number of ghosts currently present. */
+  get ghostCount(): number {
+    return this.ghosts.size;
+  }
+
+  /** Ids of this tile's entities, ascending. */
+  entityIds(): EntityId[] {
+    return this.order.map((e) => e.id);
+  }
+
+  /** True when `id` is an entity of this tile (not a ghost). */
+  has(id: EntityId): boolean {
+    return this.entities.has(id);
+  }
+
+  /** Full description of one entity of this tile, with its current state. */
+  describe(id: EntityId): EntityDesc {
+    const e = this.live(id);
+    return { id: e.id, kind: e.kind.def.name, body: e.body, state: readState(e.rb), props: { ...e.props } };
+  }
+
+  /** Every entity of this tile with its current state, ascending by id. */
+  describeAll(): EntityDesc[] {
+    return this.order.map((e) => this.describe(e.id));
+  }
+
+  /**
+   * Calls `visit` for every entity with its position and rotation (ascending id), reading
+   * physics directly — the cheap path for renderers and encoders.
+   */
+  forEachTransform(visit: (id: EntityId, kind: string, p: Vec3, q: Quat, ghost: false) => void): void {
+    for (const e of this.order) visit(e.id, e.kind.def.name, e.rb.translation(), e.rb.rotation(), false);
+  }
+
+  /** Queues entities that migrated in; they join at the start of the next step, in id order. */
+  receiveImmigrants(entities: readonly EntityDesc[]): void {
+    for (const e of entities) this.pendingImmigrants.push(e);
+  }
+
+  /** Queues messages addressed to entities of this tile; delivered when due (not before the next step). */
+  receiveMessages(messages: readonly EntityMessage[]): void {
+    for (const m of messages) this.pendingMessages.push(m);
+  }
+
+  /** Replaces the ghosts that neighbour `from` shows in this tile, from the next step on. */
+  receiveGhosts(from: TileId, ghosts: readonly GhostState[]): void {
+    assert(!sameTile(from, this.tile), ErrorCode.BadInput, 'a tile cannot send ghosts to itself');
+    this.pendingGhosts.set(tileKey(from), { from, ghosts });
+  }
+
+  /** Simulates one tick with the given inputs (any order; applied sorted by entity, then seq). */
+  step(inputs: readonly EntityInput[] = []): StepResult {
+    const tick = this.currentTick;
+    this.despawnQueue = [];
+    this.outbox = [];
+    this.spawnedNow = [];
+    this.criticalNow = [];
+    this.rejectedNow = [];
+    const removed: { id: EntityId; reason: RemovalReason }[] = [];
+
+    this.applyGhosts();
+    this.applyImmigrants();
+    this.deliverMessages(tick);
+    this.applyInputs(inputs);
+
+    const snapshotOrder = this.order.slice();
+    for (const e of snapshotOrder) {
+      const onStep = e.kind.def.onStep;
+      if (onStep && this.entities.has(e.id)) {
+        this.runningEntity = e.id;
+        onStep(this.ctx, e.id);
+      }
+    }
+
+    this.world.step(this.events);
+    this.dispatchContacts();
+
+    for (const id of [...new Set(this.despawnQueue)].sort((a, b) => a - b)) {
+      if (this.entities.has(id)) {
+        this.removeEntity(id);
+        removed.push({ id, reason: 'despawned' });
+      }
+    }
+
+    const emigrants: Emigrant[] = [];
+    const ghostOut = new Map<string, { to: TileId; ghosts: GhostState[] }>();
+    const edge = this.config.tileEdge;
+    for (const e of this.order.slice()) {
+      if (e.body.type === 'fixed') {
+        if (e.fixedGhostTiles) for (const t of e.fixedGhostTiles) this.addGhostOut(ghostOut, t, e, undefined);
+        continue;
+      }
+      const p = e.rb.translation();
+      if (p.y < this.config.floorY) {
+        this.removeEntity(e.id);
+        removed.push({ id: e.id, reason: 'fell-out' });
+        continue;
+      }
+      if (!tileContains(this.tile, p, edge)) {
+        const entity = this.describe(e.id);
+        this.removeEntity(e.id);
+        emigrants.push({ to: tileOf(entity.state.position, edge), entity });
+        continue;
+      }
+      const targets = this.ghostTilesOf(p, e.radius);
+      if (targets.length > 0) {
+        const state = readState(e.rb);
+        for (const t of targets) this.addGhostOut(ghostOut, t, e, state);
+      }
+    }
+    // Messages still waiting for an entity that left go where the entity went.
+    if (emigrants.length > 0) {
+      const gone = new Set(emigrants.map((m) => m.entity.id));
+      const stay: EntityMessage[] = [];
+      for (const m of this.mailbox) (gone.has(m.to) ? this.outbox : stay).push(m);
+      this.mailbox = stay;
+    }
+
+    const ghosts: GhostExport[] = [];
+    for (const [key, t] of this.ghostTargets) if (!ghostOut.has(key)) ghostOut.set(key, { to: t, ghosts: [] });
+    this.ghostTargets = new Map();
+    for (const [key, g] of ghostOut) {
+      if (g.ghosts.length > 0) this.ghostTargets.set(key, g.to);
+      ghosts.push(g);
+    }
+    ghosts.sort((a, b) => compareTiles(a.to, b.to));
+
+    if (this.mailbox.length > 1) this.mailbox.sort(compareMessages);
+    this.currentTick = tick + 1;
+    return {
+      tick,
+      emigrants,
+      outbox: this.outbox.sort(compareMessages),
+      ghosts,
+      spawned: this.spawnedNow,
+      removed,
+      criticalWrites: this.criticalNow,
+      rejected: this.rejectedNow,
+    };
+  }
+
+  /**
+   * 64-bit hash (16 hex digits) of the tile's state: tick, RNG, counters, every entity's id,
+   * kind, exact physics state and props, and pending messages. Ghosts are inputs, not state.
+   */
+  hash(): string {
+    const h = new StateHasher();
+    h.u32(this.tile.x).u32(this.tile.y).u32(this.tile.z).f64(this.currentTick).f64(this.spawnCounter).f64(this.messageSeq);
+    for (const w of this.rng.getState()) h.u32(w);
+    h.u32(this.order.length);
+    for (const e of this.order) {
+      h.f64(e.id).str(e.kind.def.name);
+      if (e.body.type !== 'fixed') {
+        const p = e.rb.translation();
+        const q = e.rb.rotation();
+        const v = e.rb.linvel();
+        const w = e.rb.angvel();
+        h.f32(p.x).f32(p.y).f32(p.z).f32(q.x).f32(q.y).f32(q.z).f32(q.w).f32(v.x).f32(v.y).f32(v.z).f32(w.x).f32(w.y).f32(w.z);
+      }
+      for (const key of e.kind.propKeys) {
+        const v = e.props[key]!;
+        if (typeof v === 'number') h.f64(v);
+        else if (typeof v === 'boolean') h.u32(v ? 1 : 0);
+        else h.str(v);
+      }
+    }
+    h.u32(this.mailbox.length);
+    for (const m of this.mailbox) h.f64(m.from).f64(m.to).str(m.topic).f64(m.dueTick).f64(m.seq).str(JSON.stringify(m.data));
+    return h.digest();
+  }
+
+  /**
+   * The tile's complete state as bytes (own header, entities, props, mailbox, pending inbound
+   * items, and Rapier's world snapshot), for handoff, checkpoints and audit.
+   */
+  snapshot(): Uint8Array {
+    const data: TileSnapshotData = {
+      tile: this.tile,
+      tick: this.currentTick,
+      rng: this.rng.getState(),
+      spawnCounter: this.spawnCounter,
+      messageSeq: this.messageSeq,
+      entities: this.order.map((e) => ({ id: e.id, kind: e.kind.def.name, body: e.body, props: e.props, rbHandle: e.rb.handle, colliderHandle: e.collider.handle })),
+      ghosts: [...this.ghosts.values()].sort(byId).map((g) => ({ id: g.id, kind: g.kind, body: g.body, source: g.source, rbHandle: g.rb.handle, colliderHandle: g.collider.handle })),
+      mailbox: this.mailbox,
+      pendingImmigrants: this.pendingImmigrants,
+      pendingMessages: this.pendingMessages,
+      pendingGhosts: [...this.pendingGhosts.values()].sort((a, b) => compareTiles(a.from, b.from)),
+      ghostTargets: [...this.ghostTargets.values()].sort(compareTiles),
+      physics: this.world.takeSnapshot(),
+    };
+    return encodeTileSnapshot(data);
+  }
+
+  /** Frees the Rapier world. The tile must not be used afterwards. */
+  dispose(): void {
+    this.events.free();
+    this.world.free();
+  }
+
+  // ---- internals ----
+
+  private live(id: EntityId): LiveEntity {
+    const e = this.entities.get(id);
+    if (!e) throw new TesseraError(ErrorCode.UnknownEntity, `entity ${id} is not in tile ${tileKey(this.tile)}`);
+    return e;
+  }
+
+  private body(id: EntityId): RigidBody {
+    const e = this.entities.get(id);
+    if (e) return e.rb;
+    const g = this.ghosts.get(id);
+    if (g) return g.rb;
+    throw new TesseraError(ErrorCode.UnknownEntity, `entity ${id} is neither in tile ${tileKey(this.tile)} nor a ghost there`);
+  }
+
+  private ghostTilesOf(p: Vec3, radius: number): TileId[] {
+    const edge = this.config.tileEdge;
+    const m = this.config.ghostMargin;
+    const reach = radius + m;
+    const lx = p.x - this.tile.x * edge;
+    const ly = p.y - this.tile.y * edge;
+    const lz = p.z - this.tile.z * edge;
+    if (lx >= reach && lx <= edge - reach && ly >= reach && ly <= edge - reach && lz >= reach && lz <= edge - reach) return [];
+    return tilesOverlappingBox(p, { x: radius, y: radius, z: radius }, m, edge).filter((t) => !sameTile(t, this.tile));
+  }
+
+  private addGhostOut(out: Map<string, { to: TileId; ghosts: GhostState[] }>, to: TileId, e: LiveEntity, state: DynamicState | undefined): void {
+    const key = tileKey(to);
+    let g = out.get(key);
+    if (!g) out.set(key, (g = { to, ghosts: [] }));
+    g.ghosts.push({ id: e.id, kind: e.kind.def.name, body: e.body, state: state ?? readState(e.rb) });
+  }
+
+  private addEntity(desc: EntityDesc, checkPlacement: boolean): LiveEntity {
+    checkEntityId(desc.id);
+    const where = `entity ${desc.id}`;
+    assert(!this.entities.has(desc.id), ErrorCode.DuplicateEntity, `${where} already exists in tile ${tileKey(this.tile)}`);
+    const kind = this.registry.get(desc.kind);
+    checkBodyDesc(desc.body, where);
+    checkDynamicState(desc.state, where);
+    if (checkPlacement) {
+      assert(tileContains(this.tile, desc.state.position, this.config.tileEdge), ErrorCode.WrongTile, `${where} at (${desc.state.position.x}, ${desc.state.position.y}, ${desc.state.position.z}) is not in tile ${tileKey(this.tile)}`);
+    }
+    const props = resolveProps(kind, desc.props);
+    const ghost = this.ghosts.get(desc.id);
+    if (ghost) this.removeGhost(ghost); // the real entity replaces its ghost
+    const { rb, collider } = createBody(this.world, desc.body, desc.state, 'entity', kind.def.onContact !== undefined);
+    const radius = boundingRadius(desc.body.shape);
+    const live: LiveEntity = {
+      id: desc.id,
+      kind,
+      body: desc.body,
+      props,
+      rb,
+      collider,
+      radius,
+      fixedGhostTiles: desc.body.type === 'fixed' ? this.ghostTilesOf(desc.state.position, radius) : undefined,
+    };
+    this.entities.set(desc.id, live);
+    this.byCollider.set(collider.handle, desc.id);
+    insertSorted(this.order, live);
+    return live;
+  }
+
+  private removeEntity(id: EntityId): void {
+    const e = this.live(id);
+    this.byCollider.delete(e.collider.handle);
+    this.world.removeRigidBody(e.rb);
+    this.entities.delete(id);
+    const i = binarySearch(this.order, id);
+    if (i >= 0) this.order.splice(i, 1);
+  }
+
+  private removeGhost(g: Ghost): void {
+    this.byCollider.delete(g.collider.handle);
+    this.world.removeRigidBody(g.rb);
+    this.ghosts.delete(g.id);
+  }
+
+  private applyGhosts(): void {
+    if (this.pendingGhosts.size === 0) return;
+    const updates = [...this.pendingGhosts.entries()].sort((a, b) => compareTiles(a[1].from, b[1].from));
+    this.pendingGhosts.clear();
+    const incoming = new Map<EntityId, { source: string; g: GhostState }>();
+    const sources = new Set<string>();
+    for (const [source, u] of updates) {
+      sources.add(source);
+      for (const g of u.ghosts) if (!this.entities.has(g.id)) incoming.set(g.id, { source, g });
+    }
+    // Removals, then creations, each in id order: Rapier's results depend on this order.
+    const stale = [...this.ghosts.values()].filter((g) => sources.has(g.source) && !incoming.has(g.id)).sort(byId);
+    for (const g of stale) this.removeGhost(g);
+    const dt = 1 / this.config.tickRate;
+    for (const id of [...incoming.keys()].sort((a, b) => a - b)) {
+      const { source, g } = incoming.get(id)!;
+      let ghost = this.ghosts.get(id);
+      if (!ghost) {
+        const { rb, collider } = createBody(this.world, g.body, g.state, 'ghost', false);
+        ghost = { id, kind: g.kind, body: g.body, source, rb, collider };
+        this.ghosts.set(id, ghost);
+        this.byCollider.set(collider.handle, id);
+      }
+      if (g.body.type !== 'fixed') {
+        // Place the ghost where its owner left it, and move it along its velocity during this step.
+        const s = g.state;
+        ghost.rb.setTranslation(s.position, false);
+        ghost.rb.setRotation(s.rotation, false);
+        ghost.rb.setNextKinematicTranslation({ x: s.position.x + s.linvel.x * dt, y: s.position.y + s.linvel.y * dt, z: s.position.z + s.linvel.z * dt });
+        ghost.rb.setNextKinematicRotation(s.rotation);
+      }
+    }
+  }
+
+  private applyImmigrants(): void {
+    if (this.pendingImmigrants.length === 0) return;
+    const arrivals = this.pendingImmigrants.sort(byId);
+    this.pendingImmigrants = [];
+    for (const e of arrivals) {
+      if (this.entities.has(e.id)) {
+        this.rejectedNow.push(`immigrant ${e.id} refused: already in tile ${tileKey(this.tile)}`);
+        continue;
+      }
+      this.addEntity(e, false);
+    }
+  }
+
+  private deliverMessages(tick: number): void {
+    if (this.pendingMessages.length > 0) {
+      this.mailbox.push(...this.pendingMessages);
+      this.pendingMessages = [];
+    }
+    if (this.mailbox.length > 1) this.mailbox.sort(compareMessages);
+    if (this.mailbox.length === 0 || this.mailbox[0]!.dueTick > tick) return;
+    let n = 0;
+    while (n < this.mailbox.length && this.mailbox[n]!.dueTick <= tick) n++;
+    const due = this.mailbox.slice(0, n);
+    this.mailbox = this.mailbox.slice(n);
+    for (const m of due) {
+      const e = this.entities.get(m.to);
+      if (!e) {
+        this.rejectedNow.push(`message ${m.topic} from ${m.from} to ${m.to} dropped: no such entity in tile ${tileKey(this.tile)}`);
+        continue;
+      }
+      this.runningEntity = m.to;
+      e.kind.def.onMessage?.(this.ctx, m.to, m);
+    }
+  }
+
+  private applyInputs(inputs: readonly EntityInput[]): void {
+    if (inputs.length === 0) return;
+    const sorted = [...inputs].sort((a, b) => a.entity - b.entity || a.seq - b.seq);
+    for (const input of sorted) {
+      const e = this.entities.get(input.entity);
+      if (!e) {
+        this.rejectedNow.push(`input for ${input.entity} dropped: no such entity in tile ${tileKey(this.tile)}`);
+        continue;
+      }
+      this.runningEntity = input.entity;
+      try {
+        e.kind.def.onInput?.(this.ctx, input.entity, input.data);
+      } catch (cause) {
+        // A bad input must not stop the tile; the refusal is reported with its reason.
+        if (!(cause instanceof TesseraError)) throw cause;
+        this.rejectedNow.push(`input for ${input.entity} refused: ${cause.message}`);
+      }
+    }
+  }
+
+  private dispatchContacts(): void {
+    const pairs: [EntityId, EntityId][] = [];
+    this.events.drainCollisionEvents((h1, h2, started) => {
+      if (!started) return;
+      const a = this.byCollider.get(h1);
+      const b = this.byCollider.get(h2);
+      if (a === undefined || b === undefined) return;
+      pairs.push(a < b ? [a, b] : [b, a]);
+    });
+    if (pairs.length === 0) return;
+    pairs.sort((p, q) => p[0] - q[0] || p[1] - q[1]);
+    for (const [a, b] of pairs) {
+      const ea = this.entities.get(a);
+      if (ea?.kind.def.onContact) {
+        this.runningEntity = a;
+        ea.kind.def.onContact(this.ctx, a, b);
+      }
+      const eb = this.entities.get(b);
+      if (eb?.kind.def.onContact) {
+        this.runningEntity = b;
+        eb.kind.def.onContact(this.ctx, b, a);
+      }
+    }
+  }
+
+  private spawn(spec: SpawnSpec): EntityId {
+    const kind = this.registry.get(spec.kind);
+    const body = spec.body ?? kind.def.body;
+    assert(body !== undefined, ErrorCode.BadInput, `spawn of kind ${spec.kind} needs a body (the kind defines none)`);
+    let id: EntityId;
+    do id = spawnedEntityId(this.config.seed, this.tile, this.spawnCounter++);
+    while (this.entities.has(id) || this.ghosts.has(id));
+    this.addEntity(
+      {
+        id,
+        kind: spec.kind,
+        body,
+        state: { position: spec.position, rotation: spec.rotation ?? IDENTITY, linvel: spec.linvel ?? ZERO, angvel: spec.angvel ?? ZERO },
+        props: spec.props ?? {},
+      },
+      false,
+    );
+    this.spawnedNow.push(id);
+    return id;
+  }
+
+  private setProp(id: EntityId, key: string, value: PropValue): void {
+    const e = this.live(id);
+    const spec = e.kind.def.props?.[key];
+    assert(spec !== undefined, ErrorCode.BadInput, `kind ${e.kind.def.name} has no prop ${JSON.stringify(key)}`);
+    checkPropValue(e.kind.def.name, key, spec, value);
+    e.props[key] = value;
+    if (spec.critical) this.criticalNow.push({ entity: id, key, value });
+  }
+
+  private makeContext(): TileContext {
+    const sim = this;
+    return {
+      get tick() {
+        return sim.currentTick;
+      },
+      dt: 1 / this.config.tickRate,
+      tile: this.tile,
+      rng: this.rng,
+      exists: (id) => sim.entities.has(id) || sim.ghosts.has(id),
+      isGhost: (id) => sim.ghosts.has(id),
+      kindOf: (id) => sim.entities.get(id)?.kind.def.name ?? sim.ghosts.get(id)?.kind ?? sim.live(id).kind.def.name,
+      position: (id) => sim.body(id).translation(),
+      rotation: (id) => sim.body(id).rotation(),
+      linvel: (id) => sim.body(id).linvel(),
+      mass: (id) => sim.body(id).mass(),
+      prop: (id, key) => {
+        const e = sim.live(id);
+        const v = e.props[key];
+        assert(v !== undefined, ErrorCode.BadInput, `kind ${e.kind.def.name} has no prop ${JSON.stringify(key)}`);
+        return v;
+      },
+      setProp: (id, key, value) => sim.setProp(id, key, value),
+      applyImpulse: (id, impulse) => sim.live(id).rb.applyImpulse(impulse, true),
+      applyTorqueImpulse: (id, impulse) => sim.live(id).rb.applyTorqueImpulse(impulse, true),
+      spawn: (spec) => sim.spawn(spec),
+      despawn: (id) => {
+        sim.live(id);
+        sim.despawnQueue.push(id);
+      },
+      send: (to: EntityId, topic: string, data: InputData = {}, delayTicks = 1) => {
+        checkEntityId(to);
+        assert(Number.isInteger(delayTicks) && delayTicks >= 1, ErrorCode.BadInput, `message delay must be an integer ≥ 1 tick, got ${delayTicks}`);
+        const from = sim.runningEntity;
+        const m: EntityMessage = { from, to, topic, data: { ...data }, dueTick: sim.currentTick + delayTicks, seq: sim.messageSeq++ };
+        if (sim.entities.has(to)) sim.mailbox.push(m);
+        else sim.outbox.push(m);
+      },
+    };
+  }
+
+  /** The entity whose handler is running: a message's sender is recorded, never claimed. */
+  private runningEntity: EntityId = 0;
+}
+
+function binarySearch(list: readonly LiveEntity[], id: EntityId): number {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = list[mid]!.id;
+    if (v === id) return mid;
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -lo - 1;
+}
+
+function insertSorted(list: LiveEntity[], e: LiveEntity): void {
+  const i = binarySearch(list, e.id);
+  list.splice(i >= 0 ? i : -i - 1, 0, e);
+}

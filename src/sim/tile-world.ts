@@ -1,0 +1,231 @@
+import type { BehaviourRegistry, EntityInput, EntityMessage } from '../core/behaviour.js';
+import { ByteReader, ByteWriter } from '../core/bytes.js';
+import type { EntityDesc, EntityId } from '../core/entity.js';
+import { assert, ErrorCode } from '../core/errors.js';
+import { StateHasher } from '../core/hash.js';
+import { compareTiles, parseTileKey, tileKey, tileOf, type TileId } from '../core/tile.js';
+import { resolveWorldConfig, type WorldConfig } from '../core/world-config.js';
+import { readTile, writeTile } from './snapshot-codec.js';
+import { TileSimulation, type RemovalReason, type StepResult } from './tile-simulation.js';
+
+/** A world as data: its config and its authored entities. JSON-safe. */
+export interface SceneDesc {
+  readonly config: Partial<WorldConfig>;
+  readonly entities: readonly EntityDesc[];
+}
+
+/** What one world tick did, summed over tiles. */
+export interface WorldStepReport {
+  /** The tick just simulated. */
+  readonly tick: number;
+  /** Entities that changed tile at this tick boundary. */
+  readonly migrations: number;
+  /** Messages routed between tiles. */
+  readonly crossTileMessages: number;
+  readonly removed: readonly { readonly id: EntityId; readonly reason: RemovalReason }[];
+  readonly rejected: readonly string[];
+}
+
+const WORLD_MAGIC = 0x444c5754; // "TWLD"
+
+/**
+ * Several tiles simulated together in one place (a worker, the relay, a test), with
+ * migrations, ghosts and cross-tile messages routed between them at tick boundaries. Each
+ * tile is still its own `TileSimulation`, exactly as a distributed owner would run it.
+ * Call `dispose()` to free the tiles.
+ */
+export class TileWorld {
+  readonly config: WorldConfig;
+  private readonly registry: BehaviourRegistry;
+  private readonly tiles = new Map<string, TileSimulation>();
+  /** Tiles in `compareTiles` order: the order they step and route in. */
+  private ordered: TileSimulation[] = [];
+  /** Which tile holds each entity. */
+  private readonly directory = new Map<EntityId, string>();
+  private currentTick: number;
+
+  private constructor(config: WorldConfig, registry: BehaviourRegistry, tick: number) {
+    this.config = config;
+    this.registry = registry;
+    this.currentTick = tick;
+  }
+
+  /** Builds a world from a scene: each entity goes to the tile holding its position. */
+  static fromScene(scene: SceneDesc, registry: BehaviourRegistry): TileWorld {
+    const config = resolveWorldConfig(scene.config);
+    const world = new TileWorld(config, registry, 0);
+    const byTile = new Map<string, { tile: TileId; entities: EntityDesc[] }>();
+    const seen = new Set<EntityId>();
+    for (const e of scene.entities) {
+      assert(!seen.has(e.id), ErrorCode.DuplicateEntity, `scene lists entity ${e.id} twice`);
+      seen.add(e.id);
+      const t = tileOf(e.state.position, config.tileEdge);
+      const key = tileKey(t);
+      let group = byTile.get(key);
+      if (!group) byTile.set(key, (group = { tile: t, entities: [] }));
+      group.entities.push(e);
+    }
+    for (const [key, g] of [...byTile].sort((a, b) => compareTiles(a[1].tile, b[1].tile))) {
+      world.addTile(TileSimulation.create(g.tile, config, registry, g.entities, 0));
+      for (const e of g.entities) world.directory.set(e.id, key);
+    }
+    return world;
+  }
+
+  /** Rebuilds a world from `snapshot()` bytes. */
+  static restore(bytes: Uint8Array, registry: BehaviourRegistry, config: Partial<WorldConfig>): TileWorld {
+    const r = new ByteReader(bytes, ErrorCode.BadSnapshot, 'world snapshot');
+    if (r.u32() !== WORLD_MAGIC) r.fail('not a world snapshot (bad magic)');
+    const tick = r.f64();
+    const world = new TileWorld(resolveWorldConfig(config), registry, tick);
+    const n = r.count(1_000_000, 'tile');
+    for (let i = 0; i < n; i++) {
+      const expected = readTile(r);
+      const sim = TileSimulation.restore(r.bytes(Number.MAX_SAFE_INTEGER), world.config, registry);
+      assert(tileKey(sim.tile) === tileKey(expected), ErrorCode.BadSnapshot, `world snapshot: tile ${tileKey(expected)} holds a snapshot of ${tileKey(sim.tile)}`);
+      world.addTile(sim);
+      for (const id of sim.entityIds()) world.directory.set(id, tileKey(sim.tile));
+    }
+    r.end();
+    return world;
+  }
+
+  /** The next tick to simulate. */
+  get tick(): number {
+    return this.currentTick;
+  }
+
+  /** Every tile, in `compareTiles` order. */
+  tileList(): readonly TileSimulation[] {
+    return this.ordered;
+  }
+
+  /** The tile simulation for `t`, if the world has one. */
+  tileAt(t: TileId): TileSimulation | undefined {
+    return this.tiles.get(tileKey(t));
+  }
+
+  /** The tile holding entity `id`, if any. */
+  tileOfEntity(id: EntityId): TileId | undefined {
+    const key = this.directory.get(id);
+    return key === undefined ? undefined : parseTileKey(key);
+  }
+
+  /** Number of entities in all tiles (ghosts excluded). */
+  get entityCount(): number {
+    let n = 0;
+    for (const t of this.ordered) n += t.entityCount;
+    return n;
+  }
+
+  /** Every entity with its current state, ascending by id. */
+  describeAll(): EntityDesc[] {
+    return this.ordered.flatMap((t) => t.describeAll()).sort((a, b) => a.id - b.id);
+  }
+
+  /** Full description of one entity. */
+  describe(id: EntityId): EntityDesc | undefined {
+    const key = this.directory.get(id);
+    return key === undefined ? undefined : this.tiles.get(key)?.describe(id);
+  }
+
+  /**
+   * Simulates one tick in every tile, then routes what crossed tile borders: migrating
+   * entities, ghosts and messages reach their tiles before the next tick.
+   */
+  step(inputs: readonly EntityInput[] = []): WorldStepReport {
+    const tick = this.currentTick;
+    const perTile = new Map<string, EntityInput[]>();
+    const rejected: string[] = [];
+    for (const input of inputs) {
+      const key = this.directory.get(input.entity);
+      if (key === undefined) {
+        rejected.push(`input for ${input.entity} dropped: no such entity in the world`);
+        continue;
+      }
+      let list = perTile.get(key);
+      if (!list) perTile.set(key, (list = []));
+      list.push(input);
+    }
+    const results: { sim: TileSimulation; result: StepResult }[] = [];
+    for (const sim of this.ordered) results.push({ sim, result: sim.step(perTile.get(tileKey(sim.tile)) ?? []) });
+
+    let migrations = 0;
+    let crossTileMessages = 0;
+    const removed: { id: EntityId; reason: RemovalReason }[] = [];
+    const messages: EntityMessage[] = [];
+    for (const { sim, result } of results) {
+      const key = tileKey(sim.tile);
+      for (const id of result.spawned) this.directory.set(id, key);
+      for (const r of result.removed) {
+        this.directory.delete(r.id);
+        removed.push(r);
+      }
+      rejected.push(...result.rejected);
+      messages.push(...result.outbox);
+    }
+    // Migrations first (they may create tiles), then ghosts, then messages.
+    for (const { result } of results) {
+      for (const m of result.emigrants) {
+        const sim = this.tileFor(m.to);
+        sim.receiveImmigrants([m.entity]);
+        this.directory.set(m.entity.id, tileKey(m.to));
+        migrations++;
+      }
+    }
+    for (const { sim, result } of results) {
+      for (const g of result.ghosts) this.tiles.get(tileKey(g.to))?.receiveGhosts(sim.tile, g.ghosts);
+    }
+    for (const m of messages) {
+      const key = this.directory.get(m.to);
+      const target = key === undefined ? undefined : this.tiles.get(key);
+      if (!target) {
+        rejected.push(`message ${m.topic} from ${m.from} to ${m.to} dropped: no such entity in the world`);
+        continue;
+      }
+      target.receiveMessages([m]);
+      crossTileMessages++;
+    }
+    this.currentTick = tick + 1;
+    return { tick, migrations, crossTileMessages, removed, rejected };
+  }
+
+  /** Hash of the whole world: every tile's `hash()` in tile order. */
+  hash(): string {
+    const h = new StateHasher().f64(this.currentTick).u32(this.ordered.length);
+    for (const sim of this.ordered) h.str(sim.hash());
+    return h.digest();
+  }
+
+  /** Every tile's snapshot, framed with the world tick; restore with `TileWorld.restore`. */
+  snapshot(): Uint8Array {
+    const w = new ByteWriter();
+    w.u32(WORLD_MAGIC).f64(this.currentTick).u32(this.ordered.length);
+    for (const sim of this.ordered) {
+      writeTile(w, sim.tile);
+      w.bytes(sim.snapshot());
+    }
+    return w.finish();
+  }
+
+  /** Frees every tile's physics world. */
+  dispose(): void {
+    for (const sim of this.ordered) sim.dispose();
+    this.tiles.clear();
+    this.ordered = [];
+  }
+
+  private tileFor(t: TileId): TileSimulation {
+    const existing = this.tiles.get(tileKey(t));
+    if (existing) return existing;
+    const sim = TileSimulation.create(t, this.config, this.registry, [], this.currentTick + 1);
+    this.addTile(sim);
+    return sim;
+  }
+
+  private addTile(sim: TileSimulation): void {
+    this.tiles.set(tileKey(sim.tile), sim);
+    this.ordered.push(sim);
+    this.ordered.sort((a, b) => compareTiles(a.tile, b.tile));
+  }
+}
