@@ -103,12 +103,13 @@ export function distanceToTile(p: Vec3, t: TileId, edge: number): number {
 export function tilesWithinRadius(p: Vec3, radius: number, edge: number): TileId[] {
   checkEdge(edge);
   assert(Number.isFinite(radius) && radius >= 0, ErrorCode.BadInput, `radius must be ≥ 0 metres, got ${radius}`);
+  // One tile of slack on each side: a tile whose closed bounds touch the sphere counts.
   const lo = tileOf({ x: p.x - radius, y: p.y - radius, z: p.z - radius }, edge);
   const hi = tileOf({ x: p.x + radius, y: p.y + radius, z: p.z + radius }, edge);
   const out: TileId[] = [];
-  for (let x = lo.x; x <= hi.x; x++) {
-    for (let y = lo.y; y <= hi.y; y++) {
-      for (let z = lo.z; z <= hi.z; z++) {
+  for (let x = lo.x - 1; x <= hi.x + 1; x++) {
+    for (let y = lo.y - 1; y <= hi.y + 1; y++) {
+      for (let z = lo.z - 1; z <= hi.z + 1; z++) {
         const t = tileId(x, y, z);
         if (distanceToTile(p, t, edge) <= radius) out.push(t);
       }

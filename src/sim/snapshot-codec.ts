@@ -3,7 +3,7 @@ import { ByteReader, ByteWriter } from '../core/bytes.js';
 import type { BodyDesc, BodyType, DynamicState, EntityDesc, EntityId, PropValue, ShapeDesc } from '../core/entity.js';
 import { ErrorCode } from '../core/errors.js';
 import { tileId, type TileId } from '../core/tile.js';
-import type { GhostState } from './tile-simulation.js';
+import type { GhostState } from './ghost.js';
 
 /** What a tile snapshot holds (see `TileSimulation.snapshot`). */
 export interface TileSnapshotData {

@@ -28,24 +28,12 @@ import { compareTiles, sameTile, tileContains, tileKey, tileOf, tilesOverlapping
 import { IDENTITY, ZERO, type Quat, type Vec3 } from '../core/vec.js';
 import type { WorldConfig } from '../core/world-config.js';
 import { createBody, type Collider, type RigidBody } from './body-builder.js';
+import type { GhostExport, GhostState } from './ghost.js';
 import { RAPIER } from './physics.js';
 import { decodeTileSnapshot, encodeTileSnapshot, type TileSnapshotData } from './snapshot-codec.js';
 
 type World = InstanceType<typeof RAPIER.World>;
 
-/** A read-only copy of a neighbour's entity near the shared border, as the neighbour last stepped it. */
-export interface GhostState {
-  readonly id: EntityId;
-  readonly kind: string;
-  readonly body: BodyDesc;
-  readonly state: DynamicState;
-}
-
-/** Ghosts a tile sends to one neighbour after a step. An empty list clears that neighbour's ghosts of this tile. */
-export interface GhostExport {
-  readonly to: TileId;
-  readonly ghosts: readonly GhostState[];
-}
 
 /** An entity whose reference point left the tile, with the tile it now belongs to. */
 export interface Emigrant {
@@ -283,6 +271,17 @@ export class TileSimulation {
     this.pendingGhosts.set(tileKey(from), { from, ghosts });
   }
 
+  /**
+   * Applies queued ghosts and immigrants now, in their defined order (ghosts, then immigrants
+   * by id), instead of at the start of the next step — the result is the same. A host calls it
+   * once everything for the next tick has arrived, so that migrants are never "in transit".
+   * Returns refusals, with reasons.
+   */
+  applyInbound(): string[] {
+    this.applyGhosts();
+    return this.applyImmigrants();
+  }
+
   /** Simulates one tick with the given inputs (any order; applied sorted by entity, then seq). */
   step(inputs: readonly EntityInput[] = []): StepResult {
     const tick = this.currentTick;
@@ -293,8 +292,7 @@ export class TileSimulation {
     this.rejectedNow = [];
     const removed: { id: EntityId; reason: RemovalReason }[] = [];
 
-    this.applyGhosts();
-    this.applyImmigrants();
+    this.rejectedNow.push(...this.applyInbound());
     this.deliverMessages(tick);
     this.applyInputs(inputs);
 
@@ -547,17 +545,19 @@ export class TileSimulation {
     }
   }
 
-  private applyImmigrants(): void {
-    if (this.pendingImmigrants.length === 0) return;
+  private applyImmigrants(): string[] {
+    const refused: string[] = [];
+    if (this.pendingImmigrants.length === 0) return refused;
     const arrivals = this.pendingImmigrants.sort(byId);
     this.pendingImmigrants = [];
     for (const e of arrivals) {
       if (this.entities.has(e.id)) {
-        this.rejectedNow.push(`immigrant ${e.id} refused: already in tile ${tileKey(this.tile)}`);
+        refused.push(`immigrant ${e.id} refused: already in tile ${tileKey(this.tile)}`);
         continue;
       }
       this.addEntity(e, false);
     }
+    return refused;
   }
 
   private deliverMessages(tick: number): void {

@@ -186,6 +186,8 @@ export class TileWorld {
       target.receiveMessages([m]);
       crossTileMessages++;
     }
+    // Everything for the next tick is here: let migrants arrive now, so none is ever in transit.
+    for (const sim of this.ordered) rejected.push(...sim.applyInbound());
     this.currentTick = tick + 1;
     return { tick, migrations, crossTileMessages, removed, rejected };
   }

@@ -1,0 +1,45 @@
+import * as THREE from 'three';
+import type { EntityLook, TileId } from '../../src/index.js';
+
+const COLOURS: Record<string, number> = {
+  ground: 0x6f8f5a,
+  box: 0xd98c3f,
+  ball: 0x3f7fd9,
+  avatar: 0x27b5a5,
+  wanderer: 0x8a6fd1,
+  switch: 0xe0c030,
+  cannon: 0x3a3f47,
+  cannonball: 0x1d1f24,
+};
+
+/** A three.js mesh matching an entity's collider, coloured by kind. */
+export function meshFor(look: EntityLook): THREE.Mesh {
+  const s = look.body.shape;
+  let geometry: THREE.BufferGeometry;
+  if (s.type === 'box') geometry = new THREE.BoxGeometry(s.halfExtents.x * 2, s.halfExtents.y * 2, s.halfExtents.z * 2);
+  else if (s.type === 'ball') geometry = new THREE.SphereGeometry(s.radius, 24, 16);
+  else geometry = new THREE.CapsuleGeometry(s.radius, s.halfHeight * 2, 6, 16);
+  const material = new THREE.MeshStandardMaterial({ color: COLOURS[look.kind] ?? 0xcccccc, roughness: 0.8 });
+  const mesh = new THREE.Mesh(geometry, material);
+  mesh.castShadow = look.kind !== 'ground';
+  mesh.receiveShadow = true;
+  mesh.name = `${look.kind}#${look.id}`;
+  return mesh;
+}
+
+/** Outlines of the tiles' footprints, drawn just above the ground slabs (top at y = 1). */
+export function tileGrid(tiles: readonly TileId[], edge: number): THREE.LineSegments {
+  const points: number[] = [];
+  const y = 1.02;
+  for (const t of tiles) {
+    if (t.y !== 0) continue;
+    const x0 = t.x * edge;
+    const z0 = t.z * edge;
+    const x1 = x0 + edge;
+    const z1 = z0 + edge;
+    points.push(x0, y, z0, x1, y, z0, x1, y, z0, x1, y, z1, x1, y, z1, x0, y, z1, x0, y, z1, x0, y, z0);
+  }
+  const geometry = new THREE.BufferGeometry();
+  geometry.setAttribute('position', new THREE.Float32BufferAttribute(points, 3));
+  return new THREE.LineSegments(geometry, new THREE.LineBasicMaterial({ color: 0xffffff, transparent: true, opacity: 0.7 }));
+}

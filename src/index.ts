@@ -1,0 +1,81 @@
+// Tessera's browser entry. Everything public is listed here by name.
+
+export { ErrorCode, TesseraError, assert, unexpectedCase } from './core/errors.js';
+export type { Vec3, Quat } from './core/vec.js';
+export { vec3, distance, ZERO, IDENTITY } from './core/vec.js';
+export type { TileId } from './core/tile.js';
+export {
+  tileId,
+  tileOf,
+  tileKey,
+  parseTileKey,
+  sameTile,
+  compareTiles,
+  tileBounds,
+  tileCenter,
+  tileContains,
+  neighbours,
+  distanceToTile,
+  tilesWithinRadius,
+  tilesOverlappingBox,
+  MAX_TILE_COORD,
+} from './core/tile.js';
+export type { EntityId, ShapeDesc, BodyType, BodyDesc, DynamicState, PropValue, Props, EntityDesc } from './core/entity.js';
+export { entityDesc, boundingRadius, FIRST_SPAWNED_ID } from './core/entity.js';
+export { spawnedEntityId } from './core/ids.js';
+export { SeededRng, mixSeed } from './core/rng.js';
+export type { TickClock } from './core/clock.js';
+export { ManualTickClock, WallTickClock, tickAtTime } from './core/clock.js';
+export { StateHasher } from './core/hash.js';
+export { ByteReader, ByteWriter } from './core/bytes.js';
+export type { WorldConfig } from './core/world-config.js';
+export { resolveWorldConfig } from './core/world-config.js';
+export type {
+  PropType,
+  PropSpec,
+  InputData,
+  EntityInput,
+  EntityMessage,
+  SpawnSpec,
+  TileContext,
+  KindDef,
+  RegisteredKind,
+} from './core/behaviour.js';
+export { BehaviourRegistry, defineKind, resolveProps } from './core/behaviour.js';
+
+export { initPhysics } from './sim/physics.js';
+export type { GhostState, GhostExport } from './sim/ghost.js';
+export type { Emigrant, CriticalWrite, RemovalReason, StepResult } from './sim/tile-simulation.js';
+export { TileSimulation } from './sim/tile-simulation.js';
+export type { SceneDesc, WorldStepReport } from './sim/tile-world.js';
+export { TileWorld } from './sim/tile-world.js';
+export type { TileSnapshotData } from './sim/snapshot-codec.js';
+export { encodeTileSnapshot, decodeTileSnapshot, MAX_TILE_SNAPSHOT_BYTES } from './sim/snapshot-codec.js';
+
+export { encodeInputs, decodeInputs, MAX_INPUT_BATCH_BYTES, MAX_INPUTS_PER_BATCH } from './protocol/input-codec.js';
+
+export {
+  standardKinds,
+  groundBody,
+  walk,
+  AVATAR_BODY,
+  Ground,
+  Box,
+  Ball,
+  Avatar,
+  Wanderer,
+  Switch,
+  Cannon,
+  Cannonball,
+} from './kinds/standard-kinds.js';
+export type { BenchLayout } from './scenes/scenes.js';
+export type { Scenario, ScenarioName } from './scenes/scenarios.js';
+export { scenario } from './scenes/scenarios.js';
+export { cannonScene, borderRollScene, busyScene, benchScene, demoScene, groundTiles, walls, CANNON_SCENE, ROLLING_BALL, DEMO_SCENE } from './scenes/scenes.js';
+
+export type { FrameInfo } from './worker/frame.js';
+export { frameInfo, frameEntity, FRAME_HEADER, FRAME_STRIDE } from './worker/frame.js';
+export type { LoadedWorld, EntityLook } from './worker/tile-world-host.js';
+export { TileWorldHost, MAX_TICKS_PER_CALL } from './worker/tile-world-host.js';
+export type { TileWorkerApi } from './worker/tile-worker-api.js';
+export { connectTileWorker } from './worker/connect-tile-worker.js';

@@ -1,0 +1,20 @@
+import { defineConfig } from 'vite';
+
+// The demo is served from demo/; it imports the library from src/ and the worker from workers/.
+export default defineConfig({
+  root: 'demo',
+  server: {
+    host: '127.0.0.1',
+    port: Number(process.env['TESSERA_DEMO_PORT'] ?? 5173),
+    fs: { allow: ['..'] },
+  },
+  preview: { host: '127.0.0.1' },
+  worker: { format: 'es' },
+  build: {
+    outDir: '../dist-demo',
+    emptyOutDir: true,
+    target: 'es2022',
+    rollupOptions: { input: { main: 'demo/index.html', check: 'demo/check.html', bench: 'demo/bench.html' } },
+  },
+  optimizeDeps: { include: ['three', 'comlink', '@dimforge/rapier3d-deterministic-compat'] },
+});
