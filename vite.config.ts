@@ -7,6 +7,8 @@ export default defineConfig({
     host: '127.0.0.1',
     port: Number(process.env['TESSERA_DEMO_PORT'] ?? 5173),
     fs: { allow: ['..'] },
+    // Cross-origin isolation gives workers a 5 µs performance.now() (100 µs without), for the bench.
+    headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
   },
   preview: { host: '127.0.0.1' },
   worker: { format: 'es' },

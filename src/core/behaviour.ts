@@ -180,7 +180,7 @@ export function checkPropValue(kind: string, key: string, spec: PropSpec, value:
     default:
       ok = false;
   }
-  assert(ok, ErrorCode.BadInput, `kind ${kind}: prop ${key} expects ${spec.type}, got ${JSON.stringify(value)}`);
+  assert(ok, ErrorCode.BadInput, () => `kind ${kind}: prop ${key} expects ${spec.type}, got ${JSON.stringify(value)}`);
 }
 
 /** Fills a kind's defaults under the given props and type-checks every value; unknown keys are refused. */

@@ -93,15 +93,15 @@ export function entityDesc(spec: {
 
 /** Checks an id is a non-negative safe integer. */
 export function checkEntityId(id: unknown): asserts id is EntityId {
-  assert(typeof id === 'number' && Number.isSafeInteger(id) && id >= 0, ErrorCode.BadInput, `entity id must be a non-negative safe integer, got ${String(id)}`);
+  assert(typeof id === 'number' && Number.isSafeInteger(id) && id >= 0, ErrorCode.BadInput, () => `entity id must be a non-negative safe integer, got ${String(id)}`);
 }
 
 /** Validates a body description; throws `bad-input` naming the first problem. */
 export function checkBodyDesc(body: BodyDesc, where: string): void {
-  assert(body.type === 'dynamic' || body.type === 'fixed' || body.type === 'kinematic', ErrorCode.BadInput, `${where}: body type ${String(body.type)} is not dynamic|fixed|kinematic`);
+  assert(body.type === 'dynamic' || body.type === 'fixed' || body.type === 'kinematic', ErrorCode.BadInput, () => `${where}: body type ${String(body.type)} is not dynamic|fixed|kinematic`);
   const s = body.shape;
   const positive = (v: number, what: string): void =>
-    assert(Number.isFinite(v) && v > 0, ErrorCode.BadInput, `${where}: ${what} must be a positive number of metres, got ${v}`);
+    assert(Number.isFinite(v) && v > 0, ErrorCode.BadInput, () => `${where}: ${what} must be a positive number of metres, got ${v}`);
   switch (s.type) {
     case 'box':
       positive(s.halfExtents.x, 'box half extent x');
@@ -116,7 +116,7 @@ export function checkBodyDesc(body: BodyDesc, where: string): void {
       positive(s.radius, 'capsule radius');
       break;
     default:
-      assert(false, ErrorCode.BadInput, `${where}: unknown shape ${JSON.stringify(s)}`);
+      assert(false, ErrorCode.BadInput, () => `${where}: unknown shape ${JSON.stringify(s)}`);
   }
   for (const [k, v] of [
     ['density', body.density],
@@ -125,16 +125,16 @@ export function checkBodyDesc(body: BodyDesc, where: string): void {
     ['linearDamping', body.linearDamping],
     ['angularDamping', body.angularDamping],
   ] as const) {
-    if (v !== undefined) assert(Number.isFinite(v) && v >= 0, ErrorCode.BadInput, `${where}: ${k} must be ≥ 0, got ${v}`);
+    if (v !== undefined) assert(Number.isFinite(v) && v >= 0, ErrorCode.BadInput, () => `${where}: ${k} must be ≥ 0, got ${v}`);
   }
 }
 
 /** Validates a dynamic state (finite numbers, non-zero rotation). */
 export function checkDynamicState(s: DynamicState, where: string): void {
-  assert(isFiniteVec(s.position) && isFiniteVec(s.linvel) && isFiniteVec(s.angvel), ErrorCode.BadInput, `${where}: position and velocities must be finite`);
+  assert(isFiniteVec(s.position) && isFiniteVec(s.linvel) && isFiniteVec(s.angvel), ErrorCode.BadInput, () => `${where}: position and velocities must be finite`);
   const q = s.rotation;
   const n = q.x * q.x + q.y * q.y + q.z * q.z + q.w * q.w;
-  assert(Number.isFinite(n) && n > 1e-6, ErrorCode.BadInput, `${where}: rotation must be a non-zero finite quaternion`);
+  assert(Number.isFinite(n) && n > 1e-6, ErrorCode.BadInput, () => `${where}: rotation must be a non-zero finite quaternion`);
 }
 
 /** Radius (m) of a sphere around the body's centre that contains its shape in any rotation. */

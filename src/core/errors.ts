@@ -21,9 +21,9 @@ export class TesseraError extends Error {
   }
 }
 
-/** Throws `TesseraError(code, message)` unless `cond` holds. */
-export function assert(cond: unknown, code: ErrorCode, message: string): asserts cond {
-  if (!cond) throw new TesseraError(code, message);
+/** Throws `TesseraError(code, message)` unless `cond` holds. On hot paths pass the message as a function, so it is built only on failure. */
+export function assert(cond: unknown, code: ErrorCode, message: string | (() => string)): asserts cond {
+  if (!cond) throw new TesseraError(code, typeof message === 'function' ? message() : message);
 }
 
 /** Marks a branch the type system proves unreachable; throws if it is reached anyway. */

@@ -59,11 +59,24 @@ export class StateHasher {
 
   /** The final hash as 16 lowercase hex digits. Does not reset the hasher. */
   digest(): string {
+    const [a, b] = this.words();
+    return hex8(a) + hex8(b);
+  }
+
+  /** The final hash as two uint32 words (for hashing hashes without strings). */
+  words(): [number, number] {
     let a = this.h1 ^ this.h2;
     let b = this.h2 ^ (this.h1 >>> 7);
     a = fmix(a);
     b = fmix(b ^ a);
-    return hex8(a) + hex8(b);
+    return [a >>> 0, b >>> 0];
+  }
+
+  /** Starts over, as a new hasher would (reuse one hasher on hot paths). */
+  reset(): this {
+    this.h1 = 0x9747b28c;
+    this.h2 = 0x2545f491;
+    return this;
   }
 }
 

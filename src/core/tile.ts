@@ -17,14 +17,14 @@ export const MAX_TILE_COORD = 1 << 30;
 /** Builds a `TileId`, checking the coordinates are integers in range. */
 export function tileId(x: number, y: number, z: number): TileId {
   for (const c of [x, y, z]) {
-    assert(Number.isInteger(c) && Math.abs(c) <= MAX_TILE_COORD, ErrorCode.BadInput, `tile coordinate ${c} is not an integer in ±2^30`);
+    assert(Number.isInteger(c) && Math.abs(c) <= MAX_TILE_COORD, ErrorCode.BadInput, () => `tile coordinate ${c} is not an integer in ±2^30`);
   }
   return { x: x + 0, y: y + 0, z: z + 0 }; // `+ 0` turns -0 into 0 so keys are canonical
 }
 
 /** Checks a tile edge length (metres): finite and positive. */
 export function checkEdge(edge: number): void {
-  assert(Number.isFinite(edge) && edge > 0, ErrorCode.BadInput, `tile edge must be a positive number of metres, got ${edge}`);
+  assert(Number.isFinite(edge) && edge > 0, ErrorCode.BadInput, () => `tile edge must be a positive number of metres, got ${edge}`);
 }
 
 /** The tile holding point `p` for tiles of `edge` metres. Points on a face belong to the tile above it. */
@@ -41,7 +41,7 @@ export function tileKey(t: TileId): string {
 /** Parses a key made by `tileKey`; throws `bad-input` on anything else. */
 export function parseTileKey(key: string): TileId {
   const m = /^(-?\d{1,10}),(-?\d{1,10}),(-?\d{1,10})$/.exec(key);
-  assert(m !== null, ErrorCode.BadInput, `not a tile key: ${JSON.stringify(key)}`);
+  assert(m !== null, ErrorCode.BadInput, () => `not a tile key: ${JSON.stringify(key)}`);
   return tileId(Number(m[1]), Number(m[2]), Number(m[3]));
 }
 
@@ -102,7 +102,7 @@ export function distanceToTile(p: Vec3, t: TileId, edge: number): number {
  */
 export function tilesWithinRadius(p: Vec3, radius: number, edge: number): TileId[] {
   checkEdge(edge);
-  assert(Number.isFinite(radius) && radius >= 0, ErrorCode.BadInput, `radius must be ≥ 0 metres, got ${radius}`);
+  assert(Number.isFinite(radius) && radius >= 0, ErrorCode.BadInput, () => `radius must be ≥ 0 metres, got ${radius}`);
   // One tile of slack on each side: a tile whose closed bounds touch the sphere counts.
   const lo = tileOf({ x: p.x - radius, y: p.y - radius, z: p.z - radius }, edge);
   const hi = tileOf({ x: p.x + radius, y: p.y + radius, z: p.z + radius }, edge);

@@ -112,7 +112,7 @@ export type BenchLayout = 'pile' | 'scattered' | 'avatars';
  */
 export function benchScene(layout: BenchLayout, count: number, edge = 128): SceneDesc {
   const rng = new SeededRng(count * 31 + layout.length);
-  const entities: EntityDesc[] = [entityDesc({ id: 1, kind: 'ground', body: groundBody(edge / 2, 0.5, edge / 2), position: { x: edge / 2, y: 0.5, z: edge / 2 } })];
+  const entities: EntityDesc[] = [entityDesc({ id: 1, kind: 'ground', body: groundBody(edge / 2, 0.5, edge / 2), position: { x: edge / 2, y: 0.5, z: edge / 2 } }), ...walls(edge, 0, edge, 0, edge, 2, 3)];
   const side = Math.ceil(Math.sqrt(count));
   for (let i = 0; i < count; i++) {
     const id = 100 + i;

@@ -74,8 +74,21 @@ interface LiveEntity {
   rb: RigidBody;
   collider: Collider;
   readonly radius: number;
-  /** For fixed bodies: the neighbour tiles that see this entity as a ghost (never changes). */
-  readonly fixedGhostTiles: readonly TileId[] | undefined;
+  /** kg; constant for the body's life (its one collider never changes). */
+  readonly mass: number;
+  /** For fixed bodies: the ghost this entity shows in neighbours, and where (never changes). */
+  readonly fixedGhost: { readonly targets: readonly TileId[]; readonly ghost: GhostState } | undefined;
+  /** Set when Rapier reported the body asleep at the end of the last step: its state cannot have changed since. */
+  asleep: SleepCache | undefined;
+  /** Hash words of the props, until a prop is written. */
+  propsDigest: [number, number] | undefined;
+}
+
+/** What a sleeping body's unchanged state lets us reuse instead of reading physics again. */
+interface SleepCache {
+  readonly stateDigest: [number, number];
+  readonly ghostTargets: readonly TileId[];
+  readonly ghost: GhostState | undefined;
 }
 
 interface Ghost {
@@ -143,6 +156,9 @@ export class TileSimulation {
   private criticalNow: CriticalWrite[] = [];
   private rejectedNow: string[] = [];
   private readonly ctx: TileContext;
+  private readonly scratch = new StateHasher();
+  private readonly awakeHandles = new Set<number>();
+  private readonly kindHashes = new Map<string, number>();
 
   private constructor(tile: TileId, config: WorldConfig, registry: BehaviourRegistry, world: World, tick: number) {
     this.tile = tile;
@@ -189,8 +205,12 @@ export class TileSimulation {
         rb,
         collider,
         radius: boundingRadius(e.body.shape),
-        fixedGhostTiles: e.body.type === 'fixed' ? sim.ghostTilesOf(readState(rb).position, boundingRadius(e.body.shape)) : undefined,
+        mass: rb.mass(),
+        fixedGhost: undefined,
+        asleep: undefined,
+        propsDigest: undefined,
       };
+      if (e.body.type === 'fixed') (live as { fixedGhost: LiveEntity['fixedGhost'] }).fixedGhost = sim.fixedGhostOf(live);
       sim.entities.set(e.id, live);
       sim.order.push(live);
       sim.byCollider.set(collider.handle, e.id);
@@ -318,11 +338,23 @@ export class TileSimulation {
     const emigrants: Emigrant[] = [];
     const ghostOut = new Map<string, { to: TileId; ghosts: GhostState[] }>();
     const edge = this.config.tileEdge;
+    // Rapier knows which bodies are awake; a sleeping body has not moved, so its tile, ghost
+    // and hash are what they were when it fell asleep.
+    const awake = this.awakeHandles;
+    awake.clear();
+    this.world.forEachActiveRigidBody((rb) => awake.add(rb.handle));
     for (const e of this.order.slice()) {
-      if (e.body.type === 'fixed') {
-        if (e.fixedGhostTiles) for (const t of e.fixedGhostTiles) this.addGhostOut(ghostOut, t, e, undefined);
+      if (e.fixedGhost) {
+        for (const t of e.fixedGhost.targets) addGhostOut(ghostOut, t, e.fixedGhost.ghost);
         continue;
       }
+      const dynamic = e.body.type === 'dynamic';
+      const cache = e.asleep;
+      if (dynamic && cache && !awake.has(e.rb.handle)) {
+        if (cache.ghost) for (const t of cache.ghostTargets) addGhostOut(ghostOut, t, cache.ghost);
+        continue;
+      }
+      e.asleep = undefined;
       const p = e.rb.translation();
       if (p.y < this.config.floorY) {
         this.removeEntity(e.id);
@@ -336,10 +368,12 @@ export class TileSimulation {
         continue;
       }
       const targets = this.ghostTilesOf(p, e.radius);
+      let ghost: GhostState | undefined;
       if (targets.length > 0) {
-        const state = readState(e.rb);
-        for (const t of targets) this.addGhostOut(ghostOut, t, e, state);
+        ghost = { id: e.id, kind: e.kind.def.name, body: e.body, state: readState(e.rb) };
+        for (const t of targets) addGhostOut(ghostOut, t, ghost);
       }
+      if (dynamic && !awake.has(e.rb.handle)) e.asleep = { stateDigest: this.stateDigest(e), ghostTargets: targets, ghost };
     }
     // Messages still waiting for an entity that left go where the entity went.
     if (emigrants.length > 0) {
@@ -382,20 +416,22 @@ export class TileSimulation {
     for (const w of this.rng.getState()) h.u32(w);
     h.u32(this.order.length);
     for (const e of this.order) {
-      h.f64(e.id).str(e.kind.def.name);
+      h.f64(e.id).u32(this.kindHash(e.kind));
       if (e.body.type !== 'fixed') {
-        const p = e.rb.translation();
-        const q = e.rb.rotation();
-        const v = e.rb.linvel();
-        const w = e.rb.angvel();
-        h.f32(p.x).f32(p.y).f32(p.z).f32(q.x).f32(q.y).f32(q.z).f32(q.w).f32(v.x).f32(v.y).f32(v.z).f32(w.x).f32(w.y).f32(w.z);
+        const [a, b] = e.asleep?.stateDigest ?? this.stateDigest(e);
+        h.u32(a).u32(b);
       }
-      for (const key of e.kind.propKeys) {
-        const v = e.props[key]!;
-        if (typeof v === 'number') h.f64(v);
-        else if (typeof v === 'boolean') h.u32(v ? 1 : 0);
-        else h.str(v);
+      if (!e.propsDigest) {
+        const ph = this.scratch.reset();
+        for (const key of e.kind.propKeys) {
+          const v = e.props[key]!;
+          if (typeof v === 'number') ph.f64(v);
+          else if (typeof v === 'boolean') ph.u32(v ? 1 : 0);
+          else ph.str(v);
+        }
+        e.propsDigest = ph.words();
       }
+      h.u32(e.propsDigest[0]).u32(e.propsDigest[1]);
     }
     h.u32(this.mailbox.length);
     for (const m of this.mailbox) h.f64(m.from).f64(m.to).str(m.topic).f64(m.dueTick).f64(m.seq).str(JSON.stringify(m.data));
@@ -455,25 +491,45 @@ export class TileSimulation {
     const ly = p.y - this.tile.y * edge;
     const lz = p.z - this.tile.z * edge;
     if (lx >= reach && lx <= edge - reach && ly >= reach && ly <= edge - reach && lz >= reach && lz <= edge - reach) return [];
-    return tilesOverlappingBox(p, { x: radius, y: radius, z: radius }, m, edge).filter((t) => !sameTile(t, this.tile));
+    // Only the 26 neighbours: a body reaching farther is ghosted no farther than next door.
+    const t = this.tile;
+    return tilesOverlappingBox(p, { x: radius, y: radius, z: radius }, m, edge).filter(
+      (n) => !sameTile(n, t) && Math.abs(n.x - t.x) <= 1 && Math.abs(n.y - t.y) <= 1 && Math.abs(n.z - t.z) <= 1,
+    );
   }
 
-  private addGhostOut(out: Map<string, { to: TileId; ghosts: GhostState[] }>, to: TileId, e: LiveEntity, state: DynamicState | undefined): void {
-    const key = tileKey(to);
-    let g = out.get(key);
-    if (!g) out.set(key, (g = { to, ghosts: [] }));
-    g.ghosts.push({ id: e.id, kind: e.kind.def.name, body: e.body, state: state ?? readState(e.rb) });
+  /** Hash words of an entity's exact physics state (13 float32 values). */
+  private stateDigest(e: LiveEntity): [number, number] {
+    const h = this.scratch.reset();
+    const p = e.rb.translation();
+    const q = e.rb.rotation();
+    const v = e.rb.linvel();
+    const w = e.rb.angvel();
+    h.f32(p.x).f32(p.y).f32(p.z).f32(q.x).f32(q.y).f32(q.z).f32(q.w).f32(v.x).f32(v.y).f32(v.z).f32(w.x).f32(w.y).f32(w.z);
+    return h.words();
+  }
+
+  private kindHash(kind: RegisteredKind): number {
+    let k = this.kindHashes.get(kind.def.name);
+    if (k === undefined) this.kindHashes.set(kind.def.name, (k = this.scratch.reset().str(kind.def.name).words()[0]));
+    return k;
+  }
+
+  private fixedGhostOf(e: LiveEntity): LiveEntity['fixedGhost'] {
+    const state = readState(e.rb);
+    const targets = this.ghostTilesOf(state.position, e.radius);
+    return targets.length > 0 ? { targets, ghost: { id: e.id, kind: e.kind.def.name, body: e.body, state } } : undefined;
   }
 
   private addEntity(desc: EntityDesc, checkPlacement: boolean): LiveEntity {
     checkEntityId(desc.id);
     const where = `entity ${desc.id}`;
-    assert(!this.entities.has(desc.id), ErrorCode.DuplicateEntity, `${where} already exists in tile ${tileKey(this.tile)}`);
+    assert(!this.entities.has(desc.id), ErrorCode.DuplicateEntity, () => `${where} already exists in tile ${tileKey(this.tile)}`);
     const kind = this.registry.get(desc.kind);
     checkBodyDesc(desc.body, where);
     checkDynamicState(desc.state, where);
     if (checkPlacement) {
-      assert(tileContains(this.tile, desc.state.position, this.config.tileEdge), ErrorCode.WrongTile, `${where} at (${desc.state.position.x}, ${desc.state.position.y}, ${desc.state.position.z}) is not in tile ${tileKey(this.tile)}`);
+      assert(tileContains(this.tile, desc.state.position, this.config.tileEdge), ErrorCode.WrongTile, () => `${where} at (${desc.state.position.x}, ${desc.state.position.y}, ${desc.state.position.z}) is not in tile ${tileKey(this.tile)}`);
     }
     const props = resolveProps(kind, desc.props);
     const ghost = this.ghosts.get(desc.id);
@@ -488,8 +544,12 @@ export class TileSimulation {
       rb,
       collider,
       radius,
-      fixedGhostTiles: desc.body.type === 'fixed' ? this.ghostTilesOf(desc.state.position, radius) : undefined,
+      mass: rb.mass(),
+      fixedGhost: undefined,
+      asleep: undefined,
+      propsDigest: undefined,
     };
+    if (desc.body.type === 'fixed') (live as { fixedGhost: LiveEntity['fixedGhost'] }).fixedGhost = this.fixedGhostOf(live);
     this.entities.set(desc.id, live);
     this.byCollider.set(collider.handle, desc.id);
     insertSorted(this.order, live);
@@ -630,7 +690,7 @@ export class TileSimulation {
   private spawn(spec: SpawnSpec): EntityId {
     const kind = this.registry.get(spec.kind);
     const body = spec.body ?? kind.def.body;
-    assert(body !== undefined, ErrorCode.BadInput, `spawn of kind ${spec.kind} needs a body (the kind defines none)`);
+    assert(body !== undefined, ErrorCode.BadInput, () => `spawn of kind ${spec.kind} needs a body (the kind defines none)`);
     let id: EntityId;
     do id = spawnedEntityId(this.config.seed, this.tile, this.spawnCounter++);
     while (this.entities.has(id) || this.ghosts.has(id));
@@ -651,9 +711,10 @@ export class TileSimulation {
   private setProp(id: EntityId, key: string, value: PropValue): void {
     const e = this.live(id);
     const spec = e.kind.def.props?.[key];
-    assert(spec !== undefined, ErrorCode.BadInput, `kind ${e.kind.def.name} has no prop ${JSON.stringify(key)}`);
+    assert(spec !== undefined, ErrorCode.BadInput, () => `kind ${e.kind.def.name} has no prop ${JSON.stringify(key)}`);
     checkPropValue(e.kind.def.name, key, spec, value);
     e.props[key] = value;
+    e.propsDigest = undefined;
     if (spec.critical) this.criticalNow.push({ entity: id, key, value });
   }
 
@@ -672,11 +733,11 @@ export class TileSimulation {
       position: (id) => sim.body(id).translation(),
       rotation: (id) => sim.body(id).rotation(),
       linvel: (id) => sim.body(id).linvel(),
-      mass: (id) => sim.body(id).mass(),
+      mass: (id) => sim.entities.get(id)?.mass ?? sim.body(id).mass(),
       prop: (id, key) => {
         const e = sim.live(id);
         const v = e.props[key];
-        assert(v !== undefined, ErrorCode.BadInput, `kind ${e.kind.def.name} has no prop ${JSON.stringify(key)}`);
+        assert(v !== undefined, ErrorCode.BadInput, () => `kind ${e.kind.def.name} has no prop ${JSON.stringify(key)}`);
         return v;
       },
       setProp: (id, key, value) => sim.setProp(id, key, value),
@@ -689,7 +750,7 @@ export class TileSimulation {
       },
       send: (to: EntityId, topic: string, data: InputData = {}, delayTicks = 1) => {
         checkEntityId(to);
-        assert(Number.isInteger(delayTicks) && delayTicks >= 1, ErrorCode.BadInput, `message delay must be an integer ≥ 1 tick, got ${delayTicks}`);
+        assert(Number.isInteger(delayTicks) && delayTicks >= 1, ErrorCode.BadInput, () => `message delay must be an integer ≥ 1 tick, got ${delayTicks}`);
         const from = sim.runningEntity;
         const m: EntityMessage = { from, to, topic, data: { ...data }, dueTick: sim.currentTick + delayTicks, seq: sim.messageSeq++ };
         if (sim.entities.has(to)) sim.mailbox.push(m);
@@ -700,6 +761,13 @@ export class TileSimulation {
 
   /** The entity whose handler is running: a message's sender is recorded, never claimed. */
   private runningEntity: EntityId = 0;
+}
+
+function addGhostOut(out: Map<string, { to: TileId; ghosts: GhostState[] }>, to: TileId, ghost: GhostState): void {
+  const key = tileKey(to);
+  let g = out.get(key);
+  if (!g) out.set(key, (g = { to, ghosts: [] }));
+  g.ghosts.push(ghost);
 }
 
 function binarySearch(list: readonly LiveEntity[], id: EntityId): number {

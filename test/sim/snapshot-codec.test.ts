@@ -29,7 +29,7 @@ describe('tile snapshot codec', () => {
       { numRuns: 300 },
     );
     const wrongMagic = bytes.slice();
-    wrongMagic[0] ^= 0xff;
+    wrongMagic[0] = wrongMagic[0]! ^ 0xff;
     expect(() => decodeTileSnapshot(wrongMagic)).toThrow(/bad magic/);
     expect(() => TileSimulation.restore(wrongMagic, world.config, standardKinds())).toThrow(/tile snapshot/);
   });

@@ -1,0 +1,82 @@
+// `npm run bench`: tile step cost in Node and in a Chromium worker, each against bare Rapier
+// stepping the same scene in the same run. Prints a table, then one line with one JSON object.
+import { deflateSync } from 'node:zlib';
+import { createServer } from 'vite';
+import { benchScene, initPhysics, standardKinds, TileWorld } from '../src/index.js';
+import { launchChromium } from './chromium.js';
+import { benchTileStep, CONFIGS, type TileStepResult } from './tile-step-bench.js';
+
+const figures: Record<string, number | boolean | string> = {};
+const round = (x: number, d = 4): number => Number(x.toFixed(d));
+
+function record(runtime: 'node' | 'chromium', r: TileStepResult): void {
+  const k = `${r.layout}_${r.bodies}_${runtime}`;
+  figures[`tile_step_ms_median_${k}`] = round(r.engine.median);
+  figures[`tile_step_ms_p99_${k}`] = round(r.engine.p99);
+  figures[`rapier_step_ms_median_${k}`] = round(r.rapier.median);
+  figures[`rapier_step_ms_p99_${k}`] = round(r.rapier.p99);
+  figures[`tile_step_ratio_${k}`] = round(r.ratio, 3);
+  figures[`same_end_state_${k}`] = r.sameEndState;
+  if (runtime === 'node') {
+    figures[`snapshot_bytes_${r.layout}_${r.bodies}`] = r.snapshotBytes;
+    figures[`snapshot_ms_${r.layout}_${r.bodies}`] = round(r.snapshotMs, 3);
+    figures[`restore_ms_${r.layout}_${r.bodies}`] = round(r.restoreMs, 3);
+  }
+  console.error(
+    `${runtime.padEnd(8)} ${r.layout.padEnd(9)} ${String(r.bodies).padStart(5)}  engine ${r.engine.median.toFixed(3)} ms (p99 ${r.engine.p99.toFixed(3)})  rapier ${r.rapier.median.toFixed(3)} ms (p99 ${r.rapier.p99.toFixed(3)})  ratio ${r.ratio.toFixed(3)}  same-end-state ${r.sameEndState}`,
+  );
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  await initPhysics();
+  const results: { runtime: 'node' | 'chromium'; r: TileStepResult }[] = [];
+  for (const c of CONFIGS) {
+    const r = benchTileStep(c.layout, c.bodies, c.warmup, c.ticks, () => performance.now());
+    record('node', r);
+    results.push({ runtime: 'node', r });
+  }
+
+  // Compressed snapshot sizes (what a handoff would send after deflate).
+  for (const layout of ['pile', 'avatars'] as const) {
+    const world = TileWorld.fromScene(benchScene(layout, 1000), standardKinds());
+    for (let i = 0; i < 120; i++) world.step();
+    const snap = world.snapshot();
+    figures[`snapshot_bytes_settled_${layout}_1000`] = snap.length;
+    figures[`snapshot_deflate_bytes_${layout}_1000`] = deflateSync(snap).length;
+    world.dispose();
+  }
+
+  const port = 5190 + Math.floor(Math.random() * 200);
+  const server = await createServer({ configFile: new URL('../vite.config.ts', import.meta.url).pathname, server: { port, strictPort: true }, logLevel: 'error' });
+  await server.listen();
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => console.error('bench page error:', e.message));
+    await page.goto(`http://127.0.0.1:${port}/bench.html`);
+    await page.waitForFunction(() => 'tesseraBench' in window, undefined, { timeout: 60_000 });
+    figures['chromium_cross_origin_isolated'] = await page.evaluate(() => window.tesseraBench.isolated);
+    for (const c of CONFIGS) {
+      const r = await page.evaluate((cfg) => window.tesseraBench.run(cfg.layout, cfg.bodies, cfg.warmup, cfg.ticks), c);
+      record('chromium', r);
+      results.push({ runtime: 'chromium', r });
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+
+  const at1000 = results.filter((x) => x.r.bodies === 1000);
+  figures['tile_step_ratio_vs_rapier'] = round(Math.max(...at1000.map((x) => x.r.ratio)), 3);
+  figures['tile_step_ratio_vs_rapier_node'] = round(Math.max(...at1000.filter((x) => x.runtime === 'node').map((x) => x.r.ratio)), 3);
+  figures['tile_step_ratio_vs_rapier_chromium'] = round(Math.max(...at1000.filter((x) => x.runtime === 'chromium').map((x) => x.r.ratio)), 3);
+  figures['tile_step_ms_avatars_1000'] = figures['tile_step_ms_median_avatars_1000_chromium']!;
+  figures['bench_seconds'] = round((performance.now() - started) / 1000, 1);
+  console.log(JSON.stringify(figures));
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
