@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const meshes = new Map<number, THREE.Object3D>();
   const looking = new Set<number>();
   const e = { id: 0, kind: 0, tile: 0, x: 0, y: 0, z: 0, qx: 0, qy: 0, qz: 0, qw: 1 };
-  const avatarPos = new THREE.Vector3(8, 1.8, 20);
+  const avatarPos = new THREE.Vector3(18, 1.8, 28);
   let stepMsAvg = 0;
   let fps = 0;
   let lastFrameAt = performance.now();
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
       for (const id of unknown) looking.add(id);
       const looks: EntityLook[] = await sim.looks(unknown);
       for (const look of looks) {
-        const mesh = meshFor(look);
+        const mesh = meshFor(look, loaded.config.tileEdge);
         meshes.set(look.id, mesh);
         view.add(mesh);
         looking.delete(look.id);

@@ -12,14 +12,21 @@ const COLOURS: Record<string, number> = {
   cannonball: 0x1d1f24,
 };
 
-/** A three.js mesh matching an entity's collider, coloured by kind. */
-export function meshFor(look: EntityLook): THREE.Mesh {
+/** A three.js mesh matching an entity's collider, coloured by kind (ground slabs in a checkerboard of tiles). */
+export function meshFor(look: EntityLook, tileEdge: number): THREE.Mesh {
   const s = look.body.shape;
   let geometry: THREE.BufferGeometry;
   if (s.type === 'box') geometry = new THREE.BoxGeometry(s.halfExtents.x * 2, s.halfExtents.y * 2, s.halfExtents.z * 2);
   else if (s.type === 'ball') geometry = new THREE.SphereGeometry(s.radius, 24, 16);
   else geometry = new THREE.CapsuleGeometry(s.radius, s.halfHeight * 2, 6, 16);
-  const material = new THREE.MeshStandardMaterial({ color: COLOURS[look.kind] ?? 0xcccccc, roughness: 0.8 });
+  let colour = COLOURS[look.kind] ?? 0xcccccc;
+  if (look.kind === 'ground' && s.type === 'box' && s.halfExtents.x * 2 >= tileEdge * 0.99 && s.halfExtents.z * 2 >= tileEdge * 0.99) {
+    // A whole-tile slab: alternate shades so the tiles read as a grid.
+    const tx = Math.floor(look.position.x / tileEdge);
+    const tz = Math.floor(look.position.z / tileEdge);
+    colour = (tx + tz) % 2 === 0 ? 0x6f8f5a : 0x7f9f66;
+  }
+  const material = new THREE.MeshStandardMaterial({ color: colour, roughness: 0.8 });
   const mesh = new THREE.Mesh(geometry, material);
   mesh.castShadow = look.kind !== 'ground';
   mesh.receiveShadow = true;

@@ -151,12 +151,12 @@ export function demoScene(): SceneDesc {
   entities.push(
     entityDesc({ id: DEMO_SCENE.cannon, kind: 'cannon', body: { type: 'fixed', shape: { type: 'box', halfExtents: { x: 0.6, y: 0.4, z: 0.4 } } }, position: { x: 14, y: 1.4, z: 24 }, props: { dirX: 0.8, dirY: 0.6, dirZ: 0, speed: 11 } }),
     entityDesc({ id: DEMO_SCENE.switch, kind: 'switch', body: { type: 'fixed', shape: { type: 'box', halfExtents: { x: 0.5, y: 0.1, z: 0.5 } } }, position: { x: 10, y: 1.1, z: 24 }, props: { target: DEMO_SCENE.cannon } }),
-    entityDesc({ id: DEMO_SCENE.avatar, kind: 'avatar', body: AVATAR_BODY, position: { x: 8, y: 1.81, z: 20 }, props: { name: 'you' } }),
+    entityDesc({ id: DEMO_SCENE.avatar, kind: 'avatar', body: AVATAR_BODY, position: { x: 18, y: 1.81, z: 28 }, props: { name: 'you' } }),
   );
   for (let i = 0; i < 48; i++) {
     const level = Math.floor(i / 16);
     const k = i % 16;
-    entities.push(entityDesc({ id: 200 + i, kind: 'box', body: { type: 'dynamic', shape: { type: 'box', halfExtents: { x: 0.25, y: 0.25, z: 0.25 } }, friction: 0.6 }, position: { x: 28 + (k % 4) * 0.55 + rng.range(-0.02, 0.02), y: 1.26 + level * 0.52, z: 28 + Math.floor(k / 4) * 0.55 } }));
+    entities.push(entityDesc({ id: 200 + i, kind: 'box', body: { type: 'dynamic', shape: { type: 'box', halfExtents: { x: 0.25, y: 0.25, z: 0.25 } }, friction: 0.6 }, position: { x: 24 + (k % 4) * 0.55 + rng.range(-0.02, 0.02), y: 1.26 + level * 0.52, z: 22 + Math.floor(k / 4) * 0.55 } }));
   }
   for (let i = 0; i < 8; i++) {
     entities.push(entityDesc({ id: 300 + i, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: 0.3 }, restitution: 0.5, friction: 0.4, angularDamping: 0.3 }, position: { x: rng.range(4, 44), y: 1.3, z: rng.range(4, 12) }, linvel: { x: rng.range(-3, 3), y: 0, z: rng.range(-3, 3) } }));

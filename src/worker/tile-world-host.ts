@@ -3,6 +3,7 @@ import type { BodyDesc, EntityId } from '../core/entity.js';
 import { assert, ErrorCode } from '../core/errors.js';
 import { tileKey, type TileId } from '../core/tile.js';
 import type { WorldConfig } from '../core/world-config.js';
+import type { Vec3 } from '../core/vec.js';
 import { standardKinds } from '../kinds/standard-kinds.js';
 import { decodeInputs } from '../protocol/input-codec.js';
 import { initPhysics } from '../sim/physics.js';
@@ -19,11 +20,13 @@ export interface LoadedWorld {
   readonly config: WorldConfig;
 }
 
-/** Shape and kind of an entity, for a renderer meeting it for the first time. */
+/** Shape, kind and position of an entity, for a renderer meeting it for the first time. */
 export interface EntityLook {
   readonly id: EntityId;
   readonly kind: string;
   readonly body: BodyDesc;
+  /** Metres, when looked up. */
+  readonly position: Vec3;
 }
 
 /** Largest number of ticks one `step` call may run (a stalled tab catches up in bounded bites). */
@@ -113,7 +116,7 @@ export class TileWorldHost {
     const out: EntityLook[] = [];
     for (const id of ids) {
       const e = world.describe(id);
-      if (e) out.push({ id, kind: e.kind, body: e.body });
+      if (e) out.push({ id, kind: e.kind, body: e.body, position: e.state.position });
     }
     return out;
   }
