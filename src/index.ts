@@ -79,3 +79,32 @@ export type { LoadedWorld, EntityLook } from './worker/tile-world-host.js';
 export { TileWorldHost, MAX_TICKS_PER_CALL } from './worker/tile-world-host.js';
 export type { TileWorkerApi } from './worker/tile-worker-api.js';
 export { connectTileWorker } from './worker/connect-tile-worker.js';
+
+export type { Link } from './net/link.js';
+export type { NetworkConditions, Scheduler } from './net/memory-network.js';
+export { MemoryNetwork, VirtualScheduler } from './net/memory-network.js';
+export { ClockSync } from './net/clock-sync.js';
+export type { ReplicationConfig, AuthorityOutput } from './net/tile-authority.js';
+export { TileAuthority } from './net/tile-authority.js';
+export type { ReplicaEntity, ReplicaUpdate } from './net/replica-store.js';
+export { ReplicaStore } from './net/replica-store.js';
+export type { PeerId, TileLease, DirectoryEntry, EntityPose, RosterEntry, Message } from './protocol/messages.js';
+export {
+  PROTOCOL_VERSION,
+  MAX_MESSAGE_BYTES,
+  CHUNK_BYTES,
+  MAX_CHUNKS,
+  RELAY_PEER,
+  MsgType,
+  ProtocolError,
+  POSE_MARGIN,
+  leaseSigningBytes,
+  encodeMessage,
+  decodeMessage,
+  encodeForWire,
+  ChunkAssembler,
+} from './protocol/messages.js';
+export type { PeerConnection, PeerConnector } from './net/peer-connector.js';
+export { MemoryPeerConnector } from './net/memory-peer-connector.js';
+export type { TransportMode, WorldClientOptions, VisibleEntity, PeerPathStats, ClientStats, WorldClientEvents } from './client/world-client.js';
+export { WorldClient } from './client/world-client.js';

@@ -145,6 +145,7 @@ export class TileSimulation {
 
   // Inbound items wait here until the next step applies them in a defined order.
   private pendingImmigrants: EntityDesc[] = [];
+  private pendingRemovals: EntityId[] = [];
   private pendingMessages: EntityMessage[] = [];
   private readonly pendingGhosts = new Map<string, { from: TileId; ghosts: readonly GhostState[] }>();
   private ghostTargets = new Map<string, TileId>();
@@ -271,8 +272,16 @@ export class TileSimulation {
    * Calls `visit` for every entity with its position and rotation (ascending id), reading
    * physics directly — the cheap path for renderers and encoders.
    */
-  forEachTransform(visit: (id: EntityId, kind: string, p: Vec3, q: Quat, ghost: false) => void): void {
-    for (const e of this.order) visit(e.id, e.kind.def.name, e.rb.translation(), e.rb.rotation(), false);
+  forEachTransform(visit: (id: EntityId, kind: string, p: Vec3, q: Quat) => void): void {
+    for (const e of this.order) visit(e.id, e.kind.def.name, e.rb.translation(), e.rb.rotation());
+  }
+
+  /** Like `forEachTransform`, with linear velocity and whether the body is fixed (for replication). */
+  forEachMotion(visit: (id: EntityId, p: Vec3, q: Quat, v: Vec3, fixed: boolean) => void): void {
+    for (const e of this.order) {
+      const fixed = e.body.type === 'fixed';
+      visit(e.id, e.rb.translation(), e.rb.rotation(), fixed ? ZERO : e.rb.linvel(), fixed);
+    }
   }
 
   /** Queues entities that migrated in; they join at the start of the next step, in id order. */
@@ -299,7 +308,28 @@ export class TileSimulation {
    */
   applyInbound(): string[] {
     this.applyGhosts();
-    return this.applyImmigrants();
+    const refused = this.applyRemovals();
+    return refused.concat(this.applyImmigrants());
+  }
+
+  /**
+   * Queues the removal of entities by an outside authority (a player who left, a creator's
+   * delete); they go at the next tick boundary, in id order. Unknown ids are reported then.
+   */
+  receiveRemovals(ids: readonly EntityId[]): void {
+    for (const id of ids) this.pendingRemovals.push(id);
+  }
+
+  private applyRemovals(): string[] {
+    const refused: string[] = [];
+    if (this.pendingRemovals.length === 0) return refused;
+    const ids = [...new Set(this.pendingRemovals)].sort((a, b) => a - b);
+    this.pendingRemovals = [];
+    for (const id of ids) {
+      if (this.entities.has(id)) this.removeEntity(id);
+      else refused.push(`removal of ${id} ignored: not in tile ${tileKey(this.tile)}`);
+    }
+    return refused;
   }
 
   /** Simulates one tick with the given inputs (any order; applied sorted by entity, then seq). */

@@ -24,6 +24,10 @@ export interface WorldStepReport {
   readonly crossTileMessages: number;
   readonly removed: readonly { readonly id: EntityId; readonly reason: RemovalReason }[];
   readonly rejected: readonly string[];
+  /** Entities that moved into tiles this world does not hold (only when it does not create tiles). */
+  readonly outboundMigrants: readonly { readonly from: TileId; readonly to: TileId; readonly entity: EntityDesc }[];
+  /** Messages to entities this world does not hold (only when it does not create tiles). */
+  readonly outboundMail: readonly { readonly from: TileId; readonly message: EntityMessage }[];
 }
 
 const WORLD_MAGIC = 0x444c5754; // "TWLD"
@@ -43,11 +47,22 @@ export class TileWorld {
   /** Which tile holds each entity. */
   private readonly directory = new Map<EntityId, string>();
   private currentTick: number;
+  /** A world that holds every tile creates tiles as entities arrive; a part of a distributed world hands them out instead. */
+  private readonly createsTiles: boolean;
 
-  private constructor(config: WorldConfig, registry: BehaviourRegistry, tick: number) {
+  private constructor(config: WorldConfig, registry: BehaviourRegistry, tick: number, createsTiles = true) {
     this.config = config;
     this.registry = registry;
     this.currentTick = tick;
+    this.createsTiles = createsTiles;
+  }
+
+  /**
+   * An empty world at `tick` that holds only the tiles given to it with `adoptTile`: entities
+   * and messages bound for other tiles come out of `step` as outbound items.
+   */
+  static partial(config: WorldConfig, registry: BehaviourRegistry, tick: number): TileWorld {
+    return new TileWorld(config, registry, tick, false);
   }
 
   /** Builds a world from a scene: each entity goes to the tile holding its position. */
@@ -152,6 +167,8 @@ export class TileWorld {
 
     let migrations = 0;
     let crossTileMessages = 0;
+    const outboundMigrants: { from: TileId; to: TileId; entity: EntityDesc }[] = [];
+    const outboundMail: { from: TileId; message: EntityMessage }[] = [];
     const removed: { id: EntityId; reason: RemovalReason }[] = [];
     const messages: EntityMessage[] = [];
     for (const { sim, result } of results) {
@@ -165,9 +182,14 @@ export class TileWorld {
       messages.push(...result.outbox);
     }
     // Migrations first (they may create tiles), then ghosts, then messages.
-    for (const { result } of results) {
+    for (const { sim: from, result } of results) {
       for (const m of result.emigrants) {
-        const sim = this.tileFor(m.to);
+        const sim = this.createsTiles ? this.tileFor(m.to) : this.tiles.get(tileKey(m.to));
+        if (!sim) {
+          this.directory.delete(m.entity.id);
+          outboundMigrants.push({ from: from.tile, to: m.to, entity: m.entity });
+          continue;
+        }
         sim.receiveImmigrants([m.entity]);
         this.directory.set(m.entity.id, tileKey(m.to));
         migrations++;
@@ -176,10 +198,17 @@ export class TileWorld {
     for (const { sim, result } of results) {
       for (const g of result.ghosts) this.tiles.get(tileKey(g.to))?.receiveGhosts(sim.tile, g.ghosts);
     }
+    for (const { sim, result } of results) {
+      for (const m of result.outbox) {
+        const key = this.directory.get(m.to);
+        if (key === undefined && !this.createsTiles) outboundMail.push({ from: sim.tile, message: m });
+      }
+    }
     for (const m of messages) {
       const key = this.directory.get(m.to);
       const target = key === undefined ? undefined : this.tiles.get(key);
       if (!target) {
+        if (!this.createsTiles) continue; // handed out above
         rejected.push(`message ${m.topic} from ${m.from} to ${m.to} dropped: no such entity in the world`);
         continue;
       }
@@ -189,7 +218,65 @@ export class TileWorld {
     // Everything for the next tick is here: let migrants arrive now, so none is ever in transit.
     for (const sim of this.ordered) rejected.push(...sim.applyInbound());
     this.currentTick = tick + 1;
-    return { tick, migrations, crossTileMessages, removed, rejected };
+    return { tick, migrations, crossTileMessages, removed, rejected, outboundMigrants, outboundMail };
+  }
+
+  /** Takes in a tile simulation standing at this world's tick (a handoff or a restored checkpoint). */
+  adoptTile(sim: TileSimulation): void {
+    assert(sim.tick === this.currentTick, ErrorCode.BadInput, () => `tile ${tileKey(sim.tile)} stands at tick ${sim.tick}, the world at ${this.currentTick}`);
+    assert(!this.tiles.has(tileKey(sim.tile)), ErrorCode.BadInput, () => `tile ${tileKey(sim.tile)} is already held`);
+    this.addTile(sim);
+    for (const id of sim.entityIds()) this.directory.set(id, tileKey(sim.tile));
+  }
+
+  /** Removes a tile from this world and returns it (the caller snapshots and disposes it). */
+  releaseTile(t: TileId): TileSimulation | undefined {
+    const key = tileKey(t);
+    const sim = this.tiles.get(key);
+    if (!sim) return undefined;
+    this.tiles.delete(key);
+    this.ordered = this.ordered.filter((x) => x !== sim);
+    for (const id of sim.entityIds()) if (this.directory.get(id) === key) this.directory.delete(id);
+    return sim;
+  }
+
+  /**
+   * Puts an entity into the held tile containing its position at this tick boundary (an avatar
+   * joining, a migrant from another owner). Returns false when that tile is not held here.
+   */
+  insertEntity(e: EntityDesc): boolean {
+    const t = tileOf(e.state.position, this.config.tileEdge);
+    const sim = this.tiles.get(tileKey(t));
+    if (!sim) return false;
+    sim.receiveImmigrants([e]);
+    sim.applyInbound();
+    if (sim.has(e.id)) this.directory.set(e.id, tileKey(t));
+    return sim.has(e.id);
+  }
+
+  /** Removes an entity at this tick boundary; returns false when it is not held here. */
+  removeEntity(id: EntityId): boolean {
+    const key = this.directory.get(id);
+    const sim = key === undefined ? undefined : this.tiles.get(key);
+    if (!sim) return false;
+    sim.receiveRemovals([id]);
+    sim.applyInbound();
+    this.directory.delete(id);
+    return true;
+  }
+
+  /** Delivers a message from elsewhere to the held tile of its target; returns false when the target is not held. */
+  deliverMessage(m: EntityMessage): boolean {
+    const key = this.directory.get(m.to);
+    const sim = key === undefined ? undefined : this.tiles.get(key);
+    if (!sim) return false;
+    sim.receiveMessages([m]);
+    return true;
+  }
+
+  /** True when this world holds tile `t`. */
+  holds(t: TileId): boolean {
+    return this.tiles.has(tileKey(t));
   }
 
   /** Hash of the whole world: every tile's `hash()` in tile order. */

@@ -1,0 +1,81 @@
+import type { PeerId } from '../src/index.js';
+
+/** The relay's counters, rendered as Prometheus text by `render`. */
+export class RelayMetrics {
+  connections = 0;
+  joins = 0;
+  leaves = 0;
+  messagesIn = 0;
+  messagesOut = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  leasesGranted = 0;
+  leasesRevoked = 0;
+  handoffs = 0;
+  handoffTimeouts = 0;
+  takeovers = 0;
+  staleEpochs = 0;
+  signals = 0;
+  relayedMessages = 0;
+  relayedBytes = 0;
+  private readonly refusals = new Map<string, number>();
+  /** Pairs that used the fallback path, as "a-b" (a < b). */
+  private readonly relayedPairs = new Set<string>();
+
+  /** Counts a refused message by kind (decode, auth, rate, stale-epoch, route, …). */
+  refused(kind: string): void {
+    this.refusals.set(kind, (this.refusals.get(kind) ?? 0) + 1);
+  }
+
+  /** Total refusals of a kind (all kinds when omitted). */
+  refusedCount(kind?: string): number {
+    if (kind !== undefined) return this.refusals.get(kind) ?? 0;
+    let n = 0;
+    for (const v of this.refusals.values()) n += v;
+    return n;
+  }
+
+  /** Counts one message carried on the fallback path between two peers. */
+  relayed(from: PeerId, to: PeerId, bytes: number): void {
+    this.relayedMessages++;
+    this.relayedBytes += bytes;
+    this.relayedPairs.add(from < to ? `${from}-${to}` : `${to}-${from}`);
+  }
+
+  /** Number of peer pairs that used the fallback path. */
+  get relayedPairCount(): number {
+    return this.relayedPairs.size;
+  }
+
+  /** Prometheus exposition text. */
+  render(g: { peers: number; tilesRelay: number; tilesPeer: number; entitiesRelay: number; tick: number }): string {
+    const lines: string[] = [];
+    const metric = (name: string, type: 'counter' | 'gauge', help: string, value: number, labels = ''): void => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name}${labels} ${value}`);
+    };
+    metric('tessera_peers', 'gauge', 'Connected players.', g.peers);
+    lines.push('# HELP tessera_tiles Tiles by owner kind.', '# TYPE tessera_tiles gauge', `tessera_tiles{owner="relay"} ${g.tilesRelay}`, `tessera_tiles{owner="peer"} ${g.tilesPeer}`);
+    metric('tessera_relay_entities', 'gauge', 'Entities in tiles the relay simulates.', g.entitiesRelay);
+    metric('tessera_tick', 'gauge', 'Current tick of the shared timeline.', g.tick);
+    metric('tessera_connections_total', 'counter', 'Connections accepted.', this.connections);
+    metric('tessera_joins_total', 'counter', 'Players joined.', this.joins);
+    metric('tessera_leaves_total', 'counter', 'Players left.', this.leaves);
+    metric('tessera_messages_in_total', 'counter', 'Messages received.', this.messagesIn);
+    metric('tessera_messages_out_total', 'counter', 'Messages sent.', this.messagesOut);
+    metric('tessera_bytes_in_total', 'counter', 'Bytes received.', this.bytesIn);
+    metric('tessera_bytes_out_total', 'counter', 'Bytes sent.', this.bytesOut);
+    metric('tessera_leases_granted_total', 'counter', 'Leases granted.', this.leasesGranted);
+    metric('tessera_leases_revoked_total', 'counter', 'Leases revoked from peers.', this.leasesRevoked);
+    metric('tessera_handoffs_total', 'counter', 'Ownership handoffs started.', this.handoffs);
+    metric('tessera_handoff_timeouts_total', 'counter', 'Handoffs finished from the last keyframe because the owner did not answer.', this.handoffTimeouts);
+    metric('tessera_takeovers_total', 'counter', 'Tiles taken over after their owner left.', this.takeovers);
+    metric('tessera_stale_epochs_total', 'counter', 'Messages refused for a stale epoch or a sender without the lease.', this.staleEpochs);
+    metric('tessera_signals_total', 'counter', 'WebRTC signalling messages passed on.', this.signals);
+    metric('tessera_relayed_messages_total', 'counter', 'Peer messages carried on the fallback path.', this.relayedMessages);
+    metric('tessera_relayed_bytes_total', 'counter', 'Peer bytes carried on the fallback path.', this.relayedBytes);
+    metric('tessera_relayed_pairs', 'gauge', 'Peer pairs that have used the fallback path.', this.relayedPairCount);
+    lines.push('# HELP tessera_refused_total Messages refused, by reason.', '# TYPE tessera_refused_total counter');
+    for (const [k, v] of [...this.refusals].sort()) lines.push(`tessera_refused_total{reason="${k}"} ${v}`);
+    return `${lines.join('\n')}\n`;
+  }
+}

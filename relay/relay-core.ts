@@ -1,0 +1,644 @@
+import {
+  AVATAR_BODY,
+  ChunkAssembler,
+  decodeMessage,
+  distanceToTile,
+  encodeForWire,
+  leaseSigningBytes,
+  MsgType,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  RELAY_PEER,
+  resolveWorldConfig,
+  TesseraError,
+  TileAuthority,
+  TileSimulation,
+  tileKey,
+  tileOf,
+  tilesWithinRadius,
+  type BehaviourRegistry,
+  type EntityDesc,
+  type EntityId,
+  type Link,
+  type Message,
+  type PeerId,
+  type ReplicationConfig,
+  type SceneDesc,
+  type TileId,
+  type TileLease,
+  type Vec3,
+  type WorldConfig,
+} from '../src/index.js';
+import { RelayMetrics } from './metrics.js';
+import { RateLimiter } from './rate-limiter.js';
+
+/** Signs lease bytes (Ed25519 in the server; any signer in tests). */
+export interface LeaseSigner {
+  /** Raw public key peers verify with. */
+  readonly publicKey: Uint8Array;
+  sign(bytes: Uint8Array): Uint8Array;
+}
+
+/** One structured log event (the server writes them as JSON lines). */
+export type RelayLog = (event: { level: 'info' | 'warn' | 'error'; msg: string } & Record<string, unknown>) => void;
+
+/** Everything the relay's logic needs; clocks, signing, logging and auth are injected. */
+export interface RelayCoreOptions {
+  readonly world: string;
+  readonly scene: SceneDesc;
+  readonly registry: BehaviourRegistry;
+  /** Wall clock, ms. */
+  readonly now: () => number;
+  readonly signer: LeaseSigner;
+  readonly log: RelayLog;
+  /** Accepts or refuses a join token: returns undefined when accepted, else the reason. */
+  readonly checkToken: (token: string, world: string) => string | undefined;
+  readonly replication?: ReplicationConfig;
+  /** Lease length, ticks (default 10 s). */
+  readonly leaseTicks?: number;
+  /** How far ahead a handoff is scheduled, ticks (default 6 = 100 ms). */
+  readonly handoffLeadTicks?: number;
+  /** A current owner keeps its tile while its avatar is within this many metres of it (default 3). */
+  readonly hysteresisM?: number;
+  /** Ownership is reconsidered every this many ticks (default 15). */
+  readonly rebalanceEveryTicks?: number;
+  /** Most peers in the world (default 256). */
+  readonly maxPeers?: number;
+  /** Most tiles one peer may own (default 8). */
+  readonly maxTilesPerPeer?: number;
+  /** Where avatars appear, metres. */
+  readonly spawn?: Vec3;
+  /** Messages per second a connection may send before being refused (default 600, burst 1200). */
+  readonly rateLimit?: { perSecond: number; burst: number };
+}
+
+interface PeerState {
+  readonly id: PeerId;
+  readonly link: Link;
+  readonly name: string;
+  readonly avatar: EntityId;
+  readonly joinedAt: number;
+  position: Vec3 | undefined;
+  subscribed: Set<string>;
+  readonly assembler: ChunkAssembler;
+  readonly limiter: RateLimiter;
+}
+
+interface TileRecord {
+  readonly tile: TileId;
+  owner: PeerId;
+  epoch: number;
+  lease: TileLease;
+  /** Last keyframe received from a peer owner (the state the relay falls back to). */
+  keyframe: { epoch: number; tick: number; snapshot: Uint8Array } | undefined;
+  handoff: { to: PeerId; epoch: number; deadline: number } | undefined;
+}
+
+interface Connection {
+  readonly link: Link;
+  peer: PeerState | undefined;
+  readonly assembler: ChunkAssembler;
+  readonly limiter: RateLimiter;
+}
+
+/**
+ * The relay's logic, free of sockets: joins, clock sync, the tile directory and leases,
+ * ownership that follows players (with hysteresis and handoff at a tick boundary), WebRTC
+ * signalling, the fallback data path, and simulation of every tile no peer owns — with the
+ * same `src/sim` code the peers run. The server (`server.ts`) and the test harness drive it.
+ */
+export class RelayCore {
+  readonly config: WorldConfig;
+  readonly metrics = new RelayMetrics();
+  private readonly opts: RelayCoreOptions;
+  private readonly authority: TileAuthority;
+  private readonly tiles = new Map<string, TileRecord>();
+  private readonly peers = new Map<PeerId, PeerState>();
+  private readonly connections = new Set<Connection>();
+  private readonly tickZeroMs: number;
+  private nextPeer = 1;
+  private nextAvatar = 1_000_000;
+  private chunkId = 1;
+  private lastRebalance = 0;
+  private lastRenewal = 0;
+  /** Where each avatar was last reported (entity → tile), for despawns and input routing. */
+  private readonly avatarTiles = new Map<EntityId, string>();
+
+  constructor(opts: RelayCoreOptions) {
+    this.opts = opts;
+    this.config = resolveWorldConfig(opts.scene.config);
+    this.tickZeroMs = opts.now();
+    this.authority = new TileAuthority(
+      this.config,
+      opts.registry,
+      RELAY_PEER,
+      {
+        send: (to, message, reliable) => this.sendTo(to, message, reliable),
+        ownerOf: (tile) => {
+          const r = this.tiles.get(tileKey(tile));
+          return r ? { owner: r.owner, epoch: r.epoch } : undefined;
+        },
+        tileOfEntity: (id) => this.locate(id),
+        dropped: (reason) => this.refuse(undefined, 'route', reason),
+      },
+      opts.replication ?? { sendEveryTicks: 3, keyframeEveryTicks: 60 },
+      0,
+    );
+    // The relay starts as the owner of every tile of the scene (epoch 1).
+    for (const sim of TileWorldSeed.split(opts.scene, this.config, opts.registry)) {
+      const snapshot = sim.snapshot();
+      sim.dispose();
+      this.authority.adopt(sim.tile, 1, snapshot, []);
+      this.tiles.set(tileKey(sim.tile), { tile: sim.tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(sim.tile, RELAY_PEER, 1, 0), keyframe: undefined, handoff: undefined });
+    }
+  }
+
+  /** The shared timeline's current tick, from the relay's clock. */
+  get currentTick(): number {
+    return Math.floor(((this.opts.now() - this.tickZeroMs) * this.config.tickRate) / 1000);
+  }
+
+  /** Number of connected players. */
+  get peerCount(): number {
+    return this.peers.size;
+  }
+
+  /** Owner and epoch of every tile, sorted by tile. */
+  directory(): { tile: TileId; owner: PeerId; epoch: number }[] {
+    return [...this.tiles.values()].sort((a, b) => a.tile.x - b.tile.x || a.tile.y - b.tile.y || a.tile.z - b.tile.z).map((r) => ({ tile: r.tile, owner: r.owner, epoch: r.epoch }));
+  }
+
+  /** Entities in the tiles the relay simulates itself. */
+  relayEntityCount(): number {
+    return this.authority.world.entityCount;
+  }
+
+  /** The relay's own simulation, read-only use (tests, metrics). */
+  get ownWorld(): TileAuthority['world'] {
+    return this.authority.world;
+  }
+
+  /** Takes a new connection; the first message must be a hello. */
+  connect(link: Link): void {
+    const conn: Connection = { link, peer: undefined, assembler: new ChunkAssembler(), limiter: this.newLimiter() };
+    this.connections.add(conn);
+    this.metrics.connections++;
+    link.onMessage = (bytes) => this.onBytes(conn, bytes);
+    link.onClose = () => this.onClose(conn);
+  }
+
+  /** Advances the relay: steps its own tiles to now, moves ownership, renews leases, times out handoffs. */
+  tick(): void {
+    const now = this.currentTick;
+    this.authority.stepTo(now);
+    if (now - this.lastRebalance >= (this.opts.rebalanceEveryTicks ?? 15)) {
+      this.lastRebalance = now;
+      this.rebalance();
+    }
+    if (now - this.lastRenewal >= this.config.tickRate * 2) {
+      this.lastRenewal = now;
+      this.renewLeases();
+    }
+    const wall = this.opts.now();
+    for (const r of this.sortedTiles()) if (r.handoff && wall > r.handoff.deadline) this.handoffTimedOut(r);
+  }
+
+  /** Prometheus text of the relay's counters and gauges. */
+  metricsText(): string {
+    let relayTiles = 0;
+    let peerTiles = 0;
+    for (const r of this.tiles.values()) (r.owner === RELAY_PEER ? relayTiles++ : peerTiles++);
+    return this.metrics.render({ peers: this.peers.size, tilesRelay: relayTiles, tilesPeer: peerTiles, entitiesRelay: this.authority.world.entityCount, tick: this.currentTick });
+  }
+
+  /** Closes every connection (shutdown). */
+  close(): void {
+    for (const c of [...this.connections]) c.link.close();
+    this.authority.dispose();
+  }
+
+  // ---- connections ---------------------------------------------------------------------------
+
+  private newLimiter(): RateLimiter {
+    const rl = this.opts.rateLimit ?? { perSecond: 600, burst: 1200 };
+    return new RateLimiter(rl.perSecond, rl.burst, this.opts.now);
+  }
+
+  private onBytes(conn: Connection, bytes: Uint8Array): void {
+    this.metrics.messagesIn++;
+    this.metrics.bytesIn += bytes.length;
+    if (!conn.limiter.take()) {
+      this.refuse(conn, 'rate', 'rate limit exceeded');
+      return;
+    }
+    let m: Message;
+    try {
+      m = decodeMessage(bytes, this.config.tileEdge);
+      if (m.type === MsgType.Chunk) {
+        const whole = conn.assembler.add(m);
+        if (!whole) return;
+        m = decodeMessage(whole, this.config.tileEdge, Number.MAX_SAFE_INTEGER);
+        if (m.type === MsgType.Chunk) throw new TesseraError('bad-input', 'a chunk inside a chunk');
+      }
+    } catch (e) {
+      this.refuse(conn, 'decode', e instanceof Error ? e.message : String(e));
+      return;
+    }
+    try {
+      if (!conn.peer) this.onHello(conn, m);
+      else this.onMessage(conn.peer, m);
+    } catch (e) {
+      // Nothing a peer sends may stop the relay; the refusal is logged and counted.
+      this.refuse(conn, 'handler', e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  private refuse(conn: Connection | undefined, kind: string, reason: string): void {
+    this.metrics.refused(kind);
+    this.opts.log({ level: 'warn', msg: 'refused', kind, reason, peer: conn?.peer?.id });
+    if (conn && kind !== 'route') {
+      try {
+        conn.link.send(this.encode({ type: MsgType.Error, code: kind === 'rate' ? ProtocolError.RateLimited : ProtocolError.BadMessage, reason: reason.slice(0, 200) })[0]!, true);
+      } catch {
+        // the link is gone; nothing more to tell it
+      }
+    }
+  }
+
+  private onHello(conn: Connection, m: Message): void {
+    if (m.type !== MsgType.Hello) {
+      this.refuse(conn, 'auth', 'the first message must be a hello');
+      conn.link.close();
+      return;
+    }
+    const deny = (code: number, reason: string): void => {
+      this.metrics.refused('auth');
+      this.opts.log({ level: 'warn', msg: 'join refused', reason });
+      conn.link.send(this.encode({ type: MsgType.Error, code, reason })[0]!, true);
+      conn.link.close();
+    };
+    if (m.version !== PROTOCOL_VERSION) return deny(ProtocolError.WrongVersion, `protocol ${m.version} not supported (this relay speaks ${PROTOCOL_VERSION})`);
+    if (m.world !== this.opts.world) return deny(ProtocolError.Unauthorized, `unknown world ${JSON.stringify(m.world)}`);
+    const bad = this.opts.checkToken(m.token, m.world);
+    if (bad !== undefined) return deny(ProtocolError.Unauthorized, bad);
+    if (this.peers.size >= (this.opts.maxPeers ?? 256)) return deny(ProtocolError.Unauthorized, 'world is full');
+
+    const id = this.nextPeer++;
+    const avatar = this.nextAvatar++;
+    const peer: PeerState = { id, link: conn.link, name: m.name.slice(0, 32) || `player ${id}`, avatar, joinedAt: this.opts.now(), position: undefined, subscribed: new Set(), assembler: conn.assembler, limiter: conn.limiter };
+    conn.peer = peer;
+    this.peers.set(id, peer);
+    this.metrics.joins++;
+    this.opts.log({ level: 'info', msg: 'join', peer: id, name: peer.name });
+
+    const spawn = this.opts.spawn ?? { x: this.config.tileEdge / 2, y: 1.81, z: this.config.tileEdge / 2 };
+    const k = (id - 1) % 8;
+    const position = { x: spawn.x + (k % 4) * 1.5 - 2.25, y: spawn.y, z: spawn.z + Math.floor(k / 4) * 1.5 };
+    peer.position = position;
+    this.sendTo(id, { type: MsgType.Welcome, peer: id, world: this.opts.world, config: this.config, serverTimeMs: this.opts.now(), tickZeroMs: this.tickZeroMs, avatar, relayKey: this.opts.signer.publicKey }, true);
+    this.placeEntity({ id: avatar, kind: 'avatar', body: AVATAR_BODY, state: { position, rotation: { x: 0, y: 0, z: 0, w: 1 }, linvel: { x: 0, y: 0, z: 0 }, angvel: { x: 0, y: 0, z: 0 } }, props: { name: peer.name } });
+    this.avatarTiles.set(avatar, tileKey(tileOf(position, this.config.tileEdge)));
+    this.updateInterest(peer);
+    this.broadcastRoster();
+  }
+
+  private onClose(conn: Connection): void {
+    this.connections.delete(conn);
+    const peer = conn.peer;
+    if (!peer) return;
+    this.peers.delete(peer.id);
+    this.metrics.leaves++;
+    this.opts.log({ level: 'info', msg: 'leave', peer: peer.id });
+    // Its tiles go to the relay (or the next best peer at the next rebalance), from the last state it sent.
+    for (const r of this.sortedTiles()) {
+      if (r.owner === peer.id) this.takeOver(r, 'owner left');
+      else if (r.handoff?.to === peer.id) r.handoff = undefined;
+    }
+    const avatarTile = this.avatarTiles.get(peer.avatar);
+    this.avatarTiles.delete(peer.avatar);
+    if (avatarTile !== undefined) this.removeEntity(peer.avatar);
+    for (const key of peer.subscribed) this.pushSubscribers(key);
+    this.broadcastRoster();
+  }
+
+  // ---- messages from players ----------------------------------------------------------------
+
+  private onMessage(peer: PeerState, m: Message): void {
+    switch (m.type) {
+      case MsgType.Ping:
+        this.sendTo(peer.id, { type: MsgType.Pong, clientTimeMs: m.clientTimeMs, serverTimeMs: this.opts.now() }, false);
+        return;
+      case MsgType.Pose:
+        peer.position = { x: m.x, y: m.y, z: m.z };
+        this.avatarTiles.set(peer.avatar, tileKey(tileOf(peer.position, this.config.tileEdge)));
+        this.updateInterest(peer);
+        return;
+      case MsgType.Signal: {
+        const to = this.peers.get(m.peer);
+        if (!to) return this.refuse(this.connOf(peer), 'route', `signal to unknown peer ${m.peer}`);
+        this.metrics.signals++;
+        this.sendTo(to.id, { type: MsgType.Signal, peer: peer.id, data: m.data }, true);
+        return;
+      }
+      case MsgType.Forward: {
+        // Only to a peer id of this world: the relay never connects anywhere on a peer's behalf.
+        const to = this.peers.get(m.to);
+        if (!to || to.id === peer.id) return this.refuse(this.connOf(peer), 'route', `forward to unknown peer ${m.to}`);
+        this.metrics.relayed(peer.id, to.id, m.payload.length);
+        this.sendTo(to.id, { type: MsgType.Forwarded, from: peer.id, payload: m.payload }, m.reliable);
+        return;
+      }
+      case MsgType.Keyframe: {
+        const r = this.tiles.get(tileKey(m.tile));
+        if (!r || r.owner !== peer.id || m.epoch !== r.epoch) return this.stale(peer, m.tile, m.epoch, r?.epoch);
+        r.keyframe = { epoch: m.epoch, tick: m.tick, snapshot: m.snapshot };
+        return;
+      }
+      case MsgType.HandoffState: {
+        const r = this.tiles.get(tileKey(m.tile));
+        if (!r || r.owner !== peer.id || !r.handoff || r.handoff.epoch !== m.epoch) return this.stale(peer, m.tile, m.epoch, r?.handoff?.epoch);
+        this.completeHandoff(r, m.tick, m.snapshot);
+        return;
+      }
+      case MsgType.Input: {
+        // A player may only drive its own avatar.
+        const inputs = m.inputs.filter((i) => i.entity === peer.avatar);
+        if (inputs.length !== m.inputs.length) this.refuse(this.connOf(peer), 'authority', `peer ${peer.id} sent input for an entity that is not its avatar`);
+        if (inputs.length > 0) this.authority.addInputs(m.tick, inputs);
+        return;
+      }
+      case MsgType.KeyframeRequest:
+        if (this.authority.holds(m.tile)) this.authority.sendKeyframeTo(m.tile, peer.id);
+        return;
+      case MsgType.Migrate: {
+        const from = this.tiles.get(tileKey(m.from));
+        if (!from || from.owner !== peer.id || m.epoch !== from.epoch) return this.stale(peer, m.from, m.epoch, from?.epoch);
+        this.placeEntity(m.entity);
+        return;
+      }
+      case MsgType.EntityMail: {
+        if (!this.authority.deliver(m.message)) this.refuse(this.connOf(peer), 'route', `message to ${m.message.to} not deliverable`);
+        return;
+      }
+      case MsgType.StateDelta:
+        return; // the relay keeps keyframes, not deltas
+      default:
+        this.refuse(this.connOf(peer), 'type', `message type ${m.type} is not accepted from a peer`);
+    }
+  }
+
+  private stale(peer: PeerState, tile: TileId, epoch: number, current: number | undefined): void {
+    this.metrics.staleEpochs++;
+    this.refuse(this.connOf(peer), 'stale-epoch', `tile ${tileKey(tile)} epoch ${epoch} from peer ${peer.id} refused (current ${current ?? 'none'}, owner check failed)`);
+  }
+
+  private connOf(peer: PeerState): Connection | undefined {
+    for (const c of this.connections) if (c.peer === peer) return c;
+    return undefined;
+  }
+
+  // ---- interest and ownership ---------------------------------------------------------------
+
+  private updateInterest(peer: PeerState): void {
+    if (!peer.position) return;
+    const wanted = new Set(tilesWithinRadius(peer.position, this.config.aoiRadius, this.config.tileEdge).map(tileKey).filter((k) => this.tiles.has(k)));
+    const changed = wanted.size !== peer.subscribed.size || [...wanted].some((k) => !peer.subscribed.has(k));
+    if (!changed) return;
+    const old = peer.subscribed;
+    peer.subscribed = wanted;
+    this.sendDirectory(peer);
+    for (const key of new Set([...old, ...wanted])) if (old.has(key) !== wanted.has(key)) this.pushSubscribers(key);
+  }
+
+  private sendDirectory(peer: PeerState): void {
+    const entries = [...peer.subscribed].sort().map((k) => this.tiles.get(k)!).map((r) => ({ tile: r.tile, owner: r.owner, epoch: r.epoch }));
+    this.sendTo(peer.id, { type: MsgType.Directory, entries }, true);
+    for (const k of [...peer.subscribed].sort()) this.sendTo(peer.id, { type: MsgType.Lease, lease: this.tiles.get(k)!.lease }, true);
+  }
+
+  private subscribersOf(key: string): PeerId[] {
+    const out: PeerId[] = [];
+    for (const p of this.peers.values()) if (p.subscribed.has(key)) out.push(p.id);
+    return out.sort((a, b) => a - b);
+  }
+
+  private pushSubscribers(key: string): void {
+    const r = this.tiles.get(key);
+    if (!r) return;
+    const subs = this.subscribersOf(key);
+    if (r.owner === RELAY_PEER) this.authority.setSubscribers(r.tile, r.epoch, subs);
+    else this.sendTo(r.owner, { type: MsgType.Subscribers, tile: r.tile, epoch: r.epoch, peers: subs }, true);
+  }
+
+  private rebalance(): void {
+    const load = new Map<PeerId, number>();
+    for (const r of this.tiles.values()) if (r.owner !== RELAY_PEER) load.set(r.owner, (load.get(r.owner) ?? 0) + 1);
+    const maxTiles = this.opts.maxTilesPerPeer ?? 8;
+    const hysteresis = this.opts.hysteresisM ?? 3;
+    const settled = this.opts.now() - 500;
+    for (const r of this.sortedTiles()) {
+      if (r.handoff) continue;
+      const subs = this.subscribersOf(tileKey(r.tile));
+      let best: PeerId = RELAY_PEER;
+      const current = r.owner !== RELAY_PEER ? this.peers.get(r.owner) : undefined;
+      if (current?.position && distanceToTile(current.position, r.tile, this.config.tileEdge) <= hysteresis) {
+        best = current.id; // hysteresis: a player on the border does not make its tile flap
+      } else if (subs.length > 0) {
+        let bestScore = Number.POSITIVE_INFINITY;
+        for (const id of subs) {
+          const p = this.peers.get(id)!;
+          if (!p.position || p.joinedAt > settled) continue;
+          if (distanceToTile(p.position, r.tile, this.config.tileEdge) > 0) continue; // only a player inside the tile
+          const l = load.get(id) ?? 0;
+          if (l >= maxTiles) continue;
+          const score = l * 1000 + id;
+          if (score < bestScore) {
+            bestScore = score;
+            best = id;
+          }
+        }
+      }
+      if (best !== r.owner) {
+        if (r.owner !== RELAY_PEER) load.set(r.owner, (load.get(r.owner) ?? 1) - 1);
+        if (best !== RELAY_PEER) load.set(best, (load.get(best) ?? 0) + 1);
+        this.beginHandoff(r, best);
+      }
+    }
+  }
+
+  private beginHandoff(r: TileRecord, to: PeerId): void {
+    const epoch = r.epoch + 1;
+    this.metrics.handoffs++;
+    this.opts.log({ level: 'info', msg: 'handoff', tile: tileKey(r.tile), from: r.owner, to, epoch });
+    if (r.owner === RELAY_PEER) {
+      const state = this.authority.release(r.tile);
+      if (!state) return;
+      r.handoff = { to, epoch, deadline: this.opts.now() + 1000 };
+      this.completeHandoff(r, state.tick, state.snapshot);
+      return;
+    }
+    r.handoff = { to, epoch, deadline: this.opts.now() + 1000 };
+    this.sendTo(r.owner, { type: MsgType.HandoffRequest, tile: r.tile, to, epoch, atTick: this.currentTick + (this.opts.handoffLeadTicks ?? 6) }, true);
+  }
+
+  /** The old owner's snapshot at tick T arrived: the new owner runs from T under epoch + 1. */
+  private completeHandoff(r: TileRecord, tick: number, snapshot: Uint8Array): void {
+    const h = r.handoff!;
+    r.handoff = undefined;
+    let to = h.to;
+    if (to !== RELAY_PEER && !this.peers.has(to)) to = RELAY_PEER;
+    this.revoke(r);
+    r.owner = to;
+    r.epoch = h.epoch;
+    r.lease = this.signLease(r.tile, to, h.epoch, tick);
+    r.keyframe = { epoch: h.epoch, tick, snapshot };
+    this.metrics.leasesGranted++;
+    if (to === RELAY_PEER) this.adoptOwn(r.tile, r.epoch, snapshot);
+    else {
+      this.sendTo(to, { type: MsgType.Lease, lease: r.lease }, true);
+      this.sendTo(to, { type: MsgType.HandoffState, tile: r.tile, epoch: r.epoch, tick, snapshot }, true);
+      this.sendTo(to, { type: MsgType.Subscribers, tile: r.tile, epoch: r.epoch, peers: this.subscribersOf(tileKey(r.tile)) }, true);
+    }
+    this.announce(r);
+  }
+
+  private handoffTimedOut(r: TileRecord): void {
+    this.opts.log({ level: 'warn', msg: 'handoff timed out; using the last keyframe', tile: tileKey(r.tile), owner: r.owner });
+    this.metrics.handoffTimeouts++;
+    const kf = r.keyframe;
+    if (!kf) {
+      r.handoff = undefined;
+      return;
+    }
+    this.completeHandoff(r, kf.tick, kf.snapshot);
+  }
+
+  /** The owner is gone: the relay resumes the tile from the last state it has. */
+  private takeOver(r: TileRecord, why: string): void {
+    this.metrics.takeovers++;
+    this.opts.log({ level: 'warn', msg: 'takeover', tile: tileKey(r.tile), owner: r.owner, why });
+    r.handoff = { to: RELAY_PEER, epoch: r.epoch + 1, deadline: 0 };
+    if (r.keyframe) this.completeHandoff(r, r.keyframe.tick, r.keyframe.snapshot);
+    else {
+      // No keyframe yet (owner left right after taking the tile): resume an empty tile rather than none.
+      const sim = TileSimulation.create(r.tile, this.config, this.opts.registry, [], this.authority.tick);
+      const snap = sim.snapshot();
+      sim.dispose();
+      this.completeHandoff(r, this.authority.tick, snap);
+    }
+  }
+
+  private revoke(r: TileRecord): void {
+    if (r.owner !== RELAY_PEER) this.metrics.leasesRevoked++;
+  }
+
+  private adoptOwn(tile: TileId, epoch: number, snapshot: Uint8Array): void {
+    this.authority.adopt(tile, epoch, snapshot, this.subscribersOf(tileKey(tile)));
+  }
+
+  private announce(r: TileRecord): void {
+    const key = tileKey(r.tile);
+    for (const p of this.peers.values()) {
+      if (!p.subscribed.has(key)) continue;
+      this.sendTo(p.id, { type: MsgType.Lease, lease: r.lease }, true);
+      this.sendTo(p.id, { type: MsgType.Directory, entries: [...p.subscribed].sort().map((k) => this.tiles.get(k)!).map((t) => ({ tile: t.tile, owner: t.owner, epoch: t.epoch })) }, true);
+    }
+  }
+
+  private renewLeases(): void {
+    for (const r of this.sortedTiles()) {
+      if (r.handoff) continue;
+      r.lease = this.signLease(r.tile, r.owner, r.epoch, r.lease.fromTick);
+      if (r.owner !== RELAY_PEER) this.sendTo(r.owner, { type: MsgType.Lease, lease: r.lease }, true);
+    }
+  }
+
+  private signLease(tile: TileId, owner: PeerId, epoch: number, fromTick: number): TileLease {
+    const body = { tile, owner, epoch, fromTick, expiresTick: this.currentTick + (this.opts.leaseTicks ?? this.config.tickRate * 10) };
+    return { ...body, signature: this.opts.signer.sign(leaseSigningBytes(body)) };
+  }
+
+  // ---- entities the relay places ------------------------------------------------------------
+
+  /** Puts an entity into whoever owns the tile at its position; creates the tile (relay-owned) if new. */
+  private placeEntity(e: EntityDesc): void {
+    const tile = tileOf(e.state.position, this.config.tileEdge);
+    const key = tileKey(tile);
+    let r = this.tiles.get(key);
+    if (!r) {
+      const sim = TileSimulation.create(tile, this.config, this.opts.registry, [], this.authority.tick);
+      const snap = sim.snapshot();
+      sim.dispose();
+      this.authority.adopt(tile, 1, snap, this.subscribersOf(key));
+      r = { tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(tile, RELAY_PEER, 1, this.authority.tick), keyframe: undefined, handoff: undefined };
+      this.tiles.set(key, r);
+      for (const p of this.peers.values()) this.updateInterest(p);
+    }
+    if (r.owner === RELAY_PEER && !r.handoff) {
+      if (!this.authority.insert(e)) this.refuse(undefined, 'route', `entity ${e.id} could not be placed in tile ${key}`);
+    } else {
+      // A tile in handoff: its next owner receives the spawn right after the state.
+      this.sendTo(r.handoff?.to ?? r.owner, { type: MsgType.Spawn, tile, entity: e }, true);
+    }
+  }
+
+  private removeEntity(id: EntityId): void {
+    if (this.authority.remove(id)) return;
+    const key = this.avatarTiles.get(id);
+    const t = this.locate(id);
+    const r = t ? this.tiles.get(tileKey(t)) : key ? this.tiles.get(key) : undefined;
+    if (r && r.owner !== RELAY_PEER) this.sendTo(r.owner, { type: MsgType.Despawn, tile: r.tile, id }, true);
+    else {
+      // Not found where expected: tell every owner; the one holding it removes it.
+      for (const rec of this.sortedTiles()) if (rec.owner !== RELAY_PEER) this.sendTo(rec.owner, { type: MsgType.Despawn, tile: rec.tile, id }, true);
+    }
+  }
+
+  private locate(id: EntityId): TileId | undefined {
+    const own = this.authority.world.tileOfEntity(id);
+    if (own) return own;
+    const key = this.avatarTiles.get(id);
+    return key ? this.tiles.get(key)?.tile : undefined;
+  }
+
+  private broadcastRoster(): void {
+    const players = [...this.peers.values()].sort((a, b) => a.id - b.id).map((p) => ({ peer: p.id, name: p.name, avatar: p.avatar }));
+    for (const p of this.peers.values()) this.sendTo(p.id, { type: MsgType.Roster, players }, true);
+  }
+
+  private sortedTiles(): TileRecord[] {
+    return [...this.tiles.values()].sort((a, b) => a.tile.x - b.tile.x || a.tile.y - b.tile.y || a.tile.z - b.tile.z);
+  }
+
+  // ---- sending ------------------------------------------------------------------------------
+
+  private encode(m: Message): Uint8Array[] {
+    return encodeForWire(m, this.chunkId++, this.config.tileEdge);
+  }
+
+  private sendTo(to: PeerId, m: Message, reliable: boolean): void {
+    if (to === RELAY_PEER) return;
+    const p = this.peers.get(to);
+    if (!p || !p.link.open) return;
+    for (const bytes of this.encode(m)) {
+      this.metrics.messagesOut++;
+      this.metrics.bytesOut += bytes.length;
+      p.link.send(bytes, reliable);
+    }
+  }
+}
+
+/** Splits a scene into tile simulations at tick 0 (the relay's starting world). */
+const TileWorldSeed = {
+  split(scene: SceneDesc, config: WorldConfig, registry: BehaviourRegistry): TileSimulation[] {
+    const byTile = new Map<string, { tile: TileId; entities: EntityDesc[] }>();
+    for (const e of scene.entities) {
+      const t = tileOf(e.state.position, config.tileEdge);
+      const key = tileKey(t);
+      let g = byTile.get(key);
+      if (!g) byTile.set(key, (g = { tile: t, entities: [] }));
+      g.entities.push(e);
+    }
+    return [...byTile.values()].sort((a, b) => a.tile.x - b.tile.x || a.tile.y - b.tile.y || a.tile.z - b.tile.z).map((g) => TileSimulation.create(g.tile, config, registry, g.entities, 0));
+  },
+};

@@ -1,0 +1,634 @@
+import type { BehaviourRegistry, InputData } from '../core/behaviour.js';
+import type { BodyDesc, EntityId } from '../core/entity.js';
+import { TesseraError } from '../core/errors.js';
+import { tileKey, tileOf, type TileId } from '../core/tile.js';
+import type { Quat, Vec3 } from '../core/vec.js';
+import type { WorldConfig } from '../core/world-config.js';
+import { standardKinds } from '../kinds/standard-kinds.js';
+import { ClockSync } from '../net/clock-sync.js';
+import type { Link } from '../net/link.js';
+import type { PeerConnection, PeerConnector } from '../net/peer-connector.js';
+import { ReplicaStore } from '../net/replica-store.js';
+import { TileAuthority, type ReplicationConfig } from '../net/tile-authority.js';
+import {
+  ChunkAssembler,
+  decodeMessage,
+  encodeForWire,
+  encodeMessage,
+  MsgType,
+  PROTOCOL_VERSION,
+  RELAY_PEER,
+  type Message,
+  type PeerId,
+  type RosterEntry,
+  type TileLease,
+} from '../protocol/messages.js';
+
+/** How peer traffic travels: direct when possible (`auto`), direct only, or always through the relay. */
+export type TransportMode = 'auto' | 'webrtc' | 'relay';
+
+/** Options of `WorldClient`. The link, connector and clock are injected so tests can run it in memory. */
+export interface WorldClientOptions {
+  /** A link to the relay (a WebSocket in browsers). */
+  readonly relay: Link;
+  readonly world: string;
+  readonly name?: string;
+  readonly token?: string;
+  readonly transport?: TransportMode;
+  /** Makes direct peer connections; without one, every peer pair uses the relay path. */
+  readonly connector?: PeerConnector;
+  /** Local clock, ms. */
+  readonly now: () => number;
+  readonly registry?: BehaviourRegistry;
+  readonly replication?: ReplicationConfig;
+  /** Most direct peer connections (default 8); beyond, the relay path is used. */
+  readonly maxPeerConnections?: number;
+  /** How long a direct connection may take before `auto` uses the relay path, ms (default 3000). */
+  readonly p2pTimeoutMs?: number;
+}
+
+/** What an application sees of an entity. */
+export interface VisibleEntity {
+  readonly id: EntityId;
+  readonly kind: string;
+  readonly body: BodyDesc;
+  readonly tile: TileId;
+  /** Metres. For replicas, extrapolated from the owner's last state to now. */
+  readonly position: Vec3;
+  readonly rotation: Quat;
+  /** Who simulates it: this client, another peer, or the relay (0). */
+  readonly owner: PeerId;
+}
+
+/** Path and traffic to one peer. */
+export interface PeerPathStats {
+  readonly peer: PeerId;
+  readonly path: 'p2p' | 'relay' | 'connecting';
+}
+
+/** `stats()` of a client. */
+export interface ClientStats {
+  readonly peer: PeerId;
+  readonly tick: number;
+  /** Round trip to the relay, ms. */
+  readonly rttMs: number;
+  /** Estimated relay clock minus local clock, ms, and the bound on its error. */
+  readonly clockOffsetMs: number;
+  readonly clockErrorMs: number;
+  readonly peers: readonly PeerPathStats[];
+  /** Bytes per second, averaged over the last second. */
+  readonly bytesUpPerS: number;
+  readonly bytesDownPerS: number;
+  readonly ownedTiles: readonly TileId[];
+  readonly refused: number;
+}
+
+/** Events a client raises. */
+export interface WorldClientEvents {
+  joined: { peer: PeerId; avatar: EntityId; config: WorldConfig };
+  roster: { players: readonly RosterEntry[] };
+  lease: { lease: TileLease };
+  error: { reason: string };
+  closed: { reason: string };
+}
+
+type Listener<T> = (e: T) => void;
+
+interface PeerLinkState {
+  readonly peer: PeerId;
+  conn: PeerConnection | undefined;
+  open: boolean;
+  relayed: boolean;
+  startedAt: number;
+  readonly assembler: ChunkAssembler;
+}
+
+/**
+ * A player's node: joins a world on a relay, owns the tiles the relay leases to it (stepping
+ * them on the shared timeline and replicating them to subscribers), keeps replicas of the
+ * tiles around its avatar, and talks to the owners of those tiles directly when it can.
+ * Drive it with `update()` (a timer or animation frame); call `close()` when done.
+ */
+export class WorldClient {
+  private readonly opts: WorldClientOptions;
+  private readonly registry: BehaviourRegistry;
+  private readonly clock = new ClockSync();
+  private readonly relayAssembler = new ChunkAssembler();
+  private readonly listeners = new Map<keyof WorldClientEvents, Set<Listener<never>>>();
+  private readonly peerLinks = new Map<PeerId, PeerLinkState>();
+  private readonly directory = new Map<string, { tile: TileId; owner: PeerId; epoch: number }>();
+  private readonly leases = new Map<string, TileLease>();
+  private readonly pendingHandoffs = new Map<string, { tile: TileId; epoch: number; atTick: number }>();
+  private authority: TileAuthority | undefined;
+  private replicas: ReplicaStore | undefined;
+  private config: WorldConfig | undefined;
+  private selfId: PeerId = -1;
+  private avatarId: EntityId = -1;
+  private tickZeroMs = 0;
+  private inputSeq = 0;
+  private chunkId = 1;
+  private lastPingMs = -1e9;
+  private pings = 0;
+  private lastPoseTick = -1e9;
+  private roster: RosterEntry[] = [];
+  private closed = false;
+  private refused = 0;
+  private readonly traffic = { up: 0, down: 0, upRate: 0, downRate: 0, windowStart: 0 };
+
+  constructor(opts: WorldClientOptions) {
+    this.opts = opts;
+    this.registry = opts.registry ?? standardKinds();
+    opts.relay.onMessage = (bytes) => this.onRelayBytes(bytes);
+    opts.relay.onClose = () => this.shutdown('relay connection closed');
+    this.sendRelay({ type: MsgType.Hello, version: PROTOCOL_VERSION, world: opts.world, name: opts.name ?? '', token: opts.token ?? '' }, true);
+  }
+
+  /** Subscribes to an event; returns the function that unsubscribes. */
+  on<K extends keyof WorldClientEvents>(event: K, listener: Listener<WorldClientEvents[K]>): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener as Listener<never>);
+    return () => set.delete(listener as Listener<never>);
+  }
+
+  private emit<K extends keyof WorldClientEvents>(event: K, e: WorldClientEvents[K]): void {
+    for (const l of this.listeners.get(event) ?? []) (l as Listener<WorldClientEvents[K]>)(e);
+  }
+
+  /** True once the relay welcomed this client. */
+  get joined(): boolean {
+    return this.selfId >= 0 && this.config !== undefined;
+  }
+
+  /** This client's peer id (−1 before joining). */
+  get peerId(): PeerId {
+    return this.selfId;
+  }
+
+  /** The entity id of this player's avatar (−1 before joining). */
+  get avatar(): EntityId {
+    return this.avatarId;
+  }
+
+  /** The world's config (after joining). */
+  get worldConfig(): WorldConfig | undefined {
+    return this.config;
+  }
+
+  /** Players in the world. */
+  players(): readonly RosterEntry[] {
+    return this.roster;
+  }
+
+  /** The shared timeline's current tick, from the estimated relay clock. */
+  currentTick(): number {
+    if (!this.config) return 0;
+    return Math.max(0, Math.floor(((this.opts.now() + this.clock.offsetMs - this.tickZeroMs) * this.config.tickRate) / 1000));
+  }
+
+  /** The tick this client's own tiles stand at. */
+  get simTick(): number {
+    return this.authority?.tick ?? 0;
+  }
+
+  /** Sends an input for this player's avatar (e.g. `{ moveX: 1 }`), to whoever owns its tile. */
+  send(data: InputData): void {
+    if (!this.joined) throw new TesseraError('not-initialised', 'not joined yet: wait for the "joined" event');
+    const tick = this.currentTick();
+    const input = { entity: this.avatarId, seq: this.inputSeq++, data };
+    const tile = this.avatarTile();
+    const owner = tile ? this.directory.get(tileKey(tile))?.owner : undefined;
+    if (tile && this.authority?.holds(tile)) {
+      this.authority.addInputs(tick, [input]);
+      return;
+    }
+    this.sendPeer(owner ?? RELAY_PEER, { type: MsgType.Input, tick, inputs: [input] }, true);
+  }
+
+  /** Advances the client: clock sync, own tiles stepped to the shared tick, pose and connection upkeep. */
+  update(): void {
+    if (this.closed) return;
+    const now = this.opts.now();
+    const pingEvery = this.pings < 5 ? 100 : 1000;
+    if (now - this.lastPingMs >= pingEvery) {
+      this.lastPingMs = now;
+      this.pings++;
+      this.sendRelay({ type: MsgType.Ping, clientTimeMs: now }, false);
+    }
+    if (!this.joined || !this.authority) return;
+    const target = this.currentTick();
+    this.authority.stepTo(target);
+    this.releaseDueHandoffs();
+    const tick = this.authority.tick;
+    if (tick - this.lastPoseTick >= 6) {
+      const p = this.avatarPosition();
+      if (p) {
+        this.lastPoseTick = tick;
+        this.sendRelay({ type: MsgType.Pose, tick, x: p.x, y: p.y, z: p.z }, false);
+      }
+    }
+    this.maintainPeers(now);
+    if (now - this.traffic.windowStart >= 1000) {
+      const secs = (now - this.traffic.windowStart) / 1000;
+      this.traffic.upRate = this.traffic.up / secs;
+      this.traffic.downRate = this.traffic.down / secs;
+      this.traffic.up = 0;
+      this.traffic.down = 0;
+      this.traffic.windowStart = now;
+    }
+  }
+
+  /** Every entity this client can see: its own tiles' exactly, others' as replicas extrapolated to now. */
+  entities(): VisibleEntity[] {
+    const out: VisibleEntity[] = [];
+    if (!this.authority || !this.replicas || !this.config) return out;
+    const seen = new Set<EntityId>();
+    for (const sim of this.authority.world.tileList()) {
+      for (const e of sim.describeAll()) {
+        seen.add(e.id);
+        out.push({ id: e.id, kind: e.kind, body: e.body, tile: sim.tile, position: e.state.position, rotation: e.state.rotation, owner: this.selfId });
+      }
+    }
+    const tick = this.currentTick();
+    const dt = 1 / this.config.tickRate;
+    for (const r of this.replicas.all()) {
+      if (seen.has(r.id) || this.authority.holds(r.tile)) continue;
+      // Extrapolate along the reported velocity, at most 250 ms ahead.
+      const ahead = Math.min(Math.max(0, tick - r.tick), this.config.tickRate / 4) * dt;
+      out.push({
+        id: r.id,
+        kind: r.kind,
+        body: r.body,
+        tile: r.tile,
+        position: { x: r.position.x + r.velocity.x * ahead, y: r.position.y + r.velocity.y * ahead, z: r.position.z + r.velocity.z * ahead },
+        rotation: r.rotation,
+        owner: this.directory.get(tileKey(r.tile))?.owner ?? RELAY_PEER,
+      });
+    }
+    return out;
+  }
+
+  /** The owner-reported (or own) position of an entity, without extrapolation, with the tick it is from. */
+  reportedPosition(id: EntityId): { position: Vec3; tick: number } | undefined {
+    const own = this.authority?.world.describe(id);
+    if (own) return { position: own.state.position, tick: this.authority!.tick };
+    const r = this.replicas?.get(id);
+    return r ? { position: r.position, tick: r.tick } : undefined;
+  }
+
+  /** Owner and epoch of every tile this client knows of. */
+  tiles(): { tile: TileId; owner: PeerId; epoch: number }[] {
+    return [...this.directory.values()];
+  }
+
+  /** Counters and paths for a HUD or a test. */
+  stats(): ClientStats {
+    const peers: PeerPathStats[] = [...this.peerLinks.values()]
+      .sort((a, b) => a.peer - b.peer)
+      .map((p) => ({ peer: p.peer, path: p.open ? 'p2p' : p.relayed || this.opts.transport === 'relay' || !this.opts.connector ? 'relay' : 'connecting' }));
+    return {
+      peer: this.selfId,
+      tick: this.authority?.tick ?? 0,
+      rttMs: this.clock.rttMs,
+      clockOffsetMs: this.clock.offsetMs,
+      clockErrorMs: this.clock.errorMs,
+      peers,
+      bytesUpPerS: this.traffic.upRate,
+      bytesDownPerS: this.traffic.downRate,
+      ownedTiles: this.authority?.heldTiles().map((h) => h.tile) ?? [],
+      refused: this.refused,
+    };
+  }
+
+  /** Leaves the world: closes every connection. */
+  close(): void {
+    this.shutdown('closed by the application');
+    this.opts.relay.close();
+  }
+
+  // ---- relay messages -----------------------------------------------------------------------
+
+  private onRelayBytes(bytes: Uint8Array): void {
+    this.traffic.down += bytes.length;
+    const m = this.decode(bytes, this.relayAssembler);
+    if (!m) return;
+    try {
+      this.onRelayMessage(m);
+    } catch (e) {
+      this.reject(`relay message ${m.type}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private decode(bytes: Uint8Array, assembler: ChunkAssembler): Message | undefined {
+    const edge = this.config?.tileEdge ?? 32;
+    try {
+      const m = decodeMessage(bytes, edge);
+      if (m.type !== MsgType.Chunk) return m;
+      const whole = assembler.add(m);
+      return whole ? decodeMessage(whole, edge, Number.MAX_SAFE_INTEGER) : undefined;
+    } catch (e) {
+      this.reject(e instanceof Error ? e.message : String(e));
+      return undefined;
+    }
+  }
+
+  private reject(reason: string): void {
+    this.refused++;
+    this.emit('error', { reason });
+  }
+
+  private onRelayMessage(m: Message): void {
+    switch (m.type) {
+      case MsgType.Welcome: {
+        this.selfId = m.peer;
+        this.avatarId = m.avatar;
+        this.config = m.config;
+        this.tickZeroMs = m.tickZeroMs;
+        // First estimate from the welcome itself; pings refine it.
+        if (!this.clock.ready) this.clock.add(this.opts.now(), this.opts.now(), m.serverTimeMs);
+        this.replicas = new ReplicaStore(m.config, this.registry);
+        this.authority = new TileAuthority(
+          m.config,
+          this.registry,
+          m.peer,
+          {
+            send: (to, message, reliable) => this.sendPeer(to, message, reliable),
+            ownerOf: (tile) => this.directory.get(tileKey(tile)),
+            tileOfEntity: (id) => this.replicas?.get(id)?.tile,
+            dropped: (reason) => this.reject(reason),
+          },
+          this.opts.replication ?? { sendEveryTicks: 3, keyframeEveryTicks: 60 },
+          this.currentTick(),
+        );
+        this.emit('joined', { peer: m.peer, avatar: m.avatar, config: m.config });
+        return;
+      }
+      case MsgType.Pong:
+        this.clock.add(m.clientTimeMs, this.opts.now(), m.serverTimeMs);
+        return;
+      case MsgType.Directory:
+        for (const e of m.entries) {
+          const key = tileKey(e.tile);
+          const prev = this.directory.get(key);
+          if (prev && e.epoch < prev.epoch) continue;
+          this.directory.set(key, e);
+          this.replicas?.noteEpoch(e.tile, e.epoch);
+        }
+        // Tiles no longer listed are out of interest.
+        for (const [key, d] of [...this.directory]) {
+          if (!m.entries.some((e) => tileKey(e.tile) === key) && !this.authority?.holds(d.tile)) {
+            this.directory.delete(key);
+            this.replicas?.dropTile(d.tile);
+          }
+        }
+        return;
+      case MsgType.Lease: {
+        const l = m.lease;
+        const key = tileKey(l.tile);
+        const prev = this.leases.get(key);
+        if (prev && l.epoch < prev.epoch) return this.reject(`stale lease for ${key}: epoch ${l.epoch} < ${prev.epoch}`);
+        this.leases.set(key, l);
+        const d = this.directory.get(key);
+        if (!d || d.epoch <= l.epoch) this.directory.set(key, { tile: l.tile, owner: l.owner, epoch: l.epoch });
+        this.replicas?.noteEpoch(l.tile, l.epoch);
+        this.emit('lease', { lease: l });
+        return;
+      }
+      case MsgType.Subscribers:
+        this.authority?.setSubscribers(m.tile, m.epoch, m.peers);
+        return;
+      case MsgType.HandoffRequest: {
+        if (!this.authority?.holds(m.tile)) return this.reject(`handoff of ${tileKey(m.tile)} requested, but it is not held here`);
+        this.pendingHandoffs.set(tileKey(m.tile), { tile: m.tile, epoch: m.epoch, atTick: m.atTick });
+        this.releaseDueHandoffs();
+        return;
+      }
+      case MsgType.HandoffState: {
+        const lease = this.leases.get(tileKey(m.tile));
+        if (!lease || lease.owner !== this.selfId || lease.epoch !== m.epoch) return this.reject(`handoff state for ${tileKey(m.tile)} without a matching lease`);
+        this.authority?.adopt(m.tile, m.epoch, m.snapshot, []);
+        this.replicas?.dropTile(m.tile);
+        return;
+      }
+      case MsgType.Spawn:
+        if (!this.authority?.insert(m.entity)) this.reject(`spawn of ${m.entity.id} in ${tileKey(m.tile)}: tile not held here`);
+        return;
+      case MsgType.Despawn:
+        this.authority?.remove(m.id);
+        return;
+      case MsgType.Signal:
+        this.onSignal(m.peer, m.data);
+        return;
+      case MsgType.Forwarded:
+        this.onPeerBytes(m.from, m.payload, false);
+        return;
+      case MsgType.Roster:
+        this.roster = m.players;
+        this.emit('roster', { players: m.players });
+        return;
+      case MsgType.Error:
+        this.emit('error', { reason: `relay: ${m.reason}` });
+        return;
+      default:
+        // The relay also sends peer-type messages for the tiles it owns.
+        this.onPeerMessage(RELAY_PEER, m);
+    }
+  }
+
+  private releaseDueHandoffs(): void {
+    if (!this.authority) return;
+    for (const [key, h] of [...this.pendingHandoffs]) {
+      if (this.authority.tick < h.atTick) continue;
+      this.pendingHandoffs.delete(key);
+      const state = this.authority.release(h.tile);
+      if (!state) continue;
+      this.sendRelay({ type: MsgType.HandoffState, tile: h.tile, epoch: h.epoch, tick: state.tick, snapshot: state.snapshot }, true);
+    }
+  }
+
+  // ---- peer messages ------------------------------------------------------------------------
+
+  private onPeerBytes(from: PeerId, bytes: Uint8Array, direct: boolean): void {
+    if (direct) this.traffic.down += bytes.length;
+    const state = this.peerLinks.get(from) ?? this.peerState(from);
+    const m = this.decode(bytes, state.assembler);
+    if (!m) return;
+    try {
+      this.onPeerMessage(from, m);
+    } catch (e) {
+      this.reject(`peer ${from} message ${m.type}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private onPeerMessage(from: PeerId, m: Message): void {
+    const ownerOk = (tile: TileId, epoch: number): boolean => {
+      const d = this.directory.get(tileKey(tile));
+      if (d && d.owner === from && epoch >= d.epoch) return true;
+      if (d && epoch < d.epoch) this.reject(`stale epoch ${epoch} for ${tileKey(tile)} from ${from} (current ${d.epoch})`);
+      else this.reject(`update for ${tileKey(tile)} from ${from}, who does not hold its lease`);
+      return false;
+    };
+    switch (m.type) {
+      case MsgType.StateDelta: {
+        if (this.authority?.holds(m.tile) || !ownerOk(m.tile, m.epoch)) return;
+        const r = this.replicas!.applyDelta(m.tile, m.epoch, m.tick, m.poses, m.removed);
+        if (r === 'needs-keyframe') this.sendPeer(from, { type: MsgType.KeyframeRequest, tile: m.tile }, true);
+        return;
+      }
+      case MsgType.Keyframe:
+        if (this.authority?.holds(m.tile) || !ownerOk(m.tile, m.epoch)) return;
+        this.replicas!.applyKeyframe(m.tile, m.epoch, m.tick, m.snapshot);
+        return;
+      case MsgType.KeyframeRequest:
+        this.authority?.sendKeyframeTo(m.tile, from);
+        return;
+      case MsgType.Input: {
+        const player = this.roster.find((p) => p.peer === from);
+        const ok = m.inputs.filter((i) => player !== undefined && i.entity === player.avatar);
+        if (ok.length !== m.inputs.length) this.reject(`peer ${from} sent input for an entity that is not its avatar`);
+        if (ok.length > 0) this.authority?.addInputs(m.tick, ok);
+        return;
+      }
+      case MsgType.Migrate: {
+        if (from !== RELAY_PEER && !ownerOk(m.from, m.epoch)) return;
+        if (!this.authority?.insert(m.entity)) {
+          // Not ours (any more): hand it to the relay, which knows the current owner.
+          this.sendRelay({ ...m }, true);
+        }
+        return;
+      }
+      case MsgType.EntityMail:
+        if (!this.authority?.deliver(m.message)) this.reject(`message to ${m.message.to}: not held here`);
+        return;
+      default:
+        this.reject(`message type ${m.type} not accepted from peer ${from}`);
+    }
+  }
+
+  // ---- peer connections ---------------------------------------------------------------------
+
+  private peerState(peer: PeerId): PeerLinkState {
+    let s = this.peerLinks.get(peer);
+    if (!s) this.peerLinks.set(peer, (s = { peer, conn: undefined, open: false, relayed: false, startedAt: this.opts.now(), assembler: new ChunkAssembler() }));
+    return s;
+  }
+
+  private wantedPeers(): Set<PeerId> {
+    const out = new Set<PeerId>();
+    for (const d of this.directory.values()) if (d.owner !== RELAY_PEER && d.owner !== this.selfId) out.add(d.owner);
+    // Subscribers of this client's tiles receive its updates: a direct path helps them too.
+    for (const p of this.authority?.subscriberPeers() ?? []) if (p !== RELAY_PEER && p !== this.selfId) out.add(p);
+    return out;
+  }
+
+  private maintainPeers(now: number): void {
+    const mode = this.opts.transport ?? 'auto';
+    const wanted = this.wantedPeers();
+    for (const peer of wanted) this.peerState(peer);
+    if (mode === 'relay' || !this.opts.connector) return;
+    const max = this.opts.maxPeerConnections ?? 8;
+    let active = [...this.peerLinks.values()].filter((p) => p.conn).length;
+    for (const s of [...this.peerLinks.values()].sort((a, b) => a.peer - b.peer)) {
+      if (!s.conn && !s.relayed && wanted.has(s.peer) && this.selfId < s.peer && active < max) {
+        this.startConnection(s, true);
+        active++;
+      }
+      if (s.conn && !s.open && mode === 'auto' && now - s.startedAt > (this.opts.p2pTimeoutMs ?? 3000)) {
+        // Not open in time: this pair uses the relay path from now on.
+        s.relayed = true;
+        s.conn.destroy();
+        s.conn = undefined;
+      }
+    }
+  }
+
+  private startConnection(s: PeerLinkState, initiator: boolean): void {
+    s.startedAt = this.opts.now();
+    const conn = this.opts.connector!.connect(this.selfId, s.peer, initiator, (data) => this.sendRelay({ type: MsgType.Signal, peer: s.peer, data }, true));
+    s.conn = conn;
+    const attach = (): void => {
+      const link = conn.link;
+      if (!link) return;
+      link.onMessage = (bytes) => this.onPeerBytes(s.peer, bytes, true);
+      link.onClose = () => {
+        if (s.conn === conn) {
+          s.conn = undefined;
+          s.open = false;
+        }
+      };
+    };
+    if (initiator) attach();
+    conn.onOpen = () => {
+      attach();
+      s.open = true;
+    };
+  }
+
+  private onSignal(from: PeerId, data: string): void {
+    if ((this.opts.transport ?? 'auto') === 'relay' || !this.opts.connector) return;
+    const s = this.peerState(from);
+    if (!s.conn) {
+      if (s.relayed) return;
+      const max = this.opts.maxPeerConnections ?? 8;
+      if ([...this.peerLinks.values()].filter((p) => p.conn).length >= max) return;
+      this.startConnection(s, false);
+    }
+    s.conn!.signal(data);
+  }
+
+  // ---- sending ------------------------------------------------------------------------------
+
+  private sendRelay(m: Message, reliable: boolean): void {
+    if (this.closed) return;
+    for (const bytes of this.wire(m)) {
+      this.traffic.up += bytes.length;
+      this.opts.relay.send(bytes, reliable);
+    }
+  }
+
+  /** Sends to a peer directly when the pair has an open path, else through the relay. */
+  private sendPeer(to: PeerId, m: Message, reliable: boolean): void {
+    if (to === RELAY_PEER) return this.sendRelay(m, reliable);
+    if (to === this.selfId) return;
+    const s = this.peerLinks.get(to);
+    if (s?.open && s.conn?.link.open) {
+      for (const bytes of this.wire(m)) {
+        this.traffic.up += bytes.length;
+        s.conn.link.send(bytes, reliable);
+      }
+      return;
+    }
+    if ((this.opts.transport ?? 'auto') === 'webrtc' && this.opts.connector) return; // direct only: wait for the path
+    this.peerState(to);
+    for (const bytes of this.wire(m)) this.sendRelay({ type: MsgType.Forward, to, reliable, payload: bytes }, reliable);
+  }
+
+  private wire(m: Message): Uint8Array[] {
+    const edge = this.config?.tileEdge ?? 32;
+    if (m.type === MsgType.Hello) return [encodeMessage(m, edge)];
+    return encodeForWire(m, this.chunkId++, edge);
+  }
+
+  private avatarTile(): TileId | undefined {
+    const own = this.authority?.tileOfHeldEntity(this.avatarId);
+    if (own) return own;
+    const r = this.replicas?.get(this.avatarId);
+    if (r) return r.tile;
+    const p = this.avatarPosition();
+    return p && this.config ? tileOf(p, this.config.tileEdge) : undefined;
+  }
+
+  private avatarPosition(): Vec3 | undefined {
+    const own = this.authority?.world.describe(this.avatarId);
+    if (own) return own.state.position;
+    return this.replicas?.get(this.avatarId)?.position;
+  }
+
+  private shutdown(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of this.peerLinks.values()) s.conn?.destroy();
+    this.authority?.dispose();
+    this.emit('closed', { reason });
+  }
+}

@@ -1,0 +1,163 @@
+import type { BehaviourRegistry } from '../core/behaviour.js';
+import type { BodyDesc, EntityId } from '../core/entity.js';
+import { tileKey, type TileId } from '../core/tile.js';
+import type { Quat, Vec3 } from '../core/vec.js';
+import type { WorldConfig } from '../core/world-config.js';
+import type { EntityPose } from '../protocol/messages.js';
+import { TileSimulation } from '../sim/tile-simulation.js';
+
+/** What a non-owner knows of an entity: the owner's last reported state and when. */
+export interface ReplicaEntity {
+  readonly id: EntityId;
+  readonly kind: string;
+  readonly body: BodyDesc;
+  readonly tile: TileId;
+  /** Metres, at `tick`. */
+  readonly position: Vec3;
+  readonly rotation: Quat;
+  /** m/s, at `tick`. */
+  readonly velocity: Vec3;
+  /** The owner's tick this state is from. */
+  readonly tick: number;
+}
+
+interface ReplicaTile {
+  readonly tile: TileId;
+  epoch: number;
+  tick: number;
+  ids: Set<EntityId>;
+}
+
+/** Result of applying an update to a replica. */
+export type ReplicaUpdate = 'applied' | 'stale-epoch' | 'old-tick' | 'needs-keyframe';
+
+/**
+ * Replicas of the tiles a node subscribes to but does not own: the owner's last keyframe and
+ * deltas, keyed by entity. Updates under an epoch older than the tile's known epoch are refused
+ * (a former owner cannot overwrite the current one's state).
+ */
+export class ReplicaStore {
+  private readonly tiles = new Map<string, ReplicaTile>();
+  private readonly entities = new Map<EntityId, ReplicaEntity>();
+  private readonly looks = new Map<EntityId, { kind: string; body: BodyDesc }>();
+  readonly counters = { keyframes: 0, deltas: 0, staleRefused: 0, oldIgnored: 0 };
+
+  constructor(
+    private readonly config: WorldConfig,
+    private readonly registry: BehaviourRegistry,
+  ) {}
+
+  /** The epoch of the newest update accepted for `tile`. */
+  epochOf(tile: TileId): number {
+    return this.tiles.get(tileKey(tile))?.epoch ?? 0;
+  }
+
+  /** Raises the minimum epoch accepted for a tile (a lease was seen). */
+  noteEpoch(tile: TileId, epoch: number): void {
+    const t = this.tileRecord(tile);
+    if (epoch > t.epoch) t.epoch = epoch;
+  }
+
+  /** Replaces a tile's replica with an exact keyframe (a tile snapshot). */
+  applyKeyframe(tile: TileId, epoch: number, tick: number, snapshot: Uint8Array): ReplicaUpdate {
+    const t = this.tileRecord(tile);
+    if (epoch < t.epoch) {
+      this.counters.staleRefused++;
+      return 'stale-epoch';
+    }
+    if (epoch === t.epoch && tick < t.tick) {
+      this.counters.oldIgnored++;
+      return 'old-tick';
+    }
+    const sim = TileSimulation.restore(snapshot, this.config, this.registry);
+    const all = sim.describeAll();
+    sim.dispose();
+    for (const id of t.ids) if (this.entities.get(id)?.tile && tileKey(this.entities.get(id)!.tile) === tileKey(tile)) this.entities.delete(id);
+    t.ids = new Set();
+    for (const e of all) {
+      this.looks.set(e.id, { kind: e.kind, body: e.body });
+      this.entities.set(e.id, { id: e.id, kind: e.kind, body: e.body, tile, position: e.state.position, rotation: e.state.rotation, velocity: e.state.linvel, tick });
+      t.ids.add(e.id);
+    }
+    t.epoch = epoch;
+    t.tick = tick;
+    this.counters.keyframes++;
+    return 'applied';
+  }
+
+  /** Applies a delta; an entity never seen in a keyframe makes the result `needs-keyframe`. */
+  applyDelta(tile: TileId, epoch: number, tick: number, poses: readonly EntityPose[], removed: readonly EntityId[]): ReplicaUpdate {
+    const t = this.tileRecord(tile);
+    if (epoch < t.epoch) {
+      this.counters.staleRefused++;
+      return 'stale-epoch';
+    }
+    if (epoch === t.epoch && tick < t.tick) {
+      this.counters.oldIgnored++;
+      return 'old-tick';
+    }
+    t.epoch = epoch;
+    t.tick = tick;
+    let missing = false;
+    for (const p of poses) {
+      const look = this.looks.get(p.id);
+      if (!look) {
+        missing = true;
+        continue;
+      }
+      const prev = this.entities.get(p.id);
+      if (prev && tileKey(prev.tile) !== tileKey(tile)) this.tiles.get(tileKey(prev.tile))?.ids.delete(p.id);
+      this.entities.set(p.id, {
+        id: p.id,
+        kind: look.kind,
+        body: look.body,
+        tile,
+        position: { x: p.x, y: p.y, z: p.z },
+        rotation: p.rotation ?? prev?.rotation ?? { x: 0, y: 0, z: 0, w: 1 },
+        velocity: { x: p.vx, y: p.vy, z: p.vz },
+        tick,
+      });
+      t.ids.add(p.id);
+    }
+    for (const id of removed) {
+      const e = this.entities.get(id);
+      if (e && tileKey(e.tile) === tileKey(tile)) this.entities.delete(id);
+      t.ids.delete(id);
+    }
+    this.counters.deltas++;
+    return missing ? 'needs-keyframe' : 'applied';
+  }
+
+  /** Forgets a tile (no longer subscribed, or now owned here). */
+  dropTile(tile: TileId): void {
+    const t = this.tiles.get(tileKey(tile));
+    if (!t) return;
+    for (const id of t.ids) {
+      const e = this.entities.get(id);
+      if (e && tileKey(e.tile) === tileKey(tile)) this.entities.delete(id);
+    }
+    this.tiles.delete(tileKey(tile));
+  }
+
+  /** Every replicated entity. */
+  all(): IterableIterator<ReplicaEntity> {
+    return this.entities.values();
+  }
+
+  /** One replicated entity. */
+  get(id: EntityId): ReplicaEntity | undefined {
+    return this.entities.get(id);
+  }
+
+  /** Tiles with a replica. */
+  tileList(): TileId[] {
+    return [...this.tiles.values()].map((t) => t.tile);
+  }
+
+  private tileRecord(tile: TileId): ReplicaTile {
+    const key = tileKey(tile);
+    let t = this.tiles.get(key);
+    if (!t) this.tiles.set(key, (t = { tile, epoch: 0, tick: -1, ids: new Set() }));
+    return t;
+  }
+}

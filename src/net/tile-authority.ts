@@ -1,0 +1,265 @@
+import type { BehaviourRegistry, EntityInput, EntityMessage } from '../core/behaviour.js';
+import type { EntityDesc, EntityId } from '../core/entity.js';
+import { tileKey, tileOf, type TileId } from '../core/tile.js';
+import type { WorldConfig } from '../core/world-config.js';
+import { MsgType, type EntityPose, type Message, type PeerId } from '../protocol/messages.js';
+import { TileSimulation } from '../sim/tile-simulation.js';
+import { TileWorld } from '../sim/tile-world.js';
+
+/** How an owner replicates its tiles. */
+export interface ReplicationConfig {
+  /** Deltas are sent every this many ticks (3 → 20 Hz at 60 Hz). */
+  readonly sendEveryTicks: number;
+  /** A keyframe (exact tile snapshot) goes to subscribers and the relay every this many ticks. */
+  readonly keyframeEveryTicks: number;
+}
+
+/** Where an owner's outbound items go. The node (client or relay) decides the path. */
+export interface AuthorityOutput {
+  /** Sends to one peer (or the relay, `RELAY_PEER`). */
+  send(to: PeerId, message: Message, reliable: boolean): void;
+  /** Who owns a tile not held here, if anyone is known to. */
+  ownerOf(tile: TileId): { owner: PeerId; epoch: number } | undefined;
+  /** Which tile holds an entity not held here, as far as this node knows. */
+  tileOfEntity(id: EntityId): TileId | undefined;
+  /** Reports an item that could not be routed, with the reason (logged and counted by the node). */
+  dropped(reason: string): void;
+}
+
+interface HeldTile {
+  readonly tile: TileId;
+  epoch: number;
+  subscribers: PeerId[];
+  seq: number;
+  /** Last pose sent per entity (quantised key), to send only what moved. */
+  lastSent: Map<EntityId, string>;
+  lastFullTick: number;
+}
+
+/**
+ * The owner's side of Tessera, shared by browsers and the relay: the tiles this node holds
+ * leases for (one partial `TileWorld`), stepped on the shared timeline, their inputs, their
+ * migrations and messages to other owners, and their replication to subscribers.
+ */
+export class TileAuthority {
+  readonly world: TileWorld;
+  private readonly held = new Map<string, HeldTile>();
+  private inputs: { tick: number; input: EntityInput }[] = [];
+  /** Counters for stats and metrics. */
+  readonly counters = { ticks: 0, deltasSent: 0, keyframesSent: 0, bytesOut: 0, migrationsOut: 0, inputsApplied: 0 };
+
+  constructor(
+    readonly config: WorldConfig,
+    private readonly registry: BehaviourRegistry,
+    private readonly self: PeerId,
+    private readonly out: AuthorityOutput,
+    private readonly replication: ReplicationConfig,
+    startTick: number,
+  ) {
+    this.world = TileWorld.partial(config, registry, startTick);
+  }
+
+  /** The next tick this node will simulate. */
+  get tick(): number {
+    return this.world.tick;
+  }
+
+  /** Tiles held, with their epochs. */
+  heldTiles(): { tile: TileId; epoch: number }[] {
+    return [...this.held.values()].map((h) => ({ tile: h.tile, epoch: h.epoch }));
+  }
+
+  /** Every peer subscribed to any held tile. */
+  subscriberPeers(): Set<PeerId> {
+    const out = new Set<PeerId>();
+    for (const h of this.held.values()) for (const p of h.subscribers) out.add(p);
+    return out;
+  }
+
+  /** True when this node holds `tile`. */
+  holds(tile: TileId): boolean {
+    return this.held.has(tileKey(tile));
+  }
+
+  /** The epoch under which this node holds `tile`, if it does. */
+  epochOf(tile: TileId): number | undefined {
+    return this.held.get(tileKey(tile))?.epoch;
+  }
+
+  /**
+   * Starts owning a tile from a snapshot taken at `fromTick` (≤ now): the tile is caught up to
+   * this node's tick without inputs, then stepped with everything else. No tick is skipped.
+   */
+  adopt(tile: TileId, epoch: number, snapshot: Uint8Array, subscribers: PeerId[]): void {
+    const existing = this.world.releaseTile(tile);
+    existing?.dispose();
+    const sim = TileSimulation.restore(snapshot, this.config, this.registry);
+    // A snapshot from a node whose clock ran ahead: let this node's world catch up instead.
+    while (this.world.tick < sim.tick) this.stepOnce();
+    while (sim.tick < this.world.tick) {
+      const r = sim.step();
+      for (const m of r.emigrants) this.routeMigrant(sim.tile, m.to, m.entity);
+      for (const m of r.outbox) this.routeMail(sim.tile, m);
+      sim.applyInbound();
+    }
+    this.world.adoptTile(sim);
+    this.held.set(tileKey(tile), { tile, epoch, subscribers: [...subscribers], seq: 0, lastSent: new Map(), lastFullTick: -1 });
+    this.sendKeyframe(this.held.get(tileKey(tile))!, true);
+  }
+
+  /** Stops owning a tile and returns its snapshot at the current tick (for handoff). */
+  release(tile: TileId): { tick: number; snapshot: Uint8Array } | undefined {
+    const sim = this.world.releaseTile(tile);
+    this.held.delete(tileKey(tile));
+    if (!sim) return undefined;
+    const out = { tick: sim.tick, snapshot: sim.snapshot() };
+    sim.dispose();
+    return out;
+  }
+
+  /** Sets who receives a held tile's updates (the relay keeps this list current). */
+  setSubscribers(tile: TileId, epoch: number, peers: PeerId[]): void {
+    const h = this.held.get(tileKey(tile));
+    if (!h || epoch !== h.epoch) return;
+    const added = peers.filter((p) => !h.subscribers.includes(p));
+    h.subscribers = [...peers];
+    if (added.length > 0) this.sendKeyframe(h, false, added);
+  }
+
+  /** Sends a keyframe of a held tile to one peer (late join, lost state). */
+  sendKeyframeTo(tile: TileId, peer: PeerId): void {
+    const h = this.held.get(tileKey(tile));
+    if (h) this.sendKeyframe(h, false, [peer]);
+  }
+
+  /** Queues a player's inputs, stamped with the tick the player acted at; late ones apply at the next tick. */
+  addInputs(tick: number, inputs: readonly EntityInput[]): void {
+    for (const input of inputs) this.inputs.push({ tick, input });
+  }
+
+  /** Puts an entity (a joining avatar, a migrant) into the held tile at its position; false if not held. */
+  insert(entity: EntityDesc): boolean {
+    return this.world.insertEntity(entity);
+  }
+
+  /** Removes an entity from a held tile; false if not held. */
+  remove(id: EntityId): boolean {
+    return this.world.removeEntity(id);
+  }
+
+  /** Delivers a message from another owner; false if the target is not held here. */
+  deliver(m: EntityMessage): boolean {
+    return this.world.deliverMessage(m);
+  }
+
+  /** Steps until the world stands at `targetTick` (at most `maxTicks` per call, so a stalled node catches up in bites). */
+  stepTo(targetTick: number, maxTicks = 30): number {
+    let n = 0;
+    while (this.world.tick < targetTick && n < maxTicks) {
+      this.stepOnce();
+      n++;
+    }
+    return n;
+  }
+
+  private stepOnce(): void {
+    const tick = this.world.tick;
+    const due: EntityInput[] = [];
+    if (this.inputs.length > 0) {
+      const later: { tick: number; input: EntityInput }[] = [];
+      for (const i of this.inputs) {
+        if (i.tick <= tick) due.push(i.input);
+        else later.push(i);
+      }
+      this.inputs = later;
+    }
+    this.counters.inputsApplied += due.length;
+    const report = this.world.step(due);
+    this.counters.ticks++;
+    for (const m of report.outboundMigrants) this.routeMigrant(m.from, m.to, m.entity);
+    for (const m of report.outboundMail) this.routeMail(m.from, m.message);
+    const now = this.world.tick;
+    for (const h of this.held.values()) {
+      if (now % this.replication.keyframeEveryTicks === 0) this.sendKeyframe(h, true);
+      else if (now % this.replication.sendEveryTicks === 0) this.sendDelta(h, now);
+    }
+  }
+
+  private routeMigrant(from: TileId, to: TileId, entity: EntityDesc): void {
+    this.counters.migrationsOut++;
+    const owner = this.out.ownerOf(to);
+    const fromEpoch = this.held.get(tileKey(from))?.epoch ?? 0;
+    // Unknown tiles belong to the relay, which creates them.
+    const target = owner?.owner ?? 0;
+    this.out.send(target, { type: MsgType.Migrate, from, to, epoch: fromEpoch, tick: this.world.tick, entity }, true);
+  }
+
+  private routeMail(from: TileId, message: EntityMessage): void {
+    const tile = this.out.tileOfEntity(message.to);
+    const owner = tile ? this.out.ownerOf(tile) : undefined;
+    if (!tile || !owner) {
+      this.out.dropped(`message ${message.topic} to ${message.to} dropped: its tile is unknown here`);
+      return;
+    }
+    this.out.send(owner.owner, { type: MsgType.EntityMail, tile, epoch: this.held.get(tileKey(from))?.epoch ?? 0, message }, true);
+  }
+
+  private sendDelta(h: HeldTile, tick: number): void {
+    const sim = this.world.tileAt(h.tile);
+    if (!sim || h.subscribers.length === 0) return;
+    const poses: EntityPose[] = [];
+    const seen = new Set<EntityId>();
+    // Everything is resent once a second so a subscriber that lost packets converges.
+    const refresh = tick - h.lastFullTick >= this.config.tickRate;
+    if (refresh) h.lastFullTick = tick;
+    sim.forEachMotion((id, p, q, v, fixed) => {
+      seen.add(id);
+      if (fixed) return;
+      const key = `${Math.round(p.x * 1000)},${Math.round(p.y * 1000)},${Math.round(p.z * 1000)},${Math.round(q.x * 1000)},${Math.round(q.y * 1000)},${Math.round(q.z * 1000)}`;
+      if (!refresh && h.lastSent.get(id) === key) return;
+      h.lastSent.set(id, key);
+      const still = q.x === 0 && q.y === 0 && q.z === 0 && q.w === 1;
+      poses.push({ id, x: p.x, y: p.y, z: p.z, rotation: still ? undefined : { x: q.x, y: q.y, z: q.z, w: q.w }, vx: v.x, vy: v.y, vz: v.z });
+    });
+    const removed: EntityId[] = [];
+    for (const id of h.lastSent.keys()) if (!seen.has(id)) removed.push(id);
+    for (const id of removed) h.lastSent.delete(id);
+    if (poses.length === 0 && removed.length === 0) return;
+    for (let i = 0; i < Math.max(poses.length, 1); i += 2000) {
+      const msg: Message = { type: MsgType.StateDelta, tile: h.tile, epoch: h.epoch, tick, seq: h.seq++, poses: poses.slice(i, i + 2000), removed: i === 0 ? removed : [] };
+      for (const peer of h.subscribers) if (peer !== this.self) this.out.send(peer, msg, false);
+      this.counters.deltasSent++;
+    }
+  }
+
+  private sendKeyframe(h: HeldTile, includeRelay: boolean, only?: PeerId[]): void {
+    const sim = this.world.tileAt(h.tile);
+    if (!sim) return;
+    const msg: Message = { type: MsgType.Keyframe, tile: h.tile, epoch: h.epoch, tick: sim.tick, snapshot: sim.snapshot() };
+    const to = new Set(only ?? h.subscribers);
+    if (includeRelay && this.self !== 0) to.add(0);
+    to.delete(this.self);
+    for (const peer of [...to].sort((a, b) => a - b)) this.out.send(peer, msg, true);
+    this.counters.keyframesSent++;
+    h.lastSent.clear();
+    sim.forEachMotion((id, p, q) => {
+      h.lastSent.set(id, `${Math.round(p.x * 1000)},${Math.round(p.y * 1000)},${Math.round(p.z * 1000)},${Math.round(q.x * 1000)},${Math.round(q.y * 1000)},${Math.round(q.z * 1000)}`);
+    });
+  }
+
+  /** Entities of held tiles with their tile, for interest decisions and rendering. */
+  tileOfHeldEntity(id: EntityId): TileId | undefined {
+    return this.world.tileOfEntity(id);
+  }
+
+  /** The tile holding a position, metres. */
+  tileAtPosition(x: number, y: number, z: number): TileId {
+    return tileOf({ x, y, z }, this.config.tileEdge);
+  }
+
+  /** Frees every held tile. */
+  dispose(): void {
+    this.world.dispose();
+    this.held.clear();
+  }
+}

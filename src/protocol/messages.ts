@@ -1,0 +1,648 @@
+import type { EntityInput, EntityMessage } from '../core/behaviour.js';
+import { ByteReader, ByteWriter } from '../core/bytes.js';
+import type { EntityDesc, EntityId } from '../core/entity.js';
+import { ErrorCode, TesseraError } from '../core/errors.js';
+import type { TileId } from '../core/tile.js';
+import type { WorldConfig } from '../core/world-config.js';
+import { readEntity, readProps, readTile, writeEntity, writeProps, writeTile } from '../sim/snapshot-codec.js';
+
+/** Version of the relay/peer protocol; a peer speaking another version is refused at hello. */
+export const PROTOCOL_VERSION = 1;
+/** Largest message accepted on any socket or data channel, bytes (bigger payloads travel as chunks). */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+/** Payload bytes per chunk: keeps every data-channel message far below Chromium's 256 KiB. */
+export const CHUNK_BYTES = 48 * 1024;
+/** Most chunks one message may be cut into (so at most 48 MiB reassembled). */
+export const MAX_CHUNKS = 1024;
+
+/** A peer's id in a world, given by the relay. 0 is the relay itself. */
+export type PeerId = number;
+/** The relay's peer id. */
+export const RELAY_PEER: PeerId = 0;
+
+/** Message type tags (first byte of every message). */
+export const MsgType = {
+  Hello: 1,
+  Welcome: 2,
+  Ping: 3,
+  Pong: 4,
+  Pose: 5,
+  Directory: 6,
+  Lease: 7,
+  Subscribers: 8,
+  Signal: 9,
+  Forward: 10,
+  Forwarded: 11,
+  StateDelta: 12,
+  Keyframe: 13,
+  KeyframeRequest: 14,
+  Input: 15,
+  HandoffRequest: 16,
+  HandoffState: 17,
+  Migrate: 18,
+  EntityMail: 19,
+  Spawn: 20,
+  Despawn: 21,
+  Error: 22,
+  Roster: 23,
+  Chunk: 24,
+} as const;
+export type MsgType = (typeof MsgType)[keyof typeof MsgType];
+
+/** A tile lease: `owner` is authoritative for `tile` from `fromTick` until `expiresTick`, under `epoch`. */
+export interface TileLease {
+  readonly tile: TileId;
+  readonly owner: PeerId;
+  /** Grows by one with every change of owner; a message with a lower epoch is stale. */
+  readonly epoch: number;
+  readonly fromTick: number;
+  readonly expiresTick: number;
+  /** Ed25519 signature by the relay over `leaseSigningBytes(lease)`. */
+  readonly signature: Uint8Array;
+}
+
+/** One tile in a directory listing. */
+export interface DirectoryEntry {
+  readonly tile: TileId;
+  readonly owner: PeerId;
+  readonly epoch: number;
+}
+
+/** Quantised state of one entity in a delta. */
+export interface EntityPose {
+  readonly id: EntityId;
+  /** Metres (dequantised). */
+  readonly x: number;
+  readonly y: number;
+  readonly z: number;
+  /** Unit quaternion, or undefined when unchanged/not sent. */
+  readonly rotation: { x: number; y: number; z: number; w: number } | undefined;
+  /** m/s, for extrapolation. */
+  readonly vx: number;
+  readonly vy: number;
+  readonly vz: number;
+}
+
+/** A player on the relay. */
+export interface RosterEntry {
+  readonly peer: PeerId;
+  readonly name: string;
+  readonly avatar: EntityId;
+}
+
+/** Every message of the protocol, as a typed union. Byte layouts: `PROTOCOL.md`. */
+export type Message =
+  | { type: typeof MsgType.Hello; version: number; world: string; name: string; token: string }
+  | { type: typeof MsgType.Welcome; peer: PeerId; world: string; config: WorldConfig; serverTimeMs: number; tickZeroMs: number; avatar: EntityId; relayKey: Uint8Array }
+  | { type: typeof MsgType.Ping; clientTimeMs: number }
+  | { type: typeof MsgType.Pong; clientTimeMs: number; serverTimeMs: number }
+  | { type: typeof MsgType.Pose; tick: number; x: number; y: number; z: number }
+  | { type: typeof MsgType.Directory; entries: DirectoryEntry[] }
+  | { type: typeof MsgType.Lease; lease: TileLease }
+  | { type: typeof MsgType.Subscribers; tile: TileId; epoch: number; peers: PeerId[] }
+  | { type: typeof MsgType.Signal; peer: PeerId; data: string }
+  | { type: typeof MsgType.Forward; to: PeerId; reliable: boolean; payload: Uint8Array }
+  | { type: typeof MsgType.Forwarded; from: PeerId; payload: Uint8Array }
+  | { type: typeof MsgType.StateDelta; tile: TileId; epoch: number; tick: number; seq: number; poses: EntityPose[]; removed: EntityId[] }
+  | { type: typeof MsgType.Keyframe; tile: TileId; epoch: number; tick: number; snapshot: Uint8Array }
+  | { type: typeof MsgType.KeyframeRequest; tile: TileId }
+  | { type: typeof MsgType.Input; tick: number; inputs: EntityInput[] }
+  | { type: typeof MsgType.HandoffRequest; tile: TileId; to: PeerId; epoch: number; atTick: number }
+  | { type: typeof MsgType.HandoffState; tile: TileId; epoch: number; tick: number; snapshot: Uint8Array }
+  | { type: typeof MsgType.Migrate; from: TileId; to: TileId; epoch: number; tick: number; entity: EntityDesc }
+  | { type: typeof MsgType.EntityMail; tile: TileId; epoch: number; message: EntityMessage }
+  | { type: typeof MsgType.Spawn; tile: TileId; entity: EntityDesc }
+  | { type: typeof MsgType.Despawn; tile: TileId; id: EntityId }
+  | { type: typeof MsgType.Error; code: number; reason: string }
+  | { type: typeof MsgType.Roster; players: RosterEntry[] }
+  | { type: typeof MsgType.Chunk; id: number; index: number; count: number; part: Uint8Array };
+
+/** Error codes carried by `MsgType.Error`. */
+export const ProtocolError = {
+  BadMessage: 1,
+  Unauthorized: 2,
+  StaleEpoch: 3,
+  NotOwner: 4,
+  RateLimited: 5,
+  UnknownPeer: 6,
+  WrongVersion: 7,
+  TooLarge: 8,
+} as const;
+
+// ---- position / rotation quantisation --------------------------------------------------------
+
+/** Deltas quantise positions to 16 bits over the tile grown by this many metres on each side. */
+export const POSE_MARGIN = 4;
+/** Velocity quantum, m/s. */
+const VEL_Q = 0.01;
+
+function q16(v: number, lo: number, span: number): number {
+  const t = Math.round(((v - lo) / span) * 65535);
+  return t < 0 ? 0 : t > 65535 ? 65535 : t;
+}
+function dq16(v: number, lo: number, span: number): number {
+  return lo + (v / 65535) * span;
+}
+function qVel(v: number): number {
+  const t = Math.round(v / VEL_Q);
+  return t < -32767 ? -32767 : t > 32767 ? 32767 : t;
+}
+
+/** Unsigned LEB128, for ids up to 2^53. */
+function writeVarUint(w: ByteWriter, v: number): void {
+  while (v >= 0x80) {
+    w.u8((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  w.u8(v);
+}
+function readVarUint(r: ByteReader): number {
+  let v = 0;
+  let mul = 1;
+  for (let i = 0; i < 8; i++) {
+    const b = r.u8();
+    v += (b & 0x7f) * mul;
+    if (b < 0x80) {
+      if (!Number.isSafeInteger(v)) r.fail('varint exceeds 2^53');
+      return v;
+    }
+    mul *= 0x80;
+  }
+  return r.fail('varint longer than 8 bytes');
+}
+
+function writeI16(w: ByteWriter, v: number): void {
+  w.u8(v & 0xff).u8((v >> 8) & 0xff);
+}
+function readI16(r: ByteReader): number {
+  const v = r.u8() | (r.u8() << 8);
+  return v >= 0x8000 ? v - 0x10000 : v;
+}
+function writeU16(w: ByteWriter, v: number): void {
+  w.u8(v & 0xff).u8(v >> 8);
+}
+function readU16(r: ByteReader): number {
+  return r.u8() | (r.u8() << 8);
+}
+
+/** The bytes a lease signature covers. */
+export function leaseSigningBytes(l: Omit<TileLease, 'signature'>): Uint8Array {
+  const w = new ByteWriter(48);
+  w.u32(0x4553414c); // "LASE"
+  writeTile(w, l.tile);
+  w.u32(l.owner).u32(l.epoch).f64(l.fromTick).f64(l.expiresTick);
+  return w.finish();
+}
+
+// ---- encode ----------------------------------------------------------------------------------
+
+function writeConfig(w: ByteWriter, c: WorldConfig): void {
+  w.f64(c.tileEdge).u32(c.tickRate).u32(c.seed).f64(c.ghostMargin).f64(c.gravity.x).f64(c.gravity.y).f64(c.gravity.z).f64(c.floorY).f64(c.aoiRadius);
+}
+function readConfig(r: ByteReader): WorldConfig {
+  return { tileEdge: r.f64(), tickRate: r.u32(), seed: r.u32(), ghostMargin: r.f64(), gravity: { x: r.f64(), y: r.f64(), z: r.f64() }, floorY: r.f64(), aoiRadius: r.f64() };
+}
+
+function writeMessageBody(w: ByteWriter, m: EntityMessage): void {
+  w.f64(m.from).f64(m.to).str(m.topic).f64(m.dueTick).f64(m.seq);
+  writeProps(w, m.data);
+}
+
+/**
+ * Encodes a message. `tileEdge` (metres, the world's) quantises delta positions. Throws
+ * `bad-input` if it would exceed `limit` (send big ones with `encodeForWire`).
+ */
+export function encodeMessage(m: Message, tileEdge: number, limit = MAX_MESSAGE_BYTES): Uint8Array {
+  const w = new ByteWriter(64);
+  w.u8(m.type);
+  switch (m.type) {
+    case MsgType.Hello:
+      w.u32(m.version).str(m.world).str(m.name).str(m.token);
+      break;
+    case MsgType.Welcome:
+      w.u32(m.peer).str(m.world);
+      writeConfig(w, m.config);
+      w.f64(m.serverTimeMs).f64(m.tickZeroMs).f64(m.avatar).bytes(m.relayKey);
+      break;
+    case MsgType.Ping:
+      w.f64(m.clientTimeMs);
+      break;
+    case MsgType.Pong:
+      w.f64(m.clientTimeMs).f64(m.serverTimeMs);
+      break;
+    case MsgType.Pose:
+      w.f64(m.tick).f32(m.x).f32(m.y).f32(m.z);
+      break;
+    case MsgType.Directory:
+      w.u32(m.entries.length);
+      for (const e of m.entries) {
+        writeTile(w, e.tile);
+        w.u32(e.owner).u32(e.epoch);
+      }
+      break;
+    case MsgType.Lease: {
+      const l = m.lease;
+      writeTile(w, l.tile);
+      w.u32(l.owner).u32(l.epoch).f64(l.fromTick).f64(l.expiresTick).bytes(l.signature);
+      break;
+    }
+    case MsgType.Subscribers:
+      writeTile(w, m.tile);
+      w.u32(m.epoch).u32(m.peers.length);
+      for (const p of m.peers) w.u32(p);
+      break;
+    case MsgType.Signal:
+      w.u32(m.peer).str(m.data);
+      break;
+    case MsgType.Forward:
+      w.u32(m.to).u8(m.reliable ? 1 : 0).bytes(m.payload);
+      break;
+    case MsgType.Forwarded:
+      w.u32(m.from).bytes(m.payload);
+      break;
+    case MsgType.StateDelta: {
+      writeTile(w, m.tile);
+      w.u32(m.epoch).f64(m.tick).u32(m.seq);
+      writeU16(w, m.poses.length);
+      const { lo, span } = poseFrame(m.tile, tileEdge);
+      for (const p of m.poses) {
+        writeVarUint(w, p.id);
+        const hasRot = p.rotation !== undefined;
+        const hasVel = p.vx !== 0 || p.vy !== 0 || p.vz !== 0;
+        w.u8((hasRot ? 1 : 0) | (hasVel ? 2 : 0));
+        writeU16(w, q16(p.x, lo.x, span));
+        writeU16(w, q16(p.y, lo.y, span));
+        writeU16(w, q16(p.z, lo.z, span));
+        if (hasRot) writeRotation(w, p.rotation!);
+        if (hasVel) {
+          writeI16(w, qVel(p.vx));
+          writeI16(w, qVel(p.vy));
+          writeI16(w, qVel(p.vz));
+        }
+      }
+      writeU16(w, m.removed.length);
+      for (const id of m.removed) writeVarUint(w, id);
+      break;
+    }
+    case MsgType.Keyframe:
+      writeTile(w, m.tile);
+      w.u32(m.epoch).f64(m.tick).bytes(m.snapshot);
+      break;
+    case MsgType.KeyframeRequest:
+      writeTile(w, m.tile);
+      break;
+    case MsgType.Input:
+      w.f64(m.tick).u32(m.inputs.length);
+      for (const i of m.inputs) {
+        w.f64(i.entity).u32(i.seq);
+        writeProps(w, i.data);
+      }
+      break;
+    case MsgType.HandoffRequest:
+      writeTile(w, m.tile);
+      w.u32(m.to).u32(m.epoch).f64(m.atTick);
+      break;
+    case MsgType.HandoffState:
+      writeTile(w, m.tile);
+      w.u32(m.epoch).f64(m.tick).bytes(m.snapshot);
+      break;
+    case MsgType.Migrate:
+      writeTile(w, m.from);
+      writeTile(w, m.to);
+      w.u32(m.epoch).f64(m.tick);
+      writeEntity(w, m.entity);
+      break;
+    case MsgType.EntityMail:
+      writeTile(w, m.tile);
+      w.u32(m.epoch);
+      writeMessageBody(w, m.message);
+      break;
+    case MsgType.Spawn:
+      writeTile(w, m.tile);
+      writeEntity(w, m.entity);
+      break;
+    case MsgType.Despawn:
+      writeTile(w, m.tile);
+      w.f64(m.id);
+      break;
+    case MsgType.Error:
+      w.u32(m.code).str(m.reason);
+      break;
+    case MsgType.Roster:
+      w.u32(m.players.length);
+      for (const p of m.players) w.u32(p.peer).str(p.name).f64(p.avatar);
+      break;
+    case MsgType.Chunk:
+      w.u32(m.id);
+      writeU16(w, m.index);
+      writeU16(w, m.count);
+      w.bytes(m.part);
+      break;
+  }
+  if (w.length > limit) throw new TesseraError(ErrorCode.BadInput, `message type ${m.type} is ${w.length} bytes, over the ${limit}-byte limit`);
+  return w.finish();
+}
+
+function poseFrame(tile: TileId, edge: number): { lo: { x: number; y: number; z: number }; span: number } {
+  return { lo: { x: tile.x * edge - POSE_MARGIN, y: tile.y * edge - POSE_MARGIN, z: tile.z * edge - POSE_MARGIN }, span: edge + 2 * POSE_MARGIN };
+}
+
+/** Smallest-three quaternion: index of the dropped largest component (u8) + the other three as i16 (7 bytes). */
+function writeRotation(w: ByteWriter, q: { x: number; y: number; z: number; w: number }): void {
+  const c = [q.x, q.y, q.z, q.w];
+  let big = 0;
+  for (let i = 1; i < 4; i++) if (Math.abs(c[i]!) > Math.abs(c[big]!)) big = i;
+  const sign = c[big]! < 0 ? -1 : 1;
+  const rest = c.filter((_, i) => i !== big).map((v) => v * sign);
+  w.u8(big);
+  for (const v of rest) writeI16(w, Math.round(Math.max(-1, Math.min(1, v * Math.SQRT2)) * 32767));
+}
+function readRotation(r: ByteReader): { x: number; y: number; z: number; w: number } {
+  const big = r.u8();
+  if (big > 3) r.fail(`bad rotation index ${big}`);
+  const rest = [readI16(r), readI16(r), readI16(r)].map((v) => v / 32767 / Math.SQRT2);
+  const sum = rest.reduce((s, v) => s + v * v, 0);
+  const largest = Math.sqrt(Math.max(0, 1 - sum));
+  const c: number[] = [];
+  let k = 0;
+  for (let i = 0; i < 4; i++) c.push(i === big ? largest : rest[k++]!);
+  return { x: c[0]!, y: c[1]!, z: c[2]!, w: c[3]! };
+}
+
+// ---- decode ----------------------------------------------------------------------------------
+
+const MAX_LIST = 4096;
+
+function checkFinite(r: ByteReader, ...vs: number[]): void {
+  for (const v of vs) if (!Number.isFinite(v)) r.fail('non-finite number');
+}
+function checkTick(r: ByteReader, t: number): number {
+  if (!Number.isSafeInteger(t) || t < 0) r.fail(`tick ${t} is not a non-negative integer`);
+  return t;
+}
+function checkId(r: ByteReader, id: number): number {
+  if (!Number.isSafeInteger(id) || id < 0) r.fail(`entity id ${id} is not a non-negative safe integer`);
+  return id;
+}
+
+/**
+ * Decodes one message, validating sizes, counts, numbers and ids. Throws `bad-input` naming
+ * the problem; never returns a partially read message.
+ */
+export function decodeMessage(bytes: Uint8Array, tileEdge: number, limit = MAX_MESSAGE_BYTES): Message {
+  if (bytes.length > limit) throw new TesseraError(ErrorCode.BadInput, `message of ${bytes.length} bytes exceeds the ${limit}-byte limit`);
+  const r = new ByteReader(bytes, ErrorCode.BadInput, 'message');
+  const type = r.u8();
+  let m: Message;
+  switch (type) {
+    case MsgType.Hello:
+      m = { type, version: r.u32(), world: r.str(64), name: r.str(64), token: r.str(1024) };
+      break;
+    case MsgType.Welcome: {
+      const peer = r.u32();
+      const world = r.str(64);
+      const config = readConfig(r);
+      const serverTimeMs = r.f64();
+      const tickZeroMs = r.f64();
+      const avatar = checkId(r, r.f64());
+      const relayKey = r.bytes(64).slice();
+      checkFinite(r, serverTimeMs, tickZeroMs, config.tileEdge);
+      m = { type, peer, world, config, serverTimeMs, tickZeroMs, avatar, relayKey };
+      break;
+    }
+    case MsgType.Ping: {
+      const clientTimeMs = r.f64();
+      checkFinite(r, clientTimeMs);
+      m = { type, clientTimeMs };
+      break;
+    }
+    case MsgType.Pong: {
+      const clientTimeMs = r.f64();
+      const serverTimeMs = r.f64();
+      checkFinite(r, clientTimeMs, serverTimeMs);
+      m = { type, clientTimeMs, serverTimeMs };
+      break;
+    }
+    case MsgType.Pose: {
+      const tick = checkTick(r, r.f64());
+      const x = r.f32();
+      const y = r.f32();
+      const z = r.f32();
+      checkFinite(r, x, y, z);
+      m = { type, tick, x, y, z };
+      break;
+    }
+    case MsgType.Directory: {
+      const n = r.count(MAX_LIST, 'directory entry');
+      const entries: DirectoryEntry[] = [];
+      for (let i = 0; i < n; i++) entries.push({ tile: readTile(r), owner: r.u32(), epoch: r.u32() });
+      m = { type, entries };
+      break;
+    }
+    case MsgType.Lease: {
+      const tile = readTile(r);
+      const owner = r.u32();
+      const epoch = r.u32();
+      const fromTick = checkTick(r, r.f64());
+      const expiresTick = checkTick(r, r.f64());
+      const signature = r.bytes(128).slice();
+      m = { type, lease: { tile, owner, epoch, fromTick, expiresTick, signature } };
+      break;
+    }
+    case MsgType.Subscribers: {
+      const tile = readTile(r);
+      const epoch = r.u32();
+      const n = r.count(MAX_LIST, 'subscriber');
+      const peers: PeerId[] = [];
+      for (let i = 0; i < n; i++) peers.push(r.u32());
+      m = { type, tile, epoch, peers };
+      break;
+    }
+    case MsgType.Signal:
+      m = { type, peer: r.u32(), data: r.str(16 * 1024) };
+      break;
+    case MsgType.Forward: {
+      const to = r.u32();
+      const rel = r.u8();
+      if (rel > 1) r.fail('bad reliable flag');
+      m = { type, to, reliable: rel === 1, payload: r.bytes(limit).slice() };
+      break;
+    }
+    case MsgType.Forwarded:
+      m = { type, from: r.u32(), payload: r.bytes(limit).slice() };
+      break;
+    case MsgType.StateDelta: {
+      const tile = readTile(r);
+      const epoch = r.u32();
+      const tick = checkTick(r, r.f64());
+      const seq = r.u32();
+      const n = readU16(r);
+      const { lo, span } = poseFrame(tile, tileEdge);
+      const poses: EntityPose[] = [];
+      for (let i = 0; i < n; i++) {
+        const id = readVarUint(r);
+        const flags = r.u8();
+        if (flags > 3) r.fail(`bad pose flags ${flags}`);
+        const x = dq16(readU16(r), lo.x, span);
+        const y = dq16(readU16(r), lo.y, span);
+        const z = dq16(readU16(r), lo.z, span);
+        const rotation = flags & 1 ? readRotation(r) : undefined;
+        let vx = 0;
+        let vy = 0;
+        let vz = 0;
+        if (flags & 2) {
+          vx = readI16(r) * VEL_Q;
+          vy = readI16(r) * VEL_Q;
+          vz = readI16(r) * VEL_Q;
+        }
+        poses.push({ id, x, y, z, rotation, vx, vy, vz });
+      }
+      const removed: EntityId[] = [];
+      for (let i = 0, k = readU16(r); i < k; i++) removed.push(readVarUint(r));
+      m = { type, tile, epoch, tick, seq, poses, removed };
+      break;
+    }
+    case MsgType.Keyframe: {
+      const tile = readTile(r);
+      const epoch = r.u32();
+      const tick = checkTick(r, r.f64());
+      m = { type, tile, epoch, tick, snapshot: r.bytes(Number.MAX_SAFE_INTEGER).slice() };
+      break;
+    }
+    case MsgType.KeyframeRequest:
+      m = { type, tile: readTile(r) };
+      break;
+    case MsgType.Input: {
+      const tick = checkTick(r, r.f64());
+      const n = r.count(64, 'input');
+      const inputs: EntityInput[] = [];
+      for (let i = 0; i < n; i++) {
+        const entity = checkId(r, r.f64());
+        const seq = r.u32();
+        const data = readProps(r, 16);
+        for (const v of Object.values(data)) if (typeof v === 'number') checkFinite(r, v);
+        inputs.push({ entity, seq, data });
+      }
+      m = { type, tick, inputs };
+      break;
+    }
+    case MsgType.HandoffRequest:
+      m = { type, tile: readTile(r), to: r.u32(), epoch: r.u32(), atTick: checkTick(r, r.f64()) };
+      break;
+    case MsgType.HandoffState: {
+      const tile = readTile(r);
+      const epoch = r.u32();
+      const tick = checkTick(r, r.f64());
+      m = { type, tile, epoch, tick, snapshot: r.bytes(Number.MAX_SAFE_INTEGER).slice() };
+      break;
+    }
+    case MsgType.Migrate: {
+      const from = readTile(r);
+      const to = readTile(r);
+      const epoch = r.u32();
+      const tick = checkTick(r, r.f64());
+      const entity = readEntity(r);
+      checkId(r, entity.id);
+      m = { type, from, to, epoch, tick, entity };
+      break;
+    }
+    case MsgType.EntityMail: {
+      const tile = readTile(r);
+      const epoch = r.u32();
+      const from = checkId(r, r.f64());
+      const to = checkId(r, r.f64());
+      const topic = r.str(64);
+      const dueTick = checkTick(r, r.f64());
+      const seq = r.f64();
+      const data = readProps(r, 16);
+      m = { type, tile, epoch, message: { from, to, topic, dueTick, seq, data } };
+      break;
+    }
+    case MsgType.Spawn:
+      m = { type, tile: readTile(r), entity: readEntity(r) };
+      break;
+    case MsgType.Despawn:
+      m = { type, tile: readTile(r), id: checkId(r, r.f64()) };
+      break;
+    case MsgType.Error:
+      m = { type, code: r.u32(), reason: r.str(1024) };
+      break;
+    case MsgType.Roster: {
+      const n = r.count(MAX_LIST, 'player');
+      const players: RosterEntry[] = [];
+      for (let i = 0; i < n; i++) players.push({ peer: r.u32(), name: r.str(64), avatar: checkId(r, r.f64()) });
+      m = { type, players };
+      break;
+    }
+    case MsgType.Chunk: {
+      const id = r.u32();
+      const index = readU16(r);
+      const count = readU16(r);
+      if (count === 0 || count > MAX_CHUNKS || index >= count) r.fail(`bad chunk ${index}/${count}`);
+      m = { type, id, index, count, part: r.bytes(CHUNK_BYTES).slice() };
+      break;
+    }
+    default:
+      return r.fail(`unknown message type ${type}`);
+  }
+  r.end();
+  return m;
+}
+
+/**
+ * Encodes a message, cut into `Chunk` messages when it is larger than `MAX_MESSAGE_BYTES`.
+ * `id` must be unique per sender among chunked messages in flight.
+ */
+export function encodeForWire(m: Message, id: number, tileEdge: number): Uint8Array[] {
+  const whole = encodeMessage(m, tileEdge, Number.MAX_SAFE_INTEGER);
+  if (whole.length <= MAX_MESSAGE_BYTES) return [whole];
+  const count = Math.ceil(whole.length / CHUNK_BYTES);
+  if (count > MAX_CHUNKS) throw new TesseraError(ErrorCode.BadInput, `message of ${whole.length} bytes needs ${count} chunks, over ${MAX_CHUNKS}`);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) out.push(encodeMessage({ type: MsgType.Chunk, id: id >>> 0, index: i, count, part: whole.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES) }, tileEdge));
+  return out;
+}
+
+/**
+ * Reassembles chunked messages from one sender (one per link). Bounded: at most
+ * `maxPending` messages in progress; the oldest is dropped beyond that.
+ */
+export class ChunkAssembler {
+  private readonly pending = new Map<number, { count: number; parts: (Uint8Array | undefined)[]; got: number; bytes: number }>();
+  constructor(
+    private readonly maxPending = 8,
+    private readonly maxBytes = CHUNK_BYTES * MAX_CHUNKS,
+  ) {}
+
+  /** Takes a chunk; returns the whole message's bytes once complete. Throws `bad-input` on inconsistent chunks. */
+  add(c: { id: number; index: number; count: number; part: Uint8Array }): Uint8Array | undefined {
+    let p = this.pending.get(c.id);
+    if (!p) {
+      if (this.pending.size >= this.maxPending) this.pending.delete(this.pending.keys().next().value!);
+      p = { count: c.count, parts: new Array<Uint8Array | undefined>(c.count), got: 0, bytes: 0 };
+      this.pending.set(c.id, p);
+    }
+    if (p.count !== c.count) {
+      this.pending.delete(c.id);
+      throw new TesseraError(ErrorCode.BadInput, `chunk ${c.id}: count changed from ${p.count} to ${c.count}`);
+    }
+    if (p.parts[c.index] === undefined) {
+      p.parts[c.index] = c.part;
+      p.got++;
+      p.bytes += c.part.length;
+      if (p.bytes > this.maxBytes) {
+        this.pending.delete(c.id);
+        throw new TesseraError(ErrorCode.BadInput, `chunked message ${c.id} exceeds ${this.maxBytes} bytes`);
+      }
+    }
+    if (p.got < p.count) return undefined;
+    this.pending.delete(c.id);
+    const out = new Uint8Array(p.bytes);
+    let o = 0;
+    for (const part of p.parts) {
+      out.set(part!, o);
+      o += part!.length;
+    }
+    return out;
+  }
+}
