@@ -75,7 +75,7 @@ export function benchTileStep(layout: BenchLayout, bodies: number, warmup: numbe
       const dx = w.mx * k - v.x;
       const dz = w.mz * k - v.z;
       if (dx * dx + dz * dz < 1e-6) continue;
-      const m = w.rb.mass() * 0.25;
+      const m = w.rb.mass() * 0.5;
       w.rb.applyImpulse({ x: dx * m, y: 0, z: dz * m }, true);
     }
     bare.step(events);

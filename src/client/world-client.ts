@@ -1,5 +1,5 @@
 import type { BehaviourRegistry, InputData } from '../core/behaviour.js';
-import type { BodyDesc, EntityId } from '../core/entity.js';
+import type { BodyDesc, EntityDesc, EntityId } from '../core/entity.js';
 import { TesseraError } from '../core/errors.js';
 import { tileKey, tileOf, type TileId } from '../core/tile.js';
 import type { Quat, Vec3 } from '../core/vec.js';
@@ -119,6 +119,10 @@ export class WorldClient {
   private readonly directory = new Map<string, { tile: TileId; owner: PeerId; epoch: number }>();
   private readonly leases = new Map<string, TileLease>();
   private readonly pendingHandoffs = new Map<string, { tile: TileId; epoch: number; atTick: number }>();
+  /** Entities that left for a tile owned elsewhere, shown from their last state until the new owner reports them. */
+  private readonly inTransit = new Map<EntityId, { entity: EntityDesc; to: TileId; tick: number }>();
+  /** Last shown position per entity, for blending corrections. */
+  private readonly smoothing = new Map<EntityId, { x: number; y: number; z: number; t: number }>();
   private authority: TileAuthority | undefined;
   private replicas: ReplicaStore | undefined;
   private config: WorldConfig | undefined;
@@ -186,6 +190,12 @@ export class WorldClient {
     return Math.max(0, Math.floor(((this.opts.now() + this.clock.offsetMs - this.tickZeroMs) * this.config.tickRate) / 1000));
   }
 
+  /** The shared timeline's present moment in ticks, with a fraction (for smooth extrapolation). */
+  currentTickExact(): number {
+    if (!this.config) return 0;
+    return Math.max(0, ((this.opts.now() + this.clock.offsetMs - this.tickZeroMs) * this.config.tickRate) / 1000);
+  }
+
   /** The tick this client's own tiles stand at. */
   get simTick(): number {
     return this.authority?.tick ?? 0;
@@ -238,31 +248,88 @@ export class WorldClient {
     }
   }
 
-  /** Every entity this client can see: its own tiles' exactly, others' as replicas extrapolated to now. */
+  /**
+   * Every entity this client can see: its own tiles' exactly, others' as replicas extrapolated
+   * to now. Positions are smoothed: a correction (a new update, a change of owner) is blended
+   * in over ~100 ms instead of popping, while steady motion passes through unchanged.
+   */
   entities(): VisibleEntity[] {
-    const out: VisibleEntity[] = [];
+    const raw = this.rawEntities();
+    const now = this.opts.now();
+    const keep = new Set<EntityId>();
+    const out = raw.map(({ v, entity }) => {
+      keep.add(entity.id);
+      const prev = this.smoothing.get(entity.id);
+      const target = entity.position;
+      let shown = target;
+      if (prev && now > prev.t) {
+        const dt = (now - prev.t) / 1000;
+        const ex = prev.x + v.x * dt - target.x;
+        const ey = prev.y + v.y * dt - target.y;
+        const ez = prev.z + v.z * dt - target.z;
+        const k = Math.exp(-dt / 0.1);
+        // Errors over 2 m are teleports: show them at once.
+        if (ex * ex + ey * ey + ez * ez < 4) shown = { x: target.x + ex * k, y: target.y + ey * k, z: target.z + ez * k };
+      } else if (prev) shown = { x: prev.x, y: prev.y, z: prev.z };
+      this.smoothing.set(entity.id, { x: shown.x, y: shown.y, z: shown.z, t: now });
+      return { ...entity, position: shown };
+    });
+    for (const id of this.smoothing.keys()) if (!keep.has(id)) this.smoothing.delete(id);
+    return out;
+  }
+
+  private rawEntities(): { entity: VisibleEntity; v: Vec3 }[] {
+    const out: { entity: VisibleEntity; v: Vec3 }[] = [];
     if (!this.authority || !this.replicas || !this.config) return out;
     const seen = new Set<EntityId>();
     for (const sim of this.authority.world.tileList()) {
       for (const e of sim.describeAll()) {
         seen.add(e.id);
-        out.push({ id: e.id, kind: e.kind, body: e.body, tile: sim.tile, position: e.state.position, rotation: e.state.rotation, owner: this.selfId });
+        out.push({ entity: { id: e.id, kind: e.kind, body: e.body, tile: sim.tile, position: e.state.position, rotation: e.state.rotation, owner: this.selfId }, v: e.state.linvel });
       }
     }
     const tick = this.currentTick();
+    // Replicas are extrapolated to the present moment, not just the present tick, so they glide between ticks.
+    const nowTicks = this.currentTickExact();
     const dt = 1 / this.config.tickRate;
+    for (const [id, t] of [...this.inTransit]) {
+      const r = this.replicas.get(id);
+      if (seen.has(id) || (r && r.tick >= t.tick) || tick - t.tick > this.config.tickRate) {
+        this.inTransit.delete(id);
+        continue;
+      }
+      const ahead = Math.max(0, nowTicks - t.tick) * dt;
+      const s = t.entity.state;
+      seen.add(id);
+      out.push({
+        entity: {
+          id,
+          kind: t.entity.kind,
+          body: t.entity.body,
+          tile: t.to,
+          position: { x: s.position.x + s.linvel.x * ahead, y: s.position.y + s.linvel.y * ahead, z: s.position.z + s.linvel.z * ahead },
+          rotation: s.rotation,
+          owner: this.directory.get(tileKey(t.to))?.owner ?? RELAY_PEER,
+        },
+        v: s.linvel,
+      });
+    }
     for (const r of this.replicas.all()) {
       if (seen.has(r.id) || this.authority.holds(r.tile)) continue;
+      seen.add(r.id);
       // Extrapolate along the reported velocity, at most 250 ms ahead.
-      const ahead = Math.min(Math.max(0, tick - r.tick), this.config.tickRate / 4) * dt;
+      const ahead = Math.min(Math.max(0, nowTicks - r.tick), this.config.tickRate / 4) * dt;
       out.push({
-        id: r.id,
-        kind: r.kind,
-        body: r.body,
-        tile: r.tile,
-        position: { x: r.position.x + r.velocity.x * ahead, y: r.position.y + r.velocity.y * ahead, z: r.position.z + r.velocity.z * ahead },
-        rotation: r.rotation,
-        owner: this.directory.get(tileKey(r.tile))?.owner ?? RELAY_PEER,
+        entity: {
+          id: r.id,
+          kind: r.kind,
+          body: r.body,
+          tile: r.tile,
+          position: { x: r.position.x + r.velocity.x * ahead, y: r.position.y + r.velocity.y * ahead, z: r.position.z + r.velocity.z * ahead },
+          rotation: r.rotation,
+          owner: this.directory.get(tileKey(r.tile))?.owner ?? RELAY_PEER,
+        },
+        v: r.velocity,
       });
     }
     return out;
@@ -273,6 +340,8 @@ export class WorldClient {
     const own = this.authority?.world.describe(id);
     if (own) return { position: own.state.position, tick: this.authority!.tick };
     const r = this.replicas?.get(id);
+    const t = this.inTransit.get(id);
+    if (t && (!r || r.tick < t.tick)) return { position: t.entity.state.position, tick: t.tick };
     return r ? { position: r.position, tick: r.tick } : undefined;
   }
 
@@ -356,6 +425,7 @@ export class WorldClient {
             ownerOf: (tile) => this.directory.get(tileKey(tile)),
             tileOfEntity: (id) => this.replicas?.get(id)?.tile,
             dropped: (reason) => this.reject(reason),
+            migrated: (entity, to, tick) => this.inTransit.set(entity.id, { entity, to, tick }),
           },
           this.opts.replication ?? { sendEveryTicks: 3, keyframeEveryTicks: 60 },
           this.currentTick(),
@@ -443,6 +513,8 @@ export class WorldClient {
       const state = this.authority.release(h.tile);
       if (!state) continue;
       this.sendRelay({ type: MsgType.HandoffState, tile: h.tile, epoch: h.epoch, tick: state.tick, snapshot: state.snapshot }, true);
+      // Keep showing the tile from its last state until the new owner's updates arrive.
+      this.replicas?.applyKeyframe(h.tile, state.epoch, state.tick, state.snapshot);
     }
   }
 
@@ -471,7 +543,7 @@ export class WorldClient {
     switch (m.type) {
       case MsgType.StateDelta: {
         if (this.authority?.holds(m.tile) || !ownerOk(m.tile, m.epoch)) return;
-        const r = this.replicas!.applyDelta(m.tile, m.epoch, m.tick, m.poses, m.removed);
+        const r = this.replicas!.applyDelta(m.tile, m.epoch, m.tick, m.poses, m.removed, m.departed);
         if (r === 'needs-keyframe') this.sendPeer(from, { type: MsgType.KeyframeRequest, tile: m.tile }, true);
         return;
       }

@@ -65,7 +65,7 @@ export function walk(ctx: Parameters<NonNullable<KindDef['onStep']>>[0], self: n
   const dx = mx * k - v.x;
   const dz = mz * k - v.z;
   if (dx * dx + dz * dz < 1e-6) return; // already there: do not wake a sleeping body
-  const m = ctx.mass(self) * 0.25; // reach the target over a few ticks
+  const m = ctx.mass(self) * 0.5; // close half the gap each tick: responsive, and smooth
   ctx.applyImpulse(self, { x: dx * m, y: 0, z: dz * m });
 }
 

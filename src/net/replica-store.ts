@@ -19,6 +19,8 @@ export interface ReplicaEntity {
   readonly velocity: Vec3;
   /** The owner's tick this state is from. */
   readonly tick: number;
+  /** Set when the entity left for another tile whose owner has not reported it yet. */
+  readonly departed?: boolean;
 }
 
 interface ReplicaTile {
@@ -76,6 +78,8 @@ export class ReplicaStore {
     t.ids = new Set();
     for (const e of all) {
       this.looks.set(e.id, { kind: e.kind, body: e.body });
+      const prev = this.entities.get(e.id);
+      if (prev && tileKey(prev.tile) !== tileKey(tile) && prev.tick > tick) continue; // it has moved on since
       this.entities.set(e.id, { id: e.id, kind: e.kind, body: e.body, tile, position: e.state.position, rotation: e.state.rotation, velocity: e.state.linvel, tick });
       t.ids.add(e.id);
     }
@@ -86,7 +90,7 @@ export class ReplicaStore {
   }
 
   /** Applies a delta; an entity never seen in a keyframe makes the result `needs-keyframe`. */
-  applyDelta(tile: TileId, epoch: number, tick: number, poses: readonly EntityPose[], removed: readonly EntityId[]): ReplicaUpdate {
+  applyDelta(tile: TileId, epoch: number, tick: number, poses: readonly EntityPose[], removed: readonly EntityId[], departed: readonly EntityId[] = []): ReplicaUpdate {
     const t = this.tileRecord(tile);
     if (epoch < t.epoch) {
       this.counters.staleRefused++;
@@ -124,6 +128,14 @@ export class ReplicaStore {
       if (e && tileKey(e.tile) === tileKey(tile)) this.entities.delete(id);
       t.ids.delete(id);
     }
+    // Entities that moved to another tile stay visible, gliding on, until that tile's owner reports them.
+    for (const id of departed) {
+      const e = this.entities.get(id);
+      if (e && tileKey(e.tile) === tileKey(tile)) this.entities.set(id, { ...e, departed: true });
+      t.ids.delete(id);
+    }
+    // A departed entity nobody reported within a second is gone.
+    for (const [id, e] of this.entities) if (e.departed && tick - e.tick > this.config.tickRate) this.entities.delete(id);
     this.counters.deltas++;
     return missing ? 'needs-keyframe' : 'applied';
   }

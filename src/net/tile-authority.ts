@@ -24,6 +24,8 @@ export interface AuthorityOutput {
   tileOfEntity(id: EntityId): TileId | undefined;
   /** Reports an item that could not be routed, with the reason (logged and counted by the node). */
   dropped(reason: string): void;
+  /** An entity left for a tile owned elsewhere (so the node can keep showing it until the new owner reports it). */
+  migrated?(entity: EntityDesc, to: TileId, tick: number): void;
 }
 
 interface HeldTile {
@@ -34,6 +36,8 @@ interface HeldTile {
   /** Last pose sent per entity (quantised key), to send only what moved. */
   lastSent: Map<EntityId, string>;
   lastFullTick: number;
+  /** Entities despawned since the last delta (gone for good, unlike those that moved to another tile). */
+  despawned: Set<EntityId>;
 }
 
 /**
@@ -103,16 +107,17 @@ export class TileAuthority {
       sim.applyInbound();
     }
     this.world.adoptTile(sim);
-    this.held.set(tileKey(tile), { tile, epoch, subscribers: [...subscribers], seq: 0, lastSent: new Map(), lastFullTick: -1 });
+    this.held.set(tileKey(tile), { tile, epoch, subscribers: [...subscribers], seq: 0, lastSent: new Map(), lastFullTick: -1, despawned: new Set() });
     this.sendKeyframe(this.held.get(tileKey(tile))!, true);
   }
 
   /** Stops owning a tile and returns its snapshot at the current tick (for handoff). */
-  release(tile: TileId): { tick: number; snapshot: Uint8Array } | undefined {
+  release(tile: TileId): { tick: number; epoch: number; snapshot: Uint8Array } | undefined {
     const sim = this.world.releaseTile(tile);
+    const epoch = this.held.get(tileKey(tile))?.epoch ?? 0;
     this.held.delete(tileKey(tile));
     if (!sim) return undefined;
-    const out = { tick: sim.tick, snapshot: sim.snapshot() };
+    const out = { tick: sim.tick, epoch, snapshot: sim.snapshot() };
     sim.dispose();
     return out;
   }
@@ -176,6 +181,11 @@ export class TileAuthority {
     this.counters.inputsApplied += due.length;
     const report = this.world.step(due);
     this.counters.ticks++;
+    for (const r of report.removed) {
+      const t = this.world.tileOfEntity(r.id);
+      void t;
+      for (const h of this.held.values()) if (h.lastSent.has(r.id)) h.despawned.add(r.id);
+    }
     for (const m of report.outboundMigrants) this.routeMigrant(m.from, m.to, m.entity);
     for (const m of report.outboundMail) this.routeMail(m.from, m.message);
     const now = this.world.tick;
@@ -192,6 +202,7 @@ export class TileAuthority {
     // Unknown tiles belong to the relay, which creates them.
     const target = owner?.owner ?? 0;
     this.out.send(target, { type: MsgType.Migrate, from, to, epoch: fromEpoch, tick: this.world.tick, entity }, true);
+    this.out.migrated?.(entity, to, this.world.tick);
   }
 
   private routeMail(from: TileId, message: EntityMessage): void {
@@ -222,11 +233,14 @@ export class TileAuthority {
       poses.push({ id, x: p.x, y: p.y, z: p.z, rotation: still ? undefined : { x: q.x, y: q.y, z: q.z, w: q.w }, vx: v.x, vy: v.y, vz: v.z });
     });
     const removed: EntityId[] = [];
-    for (const id of h.lastSent.keys()) if (!seen.has(id)) removed.push(id);
+    const departed: EntityId[] = [];
+    for (const id of h.lastSent.keys()) if (!seen.has(id)) (h.despawned.has(id) ? removed : departed).push(id);
     for (const id of removed) h.lastSent.delete(id);
-    if (poses.length === 0 && removed.length === 0) return;
+    for (const id of departed) h.lastSent.delete(id);
+    h.despawned.clear();
+    if (poses.length === 0 && removed.length === 0 && departed.length === 0) return;
     for (let i = 0; i < Math.max(poses.length, 1); i += 2000) {
-      const msg: Message = { type: MsgType.StateDelta, tile: h.tile, epoch: h.epoch, tick, seq: h.seq++, poses: poses.slice(i, i + 2000), removed: i === 0 ? removed : [] };
+      const msg: Message = { type: MsgType.StateDelta, tile: h.tile, epoch: h.epoch, tick, seq: h.seq++, poses: poses.slice(i, i + 2000), removed: i === 0 ? removed : [], departed: i === 0 ? departed : [] };
       for (const peer of h.subscribers) if (peer !== this.self) this.out.send(peer, msg, false);
       this.counters.deltasSent++;
     }

@@ -103,7 +103,7 @@ export type Message =
   | { type: typeof MsgType.Signal; peer: PeerId; data: string }
   | { type: typeof MsgType.Forward; to: PeerId; reliable: boolean; payload: Uint8Array }
   | { type: typeof MsgType.Forwarded; from: PeerId; payload: Uint8Array }
-  | { type: typeof MsgType.StateDelta; tile: TileId; epoch: number; tick: number; seq: number; poses: EntityPose[]; removed: EntityId[] }
+  | { type: typeof MsgType.StateDelta; tile: TileId; epoch: number; tick: number; seq: number; poses: EntityPose[]; removed: EntityId[]; departed: EntityId[] }
   | { type: typeof MsgType.Keyframe; tile: TileId; epoch: number; tick: number; snapshot: Uint8Array }
   | { type: typeof MsgType.KeyframeRequest; tile: TileId }
   | { type: typeof MsgType.Input; tick: number; inputs: EntityInput[] }
@@ -282,6 +282,8 @@ export function encodeMessage(m: Message, tileEdge: number, limit = MAX_MESSAGE_
       }
       writeU16(w, m.removed.length);
       for (const id of m.removed) writeVarUint(w, id);
+      writeU16(w, m.departed.length);
+      for (const id of m.departed) writeVarUint(w, id);
       break;
     }
     case MsgType.Keyframe:
@@ -499,7 +501,9 @@ export function decodeMessage(bytes: Uint8Array, tileEdge: number, limit = MAX_M
       }
       const removed: EntityId[] = [];
       for (let i = 0, k = readU16(r); i < k; i++) removed.push(readVarUint(r));
-      m = { type, tile, epoch, tick, seq, poses, removed };
+      const departed: EntityId[] = [];
+      for (let i = 0, k = readU16(r); i < k; i++) departed.push(readVarUint(r));
+      m = { type, tile, epoch, tick, seq, poses, removed, departed };
       break;
     }
     case MsgType.Keyframe: {

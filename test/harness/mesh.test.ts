@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import { encodeMessage, initPhysics, MsgType, tileKey, type HarnessClient } from './imports.js';
+import { Harness, seeds, withSeed } from './harness.js';
+
+const owns = (c: HarnessClient, key: string): boolean => c.client.stats().ownedTiles.some((t) => tileKey(t) === key);
+const totalEntities = (h: Harness): number => {
+  // Every entity exists exactly once across the relay's tiles and the peers' own tiles.
+  let n = h.relay.relayEntityCount();
+  for (const c of h.clients) for (const t of c.client.stats().ownedTiles) n += c.client.entities().filter((e) => tileKey(e.tile) === tileKey(t) && e.owner === c.client.peerId).length;
+  return n;
+};
+
+describe('relay + mesh in the seeded harness', () => {
+  for (const seed of seeds(3)) {
+    it(`seed ${seed}: ownership follows players with growing epochs, handoffs lose nothing and skip no tick`, () =>
+      withSeed(seed, async () => {
+        await initPhysics();
+        const h = new Harness({ seed, conditions: { delayMs: 8, jitterMs: 6, loss: 0.02 } });
+        const first = h.addClient('alice');
+        const second = h.addClient('bob');
+        expect(h.runUntil(() => first.client.joined && second.client.joined, 2000)).toBeGreaterThanOrEqual(0);
+        h.run(1500);
+        // `a` owns the spawn tile (0,0,0); `b` is the other player.
+        const a = owns(first, '0,0,0') ? first : second;
+        const b = a === first ? second : first;
+        expect(owns(a, '0,0,0')).toBe(true);
+        const epochOf = (key: string): number => h.relay.directory().find((d) => tileKey(d.tile) === key)!.epoch;
+        const epochs = [epochOf('0,0,0')];
+
+        // b walks east into tile (1,0,0) and takes it.
+        b.client.send({ moveX: 1 });
+        expect(h.runUntil(() => owns(b, '1,0,0'), 6000)).toBeGreaterThanOrEqual(0);
+        b.client.send({ moveX: 0 });
+        h.run(500);
+        const before = totalEntities(h);
+        expect(a.client.entities().length).toBe(before);
+        expect(b.client.entities().length).toBe(before);
+
+        // a walks from its tile into b's and back; watch a's avatar on b's screen.
+        let lastTick = a.client.simTick;
+        // A jump is a change in per-tick displacement of a's avatar as b sees it: walking at a
+        // steady speed gives ~0; a handoff that skipped or repeated a tick would give ≥ 8 cm.
+        let worstJump = 0;
+        let prev = { tick: b.client.currentTick(), p: b.client.entities().find((e) => e.id === a.client.avatar)!.position, d: undefined as { x: number; z: number } | undefined };
+        const ownersSeen = new Set<number>();
+        // Starting and turning are real accelerations, not jumps: measure from 0.5 s after each input.
+        let measureFrom = 0;
+        const steer = (moveX: number): void => {
+          a.client.send({ moveX });
+          measureFrom = b.client.currentTick() + 30;
+        };
+        const watch = (): void => {
+          expect(a.client.simTick - lastTick).toBeLessThanOrEqual(30); // the client never stalls
+          lastTick = a.client.simTick;
+          const seen = b.client.entities().find((e) => e.id === a.client.avatar);
+          expect(seen).toBeDefined();
+          const tick = b.client.currentTick();
+          if (tick !== prev.tick) {
+            const p = seen!.position;
+            const d = tick === prev.tick + 1 ? { x: p.x - prev.p.x, z: p.z - prev.p.z } : undefined;
+            if (d && prev.d && tick >= measureFrom) worstJump = Math.max(worstJump, Math.hypot(d.x - prev.d.x, d.z - prev.d.z));
+            prev = { tick, p, d };
+          }
+          ownersSeen.add(seen!.owner);
+          expect(a.client.entities().length).toBe(before);
+          expect(b.client.entities().length).toBe(before);
+        };
+        const ax = (): number => a.client.reportedPosition(a.client.avatar)!.position.x;
+        steer(1);
+        for (let i = 0; i < 1500 && ax() < 24; i++) {
+          h.run(4);
+          watch();
+        }
+        expect(ax()).toBeGreaterThanOrEqual(24);
+        h.run(1000);
+        lastTick = a.client.simTick;
+        prev = { tick: b.client.currentTick(), p: b.client.entities().find((e) => e.id === a.client.avatar)!.position, d: undefined };
+        epochs.push(epochOf('0,0,0'));
+        steer(-1);
+        for (let i = 0; i < 1500 && ax() > 8; i++) {
+          h.run(4);
+          watch();
+        }
+        a.client.send({ moveX: 0 });
+        expect(h.runUntil(() => owns(a, '0,0,0'), 3000)).toBeGreaterThanOrEqual(0);
+        epochs.push(epochOf('0,0,0'));
+        h.run(1000);
+        for (let i = 1; i < epochs.length; i++) expect(epochs[i]!).toBeGreaterThan(epochs[i - 1]!); // the tile changed hands; epochs only grow
+        expect(ownersSeen.size).toBeGreaterThan(1); // a's avatar was simulated by more than one owner on the way
+        expect(totalEntities(h)).toBe(before);
+        expect(worstJump).toBeLessThan(0.04);
+        expect(h.relay.metrics.handoffs).toBeGreaterThanOrEqual(3);
+      }));
+  }
+
+  it('a stale-epoch keyframe and a migration from a non-owner are refused and counted', () =>
+    withSeed(11, async () => {
+      await initPhysics();
+      const h = new Harness({ seed: 11 });
+      const a = h.addClient('alice');
+      h.run(1500);
+      expect(owns(a, '0,0,0')).toBe(true);
+      const [evil, relayEnd] = h.net.pair();
+      h.relay.connect(relayEnd);
+      evil.send(encodeMessage({ type: MsgType.Hello, version: 1, world: 'test', name: 'mallory', token: '' }, 16), true);
+      h.run(100);
+      const before = h.relay.metrics.staleEpochs;
+      evil.send(encodeMessage({ type: MsgType.Keyframe, tile: { x: 0, y: 0, z: 0 }, epoch: 1, tick: 10, snapshot: new Uint8Array(8) }, 16), true);
+      h.run(100);
+      expect(h.relay.metrics.staleEpochs).toBe(before + 1);
+      expect(h.relay.metrics.refusedCount('stale-epoch')).toBeGreaterThan(0);
+      expect(h.relay.peerCount).toBe(2); // refused, not crashed
+    }));
+
+  it('garbage from a connection is refused and counted; the relay keeps serving', () =>
+    withSeed(12, async () => {
+      await initPhysics();
+      const h = new Harness({ seed: 12 });
+      const a = h.addClient('alice');
+      h.run(500);
+      const [evil, relayEnd] = h.net.pair();
+      h.relay.connect(relayEnd);
+      for (let i = 0; i < 50; i++) evil.send(new Uint8Array([i, 255, 0, 1, 2, 3]), true);
+      h.run(200);
+      expect(h.relay.metrics.refusedCount()).toBeGreaterThan(0);
+      a.client.send({ moveX: 1 });
+      const x0 = a.client.reportedPosition(a.client.avatar)!.position.x;
+      h.run(500);
+      expect(a.client.reportedPosition(a.client.avatar)!.position.x).toBeGreaterThan(x0 + 1);
+    }));
+
+  it('the relay simulates tiles no peer owns (the demo balls roll with nobody connected)', () =>
+    withSeed(13, async () => {
+      await initPhysics();
+      const h = new Harness({ seed: 13 });
+      const hash0 = h.relay.ownWorld.hash();
+      h.run(500);
+      expect(h.relay.currentTick).toBeGreaterThanOrEqual(29);
+      expect(h.relay.ownWorld.tick).toBe(h.relay.currentTick);
+      expect(h.relay.ownWorld.hash()).not.toBe(hash0);
+    }));
+
+  it('a client that crashes loses its tiles to the relay within 1 s, with no entity lost', () =>
+    withSeed(14, async () => {
+      await initPhysics();
+      const h = new Harness({ seed: 14 });
+      const a = h.addClient('alice');
+      const b = h.addClient('bob');
+      h.run(2000);
+      const owner = owns(a, '0,0,0') ? a : b;
+      const other = owner === a ? b : a;
+      const count = other.client.entities().length;
+      owner.crash();
+      const took = h.runUntil(() => h.relay.directory().find((d) => tileKey(d.tile) === '0,0,0')!.owner !== owner.client.peerId, 1000);
+      expect(took).toBeGreaterThanOrEqual(0);
+      expect(took).toBeLessThan(1000);
+      h.run(1500);
+      // The crashed player's avatar leaves with it; everything else is still there.
+      expect(other.client.entities().length).toBe(count - 1);
+    }));
+
+  it('a pair that cannot connect directly uses the relay path and still sees each other', () =>
+    withSeed(15, async () => {
+      await initPhysics();
+      const h = new Harness({ seed: 15, blocked: () => true });
+      const a = h.addClient('alice');
+      const b = h.addClient('bob');
+      h.run(2000);
+      b.client.send({ moveX: 1 });
+      h.runUntil(() => owns(b, '1,0,0'), 6000);
+      h.run(4000);
+      const paths = [...a.client.stats().peers, ...b.client.stats().peers];
+      expect(paths.length).toBeGreaterThan(0);
+      expect(paths.every((p) => p.path === 'relay')).toBe(true);
+      expect(a.client.entities().some((e) => e.id === b.client.avatar)).toBe(true);
+      expect(b.client.entities().some((e) => e.id === a.client.avatar)).toBe(true);
+      expect(h.relay.metrics.relayedMessages).toBeGreaterThan(10);
+    }));
+});
