@@ -121,6 +121,11 @@ export class RelayCore {
   private chunkId = 1;
   private lastRebalance = 0;
   private lastRenewal = 0;
+  /**
+   * Entities the relay moved into or out of peer-owned tiles, kept for a few seconds: when an
+   * owner vanishes, its last keyframe is corrected with them, so no entity is lost or doubled.
+   */
+  private readonly transit = new Map<string, { at: number; in?: EntityDesc; out?: EntityId }[]>();
   /** Where each avatar was last reported (entity → tile), for despawns and input routing. */
   private readonly avatarTiles = new Map<EntityId, string>();
 
@@ -133,7 +138,10 @@ export class RelayCore {
       opts.registry,
       RELAY_PEER,
       {
-        send: (to, message, reliable) => this.sendTo(to, message, reliable),
+        send: (to, message, reliable) => {
+          if (message.type === MsgType.Migrate) this.logTransit(message.to, { in: message.entity });
+          this.sendTo(to, message, reliable);
+        },
         ownerOf: (tile) => {
           const r = this.tiles.get(tileKey(tile));
           return r ? { owner: r.owner, epoch: r.epoch } : undefined;
@@ -374,11 +382,15 @@ export class RelayCore {
       case MsgType.Migrate: {
         const from = this.tiles.get(tileKey(m.from));
         if (!from || from.owner !== peer.id || m.epoch !== from.epoch) return this.stale(peer, m.from, m.epoch, from?.epoch);
-        this.placeEntity(m.entity);
+        this.logTransit(m.from, { out: m.entity.id });
+        this.placeEntity(m.entity, m.tick);
         return;
       }
       case MsgType.EntityMail: {
-        if (!this.authority.deliver(m.message)) this.refuse(this.connOf(peer), 'route', `message to ${m.message.to} not deliverable`);
+        if (this.authority.deliver(m.message)) return;
+        const r = this.tiles.get(tileKey(m.tile));
+        if (r && r.owner !== RELAY_PEER && r.owner !== peer.id) this.sendTo(r.owner, { ...m, epoch: r.epoch }, true);
+        else this.refuse(this.connOf(peer), 'route', `message to ${m.message.to} not deliverable`);
         return;
       }
       case MsgType.StateDelta:
@@ -511,7 +523,7 @@ export class RelayCore {
       r.handoff = undefined;
       return;
     }
-    this.completeHandoff(r, kf.tick, kf.snapshot);
+    this.completeHandoff(r, kf.tick, this.correctedSnapshot(r, kf.snapshot));
   }
 
   /** The owner is gone: the relay resumes the tile from the last state it has. */
@@ -519,7 +531,7 @@ export class RelayCore {
     this.metrics.takeovers++;
     this.opts.log({ level: 'warn', msg: 'takeover', tile: tileKey(r.tile), owner: r.owner, why });
     r.handoff = { to: RELAY_PEER, epoch: r.epoch + 1, deadline: 0 };
-    if (r.keyframe) this.completeHandoff(r, r.keyframe.tick, r.keyframe.snapshot);
+    if (r.keyframe) this.completeHandoff(r, r.keyframe.tick, this.correctedSnapshot(r, r.keyframe.snapshot));
     else {
       // No keyframe yet (owner left right after taking the tile): resume an empty tile rather than none.
       const sim = TileSimulation.create(r.tile, this.config, this.opts.registry, [], this.authority.tick);
@@ -562,7 +574,7 @@ export class RelayCore {
   // ---- entities the relay places ------------------------------------------------------------
 
   /** Puts an entity into whoever owns the tile at its position; creates the tile (relay-owned) if new. */
-  private placeEntity(e: EntityDesc): void {
+  private placeEntity(e: EntityDesc, fromTick?: number): void {
     const tile = tileOf(e.state.position, this.config.tileEdge);
     const key = tileKey(tile);
     let r = this.tiles.get(key);
@@ -576,10 +588,14 @@ export class RelayCore {
       for (const p of this.peers.values()) this.updateInterest(p);
     }
     if (r.owner === RELAY_PEER && !r.handoff) {
-      if (!this.authority.insert(e)) this.refuse(undefined, 'route', `entity ${e.id} could not be placed in tile ${key}`);
+      if (!this.authority.insert(e, fromTick)) this.refuse(undefined, 'route', `entity ${e.id} could not be placed in tile ${key}`);
     } else {
       // A tile in handoff: its next owner receives the spawn right after the state.
-      this.sendTo(r.handoff?.to ?? r.owner, { type: MsgType.Spawn, tile, entity: e }, true);
+      const to = r.handoff?.to ?? r.owner;
+      this.logTransit(tile, { in: e });
+      if (to === RELAY_PEER) return; // resumed by the relay from the log when the handoff lands
+      if (fromTick === undefined) this.sendTo(to, { type: MsgType.Spawn, tile, entity: e }, true);
+      else this.sendTo(to, { type: MsgType.Migrate, from: tile, to: tile, epoch: 0, tick: fromTick, entity: e }, true);
     }
   }
 
@@ -593,6 +609,37 @@ export class RelayCore {
       // Not found where expected: tell every owner; the one holding it removes it.
       for (const rec of this.sortedTiles()) if (rec.owner !== RELAY_PEER) this.sendTo(rec.owner, { type: MsgType.Despawn, tile: rec.tile, id }, true);
     }
+  }
+
+  private logTransit(tile: TileId, item: { in?: EntityDesc; out?: EntityId }): void {
+    const key = tileKey(tile);
+    const now = this.opts.now();
+    const list = (this.transit.get(key) ?? []).filter((x) => now - x.at < 5000);
+    list.push({ at: now, ...item });
+    this.transit.set(key, list);
+  }
+
+  /** A keyframe of a vanished owner, corrected with the entities moved in and out since (by the relay). */
+  private correctedSnapshot(r: TileRecord, snapshot: Uint8Array): Uint8Array {
+    const list = this.transit.get(tileKey(r.tile));
+    if (!list || list.length === 0) return snapshot;
+    const sim = TileSimulation.restore(snapshot, this.config, this.opts.registry);
+    let changed = false;
+    for (const item of list) {
+      if (item.in && !sim.has(item.in.id) && !this.authority.world.tileOfEntity(item.in.id)) {
+        sim.receiveImmigrants([{ ...item.in, state: { ...item.in.state, position: clampInto(item.in.state.position, r.tile, this.config.tileEdge) } }]);
+        changed = true;
+      }
+      if (item.out !== undefined && sim.has(item.out)) {
+        sim.receiveRemovals([item.out]);
+        changed = true;
+      }
+      sim.applyInbound();
+    }
+    const out = changed ? sim.snapshot() : snapshot;
+    sim.dispose();
+    this.transit.delete(tileKey(r.tile));
+    return out;
   }
 
   private locate(id: EntityId): TileId | undefined {
@@ -627,6 +674,12 @@ export class RelayCore {
       p.link.send(bytes, reliable);
     }
   }
+}
+
+/** The point nearest to `p` inside tile `t` (a migrant logged just outside stays in its tile). */
+function clampInto(p: Vec3, t: TileId, edge: number): Vec3 {
+  const c = (v: number, lo: number): number => Math.min(Math.max(v, lo + 1e-3), lo + edge - 1e-3);
+  return { x: c(p.x, t.x * edge), y: c(p.y, t.y * edge), z: c(p.z, t.z * edge) };
 }
 
 /** Splits a scene into tile simulations at tick 0 (the relay's starting world). */

@@ -563,7 +563,7 @@ export class WorldClient {
       }
       case MsgType.Migrate: {
         if (from !== RELAY_PEER && !ownerOk(m.from, m.epoch)) return;
-        if (!this.authority?.insert(m.entity)) {
+        if (!this.authority?.insert(m.entity, m.tick)) {
           // Not ours (any more): hand it to the relay, which knows the current owner.
           this.sendRelay({ ...m }, true);
         }

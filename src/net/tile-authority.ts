@@ -142,9 +142,22 @@ export class TileAuthority {
     for (const input of inputs) this.inputs.push({ tick, input });
   }
 
-  /** Puts an entity (a joining avatar, a migrant) into the held tile at its position; false if not held. */
-  insert(entity: EntityDesc): boolean {
-    return this.world.insertEntity(entity);
+  /**
+   * Puts an entity (a joining avatar, a migrant) into the held tile at its position; false if
+   * not held. A migrant's state is from `fromTick`; the ticks it spent in transit are made up by
+   * moving it along its velocity, so it does not fall behind (at most 30 ticks).
+   */
+  insert(entity: EntityDesc, fromTick?: number): boolean {
+    let e = entity;
+    const gap = fromTick === undefined ? 0 : Math.min(30, this.world.tick - fromTick);
+    if (gap > 0) {
+      const t = gap / this.config.tickRate;
+      const { position: p, linvel: v } = e.state;
+      e = { ...e, state: { ...e.state, position: { x: p.x + v.x * t, y: p.y + v.y * t, z: p.z + v.z * t } } };
+    }
+    if (this.world.insertEntity(e)) return true;
+    // Made-up motion carried it out of the held tiles: place it where it was reported instead.
+    return e !== entity && this.world.insertEntity(entity);
   }
 
   /** Removes an entity from a held tile; false if not held. */
@@ -197,10 +210,10 @@ export class TileAuthority {
 
   private routeMigrant(from: TileId, to: TileId, entity: EntityDesc): void {
     this.counters.migrationsOut++;
-    const owner = this.out.ownerOf(to);
     const fromEpoch = this.held.get(tileKey(from))?.epoch ?? 0;
-    // Unknown tiles belong to the relay, which creates them.
-    const target = owner?.owner ?? 0;
+    // Peers hand migrants to the relay, which logs them (so a crash loses none) and passes them
+    // on; the relay sends straight to the owner. Unknown tiles belong to the relay, which creates them.
+    const target = this.self === 0 ? (this.out.ownerOf(to)?.owner ?? 0) : 0;
     this.out.send(target, { type: MsgType.Migrate, from, to, epoch: fromEpoch, tick: this.world.tick, entity }, true);
     this.out.migrated?.(entity, to, this.world.tick);
   }
