@@ -1,31 +1,106 @@
 #!/usr/bin/env node
-// `tessera` command line. The relay server is the subject of its own issue; until it lands the
-// command says so plainly and exits non-zero, so no script mistakes it for a running relay.
-import { RELAY_PROTOCOL_VERSION } from './index.js';
+// `tessera` command line: the relay server, and join tokens for `--secret` worlds.
+import { parseArgs } from 'node:util';
+import { PROTOCOL_VERSION } from '../src/index.js';
+import { SCENES, startRelay } from './server.js';
+import { makeToken } from './tokens.js';
 
-const USAGE = `Usage: tessera <command>
+const USAGE = `Usage: tessera <command> [flags]
 
 Commands:
-  relay [--port N]   start the relay server (not built yet in this version)
-  --help             show this help
-  --version          print the package and relay protocol versions`;
+  relay                 start a relay server
+  token                 print a join token for a --secret world
+  --help, --version
 
-function main(argv: readonly string[]): number {
-  const [command] = argv;
-  if (command === undefined || command === '--help' || command === '-h') {
+relay flags (environment variable in brackets):
+  --port N              TCP port to listen on (default 8787) [TESSERA_PORT]
+  --host H              interface to listen on (default 127.0.0.1) [TESSERA_HOST]
+  --world NAME          world name clients join (default demo) [TESSERA_WORLD]
+  --scene NAME          starting scene: ${Object.keys(SCENES).join(' | ')} (default demo) [TESSERA_SCENE]
+  --secret S            require HMAC-signed, expiring join tokens made with S [TESSERA_SECRET]
+  --origin LIST         comma-separated allowed Origin headers; others are refused [TESSERA_ORIGINS]
+  --max-peers N         most players at once (default 256) [TESSERA_MAX_PEERS]
+
+token flags:
+  --secret S            the relay's secret (required) [TESSERA_SECRET]
+  --world NAME          world the token is for (default demo)
+  --ttl SECONDS         validity (default 3600)
+
+Endpoints: ws://HOST:PORT/ (players), GET /healthz, GET /metrics (Prometheus).
+Logs: one JSON object per line on stdout.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     console.log(USAGE);
     return 0;
   }
   if (command === '--version') {
-    console.log(`tessera relay protocol ${RELAY_PROTOCOL_VERSION}`);
+    console.log(`tessera relay protocol ${PROTOCOL_VERSION}`);
     return 0;
   }
-  if (command === 'relay') {
-    console.error('tessera: relay not built yet (see the relay issue); nothing was started.');
-    return 2;
+  const env = process.env;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      world: { type: 'string' },
+      scene: { type: 'string' },
+      secret: { type: 'string' },
+      origin: { type: 'string' },
+      'max-peers': { type: 'string' },
+      ttl: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
   }
-  console.error(`tessera: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
-  return 64;
+  if (command === 'token') {
+    const secret = values.secret ?? env['TESSERA_SECRET'];
+    if (!secret) throw new Error('token needs --secret');
+    const ttl = Number(values.ttl ?? 3600);
+    console.log(makeToken(secret, { world: values.world ?? 'demo', exp: Math.floor(Date.now() / 1000) + ttl }));
+    return 0;
+  }
+  if (command !== 'relay') {
+    console.error(`tessera: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+    return 64;
+  }
+  const port = Number(values.port ?? env['TESSERA_PORT'] ?? 8787);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${values.port}`);
+  const sceneName = values.scene ?? env['TESSERA_SCENE'] ?? 'demo';
+  const scene = SCENES[sceneName];
+  if (!scene) throw new Error(`--scene must be one of ${Object.keys(SCENES).join(', ')}, got ${sceneName}`);
+  const origins = (values.origin ?? env['TESSERA_ORIGINS'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const maxPeers = values['max-peers'] ?? env['TESSERA_MAX_PEERS'];
+  const secret = values.secret ?? env['TESSERA_SECRET'];
+  const server = await startRelay({
+    port,
+    host: values.host ?? env['TESSERA_HOST'] ?? '127.0.0.1',
+    world: values.world ?? env['TESSERA_WORLD'] ?? 'demo',
+    scene: scene(),
+    ...(secret ? { secret } : {}),
+    ...(origins.length > 0 ? { origins } : {}),
+    ...(maxPeers ? { maxPeers: Number(maxPeers) } : {}),
+  });
+  const stop = (): void => {
+    void server.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return -1; // keep running
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (e: unknown) => {
+    console.error(`tessera: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 64;
+  },
+);

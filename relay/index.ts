@@ -1,7 +1,13 @@
-// Tessera's relay entry (Node only): signalling, leases, fallback path and auditor arrive with
-// the relay issue. Today it offers what the relay will run on: the same tile simulation.
+// Tessera's relay entry (Node only): the relay server, its logic, tokens and lease signing.
 
-export { TileWorld, TileSimulation, initPhysics, standardKinds } from '../src/index.js';
-
-/** Version of the relay protocol this build speaks (bumped with every incompatible change). */
-export const RELAY_PROTOCOL_VERSION = 0;
+export type { RelayServerOptions, RelayServer } from './server.js';
+export { startRelay, SCENES } from './server.js';
+export type { RelayCoreOptions, LeaseSigner, RelayLog } from './relay-core.js';
+export { RelayCore } from './relay-core.js';
+export { RelayMetrics } from './metrics.js';
+export { RateLimiter } from './rate-limiter.js';
+export { ed25519Signer } from './lease-signer.js';
+export type { TokenClaims } from './tokens.js';
+export { makeToken, checkToken } from './tokens.js';
+export { wsLink } from './ws-link.js';
+export { PROTOCOL_VERSION as RELAY_PROTOCOL_VERSION } from '../src/index.js';

@@ -108,3 +108,5 @@ export type { PeerConnection, PeerConnector } from './net/peer-connector.js';
 export { MemoryPeerConnector } from './net/memory-peer-connector.js';
 export type { TransportMode, WorldClientOptions, VisibleEntity, PeerPathStats, ClientStats, WorldClientEvents } from './client/world-client.js';
 export { WorldClient } from './client/world-client.js';
+export type { WebSocketLike, WebSocketConstructor } from './net/websocket-link.js';
+export { openWebSocketLink } from './net/websocket-link.js';

@@ -354,7 +354,7 @@ export class WorldClient {
   stats(): ClientStats {
     const peers: PeerPathStats[] = [...this.peerLinks.values()]
       .sort((a, b) => a.peer - b.peer)
-      .map((p) => ({ peer: p.peer, path: p.open ? 'p2p' : p.relayed || this.opts.transport === 'relay' || !this.opts.connector ? 'relay' : 'connecting' }));
+      .map((p) => ({ peer: p.peer, path: p.open ? 'p2p' : p.conn && !p.relayed ? 'connecting' : 'relay' }));
     return {
       peer: this.selfId,
       tick: this.authority?.tick ?? 0,

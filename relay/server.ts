@@ -1,0 +1,109 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { cannonScene, demoScene, initPhysics, MAX_MESSAGE_BYTES, standardKinds, type SceneDesc } from '../src/index.js';
+import { ed25519Signer } from './lease-signer.js';
+import { RelayCore, type RelayLog } from './relay-core.js';
+import { checkToken } from './tokens.js';
+import { wsLink } from './ws-link.js';
+
+/** Options of `startRelay`. */
+export interface RelayServerOptions {
+  /** TCP port (0 picks a free one). */
+  readonly port: number;
+  /** Interface to listen on (default 127.0.0.1). */
+  readonly host?: string;
+  /** World name clients must ask for (default "demo"). */
+  readonly world?: string;
+  /** The world's starting scene (default the demo scene). */
+  readonly scene?: SceneDesc;
+  /** When set, joins need an HMAC-signed, unexpired token made with this secret. */
+  readonly secret?: string;
+  /** Allowed `Origin` headers; when given, other origins are refused. */
+  readonly origins?: readonly string[];
+  readonly maxPeers?: number;
+  /** Where log lines go (default: JSON lines on stdout). */
+  readonly log?: RelayLog;
+}
+
+/** A running relay. Call `close()` to stop it. */
+export interface RelayServer {
+  readonly url: string;
+  readonly port: number;
+  readonly core: RelayCore;
+  close(): Promise<void>;
+}
+
+/** Named scenes the CLI can start a world from. */
+export const SCENES: Readonly<Record<string, () => SceneDesc>> = { demo: demoScene, cannon: () => cannonScene() };
+
+/** Starts a relay: WebSocket endpoint at `/`, `GET /healthz`, `GET /metrics`. */
+export async function startRelay(opts: RelayServerOptions): Promise<RelayServer> {
+  await initPhysics();
+  const log: RelayLog = opts.log ?? ((e) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`));
+  const world = opts.world ?? 'demo';
+  const secret = opts.secret;
+  const core = new RelayCore({
+    world,
+    scene: opts.scene ?? demoScene(),
+    registry: standardKinds(),
+    now: () => performance.timeOrigin + performance.now(),
+    signer: ed25519Signer(),
+    log,
+    checkToken: (token, w) => (secret ? checkToken(secret, token, w, Date.now()) : undefined),
+    ...(opts.maxPeers !== undefined ? { maxPeers: opts.maxPeers } : {}),
+  });
+
+  const http: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: true, world, peers: core.peerCount, tick: core.currentTick }));
+    } else if (req.method === 'GET' && path === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      res.end(core.metricsText());
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found\n');
+    }
+  });
+
+  const originOk = (req: IncomingMessage): boolean => !opts.origins || opts.origins.length === 0 || opts.origins.includes(req.headers.origin ?? '');
+  // ws's default limit is 100 MiB; nothing in the protocol needs more than one message's worth.
+  const wss = new WebSocketServer({ server: http, maxPayload: MAX_MESSAGE_BYTES + 1024, perMessageDeflate: false });
+  wss.on('connection', (ws, req) => {
+    if (!originOk(req)) {
+      core.metrics.refused('origin');
+      log({ level: 'warn', msg: 'refused', kind: 'origin', origin: req.headers.origin ?? null });
+      ws.close(1008, 'origin not allowed');
+      return;
+    }
+    core.connect(wsLink(ws));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(opts.port, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (http.address() as AddressInfo).port;
+  const timer = setInterval(() => {
+    try {
+      core.tick();
+    } catch (e) {
+      log({ level: 'error', msg: 'tick failed', error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    }
+  }, 4);
+  log({ level: 'info', msg: 'relay listening', url: `ws://${opts.host ?? '127.0.0.1'}:${port}/`, world, auth: secret ? 'token' : 'open (development)' });
+  return {
+    url: `ws://${opts.host ?? '127.0.0.1'}:${port}/`,
+    port,
+    core,
+    close: async () => {
+      clearInterval(timer);
+      core.close();
+      for (const c of wss.clients) c.terminate();
+      await new Promise<void>((r) => wss.close(() => r()));
+      await new Promise<void>((r) => http.close(() => r()));
+    },
+  };
+}

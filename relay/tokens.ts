@@ -1,0 +1,35 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/** Claims of a join token. */
+export interface TokenClaims {
+  readonly world: string;
+  /** Expiry, seconds since the Unix epoch. */
+  readonly exp: number;
+  readonly sub?: string;
+}
+
+const b64 = (b: Buffer | string): string => Buffer.from(b).toString('base64url');
+
+/** Makes an HMAC-SHA256 signed join token: `base64url(claims).base64url(mac)`. */
+export function makeToken(secret: string, claims: TokenClaims): string {
+  const body = b64(JSON.stringify(claims));
+  return `${body}.${b64(createHmac('sha256', secret).update(body).digest())}`;
+}
+
+/** Checks a token against the secret, the world and the clock (ms); returns undefined if valid, else why not. */
+export function checkToken(secret: string, token: string, world: string, nowMs: number): string | undefined {
+  const [body, mac, extra] = token.split('.');
+  if (!body || !mac || extra !== undefined) return 'malformed token';
+  const want = createHmac('sha256', secret).update(body).digest();
+  const got = Buffer.from(mac, 'base64url');
+  if (got.length !== want.length || !timingSafeEqual(got, want)) return 'bad token signature';
+  let claims: TokenClaims;
+  try {
+    claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as TokenClaims;
+  } catch {
+    return 'malformed token claims';
+  }
+  if (claims.world !== world) return 'token is for another world';
+  if (typeof claims.exp !== 'number' || claims.exp * 1000 < nowMs) return 'token expired';
+  return undefined;
+}
