@@ -16,6 +16,7 @@ function findChromium(): string | undefined {
 }
 
 const port = Number(process.env['TESSERA_E2E_PORT'] ?? 5179);
+const relayPort = Number(process.env['TESSERA_E2E_RELAY_PORT'] ?? 8799);
 const executablePath = findChromium();
 
 export default defineConfig({
@@ -44,12 +45,23 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: `npx vite --port ${port} --strictPort`,
-    url: `http://127.0.0.1:${port}/`,
-    reuseExistingServer: !process.env['CI'],
-    timeout: 120_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-  },
+  webServer: [
+    {
+      command: `npx tsx relay/cli.ts relay --port ${relayPort}`,
+      url: `http://127.0.0.1:${relayPort}/healthz`,
+      reuseExistingServer: !process.env['CI'],
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      command: `npx vite --port ${port} --strictPort`,
+      url: `http://127.0.0.1:${port}/`,
+      env: { VITE_TESSERA_RELAY_PORT: String(relayPort) },
+      reuseExistingServer: !process.env['CI'],
+      timeout: 120_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+  ],
 });

@@ -12,11 +12,13 @@ export default defineConfig({
   },
   preview: { host: '127.0.0.1' },
   worker: { format: 'es' },
+  // simple-peer's package entry needs Node globals; its prebuilt bundle carries its own shims.
+  resolve: { alias: [{ find: /^simple-peer$/, replacement: 'simple-peer/simplepeer.min.js' }] },
   build: {
     outDir: '../dist-demo',
     emptyOutDir: true,
     target: 'es2022',
     rollupOptions: { input: { main: 'demo/index.html', check: 'demo/check.html', bench: 'demo/bench.html' } },
   },
-  optimizeDeps: { include: ['three', 'comlink', '@dimforge/rapier3d-deterministic-compat'] },
+  optimizeDeps: { include: ['three', 'comlink', '@dimforge/rapier3d-deterministic-compat', 'simple-peer/simplepeer.min.js'] },
 });

@@ -110,3 +110,7 @@ export type { TransportMode, WorldClientOptions, VisibleEntity, PeerPathStats, C
 export { WorldClient } from './client/world-client.js';
 export type { WebSocketLike, WebSocketConstructor } from './net/websocket-link.js';
 export { openWebSocketLink } from './net/websocket-link.js';
+export type { WebRtcOptions } from './net/webrtc-peer-connector.js';
+export { WebRtcPeerConnector } from './net/webrtc-peer-connector.js';
+export type { JoinOptions, WorldHandle } from './client/join-world.js';
+export { joinWorld } from './client/join-world.js';

@@ -104,7 +104,7 @@ interface PeerLinkState {
 }
 
 /**
- * A player's node: joins a world on a relay, owns the tiles the relay leases to it (stepping
+ * A player's node (await `initPhysics()` before creating one; `joinWorld` does): joins a world on a relay, owns the tiles the relay leases to it (stepping
  * them on the shared timeline and replicating them to subscribers), keeps replicas of the
  * tiles around its avatar, and talks to the owners of those tiles directly when it can.
  * Drive it with `update()` (a timer or animation frame); call `close()` when done.
@@ -354,7 +354,7 @@ export class WorldClient {
   stats(): ClientStats {
     const peers: PeerPathStats[] = [...this.peerLinks.values()]
       .sort((a, b) => a.peer - b.peer)
-      .map((p) => ({ peer: p.peer, path: p.open ? 'p2p' : p.conn && !p.relayed ? 'connecting' : 'relay' }));
+      .map((p) => ({ peer: p.peer, path: p.open ? 'p2p' : p.conn && !p.relayed && this.opts.transport !== 'relay' ? 'connecting' : 'relay' }));
     return {
       peer: this.selfId,
       tick: this.authority?.tick ?? 0,
@@ -601,15 +601,13 @@ export class WorldClient {
     const max = this.opts.maxPeerConnections ?? 8;
     let active = [...this.peerLinks.values()].filter((p) => p.conn).length;
     for (const s of [...this.peerLinks.values()].sort((a, b) => a.peer - b.peer)) {
-      if (!s.conn && !s.relayed && wanted.has(s.peer) && this.selfId < s.peer && active < max) {
+      if (!s.conn && wanted.has(s.peer) && this.selfId < s.peer && active < max && now - s.startedAt > (s.relayed ? 10_000 : 0)) {
         this.startConnection(s, true);
         active++;
       }
-      if (s.conn && !s.open && mode === 'auto' && now - s.startedAt > (this.opts.p2pTimeoutMs ?? 3000)) {
-        // Not open in time: this pair uses the relay path from now on.
+      if (s.conn && !s.open && !s.relayed && mode === 'auto' && now - s.startedAt > (this.opts.p2pTimeoutMs ?? 3000)) {
+        // Not open in time: this pair uses the relay path; should the direct path open later, it takes over.
         s.relayed = true;
-        s.conn.destroy();
-        s.conn = undefined;
       }
     }
   }
@@ -624,8 +622,11 @@ export class WorldClient {
       link.onMessage = (bytes) => this.onPeerBytes(s.peer, bytes, true);
       link.onClose = () => {
         if (s.conn === conn) {
+          // The direct path failed or closed: the relay path carries on; retry later.
           s.conn = undefined;
           s.open = false;
+          s.relayed = true;
+          s.startedAt = this.opts.now();
         }
       };
     };
@@ -640,7 +641,6 @@ export class WorldClient {
     if ((this.opts.transport ?? 'auto') === 'relay' || !this.opts.connector) return;
     const s = this.peerState(from);
     if (!s.conn) {
-      if (s.relayed) return;
       const max = this.opts.maxPeerConnections ?? 8;
       if ([...this.peerLinks.values()].filter((p) => p.conn).length >= max) return;
       this.startConnection(s, false);

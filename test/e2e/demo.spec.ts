@@ -7,7 +7,7 @@ test('the demo loads, the worker steps, the player walks, and it looks like a wo
   });
   page.on('pageerror', (e) => problems.push(e.message));
   await page.setViewportSize({ width: 1280, height: 720 });
-  await page.goto('/');
+  await page.goto('/?offline');
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
   const stats = page.locator('#stats');
   await expect.poll(async () => Number(await stats.getAttribute('data-tick')), { timeout: 15_000 }).toBeGreaterThan(60);

@@ -5,7 +5,7 @@ import { makeToken, startRelay, type RelayServer } from '../../relay/index.js';
 
 // The relay over real sockets on 127.0.0.1, with in-process clients.
 
-const running: { server?: RelayServer; timers: ReturnType<typeof setInterval>[]; clients: WorldClient[] } = { timers: [], clients: [] };
+const running: { server: RelayServer | undefined; timers: ReturnType<typeof setInterval>[]; clients: WorldClient[] } = { server: undefined, timers: [], clients: [] };
 afterEach(async () => {
   for (const t of running.timers) clearInterval(t);
   for (const c of running.clients) c.close();

@@ -1,0 +1,155 @@
+// Offline mode of the demo (`?offline`): one player, the world simulated in a Web Worker.
+import * as THREE from 'three';
+import { connectTileWorker, demoScene, DEMO_SCENE, encodeInputs, frameEntity, frameInfo, MAX_TICKS_PER_CALL, type EntityInput, type EntityLook } from '../src/index.js';
+import { meshFor, tileGrid } from './render/meshes.js';
+
+/** Runs the single-player demo: the world in a Web Worker, rendered here. */
+export async function runOffline(canvas: HTMLCanvasElement, statsEl: HTMLElement, fail: (err: unknown) => void): Promise<void> {
+  const worker = new Worker(new URL('../workers/tile-sim.worker.ts', import.meta.url), { type: 'module' });
+  worker.addEventListener('error', (e) => fail(e.message || 'worker failed to start'));
+  const sim = connectTileWorker(worker);
+  await sim.init();
+  const scene = demoScene();
+  const loaded = await sim.load(scene);
+  const tickRate = loaded.config.tickRate;
+
+  const renderer = new THREE.WebGLRenderer({ canvas, antialias: true });
+  renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
+  renderer.shadowMap.enabled = true;
+  const view = new THREE.Scene();
+  view.background = new THREE.Color(0x9fc6e8);
+  view.fog = new THREE.Fog(0x9fc6e8, 60, 140);
+  const camera = new THREE.PerspectiveCamera(60, 1, 0.1, 500);
+  view.add(new THREE.HemisphereLight(0xffffff, 0x445544, 1.6));
+  const sun = new THREE.DirectionalLight(0xffffff, 2.2);
+  sun.position.set(30, 50, 20);
+  sun.castShadow = true;
+  sun.shadow.mapSize.set(2048, 2048);
+  Object.assign(sun.shadow.camera, { left: -40, right: 40, top: 40, bottom: -40, far: 150 });
+  view.add(sun, sun.target);
+  view.add(tileGrid(loaded.tiles, loaded.config.tileEdge));
+
+  const resize = (): void => {
+    renderer.setSize(window.innerWidth, window.innerHeight, false);
+    camera.aspect = window.innerWidth / window.innerHeight;
+    camera.updateProjectionMatrix();
+  };
+  window.addEventListener('resize', resize);
+  resize();
+
+  // Keyboard → avatar input. Inputs are sent only when they change.
+  const keys = new Set<string>();
+  let jump = false;
+  window.addEventListener('keydown', (e) => {
+    keys.add(e.code);
+    if (e.code === 'Space') jump = true;
+  });
+  window.addEventListener('keyup', (e) => keys.delete(e.code));
+  window.addEventListener('blur', () => keys.clear());
+  let lastMove = '0,0';
+  let seq = 0;
+  const pendingInputs = (): EntityInput[] => {
+    const mx = (keys.has('KeyD') || keys.has('ArrowRight') ? 1 : 0) - (keys.has('KeyA') || keys.has('ArrowLeft') ? 1 : 0);
+    const mz = (keys.has('KeyS') || keys.has('ArrowDown') ? 1 : 0) - (keys.has('KeyW') || keys.has('ArrowUp') ? 1 : 0);
+    const out: EntityInput[] = [];
+    if (`${mx},${mz}` !== lastMove) {
+      lastMove = `${mx},${mz}`;
+      out.push({ entity: DEMO_SCENE.avatar, seq: seq++, data: { moveX: mx, moveZ: mz } });
+    }
+    if (jump) {
+      jump = false;
+      out.push({ entity: DEMO_SCENE.avatar, seq: seq++, data: { jump: true } });
+    }
+    return out;
+  };
+
+  const meshes = new Map<number, THREE.Object3D>();
+  const looking = new Set<number>();
+  const e = { id: 0, kind: 0, tile: 0, x: 0, y: 0, z: 0, qx: 0, qy: 0, qz: 0, qw: 1 };
+  const avatarPos = new THREE.Vector3(18, 1.8, 28);
+  let stepMsAvg = 0;
+  let fps = 0;
+  let lastFrameAt = performance.now();
+  const started = performance.now();
+  let tickBase = 0;
+  let busy = false;
+
+  const applyFrame = async (buf: ArrayBuffer): Promise<void> => {
+    const frame = new Float64Array(buf);
+    const info = frameInfo(frame);
+    const seen = new Set<number>();
+    const unknown: number[] = [];
+    for (let i = 0; i < info.entityCount; i++) {
+      frameEntity(frame, i, e);
+      seen.add(e.id);
+      const mesh = meshes.get(e.id);
+      if (!mesh) {
+        if (!looking.has(e.id)) unknown.push(e.id);
+        continue;
+      }
+      mesh.position.set(e.x, e.y, e.z);
+      mesh.quaternion.set(e.qx, e.qy, e.qz, e.qw);
+      if (e.id === DEMO_SCENE.avatar) avatarPos.set(e.x, e.y, e.z);
+    }
+    for (const [id, mesh] of meshes) {
+      if (!seen.has(id)) {
+        view.remove(mesh);
+        meshes.delete(id);
+      }
+    }
+    if (unknown.length > 0) {
+      for (const id of unknown) looking.add(id);
+      const looks: EntityLook[] = await sim.looks(unknown);
+      for (const look of looks) {
+        const mesh = meshFor(look, loaded.config.tileEdge);
+        meshes.set(look.id, mesh);
+        view.add(mesh);
+        looking.delete(look.id);
+      }
+    }
+    if (info.ticksRun > 0) stepMsAvg = stepMsAvg * 0.9 + info.stepMs * 0.1;
+    statsEl.dataset['tick'] = String(info.tick);
+    statsEl.dataset['bodies'] = String(info.entityCount);
+    statsEl.textContent = [
+      `tick        ${info.tick}`,
+      `step        ${stepMsAvg.toFixed(2)} ms/tick`,
+      `bodies      ${info.entityCount}`,
+      `tiles       ${info.tileCount}`,
+      `ghosts      ${info.ghostCount}`,
+      `migrations  ${info.migrations}`,
+      `fps         ${fps.toFixed(0)}`,
+    ].join('\n');
+  };
+
+  await applyFrame(await sim.frame());
+
+  const loop = (): void => {
+    const now = performance.now();
+    fps = fps * 0.95 + (1000 / Math.max(1, now - lastFrameAt)) * 0.05;
+    lastFrameAt = now;
+    if (!busy) {
+      const due = Math.floor(((now - started) * tickRate) / 1000) - tickBase;
+      if (due > 0) {
+        busy = true;
+        const ticks = Math.min(due, MAX_TICKS_PER_CALL);
+        if (due > MAX_TICKS_PER_CALL) tickBase += due - ticks; // fell behind (tab hidden): skip, do not spiral
+        tickBase += ticks;
+        const inputs = pendingInputs();
+        const batch = inputs.length > 0 ? encodeInputs(inputs).buffer : null;
+        sim
+          .step(ticks, batch as ArrayBuffer | null)
+          .then(applyFrame)
+          .then(() => (busy = false))
+          .catch(fail);
+      }
+    }
+    camera.position.set(avatarPos.x, avatarPos.y + 9, avatarPos.z + 13);
+    camera.lookAt(avatarPos.x, avatarPos.y, avatarPos.z - 2);
+    sun.target.position.copy(avatarPos);
+    sun.position.set(avatarPos.x + 20, 50, avatarPos.z + 15);
+    renderer.render(view, camera);
+    requestAnimationFrame(loop);
+  };
+  requestAnimationFrame(loop);
+  document.body.dataset['ready'] = 'true';
+}

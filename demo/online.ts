@@ -1,0 +1,147 @@
+// Online mode of the demo: this tab is one player in a world shared through the relay.
+import * as THREE from 'three';
+import { joinWorld, tileKey, type TransportMode, type WorldClient, type WorldHandle } from '../src/index.js';
+import { meshFor } from './render/meshes.js';
+import { createView, keyboardInput } from './render/view.js';
+
+declare global {
+  interface Window {
+    /** The demo's world handle, for tests and the console. */
+    tesseraDemo?: { handle: WorldHandle; client: WorldClient };
+  }
+}
+
+const OWNER_COLOURS = [0xff8c42, 0x3fa7ff, 0xc86bff, 0xffd23f, 0xff5d8f, 0x4fd1c5, 0xa3e635];
+
+/** Colour of a tile's tint: you (green), another player (a colour per player), the relay (grey). */
+function ownerColour(owner: number, self: number): number {
+  if (owner === 0) return 0x9aa0a6;
+  if (owner === self) return 0x35d07f;
+  return OWNER_COLOURS[owner % OWNER_COLOURS.length]!;
+}
+
+export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement, params: URLSearchParams, fail: (err: unknown) => void): Promise<void> {
+  const relayPort = (import.meta.env['VITE_TESSERA_RELAY_PORT'] as string | undefined) ?? '8787';
+  const relay = params.get('relay') ?? `ws://${location.hostname || '127.0.0.1'}:${relayPort}/`;
+  const name = params.get('name') ?? `player-${Math.floor(performance.now() * 1000) % 10000}`;
+  const transport = (params.get('transport') ?? 'auto') as TransportMode;
+  statsEl.textContent = `joining ${relay} …`;
+  const handle = await joinWorld({ relay, world: params.get('world') ?? 'demo', name, transport });
+  const client = handle.client;
+  window.tesseraDemo = { handle, client };
+  client.on('closed', (e) => fail(new Error(`disconnected: ${e.reason}`)));
+  const config = client.worldConfig!;
+  const edge = config.tileEdge;
+
+  const view = createView(canvas, params.get('quality') === 'low' ? 'low' : 'high');
+  keyboardInput(
+    (moveX, moveZ) => client.send({ moveX, moveZ }),
+    () => client.send({ jump: true }),
+  );
+
+  // Tile tints: a translucent quad per tile, coloured by its owner.
+  const tints = new Map<string, THREE.Mesh>();
+  const tintGeometry = new THREE.PlaneGeometry(edge * 0.98, edge * 0.98).rotateX(-Math.PI / 2);
+  const meshes = new Map<number, THREE.Object3D>();
+  const labels = new Map<number, THREE.Sprite>();
+  const focus = new THREE.Vector3(edge / 2, 1.8, edge / 2);
+
+  const label = (text: string): THREE.Sprite => {
+    const c = document.createElement('canvas');
+    c.width = 256;
+    c.height = 64;
+    const g = c.getContext('2d')!;
+    g.fillStyle = 'rgba(13,17,23,0.7)';
+    g.fillRect(0, 8, 256, 48);
+    g.fillStyle = '#fff';
+    g.font = '28px system-ui, sans-serif';
+    g.textAlign = 'center';
+    g.fillText(text, 128, 42);
+    const sprite = new THREE.Sprite(new THREE.SpriteMaterial({ map: new THREE.CanvasTexture(c), depthTest: false }));
+    sprite.scale.set(2.4, 0.6, 1);
+    return sprite;
+  };
+
+  let frames = 0;
+  let lastHud = 0;
+  const loop = (): void => {
+    try {
+      const self = client.peerId;
+      for (const t of client.tiles()) {
+        const key = tileKey(t.tile);
+        let m = tints.get(key);
+        if (!m) {
+          m = new THREE.Mesh(tintGeometry, new THREE.MeshBasicMaterial({ transparent: true, opacity: 0.28, depthWrite: false }));
+          m.position.set((t.tile.x + 0.5) * edge, t.tile.y * edge + 1.03, (t.tile.z + 0.5) * edge);
+          tints.set(key, m);
+          view.scene.add(m);
+        }
+        (m.material as THREE.MeshBasicMaterial).color.setHex(ownerColour(t.owner, self));
+      }
+      const seen = new Set<number>();
+      const names = new Map(client.players().map((p) => [p.avatar, p.name]));
+      for (const e of client.entities()) {
+        seen.add(e.id);
+        let mesh = meshes.get(e.id);
+        if (!mesh) {
+          mesh = meshFor({ id: e.id, kind: e.kind, body: e.body, position: e.position }, edge);
+          if (e.kind === 'avatar' && e.id === client.avatar) ((mesh as THREE.Mesh).material as THREE.MeshStandardMaterial).color.setHex(0x35d07f);
+          meshes.set(e.id, mesh);
+          view.scene.add(mesh);
+        }
+        mesh.position.set(e.position.x, e.position.y, e.position.z);
+        mesh.quaternion.set(e.rotation.x, e.rotation.y, e.rotation.z, e.rotation.w);
+        if (e.kind === 'avatar') {
+          let l = labels.get(e.id);
+          if (!l) {
+            l = label(e.id === client.avatar ? `${names.get(e.id) ?? 'you'} (you)` : (names.get(e.id) ?? `#${e.id}`));
+            labels.set(e.id, l);
+            view.scene.add(l);
+          }
+          l.position.set(e.position.x, e.position.y + 1.3, e.position.z);
+        }
+        if (e.id === client.avatar) focus.set(e.position.x, e.position.y, e.position.z);
+      }
+      for (const [id, mesh] of meshes) {
+        if (seen.has(id)) continue;
+        view.scene.remove(mesh);
+        meshes.delete(id);
+        const l = labels.get(id);
+        if (l) {
+          view.scene.remove(l);
+          labels.delete(id);
+        }
+      }
+      view.render(focus);
+      frames++;
+      const now = performance.now();
+      if (now - lastHud > 250) {
+        lastHud = now;
+        const s = client.stats();
+        statsEl.dataset['tick'] = String(s.tick);
+        statsEl.dataset['peer'] = String(s.peer);
+        statsEl.dataset['entities'] = String(seen.size);
+        statsEl.dataset['owned'] = s.ownedTiles.map(tileKey).join(' ');
+        statsEl.dataset['paths'] = JSON.stringify(s.peers);
+        document.body.dataset['ready'] = 'true';
+        const players = client.players();
+        statsEl.textContent = [
+          `you         ${name} (peer ${s.peer})`,
+          `tick        ${s.tick}`,
+          `rtt         ${s.rttMs.toFixed(1)} ms  (clock ±${Number.isFinite(s.clockErrorMs) ? s.clockErrorMs.toFixed(1) : '?'} ms)`,
+          `up / down   ${(s.bytesUpPerS / 1024).toFixed(1)} / ${(s.bytesDownPerS / 1024).toFixed(1)} KiB/s`,
+          `owned tiles ${s.ownedTiles.map(tileKey).join('  ') || '–'}`,
+          `entities    ${seen.size}`,
+          `players     ${players.length}`,
+          ...s.peers.map((p) => `  peer ${String(p.peer).padEnd(4)} ${p.path}${players.find((x) => x.peer === p.peer) ? `  ${players.find((x) => x.peer === p.peer)!.name}` : ''}`),
+        ].join('\n');
+      }
+    } catch (e) {
+      fail(e);
+      return;
+    }
+    requestAnimationFrame(loop);
+  };
+  requestAnimationFrame(loop);
+  void frames;
+}
