@@ -70,3 +70,146 @@ test('two tabs connect peer-to-peer; B sees A walk at A’s owner-reported posit
   await a.close();
   await b.close();
 });
+
+test('four tabs: every tab sees the other three, and every pair within interest has a path', async ({ browser }) => {
+  const tabs = [];
+  for (const n of ['ann', 'ben', 'cat', 'dan']) tabs.push(await openTab(browser, n));
+  const all = await Promise.all(tabs.map(stats));
+  const avatars = all.map((s) => s.avatar);
+  for (const t of tabs) {
+    await expect.poll(async () => avatars.every((id) => (stats(t) as Promise<{ entities: number[] }>).then((s) => s.entities.includes(id))) && (await stats(t)).entities.filter((id) => avatars.includes(id)).length, { timeout: 15_000 }).toBe(4);
+  }
+  // Every pair whose tiles are of interest to each other has a working path (direct or relayed).
+  for (const t of tabs) {
+    const s = await stats(t);
+    for (const p of s.paths) expect(['p2p', 'relay']).toContain(p.path);
+  }
+  for (const t of tabs) await t.close();
+});
+
+test('handoff: A walks from its tile into B’s and back; epochs grow, nothing is lost, nothing jumps', async ({ browser }) => {
+  const first = await openTab(browser, 'ava');
+  const second = await openTab(browser, 'bo');
+  // Whoever owns the spawn tile is A; the other walks east and takes tile (1,0,0).
+  await expect.poll(async () => (await stats(first)).owned.length + (await stats(second)).owned.length, { timeout: 15_000 }).toBeGreaterThan(0);
+  const aIsFirst = (await stats(first)).owned.includes('0,0,0');
+  const a = aIsFirst ? first : second;
+  const b = aIsFirst ? second : first;
+  await send(b, { moveX: 1 });
+  await expect.poll(async () => (await stats(b)).owned.includes('1,0,0'), { timeout: 20_000 }).toBe(true);
+  await send(b, { moveX: 0 });
+  await b.page.waitForTimeout(500);
+
+  // Every tab records, each frame: time, tick, entity count and every avatar's shown position; and every lease it hears of.
+  for (const t of [a, b]) {
+    await t.page.evaluate(() => {
+      const c = window.tesseraDemo!.client;
+      const rec = { frames: [] as { t: number; tick: number; count: number; pos: Record<number, [number, number]> }[], leases: [] as { tile: string; epoch: number; fromTick: number }[] };
+      (window as unknown as { rec: typeof rec }).rec = rec;
+      c.on('lease', (e) => rec.leases.push({ tile: `${e.lease.tile.x},${e.lease.tile.y},${e.lease.tile.z}`, epoch: e.lease.epoch, fromTick: e.lease.fromTick }));
+      const frame = (): void => {
+        const ents = c.entities();
+        const pos: Record<number, [number, number]> = {};
+        for (const e of ents) if (e.kind === 'avatar') pos[e.id] = [e.position.x, e.position.z];
+        rec.frames.push({ t: performance.now(), tick: c.currentTick(), count: ents.length, pos });
+        requestAnimationFrame(frame);
+      };
+      requestAnimationFrame(frame);
+    });
+  }
+  const sa = await stats(a);
+  const countBefore = (await stats(b)).entities.length;
+  await send(a, { moveX: 1 });
+  await expect.poll(async () => a.page.evaluate((id) => window.tesseraDemo!.client.reportedPosition(id)!.position.x, sa.avatar), { timeout: 20_000 }).toBeGreaterThan(24);
+  await send(a, { moveX: -1 });
+  await expect.poll(async () => a.page.evaluate((id) => window.tesseraDemo!.client.reportedPosition(id)!.position.x, sa.avatar), { timeout: 20_000 }).toBeLessThan(8);
+  await send(a, { moveX: 0 });
+  await expect.poll(async () => (await stats(a)).owned.includes('0,0,0'), { timeout: 10_000 }).toBe(true);
+  await a.page.waitForTimeout(500);
+
+  let worst = 0;
+  let movingSamples = 0;
+  for (const t of [a, b]) {
+    const rec = await t.page.evaluate(() => (window as unknown as { rec: { frames: { t: number; tick: number; count: number; pos: Record<number, [number, number]> }[]; leases: { tile: string; epoch: number; fromTick: number }[] } }).rec);
+    // Entity count never changes.
+    for (const f of rec.frames) expect(f.count).toBe(countBefore);
+    // Epochs of every tile only grow; a new epoch starts at or after the previous one's start.
+    const byTile = new Map<string, { epoch: number; fromTick: number }>();
+    for (const l of rec.leases) {
+      const prev = byTile.get(l.tile);
+      if (prev) {
+        expect(l.epoch).toBeGreaterThanOrEqual(prev.epoch);
+        if (l.epoch > prev.epoch) expect(l.fromTick).toBeGreaterThanOrEqual(prev.fromTick);
+      }
+      byTile.set(l.tile, l);
+    }
+    expect(rec.leases.some((l) => l.tile === '0,0,0' && l.epoch > 2)).toBe(true);
+    // A jump: how far a shown position leaves the straight line through its neighbours in time.
+    // Steady walking gives ~0 whatever the frame timing; starts and turns are left out (0.5 s).
+    for (let i = 1; i + 1 < rec.frames.length; i++) {
+      const [f0, f1, f2] = [rec.frames[i - 1]!, rec.frames[i]!, rec.frames[i + 1]!];
+      for (const id of Object.keys(f1.pos)) {
+        const p0 = f0.pos[Number(id)];
+        const p1 = f1.pos[Number(id)]!;
+        const p2 = f2.pos[Number(id)];
+        if (!p0 || !p2 || f2.t - f0.t > 100) continue;
+        const k = (f1.t - f0.t) / (f2.t - f0.t);
+        const ex = p0[0] + (p2[0] - p0[0]) * k - p1[0];
+        const ez = p0[1] + (p2[1] - p0[1]) * k - p1[1];
+        const speed0 = Math.hypot(p1[0] - p0[0], p1[1] - p0[1]) / (f1.t - f0.t);
+        const speed2 = Math.hypot(p2[0] - p1[0], p2[1] - p1[1]) / (f2.t - f1.t);
+        if (Math.abs(speed0 - speed2) > 0.002) continue; // speeding up or slowing down (start, turn, stop) is motion, not a jump
+        worst = Math.max(worst, Math.hypot(ex, ez));
+        if (speed0 > 0.002) movingSamples++; // over 2 m/s
+      }
+    }
+  }
+  console.log(`handoff: largest jump of an avatar seen by a tab: ${(worst * 100).toFixed(3)} cm over ${movingSamples} samples of a walking avatar`);
+  expect(movingSamples).toBeGreaterThan(100);
+  expect(worst).toBeLessThan(0.01);
+  await a.close();
+  await b.close();
+});
+
+test('fallback: a relay-only tab and a tab without WebRTC still see and are seen by the others', async ({ browser }) => {
+  const normal = await openTab(browser, 'norm');
+  const relayOnly = await openTab(browser, 'relayonly', '&transport=relay');
+  const noRtc = await openTab(browser, 'nortc', '', 'delete window.RTCPeerConnection; delete window.webkitRTCPeerConnection;');
+  const tabs = [normal, relayOnly, noRtc];
+  const avatars = (await Promise.all(tabs.map(stats))).map((s) => s.avatar);
+  for (const t of tabs) {
+    await expect.poll(async () => avatars.filter((id) => (stats(t) as Promise<{ entities: number[] }>) && true).length && (await stats(t)).entities.filter((id) => avatars.includes(id)).length, { timeout: 15_000 }).toBe(3);
+  }
+  for (const t of [relayOnly, noRtc]) for (const p of (await stats(t)).paths) expect(p.path).toBe('relay');
+  // The relay-only player walks; the others see it move.
+  const s = await stats(relayOnly);
+  const x0 = await normal.page.evaluate((id) => window.tesseraDemo!.client.reportedPosition(id)!.position.x, s.avatar);
+  await send(relayOnly, { moveX: 1 });
+  await expect.poll(async () => normal.page.evaluate((id) => window.tesseraDemo!.client.reportedPosition(id)!.position.x, s.avatar), { timeout: 10_000 }).toBeGreaterThan(x0 + 1);
+  await expect.poll(async () => noRtc.page.evaluate((id) => window.tesseraDemo!.client.reportedPosition(id)!.position.x, s.avatar), { timeout: 10_000 }).toBeGreaterThan(x0 + 1);
+  for (const t of tabs) await t.close();
+});
+
+test('a tab that closes loses its tiles to the relay or another tab within 1 s, and no entity is lost', async ({ browser, request }) => {
+  const a = await openTab(browser, 'leaver');
+  const b = await openTab(browser, 'stayer');
+  await expect.poll(async () => (await stats(a)).owned.length + (await stats(b)).owned.length, { timeout: 15_000 }).toBeGreaterThan(0);
+  const owner = (await stats(a)).owned.length > 0 ? a : b;
+  const other = owner === a ? b : a;
+  const so = await stats(owner);
+  const countBefore = (await stats(other)).entities.length;
+  const tilesOwned = so.owned;
+  const closedAt = Date.now();
+  await owner.close();
+  await expect
+    .poll(async () => other.page.evaluate((args) => window.tesseraDemo!.client.tiles().filter((t) => args.tiles.includes(`${t.tile.x},${t.tile.y},${t.tile.z}`) && t.owner !== args.peer).length, { tiles: tilesOwned, peer: so.peer }), { timeout: 5_000, intervals: [50] })
+    .toBe(tilesOwned.length);
+  const tookMs = Date.now() - closedAt;
+  console.log(`takeover after tab close: ${tookMs} ms`);
+  expect(tookMs).toBeLessThan(1000);
+  // Only the leaver's avatar is gone.
+  await expect.poll(async () => (await stats(other)).entities.length, { timeout: 5_000 }).toBe(countBefore - 1);
+  const metrics = await (await request.get(`http://127.0.0.1:${process.env['TESSERA_E2E_RELAY_PORT'] ?? 8799}/metrics`)).text();
+  expect(metrics).toMatch(/tessera_takeovers_total [1-9]/);
+  await other.close();
+});
