@@ -187,13 +187,15 @@ export class WorldClient {
   /** The shared timeline's current tick, from the estimated relay clock. */
   currentTick(): number {
     if (!this.config) return 0;
-    return Math.max(0, Math.floor(((this.opts.now() + this.clock.offsetMs - this.tickZeroMs) * this.config.tickRate) / 1000));
+    const now = this.opts.now();
+    return Math.max(0, Math.floor(((now + this.clock.smoothOffsetMs(now) - this.tickZeroMs) * this.config.tickRate) / 1000));
   }
 
   /** The shared timeline's present moment in ticks, with a fraction (for smooth extrapolation). */
   currentTickExact(): number {
     if (!this.config) return 0;
-    return Math.max(0, ((this.opts.now() + this.clock.offsetMs - this.tickZeroMs) * this.config.tickRate) / 1000);
+    const now = this.opts.now();
+    return Math.max(0, ((now + this.clock.smoothOffsetMs(now) - this.tickZeroMs) * this.config.tickRate) / 1000);
   }
 
   /** The tick this client's own tiles stand at. */
@@ -251,7 +253,7 @@ export class WorldClient {
   /**
    * Every entity this client can see: its own tiles' exactly, others' as replicas extrapolated
    * to now. Positions are smoothed: a correction (a new update, a change of owner) is blended
-   * in over ~100 ms instead of popping, while steady motion passes through unchanged.
+   * in over ~150 ms instead of popping, while steady motion passes through unchanged.
    */
   entities(): VisibleEntity[] {
     const raw = this.rawEntities();
@@ -267,7 +269,7 @@ export class WorldClient {
         const ex = prev.x + v.x * dt - target.x;
         const ey = prev.y + v.y * dt - target.y;
         const ez = prev.z + v.z * dt - target.z;
-        const k = Math.exp(-dt / 0.1);
+        const k = Math.exp(-dt / 0.15);
         // Errors over 2 m are teleports: show them at once.
         if (ex * ex + ey * ey + ez * ez < 4) shown = { x: target.x + ex * k, y: target.y + ey * k, z: target.z + ez * k };
       } else if (prev) shown = { x: prev.x, y: prev.y, z: prev.z };
@@ -282,10 +284,16 @@ export class WorldClient {
     const out: { entity: VisibleEntity; v: Vec3 }[] = [];
     if (!this.authority || !this.replicas || !this.config) return out;
     const seen = new Set<EntityId>();
+    // Own tiles stand at the end of the last simulated tick; glide them to the present moment
+    // too, so they do not stutter from tick to tick.
+    const ownAhead = Math.max(-1, Math.min(15, this.currentTickExact() - this.authority.tick)) / this.config.tickRate;
     for (const sim of this.authority.world.tileList()) {
       for (const e of sim.describeAll()) {
         seen.add(e.id);
-        out.push({ entity: { id: e.id, kind: e.kind, body: e.body, tile: sim.tile, position: e.state.position, rotation: e.state.rotation, owner: this.selfId }, v: e.state.linvel });
+        const p = e.state.position;
+        const v = e.state.linvel;
+        const position = { x: p.x + v.x * ownAhead, y: p.y + v.y * ownAhead, z: p.z + v.z * ownAhead };
+        out.push({ entity: { id: e.id, kind: e.kind, body: e.body, tile: sim.tile, position, rotation: e.state.rotation, owner: this.selfId }, v });
       }
     }
     const tick = this.currentTick();
@@ -413,8 +421,8 @@ export class WorldClient {
         this.avatarId = m.avatar;
         this.config = m.config;
         this.tickZeroMs = m.tickZeroMs;
-        // First estimate from the welcome itself; pings refine it.
-        if (!this.clock.ready) this.clock.add(this.opts.now(), this.opts.now(), m.serverTimeMs);
+        // First estimate from the welcome itself; pings replace it.
+        this.clock.seed(m.serverTimeMs, this.opts.now());
         this.replicas = new ReplicaStore(m.config, this.registry);
         this.authority = new TileAuthority(
           m.config,

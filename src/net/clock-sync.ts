@@ -5,7 +5,18 @@
  */
 export class ClockSync {
   private samples: { rtt: number; offset: number }[] = [];
-  constructor(private readonly window = 16) {}
+  private slewed: number | undefined;
+  private slewedAt = 0;
+  /**
+   * `window`: samples kept. `maxSlew`: how fast the offset used for the timeline may move toward
+   * a new estimate (ms per ms of local time), so that the shared clock never jumps under
+   * moving objects; corrections over `snapMs` are applied at once.
+   */
+  constructor(
+    private readonly window = 16,
+    private readonly maxSlew = 0.05,
+    private readonly snapMs = 250,
+  ) {}
 
   /** Adds a sample: local send and receive times and the server's time, ms. */
   add(sentMs: number, receivedMs: number, serverMs: number): void {
@@ -13,6 +24,12 @@ export class ClockSync {
     this.samples.push({ rtt, offset: serverMs - (sentMs + receivedMs) / 2 });
     if (this.samples.length > this.window) this.samples.shift();
   }
+
+  /** A first, rough estimate (e.g. from a welcome message, one-way delay unknown); any real sample replaces it. */
+  seed(serverMs: number, localMs: number): void {
+    if (this.samples.length === 0) this.seeded = serverMs - localMs;
+  }
+  private seeded: number | undefined;
 
   /** True once at least one sample arrived. */
   get ready(): boolean {
@@ -27,13 +44,29 @@ export class ClockSync {
 
   /** Estimated server time minus local time, ms. */
   get offsetMs(): number {
-    return this.best()?.offset ?? 0;
+    return this.best()?.offset ?? this.seeded ?? 0;
   }
 
   /** Bound on the offset's error, ms (half the best round trip). */
   get errorMs(): number {
     const b = this.best();
     return b ? b.rtt / 2 : Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * The offset to use at local time `nowMs`: follows `offsetMs`, but moves at most `maxSlew`
+   * ms per ms (a smooth clock), unless it is more than `snapMs` off (then it jumps).
+   */
+  smoothOffsetMs(nowMs: number): number {
+    const target = this.offsetMs;
+    if (this.slewed === undefined || Math.abs(target - this.slewed) > this.snapMs) {
+      this.slewed = target;
+    } else {
+      const step = Math.max(0, nowMs - this.slewedAt) * this.maxSlew;
+      this.slewed += Math.max(-step, Math.min(step, target - this.slewed));
+    }
+    this.slewedAt = nowMs;
+    return this.slewed;
   }
 
   /** Latest round-trip time, ms. */
