@@ -5,6 +5,8 @@ import { createServer } from 'vite';
 import { benchScene, initPhysics, standardKinds, TileWorld } from '../src/index.js';
 import { launchChromium } from './chromium.js';
 import { benchTileStep, CONFIGS, type TileStepResult } from './tile-step-bench.js';
+import { bytesPerVisibleAvatar, tabLatency } from './net-bench.js';
+import { startRelay } from '../relay/server.js';
 
 const figures: Record<string, number | boolean | string> = {};
 const round = (x: number, d = 4): number => Number(x.toFixed(d));
@@ -47,6 +49,11 @@ async function main(): Promise<void> {
     world.dispose();
   }
 
+  const bw = await bytesPerVisibleAvatar(100, 20, 10);
+  figures['bytes_per_visible_avatar_per_s'] = round(bw.bytesPerAvatarPerS, 1);
+  figures['delta_messages_per_s_20hz'] = round(bw.messagesPerS, 1);
+  console.error(`replication: ${bw.bytesPerAvatarPerS.toFixed(1)} B/s per moving avatar at 20 Hz (100 avatars, delta payload bytes)`);
+
   const port = 5190 + Math.floor(Math.random() * 200);
   const server = await createServer({ configFile: new URL('../vite.config.ts', import.meta.url).pathname, server: { port, strictPort: true }, logLevel: 'error' });
   await server.listen();
@@ -61,6 +68,21 @@ async function main(): Promise<void> {
       const r = await page.evaluate((cfg) => window.tesseraBench.run(cfg.layout, cfg.bodies, cfg.warmup, cfg.ticks), c);
       record('chromium', r);
       results.push({ runtime: 'chromium', r });
+    }
+    await page.close();
+    // Two tabs on one relay: latency of updates over a direct path and through the relay.
+    for (const transport of ['auto', 'relay'] as const) {
+      const relay = await startRelay({ port: 0, log: () => {} });
+      try {
+        const l = await tabLatency(browser, `http://127.0.0.1:${port}/`, relay.url, transport, 6);
+        const key = transport === 'auto' ? 'p2p' : 'relay';
+        figures[`latency_${key}_p50_ms`] = round(l.p50, 2);
+        figures[`latency_${key}_p99_ms`] = round(l.p99, 2);
+        figures[`latency_${key}_samples`] = l.samples;
+        console.error(`latency ${key}: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms over ${l.samples} updates (path ${l.path})`);
+      } finally {
+        await relay.close();
+      }
     }
   } finally {
     await browser.close();

@@ -26,7 +26,9 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   const name = params.get('name') ?? `player-${Math.floor(performance.now() * 1000) % 10000}`;
   const transport = (params.get('transport') ?? 'auto') as TransportMode;
   statsEl.textContent = `joining ${relay} …`;
-  const handle = await joinWorld({ relay, world: params.get('world') ?? 'demo', name, transport });
+  const sendHz = Number(params.get('sendHz') ?? 20);
+  const replication = { sendEveryTicks: Math.max(1, Math.round(60 / sendHz)), keyframeEveryTicks: 60 };
+  const handle = await joinWorld({ relay, world: params.get('world') ?? 'demo', name, transport, replication });
   const client = handle.client;
   window.tesseraDemo = { handle, client };
   client.on('closed', (e) => fail(new Error(`disconnected: ${e.reason}`)));
@@ -34,6 +36,8 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   const edge = config.tileEdge;
 
   const view = createView(canvas, params.get('quality') === 'low' ? 'low' : 'high');
+  // `?render=off`: simulate and replicate without drawing (load tests, benchmarks).
+  const render = params.get('render') !== 'off';
   keyboardInput(
     (moveX, moveZ) => client.send({ moveX, moveZ }),
     () => client.send({ jump: true }),
@@ -112,7 +116,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
           labels.delete(id);
         }
       }
-      view.render(focus);
+      if (render) view.render(focus);
       frames++;
       const now = performance.now();
       if (now - lastHud > 250) {

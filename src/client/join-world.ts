@@ -5,6 +5,7 @@ import { initPhysics } from '../sim/physics.js';
 import { openWebSocketLink, type WebSocketConstructor } from '../net/websocket-link.js';
 import type { PeerConnector } from '../net/peer-connector.js';
 import { WorldClient, type TransportMode } from './world-client.js';
+import type { ReplicationConfig } from '../net/tile-authority.js';
 
 /** Options of `joinWorld`. */
 export interface JoinOptions {
@@ -20,6 +21,8 @@ export interface JoinOptions {
   /** ICE servers for WebRTC; none by default (no STUN or TURN server is ever contacted unless you list one). */
   readonly iceServers?: RTCIceServer[];
   readonly registry?: BehaviourRegistry;
+  /** How often owned tiles send deltas and keyframes (default: deltas at 20 Hz, keyframes every second). */
+  readonly replication?: ReplicationConfig;
   /** How often the client steps, ms (default 4). */
   readonly updateEveryMs?: number;
   /** How long to wait for the relay's welcome, ms (default 10 000). */
@@ -55,6 +58,7 @@ export async function joinWorld(opts: JoinOptions): Promise<WorldHandle> {
     ...(opts.token !== undefined ? { token: opts.token } : {}),
     ...(connector ? { connector } : {}),
     ...(opts.registry ? { registry: opts.registry } : {}),
+    ...(opts.replication ? { replication: opts.replication } : {}),
   });
   const timer = setInterval(() => client.update(), opts.updateEveryMs ?? 4);
   const handle: WorldHandle = {

@@ -90,6 +90,10 @@ export interface WorldClientEvents {
   lease: { lease: TileLease };
   error: { reason: string };
   closed: { reason: string };
+  /** A state delta of an owned tile left for a subscriber (for latency measurements). */
+  deltaSent: { tile: TileId; tick: number; to: PeerId };
+  /** A state delta was applied to a replica; `direct` when it came over a peer-to-peer path. */
+  deltaApplied: { tile: TileId; tick: number; from: PeerId; direct: boolean };
 }
 
 type Listener<T> = (e: T) => void;
@@ -325,8 +329,9 @@ export class WorldClient {
     for (const r of this.replicas.all()) {
       if (seen.has(r.id) || this.authority.holds(r.tile)) continue;
       seen.add(r.id);
-      // Extrapolate along the reported velocity, at most 250 ms ahead.
-      const ahead = Math.min(Math.max(0, nowTicks - r.tick), this.config.tickRate / 4) * dt;
+      // Extrapolate along the reported velocity (owners re-send only when this would be over
+      // 1 cm off, and everything once a second), at most 1.5 s ahead.
+      const ahead = Math.min(Math.max(0, nowTicks - r.tick), this.config.tickRate * 1.5) * dt;
       out.push({
         entity: {
           id: r.id,
@@ -534,13 +539,13 @@ export class WorldClient {
     const m = this.decode(bytes, state.assembler);
     if (!m) return;
     try {
-      this.onPeerMessage(from, m);
+      this.onPeerMessage(from, m, direct);
     } catch (e) {
       this.reject(`peer ${from} message ${m.type}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
-  private onPeerMessage(from: PeerId, m: Message): void {
+  private onPeerMessage(from: PeerId, m: Message, direct = false): void {
     const ownerOk = (tile: TileId, epoch: number): boolean => {
       const d = this.directory.get(tileKey(tile));
       if (d && d.owner === from && epoch >= d.epoch) return true;
@@ -553,6 +558,7 @@ export class WorldClient {
         if (this.authority?.holds(m.tile) || !ownerOk(m.tile, m.epoch)) return;
         const r = this.replicas!.applyDelta(m.tile, m.epoch, m.tick, m.poses, m.removed, m.departed);
         if (r === 'needs-keyframe') this.sendPeer(from, { type: MsgType.KeyframeRequest, tile: m.tile }, true);
+        if (r === 'applied' || r === 'needs-keyframe') this.emit('deltaApplied', { tile: m.tile, tick: m.tick, from, direct });
         return;
       }
       case MsgType.Keyframe:
@@ -670,6 +676,7 @@ export class WorldClient {
   private sendPeer(to: PeerId, m: Message, reliable: boolean): void {
     if (to === RELAY_PEER) return this.sendRelay(m, reliable);
     if (to === this.selfId) return;
+    if (m.type === MsgType.StateDelta) this.emit('deltaSent', { tile: m.tile, tick: m.tick, to });
     const s = this.peerLinks.get(to);
     if (s?.open && s.conn?.link.open) {
       for (const bytes of this.wire(m)) {

@@ -28,13 +28,30 @@ export interface AuthorityOutput {
   migrated?(entity: EntityDesc, to: TileId, tick: number): void;
 }
 
+interface SentState {
+  readonly tick: number;
+  readonly x: number;
+  readonly y: number;
+  readonly z: number;
+  readonly vx: number;
+  readonly vy: number;
+  readonly vz: number;
+  /** Rotation, rounded (a change of orientation must be sent). */
+  readonly rot: string;
+}
+
+/** Dead reckoning: an entity is re-sent when the subscriber's extrapolation would be this far off (metres). */
+const RESEND_ERROR_M = 0.01;
+/** …or its velocity changed by this much (m/s). */
+const RESEND_VELOCITY = 0.05;
+
 interface HeldTile {
   readonly tile: TileId;
   epoch: number;
   subscribers: PeerId[];
   seq: number;
-  /** Last pose sent per entity (quantised key), to send only what moved. */
-  lastSent: Map<EntityId, string>;
+  /** Last state sent per entity: subscribers extrapolate it, so only a departure from that needs sending. */
+  lastSent: Map<EntityId, SentState>;
   lastFullTick: number;
   /** Entities despawned since the last delta (gone for good, unlike those that moved to another tile). */
   despawned: Set<EntityId>;
@@ -236,12 +253,22 @@ export class TileAuthority {
     // Everything is resent once a second so a subscriber that lost packets converges.
     const refresh = tick - h.lastFullTick >= this.config.tickRate;
     if (refresh) h.lastFullTick = tick;
+    const dt = 1 / this.config.tickRate;
     sim.forEachMotion((id, p, q, v, fixed) => {
       seen.add(id);
       if (fixed) return;
-      const key = `${Math.round(p.x * 1000)},${Math.round(p.y * 1000)},${Math.round(p.z * 1000)},${Math.round(q.x * 1000)},${Math.round(q.y * 1000)},${Math.round(q.z * 1000)}`;
-      if (!refresh && h.lastSent.get(id) === key) return;
-      h.lastSent.set(id, key);
+      const rot = `${Math.round(q.x * 1000)},${Math.round(q.y * 1000)},${Math.round(q.z * 1000)}`;
+      const last = h.lastSent.get(id);
+      if (!refresh && last) {
+        // What the subscriber shows now: the last state sent, moved along its velocity.
+        const ahead = (tick - last.tick) * dt;
+        const ex = last.x + last.vx * ahead - p.x;
+        const ey = last.y + last.vy * ahead - p.y;
+        const ez = last.z + last.vz * ahead - p.z;
+        const dv = Math.abs(last.vx - v.x) + Math.abs(last.vy - v.y) + Math.abs(last.vz - v.z);
+        if (ex * ex + ey * ey + ez * ez < RESEND_ERROR_M * RESEND_ERROR_M && dv < RESEND_VELOCITY && last.rot === rot) return;
+      }
+      h.lastSent.set(id, { tick, x: p.x, y: p.y, z: p.z, vx: v.x, vy: v.y, vz: v.z, rot });
       const still = q.x === 0 && q.y === 0 && q.z === 0 && q.w === 1;
       poses.push({ id, x: p.x, y: p.y, z: p.z, rotation: still ? undefined : { x: q.x, y: q.y, z: q.z, w: q.w }, vx: v.x, vy: v.y, vz: v.z });
     });
@@ -269,8 +296,9 @@ export class TileAuthority {
     for (const peer of [...to].sort((a, b) => a - b)) this.out.send(peer, msg, true);
     this.counters.keyframesSent++;
     h.lastSent.clear();
-    sim.forEachMotion((id, p, q) => {
-      h.lastSent.set(id, `${Math.round(p.x * 1000)},${Math.round(p.y * 1000)},${Math.round(p.z * 1000)},${Math.round(q.x * 1000)},${Math.round(q.y * 1000)},${Math.round(q.z * 1000)}`);
+    const tick = sim.tick;
+    sim.forEachMotion((id, p, q, v) => {
+      h.lastSent.set(id, { tick, x: p.x, y: p.y, z: p.z, vx: v.x, vy: v.y, vz: v.z, rot: `${Math.round(q.x * 1000)},${Math.round(q.y * 1000)},${Math.round(q.z * 1000)}` });
     });
   }
 

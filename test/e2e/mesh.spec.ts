@@ -58,12 +58,21 @@ test('two tabs connect peer-to-peer; B sees A walk at A’s owner-reported posit
   const hist = await a.page.evaluate(() => (window as unknown as { hist: Record<number, { x: number; z: number }> }).hist);
   const moved = Math.hypot(samples.at(-1)!.x - samples[0]!.x, samples.at(-1)!.z - samples[0]!.z);
   expect(moved).toBeGreaterThan(2);
+  // A's trajectory as it reported it (sampled every 2 ms, so some ticks are missing): B's sample
+  // must lie on it, within 1 cm, between A's positions 2 ticks before and 2 ticks after.
+  const ticks = Object.keys(hist).map(Number).sort((x, y) => x - y);
   let matched = 0;
   for (const s of samples) {
     let best = Number.POSITIVE_INFINITY;
-    for (let t = s.tick - 2; t <= s.tick + 2; t++) {
-      const h = hist[t];
-      if (h) best = Math.min(best, Math.hypot(h.x - s.x, h.z - s.z));
+    for (let i = 0; i + 1 < ticks.length; i++) {
+      const [t1, t2] = [ticks[i]!, ticks[i + 1]!];
+      if (t2 < s.tick - 2 || t1 > s.tick + 2 || t2 - t1 > 4) continue;
+      const [p, q] = [hist[t1]!, hist[t2]!];
+      const dx = q.x - p.x;
+      const dz = q.z - p.z;
+      const len2 = dx * dx + dz * dz;
+      const u = len2 > 0 ? Math.max(0, Math.min(1, ((s.x - p.x) * dx + (s.z - p.z) * dz) / len2)) : 0;
+      best = Math.min(best, Math.hypot(p.x + u * dx - s.x, p.z + u * dz - s.z));
     }
     if (Number.isFinite(best)) {
       matched++;

@@ -1,0 +1,101 @@
+// Network figures: replication bandwidth per visible avatar (Node, the real authority and codec),
+// and update latency tab → tab over WebRTC and through the relay (two Chromium tabs).
+import type { Browser } from '@playwright/test';
+import {
+  benchScene,
+  encodeMessage,
+  initPhysics,
+  MsgType,
+  resolveWorldConfig,
+  standardKinds,
+  TileAuthority,
+  TileWorld,
+  type Message,
+} from '../src/index.js';
+
+/** Bytes per second a subscriber receives per moving avatar, at `sendHz` deltas per second. */
+export async function bytesPerVisibleAvatar(avatars: number, sendHz: number, seconds: number): Promise<{ bytesPerAvatarPerS: number; messagesPerS: number }> {
+  await initPhysics();
+  const scene = benchScene('avatars', avatars, 64);
+  const config = resolveWorldConfig(scene.config);
+  const registry = standardKinds();
+  let bytes = 0;
+  let messages = 0;
+  let counting = false;
+  const authority = new TileAuthority(
+    config,
+    registry,
+    1,
+    {
+      send: (_to: number, m: Message) => {
+        if (!counting || m.type !== MsgType.StateDelta) return;
+        bytes += encodeMessage(m, config.tileEdge).length;
+        messages++;
+      },
+      ownerOf: () => undefined,
+      tileOfEntity: () => undefined,
+      dropped: () => {},
+    },
+    { sendEveryTicks: Math.round(config.tickRate / sendHz), keyframeEveryTicks: 1_000_000 },
+    0,
+  );
+  const world = TileWorld.fromScene(scene, registry);
+  const sim = world.tileList()[0]!;
+  authority.adopt(sim.tile, 1, sim.snapshot(), [2]);
+  world.dispose();
+  authority.stepTo(120, 1000); // warm up: everyone walking
+  counting = true;
+  authority.stepTo(120 + seconds * config.tickRate, 100_000);
+  authority.dispose();
+  return { bytesPerAvatarPerS: bytes / seconds / avatars, messagesPerS: messages / seconds };
+}
+
+function percentile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
+}
+
+/**
+ * Latency from the owner sending the delta of tick T (right after stepping it) to the
+ * subscriber applying it, in ms, over a direct WebRTC path or the relay path (60 Hz send rate).
+ */
+export async function tabLatency(browser: Browser, demoUrl: string, relayUrl: string, transport: 'auto' | 'relay', seconds: number): Promise<{ p50: number; p99: number; samples: number; path: string }> {
+  const open = async (name: string) => {
+    const ctx = await browser.newContext({ permissions: ['camera', 'microphone'], viewport: { width: 640, height: 400 } });
+    const page = await ctx.newPage();
+    await page.goto(`${demoUrl}?quality=low&render=off&sendHz=60&transport=${transport}&name=${name}&relay=${encodeURIComponent(relayUrl)}`);
+    await page.waitForFunction(() => document.body.dataset['ready'] === 'true', undefined, { timeout: 30_000 });
+    return { ctx, page };
+  };
+  const a = await open('owner');
+  await a.page.waitForFunction(() => window.tesseraDemo!.client.stats().ownedTiles.length > 0, undefined, { timeout: 20_000 });
+  const b = await open('viewer');
+  const aPeer = await a.page.evaluate(() => window.tesseraDemo!.client.peerId);
+  if (transport === 'auto') await b.page.waitForFunction((p) => window.tesseraDemo!.client.stats().peers.some((x) => x.peer === p && x.path === 'p2p'), aPeer, { timeout: 20_000 });
+  await a.page.evaluate(() => {
+    const c = window.tesseraDemo!.client;
+    const sent: Record<string, number> = {};
+    (window as unknown as { sent: typeof sent }).sent = sent;
+    c.on('deltaSent', (e) => (sent[`${e.tile.x},${e.tile.y},${e.tile.z}:${e.tick}`] ??= performance.timeOrigin + performance.now()));
+    let dir = 1;
+    c.send({ moveX: 1 });
+    setInterval(() => c.send({ moveX: (dir = -dir) }), 800); // keep the avatar moving, so deltas flow
+  });
+  await b.page.evaluate((owner) => {
+    const c = window.tesseraDemo!.client;
+    const got: Record<string, number> = {};
+    (window as unknown as { got: typeof got }).got = got;
+    c.on('deltaApplied', (e) => {
+      if (e.from === owner) got[`${e.tile.x},${e.tile.y},${e.tile.z}:${e.tick}`] ??= performance.timeOrigin + performance.now();
+    });
+  }, aPeer);
+  await b.page.waitForTimeout(seconds * 1000);
+  const sent = await a.page.evaluate(() => (window as unknown as { sent: Record<string, number> }).sent);
+  const got = await b.page.evaluate(() => (window as unknown as { got: Record<string, number> }).got);
+  const path = await b.page.evaluate((p) => window.tesseraDemo!.client.stats().peers.find((x) => x.peer === p)?.path ?? 'none', aPeer);
+  await a.ctx.close();
+  await b.ctx.close();
+  const lat: number[] = [];
+  for (const [k, t] of Object.entries(got)) if (sent[k] !== undefined) lat.push(t - sent[k]!);
+  return { p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), samples: lat.length, path };
+}
