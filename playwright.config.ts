@@ -1,19 +1,5 @@
-import { existsSync } from 'node:fs';
-import { chromium, defineConfig } from '@playwright/test';
-
-// Browser: TESSERA_CHROMIUM, else Playwright's own Chromium if installed, else Debian's.
-function findChromium(): string | undefined {
-  const fromEnv = process.env['TESSERA_CHROMIUM'];
-  if (fromEnv) return fromEnv;
-  try {
-    const own = chromium.executablePath();
-    if (own && existsSync(own)) return undefined; // Playwright finds its own
-  } catch {
-    // not installed: fall through to the system browser
-  }
-  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
-  throw new Error('No Chromium found: set TESSERA_CHROMIUM, run `npx playwright install chromium`, or install Debian chromium');
-}
+import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, findChromium } from './bench/chromium.js';
 
 const port = Number(process.env['TESSERA_E2E_PORT'] ?? 5179);
 const relayPort = Number(process.env['TESSERA_E2E_RELAY_PORT'] ?? 8799);
@@ -32,17 +18,9 @@ export default defineConfig({
     permissions: ['camera', 'microphone'],
     launchOptions: {
       ...(executablePath ? { executablePath } : {}),
-      args: [
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-        '--allow-loopback-in-peer-connection',
-        '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1',
-        '--use-angle=swiftshader',
-        '--enable-unsafe-swiftshader',
-      ],
+      // No traffic leaves the machine (background networking off, every host name but
+      // localhost unresolvable), loopback WebRTC allowed, software WebGL.
+      args: [...CHROMIUM_ARGS, '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
     },
   },
   webServer: [

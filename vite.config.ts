@@ -1,4 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+
+const page = (name: string): string => fileURLToPath(new URL(`./demo/${name}.html`, import.meta.url));
 
 // The demo is served from demo/; it imports the library from src/ and the worker from workers/.
 export default defineConfig({
@@ -18,7 +21,7 @@ export default defineConfig({
     outDir: '../dist-demo',
     emptyOutDir: true,
     target: 'es2022',
-    rollupOptions: { input: { main: 'demo/index.html', check: 'demo/check.html', bench: 'demo/bench.html' } },
+    rollupOptions: { input: { main: page('index'), check: page('check'), bench: page('bench') } },
   },
   optimizeDeps: { include: ['three', 'comlink', '@dimforge/rapier3d-deterministic-compat', 'simple-peer/simplepeer.min.js'] },
 });

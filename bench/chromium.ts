@@ -13,17 +13,25 @@ export const CHROMIUM_ARGS = [
   '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1',
 ];
 
-/** Launches headless Chromium: TESSERA_CHROMIUM, else Playwright's own, else /usr/bin/chromium. */
-export async function launchChromium(): Promise<Browser> {
-  let executablePath = process.env['TESSERA_CHROMIUM'];
-  if (!executablePath) {
-    let own: string | undefined;
-    try {
-      own = chromium.executablePath();
-    } catch {
-      own = undefined;
-    }
-    if (!own || !existsSync(own)) executablePath = '/usr/bin/chromium';
+/**
+ * The Chromium to use: TESSERA_CHROMIUM, else Playwright's own if installed (undefined: let
+ * Playwright find it), else Debian's /usr/bin/chromium. Throws, naming the options, when none exists.
+ */
+export function findChromium(): string | undefined {
+  const fromEnv = process.env['TESSERA_CHROMIUM'];
+  if (fromEnv) return fromEnv;
+  try {
+    const own = chromium.executablePath();
+    if (own && existsSync(own)) return undefined;
+  } catch {
+    // Playwright's browser is not installed: fall through to the system one
   }
+  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
+  throw new Error('No Chromium found: set TESSERA_CHROMIUM, run `npx playwright install chromium`, or install Debian chromium');
+}
+
+/** Launches headless Chromium with `CHROMIUM_ARGS`. */
+export async function launchChromium(): Promise<Browser> {
+  const executablePath = findChromium();
   return chromium.launch({ ...(executablePath ? { executablePath } : {}), args: CHROMIUM_ARGS });
 }

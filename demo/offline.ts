@@ -2,6 +2,7 @@
 import * as THREE from 'three';
 import { connectTileWorker, demoScene, DEMO_SCENE, encodeInputs, frameEntity, frameInfo, MAX_TICKS_PER_CALL, type EntityInput, type EntityLook } from '../src/index.js';
 import { meshFor, tileGrid } from './render/meshes.js';
+import { createView, keyboardInput } from './render/view.js';
 
 /** Runs the single-player demo: the world in a Web Worker, rendered here. */
 export async function runOffline(canvas: HTMLCanvasElement, statsEl: HTMLElement, fail: (err: unknown) => void): Promise<void> {
@@ -13,53 +14,19 @@ export async function runOffline(canvas: HTMLCanvasElement, statsEl: HTMLElement
   const loaded = await sim.load(scene);
   const tickRate = loaded.config.tickRate;
 
-  const renderer = new THREE.WebGLRenderer({ canvas, antialias: true });
-  renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
-  renderer.shadowMap.enabled = true;
-  const view = new THREE.Scene();
-  view.background = new THREE.Color(0x9fc6e8);
-  view.fog = new THREE.Fog(0x9fc6e8, 60, 140);
-  const camera = new THREE.PerspectiveCamera(60, 1, 0.1, 500);
-  view.add(new THREE.HemisphereLight(0xffffff, 0x445544, 1.6));
-  const sun = new THREE.DirectionalLight(0xffffff, 2.2);
-  sun.position.set(30, 50, 20);
-  sun.castShadow = true;
-  sun.shadow.mapSize.set(2048, 2048);
-  Object.assign(sun.shadow.camera, { left: -40, right: 40, top: 40, bottom: -40, far: 150 });
-  view.add(sun, sun.target);
+  const { scene: view, render } = createView(canvas);
   view.add(tileGrid(loaded.tiles, loaded.config.tileEdge));
 
-  const resize = (): void => {
-    renderer.setSize(window.innerWidth, window.innerHeight, false);
-    camera.aspect = window.innerWidth / window.innerHeight;
-    camera.updateProjectionMatrix();
-  };
-  window.addEventListener('resize', resize);
-  resize();
-
-  // Keyboard → avatar input. Inputs are sent only when they change.
-  const keys = new Set<string>();
-  let jump = false;
-  window.addEventListener('keydown', (e) => {
-    keys.add(e.code);
-    if (e.code === 'Space') jump = true;
-  });
-  window.addEventListener('keyup', (e) => keys.delete(e.code));
-  window.addEventListener('blur', () => keys.clear());
-  let lastMove = '0,0';
+  // Keyboard → avatar input, sent with the next step.
   let seq = 0;
+  let pending: EntityInput[] = [];
+  keyboardInput(
+    (moveX, moveZ) => pending.push({ entity: DEMO_SCENE.avatar, seq: seq++, data: { moveX, moveZ } }),
+    () => pending.push({ entity: DEMO_SCENE.avatar, seq: seq++, data: { jump: true } }),
+  );
   const pendingInputs = (): EntityInput[] => {
-    const mx = (keys.has('KeyD') || keys.has('ArrowRight') ? 1 : 0) - (keys.has('KeyA') || keys.has('ArrowLeft') ? 1 : 0);
-    const mz = (keys.has('KeyS') || keys.has('ArrowDown') ? 1 : 0) - (keys.has('KeyW') || keys.has('ArrowUp') ? 1 : 0);
-    const out: EntityInput[] = [];
-    if (`${mx},${mz}` !== lastMove) {
-      lastMove = `${mx},${mz}`;
-      out.push({ entity: DEMO_SCENE.avatar, seq: seq++, data: { moveX: mx, moveZ: mz } });
-    }
-    if (jump) {
-      jump = false;
-      out.push({ entity: DEMO_SCENE.avatar, seq: seq++, data: { jump: true } });
-    }
+    const out = pending;
+    pending = [];
     return out;
   };
 
@@ -143,11 +110,7 @@ export async function runOffline(canvas: HTMLCanvasElement, statsEl: HTMLElement
           .catch(fail);
       }
     }
-    camera.position.set(avatarPos.x, avatarPos.y + 9, avatarPos.z + 13);
-    camera.lookAt(avatarPos.x, avatarPos.y, avatarPos.z - 2);
-    sun.target.position.copy(avatarPos);
-    sun.position.set(avatarPos.x + 20, 50, avatarPos.z + 15);
-    renderer.render(view, camera);
+    render(avatarPos);
     requestAnimationFrame(loop);
   };
   requestAnimationFrame(loop);

@@ -63,14 +63,8 @@ export class ReplicaStore {
   /** Replaces a tile's replica with an exact keyframe (a tile snapshot). */
   applyKeyframe(tile: TileId, epoch: number, tick: number, snapshot: Uint8Array): ReplicaUpdate {
     const t = this.tileRecord(tile);
-    if (epoch < t.epoch) {
-      this.counters.staleRefused++;
-      return 'stale-epoch';
-    }
-    if (epoch === t.epoch && tick < t.tick) {
-      this.counters.oldIgnored++;
-      return 'old-tick';
-    }
+    const refused = this.refuse(t, epoch, tick);
+    if (refused) return refused;
     const sim = TileSimulation.restore(snapshot, this.config, this.registry);
     const all = sim.describeAll();
     sim.dispose();
@@ -92,14 +86,8 @@ export class ReplicaStore {
   /** Applies a delta; an entity never seen in a keyframe makes the result `needs-keyframe`. */
   applyDelta(tile: TileId, epoch: number, tick: number, poses: readonly EntityPose[], removed: readonly EntityId[], departed: readonly EntityId[] = []): ReplicaUpdate {
     const t = this.tileRecord(tile);
-    if (epoch < t.epoch) {
-      this.counters.staleRefused++;
-      return 'stale-epoch';
-    }
-    if (epoch === t.epoch && tick < t.tick) {
-      this.counters.oldIgnored++;
-      return 'old-tick';
-    }
+    const refused = this.refuse(t, epoch, tick);
+    if (refused) return refused;
     t.epoch = epoch;
     t.tick = tick;
     let missing = false;
@@ -164,6 +152,19 @@ export class ReplicaStore {
   /** Tiles with a replica. */
   tileList(): TileId[] {
     return [...this.tiles.values()].map((t) => t.tile);
+  }
+
+  /** An update under an older epoch, or older than what the tile shows, is not applied. */
+  private refuse(t: ReplicaTile, epoch: number, tick: number): ReplicaUpdate | undefined {
+    if (epoch < t.epoch) {
+      this.counters.staleRefused++;
+      return 'stale-epoch';
+    }
+    if (epoch === t.epoch && tick < t.tick) {
+      this.counters.oldIgnored++;
+      return 'old-tick';
+    }
+    return undefined;
   }
 
   private tileRecord(tile: TileId): ReplicaTile {

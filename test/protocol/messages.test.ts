@@ -1,0 +1,89 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ChunkAssembler, decodeMessage, encodeForWire, encodeMessage, MAX_MESSAGE_BYTES, MsgType, TesseraError, type Message } from '../../src/index.js';
+
+const EDGE = 16;
+const tile = fc.record({ x: fc.integer({ min: -1000, max: 1000 }), y: fc.integer({ min: -10, max: 10 }), z: fc.integer({ min: -1000, max: 1000 }) });
+const tick = fc.integer({ min: 0, max: 1e9 });
+const id = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
+
+// A sample of every kind of message, valid by construction.
+const message: fc.Arbitrary<Message> = fc.oneof(
+  fc.record({ type: fc.constant(MsgType.Hello), version: fc.nat(), world: fc.string({ maxLength: 20 }), name: fc.string({ maxLength: 20 }), token: fc.string({ maxLength: 100 }) }),
+  fc.record({ type: fc.constant(MsgType.Ping), clientTimeMs: fc.double({ noNaN: true, noDefaultInfinity: true }) }),
+  fc.record({ type: fc.constant(MsgType.Pose), tick, x: fc.float({ noNaN: true, noDefaultInfinity: true }), y: fc.float({ noNaN: true, noDefaultInfinity: true }), z: fc.float({ noNaN: true, noDefaultInfinity: true }) }),
+  fc.record({ type: fc.constant(MsgType.Directory), entries: fc.array(fc.record({ tile, owner: fc.nat(), epoch: fc.nat() }), { maxLength: 10 }) }),
+  fc.record({ type: fc.constant(MsgType.Signal), peer: fc.nat(), data: fc.string({ maxLength: 200 }) }),
+  fc.record({ type: fc.constant(MsgType.Forward), to: fc.nat(), reliable: fc.boolean(), payload: fc.uint8Array({ maxLength: 200 }) }),
+  fc.record({ type: fc.constant(MsgType.KeyframeRequest), tile }),
+  fc.record({ type: fc.constant(MsgType.Keyframe), tile, epoch: fc.nat(), tick, snapshot: fc.uint8Array({ maxLength: 300 }) }),
+  fc.record({ type: fc.constant(MsgType.Input), tick, inputs: fc.array(fc.record({ entity: id, seq: fc.nat(), data: fc.dictionary(fc.stringMatching(/^[a-z]{1,8}$/), fc.oneof(fc.boolean(), fc.integer()), { maxKeys: 4 }) }), { maxLength: 5 }) }),
+  fc.record({ type: fc.constant(MsgType.Despawn), tile, id }),
+  fc.record({ type: fc.constant(MsgType.Error), code: fc.nat(), reason: fc.string({ maxLength: 50 }) }),
+);
+
+describe('relay/peer message codec', () => {
+  it('round-trips every kind of message', () => {
+    fc.assert(
+      fc.property(message, (m) => {
+        expect(decodeMessage(encodeMessage(m, EDGE), EDGE)).toEqual(m);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('quantises delta poses to within half a millimetre and a centimetre per second', () => {
+    const m: Message = {
+      type: MsgType.StateDelta,
+      tile: { x: 1, y: 0, z: -2 },
+      epoch: 3,
+      tick: 99,
+      seq: 7,
+      poses: [{ id: 1_000_000, x: 16.123456, y: 1.8, z: -20.5, rotation: { x: 0, y: 0.7071068, z: 0, w: 0.7071068 }, vx: 4.987, vy: 0, vz: -1.234 }],
+      removed: [5],
+      departed: [2 ** 40],
+    };
+    const back = decodeMessage(encodeMessage(m, EDGE), EDGE) as Extract<Message, { type: typeof MsgType.StateDelta }>;
+    const p = back.poses[0]!;
+    expect(Math.abs(p.x - 16.123456)).toBeLessThan(0.0005);
+    expect(Math.abs(p.z + 20.5)).toBeLessThan(0.0005);
+    expect(Math.abs(p.vx - 4.987)).toBeLessThan(0.0051);
+    expect(Math.abs(p.rotation!.y - 0.7071068)).toBeLessThan(1e-4);
+    expect(back.removed).toEqual([5]);
+    expect(back.departed).toEqual([2 ** 40]);
+  });
+
+  it('refuses 100,000 random and mutated inputs with a TesseraError only, never anything else', () => {
+    const samples = fc.sample(message, 200).map((m) => encodeMessage(m, EDGE));
+    let refused = 0;
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.tuple(fc.nat(samples.length - 1), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.nat()).map(([i, at, b, cut]) => {
+        const bytes = samples[i]!.slice();
+        bytes[at % bytes.length] = b;
+        return bytes.subarray(0, Math.max(1, bytes.length - (cut % 4)));
+      })), (bytes) => {
+        try {
+          decodeMessage(bytes, EDGE);
+        } catch (e) {
+          expect(e).toBeInstanceOf(TesseraError);
+          refused++;
+        }
+      }),
+      { numRuns: 100_000 },
+    );
+    expect(refused).toBeGreaterThan(50_000);
+    expect(() => decodeMessage(new Uint8Array(MAX_MESSAGE_BYTES + 1), EDGE)).toThrow(/exceeds/);
+  });
+
+  it('cuts big messages into chunks and reassembles them, in any order', () => {
+    const snapshot = new Uint8Array(200_000).map((_, i) => (i * 31) & 255);
+    const m: Message = { type: MsgType.Keyframe, tile: { x: 0, y: 0, z: 0 }, epoch: 1, tick: 5, snapshot };
+    const parts = encodeForWire(m, 77, EDGE);
+    expect(parts.length).toBeGreaterThan(4);
+    for (const p of parts) expect(p.length).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+    const asm = new ChunkAssembler();
+    let whole: Uint8Array | undefined;
+    for (const p of [...parts].reverse()) whole = asm.add(decodeMessage(p, EDGE) as Extract<Message, { type: typeof MsgType.Chunk }>) ?? whole;
+    expect(decodeMessage(whole!, EDGE, Number.MAX_SAFE_INTEGER)).toEqual(m);
+  });
+});
