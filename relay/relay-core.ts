@@ -1,5 +1,6 @@
 import {
   AVATAR_BODY,
+  boundingRadius,
   ChunkAssembler,
   decodeMessage,
   distanceToTile,
@@ -19,6 +20,7 @@ import {
   type BehaviourRegistry,
   type EntityDesc,
   type EntityId,
+  type GhostState,
   type Link,
   type Message,
   type PeerId,
@@ -126,6 +128,8 @@ export class RelayCore {
    * owner vanishes, its last keyframe is corrected with them, so no entity is lost or doubled.
    */
   private readonly transit = new Map<string, { at: number; in?: EntityDesc; out?: EntityId }[]>();
+  /** Fixed bodies of peer-owned tiles, decoded from their last keyframe. */
+  private readonly keyframeBodies = new Map<string, { tick: number; fixed: EntityDesc[] }>();
   /** Where each avatar was last reported (entity → tile), for despawns and input routing. */
   private readonly avatarTiles = new Map<EntityId, string>();
 
@@ -139,6 +143,12 @@ export class RelayCore {
       RELAY_PEER,
       {
         send: (to, message, reliable) => {
+          if (to === RELAY_PEER) {
+            // The relay's own tiles sending to a tile nobody holds yet: the relay creates it.
+            if (message.type === MsgType.Migrate) this.placeEntity(message.entity, message.tick);
+            else if (message.type === MsgType.EntityMail && !this.authority.deliver(message.message)) this.refuse(undefined, 'route', `message to ${message.message.to} not deliverable`);
+            return;
+          }
           if (message.type === MsgType.Migrate) this.logTransit(message.to, { in: message.entity });
           this.sendTo(to, message, reliable);
         },
@@ -148,6 +158,7 @@ export class RelayCore {
         },
         tileOfEntity: (id) => this.locate(id),
         dropped: (reason) => this.refuse(undefined, 'route', reason),
+        ghostsFrom: (from, to) => this.fixedGhostsFrom(from, to),
       },
       opts.replication ?? { sendEveryTicks: 3, keyframeEveryTicks: 60 },
       0,
@@ -609,6 +620,28 @@ export class RelayCore {
       // Not found where expected: tell every owner; the one holding it removes it.
       for (const rec of this.sortedTiles()) if (rec.owner !== RELAY_PEER) this.sendTo(rec.owner, { type: MsgType.Despawn, tile: rec.tile, id }, true);
     }
+  }
+
+  /**
+   * Fixed bodies (terrain, walls) of a peer-owned tile near one of the relay's tiles, from that
+   * tile's last keyframe: so bodies in relay tiles rest on and bump into them across the owner
+   * border. (Moving bodies are not ghosted from keyframes: those are up to a second old.)
+   */
+  private fixedGhostsFrom(from: TileId, to: TileId): GhostState[] | undefined {
+    const r = this.tiles.get(tileKey(from));
+    if (!r || r.owner === RELAY_PEER || !r.keyframe) return undefined;
+    let cached = this.keyframeBodies.get(tileKey(from));
+    if (!cached || cached.tick !== r.keyframe.tick) {
+      const sim = TileSimulation.restore(r.keyframe.snapshot, this.config, this.opts.registry);
+      const fixed = sim.describeAll().filter((e) => e.body.type === 'fixed');
+      sim.dispose();
+      cached = { tick: r.keyframe.tick, fixed };
+      this.keyframeBodies.set(tileKey(from), cached);
+    }
+    const margin = this.config.ghostMargin;
+    return cached.fixed
+      .filter((e) => distanceToTile(e.state.position, to, this.config.tileEdge) <= margin + boundingRadius(e.body.shape))
+      .map((e) => ({ id: e.id, kind: e.kind, body: e.body, state: e.state }));
   }
 
   private logTransit(tile: TileId, item: { in?: EntityDesc; out?: EntityId }): void {

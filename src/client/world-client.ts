@@ -439,6 +439,7 @@ export class WorldClient {
             tileOfEntity: (id) => this.replicas?.get(id)?.tile,
             dropped: (reason) => this.reject(reason),
             migrated: (entity, to, tick) => this.inTransit.set(entity.id, { entity, to, tick }),
+            ghostsFrom: (from, to, tick) => this.replicas?.ghostsNear(from, to, m.config.ghostMargin, tick),
           },
           this.opts.replication ?? { sendEveryTicks: 3, keyframeEveryTicks: 60 },
           this.currentTick(),

@@ -1,6 +1,7 @@
 import type { BehaviourRegistry } from '../core/behaviour.js';
-import type { BodyDesc, EntityId } from '../core/entity.js';
-import { tileKey, type TileId } from '../core/tile.js';
+import { boundingRadius, type BodyDesc, type EntityId } from '../core/entity.js';
+import { distanceToTile, tileKey, type TileId } from '../core/tile.js';
+import type { GhostState } from '../sim/ghost.js';
 import type { Quat, Vec3 } from '../core/vec.js';
 import type { WorldConfig } from '../core/world-config.js';
 import type { EntityPose } from '../protocol/messages.js';
@@ -137,6 +138,27 @@ export class ReplicaStore {
       if (e && tileKey(e.tile) === tileKey(tile)) this.entities.delete(id);
     }
     this.tiles.delete(tileKey(tile));
+  }
+
+  /**
+   * Ghosts for a held neighbour: this tile's replicated bodies within `margin` metres (plus
+   * their own size) of tile `near`, moved along their velocity to `tick`. Undefined when the
+   * tile has no replica yet.
+   */
+  ghostsNear(tile: TileId, near: TileId, margin: number, tick: number): GhostState[] | undefined {
+    const t = this.tiles.get(tileKey(tile));
+    if (!t || t.tick < 0) return undefined;
+    const out: GhostState[] = [];
+    const dt = 1 / this.config.tickRate;
+    for (const id of [...t.ids].sort((a, b) => a - b)) {
+      const e = this.entities.get(id);
+      if (!e || e.departed) continue;
+      const ahead = Math.min(Math.max(0, tick - e.tick), this.config.tickRate) * dt;
+      const position = { x: e.position.x + e.velocity.x * ahead, y: e.position.y + e.velocity.y * ahead, z: e.position.z + e.velocity.z * ahead };
+      if (distanceToTile(position, near, this.config.tileEdge) > margin + boundingRadius(e.body.shape)) continue;
+      out.push({ id, kind: e.kind, body: e.body, state: { position, rotation: e.rotation, linvel: e.velocity, angvel: { x: 0, y: 0, z: 0 } } });
+    }
+    return out;
   }
 
   /** Every replicated entity. */

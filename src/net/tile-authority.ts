@@ -1,6 +1,7 @@
 import type { BehaviourRegistry, EntityInput, EntityMessage } from '../core/behaviour.js';
 import type { EntityDesc, EntityId } from '../core/entity.js';
-import { tileKey, tileOf, type TileId } from '../core/tile.js';
+import { compareTiles, neighbours, tileKey, tileOf, type TileId } from '../core/tile.js';
+import type { GhostState } from '../sim/ghost.js';
 import type { WorldConfig } from '../core/world-config.js';
 import { MsgType, type EntityPose, type Message, type PeerId } from '../protocol/messages.js';
 import { TileSimulation } from '../sim/tile-simulation.js';
@@ -26,6 +27,12 @@ export interface AuthorityOutput {
   dropped(reason: string): void;
   /** An entity left for a tile owned elsewhere (so the node can keep showing it until the new owner reports it). */
   migrated?(entity: EntityDesc, to: TileId, tick: number): void;
+  /**
+   * Read-only copies of the bodies of tile `from` (owned elsewhere) within reach of held tile
+   * `to`, as this node last heard of them, at `tick`: so bodies collide across owner borders.
+   * Undefined when this node knows nothing of `from`.
+   */
+  ghostsFrom?(from: TileId, to: TileId, tick: number): GhostState[] | undefined;
 }
 
 interface SentState {
@@ -209,6 +216,7 @@ export class TileAuthority {
       this.inputs = later;
     }
     this.counters.inputsApplied += due.length;
+    this.feedRemoteGhosts(tick);
     const report = this.world.step(due);
     this.counters.ticks++;
     for (const r of report.removed) {
@@ -222,6 +230,21 @@ export class TileAuthority {
     for (const h of this.held.values()) {
       if (now % this.replication.keyframeEveryTicks === 0) this.sendKeyframe(h, true);
       else if (now % this.replication.sendEveryTicks === 0) this.sendDelta(h, now);
+    }
+  }
+
+  /** Neighbours owned elsewhere show their border bodies in held tiles as ghosts (TileWorld handles held neighbours). */
+  private feedRemoteGhosts(tick: number): void {
+    const from = this.out.ghostsFrom;
+    if (!from) return;
+    for (const h of [...this.held.values()].sort((a, b) => compareTiles(a.tile, b.tile))) {
+      const sim = this.world.tileAt(h.tile);
+      if (!sim) continue;
+      for (const n of neighbours(h.tile)) {
+        if (this.world.holds(n)) continue;
+        const ghosts = from.call(this.out, n, h.tile, tick);
+        if (ghosts) sim.receiveGhosts(n, ghosts);
+      }
     }
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeMessage, groundTiles, initPhysics, MsgType, tileKey, walls, type HarnessClient } from './imports.js';
+import { encodeMessage, entityDesc, groundBody, groundTiles, initPhysics, MsgType, tileKey, walls, type HarnessClient } from './imports.js';
 import { Harness, seeds, withSeed } from './harness.js';
 
 const owns = (c: HarnessClient, key: string): boolean => c.client.stats().ownedTiles.some((t) => tileKey(t) === key);
@@ -177,5 +177,33 @@ describe('relay + mesh in the seeded harness', () => {
       expect(a.client.entities().some((e) => e.id === b.client.avatar)).toBe(true);
       expect(b.client.entities().some((e) => e.id === a.client.avatar)).toBe(true);
       expect(h.relay.metrics.relayedMessages).toBeGreaterThan(10);
+    }));
+});
+
+describe('bodies meet across an owner border', () => {
+  it('a box in each tile rests on a shelf that reaches over from the neighbour owned by someone else', () =>
+    withSeed(21, async () => {
+      await initPhysics();
+      const box = (id: number, x: number, z: number) =>
+        entityDesc({ id, kind: 'box', body: { type: 'dynamic', shape: { type: 'box', halfExtents: { x: 0.25, y: 0.25, z: 0.25 } } }, position: { x, y: 40, z } });
+      const scene = {
+        config: { tileEdge: 16 },
+        entities: [
+          ...groundTiles(16, 0, 1, 0, 0, 1),
+          // Shelf in tile (0,0,0) reaching 1.5 m into (1,0,0), and one in (1,0,0) reaching into (0,0,0).
+          entityDesc({ id: 10, kind: 'ground', body: groundBody(2, 0.25, 1), position: { x: 15.5, y: 5, z: 4 } }),
+          entityDesc({ id: 11, kind: 'ground', body: groundBody(2, 0.25, 1), position: { x: 16.5, y: 5, z: 12 } }),
+          box(20, 17, 4), // falls in (1,0,0), onto the shelf of (0,0,0)
+          box(21, 15, 12), // falls in (0,0,0), onto the shelf of (1,0,0)
+        ],
+      };
+      const h = new Harness({ seed: 21, scene });
+      const a = h.addClient('alice');
+      expect(h.runUntil(() => owns(a, '0,0,0'), 3000)).toBeGreaterThanOrEqual(0);
+      expect(h.relay.directory().find((d) => tileKey(d.tile) === '1,0,0')!.owner).toBe(0);
+      h.run(5000);
+      const y = (id: number): number => a.client.reportedPosition(id)!.position.y;
+      expect(y(20)).toBeCloseTo(5.5, 1); // on the shelf top (5.25) + half the box
+      expect(y(21)).toBeCloseTo(5.5, 1);
     }));
 });
