@@ -114,3 +114,4 @@ export type { WebRtcOptions } from './net/webrtc-peer-connector.js';
 export { WebRtcPeerConnector } from './net/webrtc-peer-connector.js';
 export type { JoinOptions, WorldHandle } from './client/join-world.js';
 export { joinWorld } from './client/join-world.js';
+export { verifyLease } from './net/lease-verifier.js';

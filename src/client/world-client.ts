@@ -9,6 +9,7 @@ import { ClockSync } from '../net/clock-sync.js';
 import type { Link } from '../net/link.js';
 import type { PeerConnection, PeerConnector } from '../net/peer-connector.js';
 import { ReplicaStore } from '../net/replica-store.js';
+import { verifyLease } from '../net/lease-verifier.js';
 import { TileAuthority, type ReplicationConfig } from '../net/tile-authority.js';
 import {
   ChunkAssembler,
@@ -131,6 +132,8 @@ export class WorldClient {
   private replicas: ReplicaStore | undefined;
   private config: WorldConfig | undefined;
   private selfId: PeerId = -1;
+  /** The relay's Ed25519 public key: leases must carry its signature. */
+  private relayKey: Uint8Array | undefined;
   private avatarId: EntityId = -1;
   private tickZeroMs = 0;
   private inputSeq = 0;
@@ -424,6 +427,7 @@ export class WorldClient {
       case MsgType.Welcome: {
         this.selfId = m.peer;
         this.avatarId = m.avatar;
+        this.relayKey = m.relayKey;
         this.config = m.config;
         this.tickZeroMs = m.tickZeroMs;
         // First estimate from the welcome itself; pings replace it.
@@ -469,6 +473,7 @@ export class WorldClient {
       case MsgType.Lease: {
         const l = m.lease;
         const key = tileKey(l.tile);
+        if (!this.relayKey || !verifyLease(l, this.relayKey)) return this.reject(`lease for ${key} (epoch ${l.epoch}) refused: bad relay signature`);
         const prev = this.leases.get(key);
         if (prev && l.epoch < prev.epoch) return this.reject(`stale lease for ${key}: epoch ${l.epoch} < ${prev.epoch}`);
         this.leases.set(key, l);
@@ -547,10 +552,11 @@ export class WorldClient {
   }
 
   private onPeerMessage(from: PeerId, m: Message, direct = false): void {
+    // A tile's updates are accepted only from the holder of its current, relay-signed lease.
     const ownerOk = (tile: TileId, epoch: number): boolean => {
-      const d = this.directory.get(tileKey(tile));
-      if (d && d.owner === from && epoch >= d.epoch) return true;
-      if (d && epoch < d.epoch) this.reject(`stale epoch ${epoch} for ${tileKey(tile)} from ${from} (current ${d.epoch})`);
+      const l = this.leases.get(tileKey(tile));
+      if (l && l.owner === from && epoch === l.epoch) return true;
+      if (l && epoch < l.epoch) this.reject(`stale epoch ${epoch} for ${tileKey(tile)} from ${from} (current ${l.epoch})`);
       else this.reject(`update for ${tileKey(tile)} from ${from}, who does not hold its lease`);
       return false;
     };
