@@ -82,6 +82,8 @@ interface LiveEntity {
   asleep: SleepCache | undefined;
   /** Hash words of the props, until a prop is written. */
   propsDigest: [number, number] | undefined;
+  /** This entity's share of the tile hash (id, kind, state, props), while it holds. */
+  digest: [number, number] | undefined;
 }
 
 /** What a sleeping body's unchanged state lets us reuse instead of reading physics again. */
@@ -159,6 +161,20 @@ export class TileSimulation {
   private readonly ctx: TileContext;
   private readonly scratch = new StateHasher();
   private readonly awakeHandles = new Set<number>();
+  // Bookkeeping that makes a step and a hash cost O(awake bodies), not O(all bodies):
+  private readonly byBody = new Map<number, LiveEntity>();
+  /** Non-fixed entities not known to be asleep: visited after every step. */
+  private readonly unsettled = new Set<LiveEntity>();
+  /** Sleeping entities near a border: their ghosts are re-sent from cache. */
+  private readonly sleepingGhosts = new Set<LiveEntity>();
+  private fixedGhostsCache: Map<string, { to: TileId; ghosts: GhostState[] }> | undefined;
+  /** Neighbours that receive ghosts (undefined: all 26). */
+  private ghostNeighbours: Set<string> | undefined;
+  /** Entities whose share of the hash must be worked out again. */
+  private readonly digestDirty = new Set<LiveEntity>();
+  /** The tile hash's entity part: the sum (mod 2^32, per lane) of every entity's digest. */
+  private sumA = 0;
+  private sumB = 0;
   private readonly kindHashes = new Map<string, number>();
 
   private constructor(tile: TileId, config: WorldConfig, registry: BehaviourRegistry, world: World, tick: number) {
@@ -210,11 +226,11 @@ export class TileSimulation {
         fixedGhost: undefined,
         asleep: undefined,
         propsDigest: undefined,
+        digest: undefined,
       };
       if (e.body.type === 'fixed') (live as { fixedGhost: LiveEntity['fixedGhost'] }).fixedGhost = sim.fixedGhostOf(live);
-      sim.entities.set(e.id, live);
       sim.order.push(live);
-      sim.byCollider.set(collider.handle, e.id);
+      sim.track(live);
     }
     sim.order.sort(byId);
     for (const g of data.ghosts) {
@@ -366,25 +382,29 @@ export class TileSimulation {
     }
 
     const emigrants: Emigrant[] = [];
-    const ghostOut = new Map<string, { to: TileId; ghosts: GhostState[] }>();
     const edge = this.config.tileEdge;
-    // Rapier knows which bodies are awake; a sleeping body has not moved, so its tile, ghost
-    // and hash are what they were when it fell asleep.
+    // Rapier knows which bodies are awake; a sleeping body has not moved, so its tile, ghosts
+    // and hash are what they were when it fell asleep: only awake or unsettled bodies are visited.
     const awake = this.awakeHandles;
     awake.clear();
     this.world.forEachActiveRigidBody((rb) => awake.add(rb.handle));
-    for (const e of this.order.slice()) {
-      if (e.fixedGhost) {
-        for (const t of e.fixedGhost.targets) addGhostOut(ghostOut, t, e.fixedGhost.ghost);
-        continue;
-      }
-      const dynamic = e.body.type === 'dynamic';
-      const cache = e.asleep;
-      if (dynamic && cache && !awake.has(e.rb.handle)) {
-        if (cache.ghost) for (const t of cache.ghostTargets) addGhostOut(ghostOut, t, cache.ghost);
-        continue;
-      }
+    const visit = new Set<LiveEntity>(this.unsettled);
+    for (const h of awake) {
+      const e = this.byBody.get(h);
+      if (e && e.body.type !== 'fixed') visit.add(e);
+    }
+    const ghostOut = this.fixedGhostsOut();
+    for (const e of this.sleepingGhosts) {
+      if (visit.has(e)) continue;
+      const c = e.asleep!;
+      for (const t of c.ghostTargets) addGhostOut(ghostOut, t, c.ghost!);
+    }
+    for (const e of [...visit].sort(byId)) {
+      if (!this.entities.has(e.id)) continue;
       e.asleep = undefined;
+      this.sleepingGhosts.delete(e);
+      this.unsettled.add(e);
+      this.digestDirty.add(e);
       const p = e.rb.translation();
       if (p.y < this.config.floorY) {
         this.removeEntity(e.id);
@@ -403,7 +423,11 @@ export class TileSimulation {
         ghost = { id: e.id, kind: e.kind.def.name, body: e.body, state: readState(e.rb) };
         for (const t of targets) addGhostOut(ghostOut, t, ghost);
       }
-      if (dynamic && !awake.has(e.rb.handle)) e.asleep = { stateDigest: this.stateDigest(e), ghostTargets: targets, ghost };
+      if (e.body.type === 'dynamic' && !awake.has(e.rb.handle)) {
+        e.asleep = { stateDigest: this.stateDigest(e), ghostTargets: targets, ghost };
+        this.unsettled.delete(e);
+        if (ghost) this.sleepingGhosts.add(e);
+      }
     }
     // Messages still waiting for an entity that left go where the entity went.
     if (emigrants.length > 0) {
@@ -444,25 +468,20 @@ export class TileSimulation {
     const h = new StateHasher();
     h.u32(this.tile.x).u32(this.tile.y).u32(this.tile.z).f64(this.currentTick).f64(this.spawnCounter).f64(this.messageSeq);
     for (const w of this.rng.getState()) h.u32(w);
-    h.u32(this.order.length);
-    for (const e of this.order) {
-      h.f64(e.id).u32(this.kindHash(e.kind));
-      if (e.body.type !== 'fixed') {
-        const [a, b] = e.asleep?.stateDigest ?? this.stateDigest(e);
-        h.u32(a).u32(b);
+    // Entities enter as a sum of per-entity digests (each covers id, kind, exact state and
+    // props), kept up to date for the entities that changed: cost O(changed), not O(all).
+    for (const e of this.digestDirty) {
+      if (e.digest) {
+        this.sumA = (this.sumA - e.digest[0]) | 0;
+        this.sumB = (this.sumB - e.digest[1]) | 0;
       }
-      if (!e.propsDigest) {
-        const ph = this.scratch.reset();
-        for (const key of e.kind.propKeys) {
-          const v = e.props[key]!;
-          if (typeof v === 'number') ph.f64(v);
-          else if (typeof v === 'boolean') ph.u32(v ? 1 : 0);
-          else ph.str(v);
-        }
-        e.propsDigest = ph.words();
-      }
-      h.u32(e.propsDigest[0]).u32(e.propsDigest[1]);
+      const d = this.entityDigest(e);
+      e.digest = d;
+      this.sumA = (this.sumA + d[0]) | 0;
+      this.sumB = (this.sumB + d[1]) | 0;
+      if (e.body.type === 'fixed' || e.asleep) this.digestDirty.delete(e); // cannot change until touched again
     }
+    h.u32(this.order.length).u32(this.sumA).u32(this.sumB);
     h.u32(this.mailbox.length);
     for (const m of this.mailbox) h.f64(m.from).f64(m.to).str(m.topic).f64(m.dueTick).f64(m.seq).str(JSON.stringify(m.data));
     return h.digest();
@@ -513,6 +532,29 @@ export class TileSimulation {
     throw new TesseraError(ErrorCode.UnknownEntity, `entity ${id} is neither in tile ${tileKey(this.tile)} nor a ghost there`);
   }
 
+  /**
+   * Limits ghost exports to these neighbour tiles (the ones that exist where this tile is
+   * simulated); `undefined` exports to every neighbour. Ghosts sent into empty space cost a
+   * body check every tick for everything near a face — e.g. everything on the ground, which
+   * lies near the tile below.
+   */
+  setGhostNeighbours(tiles: readonly TileId[] | undefined): void {
+    const next = tiles ? new Set(tiles.map(tileKey)) : undefined;
+    const same = next === undefined ? this.ghostNeighbours === undefined : this.ghostNeighbours !== undefined && next.size === this.ghostNeighbours.size && [...next].every((k) => this.ghostNeighbours!.has(k));
+    if (same) return;
+    this.ghostNeighbours = next;
+    // Cached ghost targets are stale: recompute them for every body.
+    this.fixedGhostsCache = undefined;
+    for (const e of this.order) {
+      if (e.body.type === 'fixed') (e as { fixedGhost: LiveEntity['fixedGhost'] }).fixedGhost = this.fixedGhostOf(e);
+      else if (e.asleep) {
+        e.asleep = undefined;
+        this.sleepingGhosts.delete(e);
+        this.unsettled.add(e);
+      }
+    }
+  }
+
   private ghostTilesOf(p: Vec3, radius: number): TileId[] {
     const edge = this.config.tileEdge;
     const m = this.config.ghostMargin;
@@ -523,9 +565,29 @@ export class TileSimulation {
     if (lx >= reach && lx <= edge - reach && ly >= reach && ly <= edge - reach && lz >= reach && lz <= edge - reach) return [];
     // Only the 26 neighbours: a body reaching farther is ghosted no farther than next door.
     const t = this.tile;
+    const only = this.ghostNeighbours;
     return tilesOverlappingBox(p, { x: radius, y: radius, z: radius }, m, edge).filter(
-      (n) => !sameTile(n, t) && Math.abs(n.x - t.x) <= 1 && Math.abs(n.y - t.y) <= 1 && Math.abs(n.z - t.z) <= 1,
+      (n) => !sameTile(n, t) && Math.abs(n.x - t.x) <= 1 && Math.abs(n.y - t.y) <= 1 && Math.abs(n.z - t.z) <= 1 && (!only || only.has(tileKey(n))),
     );
+  }
+
+  /** An entity's share of the tile hash: id, kind, exact state (unless fixed) and props. */
+  private entityDigest(e: LiveEntity): [number, number] {
+    const state = e.body.type === 'fixed' ? undefined : (e.asleep?.stateDigest ?? this.stateDigest(e));
+    if (!e.propsDigest) {
+      const ph = this.scratch.reset();
+      for (const key of e.kind.propKeys) {
+        const v = e.props[key]!;
+        if (typeof v === 'number') ph.f64(v);
+        else if (typeof v === 'boolean') ph.u32(v ? 1 : 0);
+        else ph.str(v);
+      }
+      e.propsDigest = ph.words();
+    }
+    const kind = this.kindHash(e.kind); // (uses the scratch hasher too: before the chain below)
+    const h = this.scratch.reset().f64(e.id).u32(kind);
+    if (state) h.u32(state[0]).u32(state[1]);
+    return h.u32(e.propsDigest[0]).u32(e.propsDigest[1]).words();
   }
 
   /** Hash words of an entity's exact physics state (13 float32 values). */
@@ -578,21 +640,57 @@ export class TileSimulation {
       fixedGhost: undefined,
       asleep: undefined,
       propsDigest: undefined,
+      digest: undefined,
     };
     if (desc.body.type === 'fixed') (live as { fixedGhost: LiveEntity['fixedGhost'] }).fixedGhost = this.fixedGhostOf(live);
-    this.entities.set(desc.id, live);
-    this.byCollider.set(collider.handle, desc.id);
     insertSorted(this.order, live);
+    this.track(live);
     return live;
   }
 
   private removeEntity(id: EntityId): void {
     const e = this.live(id);
-    this.byCollider.delete(e.collider.handle);
+    this.untrack(e);
     this.world.removeRigidBody(e.rb);
-    this.entities.delete(id);
     const i = binarySearch(this.order, id);
     if (i >= 0) this.order.splice(i, 1);
+  }
+
+  /** Registers an entity in every index (the caller has put it in `order`). */
+  private track(e: LiveEntity): void {
+    this.entities.set(e.id, e);
+    this.byCollider.set(e.collider.handle, e.id);
+    this.byBody.set(e.rb.handle, e);
+    if (e.body.type === 'fixed') this.fixedGhostsCache = undefined;
+    else this.unsettled.add(e);
+    this.digestDirty.add(e);
+  }
+
+  private untrack(e: LiveEntity): void {
+    this.entities.delete(e.id);
+    this.byCollider.delete(e.collider.handle);
+    this.byBody.delete(e.rb.handle);
+    this.unsettled.delete(e);
+    this.sleepingGhosts.delete(e);
+    this.digestDirty.delete(e);
+    if (e.digest) {
+      this.sumA = (this.sumA - e.digest[0]) | 0;
+      this.sumB = (this.sumB - e.digest[1]) | 0;
+      e.digest = undefined;
+    }
+    if (e.body.type === 'fixed') this.fixedGhostsCache = undefined;
+  }
+
+  /** Fixed bodies' ghosts per neighbour, worked out once (fixed bodies never move); a fresh copy per step. */
+  private fixedGhostsOut(): Map<string, { to: TileId; ghosts: GhostState[] }> {
+    if (!this.fixedGhostsCache) {
+      const cache = new Map<string, { to: TileId; ghosts: GhostState[] }>();
+      for (const e of this.order) if (e.fixedGhost) for (const t of e.fixedGhost.targets) addGhostOut(cache, t, e.fixedGhost.ghost);
+      this.fixedGhostsCache = cache;
+    }
+    const out = new Map<string, { to: TileId; ghosts: GhostState[] }>();
+    for (const [key, g] of this.fixedGhostsCache) out.set(key, { to: g.to, ghosts: g.ghosts.slice() });
+    return out;
   }
 
   private removeGhost(g: Ghost): void {
@@ -745,6 +843,7 @@ export class TileSimulation {
     checkPropValue(e.kind.def.name, key, spec, value);
     e.props[key] = value;
     e.propsDigest = undefined;
+    this.digestDirty.add(e);
     if (spec.critical) this.criticalNow.push({ entity: id, key, value });
   }
 

@@ -3,7 +3,7 @@ import { ByteReader, ByteWriter } from '../core/bytes.js';
 import type { EntityDesc, EntityId } from '../core/entity.js';
 import { assert, ErrorCode } from '../core/errors.js';
 import { StateHasher } from '../core/hash.js';
-import { compareTiles, parseTileKey, tileKey, tileOf, type TileId } from '../core/tile.js';
+import { compareTiles, neighbours, parseTileKey, tileKey, tileOf, type TileId } from '../core/tile.js';
 import { resolveWorldConfig, type WorldConfig } from '../core/world-config.js';
 import { readTile, writeTile } from './snapshot-codec.js';
 import { TileSimulation, type RemovalReason, type StepResult } from './tile-simulation.js';
@@ -236,6 +236,8 @@ export class TileWorld {
     if (!sim) return undefined;
     this.tiles.delete(key);
     this.ordered = this.ordered.filter((x) => x !== sim);
+    this.updateGhostNeighbours(t);
+    sim.setGhostNeighbours(undefined);
     for (const id of sim.entityIds()) if (this.directory.get(id) === key) this.directory.delete(id);
     return sim;
   }
@@ -316,5 +318,14 @@ export class TileWorld {
     this.tiles.set(tileKey(sim.tile), sim);
     this.ordered.push(sim);
     this.ordered.sort((a, b) => compareTiles(a.tile, b.tile));
+    this.updateGhostNeighbours(sim.tile);
+  }
+
+  /** Ghosts go only to neighbours this world holds (others get theirs from replicas, or do not exist). */
+  private updateGhostNeighbours(around: TileId): void {
+    for (const t of [around, ...neighbours(around)]) {
+      const sim = this.tiles.get(tileKey(t));
+      if (sim) sim.setGhostNeighbours(neighbours(t).filter((n) => this.tiles.has(tileKey(n))));
+    }
   }
 }
