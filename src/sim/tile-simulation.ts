@@ -24,7 +24,7 @@ import { assert, ErrorCode, TesseraError } from '../core/errors.js';
 import { StateHasher } from '../core/hash.js';
 import { spawnedEntityId } from '../core/ids.js';
 import { mixSeed, SeededRng } from '../core/rng.js';
-import { compareTiles, sameTile, tileContains, tileKey, tileOf, tilesOverlappingBox, type TileId } from '../core/tile.js';
+import { compareTiles, sameTile, tileContains, tileKey, tileOf, type TileId } from '../core/tile.js';
 import { IDENTITY, ZERO, type Quat, type Vec3 } from '../core/vec.js';
 import type { WorldConfig } from '../core/world-config.js';
 import { createBody, type Collider, type RigidBody } from './body-builder.js';
@@ -564,11 +564,23 @@ export class TileSimulation {
     const lz = p.z - this.tile.z * edge;
     if (lx >= reach && lx <= edge - reach && ly >= reach && ly <= edge - reach && lz >= reach && lz <= edge - reach) return [];
     // Only the 26 neighbours: a body reaching farther is ghosted no farther than next door.
-    const t = this.tile;
     const only = this.ghostNeighbours;
-    return tilesOverlappingBox(p, { x: radius, y: radius, z: radius }, m, edge).filter(
-      (n) => !sameTile(n, t) && Math.abs(n.x - t.x) <= 1 && Math.abs(n.y - t.y) <= 1 && Math.abs(n.z - t.z) <= 1 && (!only || only.has(tileKey(n))),
-    );
+    if (only && only.size === 0) return [];
+    const t = this.tile;
+    // Per axis: -1 when the body reaches over the lower face, +1 over the upper one.
+    const lo = (l: number): number => (l < reach ? -1 : 0);
+    const hi = (l: number): number => (l > edge - reach ? 1 : 0);
+    const out: TileId[] = [];
+    for (let dx = lo(lx); dx <= hi(lx); dx++) {
+      for (let dy = lo(ly); dy <= hi(ly); dy++) {
+        for (let dz = lo(lz); dz <= hi(lz); dz++) {
+          if (dx === 0 && dy === 0 && dz === 0) continue;
+          const n = { x: t.x + dx, y: t.y + dy, z: t.z + dz };
+          if (!only || only.has(tileKey(n))) out.push(n);
+        }
+      }
+    }
+    return out;
   }
 
   /** An entity's share of the tile hash: id, kind, exact state (unless fixed) and props. */
