@@ -18,8 +18,9 @@ export default defineConfig({
     permissions: ['camera', 'microphone'],
     launchOptions: {
       ...(executablePath ? { executablePath } : {}),
-      // No traffic leaves the machine (background networking off, every host name but
-      // localhost unresolvable), loopback WebRTC allowed, software WebGL.
+      // CHROMIUM_ARGS: no traffic leaves the machine (--disable-background-networking …, and
+      // --host-resolver-rules="MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1" so every
+      // host name but localhost is unresolvable), loopback WebRTC allowed; plus software WebGL.
       args: [...CHROMIUM_ARGS, '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
     },
   },

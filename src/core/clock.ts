@@ -32,7 +32,7 @@ export function tickAtTime(timeMs: number, epochMs: number, tickRate: number): n
   return Math.floor(((timeMs - epochMs) * tickRate) / 1000);
 }
 
-/** A clock driven by an injected wall-time source (ms), e.g. `performance.now` in a browser. */
+/** A clock driven by an injected wall-time source (ms), e.g. the page's monotonic clock; core code never reads one itself. */
 export class WallTickClock implements TickClock {
   readonly tickRate: number;
   private readonly epochMs: number;

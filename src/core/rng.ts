@@ -1,7 +1,7 @@
 /**
  * The engine's seeded random number generator (sfc32): 32-bit integer arithmetic only, so it
  * gives the same sequence in every JavaScript engine. Simulation code must use this, never
- * `Math.random`. Its whole state is four uint32 words, saved in snapshots.
+ * the platform's unseeded generator. Its whole state is four uint32 words, saved in snapshots.
  */
 export class SeededRng {
   private a: number;
