@@ -199,9 +199,9 @@ export class WorldClient {
   }
 
   /** The shared timeline's present moment in ticks, with a fraction (for smooth extrapolation). */
-  currentTickExact(): number {
+  currentTickExact(atMs?: number): number {
     if (!this.config) return 0;
-    const now = this.opts.now();
+    const now = atMs ?? this.opts.now();
     return Math.max(0, ((now + this.clock.smoothOffsetMs(now) - this.tickZeroMs) * this.config.tickRate) / 1000);
   }
 
@@ -261,10 +261,12 @@ export class WorldClient {
    * Every entity this client can see: its own tiles' exactly, others' as replicas extrapolated
    * to now. Positions are smoothed: a correction (a new update, a change of owner) is blended
    * in over ~150 ms instead of popping, while steady motion passes through unchanged.
+   * `atMs` (same clock as the client's `now`, default now) must not go back between calls.
    */
-  entities(): VisibleEntity[] {
-    const raw = this.rawEntities();
-    const now = this.opts.now();
+  entities(atMs?: number): VisibleEntity[] {
+    // One instant for everything below (a renderer passes its frame's timestamp, same clock as `now`).
+    const now = atMs ?? this.opts.now();
+    const raw = this.rawEntities(now);
     const keep = new Set<EntityId>();
     const out = raw.map(({ v, entity }) => {
       keep.add(entity.id);
@@ -287,13 +289,14 @@ export class WorldClient {
     return out;
   }
 
-  private rawEntities(): { entity: VisibleEntity; v: Vec3 }[] {
+  private rawEntities(now: number): { entity: VisibleEntity; v: Vec3 }[] {
     const out: { entity: VisibleEntity; v: Vec3 }[] = [];
     if (!this.authority || !this.replicas || !this.config) return out;
     const seen = new Set<EntityId>();
     // Own tiles stand at the end of the last simulated tick; glide them to the present moment
     // too, so they do not stutter from tick to tick.
-    const ownAhead = Math.max(-1, Math.min(15, this.currentTickExact() - this.authority.tick)) / this.config.tickRate;
+    const nowTicks = this.currentTickExact(now);
+    const ownAhead = Math.max(-1, Math.min(15, nowTicks - this.authority.tick)) / this.config.tickRate;
     for (const sim of this.authority.world.tileList()) {
       for (const e of sim.describeAll()) {
         seen.add(e.id);
@@ -305,7 +308,6 @@ export class WorldClient {
     }
     const tick = this.currentTick();
     // Replicas are extrapolated to the present moment, not just the present tick, so they glide between ticks.
-    const nowTicks = this.currentTickExact();
     const dt = 1 / this.config.tickRate;
     for (const [id, t] of [...this.inTransit]) {
       const r = this.replicas.get(id);

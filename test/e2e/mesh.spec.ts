@@ -101,8 +101,10 @@ test('four tabs: every tab sees the other three, and every pair within interest 
 });
 
 test('handoff: A walks from its tile into B’s and back; epochs grow, nothing is lost, nothing jumps', async ({ browser }) => {
-  const first = await openTab(browser, 'ava');
-  const second = await openTab(browser, 'bo');
+  // Both tabs compute what they would show but do not draw it: software WebGL on two shared
+  // cores delays timers by tens of ms, which is the renderer's jitter, not the engine's.
+  const first = await openTab(browser, 'ava', '&render=off');
+  const second = await openTab(browser, 'bo', '&render=off');
   // Whoever owns the spawn tile is A; the other walks east and takes tile (1,0,0).
   await expect.poll(async () => (await stats(first)).owned.length + (await stats(second)).owned.length, { timeout: 15_000 }).toBeGreaterThan(0);
   const aIsFirst = (await stats(first)).owned.includes('0,0,0');
@@ -124,7 +126,7 @@ test('handoff: A walks from its tile into B’s and back; epochs grow, nothing i
       // Sampled like a 60 Hz display (software-rendered headless frames are slower than that).
       setInterval(() => {
         const t = performance.now();
-        const ents = c.entities();
+        const ents = c.entities(performance.timeOrigin + t); // positions for exactly this instant
         const pos: Record<number, [number, number]> = {};
         for (const e of ents) if (e.kind === 'avatar') pos[e.id] = [e.position.x, e.position.z];
         rec.frames.push({ t, tick: c.currentTick(), count: ents.length, pos });
@@ -190,9 +192,9 @@ test('handoff: A walks from its tile into B’s and back; epochs grow, nothing i
   console.log(`handoff: largest jump of an avatar seen by a tab: ${(worst * 100).toFixed(3)} cm over ${movingSamples} samples of a walking avatar`);
   if (worst >= 0.01) console.log(worstAt);
   expect(movingSamples).toBeGreaterThan(100);
-  // Goal 1 cm; measured 1.4–4.9 cm in headless software-rendered Chromium on 2 cores (see the
-  // closing note of the relay issue). A handoff that skipped a tick would show ≥ 8 cm.
-  expect(worst).toBeLessThan(0.05);
+  // Goal 1 cm; measured 0.8–1.5 cm here (headless Chromium, 2 shared cores), so the bound is
+  // 2 cm. A handoff that skipped or repeated a tick would show ≥ 8 cm before smoothing.
+  expect(worst).toBeLessThan(0.02);
   await a.close();
   await b.close();
 });
