@@ -96,9 +96,16 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
         mesh.position.set(e.position.x, e.position.y, e.position.z);
         mesh.quaternion.set(e.rotation.x, e.rotation.y, e.rotation.z, e.rotation.w);
         if (e.kind === 'avatar') {
+          const text = e.id === client.avatar ? `${names.get(e.id) ?? name} (you)` : (names.get(e.id) ?? `#${e.id}`);
           let l = labels.get(e.id);
+          if (l && l.name !== text) {
+            // The roster arrived after the avatar: redraw the label with the player's name.
+            view.scene.remove(l);
+            l = undefined;
+          }
           if (!l) {
-            l = label(e.id === client.avatar ? `${names.get(e.id) ?? 'you'} (you)` : (names.get(e.id) ?? `#${e.id}`));
+            l = label(text);
+            l.name = text;
             labels.set(e.id, l);
             view.scene.add(l);
           }

@@ -615,10 +615,12 @@ export class RelayCore {
     const key = this.avatarTiles.get(id);
     const t = this.locate(id);
     const r = t ? this.tiles.get(tileKey(t)) : key ? this.tiles.get(key) : undefined;
-    if (r && r.owner !== RELAY_PEER) this.sendTo(r.owner, { type: MsgType.Despawn, tile: r.tile, id }, true);
-    else {
-      // Not found where expected: tell every owner; the one holding it removes it.
-      for (const rec of this.sortedTiles()) if (rec.owner !== RELAY_PEER) this.sendTo(rec.owner, { type: MsgType.Despawn, tile: rec.tile, id }, true);
+    // Logged as gone from every tile it may be in: should that owner vanish before it applies
+    // the despawn, the takeover drops the entity from the owner's last keyframe.
+    const targets = r && r.owner !== RELAY_PEER ? [r] : this.sortedTiles().filter((rec) => rec.owner !== RELAY_PEER);
+    for (const rec of targets) {
+      this.logTransit(rec.tile, { out: id });
+      this.sendTo(rec.owner, { type: MsgType.Despawn, tile: rec.tile, id }, true);
     }
   }
 

@@ -34,8 +34,13 @@ export interface RelayServer {
   close(): Promise<void>;
 }
 
+/** A scene for a shared world: the single-player avatar of the offline scenes is left out (players bring their own). */
+function shared(scene: SceneDesc): SceneDesc {
+  return { ...scene, entities: scene.entities.filter((e) => e.kind !== 'avatar') };
+}
+
 /** Named scenes the CLI can start a world from. */
-export const SCENES: Readonly<Record<string, () => SceneDesc>> = { demo: demoScene, cannon: () => cannonScene() };
+export const SCENES: Readonly<Record<string, () => SceneDesc>> = { demo: () => shared(demoScene()), cannon: () => shared(cannonScene()) };
 
 /** Starts a relay: WebSocket endpoint at `/`, `GET /healthz`, `GET /metrics`. */
 export async function startRelay(opts: RelayServerOptions): Promise<RelayServer> {
@@ -45,7 +50,7 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
   const secret = opts.secret;
   const core = new RelayCore({
     world,
-    scene: opts.scene ?? demoScene(),
+    scene: opts.scene ?? SCENES['demo']!(),
     registry: standardKinds(),
     now: () => performance.timeOrigin + performance.now(),
     signer: ed25519Signer(),

@@ -2,7 +2,6 @@
 // a network whose delays, order and losses come from one seed. A failing run prints its seed
 // and replays exactly from it (HARNESS_SEED=<seed> npx vitest run <file>).
 import {
-  demoScene,
   MemoryNetwork,
   MemoryPeerConnector,
   standardKinds,
@@ -15,6 +14,7 @@ import {
 } from '../../src/index.js';
 import { ed25519Signer } from '../../relay/lease-signer.js';
 import { RelayCore, type RelayCoreOptions } from '../../relay/relay-core.js';
+import { SCENES } from '../../relay/server.js';
 
 export interface HarnessOptions {
   readonly seed: number;
@@ -46,7 +46,7 @@ export class Harness {
     this.connector = new MemoryPeerConnector(this.net, opts.blocked);
     this.relay = new RelayCore({
       world: 'test',
-      scene: opts.scene ?? demoScene(),
+      scene: opts.scene ?? SCENES['demo']!(),
       registry: standardKinds(),
       now: () => this.scheduler.now(),
       signer: ed25519Signer(),

@@ -207,3 +207,26 @@ describe('bodies meet across an owner border', () => {
       expect(y(21)).toBeCloseTo(5.5, 1);
     }));
 });
+
+describe('players leaving together', () => {
+  it('two players who leave at once leave no avatar behind', () =>
+    withSeed(31, async () => {
+      await initPhysics();
+      const h = new Harness({ seed: 31 });
+      const a = h.addClient('alice');
+      const b = h.addClient('bob');
+      const c = h.addClient('carol');
+      h.run(2000);
+      // b walks into another tile and takes it; a's avatar stays in a's tile.
+      b.client.send({ moveX: 1 });
+      h.runUntil(() => owns(b, '1,0,0'), 6000);
+      b.client.send({ moveX: 0 });
+      h.run(1500);
+      const before = c.client.entities().length;
+      a.crash();
+      b.crash();
+      h.run(3000);
+      expect(c.client.entities().length).toBe(before - 2);
+      expect(c.client.entities().filter((e) => e.kind === 'avatar').map((e) => e.id)).toEqual([c.client.avatar]);
+    }));
+});
