@@ -28,7 +28,12 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   statsEl.textContent = `joining ${relay} …`;
   const sendHz = Number(params.get('sendHz') ?? 20);
   const replication = { sendEveryTicks: Math.max(1, Math.round(60 / sendHz)), keyframeEveryTicks: 60 };
-  const handle = await joinWorld({ relay, world: params.get('world') ?? 'demo', name, transport, replication });
+  // `?delay=40&jitter=10&loss=0.02`: play under simulated network trouble (one way, ms).
+  const delayMs = Number(params.get('delay') ?? 0);
+  const jitterMs = Number(params.get('jitter') ?? 0);
+  const loss = Number(params.get('loss') ?? 0);
+  const conditions = delayMs > 0 || jitterMs > 0 || loss > 0 ? { delayMs, jitterMs, loss } : undefined;
+  const handle = await joinWorld({ relay, world: params.get('world') ?? 'demo', name, transport, replication, ...(conditions ? { conditions } : {}) });
   const client = handle.client;
   window.tesseraDemo = { handle, client };
   client.on('closed', (e) => fail(new Error(`disconnected: ${e.reason}`)));

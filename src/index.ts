@@ -115,3 +115,4 @@ export { WebRtcPeerConnector } from './net/webrtc-peer-connector.js';
 export type { JoinOptions, WorldHandle } from './client/join-world.js';
 export { joinWorld } from './client/join-world.js';
 export { verifyLease } from './net/lease-verifier.js';
+export { conditionedLink, realTimeScheduler } from './net/conditioned-link.js';

@@ -3,6 +3,9 @@ import { ErrorCode, TesseraError } from '../core/errors.js';
 import { WebRtcPeerConnector } from '../net/webrtc-peer-connector.js';
 import { initPhysics } from '../sim/physics.js';
 import { openWebSocketLink, type WebSocketConstructor } from '../net/websocket-link.js';
+import { conditionedLink, realTimeScheduler } from '../net/conditioned-link.js';
+import type { Link } from '../net/link.js';
+import type { NetworkConditions } from '../net/memory-network.js';
 import type { PeerConnector } from '../net/peer-connector.js';
 import { WorldClient, type TransportMode } from './world-client.js';
 import type { ReplicationConfig } from '../net/tile-authority.js';
@@ -27,6 +30,12 @@ export interface JoinOptions {
   readonly updateEveryMs?: number;
   /** How long to wait for the relay's welcome, ms (default 10 000). */
   readonly timeoutMs?: number;
+  /**
+   * Simulated network trouble on everything this client sends (relay and peers): one-way delay
+   * and jitter (ms) and loss of unreliable messages (0..1), seeded. For trying a game under
+   * latency; off by default.
+   */
+  readonly conditions?: Partial<NetworkConditions> & { seed?: number };
   /** Test seams: another WebSocket or peer connector (e.g. for Node). */
   readonly webSocket?: WebSocketConstructor;
   readonly connector?: PeerConnector;
@@ -45,10 +54,36 @@ export interface WorldHandle {
 export async function joinWorld(opts: JoinOptions): Promise<WorldHandle> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   await initPhysics(); // owned tiles and keyframes need Rapier
-  const link = await openWebSocketLink(opts.relay, opts.webSocket, timeoutMs);
+  const cond = opts.conditions;
+  const scheduler = cond ? realTimeScheduler() : undefined;
+  let linkSeed = cond?.seed ?? 1;
+  const condition = (l: Link): Link => (cond && scheduler ? conditionedLink(l, cond, linkSeed++, scheduler) : l);
+  const link = condition(await openWebSocketLink(opts.relay, opts.webSocket, timeoutMs));
   const transport = opts.transport ?? 'auto';
   const hasRtc = typeof (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection === 'function';
-  const connector = opts.connector ?? (transport !== 'relay' && hasRtc ? new WebRtcPeerConnector(opts.iceServers ? { iceServers: opts.iceServers } : {}) : undefined);
+  const rtc = opts.connector ?? (transport !== 'relay' && hasRtc ? new WebRtcPeerConnector(opts.iceServers ? { iceServers: opts.iceServers } : {}) : undefined);
+  const connector: PeerConnector | undefined =
+    rtc && cond
+      ? {
+          connect: (self, remote, initiator, sendSignal) => {
+            const conn = rtc.connect(self, remote, initiator, sendSignal);
+            let wrapped: Link | undefined;
+            return {
+              get link() {
+                return (wrapped ??= condition(conn.link));
+              },
+              signal: (d) => conn.signal(d),
+              get onOpen() {
+                return conn.onOpen;
+              },
+              set onOpen(f) {
+                conn.onOpen = f;
+              },
+              destroy: () => conn.destroy(),
+            };
+          },
+        }
+      : rtc;
   const client = new WorldClient({
     relay: link,
     world: opts.world,
