@@ -371,12 +371,18 @@ export class RelayCore {
       case MsgType.Keyframe: {
         const r = this.tiles.get(tileKey(m.tile));
         if (!r || r.owner !== peer.id || m.epoch !== r.epoch) return this.stale(peer, m.tile, m.epoch, r?.epoch);
+        // The relay may resume the tile from this: it must restore, be of this tile, and be recent.
+        const bad = this.checkSnapshot(m.tile, m.tick, m.snapshot);
+        if (bad) return this.refuse(this.connOf(peer), 'snapshot', `keyframe of ${tileKey(m.tile)} from peer ${peer.id}: ${bad}`);
         r.keyframe = { epoch: m.epoch, tick: m.tick, snapshot: m.snapshot };
         return;
       }
       case MsgType.HandoffState: {
         const r = this.tiles.get(tileKey(m.tile));
         if (!r || r.owner !== peer.id || !r.handoff || r.handoff.epoch !== m.epoch) return this.stale(peer, m.tile, m.epoch, r?.handoff?.epoch);
+        const bad = this.checkSnapshot(m.tile, m.tick, m.snapshot);
+        // A bad handoff state is as good as none: the handoff times out onto the last good keyframe.
+        if (bad) return this.refuse(this.connOf(peer), 'snapshot', `handoff state of ${tileKey(m.tile)} from peer ${peer.id}: ${bad}`);
         this.completeHandoff(r, m.tick, m.snapshot);
         return;
       }
@@ -384,6 +390,7 @@ export class RelayCore {
         // A player may only drive its own avatar.
         const inputs = m.inputs.filter((i) => i.entity === peer.avatar);
         if (inputs.length !== m.inputs.length) this.refuse(this.connOf(peer), 'authority', `peer ${peer.id} sent input for an entity that is not its avatar`);
+        if (Math.abs(m.tick - this.currentTick) > this.config.tickRate * 2) return this.refuse(this.connOf(peer), 'replay', `input stamped tick ${m.tick} is more than 2 s from now (${this.currentTick})`);
         if (inputs.length > 0) this.authority.addInputs(m.tick, inputs);
         return;
       }
@@ -393,6 +400,11 @@ export class RelayCore {
       case MsgType.Migrate: {
         const from = this.tiles.get(tileKey(m.from));
         if (!from || from.owner !== peer.id || m.epoch !== from.epoch) return this.stale(peer, m.from, m.epoch, from?.epoch);
+        // An entity leaves only for a tile next door, and lands in the tile it names.
+        const lands = tileOf(m.entity.state.position, this.config.tileEdge);
+        if (tileKey(lands) !== tileKey(m.to) || Math.max(Math.abs(m.to.x - m.from.x), Math.abs(m.to.y - m.from.y), Math.abs(m.to.z - m.from.z)) !== 1) {
+          return this.refuse(this.connOf(peer), 'migrate', `migration of ${m.entity.id} from ${tileKey(m.from)} to ${tileKey(m.to)} (lands in ${tileKey(lands)}) is not to a neighbouring tile`);
+        }
         this.logTransit(m.from, { out: m.entity.id });
         this.placeEntity(m.entity, m.tick);
         return;
@@ -408,6 +420,22 @@ export class RelayCore {
         return; // the relay keeps keyframes, not deltas
       default:
         this.refuse(this.connOf(peer), 'type', `message type ${m.type} is not accepted from a peer`);
+    }
+  }
+
+  /** Why a tile snapshot from a peer cannot be used (undefined when it can): it must restore, name the tile, and carry the tick it claims. */
+  private checkSnapshot(tile: TileId, tick: number, snapshot: Uint8Array): string | undefined {
+    let sim: TileSimulation | undefined;
+    try {
+      sim = TileSimulation.restore(snapshot, this.config, this.opts.registry);
+      if (tileKey(sim.tile) !== tileKey(tile)) return `it is a snapshot of tile ${tileKey(sim.tile)}`;
+      if (sim.tick !== tick) return `it is of tick ${sim.tick}, not ${tick}`;
+      if (Math.abs(sim.tick - this.currentTick) > this.config.tickRate * 10) return `tick ${sim.tick} is not within 10 s of now (${this.currentTick})`;
+      return undefined;
+    } catch (e) {
+      return e instanceof Error ? e.message : String(e);
+    } finally {
+      sim?.dispose();
     }
   }
 
@@ -634,9 +662,15 @@ export class RelayCore {
     if (!r || r.owner === RELAY_PEER || !r.keyframe) return undefined;
     let cached = this.keyframeBodies.get(tileKey(from));
     if (!cached || cached.tick !== r.keyframe.tick) {
-      const sim = TileSimulation.restore(r.keyframe.snapshot, this.config, this.opts.registry);
-      const fixed = sim.describeAll().filter((e) => e.body.type === 'fixed');
-      sim.dispose();
+      let fixed: EntityDesc[] = [];
+      try {
+        const sim = TileSimulation.restore(r.keyframe.snapshot, this.config, this.opts.registry);
+        fixed = sim.describeAll().filter((e) => e.body.type === 'fixed');
+        sim.dispose();
+      } catch (e) {
+        // Checked on arrival; should it still fail, the tile simply shows no ghosts here.
+        this.refuse(undefined, 'snapshot', `keyframe of ${tileKey(from)}: ${e instanceof Error ? e.message : String(e)}`);
+      }
       cached = { tick: r.keyframe.tick, fixed };
       this.keyframeBodies.set(tileKey(from), cached);
     }

@@ -581,7 +581,7 @@ export class WorldClient {
         const player = this.roster.find((p) => p.peer === from);
         const ok = m.inputs.filter((i) => player !== undefined && i.entity === player.avatar);
         if (ok.length !== m.inputs.length) this.reject(`peer ${from} sent input for an entity that is not its avatar`);
-        if (ok.length > 0) this.authority?.addInputs(m.tick, ok);
+        if (ok.length > 0 && this.authority && !this.authority.addInputs(m.tick, ok)) this.reject(`input from ${from} for tick ${m.tick} refused: too far ahead, or too many queued`);
         return;
       }
       case MsgType.Migrate: {

@@ -47,6 +47,9 @@ interface SentState {
   readonly rot: string;
 }
 
+/** Most inputs waiting for their tick. */
+const MAX_QUEUED_INPUTS = 4096;
+
 /** Dead reckoning: an entity is re-sent when the subscriber's extrapolation would be this far off (metres). */
 const RESEND_ERROR_M = 0.01;
 /** …or its velocity changed by this much (m/s). */
@@ -161,9 +164,15 @@ export class TileAuthority {
     if (h) this.sendKeyframe(h, false, [peer]);
   }
 
-  /** Queues a player's inputs, stamped with the tick the player acted at; late ones apply at the next tick. */
-  addInputs(tick: number, inputs: readonly EntityInput[]): void {
+  /**
+   * Queues a player's inputs, stamped with the tick the player acted at; late ones apply at the
+   * next tick. Inputs stamped more than 2 s ahead are refused (returns false), and the queue is
+   * bounded, so a misbehaving sender cannot make it grow without end.
+   */
+  addInputs(tick: number, inputs: readonly EntityInput[]): boolean {
+    if (tick > this.world.tick + this.config.tickRate * 2 || this.inputs.length + inputs.length > MAX_QUEUED_INPUTS) return false;
     for (const input of inputs) this.inputs.push({ tick, input });
+    return true;
   }
 
   /**
