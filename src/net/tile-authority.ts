@@ -47,6 +47,11 @@ interface SentState {
   readonly rot: string;
 }
 
+/** A tile's fixed offset (0..1023) for spreading periodic work. */
+function tilePhase(t: TileId): number {
+  return ((Math.imul(t.x, 73856093) ^ Math.imul(t.y, 19349663) ^ Math.imul(t.z, 83492791)) >>> 0) % 1024;
+}
+
 /** Most inputs waiting for their tick. */
 const MAX_QUEUED_INPUTS = 4096;
 
@@ -237,7 +242,8 @@ export class TileAuthority {
     for (const m of report.outboundMail) this.routeMail(m.from, m.message);
     const now = this.world.tick;
     for (const h of this.held.values()) {
-      if (now % this.replication.keyframeEveryTicks === 0) this.sendKeyframe(h, true);
+      // Each tile keyframes on its own phase, so a node holding many tiles spreads the work.
+      if ((now + tilePhase(h.tile)) % this.replication.keyframeEveryTicks === 0) this.sendKeyframe(h, true);
       else if (now % this.replication.sendEveryTicks === 0) this.sendDelta(h, now);
     }
   }
