@@ -6,7 +6,23 @@ import { benchScene, initPhysics, standardKinds, TileWorld } from '../src/index.
 import { launchChromium } from './chromium.js';
 import { benchTileStep, CONFIGS, type TileStepResult } from './tile-step-bench.js';
 import { bytesPerVisibleAvatar, tabLatency } from './net-bench.js';
-import { startRelay } from '../relay/server.js';
+import { spawn } from 'node:child_process';
+
+/** Starts `tessera relay` as a child process on `port` and waits for its health check. */
+async function spawnRelay(port: number): Promise<{ url: string; close(): void }> {
+  const cli = new URL('../relay/cli.ts', import.meta.url).pathname;
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'relay', '--port', String(port)], { stdio: 'ignore' });
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return { url: `ws://127.0.0.1:${port}/`, close: () => child.kill('SIGTERM') };
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`relay did not start on port ${port}`);
+}
 
 const figures: Record<string, number | boolean | string> = {};
 const round = (x: number, d = 4): number => Number(x.toFixed(d));
@@ -72,7 +88,8 @@ async function main(): Promise<void> {
     await page.close();
     // Two tabs on one relay: latency of updates over a direct path and through the relay.
     for (const transport of ['auto', 'relay'] as const) {
-      const relay = await startRelay({ port: 0, log: () => {} });
+      // The relay in its own process, as deployed (not sharing this process's heap and event loop).
+      const relay = await spawnRelay(port + 1000);
       try {
         const l = await tabLatency(browser, `http://127.0.0.1:${port}/`, relay.url, transport, 6);
         const key = transport === 'auto' ? 'p2p' : 'relay';
@@ -81,7 +98,7 @@ async function main(): Promise<void> {
         figures[`latency_${key}_samples`] = l.samples;
         console.error(`latency ${key}: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms over ${l.samples} updates (path ${l.path})`);
       } finally {
-        await relay.close();
+        relay.close();
       }
     }
   } finally {
