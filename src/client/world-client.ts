@@ -434,7 +434,7 @@ export class WorldClient {
         this.tickZeroMs = m.tickZeroMs;
         // First estimate from the welcome itself; pings replace it.
         this.clock.seed(m.serverTimeMs, this.opts.now());
-        this.replicas = new ReplicaStore(m.config, this.registry);
+        this.replicas = new ReplicaStore(m.config);
         this.authority = new TileAuthority(
           m.config,
           this.registry,
@@ -535,7 +535,7 @@ export class WorldClient {
       if (!state) continue;
       this.sendRelay({ type: MsgType.HandoffState, tile: h.tile, epoch: h.epoch, tick: state.tick, snapshot: state.snapshot }, true);
       // Keep showing the tile from its last state until the new owner's updates arrive.
-      this.replicas?.applyKeyframe(h.tile, state.epoch, state.tick, state.snapshot);
+      this.replicas?.applyKeyframe(h.tile, state.epoch, state.tick, state.entities);
     }
   }
 
@@ -570,9 +570,9 @@ export class WorldClient {
         if (r === 'applied' || r === 'needs-keyframe') this.emit('deltaApplied', { tile: m.tile, tick: m.tick, from, direct });
         return;
       }
-      case MsgType.Keyframe:
+      case MsgType.TileState:
         if (this.authority?.holds(m.tile) || !ownerOk(m.tile, m.epoch)) return;
-        this.replicas!.applyKeyframe(m.tile, m.epoch, m.tick, m.snapshot);
+        this.replicas!.applyKeyframe(m.tile, m.epoch, m.tick, m.entities);
         return;
       case MsgType.KeyframeRequest:
         this.authority?.sendKeyframeTo(m.tile, from);

@@ -1,11 +1,9 @@
-import type { BehaviourRegistry } from '../core/behaviour.js';
-import { boundingRadius, type BodyDesc, type EntityId } from '../core/entity.js';
+import { boundingRadius, type BodyDesc, type EntityDesc, type EntityId } from '../core/entity.js';
 import { distanceToTile, tileKey, type TileId } from '../core/tile.js';
 import type { GhostState } from '../sim/ghost.js';
 import type { Quat, Vec3 } from '../core/vec.js';
 import type { WorldConfig } from '../core/world-config.js';
 import type { EntityPose } from '../protocol/messages.js';
-import { TileSimulation } from '../sim/tile-simulation.js';
 
 /** What a non-owner knows of an entity: the owner's last reported state and when. */
 export interface ReplicaEntity {
@@ -45,10 +43,7 @@ export class ReplicaStore {
   private readonly looks = new Map<EntityId, { kind: string; body: BodyDesc }>();
   readonly counters = { keyframes: 0, deltas: 0, staleRefused: 0, oldIgnored: 0 };
 
-  constructor(
-    private readonly config: WorldConfig,
-    private readonly registry: BehaviourRegistry,
-  ) {}
+  constructor(private readonly config: WorldConfig) {}
 
   /** The epoch of the newest update accepted for `tile`. */
   epochOf(tile: TileId): number {
@@ -61,14 +56,11 @@ export class ReplicaStore {
     if (epoch > t.epoch) t.epoch = epoch;
   }
 
-  /** Replaces a tile's replica with an exact keyframe (a tile snapshot). */
-  applyKeyframe(tile: TileId, epoch: number, tick: number, snapshot: Uint8Array): ReplicaUpdate {
+  /** Replaces a tile's replica with the owner's full list of its entities and their states at `tick`. */
+  applyKeyframe(tile: TileId, epoch: number, tick: number, all: readonly EntityDesc[]): ReplicaUpdate {
     const t = this.tileRecord(tile);
     const refused = this.refuse(t, epoch, tick);
     if (refused) return refused;
-    const sim = TileSimulation.restore(snapshot, this.config, this.registry);
-    const all = sim.describeAll();
-    sim.dispose();
     for (const id of t.ids) if (this.entities.get(id)?.tile && tileKey(this.entities.get(id)!.tile) === tileKey(tile)) this.entities.delete(id);
     t.ids = new Set();
     for (const e of all) {

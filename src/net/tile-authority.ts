@@ -144,12 +144,12 @@ export class TileAuthority {
   }
 
   /** Stops owning a tile and returns its snapshot at the current tick (for handoff). */
-  release(tile: TileId): { tick: number; epoch: number; snapshot: Uint8Array } | undefined {
+  release(tile: TileId): { tick: number; epoch: number; snapshot: Uint8Array; entities: EntityDesc[] } | undefined {
     const sim = this.world.releaseTile(tile);
     const epoch = this.held.get(tileKey(tile))?.epoch ?? 0;
     this.held.delete(tileKey(tile));
     if (!sim) return undefined;
-    const out = { tick: sim.tick, epoch, snapshot: sim.snapshot() };
+    const out = { tick: sim.tick, epoch, snapshot: sim.snapshot(), entities: sim.describeAll() };
     sim.dispose();
     return out;
   }
@@ -324,14 +324,21 @@ export class TileAuthority {
     }
   }
 
+  /**
+   * Subscribers get the tile's entities with their states (≈ 200 bytes each); the relay gets the
+   * exact snapshot (≈ 2 KB per body, Rapier's solver state included), which it may resume from.
+   */
   private sendKeyframe(h: HeldTile, includeRelay: boolean, only?: PeerId[]): void {
     const sim = this.world.tileAt(h.tile);
     if (!sim) return;
-    const msg: Message = { type: MsgType.Keyframe, tile: h.tile, epoch: h.epoch, tick: sim.tick, snapshot: sim.snapshot() };
     const to = new Set(only ?? h.subscribers);
-    if (includeRelay && this.self !== 0) to.add(0);
     to.delete(this.self);
-    for (const peer of [...to].sort((a, b) => a - b)) this.out.send(peer, msg, true);
+    to.delete(0);
+    if (to.size > 0) {
+      const state: Message = { type: MsgType.TileState, tile: h.tile, epoch: h.epoch, tick: sim.tick, entities: sim.describeAll() };
+      for (const peer of [...to].sort((a, b) => a - b)) this.out.send(peer, state, true);
+    }
+    if (includeRelay && this.self !== 0) this.out.send(0, { type: MsgType.Keyframe, tile: h.tile, epoch: h.epoch, tick: sim.tick, snapshot: sim.snapshot() }, true);
     this.counters.keyframesSent++;
     h.lastSent.clear();
     const tick = sim.tick;

@@ -46,6 +46,7 @@ export const MsgType = {
   Error: 22,
   Roster: 23,
   Chunk: 24,
+  TileState: 25,
 } as const;
 export type MsgType = (typeof MsgType)[keyof typeof MsgType];
 
@@ -115,7 +116,8 @@ export type Message =
   | { type: typeof MsgType.Despawn; tile: TileId; id: EntityId }
   | { type: typeof MsgType.Error; code: number; reason: string }
   | { type: typeof MsgType.Roster; players: RosterEntry[] }
-  | { type: typeof MsgType.Chunk; id: number; index: number; count: number; part: Uint8Array };
+  | { type: typeof MsgType.Chunk; id: number; index: number; count: number; part: Uint8Array }
+  | { type: typeof MsgType.TileState; tile: TileId; epoch: number; tick: number; entities: EntityDesc[] };
 
 /** Error codes carried by `MsgType.Error`. */
 export const ProtocolError = {
@@ -333,6 +335,11 @@ export function encodeMessage(m: Message, tileEdge: number, limit = MAX_MESSAGE_
     case MsgType.Roster:
       w.u32(m.players.length);
       for (const p of m.players) w.u32(p.peer).str(p.name).f64(p.avatar);
+      break;
+    case MsgType.TileState:
+      writeTile(w, m.tile);
+      w.u32(m.epoch).f64(m.tick).u32(m.entities.length);
+      for (const e of m.entities) writeEntity(w, e);
       break;
     case MsgType.Chunk:
       w.u32(m.id);
@@ -576,6 +583,22 @@ export function decodeMessage(bytes: Uint8Array, tileEdge: number, limit = MAX_M
       const players: RosterEntry[] = [];
       for (let i = 0; i < n; i++) players.push({ peer: r.u32(), name: r.str(64), avatar: checkId(r, r.f64()) });
       m = { type, players };
+      break;
+    }
+    case MsgType.TileState: {
+      const tile = readTile(r);
+      const epoch = r.u32();
+      const tick = checkTick(r, r.f64());
+      const n = r.count(100_000, 'entity');
+      const entities: EntityDesc[] = [];
+      for (let i = 0; i < n; i++) {
+        const e = readEntity(r);
+        checkId(r, e.id);
+        const { position: p, rotation: q, linvel: v, angvel: a } = e.state;
+        checkFinite(r, p.x, p.y, p.z, q.x, q.y, q.z, q.w, v.x, v.y, v.z, a.x, a.y, a.z);
+        entities.push(e);
+      }
+      m = { type, tile, epoch, tick, entities };
       break;
     }
     case MsgType.Chunk: {

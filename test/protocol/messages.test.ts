@@ -19,6 +19,22 @@ const message: fc.Arbitrary<Message> = fc.oneof(
   fc.record({ type: fc.constant(MsgType.Keyframe), tile, epoch: fc.nat(), tick, snapshot: fc.uint8Array({ maxLength: 300 }) }),
   fc.record({ type: fc.constant(MsgType.Input), tick, inputs: fc.array(fc.record({ entity: id, seq: fc.nat(), data: fc.dictionary(fc.stringMatching(/^[a-z]{1,8}$/), fc.oneof(fc.boolean(), fc.integer()), { maxKeys: 4 }) }), { maxLength: 5 }) }),
   fc.record({ type: fc.constant(MsgType.Despawn), tile, id }),
+  fc.record({
+    type: fc.constant(MsgType.TileState),
+    tile,
+    epoch: fc.nat(),
+    tick,
+    entities: fc.array(
+      fc.record({
+        id,
+        kind: fc.constantFrom('box', 'ball'),
+        body: fc.constant({ type: 'dynamic' as const, shape: { type: 'box' as const, halfExtents: { x: 0.25, y: 0.5, z: 0.25 } }, friction: 0.6 }),
+        state: fc.record({ position: fc.constant({ x: 1, y: 2, z: 3 }), rotation: fc.constant({ x: 0, y: 0, z: 0, w: 1 }), linvel: fc.constant({ x: 0.5, y: 0, z: 0 }), angvel: fc.constant({ x: 0, y: 0, z: 0 }) }),
+        props: fc.dictionary(fc.stringMatching(/^[a-z]{1,6}$/), fc.oneof(fc.boolean(), fc.integer()), { maxKeys: 3 }),
+      }),
+      { maxLength: 4 },
+    ),
+  }),
   fc.record({ type: fc.constant(MsgType.Error), code: fc.nat(), reason: fc.string({ maxLength: 50 }) }),
 );
 
