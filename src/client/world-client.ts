@@ -99,6 +99,9 @@ export interface WorldClientEvents {
 
 type Listener<T> = (e: T) => void;
 
+/** Walking speed assumed when predicting the player's own avatar (the avatar kind's default, m/s). */
+const AVATAR_SPEED = 5;
+
 interface PeerLinkState {
   readonly peer: PeerId;
   conn: PeerConnection | undefined;
@@ -126,6 +129,8 @@ export class WorldClient {
   private readonly pendingHandoffs = new Map<string, { tile: TileId; epoch: number; atTick: number }>();
   /** Entities that left for a tile owned elsewhere, shown from their last state until the new owner reports them. */
   private readonly inTransit = new Map<EntityId, { entity: EntityDesc; to: TileId; tick: number }>();
+  /** The player's latest walking input and when (ticks), for predicting its avatar on someone else's tile. */
+  private lastMove = { tick: -1, moveX: 0, moveZ: 0 };
   /** Last shown position per entity, for blending corrections. */
   private readonly smoothing = new Map<EntityId, { x: number; y: number; z: number; t: number }>();
   private authority: TileAuthority | undefined;
@@ -215,6 +220,10 @@ export class WorldClient {
     if (!this.joined) throw new TesseraError('not-initialised', 'not joined yet: wait for the "joined" event');
     const tick = this.currentTick();
     const input = { entity: this.avatarId, seq: this.inputSeq++, data };
+    if ('moveX' in data || 'moveZ' in data) {
+      const num = (v: unknown, was: number): number => (typeof v === 'number' && Number.isFinite(v) ? Math.max(-1, Math.min(1, v)) : was);
+      this.lastMove = { tick: this.currentTickExact(), moveX: num(data['moveX'], this.lastMove.moveX), moveZ: num(data['moveZ'], this.lastMove.moveZ) };
+    }
     const tile = this.avatarTile();
     const owner = tile ? this.directory.get(tileKey(tile))?.owner : undefined;
     if (tile && this.authority?.holds(tile)) {
@@ -337,17 +346,27 @@ export class WorldClient {
       // Extrapolate along the reported velocity (owners re-send only when this would be over
       // 1 cm off, and everything once a second), at most 1.5 s ahead.
       const ahead = Math.min(Math.max(0, nowTicks - r.tick), this.config.tickRate * 1.5) * dt;
+      let position = { x: r.position.x + r.velocity.x * ahead, y: r.position.y + r.velocity.y * ahead, z: r.position.z + r.velocity.z * ahead };
+      let v = r.velocity;
+      if (r.id === this.avatarId && this.lastMove.tick > r.tick) {
+        // Our own avatar on someone else's tile: its owner has not shown our latest input yet.
+        // Predict it at once — walk at the avatar's speed from the moment we pressed — and let
+        // the owner's next state correct the guess (the correction is blended like any other).
+        const m = this.lastMove;
+        const len = Math.sqrt(m.moveX * m.moveX + m.moveZ * m.moveZ);
+        const k = len > 1 ? AVATAR_SPEED / len : AVATAR_SPEED;
+        const before = Math.min(Math.max(0, m.tick - r.tick), this.config.tickRate * 1.5) * dt;
+        const after = Math.min(Math.max(0, nowTicks - m.tick), this.config.tickRate * 1.5) * dt;
+        v = { x: m.moveX * k, y: r.velocity.y, z: m.moveZ * k };
+        position = {
+          x: r.position.x + r.velocity.x * before + v.x * after,
+          y: position.y,
+          z: r.position.z + r.velocity.z * before + v.z * after,
+        };
+      }
       out.push({
-        entity: {
-          id: r.id,
-          kind: r.kind,
-          body: r.body,
-          tile: r.tile,
-          position: { x: r.position.x + r.velocity.x * ahead, y: r.position.y + r.velocity.y * ahead, z: r.position.z + r.velocity.z * ahead },
-          rotation: r.rotation,
-          owner: this.directory.get(tileKey(r.tile))?.owner ?? RELAY_PEER,
-        },
-        v: r.velocity,
+        entity: { id: r.id, kind: r.kind, body: r.body, tile: r.tile, position, rotation: r.rotation, owner: this.directory.get(tileKey(r.tile))?.owner ?? RELAY_PEER },
+        v,
       });
     }
     return out;

@@ -47,7 +47,9 @@ test('two tabs connect peer-to-peer; B sees A walk at A’s owner-reported posit
       if (r) hist[r.tick] = { x: r.position.x, z: r.position.z };
     }, 2);
   });
-  await send(a, { moveX: 1, moveZ: 0.3 });
+  // Walk at (3, 1.5) m/s for 2 s: A stays in the spawn tile, so every position it reports and
+  // every one B hears of is stamped on the same owner's ticks.
+  await send(a, { moveX: 0.6, moveZ: 0.3 });
   const samples: { tick: number; x: number; z: number }[] = [];
   for (let i = 0; i < 20; i++) {
     await b.page.waitForTimeout(100);

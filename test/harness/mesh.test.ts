@@ -230,3 +230,35 @@ describe('players leaving together', () => {
       expect(c.client.entities().filter((e) => e.kind === 'avatar').map((e) => e.id)).toEqual([c.client.avatar]);
     }));
 });
+
+describe('own avatar on someone else’s tile', () => {
+  it('answers the player’s input at once (predicted), before the owner’s state comes back', () =>
+    withSeed(41, async () => {
+      await initPhysics();
+      const scene = { config: { tileEdge: 16 }, entities: [...groundTiles(16, 0, 2, 0, 0, 1), ...walls(16, 0, 48, 0, 16, 20)] };
+      const h = new Harness({ seed: 41, scene, conditions: { delayMs: 40, jitterMs: 0 } });
+      const first = h.addClient('alice');
+      const second = h.addClient('bob');
+      h.run(2000);
+      const a = owns(first, '0,0,0') ? first : second;
+      const b = a === first ? second : first;
+      // b takes tile (1,0,0); a then walks 6 m into it and stops: a's avatar is simulated by b.
+      b.client.send({ moveX: 1 });
+      expect(h.runUntil(() => owns(b, '1,0,0'), 6000)).toBeGreaterThanOrEqual(0);
+      b.client.send({ moveX: 0 });
+      a.client.send({ moveX: 1 });
+      expect(h.runUntil(() => a.client.reportedPosition(a.client.avatar)!.position.x > 22, 6000)).toBeGreaterThanOrEqual(0);
+      a.client.send({ moveX: 0 });
+      h.run(1500);
+      expect(a.client.entities().find((e) => e.id === a.client.avatar)!.owner).toBe(b.client.peerId);
+      const shown = (): number => a.client.entities().find((e) => e.id === a.client.avatar)!.position.z;
+      const z0 = shown();
+      const reported0 = a.client.reportedPosition(a.client.avatar)!.position.z;
+      a.client.send({ moveZ: 1 });
+      h.run(50); // less than the 80 ms round trip to the owner
+      expect(a.client.reportedPosition(a.client.avatar)!.position.z).toBeCloseTo(reported0, 3); // the owner has not answered yet
+      expect(shown()).toBeGreaterThan(z0 + 0.05); // but the player already sees its avatar move
+      h.run(600);
+      expect(a.client.reportedPosition(a.client.avatar)!.position.z).toBeGreaterThan(reported0 + 1); // and the owner agrees
+    }));
+});
