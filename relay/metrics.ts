@@ -18,6 +18,10 @@ export class RelayMetrics {
   signals = 0;
   relayedMessages = 0;
   relayedBytes = 0;
+  commits = 0;
+  checkpointsVerified = 0;
+  checkpointMismatches = 0;
+  checkpointsUncommitted = 0;
   private readonly refusals = new Map<string, number>();
   /** Pairs that used the fallback path, as "a-b" (a < b). */
   private readonly relayedPairs = new Set<string>();
@@ -74,6 +78,10 @@ export class RelayMetrics {
     metric('tessera_relayed_messages_total', 'counter', 'Peer messages carried on the fallback path.', this.relayedMessages);
     metric('tessera_relayed_bytes_total', 'counter', 'Peer bytes carried on the fallback path.', this.relayedBytes);
     metric('tessera_relayed_pairs', 'gauge', 'Peer pairs that have used the fallback path.', this.relayedPairCount);
+    metric('tessera_commits_total', 'counter', 'Per-tick state hashes received from owners.', this.commits);
+    metric('tessera_checkpoints_verified_total', 'counter', 'Owner keyframes whose state hash matched the owner commit for their tick.', this.checkpointsVerified);
+    metric('tessera_checkpoint_mismatches_total', 'counter', 'Owner keyframes whose state hash did not match the owner commit for their tick.', this.checkpointMismatches);
+    metric('tessera_checkpoints_uncommitted_total', 'counter', 'Owner keyframes that arrived without a commit for their tick.', this.checkpointsUncommitted);
     lines.push('# HELP tessera_refused_total Messages refused, by reason.', '# TYPE tessera_refused_total counter');
     for (const [k, v] of [...this.refusals].sort()) lines.push(`tessera_refused_total{reason="${k}"} ${v}`);
     return `${lines.join('\n')}\n`;

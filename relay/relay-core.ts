@@ -94,7 +94,12 @@ interface TileRecord {
   /** Last keyframe received from a peer owner (the state the relay falls back to). */
   keyframe: { epoch: number; tick: number; snapshot: Uint8Array } | undefined;
   handoff: { to: PeerId; epoch: number; deadline: number } | undefined;
+  /** The owner's commits (state hash per tick), the last `COMMIT_HISTORY_TICKS`, for checking keyframes (and audits). */
+  commits: Map<number, [number, number]>;
 }
+
+/** Commits kept per tile, ticks (30 s at 60 Hz). */
+const COMMIT_HISTORY_TICKS = 1800;
 
 interface Connection {
   readonly link: Link;
@@ -168,7 +173,7 @@ export class RelayCore {
       const snapshot = sim.snapshot();
       sim.dispose();
       this.authority.adopt(sim.tile, 1, snapshot, []);
-      this.tiles.set(tileKey(sim.tile), { tile: sim.tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(sim.tile, RELAY_PEER, 1, 0), keyframe: undefined, handoff: undefined });
+      this.tiles.set(tileKey(sim.tile), { tile: sim.tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(sim.tile, RELAY_PEER, 1, 0), keyframe: undefined, handoff: undefined, commits: new Map() });
     }
   }
 
@@ -368,21 +373,41 @@ export class RelayCore {
         this.sendTo(to.id, { type: MsgType.Forwarded, from: peer.id, payload: m.payload }, m.reliable);
         return;
       }
+      case MsgType.Commits: {
+        const r = this.tiles.get(tileKey(m.tile));
+        if (!r || r.owner !== peer.id || m.epoch !== r.epoch) return this.stale(peer, m.tile, m.epoch, r?.epoch);
+        if (Math.abs(m.firstTick - this.currentTick) > this.config.tickRate * 10) return this.refuse(this.connOf(peer), 'replay', `commits from tick ${m.firstTick} are not within 10 s of now (${this.currentTick})`);
+        m.hashes.forEach((h, i) => r.commits.set(m.firstTick + i, h));
+        for (const t of r.commits.keys()) {
+          if (t > m.firstTick + m.hashes.length - COMMIT_HISTORY_TICKS) break;
+          r.commits.delete(t);
+        }
+        this.metrics.commits += m.hashes.length;
+        return;
+      }
       case MsgType.Keyframe: {
         const r = this.tiles.get(tileKey(m.tile));
         if (!r || r.owner !== peer.id || m.epoch !== r.epoch) return this.stale(peer, m.tile, m.epoch, r?.epoch);
         // The relay may resume the tile from this: it must restore, be of this tile, and be recent.
-        const bad = this.checkSnapshot(m.tile, m.tick, m.snapshot);
-        if (bad) return this.refuse(this.connOf(peer), 'snapshot', `keyframe of ${tileKey(m.tile)} from peer ${peer.id}: ${bad}`);
+        const checked = this.checkSnapshot(m.tile, m.tick, m.snapshot);
+        if (typeof checked === 'string') return this.refuse(this.connOf(peer), 'snapshot', `keyframe of ${tileKey(m.tile)} from peer ${peer.id}: ${checked}`);
+        // A checkpoint is verified when its state hashes to what the owner committed for that tick.
+        const committed = r.commits.get(m.tick);
+        if (!committed) this.metrics.checkpointsUncommitted++;
+        else if (committed[0] === checked[0] && committed[1] === checked[1]) this.metrics.checkpointsVerified++;
+        else {
+          this.metrics.checkpointMismatches++;
+          this.opts.log({ level: 'warn', msg: 'keyframe does not match its commit', tile: tileKey(m.tile), tick: m.tick, peer: peer.id });
+        }
         r.keyframe = { epoch: m.epoch, tick: m.tick, snapshot: m.snapshot };
         return;
       }
       case MsgType.HandoffState: {
         const r = this.tiles.get(tileKey(m.tile));
         if (!r || r.owner !== peer.id || !r.handoff || r.handoff.epoch !== m.epoch) return this.stale(peer, m.tile, m.epoch, r?.handoff?.epoch);
-        const bad = this.checkSnapshot(m.tile, m.tick, m.snapshot);
+        const checked = this.checkSnapshot(m.tile, m.tick, m.snapshot);
         // A bad handoff state is as good as none: the handoff times out onto the last good keyframe.
-        if (bad) return this.refuse(this.connOf(peer), 'snapshot', `handoff state of ${tileKey(m.tile)} from peer ${peer.id}: ${bad}`);
+        if (typeof checked === 'string') return this.refuse(this.connOf(peer), 'snapshot', `handoff state of ${tileKey(m.tile)} from peer ${peer.id}: ${checked}`);
         this.completeHandoff(r, m.tick, m.snapshot);
         return;
       }
@@ -423,15 +448,18 @@ export class RelayCore {
     }
   }
 
-  /** Why a tile snapshot from a peer cannot be used (undefined when it can): it must restore, name the tile, and carry the tick it claims. */
-  private checkSnapshot(tile: TileId, tick: number, snapshot: Uint8Array): string | undefined {
+  /**
+   * A tile snapshot from a peer must restore, name the tile, and carry the tick it claims:
+   * returns its state hash when it does, else the reason it cannot be used.
+   */
+  private checkSnapshot(tile: TileId, tick: number, snapshot: Uint8Array): [number, number] | string {
     let sim: TileSimulation | undefined;
     try {
       sim = TileSimulation.restore(snapshot, this.config, this.opts.registry);
       if (tileKey(sim.tile) !== tileKey(tile)) return `it is a snapshot of tile ${tileKey(sim.tile)}`;
       if (sim.tick !== tick) return `it is of tick ${sim.tick}, not ${tick}`;
       if (Math.abs(sim.tick - this.currentTick) > this.config.tickRate * 10) return `tick ${sim.tick} is not within 10 s of now (${this.currentTick})`;
-      return undefined;
+      return sim.hashWords();
     } catch (e) {
       return e instanceof Error ? e.message : String(e);
     } finally {
@@ -542,6 +570,7 @@ export class RelayCore {
     this.revoke(r);
     r.owner = to;
     r.epoch = h.epoch;
+    r.commits.clear(); // commits are per lease
     r.lease = this.signLease(r.tile, to, h.epoch, tick);
     r.keyframe = { epoch: h.epoch, tick, snapshot };
     this.metrics.leasesGranted++;
@@ -622,7 +651,7 @@ export class RelayCore {
       const snap = sim.snapshot();
       sim.dispose();
       this.authority.adopt(tile, 1, snap, this.subscribersOf(key));
-      r = { tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(tile, RELAY_PEER, 1, this.authority.tick), keyframe: undefined, handoff: undefined };
+      r = { tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(tile, RELAY_PEER, 1, this.authority.tick), keyframe: undefined, handoff: undefined, commits: new Map() };
       this.tiles.set(key, r);
       for (const p of this.peers.values()) this.updateInterest(p);
     }

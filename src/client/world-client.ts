@@ -238,7 +238,8 @@ export class WorldClient {
     if (this.closed) return;
     const now = this.opts.now();
     const pingEvery = this.pings < 5 ? 100 : 1000;
-    if (now - this.lastPingMs >= pingEvery) {
+    // Nothing but the hello may reach the relay before its welcome (pings are unreliable and could overtake it).
+    if (this.joined && now - this.lastPingMs >= pingEvery) {
       this.lastPingMs = now;
       this.pings++;
       this.sendRelay({ type: MsgType.Ping, clientTimeMs: now }, false);

@@ -70,7 +70,13 @@ interface HeldTile {
   lastFullTick: number;
   /** Entities despawned since the last delta (gone for good, unlike those that moved to another tile). */
   despawned: Set<EntityId>;
+  /** State hashes of the ticks not yet committed to the relay, from `commitFrom` on. */
+  commits: [number, number][];
+  commitFrom: number;
 }
+
+/** Owners send their commits (one state hash per tick) to the relay in batches of this many ticks. */
+export const COMMIT_BATCH_TICKS = 10;
 
 /**
  * The owner's side of Tessera, shared by browsers and the relay: the tiles this node holds
@@ -82,7 +88,7 @@ export class TileAuthority {
   private readonly held = new Map<string, HeldTile>();
   private inputs: { tick: number; input: EntityInput }[] = [];
   /** Counters for stats and metrics. */
-  readonly counters = { ticks: 0, deltasSent: 0, keyframesSent: 0, bytesOut: 0, migrationsOut: 0, inputsApplied: 0 };
+  readonly counters = { ticks: 0, deltasSent: 0, keyframesSent: 0, bytesOut: 0, migrationsOut: 0, inputsApplied: 0, commitsSent: 0 };
 
   constructor(
     readonly config: WorldConfig,
@@ -139,12 +145,16 @@ export class TileAuthority {
       sim.applyInbound();
     }
     this.world.adoptTile(sim);
-    this.held.set(tileKey(tile), { tile, epoch, subscribers: [...subscribers], seq: 0, lastSent: new Map(), lastFullTick: -1, despawned: new Set() });
-    this.sendKeyframe(this.held.get(tileKey(tile))!, true);
+    const h: HeldTile = { tile, epoch, subscribers: [...subscribers], seq: 0, lastSent: new Map(), lastFullTick: -1, despawned: new Set(), commits: [], commitFrom: this.world.tick };
+    this.held.set(tileKey(tile), h);
+    if (this.self !== 0) h.commits.push(sim.hashWords()); // the state we start from is committed too
+    this.sendKeyframe(h, true);
   }
 
   /** Stops owning a tile and returns its snapshot at the current tick (for handoff). */
   release(tile: TileId): { tick: number; epoch: number; snapshot: Uint8Array; entities: EntityDesc[] } | undefined {
+    const held = this.held.get(tileKey(tile));
+    if (held && this.self !== 0) this.flushCommits(held);
     const sim = this.world.releaseTile(tile);
     const epoch = this.held.get(tileKey(tile))?.epoch ?? 0;
     this.held.delete(tileKey(tile));
@@ -241,11 +251,34 @@ export class TileAuthority {
     for (const m of report.outboundMigrants) this.routeMigrant(m.from, m.to, m.entity);
     for (const m of report.outboundMail) this.routeMail(m.from, m.message);
     const now = this.world.tick;
+    if (this.self !== 0) this.commit(now);
     for (const h of this.held.values()) {
       // Each tile keyframes on its own phase, so a node holding many tiles spreads the work.
       if ((now + tilePhase(h.tile)) % this.replication.keyframeEveryTicks === 0) this.sendKeyframe(h, true);
       else if (now % this.replication.sendEveryTicks === 0) this.sendDelta(h, now);
     }
+  }
+
+  /**
+   * Commits: every tick, the hash of each held tile's state at that tick (`{tile, epoch, tick,
+   * stateHash}`), sent to the relay in batches — what the relay checks keyframes (and, later,
+   * its audits) against.
+   */
+  private commit(now: number): void {
+    for (const h of this.held.values()) {
+      const sim = this.world.tileAt(h.tile);
+      if (!sim) continue;
+      if (h.commits.length === 0) h.commitFrom = now;
+      h.commits.push(sim.hashWords());
+      if (h.commits.length >= COMMIT_BATCH_TICKS) this.flushCommits(h);
+    }
+  }
+
+  private flushCommits(h: HeldTile): void {
+    if (h.commits.length === 0) return;
+    this.out.send(0, { type: MsgType.Commits, tile: h.tile, epoch: h.epoch, firstTick: h.commitFrom, hashes: h.commits }, true);
+    this.counters.commitsSent += h.commits.length;
+    h.commits = [];
   }
 
   /** Neighbours owned elsewhere show their border bodies in held tiles as ghosts (TileWorld handles held neighbours). */
@@ -338,7 +371,10 @@ export class TileAuthority {
       const state: Message = { type: MsgType.TileState, tile: h.tile, epoch: h.epoch, tick: sim.tick, entities: sim.describeAll() };
       for (const peer of [...to].sort((a, b) => a - b)) this.out.send(peer, state, true);
     }
-    if (includeRelay && this.self !== 0) this.out.send(0, { type: MsgType.Keyframe, tile: h.tile, epoch: h.epoch, tick: sim.tick, snapshot: sim.snapshot() }, true);
+    if (includeRelay && this.self !== 0) {
+      this.flushCommits(h); // the relay checks a keyframe against the commit of its tick: send that first
+      this.out.send(0, { type: MsgType.Keyframe, tile: h.tile, epoch: h.epoch, tick: sim.tick, snapshot: sim.snapshot() }, true);
+    }
     this.counters.keyframesSent++;
     h.lastSent.clear();
     const tick = sim.tick;

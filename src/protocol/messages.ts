@@ -47,6 +47,7 @@ export const MsgType = {
   Roster: 23,
   Chunk: 24,
   TileState: 25,
+  Commits: 26,
 } as const;
 export type MsgType = (typeof MsgType)[keyof typeof MsgType];
 
@@ -117,7 +118,8 @@ export type Message =
   | { type: typeof MsgType.Error; code: number; reason: string }
   | { type: typeof MsgType.Roster; players: RosterEntry[] }
   | { type: typeof MsgType.Chunk; id: number; index: number; count: number; part: Uint8Array }
-  | { type: typeof MsgType.TileState; tile: TileId; epoch: number; tick: number; entities: EntityDesc[] };
+  | { type: typeof MsgType.TileState; tile: TileId; epoch: number; tick: number; entities: EntityDesc[] }
+  | { type: typeof MsgType.Commits; tile: TileId; epoch: number; firstTick: number; hashes: [number, number][] };
 
 /** Error codes carried by `MsgType.Error`. */
 export const ProtocolError = {
@@ -340,6 +342,12 @@ export function encodeMessage(m: Message, tileEdge: number, limit = MAX_MESSAGE_
       writeTile(w, m.tile);
       w.u32(m.epoch).f64(m.tick).u32(m.entities.length);
       for (const e of m.entities) writeEntity(w, e);
+      break;
+    case MsgType.Commits:
+      writeTile(w, m.tile);
+      w.u32(m.epoch).f64(m.firstTick);
+      writeU16(w, m.hashes.length);
+      for (const [a, b] of m.hashes) w.u32(a >>> 0).u32(b >>> 0);
       break;
     case MsgType.Chunk:
       w.u32(m.id);
@@ -599,6 +607,17 @@ export function decodeMessage(bytes: Uint8Array, tileEdge: number, limit = MAX_M
         entities.push(e);
       }
       m = { type, tile, epoch, tick, entities };
+      break;
+    }
+    case MsgType.Commits: {
+      const tile = readTile(r);
+      const epoch = r.u32();
+      const firstTick = checkTick(r, r.f64());
+      const n = readU16(r);
+      if (n > 600) r.fail(`${n} commits in one batch (at most 600)`);
+      const hashes: [number, number][] = [];
+      for (let i = 0; i < n; i++) hashes.push([r.u32(), r.u32()]);
+      m = { type, tile, epoch, firstTick, hashes };
       break;
     }
     case MsgType.Chunk: {

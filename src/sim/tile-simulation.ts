@@ -465,6 +465,12 @@ export class TileSimulation {
    * kind, exact physics state and props, and pending messages. Ghosts are inputs, not state.
    */
   hash(): string {
+    const [a, b] = this.hashWords();
+    return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+  }
+
+  /** `hash()` as two uint32 words (what commits carry on the wire). */
+  hashWords(): [number, number] {
     const h = new StateHasher();
     h.u32(this.tile.x).u32(this.tile.y).u32(this.tile.z).f64(this.currentTick).f64(this.spawnCounter).f64(this.messageSeq);
     for (const w of this.rng.getState()) h.u32(w);
@@ -484,7 +490,7 @@ export class TileSimulation {
     h.u32(this.order.length).u32(this.sumA).u32(this.sumB);
     h.u32(this.mailbox.length);
     for (const m of this.mailbox) h.f64(m.from).f64(m.to).str(m.topic).f64(m.dueTick).f64(m.seq).str(JSON.stringify(m.data));
-    return h.digest();
+    return h.words();
   }
 
   /**

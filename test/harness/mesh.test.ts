@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeMessage, entityDesc, groundBody, groundTiles, initPhysics, MsgType, tileKey, walls, type HarnessClient } from './imports.js';
+import { decodeMessage, encodeMessage, entityDesc, groundBody, groundTiles, initPhysics, MsgType, tileKey, walls, WorldClient, type HarnessClient } from './imports.js';
 import { Harness, seeds, withSeed } from './harness.js';
 
 const owns = (c: HarnessClient, key: string): boolean => c.client.stats().ownedTiles.some((t) => tileKey(t) === key);
@@ -260,5 +260,52 @@ describe('own avatar on someone else’s tile', () => {
       expect(shown()).toBeGreaterThan(z0 + 0.05); // but the player already sees its avatar move
       h.run(600);
       expect(a.client.reportedPosition(a.client.avatar)!.position.z).toBeGreaterThan(reported0 + 1); // and the owner agrees
+    }));
+});
+
+describe('commits and checkpoints', () => {
+  it('owners commit a state hash per tick; the relay verifies their keyframes against them, and notices a lie', () =>
+    withSeed(51, async () => {
+      await initPhysics();
+      const h = new Harness({ seed: 51 });
+      const honest = h.addClient('honest');
+      h.run(4000);
+      expect(owns(honest, '0,0,0')).toBe(true);
+      expect(h.relay.metrics.commits).toBeGreaterThan(150); // ≈ 60 per second per owned tile
+      expect(h.relay.metrics.checkpointsVerified).toBeGreaterThanOrEqual(2);
+      expect(h.relay.metrics.checkpointMismatches).toBe(0);
+
+      // A second player whose client rewrites the hashes it commits.
+      const [clientEnd, relayEnd] = h.net.pair();
+      h.relay.connect(relayEnd);
+      const edge = h.relay.config.tileEdge;
+      const liar: typeof clientEnd = {
+        get open() {
+          return clientEnd.open;
+        },
+        onMessage: undefined,
+        onClose: undefined,
+        send(bytes, reliable) {
+          const m = decodeMessage(bytes, edge, Number.MAX_SAFE_INTEGER);
+          clientEnd.send(m.type === MsgType.Commits ? encodeMessage({ ...m, hashes: m.hashes.map(([a, b]) => [a ^ 1, b] as [number, number]) }, edge) : bytes, reliable);
+        },
+        close: () => clientEnd.close(),
+      };
+      clientEnd.onMessage = (b) => liar.onMessage?.(b);
+      clientEnd.onClose = () => liar.onClose?.();
+      const cheat = new WorldClient({ relay: liar, world: 'test', name: 'liar', transport: 'relay', now: () => h.scheduler.now() });
+      const cheatErrors: string[] = [];
+      cheat.on('error', (e) => cheatErrors.push(e.reason));
+      h.clients.push({ client: cheat, name: 'liar', crash: () => relayEnd.close() });
+      // The liar walks into tile (1,0,0), takes it, and keyframes it.
+      h.run(1500);
+      expect(cheatErrors).toEqual([]);
+      expect(cheat.joined).toBe(true);
+      cheat.send({ moveX: 1 });
+      expect(h.runUntil(() => cheat.stats().ownedTiles.some((t) => tileKey(t) === '1,0,0'), 6000)).toBeGreaterThanOrEqual(0);
+      cheat.send({ moveX: 0 });
+      h.run(2500);
+      expect(h.relay.metrics.checkpointMismatches).toBeGreaterThanOrEqual(1);
+      expect(h.logs.some((l) => l['msg'] === 'keyframe does not match its commit' && l['peer'] === cheat.peerId)).toBe(true);
     }));
 });
