@@ -84,6 +84,9 @@ interface LiveEntity {
   propsDigest: [number, number] | undefined;
   /** This entity's share of the tile hash (id, kind, state, props), while it holds. */
   digest: [number, number] | undefined;
+  /** Position read at the end of tick `lastTranslationTick` (saves reading it again to hash). */
+  lastTranslation: Vec3 | undefined;
+  lastTranslationTick: number;
 }
 
 /** What a sleeping body's unchanged state lets us reuse instead of reading physics again. */
@@ -227,6 +230,8 @@ export class TileSimulation {
         asleep: undefined,
         propsDigest: undefined,
         digest: undefined,
+        lastTranslation: undefined,
+        lastTranslationTick: -1,
       };
       if (e.body.type === 'fixed') (live as { fixedGhost: LiveEntity['fixedGhost'] }).fixedGhost = sim.fixedGhostOf(live);
       sim.order.push(live);
@@ -406,6 +411,8 @@ export class TileSimulation {
       this.unsettled.add(e);
       this.digestDirty.add(e);
       const p = e.rb.translation();
+      e.lastTranslation = p;
+      e.lastTranslationTick = tick;
       if (p.y < this.config.floorY) {
         this.removeEntity(e.id);
         removed.push({ id: e.id, reason: 'fell-out' });
@@ -611,7 +618,8 @@ export class TileSimulation {
   /** Hash words of an entity's exact physics state (13 float32 values). */
   private stateDigest(e: LiveEntity): [number, number] {
     const h = this.scratch.reset();
-    const p = e.rb.translation();
+    // The end of the step already read the position; nothing moves bodies between then and now.
+    const p = e.lastTranslationTick === this.currentTick - 1 && e.lastTranslation ? e.lastTranslation : e.rb.translation();
     const q = e.rb.rotation();
     const v = e.rb.linvel();
     const w = e.rb.angvel();
@@ -659,6 +667,8 @@ export class TileSimulation {
       asleep: undefined,
       propsDigest: undefined,
       digest: undefined,
+      lastTranslation: undefined,
+      lastTranslationTick: -1,
     };
     if (desc.body.type === 'fixed') (live as { fixedGhost: LiveEntity['fixedGhost'] }).fixedGhost = this.fixedGhostOf(live);
     insertSorted(this.order, live);
@@ -884,7 +894,8 @@ export class TileSimulation {
       prop: (id, key) => {
         const e = sim.live(id);
         const v = e.props[key];
-        assert(v !== undefined, ErrorCode.BadInput, () => `kind ${e.kind.def.name} has no prop ${JSON.stringify(key)}`);
+        // Plain `if` on this hot path: no message closure is built unless it fails.
+        if (v === undefined) throw new TesseraError(ErrorCode.BadInput, `kind ${e.kind.def.name} has no prop ${JSON.stringify(key)}`);
         return v;
       },
       setProp: (id, key, value) => sim.setProp(id, key, value),
