@@ -317,8 +317,9 @@ export class RelayCore {
 
     const spawn = this.opts.spawn ?? { x: this.config.tileEdge / 2, y: 1.81, z: this.config.tileEdge / 2 };
     const k = (id - 1) % 8;
-    // Side by side along z, so players walking along x do not bump into each other at once.
-    const position = { x: spawn.x + Math.floor(k / 4) * 1.5, y: spawn.y, z: spawn.z + (k % 4) * 1.5 - 2.25 };
+    // On a diagonal: seen side by side from behind, and no two share a row or a column, so
+    // players walking straight off do not bump into each other.
+    const position = { x: spawn.x + (k % 4) * 1.2 - 1.8 + Math.floor(k / 4) * 0.6, y: spawn.y, z: spawn.z + (k % 4) * 1.5 - 2.25 };
     peer.position = position;
     this.sendTo(id, { type: MsgType.Welcome, peer: id, world: this.opts.world, config: this.config, serverTimeMs: this.opts.now(), tickZeroMs: this.tickZeroMs, avatar, relayKey: this.opts.signer.publicKey }, true);
     this.placeEntity({ id: avatar, kind: 'avatar', body: AVATAR_BODY, state: { position, rotation: { x: 0, y: 0, z: 0, w: 1 }, linvel: { x: 0, y: 0, z: 0 }, angvel: { x: 0, y: 0, z: 0 } }, props: { name: peer.name } });

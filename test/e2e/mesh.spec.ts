@@ -99,6 +99,8 @@ test('four tabs: every tab sees the other three, and every pair within interest 
     await expect.poll(async () => (await stats(t)).paths.every((p) => p.path === 'p2p' || p.path === 'relay'), { timeout: 15_000 }).toBe(true);
     expect((await stats(t)).paths.length).toBeGreaterThan(0);
   }
+  // What a player sees: four avatars with names, tiles tinted by owner, the HUD.
+  await tabs[0]!.page.screenshot({ path: 'test-results/demo-online.png' });
   for (const t of tabs) await t.close();
 });
 
