@@ -217,23 +217,7 @@ export class TileSimulation {
       const rb = world.getRigidBody(e.rbHandle);
       const collider = world.getCollider(e.colliderHandle);
       if (!rb || !collider) throw new TesseraError(ErrorCode.BadSnapshot, `tile snapshot: entity ${e.id} has no body in the physics state`);
-      const live: LiveEntity = {
-        id: e.id,
-        kind,
-        body: e.body,
-        props: resolveProps(kind, e.props),
-        rb,
-        collider,
-        radius: boundingRadius(e.body.shape),
-        mass: rb.mass(),
-        fixedGhost: undefined,
-        asleep: undefined,
-        propsDigest: undefined,
-        digest: undefined,
-        lastTranslation: undefined,
-        lastTranslationTick: -1,
-      };
-      if (e.body.type === 'fixed') (live as { fixedGhost: LiveEntity['fixedGhost'] }).fixedGhost = sim.fixedGhostOf(live);
+      const live = sim.makeLive(e.id, kind, e.body, resolveProps(kind, e.props), rb, collider);
       sim.order.push(live);
       sim.track(live);
     }
@@ -653,15 +637,22 @@ export class TileSimulation {
     const ghost = this.ghosts.get(desc.id);
     if (ghost) this.removeGhost(ghost); // the real entity replaces its ghost
     const { rb, collider } = createBody(this.world, desc.body, desc.state, 'entity', kind.def.onContact !== undefined);
-    const radius = boundingRadius(desc.body.shape);
+    const live = this.makeLive(desc.id, kind, desc.body, props, rb, collider);
+    insertSorted(this.order, live);
+    this.track(live);
+    return live;
+  }
+
+  /** The bookkeeping record of an entity whose body exists (not yet in `order` or the indexes). */
+  private makeLive(id: EntityId, kind: RegisteredKind, body: BodyDesc, props: Record<string, PropValue>, rb: RigidBody, collider: Collider): LiveEntity {
     const live: LiveEntity = {
-      id: desc.id,
+      id,
       kind,
-      body: desc.body,
+      body,
       props,
       rb,
       collider,
-      radius,
+      radius: boundingRadius(body.shape),
       mass: rb.mass(),
       fixedGhost: undefined,
       asleep: undefined,
@@ -670,9 +661,7 @@ export class TileSimulation {
       lastTranslation: undefined,
       lastTranslationTick: -1,
     };
-    if (desc.body.type === 'fixed') (live as { fixedGhost: LiveEntity['fixedGhost'] }).fixedGhost = this.fixedGhostOf(live);
-    insertSorted(this.order, live);
-    this.track(live);
+    if (body.type === 'fixed') (live as { fixedGhost: LiveEntity['fixedGhost'] }).fixedGhost = this.fixedGhostOf(live);
     return live;
   }
 
