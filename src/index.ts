@@ -86,7 +86,7 @@ export { MemoryNetwork, VirtualScheduler } from './net/memory-network.js';
 export { ClockSync } from './net/clock-sync.js';
 export type { ReplicationConfig, AuthorityOutput } from './net/tile-authority.js';
 export { TileAuthority } from './net/tile-authority.js';
-export type { ReplicaEntity, ReplicaUpdate } from './net/replica-store.js';
+export type { PlacedEntity, ReplicaEntity, ReplicaUpdate } from './net/replica-store.js';
 export { ReplicaStore } from './net/replica-store.js';
 export type { PeerId, TileLease, DirectoryEntry, EntityPose, RosterEntry, Message } from './protocol/messages.js';
 export {

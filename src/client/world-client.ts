@@ -1,14 +1,14 @@
 import type { BehaviourRegistry, InputData } from '../core/behaviour.js';
-import type { BodyDesc, EntityDesc, EntityId } from '../core/entity.js';
+import type { EntityDesc, EntityId } from '../core/entity.js';
 import { TesseraError } from '../core/errors.js';
 import { tileKey, tileOf, type TileId } from '../core/tile.js';
-import type { Quat, Vec3 } from '../core/vec.js';
+import type { Vec3 } from '../core/vec.js';
 import type { WorldConfig } from '../core/world-config.js';
 import { standardKinds } from '../kinds/standard-kinds.js';
 import { ClockSync } from '../net/clock-sync.js';
 import type { Link } from '../net/link.js';
 import type { PeerConnection, PeerConnector } from '../net/peer-connector.js';
-import { ReplicaStore } from '../net/replica-store.js';
+import { ReplicaStore, type PlacedEntity } from '../net/replica-store.js';
 import { verifyLease } from '../net/lease-verifier.js';
 import { TileAuthority, type ReplicationConfig } from '../net/tile-authority.js';
 import {
@@ -48,15 +48,8 @@ export interface WorldClientOptions {
   readonly p2pTimeoutMs?: number;
 }
 
-/** What an application sees of an entity. */
-export interface VisibleEntity {
-  readonly id: EntityId;
-  readonly kind: string;
-  readonly body: BodyDesc;
-  readonly tile: TileId;
-  /** Metres. For replicas, extrapolated from the owner's last state to now. */
-  readonly position: Vec3;
-  readonly rotation: Quat;
+/** What an application sees of an entity; for replicas the position is extrapolated from the owner's last state to now. */
+export interface VisibleEntity extends PlacedEntity {
   /** Who simulates it: this client, another peer, or the relay (0). */
   readonly owner: PeerId;
 }

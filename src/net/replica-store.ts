@@ -5,15 +5,19 @@ import type { Quat, Vec3 } from '../core/vec.js';
 import type { WorldConfig } from '../core/world-config.js';
 import type { EntityPose } from '../protocol/messages.js';
 
-/** What a non-owner knows of an entity: the owner's last reported state and when. */
-export interface ReplicaEntity {
+/** An entity as placed in the world: who it is, what it looks like, which tile holds it, where. */
+export interface PlacedEntity {
   readonly id: EntityId;
   readonly kind: string;
   readonly body: BodyDesc;
   readonly tile: TileId;
-  /** Metres, at `tick`. */
+  /** Metres. */
   readonly position: Vec3;
   readonly rotation: Quat;
+}
+
+/** What a non-owner knows of an entity: the owner's last reported state (position at `tick`) and when. */
+export interface ReplicaEntity extends PlacedEntity {
   /** m/s, at `tick`. */
   readonly velocity: Vec3;
   /** The owner's tick this state is from. */
