@@ -1,4 +1,5 @@
 import type { PeerId } from '../src/index.js';
+import type { AuditCounters } from './audit/audit-desk.js';
 
 /** The relay's counters, rendered as Prometheus text by `render`. */
 export class RelayMetrics {
@@ -23,6 +24,20 @@ export class RelayMetrics {
   checkpointMismatches = 0;
   checkpointsUncommitted = 0;
   private readonly refusals = new Map<string, number>();
+  private readonly incidents = new Map<string, number>();
+
+  /** Counts a verdict against an owner by reason. */
+  incident(reason: string): void {
+    this.incidents.set(reason, (this.incidents.get(reason) ?? 0) + 1);
+  }
+
+  /** Verdicts of a reason (all when omitted). */
+  incidentCount(reason?: string): number {
+    if (reason !== undefined) return this.incidents.get(reason) ?? 0;
+    let n = 0;
+    for (const v of this.incidents.values()) n += v;
+    return n;
+  }
   /** Pairs that used the fallback path, as "a-b" (a < b). */
   private readonly relayedPairs = new Set<string>();
 
@@ -52,7 +67,7 @@ export class RelayMetrics {
   }
 
   /** Prometheus exposition text. */
-  render(g: { peers: number; tilesRelay: number; tilesPeer: number; entitiesRelay: number; tick: number }): string {
+  render(g: { peers: number; tilesRelay: number; tilesPeer: number; entitiesRelay: number; tick: number; audit: AuditCounters; auditPending: number }): string {
     const lines: string[] = [];
     const metric = (name: string, type: 'counter' | 'gauge', help: string, value: number, labels = ''): void => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name}${labels} ${value}`);
@@ -72,7 +87,7 @@ export class RelayMetrics {
     metric('tessera_leases_revoked_total', 'counter', 'Leases revoked from peers.', this.leasesRevoked);
     metric('tessera_handoffs_total', 'counter', 'Ownership handoffs started.', this.handoffs);
     metric('tessera_handoff_timeouts_total', 'counter', 'Handoffs finished from the last keyframe because the owner did not answer.', this.handoffTimeouts);
-    metric('tessera_takeovers_total', 'counter', 'Tiles taken over after their owner left.', this.takeovers);
+    metric('tessera_takeovers_total', 'counter', 'Tiles taken over after their owner left, went silent or was judged.', this.takeovers);
     metric('tessera_stale_epochs_total', 'counter', 'Messages refused for a stale epoch or a sender without the lease.', this.staleEpochs);
     metric('tessera_signals_total', 'counter', 'WebRTC signalling messages passed on.', this.signals);
     metric('tessera_relayed_messages_total', 'counter', 'Peer messages carried on the fallback path.', this.relayedMessages);
@@ -82,6 +97,21 @@ export class RelayMetrics {
     metric('tessera_checkpoints_verified_total', 'counter', 'Owner keyframes whose state hash matched the owner commit for their tick.', this.checkpointsVerified);
     metric('tessera_checkpoint_mismatches_total', 'counter', 'Owner keyframes whose state hash did not match the owner commit for their tick.', this.checkpointMismatches);
     metric('tessera_checkpoints_uncommitted_total', 'counter', 'Owner keyframes that arrived without a commit for their tick.', this.checkpointsUncommitted);
+    const a = g.audit;
+    metric('tessera_audit_windows_total', 'counter', 'Complete audit windows of peer-owned tiles seen.', a.windowsSeen);
+    metric('tessera_audits_total', 'counter', 'Windows re-executed by the auditor.', a.audits);
+    metric('tessera_audits_passed_total', 'counter', 'Re-executed windows that matched every commitment.', a.passed);
+    metric('tessera_audit_mismatches_total', 'counter', 'Re-executed windows that did not match.', a.mismatches);
+    metric('tessera_audit_ticks_total', 'counter', 'Ticks re-executed by the auditor.', a.auditedTicks);
+    metric('tessera_audit_cpu_seconds_total', 'counter', 'CPU time spent re-executing windows.', a.cpuMs / 1000);
+    metric('tessera_audit_requests_total', 'counter', 'Window start states asked of owners.', a.requests);
+    metric('tessera_audit_unanswered_total', 'counter', 'Audit requests owners did not answer in time.', a.unanswered);
+    metric('tessera_audit_forced_critical_total', 'counter', 'Windows audited because they changed critical state.', a.forcedByCritical);
+    metric('tessera_audit_forced_age_total', 'counter', 'Windows audited because the verified state grew old.', a.forcedByAge);
+    metric('tessera_audit_log_bytes_total', 'counter', 'Bytes of commitments and input logs received from owners.', a.logBytes);
+    metric('tessera_audit_pending', 'gauge', 'Audits waiting for a state, inputs or the auditor.', g.auditPending);
+    lines.push('# HELP tessera_incidents_total Verdicts against owners (tiles taken), by reason.', '# TYPE tessera_incidents_total counter');
+    for (const [k, v] of [...this.incidents].sort()) lines.push(`tessera_incidents_total{reason="${k}"} ${v}`);
     lines.push('# HELP tessera_refused_total Messages refused, by reason.', '# TYPE tessera_refused_total counter');
     for (const [k, v] of [...this.refusals].sort()) lines.push(`tessera_refused_total{reason="${k}"} ${v}`);
     return `${lines.join('\n')}\n`;

@@ -14,6 +14,7 @@ import {
   TesseraError,
   TileAuthority,
   TileSimulation,
+  commitOf,
   tileKey,
   tileOf,
   tilesWithinRadius,
@@ -30,7 +31,12 @@ import {
   type TileLease,
   type Vec3,
   type WorldConfig,
+  type AuditIncident,
+  type IncidentReason,
 } from '../src/index.js';
+import { AuditDesk, DEFAULT_AUDIT_CONFIG, type AuditConfig, type Finding } from './audit/audit-desk.js';
+import { InlineAuditor, type Auditor } from './audit/auditor.js';
+import { InputLedger } from './audit/input-ledger.js';
 import { RelayMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limiter.js';
 
@@ -56,7 +62,7 @@ export interface RelayCoreOptions {
   /** Accepts or refuses a join token: returns undefined when accepted, else the reason. */
   readonly checkToken: (token: string, world: string) => string | undefined;
   readonly replication?: ReplicationConfig;
-  /** Lease length, ticks (default 10 s). */
+  /** Lease length, ticks (default 4 s; renewed every second while the owner commits). */
   readonly leaseTicks?: number;
   /** How far ahead a handoff is scheduled, ticks (default 6 = 100 ms). */
   readonly handoffLeadTicks?: number;
@@ -72,6 +78,16 @@ export interface RelayCoreOptions {
   readonly spawn?: Vec3;
   /** Messages per second a connection may send before being refused (default 600, burst 1200). */
   readonly rateLimit?: { perSecond: number; burst: number };
+  /** Audit sampling and limits (defaults: `DEFAULT_AUDIT_CONFIG`). */
+  readonly audit?: Partial<AuditConfig>;
+  /** Who re-executes audit windows (default: on this thread; the server uses a worker thread). */
+  readonly auditor?: Auditor;
+  /** Seed of the audit sampling. Owners must not be able to guess it: the server draws it at random. */
+  readonly auditSeed?: number;
+  /** Called with every verdict against an owner (after its tiles were taken). */
+  readonly onIncident?: (incident: AuditIncident) => void;
+  /** A convicted peer may not own tiles for this long, ms (default 60 s). */
+  readonly convictionBanMs?: number;
 }
 
 interface PeerState {
@@ -91,15 +107,10 @@ interface TileRecord {
   owner: PeerId;
   epoch: number;
   lease: TileLease;
-  /** Last keyframe received from a peer owner (the state the relay falls back to). */
-  keyframe: { epoch: number; tick: number; snapshot: Uint8Array } | undefined;
+  /** Last keyframe received from a peer owner; `matched` once it hashed to the owner's commitment. */
+  keyframe: { epoch: number; tick: number; snapshot: Uint8Array; matched: boolean } | undefined;
   handoff: { to: PeerId; epoch: number; deadline: number } | undefined;
-  /** The owner's commits (state hash per tick), the last `COMMIT_HISTORY_TICKS`, for checking keyframes (and audits). */
-  commits: Map<number, [number, number]>;
 }
-
-/** Commits kept per tile, ticks (30 s at 60 Hz). */
-const COMMIT_HISTORY_TICKS = 1800;
 
 interface Connection {
   readonly link: Link;
@@ -137,11 +148,35 @@ export class RelayCore {
   private readonly keyframeBodies = new Map<string, { tick: number; fixed: EntityDesc[] }>();
   /** Where each avatar was last reported (entity → tile), for despawns and input routing. */
   private readonly avatarTiles = new Map<EntityId, string>();
+  /** The players' own copies of their inputs (the audit checks owners' logs against them). */
+  private readonly inputLedger = new InputLedger();
+  private readonly auditor: Auditor;
+  /** Audits of peer-owned tiles. */
+  readonly audit: AuditDesk;
+  /** Peers with a verdict against them, until when they may not own tiles (ms). */
+  private readonly convicted = new Map<PeerId, number>();
+  private lastAuditStats = 0;
 
   constructor(opts: RelayCoreOptions) {
     this.opts = opts;
     this.config = resolveWorldConfig(opts.scene.config);
     this.tickZeroMs = opts.now();
+    this.auditor = opts.auditor ?? new InlineAuditor(this.config, opts.registry);
+    this.audit = new AuditDesk(
+      {
+        config: this.config,
+        registry: opts.registry,
+        now: () => this.opts.now(),
+        currentTick: () => this.currentTick,
+        requestState: (owner, tile, epoch, tick) => this.sendTo(owner, { type: MsgType.AuditRequest, tile, epoch, tick }, true),
+        isSuspect: (owner) => this.convicted.has(owner),
+        found: (f) => this.convict(f),
+      },
+      this.auditor,
+      this.inputLedger,
+      { ...DEFAULT_AUDIT_CONFIG, ...opts.audit },
+      opts.auditSeed ?? 1,
+    );
     this.authority = new TileAuthority(
       this.config,
       opts.registry,
@@ -173,7 +208,7 @@ export class RelayCore {
       const snapshot = sim.snapshot();
       sim.dispose();
       this.authority.adopt(sim.tile, 1, snapshot, []);
-      this.tiles.set(tileKey(sim.tile), { tile: sim.tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(sim.tile, RELAY_PEER, 1, 0), keyframe: undefined, handoff: undefined, commits: new Map() });
+      this.tiles.set(tileKey(sim.tile), { tile: sim.tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(sim.tile, RELAY_PEER, 1, 0), keyframe: undefined, handoff: undefined });
     }
   }
 
@@ -219,12 +254,24 @@ export class RelayCore {
       this.lastRebalance = now;
       this.rebalance();
     }
-    if (now - this.lastRenewal >= this.config.tickRate * 2) {
+    if (now - this.lastRenewal >= this.config.tickRate) {
       this.lastRenewal = now;
       this.renewLeases();
     }
     const wall = this.opts.now();
     for (const r of this.sortedTiles()) if (r.handoff && wall > r.handoff.deadline) this.handoffTimedOut(r);
+    this.audit.tick();
+    // An owner that stopped committing is not renewed; at expiry its tiles are taken.
+    for (const r of this.sortedTiles()) {
+      if (r.owner !== RELAY_PEER && !r.handoff && now > r.lease.expiresTick) {
+        this.convict({ reason: 'lease-expired', owner: r.owner, tile: r.tile, fromTick: this.audit.lastCommittedTick(r.tile) ?? r.lease.fromTick, toTick: now, detail: `no commitments since tick ${this.audit.lastCommittedTick(r.tile) ?? 'none'}` });
+      }
+    }
+    for (const [peer, until] of this.convicted) if (wall > until && !this.peers.has(peer)) this.convicted.delete(peer);
+    if (wall - this.lastAuditStats >= 2000) {
+      this.lastAuditStats = wall;
+      this.broadcastAuditStats();
+    }
   }
 
   /** Prometheus text of the relay's counters and gauges. */
@@ -232,13 +279,14 @@ export class RelayCore {
     let relayTiles = 0;
     let peerTiles = 0;
     for (const r of this.tiles.values()) (r.owner === RELAY_PEER ? relayTiles++ : peerTiles++);
-    return this.metrics.render({ peers: this.peers.size, tilesRelay: relayTiles, tilesPeer: peerTiles, entitiesRelay: this.authority.world.entityCount, tick: this.currentTick });
+    return this.metrics.render({ peers: this.peers.size, tilesRelay: relayTiles, tilesPeer: peerTiles, entitiesRelay: this.authority.world.entityCount, tick: this.currentTick, audit: this.audit.counters, auditPending: this.audit.pendingCount });
   }
 
   /** Closes every connection (shutdown). */
   close(): void {
     for (const c of [...this.connections]) c.link.close();
     this.authority.dispose();
+    this.auditor.close();
   }
 
   // ---- connections ---------------------------------------------------------------------------
@@ -270,7 +318,7 @@ export class RelayCore {
     }
     try {
       if (!conn.peer) this.onHello(conn, m);
-      else this.onMessage(conn.peer, m);
+      else this.onMessage(conn.peer, m, bytes.length);
     } catch (e) {
       // Nothing a peer sends may stop the relay; the refusal is logged and counted.
       this.refuse(conn, 'handler', e instanceof Error ? e.message : String(e));
@@ -342,6 +390,7 @@ export class RelayCore {
     }
     const avatarTile = this.avatarTiles.get(peer.avatar);
     this.avatarTiles.delete(peer.avatar);
+    this.inputLedger.forget(peer.avatar);
     if (avatarTile !== undefined) this.removeEntity(peer.avatar);
     for (const key of peer.subscribed) this.pushSubscribers(key);
     this.broadcastRoster();
@@ -349,7 +398,7 @@ export class RelayCore {
 
   // ---- messages from players ----------------------------------------------------------------
 
-  private onMessage(peer: PeerState, m: Message): void {
+  private onMessage(peer: PeerState, m: Message, bytes: number): void {
     switch (m.type) {
       case MsgType.Ping:
         this.sendTo(peer.id, { type: MsgType.Pong, clientTimeMs: m.clientTimeMs, serverTimeMs: this.opts.now() }, false);
@@ -378,29 +427,31 @@ export class RelayCore {
         const r = this.tiles.get(tileKey(m.tile));
         if (!r || r.owner !== peer.id || m.epoch !== r.epoch) return this.stale(peer, m.tile, m.epoch, r?.epoch);
         if (Math.abs(m.firstTick - this.currentTick) > this.config.tickRate * 10) return this.refuse(this.connOf(peer), 'replay', `commits from tick ${m.firstTick} are not within 10 s of now (${this.currentTick})`);
-        m.hashes.forEach((h, i) => r.commits.set(m.firstTick + i, h));
-        for (const t of r.commits.keys()) {
-          if (t > m.firstTick + m.hashes.length - COMMIT_HISTORY_TICKS) break;
-          r.commits.delete(t);
-        }
+        const bad = this.audit.onCommits(m.tile, peer.id, m.epoch, m.firstTick, m.hashes, m.records, bytes);
+        if (bad) return this.refuse(this.connOf(peer), 'replay', bad);
         this.metrics.commits += m.hashes.length;
         return;
       }
       case MsgType.Keyframe: {
         const r = this.tiles.get(tileKey(m.tile));
         if (!r || r.owner !== peer.id || m.epoch !== r.epoch) return this.stale(peer, m.tile, m.epoch, r?.epoch);
+        // The answer to an audit request goes to the audit desk, which re-executes from it.
+        if (this.audit.onState(m.tile, peer.id, m.epoch, m.tick, m.snapshot)) return;
         // The relay may resume the tile from this: it must restore, be of this tile, and be recent.
         const checked = this.checkSnapshot(m.tile, m.tick, m.snapshot);
         if (typeof checked === 'string') return this.refuse(this.connOf(peer), 'snapshot', `keyframe of ${tileKey(m.tile)} from peer ${peer.id}: ${checked}`);
-        // A checkpoint is verified when its state hashes to what the owner committed for that tick.
-        const committed = r.commits.get(m.tick);
+        // It must also hash to what the owner committed for that tick (critical digest included).
+        const committed = this.audit.commitAt(m.tile, m.tick);
         if (!committed) this.metrics.checkpointsUncommitted++;
-        else if (committed[0] === checked[0] && committed[1] === checked[1]) this.metrics.checkpointsVerified++;
         else {
-          this.metrics.checkpointMismatches++;
-          this.opts.log({ level: 'warn', msg: 'keyframe does not match its commit', tile: tileKey(m.tile), tick: m.tick, peer: peer.id });
+          const finding = this.audit.checkKeyframe(m.tile, m.tick, checked);
+          if (finding) {
+            this.metrics.checkpointMismatches++;
+            return this.convict({ reason: finding, owner: peer.id, tile: m.tile, fromTick: m.tick, toTick: m.tick, detail: `keyframe of tick ${m.tick} does not hash to the owner's commitment` });
+          }
+          this.metrics.checkpointsVerified++;
         }
-        r.keyframe = { epoch: m.epoch, tick: m.tick, snapshot: m.snapshot };
+        r.keyframe = { epoch: m.epoch, tick: m.tick, snapshot: m.snapshot, matched: committed !== undefined };
         return;
       }
       case MsgType.HandoffState: {
@@ -417,7 +468,12 @@ export class RelayCore {
         const inputs = m.inputs.filter((i) => i.entity === peer.avatar);
         if (inputs.length !== m.inputs.length) this.refuse(this.connOf(peer), 'authority', `peer ${peer.id} sent input for an entity that is not its avatar`);
         if (Math.abs(m.tick - this.currentTick) > this.config.tickRate * 2) return this.refuse(this.connOf(peer), 'replay', `input stamped tick ${m.tick} is more than 2 s from now (${this.currentTick})`);
-        if (inputs.length > 0) this.authority.addInputs(m.tick, inputs);
+        const fresh = inputs.filter((i) => this.inputLedger.check(i) === 'unknown');
+        if (fresh.length !== inputs.length) this.refuse(this.connOf(peer), 'replay', `peer ${peer.id} sent an input sequence number again`);
+        // Kept as the player sent it (owners' logs are checked against this copy); applied here
+        // only when the relay itself simulates the avatar.
+        this.inputLedger.add(m.tick, fresh);
+        if (fresh.length > 0 && this.authority.world.tileOfEntity(peer.avatar)) this.authority.addInputs(m.tick, fresh);
         return;
       }
       case MsgType.KeyframeRequest:
@@ -453,14 +509,14 @@ export class RelayCore {
    * A tile snapshot from a peer must restore, name the tile, and carry the tick it claims:
    * returns its state hash when it does, else the reason it cannot be used.
    */
-  private checkSnapshot(tile: TileId, tick: number, snapshot: Uint8Array): [number, number] | string {
+  private checkSnapshot(tile: TileId, tick: number, snapshot: Uint8Array): [number, number, number] | string {
     let sim: TileSimulation | undefined;
     try {
       sim = TileSimulation.restore(snapshot, this.config, this.opts.registry);
       if (tileKey(sim.tile) !== tileKey(tile)) return `it is a snapshot of tile ${tileKey(sim.tile)}`;
       if (sim.tick !== tick) return `it is of tick ${sim.tick}, not ${tick}`;
       if (Math.abs(sim.tick - this.currentTick) > this.config.tickRate * 10) return `tick ${sim.tick} is not within 10 s of now (${this.currentTick})`;
-      return sim.hashWords();
+      return commitOf(sim);
     } catch (e) {
       return e instanceof Error ? e.message : String(e);
     } finally {
@@ -529,6 +585,7 @@ export class RelayCore {
         for (const id of subs) {
           const p = this.peers.get(id)!;
           if (!p.position || p.joinedAt > settled) continue;
+          if ((this.convicted.get(id) ?? 0) > this.opts.now()) continue; // judged recently: owns nothing
           if (distanceToTile(p.position, r.tile, this.config.tileEdge) > 0) continue; // only a player inside the tile
           const l = load.get(id) ?? 0;
           if (l >= maxTiles) continue;
@@ -571,12 +628,14 @@ export class RelayCore {
     this.revoke(r);
     r.owner = to;
     r.epoch = h.epoch;
-    r.commits.clear(); // commits are per lease
     r.lease = this.signLease(r.tile, to, h.epoch, tick);
-    r.keyframe = { epoch: h.epoch, tick, snapshot };
+    r.keyframe = { epoch: h.epoch, tick, snapshot, matched: true };
     this.metrics.leasesGranted++;
-    if (to === RELAY_PEER) this.adoptOwn(r.tile, r.epoch, snapshot);
-    else {
+    if (to === RELAY_PEER) {
+      this.audit.onRelayOwned(r.tile);
+      this.adoptOwn(r.tile, r.epoch, snapshot);
+    } else {
+      this.audit.onLease(r.tile, to, h.epoch, tick, snapshot);
       this.sendTo(to, { type: MsgType.Lease, lease: r.lease }, true);
       this.sendTo(to, { type: MsgType.HandoffState, tile: r.tile, epoch: r.epoch, tick, snapshot }, true);
       this.sendTo(to, { type: MsgType.Subscribers, tile: r.tile, epoch: r.epoch, peers: this.subscribersOf(tileKey(r.tile)) }, true);
@@ -595,19 +654,79 @@ export class RelayCore {
     this.completeHandoff(r, kf.tick, this.correctedSnapshot(r, kf.snapshot));
   }
 
-  /** The owner is gone: the relay resumes the tile from the last state it has. */
-  private takeOver(r: TileRecord, why: string): void {
+  /**
+   * The owner is gone (left, judged, or silent): the relay resumes the tile from the newest
+   * state it trusts — its last verified checkpoint, or, unless the owner was caught cheating,
+   * a newer keyframe that matched its commitment — rolled forward through the owner's logged
+   * records (inputs checked against the players' copies), corrected with the entities routed
+   * in and out since, then applies the players' inputs the log did not reach. Returns the
+   * tick it resumed from.
+   */
+  private takeOver(r: TileRecord, why: string, trustOwner = true): number {
     this.metrics.takeovers++;
-    this.opts.log({ level: 'warn', msg: 'takeover', tile: tileKey(r.tile), owner: r.owner, why });
+    const key = tileKey(r.tile);
+    const kf = trustOwner && r.keyframe?.matched ? r.keyframe : undefined;
+    let resumed: ReturnType<AuditDesk['resume']>;
+    try {
+      resumed = this.audit.resume(r.tile, kf);
+    } catch (e) {
+      this.opts.log({ level: 'error', msg: 'takeover replay failed; using the last keyframe', tile: key, reason: e instanceof Error ? e.message : String(e) });
+    }
+    this.opts.log({ level: 'warn', msg: 'takeover', tile: key, owner: r.owner, why, fromTick: resumed?.fromTick, replayed: resumed?.replayed });
     r.handoff = { to: RELAY_PEER, epoch: r.epoch + 1, deadline: 0 };
-    if (r.keyframe) this.completeHandoff(r, r.keyframe.tick, this.correctedSnapshot(r, r.keyframe.snapshot));
-    else {
+    if (resumed) {
+      // Entities that left in the replay but that the owner never handed over are placed now.
+      const movedOut = new Set((this.transit.get(key) ?? []).map((x) => x.out).filter((x) => x !== undefined));
+      const lost = resumed.emigrants.filter((e) => !movedOut.has(e.id) && !this.locate(e.id));
+      this.completeHandoff(r, resumed.tick, this.correctedSnapshot(r, resumed.snapshot));
+      for (const e of lost) this.placeEntity(e, resumed.tick);
+      const here = new Set<EntityId>();
+      for (const [id, k] of this.avatarTiles) if (k === key) here.add(id);
+      for (const { tick, input } of this.inputLedger.after(resumed.tick - 1, here)) this.authority.addInputs(tick, [input]);
+      return resumed.fromTick;
+    }
+    if (r.keyframe) {
+      this.completeHandoff(r, r.keyframe.tick, this.correctedSnapshot(r, r.keyframe.snapshot));
+      return r.keyframe.tick;
+    } else {
       // No keyframe yet (owner left right after taking the tile): resume an empty tile rather than none.
       const sim = TileSimulation.create(r.tile, this.config, this.opts.registry, [], this.authority.tick);
       const snap = sim.snapshot();
       sim.dispose();
-      this.completeHandoff(r, this.authority.tick, snap);
+      const tick = this.authority.tick;
+      this.completeHandoff(r, tick, snap);
+      return tick;
     }
+  }
+
+  /**
+   * A verdict against an owner: every lease it holds is revoked (epoch + 1) and the relay
+   * resumes those tiles from verified state; the incident is logged, counted, told to every
+   * player and to the application. A convicted peer owns nothing for a while, and is audited
+   * more often afterwards.
+   */
+  private convict(f: Finding): void {
+    const judged = f.reason !== 'lease-expired';
+    if (judged) this.convicted.set(f.owner, this.opts.now() + (this.opts.convictionBanMs ?? 60_000));
+    this.metrics.incident(f.reason);
+    const tiles = this.sortedTiles().filter((r) => r.owner === f.owner);
+    let resumedFromTick = f.fromTick;
+    for (const r of tiles) {
+      if (r.handoff) r.handoff = undefined;
+      const from = this.takeOver(r, `${f.reason}: ${f.detail}`, !judged);
+      if (tileKey(r.tile) === tileKey(f.tile)) resumedFromTick = from;
+    }
+    const incident: AuditIncident = { reason: f.reason, offender: f.owner, tile: f.tile, fromTick: f.fromTick, toTick: f.toTick, tiles: tiles.map((r) => r.tile), resumedFromTick };
+    this.opts.log({ level: 'error', msg: 'incident', reason: f.reason, peer: f.owner, tile: tileKey(f.tile), fromTick: f.fromTick, toTick: f.toTick, detail: f.detail, tiles: tiles.length, resumedFromTick });
+    for (const p of this.peers.values()) this.sendTo(p.id, { type: MsgType.Incident, incident }, true);
+    this.broadcastAuditStats();
+    this.opts.onIncident?.(incident);
+  }
+
+  private broadcastAuditStats(): void {
+    const c = this.audit.counters;
+    const m: Message = { type: MsgType.AuditStats, audits: c.audits, passed: c.passed, mismatches: c.mismatches, takeovers: this.metrics.takeovers, auditedTicks: c.auditedTicks };
+    for (const p of this.peers.values()) this.sendTo(p.id, m, false);
   }
 
   private revoke(r: TileRecord): void {
@@ -628,15 +747,19 @@ export class RelayCore {
   }
 
   private renewLeases(): void {
+    const now = this.currentTick;
     for (const r of this.sortedTiles()) {
       if (r.handoff) continue;
+      // Only an owner that keeps committing is renewed (a fresh lease has a second to start).
+      const last = this.audit.lastCommittedTick(r.tile) ?? r.lease.fromTick;
+      if (r.owner !== RELAY_PEER && now - Math.max(last, r.lease.fromTick) > this.config.tickRate) continue;
       r.lease = this.signLease(r.tile, r.owner, r.epoch, r.lease.fromTick);
       if (r.owner !== RELAY_PEER) this.sendTo(r.owner, { type: MsgType.Lease, lease: r.lease }, true);
     }
   }
 
   private signLease(tile: TileId, owner: PeerId, epoch: number, fromTick: number): TileLease {
-    const body = { tile, owner, epoch, fromTick, expiresTick: this.currentTick + (this.opts.leaseTicks ?? this.config.tickRate * 10) };
+    const body = { tile, owner, epoch, fromTick, expiresTick: this.currentTick + (this.opts.leaseTicks ?? this.config.tickRate * 4) };
     return { ...body, signature: this.opts.signer.sign(leaseSigningBytes(body)) };
   }
 
@@ -652,7 +775,7 @@ export class RelayCore {
       const snap = sim.snapshot();
       sim.dispose();
       this.authority.adopt(tile, 1, snap, this.subscribersOf(key));
-      r = { tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(tile, RELAY_PEER, 1, this.authority.tick), keyframe: undefined, handoff: undefined, commits: new Map() };
+      r = { tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(tile, RELAY_PEER, 1, this.authority.tick), keyframe: undefined, handoff: undefined };
       this.tiles.set(key, r);
       for (const p of this.peers.values()) this.updateInterest(p);
     }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { cannonScene, demoScene, initPhysics, MAX_MESSAGE_BYTES, standardKinds, type SceneDesc } from '../src/index.js';
+import { auditScene, cannonScene, demoScene, initPhysics, MAX_MESSAGE_BYTES, standardKinds, type SceneDesc } from '../src/index.js';
 import { ed25519Signer } from './lease-signer.js';
 import { RelayCore, type RelayLog } from './relay-core.js';
 import { checkToken } from './tokens.js';
@@ -40,7 +40,7 @@ function shared(scene: SceneDesc): SceneDesc {
 }
 
 /** Named scenes the CLI can start a world from. */
-export const SCENES: Readonly<Record<string, () => SceneDesc>> = { demo: () => shared(demoScene()), cannon: () => shared(cannonScene()) };
+export const SCENES: Readonly<Record<string, () => SceneDesc>> = { demo: () => shared(demoScene()), cannon: () => shared(cannonScene()), audit: () => shared(auditScene()) };
 
 /** Starts a relay: WebSocket endpoint at `/`, `GET /healthz`, `GET /metrics`. */
 export async function startRelay(opts: RelayServerOptions): Promise<RelayServer> {

@@ -51,6 +51,10 @@ export type { SceneDesc, WorldStepReport } from './sim/tile-world.js';
 export { TileWorld } from './sim/tile-world.js';
 export type { TileSnapshotData } from './sim/snapshot-codec.js';
 export { encodeTileSnapshot, decodeTileSnapshot, MAX_TILE_SNAPSHOT_BYTES } from './sim/snapshot-codec.js';
+export type { TickRecord, InboundBatch } from './sim/tick-record.js';
+export { EMPTY_RECORD, writeTickRecords, readTickRecords, inputDataBytes } from './sim/tick-record.js';
+export type { CommitWords, WindowVerdict } from './sim/replay.js';
+export { commitOf, replayRecord, verifyWindow, sameCommit } from './sim/replay.js';
 
 export { encodeInputs, decodeInputs, MAX_INPUT_BATCH_BYTES, MAX_INPUTS_PER_BATCH } from './protocol/input-codec.js';
 
@@ -67,11 +71,12 @@ export {
   Switch,
   Cannon,
   Cannonball,
+  Chest,
 } from './kinds/standard-kinds.js';
 export type { BenchLayout } from './scenes/scenes.js';
 export type { Scenario, ScenarioName } from './scenes/scenarios.js';
 export { scenario } from './scenes/scenarios.js';
-export { cannonScene, borderRollScene, busyScene, benchScene, demoScene, groundTiles, walls, CANNON_SCENE, ROLLING_BALL, DEMO_SCENE } from './scenes/scenes.js';
+export { cannonScene, borderRollScene, busyScene, benchScene, demoScene, auditScene, groundTiles, walls, CANNON_SCENE, ROLLING_BALL, DEMO_SCENE, AUDIT_SCENE } from './scenes/scenes.js';
 
 export type { FrameInfo } from './worker/frame.js';
 export { frameInfo, frameEntity, FRAME_HEADER, FRAME_STRIDE } from './worker/frame.js';
@@ -88,8 +93,10 @@ export type { ReplicationConfig, AuthorityOutput } from './net/tile-authority.js
 export { TileAuthority } from './net/tile-authority.js';
 export type { PlacedEntity, ReplicaEntity, ReplicaUpdate } from './net/replica-store.js';
 export { ReplicaStore } from './net/replica-store.js';
-export type { PeerId, TileLease, DirectoryEntry, EntityPose, RosterEntry, Message } from './protocol/messages.js';
+export type { PeerId, TileLease, DirectoryEntry, EntityPose, RosterEntry, Message, AuditIncident, IncidentReason } from './protocol/messages.js';
 export {
+  AUDIT_WINDOW_TICKS,
+  AUDIT_RETAIN_TICKS,
   PROTOCOL_VERSION,
   MAX_MESSAGE_BYTES,
   CHUNK_BYTES,
@@ -108,6 +115,8 @@ export type { PeerConnection, PeerConnector } from './net/peer-connector.js';
 export { MemoryPeerConnector } from './net/memory-peer-connector.js';
 export type { TransportMode, WorldClientOptions, VisibleEntity, PeerPathStats, ClientStats, WorldClientEvents } from './client/world-client.js';
 export { WorldClient } from './client/world-client.js';
+export type { RunningCheat } from './client/owner-cheats.js';
+export { OwnerCheats } from './client/owner-cheats.js';
 export type { WebSocketLike, WebSocketConstructor } from './net/websocket-link.js';
 export { openWebSocketLink } from './net/websocket-link.js';
 export type { WebRtcOptions } from './net/webrtc-peer-connector.js';

@@ -1,4 +1,5 @@
 import type { BehaviourRegistry, InputData } from '../core/behaviour.js';
+import { OwnerCheats } from './owner-cheats.js';
 import type { EntityDesc, EntityId } from '../core/entity.js';
 import { TesseraError } from '../core/errors.js';
 import { tileKey, tileOf, type TileId } from '../core/tile.js';
@@ -22,6 +23,7 @@ import {
   type Message,
   type PeerId,
   type RosterEntry,
+  type AuditIncident,
   type TileLease,
 } from '../protocol/messages.js';
 
@@ -75,6 +77,10 @@ export interface ClientStats {
   readonly bytesDownPerS: number;
   readonly ownedTiles: readonly TileId[];
   readonly refused: number;
+  /** The relay's audit counters, as it last told them (windows re-executed, passed, mismatched; takeovers). */
+  readonly audit: { readonly audits: number; readonly passed: number; readonly mismatches: number; readonly takeovers: number; readonly auditedTicks: number };
+  /** Verdicts against owners this client has been told of. */
+  readonly incidents: number;
 }
 
 /** Events a client raises. */
@@ -88,6 +94,8 @@ export interface WorldClientEvents {
   deltaSent: { tile: TileId; tick: number; to: PeerId };
   /** A state delta was applied to a replica; `direct` when it came over a peer-to-peer path. */
   deltaApplied: { tile: TileId; tick: number; from: PeerId; direct: boolean };
+  /** The relay judged an owner (audit mismatch, concealed critical state, silence) and took its tiles. */
+  incident: AuditIncident;
 }
 
 type Listener<T> = (e: T) => void;
@@ -143,6 +151,14 @@ export class WorldClient {
   private closed = false;
   private refused = 0;
   private readonly traffic = { up: 0, down: 0, upRate: 0, downRate: 0, windowStart: 0 };
+  private auditStats = { audits: 0, passed: 0, mismatches: 0, takeovers: 0, auditedTicks: 0 };
+  private incidents = 0;
+  /** Newest delta sequence number per tile (and epoch): an older or repeated one is refused. */
+  private readonly deltaSeqs = new Map<string, { epoch: number; seq: number }>();
+  /** Newest input sequence number per entity applied to owned tiles (replays are refused). */
+  private readonly inputSeqs = new Map<EntityId, number>();
+  /** Cheat drills on the tiles this player owns (for watching the audit catch them). */
+  readonly cheats = new OwnerCheats();
 
   constructor(opts: WorldClientOptions) {
     this.opts = opts;
@@ -219,11 +235,10 @@ export class WorldClient {
     }
     const tile = this.avatarTile();
     const owner = tile ? this.directory.get(tileKey(tile))?.owner : undefined;
-    if (tile && this.authority?.holds(tile)) {
-      this.authority.addInputs(tick, [input]);
-      return;
-    }
-    this.sendPeer(owner ?? RELAY_PEER, { type: MsgType.Input, tick, inputs: [input] }, true);
+    // The relay keeps its own copy of every input: the audit checks owners' logs against it.
+    this.sendRelay({ type: MsgType.Input, tick, inputs: [input] }, true);
+    if (tile && this.authority?.holds(tile)) this.authority.addInputs(tick, [input]);
+    else if (owner !== undefined && owner !== RELAY_PEER) this.sendPeer(owner, { type: MsgType.Input, tick, inputs: [input] }, true);
   }
 
   /** Advances the client: clock sync, own tiles stepped to the shared tick, pose and connection upkeep. */
@@ -397,6 +412,8 @@ export class WorldClient {
       bytesDownPerS: this.traffic.downRate,
       ownedTiles: this.authority?.heldTiles().map((h) => h.tile) ?? [],
       refused: this.refused,
+      audit: { ...this.auditStats },
+      incidents: this.incidents,
     };
   }
 
@@ -463,6 +480,7 @@ export class WorldClient {
           this.opts.replication ?? { sendEveryTicks: 3, keyframeEveryTicks: 60 },
           this.currentTick(),
         );
+        this.authority.afterStep = (world) => this.cheats.apply(world);
         this.emit('joined', { peer: m.peer, avatar: m.avatar, config: m.config });
         return;
       }
@@ -495,6 +513,12 @@ export class WorldClient {
         const d = this.directory.get(key);
         if (!d || d.epoch <= l.epoch) this.directory.set(key, { tile: l.tile, owner: l.owner, epoch: l.epoch });
         this.replicas?.noteEpoch(l.tile, l.epoch);
+        // Revoked (taken over after a verdict or expiry): this node stops simulating the tile at once.
+        const held = this.authority?.epochOf(l.tile);
+        if (held !== undefined && l.owner !== this.selfId && l.epoch > held) {
+          this.authority!.release(l.tile);
+          this.pendingHandoffs.delete(key);
+        }
         this.emit('lease', { lease: l });
         return;
       }
@@ -532,6 +556,17 @@ export class WorldClient {
         return;
       case MsgType.Error:
         this.emit('error', { reason: `relay: ${m.reason}` });
+        return;
+      case MsgType.AuditRequest:
+        // The relay audits a window of an owned tile: it gets the exact state at the window's start.
+        if (!this.authority?.sendAuditState(m.tile, m.epoch, m.tick)) this.reject(`audit request for ${tileKey(m.tile)} at tick ${m.tick}: no such state here`);
+        return;
+      case MsgType.AuditStats:
+        this.auditStats = { audits: m.audits, passed: m.passed, mismatches: m.mismatches, takeovers: m.takeovers, auditedTicks: m.auditedTicks };
+        return;
+      case MsgType.Incident:
+        this.incidents++;
+        this.emit('incident', m.incident);
         return;
       default:
         // The relay also sends peer-type messages for the tiles it owns.
@@ -578,6 +613,10 @@ export class WorldClient {
     switch (m.type) {
       case MsgType.StateDelta: {
         if (this.authority?.holds(m.tile) || !ownerOk(m.tile, m.epoch)) return;
+        const key = tileKey(m.tile);
+        const last = this.deltaSeqs.get(key);
+        if (last && last.epoch === m.epoch && m.seq <= last.seq) return this.reject(`delta ${m.seq} of ${key} refused: not newer than ${last.seq} (replayed or late)`);
+        this.deltaSeqs.set(key, { epoch: m.epoch, seq: m.seq });
         const r = this.replicas!.applyDelta(m.tile, m.epoch, m.tick, m.poses, m.removed, m.departed);
         if (r === 'needs-keyframe') this.sendPeer(from, { type: MsgType.KeyframeRequest, tile: m.tile }, true);
         if (r === 'applied' || r === 'needs-keyframe') this.emit('deltaApplied', { tile: m.tile, tick: m.tick, from, direct });
@@ -594,7 +633,10 @@ export class WorldClient {
         const player = this.roster.find((p) => p.peer === from);
         const ok = m.inputs.filter((i) => player !== undefined && i.entity === player.avatar);
         if (ok.length !== m.inputs.length) this.reject(`peer ${from} sent input for an entity that is not its avatar`);
-        if (ok.length > 0 && this.authority && !this.authority.addInputs(m.tick, ok)) this.reject(`input from ${from} for tick ${m.tick} refused: too far ahead, or too many queued`);
+        const fresh = ok.filter((i) => i.seq > (this.inputSeqs.get(i.entity) ?? -1));
+        if (fresh.length !== ok.length) this.reject(`peer ${from} sent an input sequence number again (replay refused)`);
+        for (const i of fresh) this.inputSeqs.set(i.entity, i.seq);
+        if (fresh.length > 0 && this.authority && !this.authority.addInputs(m.tick, ok)) this.reject(`input from ${from} for tick ${m.tick} refused: too far ahead, or too many queued`);
         return;
       }
       case MsgType.Migrate: {

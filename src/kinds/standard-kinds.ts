@@ -147,7 +147,23 @@ export const Cannonball = defineKind({
   },
 });
 
+/**
+ * A treasure chest: every time an avatar starts touching it, its `gold` grows by one. `gold` is
+ * a critical prop — the relay audits every window that changes it — so a chest is how the
+ * demo shows a forged critical write (`gold = 1_000_000`) being caught.
+ */
+export const Chest = defineKind({
+  name: 'chest',
+  body: { type: 'fixed', shape: { type: 'box', halfExtents: { x: 0.5, y: 0.35, z: 0.35 } }, friction: 0.8 },
+  props: {
+    gold: { type: 'number', default: 0, critical: true },
+  },
+  onContact(ctx, self, other) {
+    if (ctx.kindOf(other) === 'avatar') ctx.setProp(self, 'gold', (ctx.prop(self, 'gold') as number) + 1);
+  },
+});
+
 /** Every built-in kind, in a fresh registry; add your own with `.define(...)`. */
 export function standardKinds(): BehaviourRegistry {
-  return new BehaviourRegistry().define(Ground, Box, Ball, Avatar, Wanderer, Switch, Cannon, Cannonball);
+  return new BehaviourRegistry().define(Ground, Box, Ball, Avatar, Wanderer, Switch, Cannon, Cannonball, Chest);
 }

@@ -3,7 +3,9 @@ import type { EntityDesc, EntityId } from '../core/entity.js';
 import { compareTiles, neighbours, tileKey, tileOf, type TileId } from '../core/tile.js';
 import type { GhostState } from '../sim/ghost.js';
 import type { WorldConfig } from '../core/world-config.js';
-import { MsgType, type EntityPose, type Message, type PeerId } from '../protocol/messages.js';
+import { AUDIT_RETAIN_TICKS, AUDIT_WINDOW_TICKS, MsgType, type EntityPose, type Message, type PeerId } from '../protocol/messages.js';
+import { commitOf } from '../sim/replay.js';
+import { EMPTY_RECORD, type TickRecord } from '../sim/tick-record.js';
 import { TileSimulation } from '../sim/tile-simulation.js';
 import { TileWorld } from '../sim/tile-world.js';
 
@@ -70,9 +72,12 @@ interface HeldTile {
   lastFullTick: number;
   /** Entities despawned since the last delta (gone for good, unlike those that moved to another tile). */
   despawned: Set<EntityId>;
-  /** State hashes of the ticks not yet committed to the relay, from `commitFrom` on. */
-  commits: [number, number][];
+  /** Commitments (state hash + critical digest) of the ticks not yet sent to the relay, from `commitFrom` on, with their records. */
+  commits: [number, number, number][];
+  records: TickRecord[];
   commitFrom: number;
+  /** Exact states at audit window starts, the last few seconds: what the relay asks for when it audits a window. */
+  auditStates: { tick: number; snapshot: Uint8Array }[];
 }
 
 /** Owners send their commits (one state hash per tick) to the relay in batches of this many ticks. */
@@ -88,7 +93,12 @@ export class TileAuthority {
   private readonly held = new Map<string, HeldTile>();
   private inputs: { tick: number; input: EntityInput }[] = [];
   /** Counters for stats and metrics. */
-  readonly counters = { ticks: 0, deltasSent: 0, keyframesSent: 0, bytesOut: 0, migrationsOut: 0, inputsApplied: 0, commitsSent: 0 };
+  readonly counters = { ticks: 0, deltasSent: 0, keyframesSent: 0, bytesOut: 0, migrationsOut: 0, inputsApplied: 0, commitsSent: 0, auditStatesSent: 0 };
+  /**
+   * Runs after every step, before the tick is committed. Debugging tools and cheat drills use
+   * it to change owned tiles outside the rules (`TileSimulation.tamper`); the audit catches that.
+   */
+  afterStep: ((world: TileWorld, tick: number) => void) | undefined;
 
   constructor(
     readonly config: WorldConfig,
@@ -145,9 +155,15 @@ export class TileAuthority {
       sim.applyInbound();
     }
     this.world.adoptTile(sim);
-    const h: HeldTile = { tile, epoch, subscribers: [...subscribers], seq: 0, lastSent: new Map(), lastFullTick: -1, despawned: new Set(), commits: [], commitFrom: this.world.tick };
+    const h: HeldTile = { tile, epoch, subscribers: [...subscribers], seq: 0, lastSent: new Map(), lastFullTick: -1, despawned: new Set(), commits: [], records: [], commitFrom: this.world.tick, auditStates: [] };
     this.held.set(tileKey(tile), h);
-    if (this.self !== 0) h.commits.push(sim.hashWords()); // the state we start from is committed too
+    if (this.self !== 0) {
+      // The state we start from is committed too; from now on every step's inputs are recorded.
+      sim.startRecording();
+      h.commits.push(commitOf(sim));
+      h.records.push(EMPTY_RECORD);
+      this.keepAuditState(h, sim);
+    }
     this.sendKeyframe(h, true);
   }
 
@@ -251,6 +267,7 @@ export class TileAuthority {
     for (const m of report.outboundMigrants) this.routeMigrant(m.from, m.to, m.entity);
     for (const m of report.outboundMail) this.routeMail(m.from, m.message);
     const now = this.world.tick;
+    this.afterStep?.(this.world, now);
     if (this.self !== 0) this.commit(now);
     for (const h of this.held.values()) {
       // Each tile keyframes on its own phase, so a node holding many tiles spreads the work.
@@ -269,16 +286,42 @@ export class TileAuthority {
       const sim = this.world.tileAt(h.tile);
       if (!sim) continue;
       if (h.commits.length === 0) h.commitFrom = now;
-      h.commits.push(sim.hashWords());
+      h.commits.push(commitOf(sim));
+      h.records.push(sim.takeRecord() ?? EMPTY_RECORD);
+      this.keepAuditState(h, sim);
       if (h.commits.length >= COMMIT_BATCH_TICKS) this.flushCommits(h);
     }
   }
 
+  /** At every audit window start, the exact state is kept for a few seconds (the relay may ask for it). */
+  private keepAuditState(h: HeldTile, sim: TileSimulation): void {
+    if (sim.tick % AUDIT_WINDOW_TICKS !== 0) return;
+    h.auditStates.push({ tick: sim.tick, snapshot: sim.snapshot() });
+    while (h.auditStates.length > 0 && h.auditStates[0]!.tick < sim.tick - AUDIT_RETAIN_TICKS) h.auditStates.shift();
+  }
+
+  /**
+   * Answers the relay's audit request: the exact state of a held tile at `tick` (a window
+   * start of the last few seconds), sent as a keyframe. False when it is not held or too old.
+   */
+  sendAuditState(tile: TileId, epoch: number, tick: number): boolean {
+    const h = this.held.get(tileKey(tile));
+    if (!h || h.epoch !== epoch) return false;
+    const s = h.auditStates.find((x) => x.tick === tick);
+    if (!s) return false;
+    // Commits up to that tick are sent first: the relay checks the state against them.
+    this.flushCommits(h);
+    this.out.send(0, { type: MsgType.Keyframe, tile, epoch, tick, snapshot: s.snapshot }, true);
+    this.counters.auditStatesSent++;
+    return true;
+  }
+
   private flushCommits(h: HeldTile): void {
     if (h.commits.length === 0) return;
-    this.out.send(0, { type: MsgType.Commits, tile: h.tile, epoch: h.epoch, firstTick: h.commitFrom, hashes: h.commits }, true);
+    this.out.send(0, { type: MsgType.Commits, tile: h.tile, epoch: h.epoch, firstTick: h.commitFrom, hashes: h.commits, records: h.records }, true);
     this.counters.commitsSent += h.commits.length;
     h.commits = [];
+    h.records = [];
   }
 
   /** Neighbours owned elsewhere show their border bodies in held tiles as ghosts (TileWorld handles held neighbours). */

@@ -5,6 +5,7 @@ import { ErrorCode, TesseraError } from '../core/errors.js';
 import type { TileId } from '../core/tile.js';
 import type { WorldConfig } from '../core/world-config.js';
 import { readEntity, readProps, readTile, writeEntity, writeProps, writeTile } from '../sim/snapshot-codec.js';
+import { readTickRecords, writeTickRecords, type TickRecord } from '../sim/tick-record.js';
 
 /** Version of the relay/peer protocol; a peer speaking another version is refused at hello. */
 export const PROTOCOL_VERSION = 1;
@@ -14,6 +15,11 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 export const CHUNK_BYTES = 48 * 1024;
 /** Most chunks one message may be cut into (so at most 48 MiB reassembled). */
 export const MAX_CHUNKS = 1024;
+
+/** Audit windows are this many ticks long and start at multiples of it; owners keep the state at each start. */
+export const AUDIT_WINDOW_TICKS = 5;
+/** How long owners keep window-start states for the relay to ask for, ticks (3 s at 60 Hz). */
+export const AUDIT_RETAIN_TICKS = 180;
 
 /** A peer's id in a world, given by the relay. 0 is the relay itself. */
 export type PeerId = number;
@@ -48,6 +54,9 @@ export const MsgType = {
   Chunk: 24,
   TileState: 25,
   Commits: 26,
+  AuditRequest: 27,
+  Incident: 28,
+  AuditStats: 29,
 } as const;
 export type MsgType = (typeof MsgType)[keyof typeof MsgType];
 
@@ -119,7 +128,30 @@ export type Message =
   | { type: typeof MsgType.Roster; players: RosterEntry[] }
   | { type: typeof MsgType.Chunk; id: number; index: number; count: number; part: Uint8Array }
   | { type: typeof MsgType.TileState; tile: TileId; epoch: number; tick: number; entities: EntityDesc[] }
-  | { type: typeof MsgType.Commits; tile: TileId; epoch: number; firstTick: number; hashes: [number, number][] };
+  | { type: typeof MsgType.Commits; tile: TileId; epoch: number; firstTick: number; hashes: [number, number, number][]; records: TickRecord[] }
+  | { type: typeof MsgType.AuditRequest; tile: TileId; epoch: number; tick: number }
+  | { type: typeof MsgType.Incident; incident: AuditIncident }
+  | { type: typeof MsgType.AuditStats; audits: number; passed: number; mismatches: number; takeovers: number; auditedTicks: number };
+
+/** Why the relay took tiles from an owner. */
+export type IncidentReason = 'state-mismatch' | 'critical-concealed' | 'altered-input' | 'invented-input' | 'no-audit-answer' | 'bad-audit-state' | 'lease-expired';
+
+/** A verdict of the relay against an owner, told to every player (and raised as a typed event). */
+export interface AuditIncident {
+  readonly reason: IncidentReason;
+  /** The owner that lost its tiles. */
+  readonly offender: PeerId;
+  /** The tile where it was found, and the ticks of the window that showed it. */
+  readonly tile: TileId;
+  readonly fromTick: number;
+  readonly toTick: number;
+  /** The tiles taken from the offender (all of its leases). */
+  readonly tiles: readonly TileId[];
+  /** Tick of the verified state the tiles were resumed from. */
+  readonly resumedFromTick: number;
+}
+
+const INCIDENT_REASONS: readonly IncidentReason[] = ['state-mismatch', 'critical-concealed', 'altered-input', 'invented-input', 'no-audit-answer', 'bad-audit-state', 'lease-expired'];
 
 /** Error codes carried by `MsgType.Error`. */
 export const ProtocolError = {
@@ -347,7 +379,24 @@ export function encodeMessage(m: Message, tileEdge: number, limit = MAX_MESSAGE_
       writeTile(w, m.tile);
       w.u32(m.epoch).f64(m.firstTick);
       writeU16(w, m.hashes.length);
-      for (const [a, b] of m.hashes) w.u32(a >>> 0).u32(b >>> 0);
+      for (const [a, b, c] of m.hashes) w.u32(a >>> 0).u32(b >>> 0).u32(c >>> 0);
+      writeTickRecords(w, m.records);
+      break;
+    case MsgType.AuditRequest:
+      writeTile(w, m.tile);
+      w.u32(m.epoch).f64(m.tick);
+      break;
+    case MsgType.Incident: {
+      const i = m.incident;
+      w.u8(INCIDENT_REASONS.indexOf(i.reason)).u32(i.offender);
+      writeTile(w, i.tile);
+      w.f64(i.fromTick).f64(i.toTick).f64(i.resumedFromTick);
+      writeU16(w, i.tiles.length);
+      for (const t of i.tiles) writeTile(w, t);
+      break;
+    }
+    case MsgType.AuditStats:
+      w.f64(m.audits).f64(m.passed).f64(m.mismatches).f64(m.takeovers).f64(m.auditedTicks);
       break;
     case MsgType.Chunk:
       w.u32(m.id);
@@ -615,9 +664,37 @@ export function decodeMessage(bytes: Uint8Array, tileEdge: number, limit = MAX_M
       const firstTick = checkTick(r, r.f64());
       const n = readU16(r);
       if (n > 600) r.fail(`${n} commits in one batch (at most 600)`);
-      const hashes: [number, number][] = [];
-      for (let i = 0; i < n; i++) hashes.push([r.u32(), r.u32()]);
-      m = { type, tile, epoch, firstTick, hashes };
+      const hashes: [number, number, number][] = [];
+      for (let i = 0; i < n; i++) hashes.push([r.u32(), r.u32(), r.u32()]);
+      const records = readTickRecords(r);
+      // Each hash but the first closes the step its record describes.
+      if (records.length !== n) r.fail(`${records.length} tick records for ${n} commits`);
+      m = { type, tile, epoch, firstTick, hashes, records };
+      break;
+    }
+    case MsgType.AuditRequest:
+      m = { type, tile: readTile(r), epoch: r.u32(), tick: checkTick(r, r.f64()) };
+      break;
+    case MsgType.Incident: {
+      const code = r.u8();
+      const reason = INCIDENT_REASONS[code];
+      if (!reason) return r.fail(`unknown incident reason ${code}`);
+      const offender = r.u32();
+      const tile = readTile(r);
+      const fromTick = checkTick(r, r.f64());
+      const toTick = checkTick(r, r.f64());
+      const resumedFromTick = checkTick(r, r.f64());
+      const n = readU16(r);
+      if (n > MAX_LIST) r.fail(`${n} tiles in an incident`);
+      const tiles: TileId[] = [];
+      for (let i = 0; i < n; i++) tiles.push(readTile(r));
+      m = { type, incident: { reason, offender, tile, fromTick, toTick, tiles, resumedFromTick } };
+      break;
+    }
+    case MsgType.AuditStats: {
+      const v = [r.f64(), r.f64(), r.f64(), r.f64(), r.f64()];
+      for (const x of v) if (!Number.isSafeInteger(x) || x < 0) r.fail(`audit counter ${x} is not a count`);
+      m = { type, audits: v[0]!, passed: v[1]!, mismatches: v[2]!, takeovers: v[3]!, auditedTicks: v[4]! };
       break;
     }
     case MsgType.Chunk: {

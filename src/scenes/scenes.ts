@@ -138,7 +138,25 @@ export function benchScene(layout: BenchLayout, count: number, edge = 128): Scen
 }
 
 /** Ids of the notable entities in `demoScene`. */
-export const DEMO_SCENE = { avatar: 500, cannon: 100, switch: 101 } as const;
+export const DEMO_SCENE = { avatar: 500, cannon: 100, switch: 101, chest: 102 } as const;
+
+/** Ids in `auditScene`. */
+export const AUDIT_SCENE = { chest: 40, ball: 41, box: 42 } as const;
+
+/**
+ * A small world for audit drills: 2×1 tiles of 16 m with walls, a chest (critical `gold`)
+ * and a ball rolling to and fro between the tiles, boxes to knock over.
+ */
+export function auditScene(): SceneDesc {
+  const edge = 16;
+  const entities: EntityDesc[] = [...groundTiles(edge, 0, 1, 0, 0, 1), ...walls(edge, 0, 2 * edge, 0, edge, 20)];
+  entities.push(
+    entityDesc({ id: AUDIT_SCENE.chest, kind: 'chest', body: { type: 'fixed', shape: { type: 'box', halfExtents: { x: 0.5, y: 0.35, z: 0.35 } }, friction: 0.8 }, position: { x: 4, y: 1.35, z: 4 } }),
+    entityDesc({ id: AUDIT_SCENE.ball, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: 0.3 }, restitution: 0.9, friction: 0.05, angularDamping: 0 }, position: { x: 12, y: 1.3, z: 12 }, linvel: { x: 6, y: 0, z: 0.4 } }),
+  );
+  for (let i = 0; i < 4; i++) entities.push(entityDesc({ id: AUDIT_SCENE.box + i, kind: 'box', body: { type: 'dynamic', shape: { type: 'box', halfExtents: { x: 0.25, y: 0.25, z: 0.25 } }, friction: 0.6 }, position: { x: 15 + i * 0.6, y: 1.26, z: 6 } }));
+  return { config: { tileEdge: edge, seed: 77 }, entities };
+}
 
 /**
  * The demo world: 3×3 tiles of 16 m with walls, a pile of boxes, the cannon and its switch, a
@@ -152,6 +170,7 @@ export function demoScene(): SceneDesc {
     entityDesc({ id: DEMO_SCENE.cannon, kind: 'cannon', body: { type: 'fixed', shape: { type: 'box', halfExtents: { x: 0.6, y: 0.4, z: 0.4 } } }, position: { x: 14, y: 1.4, z: 24 }, props: { dirX: 0.8, dirY: 0.6, dirZ: 0, speed: 11 } }),
     entityDesc({ id: DEMO_SCENE.switch, kind: 'switch', body: { type: 'fixed', shape: { type: 'box', halfExtents: { x: 0.5, y: 0.1, z: 0.5 } } }, position: { x: 10, y: 1.1, z: 24 }, props: { target: DEMO_SCENE.cannon } }),
     entityDesc({ id: DEMO_SCENE.avatar, kind: 'avatar', body: AVATAR_BODY, position: { x: 18, y: 1.81, z: 28 }, props: { name: 'you' } }),
+    entityDesc({ id: DEMO_SCENE.chest, kind: 'chest', body: { type: 'fixed', shape: { type: 'box', halfExtents: { x: 0.5, y: 0.35, z: 0.35 } }, friction: 0.8 }, position: { x: 4, y: 1.35, z: 4 } }),
   );
   for (let i = 0; i < 48; i++) {
     const level = Math.floor(i / 16);

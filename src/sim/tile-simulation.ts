@@ -31,6 +31,7 @@ import { createBody, type Collider, type RigidBody } from './body-builder.js';
 import type { GhostExport, GhostState } from './ghost.js';
 import { RAPIER } from './physics.js';
 import { decodeTileSnapshot, encodeTileSnapshot, type TileSnapshotData } from './snapshot-codec.js';
+import type { InboundBatch, TickRecord } from './tick-record.js';
 
 type World = InstanceType<typeof RAPIER.World>;
 
@@ -179,6 +180,11 @@ export class TileSimulation {
   private sumA = 0;
   private sumB = 0;
   private readonly kindHashes = new Map<string, number>();
+  /** Entities whose kind declares critical props (their values make the critical digest). */
+  private readonly criticalHolders = new Set<LiveEntity>();
+  /** What entered the tile since the last step, while recording (the audit's input log). */
+  private recording: { inbound: InboundBatch[]; messages: EntityMessage[]; inputs: EntityInput[] } | undefined;
+  private lastRecord: TickRecord | undefined;
 
   private constructor(tile: TileId, config: WorldConfig, registry: BehaviourRegistry, world: World, tick: number) {
     this.tile = tile;
@@ -312,9 +318,85 @@ export class TileSimulation {
    * Returns refusals, with reasons.
    */
   applyInbound(): string[] {
+    const rec = this.recording;
+    if (rec && (this.pendingGhosts.size > 0 || this.pendingRemovals.length > 0 || this.pendingImmigrants.length > 0)) {
+      const ghosts = [...this.pendingGhosts.values()].sort((a, b) => compareTiles(a.from, b.from)).map((u) => ({ from: u.from, ghosts: [...u.ghosts] }));
+      rec.inbound.push({ ghosts, removals: [...this.pendingRemovals], immigrants: [...this.pendingImmigrants] });
+    }
     this.applyGhosts();
     const refused = this.applyRemovals();
     return refused.concat(this.applyImmigrants());
+  }
+
+  /**
+   * Starts keeping, for every step, everything that entered the tile from outside (ghosts,
+   * removals, immigrants, messages, inputs): the input log an auditor replays (`takeRecord`).
+   */
+  startRecording(): void {
+    this.recording ??= { inbound: [], messages: [], inputs: [] };
+  }
+
+  /** What entered the tile for the step just taken (undefined unless recording), once. */
+  takeRecord(): TickRecord | undefined {
+    const r = this.lastRecord;
+    this.lastRecord = undefined;
+    return r;
+  }
+
+  /**
+   * Forgets inbound items not yet applied. An auditor restoring a snapshot calls it, because
+   * the owner's records carry those items again when they were applied.
+   */
+  discardPending(): void {
+    this.pendingImmigrants = [];
+    this.pendingRemovals = [];
+    this.pendingMessages = [];
+    this.pendingGhosts.clear();
+  }
+
+  /**
+   * 32-bit digest of every critical prop in the tile (0 when there are none). Owners commit it
+   * with every tick's hash, so the relay sees which windows change critical state.
+   */
+  criticalDigest(): number {
+    let sum = 0;
+    for (const e of this.criticalHolders) {
+      const h = this.scratch.reset().f64(e.id);
+      for (const key of e.kind.propKeys) {
+        if (!e.kind.def.props?.[key]?.critical) continue;
+        const v = e.props[key]!;
+        if (typeof v === 'number') h.f64(v);
+        else if (typeof v === 'boolean') h.u32(v ? 1 : 0);
+        else h.str(v);
+      }
+      sum = (sum + h.words()[0]) | 0;
+    }
+    return sum >>> 0;
+  }
+
+  /**
+   * Changes an entity outside the rules of the simulation: a body moved or pushed, props
+   * overwritten. For debugging tools and cheat drills only — an audited owner that does this
+   * is caught, because the relay's re-execution will not reproduce it.
+   */
+  tamper(id: EntityId, change: { position?: Vec3; linvel?: Vec3; props?: Readonly<Record<string, PropValue>> }): void {
+    const e = this.live(id);
+    if (change.position) e.rb.setTranslation(change.position, true);
+    if (change.linvel) e.rb.setLinvel(change.linvel, true);
+    if (change.props) {
+      for (const [key, value] of Object.entries(change.props)) {
+        const spec = e.kind.def.props?.[key];
+        assert(spec !== undefined, ErrorCode.BadInput, () => `kind ${e.kind.def.name} has no prop ${JSON.stringify(key)}`);
+        checkPropValue(e.kind.def.name, key, spec, value);
+        e.props[key] = value;
+      }
+      e.propsDigest = undefined;
+    }
+    e.asleep = undefined;
+    e.lastTranslation = undefined;
+    this.sleepingGhosts.delete(e);
+    if (e.body.type !== 'fixed') this.unsettled.add(e);
+    this.digestDirty.add(e);
   }
 
   /**
@@ -439,6 +521,10 @@ export class TileSimulation {
 
     if (this.mailbox.length > 1) this.mailbox.sort(compareMessages);
     this.currentTick = tick + 1;
+    if (this.recording) {
+      this.lastRecord = this.recording;
+      this.recording = { inbound: [], messages: [], inputs: [] };
+    }
     return {
       tick,
       emigrants,
@@ -681,6 +767,7 @@ export class TileSimulation {
     if (e.body.type === 'fixed') this.fixedGhostsCache = undefined;
     else this.unsettled.add(e);
     this.digestDirty.add(e);
+    if (e.kind.propKeys.some((k) => e.kind.def.props?.[k]?.critical)) this.criticalHolders.add(e);
   }
 
   private untrack(e: LiveEntity): void {
@@ -690,6 +777,7 @@ export class TileSimulation {
     this.unsettled.delete(e);
     this.sleepingGhosts.delete(e);
     this.digestDirty.delete(e);
+    this.criticalHolders.delete(e);
     if (e.digest) {
       this.sumA = (this.sumA - e.digest[0]) | 0;
       this.sumB = (this.sumB - e.digest[1]) | 0;
@@ -767,6 +855,7 @@ export class TileSimulation {
 
   private deliverMessages(tick: number): void {
     if (this.pendingMessages.length > 0) {
+      this.recording?.messages.push(...this.pendingMessages);
       this.mailbox.push(...this.pendingMessages);
       this.pendingMessages = [];
     }
@@ -790,6 +879,7 @@ export class TileSimulation {
   private applyInputs(inputs: readonly EntityInput[]): void {
     if (inputs.length === 0) return;
     const sorted = [...inputs].sort((a, b) => a.entity - b.entity || a.seq - b.seq);
+    this.recording?.inputs.push(...sorted);
     for (const input of sorted) {
       const e = this.entities.get(input.entity);
       if (!e) {

@@ -287,7 +287,7 @@ describe('commits and checkpoints', () => {
         onClose: undefined,
         send(bytes, reliable) {
           const m = decodeMessage(bytes, edge, Number.MAX_SAFE_INTEGER);
-          clientEnd.send(m.type === MsgType.Commits ? encodeMessage({ ...m, hashes: m.hashes.map(([a, b]) => [a ^ 1, b] as [number, number]) }, edge) : bytes, reliable);
+          clientEnd.send(m.type === MsgType.Commits ? encodeMessage({ ...m, hashes: m.hashes.map(([a, b, c]) => [a ^ 1, b, c] as [number, number, number]) }, edge) : bytes, reliable);
         },
         close: () => clientEnd.close(),
       };

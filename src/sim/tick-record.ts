@@ -1,0 +1,176 @@
+import type { EntityInput, EntityMessage } from '../core/behaviour.js';
+import { ByteReader, ByteWriter } from '../core/bytes.js';
+import type { EntityDesc, EntityId } from '../core/entity.js';
+import { ErrorCode } from '../core/errors.js';
+import type { TileId } from '../core/tile.js';
+import type { GhostState } from './ghost.js';
+import { readBody, readEntity, readProps, readState, readTile, writeBody, writeEntity, writeProps, writeState, writeTile } from './snapshot-codec.js';
+
+/** Ghosts, removals and immigrants a tile applied together (one `applyInbound`), in that order. */
+export interface InboundBatch {
+  readonly ghosts: readonly { readonly from: TileId; readonly ghosts: readonly GhostState[] }[];
+  readonly removals: readonly EntityId[];
+  readonly immigrants: readonly EntityDesc[];
+}
+
+/**
+ * Everything from outside that entered one step of a tile: the audit's input log. Replaying a
+ * tile's records from a snapshot reproduces its states bit for bit (`replayRecord`).
+ */
+export interface TickRecord {
+  readonly inbound: readonly InboundBatch[];
+  /** Messages that reached the mailbox in this step (delivered when due). */
+  readonly messages: readonly EntityMessage[];
+  /** Players' inputs applied in this step. */
+  readonly inputs: readonly EntityInput[];
+}
+
+export const EMPTY_RECORD: TickRecord = { inbound: [], messages: [], inputs: [] };
+
+/** Most items of one kind in a record a decoder accepts. */
+const MAX_ITEMS = 4096;
+
+function writeGhost(w: ByteWriter, g: GhostState): void {
+  w.f64(g.id).str(g.kind);
+  writeBody(w, g.body);
+  writeState(w, g.state);
+}
+
+/** Ghost entry flags: the whole ghost, the same as in the previous record, or a new state only. */
+const GHOST_FULL = 0;
+const GHOST_SAME = 1;
+const GHOST_STATE = 2;
+
+/**
+ * Appends records to `w`. A ghost identical to the one its neighbour showed in the previous
+ * record of the same call costs 9 bytes, a moved one only its state: resting bodies across a
+ * border cost almost nothing per tick.
+ */
+export function writeTickRecords(w: ByteWriter, records: readonly TickRecord[]): void {
+  const last = new Map<string, Map<EntityId, GhostState>>();
+  w.u32(records.length);
+  for (const r of records) {
+    w.u32(r.inbound.length);
+    for (const b of r.inbound) {
+      w.u32(b.ghosts.length);
+      for (const g of b.ghosts) {
+        writeTile(w, g.from);
+        const key = `${g.from.x},${g.from.y},${g.from.z}`;
+        const prev = last.get(key);
+        const now = new Map<EntityId, GhostState>();
+        w.u32(g.ghosts.length);
+        for (const x of g.ghosts) {
+          now.set(x.id, x);
+          const p = prev?.get(x.id);
+          w.f64(x.id);
+          if (p && p.kind === x.kind && sameBody(p, x)) {
+            if (sameState(p.state, x.state)) w.u8(GHOST_SAME);
+            else {
+              w.u8(GHOST_STATE);
+              writeState(w, x.state);
+            }
+          } else {
+            w.u8(GHOST_FULL).str(x.kind);
+            writeBody(w, x.body);
+            writeState(w, x.state);
+          }
+        }
+        last.set(key, now);
+      }
+      w.u32(b.removals.length);
+      for (const id of b.removals) w.f64(id);
+      w.u32(b.immigrants.length);
+      for (const e of b.immigrants) writeEntity(w, e);
+    }
+    w.u32(r.messages.length);
+    for (const m of r.messages) {
+      w.f64(m.from).f64(m.to).str(m.topic).f64(m.dueTick).f64(m.seq);
+      writeProps(w, m.data);
+    }
+    w.u32(r.inputs.length);
+    for (const i of r.inputs) {
+      w.f64(i.entity).u32(i.seq);
+      writeProps(w, i.data);
+    }
+  }
+}
+
+/** Reads records written by `writeTickRecords`; throws `bad-input` on malformed bytes. */
+export function readTickRecords(r: ByteReader): TickRecord[] {
+  const last = new Map<string, Map<EntityId, GhostState>>();
+  const n = r.count(MAX_ITEMS, 'tick record');
+  const out: TickRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    const inbound: InboundBatch[] = [];
+    const nb = r.count(64, 'inbound batch');
+    for (let j = 0; j < nb; j++) {
+      const ghosts: { from: TileId; ghosts: GhostState[] }[] = [];
+      const ng = r.count(26, 'ghost source');
+      for (let k = 0; k < ng; k++) {
+        const from = readTile(r);
+        const key = `${from.x},${from.y},${from.z}`;
+        const prev = last.get(key);
+        const now = new Map<EntityId, GhostState>();
+        const count = r.count(MAX_ITEMS, 'ghost');
+        const list: GhostState[] = [];
+        for (let g = 0; g < count; g++) {
+          const id = r.f64();
+          const flag = r.u8();
+          let ghost: GhostState;
+          if (flag === GHOST_FULL) ghost = { id, kind: r.str(64), body: readBody(r), state: readState(r) };
+          else {
+            const p = prev?.get(id);
+            if (!p || (flag !== GHOST_SAME && flag !== GHOST_STATE)) return r.fail(`ghost ${id} of ${key}: flag ${flag} without an earlier full entry`);
+            ghost = flag === GHOST_SAME ? p : { id, kind: p.kind, body: p.body, state: readState(r) };
+          }
+          now.set(id, ghost);
+          list.push(ghost);
+        }
+        last.set(key, now);
+        ghosts.push({ from, ghosts: list });
+      }
+      const removals: EntityId[] = [];
+      const nr = r.count(MAX_ITEMS, 'removal');
+      for (let k = 0; k < nr; k++) removals.push(r.f64());
+      const immigrants: EntityDesc[] = [];
+      const ni = r.count(MAX_ITEMS, 'immigrant');
+      for (let k = 0; k < ni; k++) immigrants.push(readEntity(r));
+      inbound.push({ ghosts, removals, immigrants });
+    }
+    const messages: EntityMessage[] = [];
+    const nm = r.count(MAX_ITEMS, 'message');
+    for (let k = 0; k < nm; k++) {
+      const from = r.f64();
+      const to = r.f64();
+      const topic = r.str(64);
+      const dueTick = r.f64();
+      const seq = r.f64();
+      messages.push({ from, to, topic, dueTick, seq, data: readProps(r, 16) });
+    }
+    const inputs: EntityInput[] = [];
+    const nin = r.count(MAX_ITEMS, 'input');
+    for (let k = 0; k < nin; k++) {
+      const entity = r.f64();
+      const seq = r.u32();
+      inputs.push({ entity, seq, data: readProps(r, 16) });
+    }
+    out.push({ inbound, messages, inputs });
+  }
+  return out;
+}
+
+function sameBody(a: GhostState, b: GhostState): boolean {
+  return a.body === b.body || JSON.stringify(a.body) === JSON.stringify(b.body);
+}
+
+function sameState(a: GhostState['state'], b: GhostState['state']): boolean {
+  const v = (p: { x: number; y: number; z: number }, q: { x: number; y: number; z: number }): boolean => Object.is(p.x, q.x) && Object.is(p.y, q.y) && Object.is(p.z, q.z);
+  return v(a.position, b.position) && v(a.rotation, b.rotation) && Object.is(a.rotation.w, b.rotation.w) && v(a.linvel, b.linvel) && v(a.angvel, b.angvel);
+}
+
+/** Canonical bytes of one input's data (to compare an owner's log with a player's own copy). */
+export function inputDataBytes(data: EntityInput['data']): Uint8Array {
+  const w = new ByteWriter(32);
+  writeProps(w, data);
+  return w.finish();
+}
