@@ -237,6 +237,11 @@ export class RelayCore {
     return this.authority.world;
   }
 
+  /** Tick and `entitiesDigest` of the last `TileState` the relay sent for a tile it simulates. */
+  stateDigest(tile: TileId): { tick: number; digest: string } | undefined {
+    return this.authority.stateDigests.get(tileKey(tile));
+  }
+
   /** Takes a new connection; the first message must be a hello. */
   connect(link: Link): void {
     const conn: Connection = { link, peer: undefined, assembler: new ChunkAssembler(), limiter: this.newLimiter() };
@@ -633,14 +638,16 @@ export class RelayCore {
     this.metrics.leasesGranted++;
     if (to === RELAY_PEER) {
       this.audit.onRelayOwned(r.tile);
+      // Subscribers learn of the new lease before its first state, or they would refuse that state.
+      this.announce(r);
       this.adoptOwn(r.tile, r.epoch, snapshot);
     } else {
       this.audit.onLease(r.tile, to, h.epoch, tick, snapshot);
       this.sendTo(to, { type: MsgType.Lease, lease: r.lease }, true);
       this.sendTo(to, { type: MsgType.HandoffState, tile: r.tile, epoch: r.epoch, tick, snapshot }, true);
       this.sendTo(to, { type: MsgType.Subscribers, tile: r.tile, epoch: r.epoch, peers: this.subscribersOf(tileKey(r.tile)) }, true);
+      this.announce(r);
     }
-    this.announce(r);
   }
 
   private handoffTimedOut(r: TileRecord): void {

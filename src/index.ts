@@ -27,6 +27,7 @@ export { SeededRng, mixSeed } from './core/rng.js';
 export type { TickClock } from './core/clock.js';
 export { ManualTickClock, WallTickClock, tickAtTime } from './core/clock.js';
 export { StateHasher } from './core/hash.js';
+export { entitiesDigest } from './core/entity-digest.js';
 export { ByteReader, ByteWriter } from './core/bytes.js';
 export type { WorldConfig } from './core/world-config.js';
 export { resolveWorldConfig } from './core/world-config.js';

@@ -111,6 +111,8 @@ export class AuditDesk {
   readonly counters: AuditCounters = { windowsSeen: 0, audits: 0, passed: 0, mismatches: 0, auditedTicks: 0, cpuMs: 0, requests: 0, unanswered: 0, forcedByCritical: 0, forcedByAge: 0, logBytes: 0 };
   private readonly ledgers = new Map<string, TileLedger>();
   private readonly pending: PendingAudit[] = [];
+  /** Inputs an owner logged that the relay has not (yet) received from their player. */
+  private unconfirmed: { key: string; owner: PeerId; epoch: number; tick: number; input: EntityInput }[] = [];
   private readonly rng: SeededRng;
 
   constructor(
@@ -181,6 +183,17 @@ export class AuditDesk {
       l.commits.delete(t);
       l.records.delete(t);
     }
+    // Every logged input must be one its player sent, unaltered (checked for every tick, audited or not).
+    for (let i = 0; i < records.length; i++) {
+      for (const input of records[i]!.inputs) {
+        const check = this.inputs.check(input);
+        if (check === 'different') {
+          this.host.found({ reason: 'altered-input', owner, tile, fromTick: firstTick + i - 1, toTick: firstTick + i, detail: `input ${input.entity}#${input.seq} differs from what its player sent` });
+          return undefined;
+        }
+        if (check === 'unknown') this.unconfirmed.push({ key: tileKey(tile), owner, epoch, tick: firstTick + i - 1, input });
+      }
+    }
     // Every window that just became complete is considered once.
     const firstEnd = Math.ceil((Math.max(prevLast, firstTick) + 1) / AUDIT_WINDOW_TICKS) * AUDIT_WINDOW_TICKS;
     for (let end = firstEnd; end <= l.lastTick; end += AUDIT_WINDOW_TICKS) this.consider(l, end - AUDIT_WINDOW_TICKS, end);
@@ -218,9 +231,26 @@ export class AuditDesk {
     return true;
   }
 
-  /** Times out unanswered requests and retries windows waiting for inputs. */
+  /** Times out unanswered requests, retries windows waiting for inputs, judges inputs that never came. */
   tick(): void {
     const now = this.host.now();
+    if (this.unconfirmed.length > 0) {
+      const still: typeof this.unconfirmed = [];
+      for (const u of this.unconfirmed) {
+        const l = this.ledgers.get(u.key);
+        if (!l || l.owner !== u.owner || l.epoch !== u.epoch) continue;
+        const check = this.inputs.check(u.input);
+        if (check === 'same') continue;
+        if (check === 'unknown' && this.host.currentTick() - u.tick < this.settings.inputGraceTicks) {
+          still.push(u);
+          continue;
+        }
+        this.unconfirmed = [];
+        this.host.found({ reason: check === 'different' ? 'altered-input' : 'invented-input', owner: u.owner, tile: l.tile, fromTick: u.tick, toTick: u.tick + 1, detail: `input ${u.input.entity}#${u.input.seq} applied at tick ${u.tick} ${check === 'different' ? 'differs from what its player sent' : 'was never sent by its player'}` });
+        return;
+      }
+      this.unconfirmed = still;
+    }
     for (const p of [...this.pending]) {
       if (p.submitted) continue;
       if (!p.state) {

@@ -417,6 +417,11 @@ export class WorldClient {
     };
   }
 
+  /** Tick and `entitiesDigest` of the last full state this client's replica of `tile` took from its owner. */
+  replicaDigest(tile: TileId): { tick: number; digest: string } | undefined {
+    return this.replicas?.keyframeDigest(tile);
+  }
+
   /** Leaves the world: closes every connection. */
   close(): void {
     this.shutdown('closed by the application');

@@ -1,4 +1,5 @@
 import { boundingRadius, type BodyDesc, type EntityDesc, type EntityId } from '../core/entity.js';
+import { entitiesDigest } from '../core/entity-digest.js';
 import { distanceToTile, tileKey, type TileId } from '../core/tile.js';
 import type { GhostState } from '../sim/ghost.js';
 import type { Quat, Vec3 } from '../core/vec.js';
@@ -31,6 +32,7 @@ interface ReplicaTile {
   epoch: number;
   tick: number;
   ids: Set<EntityId>;
+  keyframe?: { tick: number; digest: string };
 }
 
 /** Result of applying an update to a replica. */
@@ -52,6 +54,11 @@ export class ReplicaStore {
   /** The epoch of the newest update accepted for `tile`. */
   epochOf(tile: TileId): number {
     return this.tiles.get(tileKey(tile))?.epoch ?? 0;
+  }
+
+  /** Tick and `entitiesDigest` of the last full state applied to a tile's replica (to check convergence). */
+  keyframeDigest(tile: TileId): { tick: number; digest: string } | undefined {
+    return this.tiles.get(tileKey(tile))?.keyframe;
   }
 
   /** Raises the minimum epoch accepted for a tile (a lease was seen). */
@@ -76,6 +83,7 @@ export class ReplicaStore {
     }
     t.epoch = epoch;
     t.tick = tick;
+    t.keyframe = { tick, digest: entitiesDigest(all) };
     this.counters.keyframes++;
     return 'applied';
   }

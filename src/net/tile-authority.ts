@@ -1,5 +1,6 @@
 import type { BehaviourRegistry, EntityInput, EntityMessage } from '../core/behaviour.js';
 import type { EntityDesc, EntityId } from '../core/entity.js';
+import { entitiesDigest } from '../core/entity-digest.js';
 import { compareTiles, neighbours, tileKey, tileOf, type TileId } from '../core/tile.js';
 import type { GhostState } from '../sim/ghost.js';
 import type { WorldConfig } from '../core/world-config.js';
@@ -99,6 +100,8 @@ export class TileAuthority {
    * it to change owned tiles outside the rules (`TileSimulation.tamper`); the audit catches that.
    */
   afterStep: ((world: TileWorld, tick: number) => void) | undefined;
+  /** Per tile, tick and `entitiesDigest` of the last `TileState` sent to subscribers. */
+  readonly stateDigests = new Map<string, { tick: number; digest: string }>();
 
   constructor(
     readonly config: WorldConfig,
@@ -411,7 +414,9 @@ export class TileAuthority {
     to.delete(this.self);
     to.delete(0);
     if (to.size > 0) {
-      const state: Message = { type: MsgType.TileState, tile: h.tile, epoch: h.epoch, tick: sim.tick, entities: sim.describeAll() };
+      const entities = sim.describeAll();
+      this.stateDigests.set(tileKey(h.tile), { tick: sim.tick, digest: entitiesDigest(entities) });
+      const state: Message = { type: MsgType.TileState, tile: h.tile, epoch: h.epoch, tick: sim.tick, entities };
       for (const peer of [...to].sort((a, b) => a - b)) this.out.send(peer, state, true);
     }
     if (includeRelay && this.self !== 0) {

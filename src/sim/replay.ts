@@ -14,14 +14,20 @@ export function commitOf(sim: TileSimulation): [number, number, number] {
 
 /** Feeds one tick's record to a tile and steps it: what the owner did for that tick, again. */
 export function replayRecord(sim: TileSimulation, record: TickRecord): StepResult {
-  for (const batch of record.inbound) {
+  applyBatches(sim, record.inbound);
+  sim.receiveMessages(record.messages);
+  const result = sim.step(record.inputs);
+  applyBatches(sim, record.after);
+  return result;
+}
+
+function applyBatches(sim: TileSimulation, batches: TickRecord['inbound']): void {
+  for (const batch of batches) {
     for (const g of batch.ghosts) sim.receiveGhosts(g.from, g.ghosts);
     sim.receiveRemovals(batch.removals);
     sim.receiveImmigrants(batch.immigrants);
     sim.applyInbound();
   }
-  sim.receiveMessages(record.messages);
-  return sim.step(record.inputs);
 }
 
 /** What a window's re-execution found. */

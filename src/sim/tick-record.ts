@@ -18,14 +18,17 @@ export interface InboundBatch {
  * tile's records from a snapshot reproduces its states bit for bit (`replayRecord`).
  */
 export interface TickRecord {
+  /** Applied before the step (between the previous commitment and the step, or at its start). */
   readonly inbound: readonly InboundBatch[];
   /** Messages that reached the mailbox in this step (delivered when due). */
   readonly messages: readonly EntityMessage[];
   /** Players' inputs applied in this step. */
   readonly inputs: readonly EntityInput[];
+  /** Applied after the step, before the state was committed (migrants between tiles of one owner). */
+  readonly after: readonly InboundBatch[];
 }
 
-export const EMPTY_RECORD: TickRecord = { inbound: [], messages: [], inputs: [] };
+export const EMPTY_RECORD: TickRecord = { inbound: [], messages: [], inputs: [], after: [] };
 
 /** Most items of one kind in a record a decoder accepts. */
 const MAX_ITEMS = 4096;
@@ -49,9 +52,9 @@ const GHOST_STATE = 2;
 export function writeTickRecords(w: ByteWriter, records: readonly TickRecord[]): void {
   const last = new Map<string, Map<EntityId, GhostState>>();
   w.u32(records.length);
-  for (const r of records) {
-    w.u32(r.inbound.length);
-    for (const b of r.inbound) {
+  const writeBatches = (batches: readonly InboundBatch[]): void => {
+    w.u32(batches.length);
+    for (const b of batches) {
       w.u32(b.ghosts.length);
       for (const g of b.ghosts) {
         writeTile(w, g.from);
@@ -82,6 +85,9 @@ export function writeTickRecords(w: ByteWriter, records: readonly TickRecord[]):
       w.u32(b.immigrants.length);
       for (const e of b.immigrants) writeEntity(w, e);
     }
+  };
+  for (const r of records) {
+    writeBatches(r.inbound);
     w.u32(r.messages.length);
     for (const m of r.messages) {
       w.f64(m.from).f64(m.to).str(m.topic).f64(m.dueTick).f64(m.seq);
@@ -92,6 +98,7 @@ export function writeTickRecords(w: ByteWriter, records: readonly TickRecord[]):
       w.f64(i.entity).u32(i.seq);
       writeProps(w, i.data);
     }
+    writeBatches(r.after);
   }
 }
 
@@ -100,7 +107,7 @@ export function readTickRecords(r: ByteReader): TickRecord[] {
   const last = new Map<string, Map<EntityId, GhostState>>();
   const n = r.count(MAX_ITEMS, 'tick record');
   const out: TickRecord[] = [];
-  for (let i = 0; i < n; i++) {
+  const readBatches = (): InboundBatch[] => {
     const inbound: InboundBatch[] = [];
     const nb = r.count(64, 'inbound batch');
     for (let j = 0; j < nb; j++) {
@@ -137,6 +144,10 @@ export function readTickRecords(r: ByteReader): TickRecord[] {
       for (let k = 0; k < ni; k++) immigrants.push(readEntity(r));
       inbound.push({ ghosts, removals, immigrants });
     }
+    return inbound;
+  };
+  for (let i = 0; i < n; i++) {
+    const inbound = readBatches();
     const messages: EntityMessage[] = [];
     const nm = r.count(MAX_ITEMS, 'message');
     for (let k = 0; k < nm; k++) {
@@ -154,7 +165,7 @@ export function readTickRecords(r: ByteReader): TickRecord[] {
       const seq = r.u32();
       inputs.push({ entity, seq, data: readProps(r, 16) });
     }
-    out.push({ inbound, messages, inputs });
+    out.push({ inbound, messages, inputs, after: readBatches() });
   }
   return out;
 }

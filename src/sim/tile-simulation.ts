@@ -108,6 +108,10 @@ interface Ghost {
 
 const byId = (a: { id: EntityId }, b: { id: EntityId }): number => a.id - b.id;
 
+function newRecording(): { inbound: InboundBatch[]; messages: EntityMessage[]; inputs: EntityInput[]; after: InboundBatch[]; stepped: boolean } {
+  return { inbound: [], messages: [], inputs: [], after: [], stepped: false };
+}
+
 function compareMessages(a: EntityMessage, b: EntityMessage): number {
   return a.dueTick - b.dueTick || a.seq - b.seq || a.from - b.from || a.to - b.to || (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0);
 }
@@ -183,8 +187,7 @@ export class TileSimulation {
   /** Entities whose kind declares critical props (their values make the critical digest). */
   private readonly criticalHolders = new Set<LiveEntity>();
   /** What entered the tile since the last step, while recording (the audit's input log). */
-  private recording: { inbound: InboundBatch[]; messages: EntityMessage[]; inputs: EntityInput[] } | undefined;
-  private lastRecord: TickRecord | undefined;
+  private recording: { inbound: InboundBatch[]; messages: EntityMessage[]; inputs: EntityInput[]; after: InboundBatch[]; stepped: boolean } | undefined;
 
   private constructor(tile: TileId, config: WorldConfig, registry: BehaviourRegistry, world: World, tick: number) {
     this.tile = tile;
@@ -321,7 +324,7 @@ export class TileSimulation {
     const rec = this.recording;
     if (rec && (this.pendingGhosts.size > 0 || this.pendingRemovals.length > 0 || this.pendingImmigrants.length > 0)) {
       const ghosts = [...this.pendingGhosts.values()].sort((a, b) => compareTiles(a.from, b.from)).map((u) => ({ from: u.from, ghosts: [...u.ghosts] }));
-      rec.inbound.push({ ghosts, removals: [...this.pendingRemovals], immigrants: [...this.pendingImmigrants] });
+      (rec.stepped ? rec.after : rec.inbound).push({ ghosts, removals: [...this.pendingRemovals], immigrants: [...this.pendingImmigrants] });
     }
     this.applyGhosts();
     const refused = this.applyRemovals();
@@ -333,14 +336,19 @@ export class TileSimulation {
    * removals, immigrants, messages, inputs): the input log an auditor replays (`takeRecord`).
    */
   startRecording(): void {
-    this.recording ??= { inbound: [], messages: [], inputs: [] };
+    this.recording ??= newRecording();
   }
 
-  /** What entered the tile for the step just taken (undefined unless recording), once. */
+  /**
+   * What entered the tile for the step just taken and since (undefined unless recording and a
+   * step was taken), once: take it when the state is committed, so that what arrived after the
+   * step but before the commitment is part of it (`TickRecord.after`).
+   */
   takeRecord(): TickRecord | undefined {
-    const r = this.lastRecord;
-    this.lastRecord = undefined;
-    return r;
+    const r = this.recording;
+    if (!r?.stepped) return undefined;
+    this.recording = newRecording();
+    return { inbound: r.inbound, messages: r.messages, inputs: r.inputs, after: r.after };
   }
 
   /**
@@ -428,6 +436,8 @@ export class TileSimulation {
     this.criticalNow = [];
     this.rejectedNow = [];
     const removed: { id: EntityId; reason: RemovalReason }[] = [];
+    // A record nobody took is dropped: a recording tile keeps one step's worth at most.
+    if (this.recording?.stepped) this.recording = newRecording();
 
     this.rejectedNow.push(...this.applyInbound());
     this.deliverMessages(tick);
@@ -521,10 +531,7 @@ export class TileSimulation {
 
     if (this.mailbox.length > 1) this.mailbox.sort(compareMessages);
     this.currentTick = tick + 1;
-    if (this.recording) {
-      this.lastRecord = this.recording;
-      this.recording = { inbound: [], messages: [], inputs: [] };
-    }
+    if (this.recording) this.recording.stepped = true;
     return {
       tick,
       emigrants,

@@ -264,7 +264,7 @@ describe('own avatar on someone else’s tile', () => {
 });
 
 describe('commits and checkpoints', () => {
-  it('owners commit a state hash per tick; the relay verifies their keyframes against them, and notices a lie', () =>
+  it('owners commit a state hash per tick; the relay verifies their keyframes against them, and judges a liar', () =>
     withSeed(51, async () => {
       await initPhysics();
       const h = new Harness({ seed: 51 });
@@ -305,7 +305,10 @@ describe('commits and checkpoints', () => {
       expect(h.runUntil(() => cheat.stats().ownedTiles.some((t) => tileKey(t) === '1,0,0'), 6000)).toBeGreaterThanOrEqual(0);
       cheat.send({ moveX: 0 });
       h.run(2500);
-      expect(h.relay.metrics.checkpointMismatches).toBeGreaterThanOrEqual(1);
-      expect(h.logs.some((l) => l['msg'] === 'keyframe does not match its commit' && l['peer'] === cheat.peerId)).toBe(true);
+      // Its keyframes (and audits) do not match what it committed: judged, its tiles taken.
+      expect(h.relay.metrics.incidentCount()).toBeGreaterThanOrEqual(1);
+      expect(h.logs.some((l) => l['msg'] === 'incident' && l['peer'] === cheat.peerId)).toBe(true);
+      expect(cheat.stats().ownedTiles).toEqual([]);
+      expect(owns(honest, '0,0,0')).toBe(true); // the honest owner is never accused
     }));
 });
