@@ -7,6 +7,26 @@ const tile = fc.record({ x: fc.integer({ min: -1000, max: 1000 }), y: fc.integer
 const tick = fc.integer({ min: 0, max: 1e9 });
 const id = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
 
+// Audit records: a few ghosts from a few neighbours (repeating, so the codec's "same as before" paths run), inputs, messages.
+const ghostState = fc.record({
+  position: fc.record({ x: fc.constantFrom(1, 2.5), y: fc.constant(1), z: fc.double({ noNaN: true, noDefaultInfinity: true }) }),
+  rotation: fc.constant({ x: 0, y: 0, z: 0, w: 1 }),
+  linvel: fc.constant({ x: 0, y: 0, z: 0 }),
+  angvel: fc.constant({ x: 0, y: 0, z: 0 }),
+});
+const ghost = fc.record({ id: fc.constantFrom(1, 2, 3), kind: fc.constantFrom('box', 'ground'), body: fc.constant({ type: 'fixed' as const, shape: { type: 'ball' as const, radius: 0.5 } }), state: ghostState });
+const batch = fc.record({
+  ghosts: fc.array(fc.record({ from: fc.constantFrom({ x: 1, y: 0, z: 0 }, { x: 0, y: 0, z: -1 }), ghosts: fc.uniqueArray(ghost, { selector: (g) => g.id, maxLength: 3 }) }), { maxLength: 2 }),
+  removals: fc.array(id, { maxLength: 2 }),
+  immigrants: fc.constant([]),
+});
+const record = fc.record({
+  inbound: fc.array(batch, { maxLength: 2 }),
+  messages: fc.array(fc.record({ from: id, to: id, topic: fc.constantFrom('fire', 'open'), data: fc.constant({}), dueTick: tick, seq: fc.nat() }), { maxLength: 2 }),
+  inputs: fc.array(fc.record({ entity: id, seq: fc.nat(0xffffffff), data: fc.dictionary(fc.stringMatching(/^[a-z]{1,6}$/), fc.oneof(fc.boolean(), fc.integer()), { maxKeys: 3 }) }), { maxLength: 3 }),
+  after: fc.array(batch, { maxLength: 1 }),
+});
+
 // A sample of every kind of message, valid by construction.
 const message: fc.Arbitrary<Message> = fc.oneof(
   fc.record({ type: fc.constant(MsgType.Hello), version: fc.nat(), world: fc.string({ maxLength: 20 }), name: fc.string({ maxLength: 20 }), token: fc.string({ maxLength: 100 }) }),
@@ -36,6 +56,30 @@ const message: fc.Arbitrary<Message> = fc.oneof(
     ),
   }),
   fc.record({ type: fc.constant(MsgType.Error), code: fc.nat(), reason: fc.string({ maxLength: 50 }) }),
+  fc.integer({ min: 1, max: 12 }).chain((n) =>
+    fc.record({
+      type: fc.constant(MsgType.Commits),
+      tile,
+      epoch: fc.nat(),
+      firstTick: tick,
+      hashes: fc.array(fc.tuple(fc.nat(0xffffffff), fc.nat(0xffffffff), fc.nat(0xffffffff)), { minLength: n, maxLength: n }),
+      records: fc.array(record, { minLength: n, maxLength: n }),
+    }),
+  ),
+  fc.record({ type: fc.constant(MsgType.AuditRequest), tile, epoch: fc.nat(), tick }),
+  fc.record({
+    type: fc.constant(MsgType.Incident),
+    incident: fc.record({
+      reason: fc.constantFrom('state-mismatch', 'critical-concealed', 'altered-input', 'invented-input', 'no-audit-answer', 'bad-audit-state', 'lease-expired'),
+      offender: fc.nat(),
+      tile,
+      fromTick: tick,
+      toTick: tick,
+      tiles: fc.array(tile, { maxLength: 4 }),
+      resumedFromTick: tick,
+    }),
+  }),
+  fc.record({ type: fc.constant(MsgType.AuditStats), audits: fc.nat(), passed: fc.nat(), mismatches: fc.nat(), takeovers: fc.nat(), auditedTicks: fc.nat() }),
 );
 
 describe('relay/peer message codec', () => {

@@ -42,6 +42,25 @@ const message: fc.Arbitrary<Message> = fc.oneof(
   fc.record({ type: fc.constant(MsgType.Spawn), tile, entity }),
   fc.record({ type: fc.constant(MsgType.Hello), version: fc.nat(3), world: fc.constantFrom('test', 'x'), name: fc.string({ maxLength: 10 }), token: fc.string({ maxLength: 10 }) }),
   fc.record({ type: fc.constant(MsgType.Chunk), id: fc.nat(5), index: fc.nat(3), count: fc.integer({ min: 1, max: 4 }), part: fc.uint8Array({ maxLength: 30 }) }),
+  fc.integer({ min: 1, max: 4 }).chain((n) =>
+    fc.record({
+      type: fc.constant(MsgType.Commits),
+      tile,
+      epoch: fc.nat(10),
+      firstTick: tick,
+      hashes: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat()), { minLength: n, maxLength: n }),
+      records: fc.array(
+        fc.record({
+          inbound: fc.constant([]),
+          messages: fc.constant([]),
+          inputs: fc.array(fc.record({ entity: id, seq: fc.nat(), data: fc.constant({ moveX: 1 }) }), { maxLength: 2 }),
+          after: fc.constant([]),
+        }),
+        { minLength: n, maxLength: n },
+      ),
+    }),
+  ),
+  fc.record({ type: fc.constant(MsgType.AuditStats), audits: fc.nat(), passed: fc.nat(), mismatches: fc.nat(), takeovers: fc.nat(), auditedTicks: fc.nat() }),
 );
 
 describe('relay message handler fuzzing', () => {
