@@ -20,6 +20,8 @@ relay flags (environment variable in brackets):
   --secret S            require HMAC-signed, expiring join tokens made with S [TESSERA_SECRET]
   --origin LIST         comma-separated allowed Origin headers; others are refused [TESSERA_ORIGINS]
   --max-peers N         most players at once (default 256) [TESSERA_MAX_PEERS]
+  --audit-sample P      chance an owner's audit window is re-executed, 0..1 (default 0.1) [TESSERA_AUDIT_SAMPLE]
+  --audit-inline        re-execute audits on the relay's thread instead of a worker [TESSERA_AUDIT_INLINE=1]
 
 token flags:
   --secret S            the relay's secret (required) [TESSERA_SECRET]
@@ -50,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
       secret: { type: 'string' },
       origin: { type: 'string' },
       'max-peers': { type: 'string' },
+      'audit-sample': { type: 'string' },
+      'audit-inline': { type: 'boolean' },
       ttl: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -78,6 +82,10 @@ async function main(argv: string[]): Promise<number> {
   const origins = (values.origin ?? env['TESSERA_ORIGINS'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const maxPeers = values['max-peers'] ?? env['TESSERA_MAX_PEERS'];
   const secret = values.secret ?? env['TESSERA_SECRET'];
+  const sample = values['audit-sample'] ?? env['TESSERA_AUDIT_SAMPLE'];
+  const auditSample = sample === undefined ? undefined : Number(sample);
+  if (auditSample !== undefined && !(auditSample >= 0 && auditSample <= 1)) throw new Error(`--audit-sample must be a number within 0..1, got ${sample}`);
+  const auditInline = values['audit-inline'] === true || env['TESSERA_AUDIT_INLINE'] === '1';
   const server = await startRelay({
     port,
     host: values.host ?? env['TESSERA_HOST'] ?? '127.0.0.1',
@@ -86,6 +94,8 @@ async function main(argv: string[]): Promise<number> {
     ...(secret ? { secret } : {}),
     ...(origins.length > 0 ? { origins } : {}),
     ...(maxPeers ? { maxPeers: Number(maxPeers) } : {}),
+    ...(auditSample !== undefined ? { auditSample } : {}),
+    ...(auditInline ? { auditThread: false } : {}),
   });
   const stop = (): void => {
     void server.close().then(() => process.exit(0));

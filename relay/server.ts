@@ -1,7 +1,10 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { auditScene, cannonScene, demoScene, initPhysics, MAX_MESSAGE_BYTES, standardKinds, type SceneDesc } from '../src/index.js';
+import { randomBytes } from 'node:crypto';
+import { auditScene, cannonScene, demoScene, ErrorCode, initPhysics, MAX_MESSAGE_BYTES, resolveWorldConfig, standardKinds, TesseraError, type SceneDesc } from '../src/index.js';
+import { InlineAuditor } from './audit/auditor.js';
+import { ThreadAuditor } from './audit/thread-auditor.js';
 import { ed25519Signer } from './lease-signer.js';
 import { RelayCore, type RelayLog } from './relay-core.js';
 import { checkToken } from './tokens.js';
@@ -24,6 +27,10 @@ export interface RelayServerOptions {
   readonly maxPeers?: number;
   /** Where log lines go (default: JSON lines on stdout). */
   readonly log?: RelayLog;
+  /** Chance that an audit window of an owner in good standing is re-executed (default 0.1). */
+  readonly auditSample?: number;
+  /** Re-execute audit windows on a worker thread (default true); false runs them on the relay's thread. */
+  readonly auditThread?: boolean;
 }
 
 /** A running relay. Call `close()` to stop it. */
@@ -48,10 +55,19 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
   const log: RelayLog = opts.log ?? ((e) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`));
   const world = opts.world ?? 'demo';
   const secret = opts.secret;
+  const scene = opts.scene ?? SCENES['demo']!();
+  const registry = standardKinds();
+  const config = resolveWorldConfig(scene.config);
+  if (opts.auditSample !== undefined && !(opts.auditSample >= 0 && opts.auditSample <= 1)) throw new TesseraError(ErrorCode.BadInput, `audit sample must be within 0..1, got ${opts.auditSample}`);
+  const auditor = opts.auditThread === false ? new InlineAuditor(config, registry) : new ThreadAuditor(config, registry, (msg) => log({ level: 'warn', msg }));
   const core = new RelayCore({
     world,
-    scene: opts.scene ?? SCENES['demo']!(),
-    registry: standardKinds(),
+    scene,
+    registry,
+    auditor,
+    // Owners must not be able to predict which windows are audited.
+    auditSeed: randomBytes(4).readUInt32LE(0),
+    ...(opts.auditSample !== undefined ? { audit: { sampleProbability: opts.auditSample } } : {}),
     now: () => performance.timeOrigin + performance.now(),
     signer: ed25519Signer(),
     log,

@@ -17,10 +17,8 @@ export class ThreadAuditor implements Auditor {
     private readonly registry: BehaviourRegistry,
     private readonly warn: (msg: string) => void,
   ) {
-    // Run from TypeScript sources (tsx) or from the built JavaScript alike.
-    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
     try {
-      this.worker = new Worker(new URL(`./audit-worker${ext}`, import.meta.url), { workerData: { config } });
+      this.worker = startWorker(config);
       this.worker.unref();
       this.worker.on('message', (m: { id: number; outcome: AuditOutcome }) => {
         const w = this.waiting.get(m.id);
@@ -67,4 +65,14 @@ export class ThreadAuditor implements Auditor {
     this.waiting.clear();
     for (const j of jobs) j.done(runAuditJob(j.job, this.config, this.registry, () => performance.now()));
   }
+}
+
+/** The audit worker, from the built JavaScript, or from the TypeScript sources when run with tsx (development). */
+function startWorker(config: WorldConfig): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./audit-worker.js', import.meta.url), { workerData: { config } });
+  // Worker threads do not inherit tsx's loader: register it first, then load the worker module.
+  const api = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./audit-worker.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(code, { eval: true, workerData: { config } });
 }
