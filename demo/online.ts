@@ -1,6 +1,7 @@
 // Online mode of the demo: this tab is one player in a world shared through the relay.
 import * as THREE from 'three';
 import { joinWorld, tileKey, type TransportMode, type WorldClient, type WorldHandle } from '../src/index.js';
+import { debugPanel } from './debug-panel.js';
 import { meshFor } from './render/meshes.js';
 import { createView, keyboardInput } from './render/view.js';
 
@@ -41,6 +42,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   const edge = config.tileEdge;
 
   const view = createView(canvas, params.get('quality') === 'low' ? 'low' : 'high');
+  const auditLines = debugPanel(document.getElementById('debug')!, client);
   // `?render=off`: simulate and replicate without drawing (load tests, benchmarks).
   const render = params.get('render') !== 'off';
   keyboardInput(
@@ -139,6 +141,9 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
         statsEl.dataset['entities'] = String(seen.size);
         statsEl.dataset['owned'] = s.ownedTiles.map(tileKey).join(' ');
         statsEl.dataset['paths'] = JSON.stringify(s.peers);
+        statsEl.dataset['audits'] = String(s.audit.audits);
+        statsEl.dataset['takeovers'] = String(s.audit.takeovers);
+        statsEl.dataset['incidents'] = String(s.incidents);
         document.body.dataset['ready'] = 'true';
         const players = client.players();
         statsEl.textContent = [
@@ -149,6 +154,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
           `owned tiles ${s.ownedTiles.map(tileKey).join('  ') || '–'}`,
           `entities    ${seen.size}`,
           `players     ${players.length}`,
+          ...auditLines(),
           ...s.peers.map((p) => `  peer ${String(p.peer).padEnd(4)} ${p.path}${players.find((x) => x.peer === p.peer) ? `  ${players.find((x) => x.peer === p.peer)!.name}` : ''}`),
         ].join('\n');
       }

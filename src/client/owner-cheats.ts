@@ -6,7 +6,7 @@ import type { TileWorld } from '../sim/tile-world.js';
 export type RunningCheat =
   | { readonly kind: 'hold'; readonly entity: EntityId; readonly position: Vec3 }
   | { readonly kind: 'nudge'; readonly entity: EntityId; readonly metres: number }
-  | { readonly kind: 'speed'; readonly entity: EntityId; readonly factor: number };
+  | { readonly kind: 'speed'; readonly entity: EntityId; readonly metresPerSecond: number };
 
 /**
  * Cheat drills for the tiles this player owns — what a modified browser could do — so that
@@ -43,9 +43,9 @@ export class OwnerCheats {
     this.running = { kind: 'nudge', entity, metres };
   }
 
-  /** Multiplies the horizontal velocity of an entity (one's own avatar) every tick. */
-  speed(entity: EntityId, factor: number): void {
-    this.running = { kind: 'speed', entity, factor };
+  /** Makes an entity (one's own avatar) move horizontally at `metresPerSecond` whenever it moves at all. */
+  speed(entity: EntityId, metresPerSecond: number): void {
+    this.running = { kind: 'speed', entity, metresPerSecond };
   }
 
   /** Stops the running cheat. */
@@ -69,7 +69,8 @@ export class OwnerCheats {
       tryApply(() => sim.tamper(c.entity, { position: { x: p.x + c.metres, y: p.y, z: p.z } }));
     } else {
       const v = sim.describe(c.entity).state.linvel;
-      tryApply(() => sim.tamper(c.entity, { linvel: { x: v.x * c.factor, y: v.y, z: v.z * c.factor } }));
+      const h = Math.sqrt(v.x * v.x + v.z * v.z);
+      if (h > 0.1) tryApply(() => sim.tamper(c.entity, { linvel: { x: (v.x / h) * c.metresPerSecond, y: v.y, z: (v.z / h) * c.metresPerSecond } }));
     }
   }
 }

@@ -417,6 +417,15 @@ export class WorldClient {
     };
   }
 
+  /**
+   * Diagnostics: sends `message` to `peer` as it is, over the direct path when open (else the
+   * relay path). Well-behaved peers refuse what the protocol does not allow (a tile update
+   * without the lease, a stale epoch, a replayed sequence number): tests use this to prove it.
+   */
+  sendRaw(peer: PeerId, message: Message, reliable = true): void {
+    this.sendPeer(peer, message, reliable);
+  }
+
   /** Tick and `entitiesDigest` of the last full state this client's replica of `tile` took from its owner. */
   replicaDigest(tile: TileId): { tick: number; digest: string } | undefined {
     return this.replicas?.keyframeDigest(tile);

@@ -138,7 +138,7 @@ export function benchScene(layout: BenchLayout, count: number, edge = 128): Scen
 }
 
 /** Ids of the notable entities in `demoScene`. */
-export const DEMO_SCENE = { avatar: 500, cannon: 100, switch: 101, chest: 102 } as const;
+export const DEMO_SCENE = { avatar: 500, cannon: 100, switch: 101, chest: 102, spawnBoxes: 320 } as const;
 
 /** Ids in `auditScene`. */
 export const AUDIT_SCENE = { chest: 40, ball: 41, box: 42 } as const;
@@ -177,6 +177,8 @@ export function demoScene(): SceneDesc {
     const k = i % 16;
     entities.push(entityDesc({ id: 200 + i, kind: 'box', body: { type: 'dynamic', shape: { type: 'box', halfExtents: { x: 0.25, y: 0.25, z: 0.25 } }, friction: 0.6 }, position: { x: 24 + (k % 4) * 0.55 + rng.range(-0.02, 0.02), y: 1.26 + level * 0.52, z: 22 + Math.floor(k / 4) * 0.55 } }));
   }
+  // Two boxes near the players' spawn point (in the tile the first player owns).
+  for (let i = 0; i < 2; i++) entities.push(entityDesc({ id: DEMO_SCENE.spawnBoxes + i, kind: 'box', body: { type: 'dynamic', shape: { type: 'box', halfExtents: { x: 0.25, y: 0.25, z: 0.25 } }, friction: 0.6 }, position: { x: 11 + i * 0.7, y: 1.26, z: 3.5 } }));
   for (let i = 0; i < 8; i++) {
     entities.push(entityDesc({ id: 300 + i, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: 0.3 }, restitution: 0.5, friction: 0.4, angularDamping: 0.3 }, position: { x: rng.range(4, 44), y: 1.3, z: rng.range(4, 12) }, linvel: { x: rng.range(-3, 3), y: 0, z: rng.range(-3, 3) } }));
   }
