@@ -6,6 +6,7 @@ import { benchScene, initPhysics, standardKinds, TileWorld } from '../src/index.
 import { launchChromium } from './chromium.js';
 import { benchTileStep, CONFIGS, type TileStepResult } from './tile-step-bench.js';
 import { bytesPerVisibleAvatar, tabLatency } from './net-bench.js';
+import { auditCost, detectionTimes } from './audit-bench.js';
 import { spawn } from 'node:child_process';
 
 /** Starts `tessera relay` as a child process on `port` and waits for its health check. */
@@ -64,6 +65,23 @@ async function main(): Promise<void> {
     figures[`snapshot_deflate_bytes_${layout}_1000`] = deflateSync(snap).length;
     world.dispose();
   }
+
+  // Audit: re-execution cost next to the owners' simulation, time to catch a cheater, log volume.
+  for (const p of [0.05, 0.1] as const) {
+    const a = auditCost(p, 30);
+    const k = p === 0.05 ? '5pct' : '10pct';
+    figures[`audit_cpu_fraction_${k}`] = round(a.cpuFraction, 3);
+    figures[`audit_tick_fraction_${k}`] = round(a.tickFraction, 3);
+    if (p === 0.1) figures['audit_log_bytes_per_tile_per_s'] = round(a.logBytesPerTilePerS, 0);
+    console.error(`audit at ${p * 100}%: ${a.audits} windows, auditor ${a.auditMs.toFixed(0)} ms vs owners ${a.ownerMs.toFixed(0)} ms (${(a.cpuFraction * 100).toFixed(1)}%), ticks re-executed ${(a.tickFraction * 100).toFixed(1)}%, log ${a.logBytesPerTilePerS.toFixed(0)} B/s per tile`);
+  }
+  const detect = detectionTimes(100);
+  const caught = detect.filter((t) => t >= 0).sort((x, y) => x - y);
+  const pct = (q: number): number => caught[Math.min(caught.length - 1, Math.ceil(q * caught.length) - 1)]!;
+  figures['audit_detect_p50_s'] = round(pct(0.5), 2);
+  figures['audit_detect_p99_s'] = round(pct(0.99), 2);
+  figures['audit_detect_within_5s_fraction'] = round(detect.filter((t) => t >= 0 && t <= 5).length / detect.length, 3);
+  console.error(`audit detection over ${detect.length} seeds: p50 ${pct(0.5)} s, p99 ${pct(0.99)} s, max ${caught.at(-1)} s`);
 
   const bw = await bytesPerVisibleAvatar(100, 20, 10);
   figures['bytes_per_visible_avatar_per_s'] = round(bw.bytesPerAvatarPerS, 1);

@@ -164,3 +164,26 @@ export class ByteReader {
     if (this.pos !== this.buf.length) this.fail(`${this.buf.length - this.pos} trailing bytes`);
   }
 }
+
+/** Unsigned LEB128, for ids up to 2^53. */
+export function writeVarUint(w: ByteWriter, v: number): void {
+  while (v >= 0x80) {
+    w.u8((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  w.u8(v);
+}
+export function readVarUint(r: ByteReader): number {
+  let v = 0;
+  let mul = 1;
+  for (let i = 0; i < 8; i++) {
+    const b = r.u8();
+    v += (b & 0x7f) * mul;
+    if (b < 0x80) {
+      if (!Number.isSafeInteger(v)) r.fail('varint exceeds 2^53');
+      return v;
+    }
+    mul *= 0x80;
+  }
+  return r.fail('varint longer than 8 bytes');
+}

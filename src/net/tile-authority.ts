@@ -50,6 +50,12 @@ interface SentState {
   readonly rot: string;
 }
 
+const f = Math.fround;
+function float32Ghost(g: GhostState): GhostState {
+  const { position: p, rotation: q, linvel: v, angvel: a } = g.state;
+  return { ...g, state: { position: { x: f(p.x), y: f(p.y), z: f(p.z) }, rotation: { x: f(q.x), y: f(q.y), z: f(q.z), w: f(q.w) }, linvel: { x: f(v.x), y: f(v.y), z: f(v.z) }, angvel: { x: f(a.x), y: f(a.y), z: f(a.z) } } };
+}
+
 /** A tile's fixed offset (0..1023) for spreading periodic work. */
 function tilePhase(t: TileId): number {
   return ((Math.imul(t.x, 73856093) ^ Math.imul(t.y, 19349663) ^ Math.imul(t.z, 83492791)) >>> 0) % 1024;
@@ -337,7 +343,8 @@ export class TileAuthority {
       for (const n of neighbours(h.tile)) {
         if (this.world.holds(n)) continue;
         const ghosts = from.call(this.out, n, h.tile, tick);
-        if (ghosts) sim.receiveGhosts(n, ghosts);
+        // As float32, which is all physics keeps of them anyway: their log entries stay small.
+        if (ghosts) sim.receiveGhosts(n, ghosts.map(float32Ghost));
       }
     }
   }

@@ -1,5 +1,5 @@
 import type { EntityInput, EntityMessage } from '../core/behaviour.js';
-import { ByteReader, ByteWriter } from '../core/bytes.js';
+import { ByteReader, ByteWriter, readVarUint, writeVarUint } from '../core/bytes.js';
 import type { EntityDesc, EntityId } from '../core/entity.js';
 import { ErrorCode, TesseraError } from '../core/errors.js';
 import type { TileId } from '../core/tile.js';
@@ -182,29 +182,6 @@ function dq16(v: number, lo: number, span: number): number {
 function qVel(v: number): number {
   const t = Math.round(v / VEL_Q);
   return t < -32767 ? -32767 : t > 32767 ? 32767 : t;
-}
-
-/** Unsigned LEB128, for ids up to 2^53. */
-function writeVarUint(w: ByteWriter, v: number): void {
-  while (v >= 0x80) {
-    w.u8((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  w.u8(v);
-}
-function readVarUint(r: ByteReader): number {
-  let v = 0;
-  let mul = 1;
-  for (let i = 0; i < 8; i++) {
-    const b = r.u8();
-    v += (b & 0x7f) * mul;
-    if (b < 0x80) {
-      if (!Number.isSafeInteger(v)) r.fail('varint exceeds 2^53');
-      return v;
-    }
-    mul *= 0x80;
-  }
-  return r.fail('varint longer than 8 bytes');
 }
 
 function writeI16(w: ByteWriter, v: number): void {

@@ -1,5 +1,5 @@
 import type { EntityInput, EntityMessage } from '../core/behaviour.js';
-import { ByteReader, ByteWriter } from '../core/bytes.js';
+import { ByteReader, ByteWriter, readVarUint, writeVarUint } from '../core/bytes.js';
 import type { EntityDesc, EntityId } from '../core/entity.js';
 import { ErrorCode } from '../core/errors.js';
 import type { TileId } from '../core/tile.js';
@@ -51,49 +51,46 @@ const GHOST_STATE = 2;
  */
 export function writeTickRecords(w: ByteWriter, records: readonly TickRecord[]): void {
   const last = new Map<string, Map<EntityId, GhostState>>();
-  w.u32(records.length);
+  writeVarUint(w, records.length);
   const writeBatches = (batches: readonly InboundBatch[]): void => {
-    w.u32(batches.length);
+    writeVarUint(w, batches.length);
     for (const b of batches) {
-      w.u32(b.ghosts.length);
+      writeVarUint(w, b.ghosts.length);
       for (const g of b.ghosts) {
         writeTile(w, g.from);
         const key = `${g.from.x},${g.from.y},${g.from.z}`;
         const prev = last.get(key);
         const now = new Map<EntityId, GhostState>();
-        w.u32(g.ghosts.length);
+        writeVarUint(w, g.ghosts.length);
         for (const x of g.ghosts) {
           now.set(x.id, x);
           const p = prev?.get(x.id);
           w.f64(x.id);
           if (p && p.kind === x.kind && sameBody(p, x)) {
             if (sameState(p.state, x.state)) w.u8(GHOST_SAME);
-            else {
-              w.u8(GHOST_STATE);
-              writeState(w, x.state);
-            }
+            else writeGhostState(w, GHOST_STATE, x.state);
           } else {
-            w.u8(GHOST_FULL).str(x.kind);
+            writeGhostState(w, GHOST_FULL, x.state);
+            w.str(x.kind);
             writeBody(w, x.body);
-            writeState(w, x.state);
           }
         }
         last.set(key, now);
       }
-      w.u32(b.removals.length);
+      writeVarUint(w, b.removals.length);
       for (const id of b.removals) w.f64(id);
-      w.u32(b.immigrants.length);
+      writeVarUint(w, b.immigrants.length);
       for (const e of b.immigrants) writeEntity(w, e);
     }
   };
   for (const r of records) {
     writeBatches(r.inbound);
-    w.u32(r.messages.length);
+    writeVarUint(w, r.messages.length);
     for (const m of r.messages) {
       w.f64(m.from).f64(m.to).str(m.topic).f64(m.dueTick).f64(m.seq);
       writeProps(w, m.data);
     }
-    w.u32(r.inputs.length);
+    writeVarUint(w, r.inputs.length);
     for (const i of r.inputs) {
       w.f64(i.entity).u32(i.seq);
       writeProps(w, i.data);
@@ -105,30 +102,33 @@ export function writeTickRecords(w: ByteWriter, records: readonly TickRecord[]):
 /** Reads records written by `writeTickRecords`; throws `bad-input` on malformed bytes. */
 export function readTickRecords(r: ByteReader): TickRecord[] {
   const last = new Map<string, Map<EntityId, GhostState>>();
-  const n = r.count(MAX_ITEMS, 'tick record');
+  const n = count(r, MAX_ITEMS, 'tick record');
   const out: TickRecord[] = [];
   const readBatches = (): InboundBatch[] => {
     const inbound: InboundBatch[] = [];
-    const nb = r.count(64, 'inbound batch');
+    const nb = count(r, 64, 'inbound batch');
     for (let j = 0; j < nb; j++) {
       const ghosts: { from: TileId; ghosts: GhostState[] }[] = [];
-      const ng = r.count(26, 'ghost source');
+      const ng = count(r, 26, 'ghost source');
       for (let k = 0; k < ng; k++) {
         const from = readTile(r);
         const key = `${from.x},${from.y},${from.z}`;
         const prev = last.get(key);
         const now = new Map<EntityId, GhostState>();
-        const count = r.count(MAX_ITEMS, 'ghost');
+        const ghostCount = count(r, MAX_ITEMS, 'ghost');
         const list: GhostState[] = [];
-        for (let g = 0; g < count; g++) {
+        for (let g = 0; g < ghostCount; g++) {
           const id = r.f64();
           const flag = r.u8();
+          const kind = flag & 3;
           let ghost: GhostState;
-          if (flag === GHOST_FULL) ghost = { id, kind: r.str(64), body: readBody(r), state: readState(r) };
-          else {
+          if (kind === GHOST_FULL) {
+            const state = readGhostState(r, flag);
+            ghost = { id, kind: r.str(64), body: readBody(r), state };
+          } else {
             const p = prev?.get(id);
-            if (!p || (flag !== GHOST_SAME && flag !== GHOST_STATE)) return r.fail(`ghost ${id} of ${key}: flag ${flag} without an earlier full entry`);
-            ghost = flag === GHOST_SAME ? p : { id, kind: p.kind, body: p.body, state: readState(r) };
+            if (!p || (kind !== GHOST_SAME && kind !== GHOST_STATE) || flag > 7) return r.fail(`ghost ${id} of ${key}: flag ${flag} without an earlier full entry`);
+            ghost = kind === GHOST_SAME ? p : { id, kind: p.kind, body: p.body, state: readGhostState(r, flag) };
           }
           now.set(id, ghost);
           list.push(ghost);
@@ -137,10 +137,10 @@ export function readTickRecords(r: ByteReader): TickRecord[] {
         ghosts.push({ from, ghosts: list });
       }
       const removals: EntityId[] = [];
-      const nr = r.count(MAX_ITEMS, 'removal');
+      const nr = count(r, MAX_ITEMS, 'removal');
       for (let k = 0; k < nr; k++) removals.push(r.f64());
       const immigrants: EntityDesc[] = [];
-      const ni = r.count(MAX_ITEMS, 'immigrant');
+      const ni = count(r, MAX_ITEMS, 'immigrant');
       for (let k = 0; k < ni; k++) immigrants.push(readEntity(r));
       inbound.push({ ghosts, removals, immigrants });
     }
@@ -149,7 +149,7 @@ export function readTickRecords(r: ByteReader): TickRecord[] {
   for (let i = 0; i < n; i++) {
     const inbound = readBatches();
     const messages: EntityMessage[] = [];
-    const nm = r.count(MAX_ITEMS, 'message');
+    const nm = count(r, MAX_ITEMS, 'message');
     for (let k = 0; k < nm; k++) {
       const from = r.f64();
       const to = r.f64();
@@ -159,7 +159,7 @@ export function readTickRecords(r: ByteReader): TickRecord[] {
       messages.push({ from, to, topic, dueTick, seq, data: readProps(r, 16) });
     }
     const inputs: EntityInput[] = [];
-    const nin = r.count(MAX_ITEMS, 'input');
+    const nin = count(r, MAX_ITEMS, 'input');
     for (let k = 0; k < nin; k++) {
       const entity = r.f64();
       const seq = r.u32();
@@ -168,6 +168,38 @@ export function readTickRecords(r: ByteReader): TickRecord[] {
     out.push({ inbound, messages, inputs, after: readBatches() });
   }
   return out;
+}
+
+function count(r: ByteReader, max: number, what: string): number {
+  const n = readVarUint(r);
+  if (n > max) r.fail(`${what} count ${n} exceeds limit ${max}`);
+  return n;
+}
+
+/** Flag bit: the state follows as 13 float32 (every value is one exactly), not 13 float64. */
+const STATE_F32 = 4;
+
+const stateValues = (s: GhostState['state']): number[] => {
+  const { position: p, rotation: q, linvel: v, angvel: a } = s;
+  return [p.x, p.y, p.z, q.x, q.y, q.z, q.w, v.x, v.y, v.z, a.x, a.y, a.z];
+};
+
+/** Writes the flag byte and the state: as float32 when that loses nothing (physics states are float32). */
+function writeGhostState(w: ByteWriter, flag: number, s: GhostState['state']): void {
+  const values = stateValues(s);
+  if (values.every((v) => Object.is(Math.fround(v), v))) {
+    w.u8(flag | STATE_F32);
+    for (const v of values) w.f32(v);
+  } else {
+    w.u8(flag);
+    writeState(w, s);
+  }
+}
+
+function readGhostState(r: ByteReader, flag: number): GhostState['state'] {
+  if ((flag & STATE_F32) === 0) return readState(r);
+  const v = Array.from({ length: 13 }, () => r.f32());
+  return { position: { x: v[0]!, y: v[1]!, z: v[2]! }, rotation: { x: v[3]!, y: v[4]!, z: v[5]!, w: v[6]! }, linvel: { x: v[7]!, y: v[8]!, z: v[9]! }, angvel: { x: v[10]!, y: v[11]!, z: v[12]! } };
 }
 
 function sameBody(a: GhostState, b: GhostState): boolean {

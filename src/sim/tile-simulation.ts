@@ -323,12 +323,40 @@ export class TileSimulation {
   applyInbound(): string[] {
     const rec = this.recording;
     if (rec && (this.pendingGhosts.size > 0 || this.pendingRemovals.length > 0 || this.pendingImmigrants.length > 0)) {
-      const ghosts = [...this.pendingGhosts.values()].sort((a, b) => compareTiles(a.from, b.from)).map((u) => ({ from: u.from, ghosts: [...u.ghosts] }));
-      (rec.stepped ? rec.after : rec.inbound).push({ ghosts, removals: [...this.pendingRemovals], immigrants: [...this.pendingImmigrants] });
+      // A neighbour re-sending exactly the resting ghosts it sent last time changes nothing:
+      // such updates are left out of the record (most ghosts are walls and floors, every tick).
+      const ghosts = [...this.pendingGhosts.entries()]
+        .sort((a, b) => compareTiles(a[1].from, b[1].from))
+        .filter(([key, u]) => !this.isNoOpGhostUpdate(key, u.ghosts))
+        .map(([, u]) => ({ from: u.from, ghosts: [...u.ghosts] }));
+      if (ghosts.length > 0 || this.pendingRemovals.length > 0 || this.pendingImmigrants.length > 0) {
+        (rec.stepped ? rec.after : rec.inbound).push({ ghosts, removals: [...this.pendingRemovals], immigrants: [...this.pendingImmigrants] });
+      }
     }
     this.applyGhosts();
     const refused = this.applyRemovals();
     return refused.concat(this.applyImmigrants());
+  }
+
+  /** True when applying `ghosts` from neighbour `key` would change nothing: the same resting ghosts it shows now. */
+  private isNoOpGhostUpdate(key: string, ghosts: readonly GhostState[]): boolean {
+    let shown = 0;
+    for (const g of this.ghosts.values()) if (g.source === key) shown++;
+    if (shown !== ghosts.length) return false;
+    for (const g of ghosts) {
+      const have = this.ghosts.get(g.id);
+      if (!have || have.source !== key || have.kind !== g.kind || this.entities.has(g.id)) return false;
+      if (g.body.type === 'fixed') continue;
+      const { linvel: v, angvel: w } = g.state;
+      if (v.x !== 0 || v.y !== 0 || v.z !== 0 || w.x !== 0 || w.y !== 0 || w.z !== 0) return false;
+      // A resting dynamic ghost is a no-op only when it already stands exactly there.
+      const p = have.rb.translation();
+      const q = have.rb.rotation();
+      const s = g.state;
+      if (p.x !== Math.fround(s.position.x) || p.y !== Math.fround(s.position.y) || p.z !== Math.fround(s.position.z)) return false;
+      if (q.x !== Math.fround(s.rotation.x) || q.y !== Math.fround(s.rotation.y) || q.z !== Math.fround(s.rotation.z) || q.w !== Math.fround(s.rotation.w)) return false;
+    }
+    return true;
   }
 
   /**
