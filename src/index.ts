@@ -94,7 +94,7 @@ export type { ReplicationConfig, AuthorityOutput } from './net/tile-authority.js
 export { TileAuthority } from './net/tile-authority.js';
 export type { PlacedEntity, ReplicaEntity, ReplicaUpdate } from './net/replica-store.js';
 export { ReplicaStore } from './net/replica-store.js';
-export type { PeerId, TileLease, DirectoryEntry, EntityPose, RosterEntry, Message, AuditIncident, IncidentReason } from './protocol/messages.js';
+export type { PeerId, TileLease, DirectoryEntry, EntityPose, PropsUpdate, RosterEntry, Message, AuditIncident, IncidentReason } from './protocol/messages.js';
 export {
   AUDIT_WINDOW_TICKS,
   AUDIT_RETAIN_TICKS,
@@ -114,7 +114,9 @@ export {
 } from './protocol/messages.js';
 export type { PeerConnection, PeerConnector } from './net/peer-connector.js';
 export { MemoryPeerConnector } from './net/memory-peer-connector.js';
-export type { TransportMode, WorldClientOptions, VisibleEntity, PeerPathStats, ClientStats, WorldClientEvents } from './client/world-client.js';
+export type { SpeculationConfig, SpeculativeEntity } from './replica/speculative-replicas.js';
+export { SpeculativeReplicas, DEFAULT_SPECULATION } from './replica/speculative-replicas.js';
+export type { ReplicaMode, TransportMode, WorldClientOptions, VisibleEntity, PeerPathStats, ClientStats, WorldClientEvents } from './client/world-client.js';
 export { WorldClient } from './client/world-client.js';
 export type { RunningCheat } from './client/owner-cheats.js';
 export { OwnerCheats } from './client/owner-cheats.js';

@@ -1,5 +1,6 @@
 import type { BehaviourRegistry, InputData } from '../core/behaviour.js';
 import { OwnerCheats } from './owner-cheats.js';
+import { DEFAULT_SPECULATION, SpeculativeReplicas, type SpeculationConfig } from '../replica/speculative-replicas.js';
 import type { EntityDesc, EntityId } from '../core/entity.js';
 import { TesseraError } from '../core/errors.js';
 import { tileKey, tileOf, type TileId } from '../core/tile.js';
@@ -48,7 +49,18 @@ export interface WorldClientOptions {
   readonly maxPeerConnections?: number;
   /** How long a direct connection may take before `auto` uses the relay path, ms (default 3000). */
   readonly p2pTimeoutMs?: number;
+  /**
+   * How other owners' tiles are shown: `speculative` (default) steps them with the same
+   * simulation and rolls back on corrections; `extrapolated` moves the last reported states
+   * along their velocities; `interpolated` shows the last reported states as they are (naive).
+   */
+  readonly replicaMode?: ReplicaMode;
+  /** Limits of speculative replicas (rewind depth, replay budget per update). */
+  readonly speculation?: Partial<SpeculationConfig>;
 }
+
+/** How replicas of other owners' tiles move between updates. */
+export type ReplicaMode = 'speculative' | 'extrapolated' | 'interpolated';
 
 /** What an application sees of an entity; for replicas the position is extrapolated from the owner's last state to now. */
 export interface VisibleEntity extends PlacedEntity {
@@ -81,6 +93,8 @@ export interface ClientStats {
   readonly audit: { readonly audits: number; readonly passed: number; readonly mismatches: number; readonly takeovers: number; readonly auditedTicks: number };
   /** Verdicts against owners this client has been told of. */
   readonly incidents: number;
+  /** Speculative replicas: prediction error against owners' states (cm), rollbacks and replayed ticks per second. */
+  readonly replicas: { readonly mode: ReplicaMode; readonly predictionErrorP50Cm: number; readonly predictionErrorP99Cm: number; readonly rollbacksPerS: number; readonly replayedTicksPerS: number };
 }
 
 /** Events a client raises. */
@@ -152,6 +166,8 @@ export class WorldClient {
   private refused = 0;
   private readonly traffic = { up: 0, down: 0, upRate: 0, downRate: 0, windowStart: 0 };
   private auditStats = { audits: 0, passed: 0, mismatches: 0, takeovers: 0, auditedTicks: 0 };
+  private speculative: SpeculativeReplicas | undefined;
+  private readonly specRates = { rollbacks: 0, replayed: 0, rollbacksPerS: 0, replayedPerS: 0 };
   private incidents = 0;
   /** Newest delta sequence number per tile (and epoch): an older or repeated one is refused. */
   private readonly deltaSeqs = new Map<string, { epoch: number; seq: number }>();
@@ -237,6 +253,7 @@ export class WorldClient {
     const owner = tile ? this.directory.get(tileKey(tile))?.owner : undefined;
     // The relay keeps its own copy of every input: the audit checks owners' logs against it.
     this.sendRelay({ type: MsgType.Input, tick, inputs: [input] }, true);
+    this.speculative?.addInput(tick, input);
     if (tile && this.authority?.holds(tile)) this.authority.addInputs(tick, [input]);
     else if (owner !== undefined && owner !== RELAY_PEER) this.sendPeer(owner, { type: MsgType.Input, tick, inputs: [input] }, true);
   }
@@ -256,6 +273,10 @@ export class WorldClient {
     const target = this.currentTick();
     this.authority.stepTo(target);
     this.releaseDueHandoffs();
+    if (this.speculative) {
+      for (const t of this.speculative.tiles()) if (this.authority.holds(t)) this.speculative.drop(t);
+      this.speculative.stepTo(target);
+    }
     const tick = this.authority.tick;
     if (tick - this.lastPoseTick >= 6) {
       const p = this.avatarPosition();
@@ -272,6 +293,13 @@ export class WorldClient {
       this.traffic.up = 0;
       this.traffic.down = 0;
       this.traffic.windowStart = now;
+      if (this.speculative) {
+        const c = this.speculative.counters;
+        this.specRates.rollbacksPerS = (c.rollbacks - this.specRates.rollbacks) / secs;
+        this.specRates.replayedPerS = (c.replayedTicks - this.specRates.replayed) / secs;
+        this.specRates.rollbacks = c.rollbacks;
+        this.specRates.replayed = c.replayedTicks;
+      }
     }
   }
 
@@ -349,9 +377,28 @@ export class WorldClient {
         v: s.linvel,
       });
     }
+    if (this.speculative) {
+      // Speculative replicas stand at the end of their last tick: glide them to the present too.
+      const ahead = Math.max(-1, Math.min(15, nowTicks - this.speculative.tick)) / this.config.tickRate;
+      for (const e of this.speculative.entities()) {
+        if (seen.has(e.id) || this.authority.holds(e.tile)) continue;
+        seen.add(e.id);
+        const p = e.position;
+        const v = e.velocity;
+        out.push({
+          entity: { id: e.id, kind: e.kind, body: e.body, tile: e.tile, position: { x: p.x + v.x * ahead, y: p.y + v.y * ahead, z: p.z + v.z * ahead }, rotation: e.rotation, owner: this.directory.get(tileKey(e.tile))?.owner ?? RELAY_PEER },
+          v,
+        });
+      }
+    }
+    const naive = this.opts.replicaMode === 'interpolated';
     for (const r of this.replicas.all()) {
       if (seen.has(r.id) || this.authority.holds(r.tile)) continue;
       seen.add(r.id);
+      if (naive) {
+        out.push({ entity: { id: r.id, kind: r.kind, body: r.body, tile: r.tile, position: r.position, rotation: r.rotation, owner: this.directory.get(tileKey(r.tile))?.owner ?? RELAY_PEER }, v: { x: 0, y: 0, z: 0 } });
+        continue;
+      }
       // Extrapolate along the reported velocity (owners re-send only when this would be over
       // 1 cm off, and everything once a second), at most 1.5 s ahead.
       const ahead = Math.min(Math.max(0, nowTicks - r.tick), this.config.tickRate * 1.5) * dt;
@@ -414,7 +461,14 @@ export class WorldClient {
       refused: this.refused,
       audit: { ...this.auditStats },
       incidents: this.incidents,
+      replicas: this.replicaStats(),
     };
+  }
+
+  private replicaStats(): ClientStats['replicas'] {
+    const mode = this.opts.replicaMode ?? 'speculative';
+    const e = this.speculative?.predictionErrorCm() ?? { p50: 0, p99: 0 };
+    return { mode, predictionErrorP50Cm: e.p50, predictionErrorP99Cm: e.p99, rollbacksPerS: this.specRates.rollbacksPerS, replayedTicksPerS: this.specRates.replayedPerS };
   }
 
   /**
@@ -495,6 +549,9 @@ export class WorldClient {
           this.currentTick(),
         );
         this.authority.afterStep = (world) => this.cheats.apply(world);
+        if ((this.opts.replicaMode ?? 'speculative') === 'speculative') {
+          this.speculative = new SpeculativeReplicas(m.config, this.registry, this.currentTick(), { ...DEFAULT_SPECULATION, ...this.opts.speculation });
+        }
         this.emit('joined', { peer: m.peer, avatar: m.avatar, config: m.config });
         return;
       }
@@ -514,6 +571,7 @@ export class WorldClient {
           if (!m.entries.some((e) => tileKey(e.tile) === key) && !this.authority?.holds(d.tile)) {
             this.directory.delete(key);
             this.replicas?.dropTile(d.tile);
+            this.speculative?.drop(d.tile);
           }
         }
         return;
@@ -550,6 +608,7 @@ export class WorldClient {
         if (!lease || lease.owner !== this.selfId || lease.epoch !== m.epoch) return this.reject(`handoff state for ${tileKey(m.tile)} without a matching lease`);
         this.authority?.adopt(m.tile, m.epoch, m.snapshot, []);
         this.replicas?.dropTile(m.tile);
+        this.speculative?.drop(m.tile);
         return;
       }
       case MsgType.Spawn:
@@ -598,6 +657,7 @@ export class WorldClient {
       this.sendRelay({ type: MsgType.HandoffState, tile: h.tile, epoch: h.epoch, tick: state.tick, snapshot: state.snapshot }, true);
       // Keep showing the tile from its last state until the new owner's updates arrive.
       this.replicas?.applyKeyframe(h.tile, state.epoch, state.tick, state.entities);
+      this.speculative?.applyState(h.tile, state.tick, state.entities);
     }
   }
 
@@ -632,13 +692,14 @@ export class WorldClient {
         if (last && last.epoch === m.epoch && m.seq <= last.seq) return this.reject(`delta ${m.seq} of ${key} refused: not newer than ${last.seq} (replayed or late)`);
         this.deltaSeqs.set(key, { epoch: m.epoch, seq: m.seq });
         const r = this.replicas!.applyDelta(m.tile, m.epoch, m.tick, m.poses, m.removed, m.departed);
+        if (r === 'applied' || r === 'needs-keyframe') this.speculative?.applyDelta(m.tile, m.tick, m.poses, m.removed, m.departed, m.props);
         if (r === 'needs-keyframe') this.sendPeer(from, { type: MsgType.KeyframeRequest, tile: m.tile }, true);
         if (r === 'applied' || r === 'needs-keyframe') this.emit('deltaApplied', { tile: m.tile, tick: m.tick, from, direct });
         return;
       }
       case MsgType.TileState:
         if (this.authority?.holds(m.tile) || !ownerOk(m.tile, m.epoch)) return;
-        this.replicas!.applyKeyframe(m.tile, m.epoch, m.tick, m.entities);
+        if (this.replicas!.applyKeyframe(m.tile, m.epoch, m.tick, m.entities) === 'applied') this.speculative?.applyState(m.tile, m.tick, m.entities);
         return;
       case MsgType.KeyframeRequest:
         this.authority?.sendKeyframeTo(m.tile, from);

@@ -398,13 +398,16 @@ export class TileAuthority {
     });
     const removed: EntityId[] = [];
     const departed: EntityId[] = [];
+    // Props that changed (a player's walking direction, a switch pressed) go with the delta:
+    // replicas that simulate the tile need them at once.
+    const props = sim.takePropChanges();
     for (const id of h.lastSent.keys()) if (!seen.has(id)) (h.despawned.has(id) ? removed : departed).push(id);
     for (const id of removed) h.lastSent.delete(id);
     for (const id of departed) h.lastSent.delete(id);
     h.despawned.clear();
-    if (poses.length === 0 && removed.length === 0 && departed.length === 0) return;
+    if (poses.length === 0 && removed.length === 0 && departed.length === 0 && props.length === 0) return;
     for (let i = 0; i < Math.max(poses.length, 1); i += 2000) {
-      const msg: Message = { type: MsgType.StateDelta, tile: h.tile, epoch: h.epoch, tick, seq: h.seq++, poses: poses.slice(i, i + 2000), removed: i === 0 ? removed : [], departed: i === 0 ? departed : [] };
+      const msg: Message = { type: MsgType.StateDelta, tile: h.tile, epoch: h.epoch, tick, seq: h.seq++, poses: poses.slice(i, i + 2000), removed: i === 0 ? removed : [], departed: i === 0 ? departed : [], ...(i === 0 && props.length > 0 ? { props } : {}) };
       for (const peer of h.subscribers) if (peer !== this.self) this.out.send(peer, msg, false);
       this.counters.deltasSent++;
     }

@@ -1,6 +1,6 @@
 import type { EntityInput, EntityMessage } from '../core/behaviour.js';
 import { ByteReader, ByteWriter, readVarUint, writeVarUint } from '../core/bytes.js';
-import type { EntityDesc, EntityId } from '../core/entity.js';
+import type { EntityDesc, EntityId, Props } from '../core/entity.js';
 import { ErrorCode, TesseraError } from '../core/errors.js';
 import type { TileId } from '../core/tile.js';
 import type { WorldConfig } from '../core/world-config.js';
@@ -94,6 +94,12 @@ export interface EntityPose {
   readonly vz: number;
 }
 
+/** An entity's props, sent whole when any of them changed (discrete state switches at once on replicas). */
+export interface PropsUpdate {
+  readonly id: EntityId;
+  readonly props: Props;
+}
+
 /** A player on the relay. */
 export interface RosterEntry {
   readonly peer: PeerId;
@@ -114,7 +120,7 @@ export type Message =
   | { type: typeof MsgType.Signal; peer: PeerId; data: string }
   | { type: typeof MsgType.Forward; to: PeerId; reliable: boolean; payload: Uint8Array }
   | { type: typeof MsgType.Forwarded; from: PeerId; payload: Uint8Array }
-  | { type: typeof MsgType.StateDelta; tile: TileId; epoch: number; tick: number; seq: number; poses: EntityPose[]; removed: EntityId[]; departed: EntityId[] }
+  | { type: typeof MsgType.StateDelta; tile: TileId; epoch: number; tick: number; seq: number; poses: EntityPose[]; removed: EntityId[]; departed: EntityId[]; props?: PropsUpdate[] }
   | { type: typeof MsgType.Keyframe; tile: TileId; epoch: number; tick: number; snapshot: Uint8Array }
   | { type: typeof MsgType.KeyframeRequest; tile: TileId }
   | { type: typeof MsgType.Input; tick: number; inputs: EntityInput[] }
@@ -297,6 +303,11 @@ export function encodeMessage(m: Message, tileEdge: number, limit = MAX_MESSAGE_
       for (const id of m.removed) writeVarUint(w, id);
       writeU16(w, m.departed.length);
       for (const id of m.departed) writeVarUint(w, id);
+      writeU16(w, m.props?.length ?? 0);
+      for (const u of m.props ?? []) {
+        writeVarUint(w, u.id);
+        writeProps(w, u.props);
+      }
       break;
     }
     case MsgType.Keyframe:
@@ -544,7 +555,9 @@ export function decodeMessage(bytes: Uint8Array, tileEdge: number, limit = MAX_M
       for (let i = 0, k = readU16(r); i < k; i++) removed.push(readVarUint(r));
       const departed: EntityId[] = [];
       for (let i = 0, k = readU16(r); i < k; i++) departed.push(readVarUint(r));
-      m = { type, tile, epoch, tick, seq, poses, removed, departed };
+      const props: PropsUpdate[] = [];
+      for (let i = 0, k = readU16(r); i < k; i++) props.push({ id: readVarUint(r), props: readProps(r, 64) });
+      m = props.length > 0 ? { type, tile, epoch, tick, seq, poses, removed, departed, props } : { type, tile, epoch, tick, seq, poses, removed, departed };
       break;
     }
     case MsgType.Keyframe: {

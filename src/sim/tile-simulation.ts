@@ -184,6 +184,8 @@ export class TileSimulation {
   private sumA = 0;
   private sumB = 0;
   private readonly kindHashes = new Map<string, number>();
+  /** Entities whose props were written since `takePropChanges` (owners send them to replicas). */
+  private readonly propsTouched = new Set<EntityId>();
   /** Entities whose kind declares critical props (their values make the critical digest). */
   private readonly criticalHolders = new Set<LiveEntity>();
   /** What entered the tile since the last step, while recording (the audit's input log). */
@@ -390,6 +392,19 @@ export class TileSimulation {
     this.pendingGhosts.clear();
   }
 
+  /** Entities (still here) whose props were written since the last call, in id order, with their props. */
+  takePropChanges(): { id: EntityId; props: Record<string, PropValue> }[] {
+    if (this.propsTouched.size === 0) return [];
+    const ids = [...this.propsTouched].sort((a, b) => a - b);
+    this.propsTouched.clear();
+    const out: { id: EntityId; props: Record<string, PropValue> }[] = [];
+    for (const id of ids) {
+      const e = this.entities.get(id);
+      if (e) out.push({ id, props: { ...e.props } });
+    }
+    return out;
+  }
+
   /**
    * 32-bit digest of every critical prop in the tile (0 when there are none). Owners commit it
    * with every tick's hash, so the relay sees which windows change critical state.
@@ -413,12 +428,15 @@ export class TileSimulation {
   /**
    * Changes an entity outside the rules of the simulation: a body moved or pushed, props
    * overwritten. For debugging tools and cheat drills only — an audited owner that does this
-   * is caught, because the relay's re-execution will not reproduce it.
+   * is caught, because the relay's re-execution will not reproduce it. Speculative replicas
+   * use it to apply their owners' corrections.
    */
-  tamper(id: EntityId, change: { position?: Vec3; linvel?: Vec3; props?: Readonly<Record<string, PropValue>> }): void {
+  tamper(id: EntityId, change: { position?: Vec3; rotation?: Quat; linvel?: Vec3; angvel?: Vec3; props?: Readonly<Record<string, PropValue>> }): void {
     const e = this.live(id);
     if (change.position) e.rb.setTranslation(change.position, true);
+    if (change.rotation) e.rb.setRotation(change.rotation, true);
     if (change.linvel) e.rb.setLinvel(change.linvel, true);
+    if (change.angvel) e.rb.setAngvel(change.angvel, true);
     if (change.props) {
       for (const [key, value] of Object.entries(change.props)) {
         const spec = e.kind.def.props?.[key];
@@ -427,6 +445,7 @@ export class TileSimulation {
         e.props[key] = value;
       }
       e.propsDigest = undefined;
+      this.propsTouched.add(id);
     }
     e.asleep = undefined;
     e.lastTranslation = undefined;
@@ -986,6 +1005,7 @@ export class TileSimulation {
     e.props[key] = value;
     e.propsDigest = undefined;
     this.digestDirty.add(e);
+    this.propsTouched.add(id);
     if (spec.critical) this.criticalNow.push({ entity: id, key, value });
   }
 

@@ -9,6 +9,7 @@ import {
   WorldClient,
   type NetworkConditions,
   type PeerId,
+  type ReplicaMode,
   type SceneDesc,
   type TransportMode,
 } from '../../src/index.js';
@@ -23,6 +24,8 @@ export interface HarnessOptions {
   /** Pairs that can never connect directly (their traffic must take the relay path). */
   readonly blocked?: (a: PeerId, b: PeerId) => boolean;
   readonly relay?: Partial<RelayCoreOptions>;
+  /** How clients show other owners' tiles (default: the client's default, speculative). */
+  readonly replicaMode?: ReplicaMode;
 }
 
 export interface HarnessClient {
@@ -60,7 +63,7 @@ export class Harness {
   addClient(name: string, transport: TransportMode = 'auto'): HarnessClient {
     const [clientEnd, relayEnd] = this.net.pair();
     this.relay.connect(relayEnd);
-    const client = new WorldClient({ relay: clientEnd, world: 'test', name, transport, connector: this.connector, now: () => this.scheduler.now() });
+    const client = new WorldClient({ relay: clientEnd, world: 'test', name, transport, connector: this.connector, now: () => this.scheduler.now(), ...(this.opts.replicaMode ? { replicaMode: this.opts.replicaMode } : {}) });
     const h: HarnessClient = { client, name, crash: () => relayEnd.close() };
     this.clients.push(h);
     return h;

@@ -1,0 +1,384 @@
+import type { BehaviourRegistry, EntityInput } from '../core/behaviour.js';
+import type { EntityDesc, EntityId } from '../core/entity.js';
+import { tileKey, type TileId } from '../core/tile.js';
+import type { Quat, Vec3 } from '../core/vec.js';
+import type { WorldConfig } from '../core/world-config.js';
+import type { EntityPose, PropsUpdate } from '../protocol/messages.js';
+import { TileSimulation } from '../sim/tile-simulation.js';
+import { TileWorld } from '../sim/tile-world.js';
+
+/** Limits of speculation. */
+export interface SpeculationConfig {
+  /** Deepest rewind, ticks (default 15 = 250 ms at 60 Hz); older corrections are applied at the present. */
+  readonly maxRewindTicks: number;
+  /** Most ticks replayed per `stepTo` call, all tiles together (bounds the cost per frame; default 90). */
+  readonly maxReplayTicksPerCall: number;
+  /** A replica entity further than this from the owner's state (metres) is corrected (default 0.01). */
+  readonly tolerance: number;
+}
+
+export const DEFAULT_SPECULATION: SpeculationConfig = { maxRewindTicks: 15, maxReplayTicksPerCall: 90, tolerance: 0.01 };
+
+/** One entity of a speculative replica, at the replica world's tick. */
+export interface SpeculativeEntity {
+  readonly id: EntityId;
+  readonly kind: string;
+  readonly tile: TileId;
+  readonly position: Vec3;
+  readonly rotation: Quat;
+  readonly velocity: Vec3;
+  readonly body: EntityDesc['body'];
+}
+
+interface Pending {
+  readonly tile: TileId;
+  readonly tick: number;
+  readonly apply: (sim: TileSimulation) => void;
+  /** Owner-reported positions (for the prediction error), per entity. */
+  readonly truth: readonly { id: EntityId; x: number; y: number; z: number }[];
+}
+
+const SAMPLES = 1024;
+/** Ticks between a replica's snapshots. */
+const SNAPSHOT_EVERY = 4;
+
+/**
+ * Speculative replicas (DESIGN: replica/, paper §3.7–3.8): every subscribed tile this node does
+ * not own is stepped with the same `src/sim` code, from the owner's last state plus the inputs
+ * this node knows, so replicas move on their real trajectories between updates (a train on a
+ * curve stays on the curve, a ball keeps its arc). A ring of recent snapshots per tile lets an
+ * update for a past tick T rewind the tile to T, apply the owner's state, and replay to now.
+ */
+export class SpeculativeReplicas {
+  private readonly world: TileWorld;
+  private readonly rings = new Map<string, { tick: number; snapshot: Uint8Array }[]>();
+  /** Per tile, the moving entities' positions and velocities of recent ticks: updates are compared with these without restoring anything. */
+  private readonly history = new Map<string, Map<number, Map<EntityId, Float64Array>>>();
+  private readonly pending = new Map<string, Pending[]>();
+  private inputs: { tick: number; input: EntityInput }[] = [];
+  private readonly errors: number[] = [];
+  readonly counters = { rollbacks: 0, replayedTicks: 0, rebuilds: 0, lateCorrections: 0, updates: 0 };
+
+  constructor(
+    private readonly config: WorldConfig,
+    private readonly registry: BehaviourRegistry,
+    startTick: number,
+    readonly settings: SpeculationConfig = DEFAULT_SPECULATION,
+  ) {
+    this.world = TileWorld.partial(config, registry, startTick);
+  }
+
+  /** The tick every replica stands at. */
+  get tick(): number {
+    return this.world.tick;
+  }
+
+  /** True when `tile` is replicated here. */
+  holds(tile: TileId): boolean {
+    return this.world.holds(tile);
+  }
+
+  /** An input this node knows of (its own player's), replayed with the tiles it touches. */
+  addInput(tick: number, input: EntityInput): void {
+    this.inputs.push({ tick, input });
+    const oldest = this.world.tick - this.settings.maxRewindTicks - this.config.tickRate;
+    if (this.inputs.length > 256) this.inputs = this.inputs.filter((i) => i.tick >= oldest);
+  }
+
+  /** The owner's full state of a tile at `tick`: the replica is rebuilt from it and rolled forward to now. */
+  applyState(tile: TileId, tick: number, entities: readonly EntityDesc[]): void {
+    this.counters.updates++;
+    const key = tileKey(tile);
+    if (tick > this.world.tick) {
+      this.defer(key, { tile, tick, apply: () => this.applyState(tile, tick, entities), truth: [] });
+      return;
+    }
+    this.measure(key, tick, entities.map((e) => ({ id: e.id, ...e.state.position })));
+    // A replica that already agrees with the owner keeps running (its solver and sleep state
+    // are worth more than a rebuild): only a disagreement rebuilds it.
+    if (this.agreesWith(key, tile, tick, entities)) return;
+    const sim = TileSimulation.create(tile, this.config, this.registry, entities.filter((e) => sameTile(tile, e.state.position, this.config.tileEdge)), tick);
+    this.counters.rebuilds++;
+    this.install(key, sim, tick);
+  }
+
+  /**
+   * The owner's delta for a past tick: when the replica disagrees with it (beyond the tolerance),
+   * the tile is rewound to that tick, corrected, and replayed to now. Returns true on a rollback.
+   */
+  applyDelta(tile: TileId, tick: number, poses: readonly EntityPose[], removed: readonly EntityId[], departed: readonly EntityId[], props: readonly PropsUpdate[] = []): boolean {
+    this.counters.updates++;
+    const key = tileKey(tile);
+    if (!this.world.holds(tile)) return false;
+    const correct = (sim: TileSimulation): void => {
+      for (const u of props) if (sim.has(u.id)) sim.tamper(u.id, { props: u.props });
+      for (const p of poses) {
+        if (!sim.has(p.id)) continue;
+        sim.tamper(p.id, { position: { x: p.x, y: p.y, z: p.z }, linvel: { x: p.vx, y: p.vy, z: p.vz }, rotation: p.rotation ?? { x: 0, y: 0, z: 0, w: 1 } });
+      }
+      const gone = [...removed, ...departed].filter((id) => sim.has(id));
+      if (gone.length > 0) {
+        sim.receiveRemovals(gone);
+        sim.applyInbound();
+      }
+    };
+    const truth = poses.map((p) => ({ id: p.id, x: p.x, y: p.y, z: p.z }));
+    if (tick > this.world.tick) {
+      this.defer(key, { tile, tick, apply: correct, truth });
+      return false;
+    }
+    const seenThen = this.history.get(key)?.get(tick);
+    if (seenThen && tick >= this.world.tick - this.settings.maxRewindTicks) {
+      this.recordFrom(truth, seenThen);
+      const propsNow = this.world.tileAt(tile)!;
+      const agree =
+        removed.every((id) => !seenThen.has(id)) &&
+        departed.every((id) => !seenThen.has(id)) &&
+        props.every((u) => !propsNow.has(u.id) || JSON.stringify(propsNow.describe(u.id).props) === JSON.stringify(u.props)) &&
+        poses.every((p) => {
+          const h = seenThen.get(p.id);
+          if (!h) return false;
+          const d = Math.max(Math.abs(h[0]! - p.x), Math.abs(h[1]! - p.y), Math.abs(h[2]! - p.z));
+          const dv = Math.abs(h[3]! - p.vx) + Math.abs(h[4]! - p.vy) + Math.abs(h[5]! - p.vz);
+          return d <= this.settings.tolerance && dv <= 0.05;
+        });
+      if (agree) return false;
+    }
+    const past = this.stateAt(key, tick);
+    if (!past) {
+      // Older than the rewind depth: the correction applies at the present, moved along its velocity.
+      const sim = this.world.tileAt(tile)!;
+      const ahead = (this.world.tick - tick) / this.config.tickRate;
+      for (const u of props) if (sim.has(u.id)) sim.tamper(u.id, { props: u.props });
+      for (const p of poses) if (sim.has(p.id)) sim.tamper(p.id, { position: { x: p.x + p.vx * ahead, y: p.y + p.vy * ahead, z: p.z + p.vz * ahead }, linvel: { x: p.vx, y: p.vy, z: p.vz } });
+      const gone = [...removed, ...departed].filter((id) => sim.has(id));
+      if (gone.length > 0) {
+        sim.receiveRemovals(gone);
+        sim.applyInbound();
+      }
+      this.counters.lateCorrections++;
+      return false;
+    }
+    const worst = this.disagreement(past, poses);
+    if (!seenThen) this.record(truth, past);
+    const propsDiffer = props.some((u) => past.has(u.id) && JSON.stringify(past.describe(u.id).props) !== JSON.stringify(u.props));
+    if (worst <= this.settings.tolerance && !propsDiffer && removed.length === 0 && departed.every((id) => !past.has(id))) {
+      past.dispose();
+      return false;
+    }
+    correct(past);
+    this.counters.rollbacks++;
+    this.install(key, past, tick);
+    return true;
+  }
+
+  /** Stops replicating a tile (now owned here, or out of interest). */
+  drop(tile: TileId): void {
+    const key = tileKey(tile);
+    this.world.releaseTile(tile)?.dispose();
+    this.rings.delete(key);
+    this.history.delete(key);
+    this.pending.delete(key);
+  }
+
+  /** Steps every replica to `tick` (at most `maxTicks` at once), keeping each tile's recent snapshots. */
+  stepTo(tick: number, maxTicks = 30): void {
+    let n = 0;
+    while (this.world.tick < tick && n < maxTicks) {
+      const t = this.world.tick;
+      this.world.step(this.inputsAt(t, undefined));
+      n++;
+      this.keep();
+      this.applyDue();
+    }
+  }
+
+  /** Entities of every replica, at the replica tick. */
+  entities(): SpeculativeEntity[] {
+    const out: SpeculativeEntity[] = [];
+    for (const sim of this.world.tileList()) {
+      for (const e of sim.describeAll()) out.push({ id: e.id, kind: e.kind, body: e.body, tile: sim.tile, position: e.state.position, rotation: e.state.rotation, velocity: e.state.linvel });
+    }
+    return out;
+  }
+
+  /** Prediction error of the replicas against the owners' states for the same tick, cm (recent samples). */
+  predictionErrorCm(): { p50: number; p99: number; samples: number } {
+    const s = [...this.errors].sort((a, b) => a - b);
+    const at = (q: number): number => (s.length === 0 ? 0 : s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!);
+    return { p50: at(0.5), p99: at(0.99), samples: s.length };
+  }
+
+  /** The tiles replicated here. */
+  tiles(): TileId[] {
+    return this.world.tileList().map((s) => s.tile);
+  }
+
+  dispose(): void {
+    this.world.dispose();
+    this.rings.clear();
+  }
+
+  // ---- internals ----
+
+  /** Rolls `sim` (standing at `from`) forward to the world's tick with the known inputs, then puts it in place of the tile. */
+  private install(key: string, sim: TileSimulation, from: number): void {
+    const tile = sim.tile;
+    const ring: { tick: number; snapshot: Uint8Array }[] = [{ tick: from, snapshot: sim.snapshot() }];
+    this.history.get(key)?.clear();
+    this.remember(key, sim);
+    let budget = this.settings.maxReplayTicksPerCall;
+    while (sim.tick < this.world.tick && budget-- > 0) {
+      sim.step(this.inputsAt(sim.tick, sim));
+      sim.applyInbound();
+      this.counters.replayedTicks++;
+      this.remember(key, sim);
+      if (sim.tick - ring[ring.length - 1]!.tick >= SNAPSHOT_EVERY) ring.push({ tick: sim.tick, snapshot: sim.snapshot() });
+    }
+    // Out of budget (a long stall): the rest is skipped rather than stalling the frame.
+    if (sim.tick < this.world.tick) {
+      const fresh = TileSimulation.create(tile, this.config, this.registry, sim.describeAll(), this.world.tick);
+      sim.dispose();
+      sim = fresh;
+      ring.length = 0;
+      ring.push({ tick: sim.tick, snapshot: sim.snapshot() });
+    }
+    this.world.releaseTile(tile)?.dispose();
+    this.world.adoptTile(sim);
+    while (ring.length > 1 && ring[1]!.tick <= sim.tick - this.settings.maxRewindTicks) ring.shift();
+    this.rings.set(key, ring);
+  }
+
+  /** Snapshots every few ticks (a rewind restores the one before and steps to the tick it needs). */
+  private keep(): void {
+    for (const sim of this.world.tileList()) {
+      const key = tileKey(sim.tile);
+      this.remember(key, sim);
+      const ring = this.rings.get(key) ?? [];
+      const last = ring[ring.length - 1];
+      if (last && sim.tick - last.tick < SNAPSHOT_EVERY) continue;
+      ring.push({ tick: sim.tick, snapshot: sim.snapshot() });
+      while (ring.length > 1 && ring[1]!.tick <= sim.tick - this.settings.maxRewindTicks) ring.shift();
+      this.rings.set(key, ring);
+    }
+  }
+
+  private agreesWith(key: string, tile: TileId, tick: number, entities: readonly EntityDesc[]): boolean {
+    const then = this.history.get(key)?.get(tick);
+    const now = this.world.tileAt(tile);
+    if (!then || !now || tick < this.world.tick - this.settings.maxRewindTicks) return false;
+    let moving = 0;
+    for (const e of entities) {
+      if (!now.has(e.id)) return false;
+      if (JSON.stringify(now.describe(e.id).props) !== JSON.stringify(e.props)) return false;
+      if (e.body.type === 'fixed') continue;
+      moving++;
+      const h = then.get(e.id);
+      if (!h) return false;
+      const p = e.state.position;
+      const v = e.state.linvel;
+      if (Math.max(Math.abs(h[0]! - p.x), Math.abs(h[1]! - p.y), Math.abs(h[2]! - p.z)) > this.settings.tolerance) return false;
+      if (Math.abs(h[3]! - v.x) + Math.abs(h[4]! - v.y) + Math.abs(h[5]! - v.z) > 0.05) return false;
+    }
+    return moving === then.size;
+  }
+
+  /** Keeps the moving entities' state of this tick (and forgets ticks beyond the rewind depth). */
+  private remember(key: string, sim: TileSimulation): void {
+    let h = this.history.get(key);
+    if (!h) this.history.set(key, (h = new Map()));
+    const now = new Map<EntityId, Float64Array>();
+    sim.forEachMotion((id, p, _q, v, fixed) => {
+      if (!fixed) now.set(id, Float64Array.of(p.x, p.y, p.z, v.x, v.y, v.z));
+    });
+    h.set(sim.tick, now);
+    for (const t of h.keys()) {
+      if (t >= sim.tick - this.settings.maxRewindTicks) break;
+      h.delete(t);
+    }
+  }
+
+  /** The replica of a tile as it stood at `tick` (a fresh simulation), or undefined beyond the rewind depth. */
+  private stateAt(key: string, tick: number): TileSimulation | undefined {
+    if (tick < this.world.tick - this.settings.maxRewindTicks) return undefined;
+    const ring = this.rings.get(key) ?? [];
+    let at: { tick: number; snapshot: Uint8Array } | undefined;
+    for (const r of ring) if (r.tick <= tick) at = r;
+    if (!at) return undefined;
+    const sim = TileSimulation.restore(at.snapshot, this.config, this.registry);
+    while (sim.tick < tick) {
+      sim.step(this.inputsAt(sim.tick, sim));
+      sim.applyInbound();
+      this.counters.replayedTicks++;
+    }
+    return sim;
+  }
+
+  private defer(key: string, p: Pending): void {
+    const list = this.pending.get(key) ?? [];
+    list.push(p);
+    if (list.length > 64) list.shift();
+    this.pending.set(key, list);
+  }
+
+  /** Updates stamped ahead of this node's clock apply when the replicas reach their tick. */
+  private applyDue(): void {
+    for (const [key, list] of this.pending) {
+      const due = list.filter((p) => p.tick <= this.world.tick);
+      if (due.length === 0) continue;
+      this.pending.set(key, list.filter((p) => p.tick > this.world.tick));
+      for (const p of due) {
+        const sim = this.world.tileAt(p.tile);
+        if (sim) this.record(p.truth, sim);
+        // A full state rebuilds the tile whether or not it is held; a delta needs the tile.
+        if (sim || p.truth.length === 0) p.apply(sim!);
+      }
+    }
+  }
+
+  private inputsAt(tick: number, only: TileSimulation | undefined): EntityInput[] {
+    const out: EntityInput[] = [];
+    for (const i of this.inputs) if (i.tick === tick && (!only || only.has(i.input.entity))) out.push(i.input);
+    return out;
+  }
+
+  private disagreement(sim: TileSimulation, poses: readonly EntityPose[]): number {
+    let worst = 0;
+    for (const p of poses) {
+      if (!sim.has(p.id)) return Number.POSITIVE_INFINITY; // an entity the replica does not have
+      const s = sim.describe(p.id).state;
+      const d = Math.max(Math.abs(s.position.x - p.x), Math.abs(s.position.y - p.y), Math.abs(s.position.z - p.z));
+      const dv = Math.abs(s.linvel.x - p.vx) + Math.abs(s.linvel.y - p.vy) + Math.abs(s.linvel.z - p.vz);
+      worst = Math.max(worst, d, dv > 0.05 ? Number.POSITIVE_INFINITY : 0);
+    }
+    return worst;
+  }
+
+  private measure(key: string, tick: number, truth: readonly { id: EntityId; x: number; y: number; z: number }[]): void {
+    const then = this.history.get(key)?.get(tick);
+    if (then) this.recordFrom(truth, then);
+  }
+
+  private recordFrom(truth: readonly { id: EntityId; x: number; y: number; z: number }[], then: Map<EntityId, Float64Array>): void {
+    for (const t of truth) {
+      const h = then.get(t.id);
+      if (!h) continue;
+      this.errors.push(Math.sqrt((h[0]! - t.x) ** 2 + (h[1]! - t.y) ** 2 + (h[2]! - t.z) ** 2) * 100);
+      if (this.errors.length > SAMPLES) this.errors.shift();
+    }
+  }
+
+  /** Prediction error samples: how far the replica's state for a tick was from the owner's. */
+  private record(truth: readonly { id: EntityId; x: number; y: number; z: number }[], sim: TileSimulation): void {
+    for (const t of truth) {
+      if (!sim.has(t.id)) continue;
+      const p = sim.describe(t.id).state.position;
+      this.errors.push(Math.sqrt((p.x - t.x) ** 2 + (p.y - t.y) ** 2 + (p.z - t.z) ** 2) * 100);
+      if (this.errors.length > SAMPLES) this.errors.shift();
+    }
+  }
+}
+
+function sameTile(t: TileId, p: Vec3, edge: number): boolean {
+  return Math.floor(p.x / edge) === t.x && Math.floor(p.y / edge) === t.y && Math.floor(p.z / edge) === t.z;
+}
