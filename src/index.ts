@@ -73,11 +73,12 @@ export {
   Cannon,
   Cannonball,
   Chest,
+  Train,
 } from './kinds/standard-kinds.js';
 export type { BenchLayout } from './scenes/scenes.js';
 export type { Scenario, ScenarioName } from './scenes/scenarios.js';
 export { scenario } from './scenes/scenarios.js';
-export { cannonScene, borderRollScene, busyScene, benchScene, demoScene, auditScene, groundTiles, walls, CANNON_SCENE, ROLLING_BALL, DEMO_SCENE, AUDIT_SCENE } from './scenes/scenes.js';
+export { cannonScene, borderRollScene, busyScene, benchScene, demoScene, auditScene, trainScene, trainWindow, groundTiles, walls, CANNON_SCENE, ROLLING_BALL, DEMO_SCENE, AUDIT_SCENE, TRAIN_SCENE } from './scenes/scenes.js';
 
 export type { FrameInfo } from './worker/frame.js';
 export { frameInfo, frameEntity, FRAME_HEADER, FRAME_STRIDE } from './worker/frame.js';

@@ -81,6 +81,10 @@ export interface TileContext {
   applyImpulse(id: EntityId, impulse: Vec3): void;
   /** Adds an angular impulse (N·m·s). */
   applyTorqueImpulse(id: EntityId, impulse: Vec3): void;
+  /** Where a kinematic body of this tile will be at the end of this tick (it sweeps there, pushing what is in the way). */
+  moveKinematic(id: EntityId, position: Vec3, rotation?: Quat): void;
+  /** The world's gravity, m/s². */
+  readonly gravity: Vec3;
   /** Creates an entity now (its body exists at once); returns its new id. */
   spawn(spec: SpawnSpec): EntityId;
   /** Removes an entity at the end of this tick. */

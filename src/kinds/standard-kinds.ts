@@ -1,4 +1,4 @@
-import { BehaviourRegistry, defineKind, type KindDef } from '../core/behaviour.js';
+import { BehaviourRegistry, defineKind, type KindDef, type TileContext } from '../core/behaviour.js';
 import type { BodyDesc } from '../core/entity.js';
 
 // Simulation code uses only + - * / and Math.sqrt/floor/min/max/abs: these round the same in
@@ -47,6 +47,7 @@ export const Avatar = defineKind({
     if ('moveX' in input) ctx.setProp(self, 'moveX', clamp(input['moveX']));
     if ('moveZ' in input) ctx.setProp(self, 'moveZ', clamp(input['moveZ']));
     if (input['jump'] === true) ctx.setProp(self, 'jump', true);
+    if (input['throw'] === true) throwBall(ctx, self, input);
   },
   onStep(ctx, self) {
     walk(ctx, self, ctx.prop(self, 'moveX') as number, ctx.prop(self, 'moveZ') as number, ctx.prop(self, 'speed') as number);
@@ -54,6 +55,71 @@ export const Avatar = defineKind({
       ctx.setProp(self, 'jump', false);
       if (Math.abs(ctx.linvel(self).y) < 0.05) ctx.applyImpulse(self, { x: 0, y: ctx.mass(self) * 5, z: 0 });
     }
+  },
+});
+
+/** Fastest throw, m/s; lag compensation covers at most this many ticks (250 ms at 60 Hz). */
+const MAX_THROW_SPEED = 25;
+const MAX_THROW_LAG_TICKS = 15;
+
+/**
+ * `{ throw: true, vx, vy, vz, atTick }`: a ball leaves the avatar's hand with that velocity
+ * (capped at 25 m/s). The owner may get the input a few ticks after `atTick`, the tick the
+ * player threw at: the ball is placed where it would be by now on its ballistic arc (at most
+ * 250 ms of lag made up), so what the player aimed at is what it flies at.
+ */
+function throwBall(ctx: TileContext, self: number, input: Readonly<Record<string, unknown>>): void {
+  const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  let v = { x: num(input['vx']), y: num(input['vy']), z: num(input['vz']) };
+  const speed = Math.sqrt(v.x * v.x + v.y * v.y + v.z * v.z);
+  if (speed > MAX_THROW_SPEED) v = { x: (v.x / speed) * MAX_THROW_SPEED, y: (v.y / speed) * MAX_THROW_SPEED, z: (v.z / speed) * MAX_THROW_SPEED };
+  const at = num(input['atTick']);
+  const lag = Math.max(0, Math.min(MAX_THROW_LAG_TICKS, ctx.tick - at));
+  const t = lag * ctx.dt;
+  const g = ctx.gravity;
+  const p = ctx.position(self);
+  const h = Math.sqrt(v.x * v.x + v.z * v.z) || 1;
+  // From the hand: 0.7 m ahead (clear of the capsule), 0.8 m up.
+  const from = { x: p.x + (v.x / h) * 0.7, y: p.y + 0.8, z: p.z + (v.z / h) * 0.7 };
+  ctx.spawn({
+    kind: 'ball',
+    position: { x: from.x + v.x * t + 0.5 * g.x * t * t, y: from.y + v.y * t + 0.5 * g.y * t * t, z: from.z + v.z * t + 0.5 * g.z * t * t },
+    linvel: { x: v.x + g.x * t, y: v.y + g.y * t, z: v.z + g.z * t },
+  });
+}
+
+/**
+ * A train on a circular track: a kinematic body turning about (`cx`, `cz`) by a fixed angle
+ * per tick, whose cosine and sine (`c`, `s`, and `ch`, `sh` of the half angle for its
+ * orientation) are props — plain multiplications keep it deterministic everywhere. It pushes
+ * whatever is in its way; nothing pushes it.
+ */
+export const Train = defineKind({
+  name: 'train',
+  body: { type: 'kinematic', shape: { type: 'box', halfExtents: { x: 3, y: 1.25, z: 1.25 } }, friction: 0.9 },
+  props: {
+    cx: { type: 'number', default: 0 },
+    cz: { type: 'number', default: 0 },
+    c: { type: 'number', default: 1 },
+    s: { type: 'number', default: 0 },
+    ch: { type: 'number', default: 1 },
+    sh: { type: 'number', default: 0 },
+  },
+  onStep(ctx, self) {
+    const num = (k: string): number => ctx.prop(self, k) as number;
+    const cx = num('cx');
+    const cz = num('cz');
+    const c = num('c');
+    const s = num('s');
+    const ch = num('ch');
+    const sh = num('sh');
+    const p = ctx.position(self);
+    const dx = p.x - cx;
+    const dz = p.z - cz;
+    // Rotating (dx, dz) by +a about y: x' = c·dx + s·dz, z' = −s·dx + c·dz; the body turns with it.
+    const q = ctx.rotation(self);
+    const r = { x: ch * q.x + sh * q.z, y: ch * q.y + sh * q.w, z: ch * q.z - sh * q.x, w: ch * q.w - sh * q.y };
+    ctx.moveKinematic(self, { x: cx + c * dx + s * dz, y: p.y, z: cz - s * dx + c * dz }, r);
   },
 });
 
@@ -165,5 +231,5 @@ export const Chest = defineKind({
 
 /** Every built-in kind, in a fresh registry; add your own with `.define(...)`. */
 export function standardKinds(): BehaviourRegistry {
-  return new BehaviourRegistry().define(Ground, Box, Ball, Avatar, Wanderer, Switch, Cannon, Cannonball, Chest);
+  return new BehaviourRegistry().define(Ground, Box, Ball, Avatar, Wanderer, Switch, Cannon, Cannonball, Chest, Train);
 }

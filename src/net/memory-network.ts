@@ -39,23 +39,26 @@ export class MemoryNetwork {
     this.conditions = { ...this.conditions, ...c };
   }
 
-  /** Creates a connected pair of links. */
-  pair(): [Link, Link] {
-    const a = new MemoryLink(this);
-    const b = new MemoryLink(this);
+  /**
+   * Creates a connected pair of links. `extraDelayMs` is added to every message's one-way delay
+   * on this pair, both ways (a slow access link: a player far away).
+   */
+  pair(extraDelayMs = 0): [Link, Link] {
+    const a = new MemoryLink(this, extraDelayMs);
+    const b = new MemoryLink(this, extraDelayMs);
     a.peer = b;
     b.peer = a;
     return [a, b];
   }
 
   /** @internal Schedules delivery of one message from a link to its peer. */
-  deliver(to: MemoryLink, bytes: Uint8Array, reliable: boolean, lastReliableAt: number): number {
+  deliver(to: MemoryLink, bytes: Uint8Array, reliable: boolean, lastReliableAt: number, extraDelayMs = 0): number {
     const c = this.conditions;
     if (!reliable && this.rng.next() < c.loss) {
       this.counters.dropped++;
       return lastReliableAt;
     }
-    let at = this.scheduler.now() + c.delayMs + this.rng.next() * c.jitterMs;
+    let at = this.scheduler.now() + c.delayMs + extraDelayMs + this.rng.next() * c.jitterMs;
     if (reliable) at = Math.max(at, lastReliableAt); // reliable messages keep their order
     const copy = bytes.slice();
     this.scheduler.at(at, () => {
@@ -79,7 +82,10 @@ class MemoryLink implements Link {
   onClose: (() => void) | undefined;
   private isOpen = true;
   private lastReliableAt = 0;
-  constructor(private readonly net: MemoryNetwork) {}
+  constructor(
+    private readonly net: MemoryNetwork,
+    private readonly extraDelayMs: number,
+  ) {}
 
   get open(): boolean {
     return this.isOpen;
@@ -87,7 +93,7 @@ class MemoryLink implements Link {
 
   send(bytes: Uint8Array, reliable: boolean): void {
     if (!this.isOpen || !this.peer) return;
-    this.lastReliableAt = this.net.deliver(this.peer, bytes, reliable, this.lastReliableAt);
+    this.lastReliableAt = this.net.deliver(this.peer, bytes, reliable, this.lastReliableAt, this.extraDelayMs);
   }
 
   close(): void {

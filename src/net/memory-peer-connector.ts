@@ -14,6 +14,8 @@ export class MemoryPeerConnector implements PeerConnector {
   constructor(
     private readonly net: MemoryNetwork,
     private readonly blocked: (a: PeerId, b: PeerId) => boolean = () => false,
+    /** Extra one-way delay of a peer's access link, ms: a direct path costs both ends' delays. */
+    private readonly accessDelayMs: (peer: PeerId) => number = () => 0,
   ) {}
 
   connect(self: PeerId, remote: PeerId, initiator: boolean, sendSignal: (data: string) => void): PeerConnection {
@@ -54,7 +56,7 @@ export class MemoryPeerConnector implements PeerConnector {
     };
     if (initiator) {
       pipeId = `${self}-${remote}-${this.nextPipe++}`;
-      const pair = this.net.pair();
+      const pair = this.net.pair(this.accessDelayMs(self) + this.accessDelayMs(remote));
       this.pipes.set(pipeId, pair);
       link = pair[0];
       if (!this.blocked(self, remote)) sendSignal(JSON.stringify({ kind: 'offer', pipe: pipeId }));

@@ -140,6 +140,42 @@ export function benchScene(layout: BenchLayout, count: number, edge = 128): Scen
 /** Ids of the notable entities in `demoScene`. */
 export const DEMO_SCENE = { avatar: 500, cannon: 100, switch: 101, chest: 102, spawnBoxes: 320 } as const;
 
+/** The train scenario's layout (paper §3.6): ids, the track, the platform in its middle. */
+export const TRAIN_SCENE = { train: 60, centre: { x: 16, z: 16 }, radius: 8, speed: 10, edge: 32 } as const;
+
+/**
+ * The paper's train scenario: one 32 m tile, a platform in the middle of a circular track of
+ * 8 m radius, and a train going round it at 10 m/s with an open window on the side facing the
+ * platform. Players spawn on the platform (relay `spawn` at the centre).
+ */
+export function trainScene(): SceneDesc {
+  const { edge, centre, radius, speed, train } = TRAIN_SCENE;
+  const a = speed / radius / 60; // radians per tick at 60 Hz
+  const entities: EntityDesc[] = [...groundTiles(edge, 0, 0, 0, 0, 1), ...walls(edge, 0, edge, 0, edge, 20)];
+  const half = Math.SQRT1_2;
+  entities.push(
+    entityDesc({
+      id: train,
+      kind: 'train',
+      body: { type: 'kinematic', shape: { type: 'box', halfExtents: { x: 3, y: 1.25, z: 1.25 } }, friction: 0.9 },
+      position: { x: centre.x + radius, y: 2.3, z: centre.z },
+      // Long side along the track: turned a quarter about y (the train runs towards −z from here).
+      rotation: { x: 0, y: half, z: 0, w: half },
+      props: { cx: centre.x, cz: centre.z, c: Math.cos(a), s: Math.sin(a), ch: Math.cos(a / 2), sh: Math.sin(a / 2) },
+    }),
+  );
+  return { config: { tileEdge: edge, seed: 3 }, entities };
+}
+
+/** The centre of the train's open window (on the side facing the track's centre), from the train's position. */
+export function trainWindow(trainPosition: { x: number; y: number; z: number }): { x: number; y: number; z: number } {
+  const { centre } = TRAIN_SCENE;
+  const dx = centre.x - trainPosition.x;
+  const dz = centre.z - trainPosition.z;
+  const d = Math.sqrt(dx * dx + dz * dz) || 1;
+  return { x: trainPosition.x + (dx / d) * 1.3, y: trainPosition.y + 0.3, z: trainPosition.z + (dz / d) * 1.3 };
+}
+
 /** Ids in `auditScene`. */
 export const AUDIT_SCENE = { chest: 40, ball: 41, box: 42 } as const;
 

@@ -1035,6 +1035,13 @@ export class TileSimulation {
       setProp: (id, key, value) => sim.setProp(id, key, value),
       applyImpulse: (id, impulse) => sim.live(id).rb.applyImpulse(impulse, true),
       applyTorqueImpulse: (id, impulse) => sim.live(id).rb.applyTorqueImpulse(impulse, true),
+      moveKinematic: (id, position, rotation) => {
+        const e = sim.live(id);
+        assert(e.body.type === 'kinematic', ErrorCode.BadInput, () => `entity ${id} is ${e.body.type}, not kinematic: it cannot be moved by position`);
+        e.rb.setNextKinematicTranslation(position);
+        if (rotation) e.rb.setNextKinematicRotation(rotation);
+      },
+      gravity: { ...this.config.gravity },
       spawn: (spec) => sim.spawn(spec),
       despawn: (id) => {
         sim.live(id);

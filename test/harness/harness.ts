@@ -33,6 +33,8 @@ export interface HarnessClient {
   readonly name: string;
   /** Cuts the client off as a crash would (no goodbye). */
   crash(): void;
+  /** Extra one-way delay of this player's access link, ms (to the relay, and added on direct paths). */
+  readonly accessDelayMs?: number;
 }
 
 /** One seeded world: relay, network, clients, all on a virtual clock. */
@@ -46,7 +48,7 @@ export class Harness {
 
   constructor(readonly opts: HarnessOptions) {
     this.net = new MemoryNetwork(opts.seed, this.scheduler, opts.conditions);
-    this.connector = new MemoryPeerConnector(this.net, opts.blocked);
+    this.connector = new MemoryPeerConnector(this.net, opts.blocked, (peer) => this.clients.find((c) => c.client.peerId === peer)?.accessDelayMs ?? 0);
     this.relay = new RelayCore({
       world: 'test',
       scene: opts.scene ?? SCENES['demo']!(),
@@ -59,12 +61,14 @@ export class Harness {
     });
   }
 
-  /** Adds a player; it joins over the network. */
-  addClient(name: string, transport: TransportMode = 'auto'): HarnessClient {
-    const [clientEnd, relayEnd] = this.net.pair();
+  /** Adds a player; it joins over the network (`accessDelayMs`: its link's extra one-way delay). */
+  addClient(name: string, transport: TransportMode = 'auto', extra: { accessDelayMs?: number; replicaMode?: ReplicaMode } = {}): HarnessClient {
+    const accessDelayMs = extra.accessDelayMs ?? 0;
+    const [clientEnd, relayEnd] = this.net.pair(accessDelayMs);
     this.relay.connect(relayEnd);
-    const client = new WorldClient({ relay: clientEnd, world: 'test', name, transport, connector: this.connector, now: () => this.scheduler.now(), ...(this.opts.replicaMode ? { replicaMode: this.opts.replicaMode } : {}) });
-    const h: HarnessClient = { client, name, crash: () => relayEnd.close() };
+    const replicaMode = extra.replicaMode ?? this.opts.replicaMode;
+    const client = new WorldClient({ relay: clientEnd, world: 'test', name, transport, connector: this.connector, now: () => this.scheduler.now(), ...(replicaMode ? { replicaMode } : {}) });
+    const h: HarnessClient = { client, name, crash: () => relayEnd.close(), accessDelayMs };
     this.clients.push(h);
     return h;
   }
