@@ -480,6 +480,11 @@ export class WorldClient {
     this.sendPeer(peer, message, reliable);
   }
 
+  /** Tick and `entitiesDigest` of the last full state this client sent its subscribers for an owned tile. */
+  ownedStateDigest(tile: TileId): { tick: number; digest: string } | undefined {
+    return this.authority?.stateDigests.get(tileKey(tile));
+  }
+
   /** Tick and `entitiesDigest` of the last full state this client's replica of `tile` took from its owner. */
   replicaDigest(tile: TileId): { tick: number; digest: string } | undefined {
     return this.replicas?.keyframeDigest(tile);
