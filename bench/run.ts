@@ -7,6 +7,7 @@ import { launchChromium } from './chromium.js';
 import { benchTileStep, CONFIGS, type TileStepResult } from './tile-step-bench.js';
 import { bytesPerVisibleAvatar, tabLatency } from './net-bench.js';
 import { auditCost, detectionTimes } from './audit-bench.js';
+import { replayCost, trainHitRates, viewErrorP99 } from './replica-bench.js';
 import { spawn } from 'node:child_process';
 
 /** Starts `tessera relay` as a child process on `port` and waits for its health check. */
@@ -82,6 +83,27 @@ async function main(): Promise<void> {
   figures['audit_detect_p99_s'] = round(pct(0.99), 2);
   figures['audit_detect_within_5s_fraction'] = round(detect.filter((t) => t >= 0 && t <= 5).length / detect.length, 3);
   console.error(`audit detection over ${detect.length} seeds: p50 ${pct(0.5)} s, p99 ${pct(0.99)} s, max ${caught.at(-1)} s`);
+
+  // Speculation: a rollback's replay cost, the train scenario's hit rates and view errors.
+  // The key is the worst layout: 200 boxes falling onto a pile, every body in contact.
+  for (const layout of ['pile', 'scattered', 'avatars'] as const) {
+    const rc = replayCost(layout);
+    if (layout === 'pile') figures['replay_15_ticks_200_bodies_ms'] = round(rc.replayMs, 2);
+    figures[`replay_15_ticks_200_bodies_ms_${layout}`] = round(rc.replayMs, 2);
+    figures[`steps_15_ticks_200_bodies_ms_${layout}`] = round(rc.stepsMs, 2);
+    console.error(`rollback of a 200-body tile (${layout}): restore + 15 ticks ${rc.replayMs.toFixed(2)} ms (15 steps alone ${rc.stepsMs.toFixed(2)} ms)`);
+  }
+  const hits = trainHitRates(40);
+  figures['train_hit_rate_speculative'] = round(hits.speculative, 3);
+  figures['train_hit_rate_naive'] = round(hits.naive, 3);
+  console.error(`train scenario over 40 seeds: hit rate ${hits.speculative} speculative, ${hits.naive} naive`);
+  for (const ms of [50, 100, 200]) {
+    for (const mode of ['speculative', 'interpolated'] as const) {
+      const e = viewErrorP99(mode, ms);
+      figures[`prediction_error_p99_cm_${mode === 'interpolated' ? 'naive' : 'speculative'}_${ms}ms`] = round(e, 1);
+    }
+    console.error(`train seen ${ms} ms away: p99 ${figures[`prediction_error_p99_cm_speculative_${ms}ms`]} cm speculative, ${figures[`prediction_error_p99_cm_naive_${ms}ms`]} cm naive`);
+  }
 
   const bw = await bytesPerVisibleAvatar(100, 20, 10);
   figures['bytes_per_visible_avatar_per_s'] = round(bw.bytesPerAvatarPerS, 1);

@@ -1,6 +1,6 @@
 // Online mode of the demo: this tab is one player in a world shared through the relay.
 import * as THREE from 'three';
-import { joinWorld, tileKey, type TransportMode, type WorldClient, type WorldHandle } from '../src/index.js';
+import { joinWorld, tileKey, type ReplicaMode, type TransportMode, type WorldClient, type WorldHandle } from '../src/index.js';
 import { debugPanel } from './debug-panel.js';
 import { meshFor } from './render/meshes.js';
 import { createView, keyboardInput } from './render/view.js';
@@ -26,6 +26,8 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   const relay = params.get('relay') ?? `ws://${location.hostname || '127.0.0.1'}:${relayPort}/`;
   const name = params.get('name') ?? `player-${Math.floor(performance.now() * 1000) % 10000}`;
   const transport = (params.get('transport') ?? 'auto') as TransportMode;
+  // `?replicas=speculative|extrapolated|interpolated`: how other owners' tiles move between updates.
+  const replicaMode = (params.get('replicas') ?? 'speculative') as ReplicaMode;
   statsEl.textContent = `joining ${relay} …`;
   const sendHz = Number(params.get('sendHz') ?? 20);
   const replication = { sendEveryTicks: Math.max(1, Math.round(60 / sendHz)), keyframeEveryTicks: 60 };
@@ -34,7 +36,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   const jitterMs = Number(params.get('jitter') ?? 0);
   const loss = Number(params.get('loss') ?? 0);
   const conditions = delayMs > 0 || jitterMs > 0 || loss > 0 ? { delayMs, jitterMs, loss } : undefined;
-  const handle = await joinWorld({ relay, world: params.get('world') ?? 'demo', name, transport, replication, ...(conditions ? { conditions } : {}) });
+  const handle = await joinWorld({ relay, world: params.get('world') ?? 'demo', name, transport, replication, replicaMode, ...(conditions ? { conditions } : {}) });
   const client = handle.client;
   window.tesseraDemo = { handle, client };
   client.on('closed', (e) => fail(new Error(`disconnected: ${e.reason}`)));
@@ -45,10 +47,20 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   const auditLines = debugPanel(document.getElementById('debug')!, client);
   // `?render=off`: simulate and replicate without drawing (load tests, benchmarks).
   const render = params.get('render') !== 'off';
+  let facing = { x: 0, z: -1 };
   keyboardInput(
-    (moveX, moveZ) => client.send({ moveX, moveZ }),
+    (moveX, moveZ) => {
+      if (moveX !== 0 || moveZ !== 0) facing = { x: moveX, z: moveZ };
+      client.send({ moveX, moveZ });
+    },
     () => client.send({ jump: true }),
   );
+  // F: throw a ball the way you last walked (12 m/s, 25° up), stamped with the tick you threw at.
+  window.addEventListener('keydown', (e) => {
+    if (e.code !== 'KeyF' || e.repeat) return;
+    const len = Math.hypot(facing.x, facing.z) || 1;
+    client.send({ throw: true, vx: (facing.x / len) * 10.9, vy: 5.1, vz: (facing.z / len) * 10.9, atTick: client.currentTick() });
+  });
 
   // Tile tints: a translucent quad per tile, coloured by its owner.
   const tints = new Map<string, THREE.Mesh>();
@@ -154,6 +166,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
           `owned tiles ${s.ownedTiles.map(tileKey).join('  ') || '–'}`,
           `entities    ${seen.size}`,
           `players     ${players.length}`,
+          `replicas    ${s.replicas.mode}: error p50 ${s.replicas.predictionErrorP50Cm.toFixed(1)} / p99 ${s.replicas.predictionErrorP99Cm.toFixed(1)} cm · ${s.replicas.rollbacksPerS.toFixed(1)} rollbacks/s · ${s.replicas.replayedTicksPerS.toFixed(0)} replayed ticks/s`,
           ...auditLines(),
           ...s.peers.map((p) => `  peer ${String(p.peer).padEnd(4)} ${p.path}${players.find((x) => x.peer === p.peer) ? `  ${players.find((x) => x.peer === p.peer)!.name}` : ''}`),
         ].join('\n');

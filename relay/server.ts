@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { randomBytes } from 'node:crypto';
-import { auditScene, cannonScene, demoScene, ErrorCode, initPhysics, MAX_MESSAGE_BYTES, resolveWorldConfig, standardKinds, TesseraError, type SceneDesc } from '../src/index.js';
+import { auditScene, cannonScene, demoScene, trainScene, ErrorCode, initPhysics, MAX_MESSAGE_BYTES, resolveWorldConfig, standardKinds, TesseraError, type SceneDesc } from '../src/index.js';
 import { InlineAuditor } from './audit/auditor.js';
 import { ThreadAuditor } from './audit/thread-auditor.js';
 import { ed25519Signer } from './lease-signer.js';
@@ -47,7 +47,7 @@ function shared(scene: SceneDesc): SceneDesc {
 }
 
 /** Named scenes the CLI can start a world from. */
-export const SCENES: Readonly<Record<string, () => SceneDesc>> = { demo: () => shared(demoScene()), cannon: () => shared(cannonScene()), audit: () => shared(auditScene()) };
+export const SCENES: Readonly<Record<string, () => SceneDesc>> = { demo: () => shared(demoScene()), cannon: () => shared(cannonScene()), audit: () => shared(auditScene()), train: () => shared(trainScene()) };
 
 /** Starts a relay: WebSocket endpoint at `/`, `GET /healthz`, `GET /metrics`. */
 export async function startRelay(opts: RelayServerOptions): Promise<RelayServer> {

@@ -7,7 +7,8 @@ import { conditionedLink, realTimeScheduler } from '../net/conditioned-link.js';
 import type { Link } from '../net/link.js';
 import type { NetworkConditions } from '../net/memory-network.js';
 import type { PeerConnector } from '../net/peer-connector.js';
-import { WorldClient, type TransportMode } from './world-client.js';
+import { WorldClient, type ReplicaMode, type TransportMode } from './world-client.js';
+import type { SpeculationConfig } from '../replica/speculative-replicas.js';
 import type { ReplicationConfig } from '../net/tile-authority.js';
 
 /** Options of `joinWorld`. */
@@ -36,6 +37,10 @@ export interface JoinOptions {
    * latency; off by default.
    */
   readonly conditions?: Partial<NetworkConditions> & { seed?: number };
+  /** How other owners' tiles move between updates (default `speculative`). */
+  readonly replicaMode?: ReplicaMode;
+  /** Limits of speculative replicas (rewind depth, replay budget). */
+  readonly speculation?: Partial<SpeculationConfig>;
   /** Test seams: another WebSocket or peer connector (e.g. for Node). */
   readonly webSocket?: WebSocketConstructor;
   readonly connector?: PeerConnector;
@@ -91,6 +96,8 @@ export async function joinWorld(opts: JoinOptions): Promise<WorldHandle> {
     now: () => performance.timeOrigin + performance.now(),
     ...(opts.name !== undefined ? { name: opts.name } : {}),
     ...(opts.token !== undefined ? { token: opts.token } : {}),
+    ...(opts.replicaMode !== undefined ? { replicaMode: opts.replicaMode } : {}),
+    ...(opts.speculation !== undefined ? { speculation: opts.speculation } : {}),
     ...(connector ? { connector } : {}),
     ...(opts.registry ? { registry: opts.registry } : {}),
     ...(opts.replication ? { replication: opts.replication } : {}),

@@ -314,8 +314,9 @@ export class WorldClient {
     const now = atMs ?? this.opts.now();
     const raw = this.rawEntities(now);
     const keep = new Set<EntityId>();
-    const out = raw.map(({ v, entity }) => {
+    const out = raw.map(({ v, entity, raw: unsmoothed }) => {
       keep.add(entity.id);
+      if (unsmoothed) return entity;
       const prev = this.smoothing.get(entity.id);
       const target = entity.position;
       let shown = target;
@@ -335,8 +336,8 @@ export class WorldClient {
     return out;
   }
 
-  private rawEntities(now: number): { entity: VisibleEntity; v: Vec3 }[] {
-    const out: { entity: VisibleEntity; v: Vec3 }[] = [];
+  private rawEntities(now: number): { entity: VisibleEntity; v: Vec3; raw?: boolean }[] {
+    const out: { entity: VisibleEntity; v: Vec3; raw?: boolean }[] = [];
     if (!this.authority || !this.replicas || !this.config) return out;
     const seen = new Set<EntityId>();
     // Own tiles stand at the end of the last simulated tick; glide them to the present moment
@@ -396,7 +397,8 @@ export class WorldClient {
       if (seen.has(r.id) || this.authority.holds(r.tile)) continue;
       seen.add(r.id);
       if (naive) {
-        out.push({ entity: { id: r.id, kind: r.kind, body: r.body, tile: r.tile, position: r.position, rotation: r.rotation, owner: this.directory.get(tileKey(r.tile))?.owner ?? RELAY_PEER }, v: { x: 0, y: 0, z: 0 } });
+        // The last reported state as it is (no prediction, no blending: the naive baseline).
+        out.push({ entity: { id: r.id, kind: r.kind, body: r.body, tile: r.tile, position: r.position, rotation: r.rotation, owner: this.directory.get(tileKey(r.tile))?.owner ?? RELAY_PEER }, v: r.velocity, raw: true });
         continue;
       }
       // Extrapolate along the reported velocity (owners re-send only when this would be over

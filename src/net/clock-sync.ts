@@ -30,6 +30,7 @@ export class ClockSync {
     if (this.samples.length === 0) this.seeded = serverMs - localMs;
   }
   private seeded: number | undefined;
+  private sampled = false;
 
   /** True once at least one sample arrived. */
   get ready(): boolean {
@@ -59,7 +60,10 @@ export class ClockSync {
    */
   smoothOffsetMs(nowMs: number): number {
     const target = this.offsetMs;
-    if (this.slewed === undefined || Math.abs(target - this.slewed) > this.snapMs) {
+    // The welcome's rough seed is off by the whole one-way delay: the first real sample replaces it at once.
+    const firstSample = this.ready && !this.sampled;
+    if (firstSample) this.sampled = true;
+    if (this.slewed === undefined || firstSample || Math.abs(target - this.slewed) > this.snapMs) {
       this.slewed = target;
     } else {
       const step = Math.max(0, nowMs - this.slewedAt) * this.maxSlew;

@@ -40,10 +40,10 @@ export class MemoryNetwork {
   }
 
   /**
-   * Creates a connected pair of links. `extraDelayMs` is added to every message's one-way delay
-   * on this pair, both ways (a slow access link: a player far away).
+   * Creates a connected pair of links. `extraDelayMs` (a number, or read at every send) is added
+   * to every message's one-way delay on this pair, both ways (a slow access link: a player far away).
    */
-  pair(extraDelayMs = 0): [Link, Link] {
+  pair(extraDelayMs: number | (() => number) = 0): [Link, Link] {
     const a = new MemoryLink(this, extraDelayMs);
     const b = new MemoryLink(this, extraDelayMs);
     a.peer = b;
@@ -84,7 +84,7 @@ class MemoryLink implements Link {
   private lastReliableAt = 0;
   constructor(
     private readonly net: MemoryNetwork,
-    private readonly extraDelayMs: number,
+    private readonly extraDelayMs: number | (() => number),
   ) {}
 
   get open(): boolean {
@@ -93,7 +93,8 @@ class MemoryLink implements Link {
 
   send(bytes: Uint8Array, reliable: boolean): void {
     if (!this.isOpen || !this.peer) return;
-    this.lastReliableAt = this.net.deliver(this.peer, bytes, reliable, this.lastReliableAt, this.extraDelayMs);
+    const extra = typeof this.extraDelayMs === 'number' ? this.extraDelayMs : this.extraDelayMs();
+    this.lastReliableAt = this.net.deliver(this.peer, bytes, reliable, this.lastReliableAt, extra);
   }
 
   close(): void {

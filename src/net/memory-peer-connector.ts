@@ -56,7 +56,8 @@ export class MemoryPeerConnector implements PeerConnector {
     };
     if (initiator) {
       pipeId = `${self}-${remote}-${this.nextPipe++}`;
-      const pair = this.net.pair(this.accessDelayMs(self) + this.accessDelayMs(remote));
+      // Read at every send: a peer's delay may be learnt only after the pipe exists.
+      const pair = this.net.pair(() => this.accessDelayMs(self) + this.accessDelayMs(remote));
       this.pipes.set(pipeId, pair);
       link = pair[0];
       if (!this.blocked(self, remote)) sendSignal(JSON.stringify({ kind: 'offer', pipe: pipeId }));
