@@ -10,6 +10,8 @@ const COLOURS: Record<string, number> = {
   switch: 0xe0c030,
   cannon: 0x3a3f47,
   cannonball: 0x1d1f24,
+  chest: 0xc9a227,
+  train: 0xb83b3b,
 };
 
 /** A three.js mesh matching an entity's collider, coloured by kind (ground slabs in a checkerboard of tiles). */
@@ -31,6 +33,12 @@ export function meshFor(look: EntityLook, tileEdge: number): THREE.Mesh {
   mesh.castShadow = look.kind !== 'ground';
   mesh.receiveShadow = true;
   mesh.name = `${look.kind}#${look.id}`;
+  if (look.kind === 'train' && s.type === 'box') {
+    // The open window, on the side that faces the track's centre (local −z).
+    const window = new THREE.Mesh(new THREE.PlaneGeometry(1.6, 1), new THREE.MeshBasicMaterial({ color: 0x10161f, side: THREE.DoubleSide }));
+    window.position.set(0, 0.3, -s.halfExtents.z - 0.01);
+    mesh.add(window);
+  }
   return mesh;
 }
 
