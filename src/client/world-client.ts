@@ -171,6 +171,8 @@ export class WorldClient {
   private incidents = 0;
   /** Newest delta sequence number per tile (and epoch): an older or repeated one is refused. */
   private readonly deltaSeqs = new Map<string, { epoch: number; seq: number }>();
+  /** When a full state was last asked for, per tile (ms). */
+  private readonly keyframeAsked = new Map<string, number>();
   /** Newest input sequence number per entity applied to owned tiles (replays are refused). */
   private readonly inputSeqs = new Map<EntityId, number>();
   /** Cheat drills on the tiles this player owns (for watching the audit catch them). */
@@ -698,6 +700,13 @@ export class WorldClient {
         const last = this.deltaSeqs.get(key);
         if (last && last.epoch === m.epoch && m.seq <= last.seq) return this.reject(`delta ${m.seq} of ${key} refused: not newer than ${last.seq} (replayed or late)`);
         this.deltaSeqs.set(key, { epoch: m.epoch, seq: m.seq });
+        // A gap in the sequence: deltas were lost. Ask for the full state now rather than wait
+        // for the next one (at most four times a second per tile).
+        const now = this.opts.now();
+        if (last && last.epoch === m.epoch && m.seq > last.seq + 1 && now - (this.keyframeAsked.get(key) ?? -1e9) >= 250) {
+          this.keyframeAsked.set(key, now);
+          this.sendPeer(from, { type: MsgType.KeyframeRequest, tile: m.tile }, true);
+        }
         const r = this.replicas!.applyDelta(m.tile, m.epoch, m.tick, m.poses, m.removed, m.departed);
         if (r === 'applied' || r === 'needs-keyframe') this.speculative?.applyDelta(m.tile, m.tick, m.poses, m.removed, m.departed, m.props);
         if (r === 'needs-keyframe') this.sendPeer(from, { type: MsgType.KeyframeRequest, tile: m.tile }, true);
