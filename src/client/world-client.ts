@@ -94,7 +94,7 @@ export interface ClientStats {
   /** Verdicts against owners this client has been told of. */
   readonly incidents: number;
   /** Speculative replicas: prediction error against owners' states (cm), rollbacks and replayed ticks per second. */
-  readonly replicas: { readonly mode: ReplicaMode; readonly predictionErrorP50Cm: number; readonly predictionErrorP99Cm: number; readonly rollbacksPerS: number; readonly replayedTicksPerS: number };
+  readonly replicas: { readonly mode: ReplicaMode; readonly predictionErrorP50Cm: number; readonly predictionErrorP99Cm: number; readonly rollbacksPerS: number; readonly replayedTicksPerS: number; readonly ownerRewinds: number };
 }
 
 /** Events a client raises. */
@@ -472,7 +472,7 @@ export class WorldClient {
   private replicaStats(): ClientStats['replicas'] {
     const mode = this.opts.replicaMode ?? 'speculative';
     const e = this.speculative?.predictionErrorCm() ?? { p50: 0, p99: 0 };
-    return { mode, predictionErrorP50Cm: e.p50, predictionErrorP99Cm: e.p99, rollbacksPerS: this.specRates.rollbacksPerS, replayedTicksPerS: this.specRates.replayedPerS };
+    return { mode, predictionErrorP50Cm: e.p50, predictionErrorP99Cm: e.p99, rollbacksPerS: this.specRates.rollbacksPerS, replayedTicksPerS: this.specRates.replayedPerS, ownerRewinds: this.authority?.counters.rewinds ?? 0 };
   }
 
   /**

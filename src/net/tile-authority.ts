@@ -5,7 +5,7 @@ import { compareTiles, neighbours, tileKey, tileOf, type TileId } from '../core/
 import type { GhostState } from '../sim/ghost.js';
 import type { WorldConfig } from '../core/world-config.js';
 import { AUDIT_RETAIN_TICKS, AUDIT_WINDOW_TICKS, MsgType, type EntityPose, type Message, type PeerId } from '../protocol/messages.js';
-import { commitOf } from '../sim/replay.js';
+import { commitOf, replayRecord } from '../sim/replay.js';
 import { EMPTY_RECORD, type TickRecord } from '../sim/tick-record.js';
 import { TileSimulation } from '../sim/tile-simulation.js';
 import { TileWorld } from '../sim/tile-world.js';
@@ -85,10 +85,22 @@ interface HeldTile {
   commitFrom: number;
   /** Exact states at audit window starts, the last few seconds: what the relay asks for when it audits a window. */
   auditStates: { tick: number; snapshot: Uint8Array }[];
+  /** The records of the last ticks, by the tick they end at (what a rewind replays). */
+  recent: Map<number, TickRecord>;
+  /** Entities that left for other tiles in the last ticks, by tick (a replay must not bring them back). */
+  sentAway: Map<number, EntityId[]>;
+  /** The first tick whose commitment was not sent yet (commitments within the rewind depth wait: they may still change). */
+  firstTick: number;
+  /** The tick of the state the lease started from (nothing rewinds past it). */
+  adoptedAt: number;
 }
 
 /** Owners send their commits (one state hash per tick) to the relay in batches of this many ticks. */
 export const COMMIT_BATCH_TICKS = 10;
+/** Default rewind depth for late inputs at an owner, ticks (250 ms at 60 Hz). */
+export const DEFAULT_REWIND_TICKS = 15;
+/** Records kept per held tile for rewinds, ticks. */
+const RECENT_TICKS = 40;
 
 /**
  * The owner's side of Tessera, shared by browsers and the relay: the tiles this node holds
@@ -100,7 +112,9 @@ export class TileAuthority {
   private readonly held = new Map<string, HeldTile>();
   private inputs: { tick: number; input: EntityInput }[] = [];
   /** Counters for stats and metrics. */
-  readonly counters = { ticks: 0, deltasSent: 0, keyframesSent: 0, bytesOut: 0, migrationsOut: 0, inputsApplied: 0, commitsSent: 0, auditStatesSent: 0 };
+  readonly counters = { ticks: 0, deltasSent: 0, keyframesSent: 0, bytesOut: 0, migrationsOut: 0, inputsApplied: 0, commitsSent: 0, auditStatesSent: 0, rewinds: 0, rewoundTicks: 0 };
+  /** How far back a late input rewinds a held tile, ticks (0: late inputs apply at the next tick). */
+  rewindTicks = DEFAULT_REWIND_TICKS;
   /**
    * Runs after every step, before the tick is committed. Debugging tools and cheat drills use
    * it to change owned tiles outside the rules (`TileSimulation.tamper`); the audit catches that.
@@ -164,14 +178,14 @@ export class TileAuthority {
       sim.applyInbound();
     }
     this.world.adoptTile(sim);
-    const h: HeldTile = { tile, epoch, subscribers: [...subscribers], seq: 0, lastSent: new Map(), lastFullTick: -1, despawned: new Set(), commits: [], records: [], commitFrom: this.world.tick, auditStates: [] };
+    const h: HeldTile = { tile, epoch, subscribers: [...subscribers], seq: 0, lastSent: new Map(), lastFullTick: -1, despawned: new Set(), commits: [], records: [], commitFrom: this.world.tick, auditStates: [], recent: new Map(), sentAway: new Map(), firstTick: this.world.tick, adoptedAt: this.world.tick };
     this.held.set(tileKey(tile), h);
     if (this.self !== 0) {
       // The state we start from is committed too; from now on every step's inputs are recorded.
       sim.startRecording();
       h.commits.push(commitOf(sim));
       h.records.push(EMPTY_RECORD);
-      this.keepAuditState(h, sim);
+      this.keepAuditState(h, sim, true);
     }
     this.sendKeyframe(h, true);
   }
@@ -211,7 +225,72 @@ export class TileAuthority {
    */
   addInputs(tick: number, inputs: readonly EntityInput[]): boolean {
     if (tick > this.world.tick + this.config.tickRate * 2 || this.inputs.length + inputs.length > MAX_QUEUED_INPUTS) return false;
-    for (const input of inputs) this.inputs.push({ tick, input });
+    for (const input of inputs) {
+      // Late, but within the rewind depth: the tile is rewound to the tick the player acted at.
+      if (tick < this.world.tick && this.rewind(tick, input)) continue;
+      this.inputs.push({ tick, input });
+    }
+    return true;
+  }
+
+  /**
+   * Rewinds the held tile of `input`'s entity to `tick`, applies the input there, and replays
+   * to now with the tile's own records (DESIGN: rollback at the owner, paper §3.8). Only ticks
+   * whose commitments were not sent yet can change; entities that left meanwhile stay gone,
+   * and ones that leave in the replay are handed on now. False when it cannot (too old, not
+   * held here, no state to start from): the input then applies at the next tick.
+   */
+  private rewind(tick: number, input: EntityInput): boolean {
+    if (this.self === 0 || this.rewindTicks <= 0) return false;
+    const now = this.world.tick;
+    const tile = this.world.tileOfEntity(input.entity);
+    const h = tile ? this.held.get(tileKey(tile)) : undefined;
+    if (!h || !tile || tick < now - this.rewindTicks || tick < h.firstTick || tick < h.adoptedAt) return false;
+    const base = [...h.auditStates].reverse().find((a) => a.tick <= tick);
+    if (!base) return false;
+    for (let t = base.tick + 1; t <= now; t++) if (!h.recent.has(t) && t > h.adoptedAt) return false;
+    const sim = TileSimulation.restore(base.snapshot, this.config, this.registry);
+    sim.discardPending();
+    if (!sim.has(input.entity) && base.tick === tick) {
+      sim.dispose();
+      return false;
+    }
+    sim.startRecording();
+    const gone = new Set<EntityId>();
+    for (let t = base.tick; t < now; t++) for (const id of h.sentAway.get(t + 1) ?? []) gone.add(id);
+    const newRecords = new Map<number, TickRecord>();
+    const newCommits = new Map<number, [number, number, number]>();
+    const newStates: { tick: number; snapshot: Uint8Array }[] = [];
+    const leaving: { to: TileId; entity: EntityDesc }[] = [];
+    for (let t = base.tick; t < now; t++) {
+      const rec = h.recent.get(t + 1) ?? EMPTY_RECORD;
+      const r = replayRecord(sim, t === tick ? { ...rec, inputs: [...rec.inputs, input] } : rec);
+      for (const e of r.emigrants) if (!gone.has(e.entity.id)) leaving.push(e);
+      newRecords.set(t + 1, sim.takeRecord() ?? EMPTY_RECORD);
+      newCommits.set(t + 1, commitOf(sim));
+      if ((t + 1) % AUDIT_WINDOW_TICKS === 0) newStates.push({ tick: t + 1, snapshot: sim.snapshot() });
+    }
+    // Entities handed on before the rewind live elsewhere now: the replay does not keep a copy.
+    const stillHere = [...gone].filter((id) => sim.has(id)).sort((a, b) => a - b);
+    if (stillHere.length > 0) {
+      sim.receiveRemovals(stillHere);
+      sim.applyInbound();
+    }
+    // The replayed tile takes the old one's place; its unsent commitments and records are rewritten.
+    this.world.releaseTile(tile)?.dispose();
+    this.world.adoptTile(sim);
+    for (let t = tick + 1; t <= now; t++) {
+      h.recent.set(t, newRecords.get(t)!);
+      const i = t - h.commitFrom;
+      if (i >= 0 && i < h.commits.length) {
+        h.commits[i] = newCommits.get(t)!;
+        h.records[i] = newRecords.get(t)!;
+      }
+    }
+    h.auditStates = h.auditStates.filter((a) => a.tick <= tick).concat(newStates.filter((a) => a.tick > tick));
+    for (const e of leaving) this.routeMigrant(tile, e.to, e.entity);
+    this.counters.rewinds++;
+    this.counters.rewoundTicks += now - base.tick;
     return true;
   }
 
@@ -295,16 +374,21 @@ export class TileAuthority {
       const sim = this.world.tileAt(h.tile);
       if (!sim) continue;
       if (h.commits.length === 0) h.commitFrom = now;
+      const record = sim.takeRecord() ?? EMPTY_RECORD;
       h.commits.push(commitOf(sim));
-      h.records.push(sim.takeRecord() ?? EMPTY_RECORD);
+      h.records.push(record);
+      h.recent.set(now, record);
+      h.recent.delete(now - RECENT_TICKS);
+      h.sentAway.delete(now - RECENT_TICKS);
       this.keepAuditState(h, sim);
-      if (h.commits.length >= COMMIT_BATCH_TICKS) this.flushCommits(h);
+      // Ticks within the rewind depth may still be replayed with a late input: they wait.
+      if (now - this.rewindTicks - h.commitFrom + 1 >= COMMIT_BATCH_TICKS) this.flushCommits(h, now - this.rewindTicks);
     }
   }
 
   /** At every audit window start, the exact state is kept for a few seconds (the relay may ask for it). */
-  private keepAuditState(h: HeldTile, sim: TileSimulation): void {
-    if (sim.tick % AUDIT_WINDOW_TICKS !== 0) return;
+  private keepAuditState(h: HeldTile, sim: TileSimulation, always = false): void {
+    if (!always && sim.tick % AUDIT_WINDOW_TICKS !== 0) return;
     h.auditStates.push({ tick: sim.tick, snapshot: sim.snapshot() });
     while (h.auditStates.length > 0 && h.auditStates[0]!.tick < sim.tick - AUDIT_RETAIN_TICKS) h.auditStates.shift();
   }
@@ -319,18 +403,22 @@ export class TileAuthority {
     const s = h.auditStates.find((x) => x.tick === tick);
     if (!s) return false;
     // Commits up to that tick are sent first: the relay checks the state against them.
-    this.flushCommits(h);
+    this.flushCommits(h, Math.max(tick, this.world.tick - this.rewindTicks));
     this.out.send(0, { type: MsgType.Keyframe, tile, epoch, tick, snapshot: s.snapshot }, true);
     this.counters.auditStatesSent++;
     return true;
   }
 
-  private flushCommits(h: HeldTile): void {
-    if (h.commits.length === 0) return;
-    this.out.send(0, { type: MsgType.Commits, tile: h.tile, epoch: h.epoch, firstTick: h.commitFrom, hashes: h.commits, records: h.records }, true);
-    this.counters.commitsSent += h.commits.length;
-    h.commits = [];
-    h.records = [];
+  /** Sends the commitments of the ticks up to `upTo` (all by default: a release, or no more rewinds). */
+  private flushCommits(h: HeldTile, upTo = Number.POSITIVE_INFINITY): void {
+    const n = Math.min(h.commits.length, upTo - h.commitFrom + 1);
+    if (n <= 0) return;
+    this.out.send(0, { type: MsgType.Commits, tile: h.tile, epoch: h.epoch, firstTick: h.commitFrom, hashes: h.commits.slice(0, n), records: h.records.slice(0, n) }, true);
+    this.counters.commitsSent += n;
+    h.commits = h.commits.slice(n);
+    h.records = h.records.slice(n);
+    h.commitFrom += n;
+    h.firstTick = h.commitFrom;
   }
 
   /** Neighbours owned elsewhere show their border bodies in held tiles as ghosts (TileWorld handles held neighbours). */
@@ -351,6 +439,12 @@ export class TileAuthority {
 
   private routeMigrant(from: TileId, to: TileId, entity: EntityDesc): void {
     this.counters.migrationsOut++;
+    const held = this.held.get(tileKey(from));
+    if (held) {
+      const list = held.sentAway.get(this.world.tick) ?? [];
+      list.push(entity.id);
+      held.sentAway.set(this.world.tick, list);
+    }
     const fromEpoch = this.held.get(tileKey(from))?.epoch ?? 0;
     // Peers hand migrants to the relay, which logs them (so a crash loses none) and passes them
     // on; the relay sends straight to the owner. Unknown tiles belong to the relay, which creates them.
@@ -430,8 +524,13 @@ export class TileAuthority {
       for (const peer of [...to].sort((a, b) => a - b)) this.out.send(peer, state, true);
     }
     if (includeRelay && this.self !== 0) {
-      this.flushCommits(h); // the relay checks a keyframe against the commit of its tick: send that first
-      this.out.send(0, { type: MsgType.Keyframe, tile: h.tile, epoch: h.epoch, tick: sim.tick, snapshot: sim.snapshot() }, true);
+      // The relay gets a state that no rewind can change any more (the newest window start
+      // beyond the rewind depth), after the commitment of its tick (which it is checked against).
+      const final = [...h.auditStates].reverse().find((a) => a.tick <= sim.tick - this.rewindTicks) ?? (h.commits.length > 0 && h.commitFrom === sim.tick ? { tick: sim.tick, snapshot: sim.snapshot() } : undefined);
+      if (final) {
+        this.flushCommits(h, final.tick);
+        this.out.send(0, { type: MsgType.Keyframe, tile: h.tile, epoch: h.epoch, tick: final.tick, snapshot: final.snapshot }, true);
+      }
     }
     this.counters.keyframesSent++;
     h.lastSent.clear();
