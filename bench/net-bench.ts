@@ -59,17 +59,28 @@ function percentile(xs: number[], q: number): number {
  * Latency from the owner sending the delta of tick T (right after stepping it) to the
  * subscriber applying it, in ms, over a direct WebRTC path or the relay path (60 Hz send rate).
  */
-export async function tabLatency(browser: Browser, demoUrl: string, relayUrl: string, transport: 'auto' | 'relay', seconds: number): Promise<{ p50: number; p99: number; samples: number; path: string }> {
+export async function tabLatency(browser: Browser, demoUrl: string, relayUrl: string, transport: 'auto' | 'relay', seconds: number): Promise<{ p50: number; p99: number; samples: number; path: string; joinLongestTaskMs: number }> {
   const open = async (name: string) => {
     const ctx = await browser.newContext({ permissions: ['camera', 'microphone'], viewport: { width: 640, height: 400 } });
+    // The longest task the page's main thread ran (joining a world builds its replicas).
+    await ctx.addInitScript(() => {
+      const w = window as unknown as { longestTaskMs: number };
+      w.longestTaskMs = 0;
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.longestTaskMs = Math.max(w.longestTaskMs, e.duration);
+      }).observe({ type: 'longtask', buffered: true });
+    });
     const page = await ctx.newPage();
-    await page.goto(`${demoUrl}?quality=low&render=off&sendHz=60&transport=${transport}&name=${name}&relay=${encodeURIComponent(relayUrl)}`);
+    await page.goto(`${demoUrl}?quality=low&render=off&sendHz=60&transport=${transport}&name=${name}${process.env["REPLICAS"] ? `&replicas=${process.env["REPLICAS"]}` : ""}&relay=${encodeURIComponent(relayUrl)}`);
     await page.waitForFunction(() => document.body.dataset['ready'] === 'true', undefined, { timeout: 30_000 });
     return { ctx, page };
   };
   const a = await open('owner');
   await a.page.waitForFunction(() => window.tesseraDemo!.client.stats().ownedTiles.length > 0, undefined, { timeout: 20_000 });
   const b = await open('viewer');
+  // Steady state: the viewer first settles in (its replicas of the nine tiles are built as it joins).
+  await b.page.waitForTimeout(2000);
+  const joinLongestTaskMs = await b.page.evaluate(() => (window as unknown as { longestTaskMs: number }).longestTaskMs);
   const aPeer = await a.page.evaluate(() => window.tesseraDemo!.client.peerId);
   if (transport === 'auto') await b.page.waitForFunction((p) => window.tesseraDemo!.client.stats().peers.some((x) => x.peer === p && x.path === 'p2p'), aPeer, { timeout: 20_000 });
   await a.page.evaluate(() => {
@@ -97,5 +108,5 @@ export async function tabLatency(browser: Browser, demoUrl: string, relayUrl: st
   await b.ctx.close();
   const lat: number[] = [];
   for (const [k, t] of Object.entries(got)) if (sent[k] !== undefined) lat.push(t - sent[k]!);
-  return { p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), samples: lat.length, path };
+  return { p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), samples: lat.length, path, joinLongestTaskMs };
 }

@@ -136,7 +136,8 @@ async function main(): Promise<void> {
         figures[`latency_${key}_p50_ms`] = round(l.p50, 2);
         figures[`latency_${key}_p99_ms`] = round(l.p99, 2);
         figures[`latency_${key}_samples`] = l.samples;
-        console.error(`latency ${key}: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms over ${l.samples} updates (path ${l.path})`);
+        figures[`viewer_join_longest_task_ms_${key}`] = round(l.joinLongestTaskMs, 1);
+        console.error(`latency ${key}: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms over ${l.samples} updates (path ${l.path}); longest main-thread task of the viewer while joining ${l.joinLongestTaskMs.toFixed(0)} ms`);
       } finally {
         relay.close();
       }

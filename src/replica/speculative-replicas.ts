@@ -11,13 +11,13 @@ import { TileWorld } from '../sim/tile-world.js';
 export interface SpeculationConfig {
   /** Deepest rewind, ticks (default 15 = 250 ms at 60 Hz); older corrections are applied at the present. */
   readonly maxRewindTicks: number;
-  /** Most ticks replayed per `stepTo` call, all tiles together (bounds the cost per frame; default 90). */
+  /** Most ticks one rebuild or rollback replays (bounds the cost per frame; default 20). Beyond, the tile jumps to now along its velocities. */
   readonly maxReplayTicksPerCall: number;
   /** A replica entity further than this from the owner's state (metres) is corrected (default 0.01). */
   readonly tolerance: number;
 }
 
-export const DEFAULT_SPECULATION: SpeculationConfig = { maxRewindTicks: 15, maxReplayTicksPerCall: 90, tolerance: 0.01 };
+export const DEFAULT_SPECULATION: SpeculationConfig = { maxRewindTicks: 15, maxReplayTicksPerCall: 20, tolerance: 0.01 };
 
 /** One entity of a speculative replica, at the replica world's tick. */
 export interface SpeculativeEntity {
@@ -55,6 +55,8 @@ export class SpeculativeReplicas {
   /** Per tile, the moving entities' positions and velocities of recent ticks: updates are compared with these without restoring anything. */
   private readonly history = new Map<string, Map<number, Map<EntityId, Float64Array>>>();
   private readonly pending = new Map<string, Pending[]>();
+  /** Full states waiting to rebuild their tile (the newest per tile). */
+  private readonly rebuilds = new Map<string, { tile: TileId; tick: number; entities: readonly EntityDesc[] }>();
   private inputs: { tick: number; input: EntityInput }[] = [];
   private readonly errors: number[] = [];
   readonly counters = { rollbacks: 0, replayedTicks: 0, rebuilds: 0, lateCorrections: 0, updates: 0 };
@@ -85,7 +87,11 @@ export class SpeculativeReplicas {
     if (this.inputs.length > 256) this.inputs = this.inputs.filter((i) => i.tick >= oldest);
   }
 
-  /** The owner's full state of a tile at `tick`: the replica is rebuilt from it and rolled forward to now. */
+  /**
+   * The owner's full state of a tile at `tick`. A replica that agrees with it keeps running;
+   * otherwise it is rebuilt from it and rolled forward to now — one rebuild per `stepTo`, so a
+   * burst of full states (joining a busy area) is spread over frames.
+   */
   applyState(tile: TileId, tick: number, entities: readonly EntityDesc[]): void {
     this.counters.updates++;
     const key = tileKey(tile);
@@ -97,9 +103,38 @@ export class SpeculativeReplicas {
     // A replica that already agrees with the owner keeps running (its solver and sleep state
     // are worth more than a rebuild): only a disagreement rebuilds it.
     if (this.agreesWith(key, tile, tick, entities)) return;
-    const sim = TileSimulation.create(tile, this.config, this.registry, entities.filter((e) => sameTile(tile, e.state.position, this.config.tileEdge)), tick);
+    this.rebuilds.set(key, { tile, tick, entities });
+  }
+
+  private rebuildOne(): void {
+    const next = this.rebuilds.entries().next();
+    if (next.done) return;
+    const [key, r] = next.value;
+    this.rebuilds.delete(key);
+    const entities = r.entities.filter((e) => sameTile(r.tile, e.state.position, this.config.tileEdge));
     this.counters.rebuilds++;
-    this.install(key, sim, tick);
+    if (!this.world.holds(r.tile)) {
+      // A tile seen for the first time has nothing to correct: it starts at the present,
+      // its bodies moved along their velocities (no replay of the ticks in between).
+      const sim = TileSimulation.create(r.tile, this.config, this.registry, this.jumped(r.tile, entities, this.world.tick - r.tick), this.world.tick);
+      sim.sleepResting();
+      this.install(key, sim, sim.tick);
+      return;
+    }
+    const sim = TileSimulation.create(r.tile, this.config, this.registry, entities, r.tick);
+    sim.sleepResting();
+    this.install(key, sim, r.tick);
+  }
+
+  /** Entity states moved `ticks` ahead along their velocities (staying in `tile`). */
+  private jumped(tile: TileId, entities: readonly EntityDesc[], ticks: number): EntityDesc[] {
+    if (ticks <= 0) return [...entities];
+    const ahead = ticks / this.config.tickRate;
+    return entities.map((e) => {
+      const { position: p, linvel: v } = e.state;
+      const to = { x: p.x + v.x * ahead, y: p.y + v.y * ahead, z: p.z + v.z * ahead };
+      return sameTile(tile, to, this.config.tileEdge) ? { ...e, state: { ...e.state, position: to } } : e;
+    });
   }
 
   /**
@@ -179,10 +214,12 @@ export class SpeculativeReplicas {
     this.rings.delete(key);
     this.history.delete(key);
     this.pending.delete(key);
+    this.rebuilds.delete(key);
   }
 
-  /** Steps every replica to `tick` (at most `maxTicks` at once), keeping each tile's recent snapshots. */
-  stepTo(tick: number, maxTicks = 30): void {
+  /** Steps every replica to `tick` (at most `maxTicks` at once: a frame's cost stays bounded), keeping each tile's recent snapshots. */
+  stepTo(tick: number, maxTicks = 6): void {
+    this.rebuildOne();
     let n = 0;
     while (this.world.tick < tick && n < maxTicks) {
       const t = this.world.tick;
@@ -235,9 +272,10 @@ export class SpeculativeReplicas {
       this.remember(key, sim);
       if (sim.tick - ring[ring.length - 1]!.tick >= SNAPSHOT_EVERY) ring.push({ tick: sim.tick, snapshot: sim.snapshot() });
     }
-    // Out of budget (a long stall): the rest is skipped rather than stalling the frame.
+    // Out of budget (a long stall, a late full state): the rest is not simulated but jumped over
+    // along each body's velocity, rather than stalling the frame.
     if (sim.tick < this.world.tick) {
-      const fresh = TileSimulation.create(tile, this.config, this.registry, sim.describeAll(), this.world.tick);
+      const fresh = TileSimulation.create(tile, this.config, this.registry, this.jumped(tile, sim.describeAll(), this.world.tick - sim.tick), this.world.tick);
       sim.dispose();
       sim = fresh;
       ring.length = 0;
@@ -257,10 +295,23 @@ export class SpeculativeReplicas {
       const ring = this.rings.get(key) ?? [];
       const last = ring[ring.length - 1];
       if (last && sim.tick - last.tick < SNAPSHOT_EVERY) continue;
+      // Nothing moved since the last snapshot: a rewind restores that one and steps (cheaply) on.
+      if (last && this.stillSince(key, last.tick)) continue;
       ring.push({ tick: sim.tick, snapshot: sim.snapshot() });
       while (ring.length > 1 && ring[1]!.tick <= sim.tick - this.settings.maxRewindTicks) ring.shift();
       this.rings.set(key, ring);
     }
+  }
+
+  /** True when no body of the tile moved from tick `from` on (as far as the kept history says). */
+  private stillSince(key: string, from: number): boolean {
+    const h = this.history.get(key);
+    if (!h) return false;
+    for (const [t, states] of h) {
+      if (t < from) continue;
+      for (const s of states.values()) if (s[3] !== 0 || s[4] !== 0 || s[5] !== 0) return false;
+    }
+    return h.has(from) || from < Math.min(...h.keys());
   }
 
   private agreesWith(key: string, tile: TileId, tick: number, entities: readonly EntityDesc[]): boolean {
@@ -304,7 +355,8 @@ export class SpeculativeReplicas {
     const ring = this.rings.get(key) ?? [];
     let at: { tick: number; snapshot: Uint8Array } | undefined;
     for (const r of ring) if (r.tick <= tick) at = r;
-    if (!at) return undefined;
+    // (A still tile keeps an old snapshot; stepping a still tile is cheap, but not without end.)
+    if (!at || tick - at.tick > 4 * this.config.tickRate) return undefined;
     const sim = TileSimulation.restore(at.snapshot, this.config, this.registry);
     while (sim.tick < tick) {
       sim.step(this.inputsAt(sim.tick, sim));

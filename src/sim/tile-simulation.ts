@@ -406,6 +406,20 @@ export class TileSimulation {
   }
 
   /**
+   * Puts to sleep every dynamic body moving slower than `maxSpeed` (m/s). For replicas built
+   * from an owner's entity states: bodies created at rest would otherwise start awake and cost
+   * a second of solving before Rapier lets them sleep. Not for authoritative tiles.
+   */
+  sleepResting(maxSpeed = 0.01): void {
+    for (const e of this.order) {
+      if (e.body.type !== 'dynamic') continue;
+      const v = e.rb.linvel();
+      const w = e.rb.angvel();
+      if (Math.abs(v.x) + Math.abs(v.y) + Math.abs(v.z) + Math.abs(w.x) + Math.abs(w.y) + Math.abs(w.z) < maxSpeed) e.rb.sleep();
+    }
+  }
+
+  /**
    * 32-bit digest of every critical prop in the tile (0 when there are none). Owners commit it
    * with every tick's hash, so the relay sees which windows change critical state.
    */
