@@ -26,7 +26,7 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: `npx tsx relay/cli.ts relay --port ${relayPort}`,
+      command: `npx tsx relay/cli.ts relay --port ${relayPort} --memory-only`,
       url: `http://127.0.0.1:${relayPort}/healthz`,
       reuseExistingServer: !process.env['CI'],
       timeout: 60_000,

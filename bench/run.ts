@@ -8,12 +8,13 @@ import { benchTileStep, CONFIGS, type TileStepResult } from './tile-step-bench.j
 import { bytesPerVisibleAvatar, tabLatency } from './net-bench.js';
 import { auditCost, detectionTimes } from './audit-bench.js';
 import { replayCost, trainHitRates, viewErrorP99 } from './replica-bench.js';
+import { restartRecovery } from './store-bench.js';
 import { spawn } from 'node:child_process';
 
 /** Starts `tessera relay` as a child process on `port` and waits for its health check. */
 async function spawnRelay(port: number): Promise<{ url: string; close(): void }> {
   const cli = new URL('../relay/cli.ts', import.meta.url).pathname;
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'relay', '--port', String(port)], { stdio: 'ignore' });
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'relay', '--port', String(port), '--memory-only'], { stdio: 'ignore' });
   for (let i = 0; i < 200; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return { url: `ws://127.0.0.1:${port}/`, close: () => child.kill('SIGTERM') };
@@ -104,6 +105,12 @@ async function main(): Promise<void> {
     }
     console.error(`train seen ${ms} ms away: p99 ${figures[`prediction_error_p99_cm_speculative_${ms}ms`]} cm speculative, ${figures[`prediction_error_p99_cm_naive_${ms}ms`]} cm naive`);
   }
+
+  // The relay's store: a world of 10,000 entities served again after a kill.
+  const rr = restartRecovery(10_000);
+  figures['relay_restart_recovery_s'] = round(rr.seconds, 3);
+  figures['relay_store_bytes_10000_entities'] = rr.storeBytes;
+  console.error(`relay restart: ${rr.restoredEntities} entities served again ${rr.seconds.toFixed(2)} s after opening the store (${(rr.storeBytes / 1e6).toFixed(1)} MB)`);
 
   const bw = await bytesPerVisibleAvatar(100, 20, 10);
   figures['bytes_per_visible_avatar_per_s'] = round(bw.bytesPerAvatarPerS, 1);

@@ -22,6 +22,8 @@ relay flags (environment variable in brackets):
   --max-peers N         most players at once (default 256) [TESSERA_MAX_PEERS]
   --audit-sample P      chance an owner's audit window is re-executed, 0..1 (default 0.1) [TESSERA_AUDIT_SAMPLE]
   --audit-inline        re-execute audits on the relay's thread instead of a worker [TESSERA_AUDIT_INLINE=1]
+  --data-dir DIR        where the world is kept between runs (SQLite; default ./tessera-data) [TESSERA_DATA_DIR]
+  --memory-only         keep nothing between runs [TESSERA_MEMORY_ONLY=1]
 
 token flags:
   --secret S            the relay's secret (required) [TESSERA_SECRET]
@@ -54,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
       'max-peers': { type: 'string' },
       'audit-sample': { type: 'string' },
       'audit-inline': { type: 'boolean' },
+      'data-dir': { type: 'string' },
+      'memory-only': { type: 'boolean' },
       ttl: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -86,6 +90,8 @@ async function main(argv: string[]): Promise<number> {
   const auditSample = sample === undefined ? undefined : Number(sample);
   if (auditSample !== undefined && !(auditSample >= 0 && auditSample <= 1)) throw new Error(`--audit-sample must be a number within 0..1, got ${sample}`);
   const auditInline = values['audit-inline'] === true || env['TESSERA_AUDIT_INLINE'] === '1';
+  const memoryOnly = values['memory-only'] === true || env['TESSERA_MEMORY_ONLY'] === '1';
+  const dataDir = memoryOnly ? undefined : (values['data-dir'] ?? env['TESSERA_DATA_DIR'] ?? 'tessera-data');
   const server = await startRelay({
     port,
     host: values.host ?? env['TESSERA_HOST'] ?? '127.0.0.1',
@@ -96,6 +102,7 @@ async function main(argv: string[]): Promise<number> {
     ...(maxPeers ? { maxPeers: Number(maxPeers) } : {}),
     ...(auditSample !== undefined ? { auditSample } : {}),
     ...(auditInline ? { auditThread: false } : {}),
+    ...(dataDir !== undefined ? { dataDir } : {}),
   });
   const stop = (): void => {
     void server.close().then(() => process.exit(0));

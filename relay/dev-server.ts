@@ -4,7 +4,7 @@ import { startRelay } from './server.js';
 
 const relayPort = Number(process.env['TESSERA_PORT'] ?? 8787);
 const demoPort = Number(process.env['TESSERA_DEMO_PORT'] ?? 5173);
-const relay = await startRelay({ port: relayPort, log: (e) => (e.level !== 'info' || e.msg !== 'refused' ? console.log(JSON.stringify(e)) : undefined) });
+const relay = await startRelay({ port: relayPort, dataDir: process.env['TESSERA_DATA_DIR'] ?? 'tessera-data', log: (e) => (e.level !== 'info' || e.msg !== 'refused' ? console.log(JSON.stringify(e)) : undefined) });
 process.env['VITE_TESSERA_RELAY_PORT'] = String(relay.port);
 const vite = await createServer({ configFile: new URL('../vite.config.ts', import.meta.url).pathname, server: { port: demoPort, strictPort: true } });
 await vite.listen();

@@ -37,6 +37,7 @@ import {
 import { AuditDesk, DEFAULT_AUDIT_CONFIG, type AuditConfig, type Finding } from './audit/audit-desk.js';
 import { InlineAuditor, type Auditor } from './audit/auditor.js';
 import { InputLedger } from './audit/input-ledger.js';
+import type { TileCheckpoint } from './store/world-store.js';
 import { RelayMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limiter.js';
 
@@ -88,6 +89,12 @@ export interface RelayCoreOptions {
   readonly onIncident?: (incident: AuditIncident) => void;
   /** A convicted peer may not own tiles for this long, ms (default 60 s). */
   readonly convictionBanMs?: number;
+  /**
+   * The world as a previous run of the relay left it (its store): the tiles start from these
+   * states instead of the scene, and the timeline goes on from the newest of their ticks.
+   * Avatars in them are dropped (their players reconnect and get new ones).
+   */
+  readonly initialTiles?: readonly TileCheckpoint[];
 }
 
 interface PeerState {
@@ -160,7 +167,10 @@ export class RelayCore {
   constructor(opts: RelayCoreOptions) {
     this.opts = opts;
     this.config = resolveWorldConfig(opts.scene.config);
-    this.tickZeroMs = opts.now();
+    const stored = opts.initialTiles ?? [];
+    const startTick = stored.reduce((t, c) => Math.max(t, c.tick), 0);
+    // A restored world's timeline goes on where it stopped (ticks in stored states stay valid).
+    this.tickZeroMs = opts.now() - (startTick * 1000) / this.config.tickRate;
     this.auditor = opts.auditor ?? new InlineAuditor(this.config, opts.registry);
     this.audit = new AuditDesk(
       {
@@ -201,15 +211,52 @@ export class RelayCore {
         ghostsFrom: (from, to) => this.fixedGhostsFrom(from, to),
       },
       opts.replication ?? { sendEveryTicks: 3, keyframeEveryTicks: 60 },
-      0,
+      startTick,
     );
-    // The relay starts as the owner of every tile of the scene (epoch 1).
-    for (const sim of TileWorldSeed.split(opts.scene, this.config, opts.registry)) {
+    // The relay starts as the owner of every tile (epoch 1): of the stored world, or of the scene.
+    const initial = stored.length > 0 ? stored.map((c) => this.withoutAvatars(c.snapshot)) : TileWorldSeed.split(opts.scene, this.config, opts.registry).map((sim) => {
       const snapshot = sim.snapshot();
       sim.dispose();
-      this.authority.adopt(sim.tile, 1, snapshot, []);
-      this.tiles.set(tileKey(sim.tile), { tile: sim.tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(sim.tile, RELAY_PEER, 1, 0), keyframe: undefined, handoff: undefined });
+      return { tile: sim.tile, snapshot };
+    });
+    for (const { tile, snapshot } of initial.sort((a, b) => a.tile.x - b.tile.x || a.tile.y - b.tile.y || a.tile.z - b.tile.z)) {
+      this.authority.adopt(tile, 1, snapshot, []);
+      this.tiles.set(tileKey(tile), { tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(tile, RELAY_PEER, 1, startTick), keyframe: undefined, handoff: undefined });
     }
+  }
+
+  /** A stored tile without the avatars of players from the previous run. */
+  private withoutAvatars(snapshot: Uint8Array): { tile: TileId; snapshot: Uint8Array } {
+    const sim = TileSimulation.restore(snapshot, this.config, this.opts.registry);
+    try {
+      const avatars = sim.entityIds().filter((id) => sim.describe(id).kind === 'avatar');
+      if (avatars.length === 0) return { tile: sim.tile, snapshot };
+      sim.receiveRemovals(avatars);
+      sim.applyInbound();
+      return { tile: sim.tile, snapshot: sim.snapshot() };
+    } finally {
+      sim.dispose();
+    }
+  }
+
+  /**
+   * The newest state the relay can vouch for, per tile: its own for the tiles it simulates, the
+   * last verified (or commitment-matching) state for tiles players own. What the store keeps.
+   */
+  checkpoints(): TileCheckpoint[] {
+    const out: TileCheckpoint[] = [];
+    for (const r of this.sortedTiles()) {
+      if (r.owner === RELAY_PEER && !r.handoff) {
+        const sim = this.authority.world.tileAt(r.tile);
+        if (sim) out.push({ tile: r.tile, tick: sim.tick, snapshot: sim.snapshot() });
+        continue;
+      }
+      const verified = this.audit.verifiedState(r.tile);
+      const kf = r.keyframe?.matched ? r.keyframe : undefined;
+      const best = verified && (!kf || verified.tick >= kf.tick) ? verified : kf;
+      if (best) out.push({ tile: r.tile, tick: best.tick, snapshot: best.snapshot });
+    }
+    return out;
   }
 
   /** The shared timeline's current tick, from the relay's clock. */

@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { auditScene, cannonScene, demoScene, trainScene, ErrorCode, initPhysics, MAX_MESSAGE_BYTES, resolveWorldConfig, standardKinds, TesseraError, type SceneDesc } from '../src/index.js';
 import { InlineAuditor } from './audit/auditor.js';
 import { ThreadAuditor } from './audit/thread-auditor.js';
+import { WorldStore } from './store/world-store.js';
+import { join, resolve as resolvePath } from 'node:path';
 import { ed25519Signer } from './lease-signer.js';
 import { RelayCore, type RelayLog } from './relay-core.js';
 import { checkToken } from './tokens.js';
@@ -31,6 +33,14 @@ export interface RelayServerOptions {
   readonly auditSample?: number;
   /** Re-execute audit windows on a worker thread (default true); false runs them on the relay's thread. */
   readonly auditThread?: boolean;
+  /**
+   * Where the world is kept between runs (SQLite file `tessera.db` in this folder): tiles
+   * are checkpointed every `saveEveryMs` and on close, and loaded at start. Omit for a world
+   * that lives only as long as the process.
+   */
+  readonly dataDir?: string;
+  /** How often tiles are checkpointed to the data dir, ms (default 2000). */
+  readonly saveEveryMs?: number;
 }
 
 /** A running relay. Call `close()` to stop it. */
@@ -59,12 +69,16 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
   const registry = standardKinds();
   const config = resolveWorldConfig(scene.config);
   if (opts.auditSample !== undefined && !(opts.auditSample >= 0 && opts.auditSample <= 1)) throw new TesseraError(ErrorCode.BadInput, `audit sample must be within 0..1, got ${opts.auditSample}`);
+  const store = opts.dataDir !== undefined ? new WorldStore(join(opts.dataDir, 'tessera.db')) : undefined;
+  const t0 = performance.now();
+  const initialTiles = store?.load(world) ?? [];
   const auditor = opts.auditThread === false ? new InlineAuditor(config, registry) : new ThreadAuditor(config, registry, (msg) => log({ level: 'warn', msg }));
   const core = new RelayCore({
     world,
     scene,
     registry,
     auditor,
+    initialTiles,
     // Owners must not be able to predict which windows are audited.
     auditSeed: randomBytes(4).readUInt32LE(0),
     ...(opts.auditSample !== undefined ? { audit: { sampleProbability: opts.auditSample } } : {}),
@@ -114,6 +128,19 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
       log({ level: 'error', msg: 'tick failed', error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
     }
   }, 4);
+  if (store) {
+    const entities = initialTiles.length > 0 ? core.ownWorld.entityCount : 0;
+    log({ level: 'info', msg: initialTiles.length > 0 ? 'world restored' : 'new world', dataDir: resolvePath(opts.dataDir!), tiles: initialTiles.length, entities, tick: core.currentTick, ms: Math.round(performance.now() - t0) });
+  }
+  const save = (): void => {
+    if (!store) return;
+    try {
+      store.save(world, core.checkpoints(), Date.now());
+    } catch (e) {
+      log({ level: 'error', msg: 'checkpoint save failed', error: e instanceof Error ? e.message : String(e) });
+    }
+  };
+  const saver = store ? setInterval(save, opts.saveEveryMs ?? 2000) : undefined;
   log({ level: 'info', msg: 'relay listening', url: `ws://${opts.host ?? '127.0.0.1'}:${port}/`, world, auth: secret ? 'token' : 'open (development)' });
   return {
     url: `ws://${opts.host ?? '127.0.0.1'}:${port}/`,
@@ -121,6 +148,9 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
     core,
     close: async () => {
       clearInterval(timer);
+      if (saver) clearInterval(saver);
+      save();
+      store?.close();
       core.close();
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((r) => wss.close(() => r()));

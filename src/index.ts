@@ -51,7 +51,7 @@ export { TileSimulation } from './sim/tile-simulation.js';
 export type { SceneDesc, WorldStepReport } from './sim/tile-world.js';
 export { TileWorld } from './sim/tile-world.js';
 export type { TileSnapshotData } from './sim/snapshot-codec.js';
-export { encodeTileSnapshot, decodeTileSnapshot, MAX_TILE_SNAPSHOT_BYTES } from './sim/snapshot-codec.js';
+export { encodeTileSnapshot, decodeTileSnapshot, MAX_TILE_SNAPSHOT_BYTES, readEntity, writeEntity } from './sim/snapshot-codec.js';
 export type { TickRecord, InboundBatch } from './sim/tick-record.js';
 export { EMPTY_RECORD, writeTickRecords, readTickRecords, inputDataBytes } from './sim/tick-record.js';
 export type { CommitWords, WindowVerdict } from './sim/replay.js';

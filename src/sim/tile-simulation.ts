@@ -410,7 +410,7 @@ export class TileSimulation {
    * from an owner's entity states: bodies created at rest would otherwise start awake and cost
    * a second of solving before Rapier lets them sleep. Not for authoritative tiles.
    */
-  sleepResting(maxSpeed = 0.01): void {
+  sleepResting(maxSpeed = 0.05): void {
     for (const e of this.order) {
       if (e.body.type !== 'dynamic') continue;
       const v = e.rb.linvel();

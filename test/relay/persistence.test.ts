@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { initPhysics, openWebSocketLink, resolveWorldConfig, standardKinds, TileSimulation, WorldClient, type WebSocketConstructor } from '../../src/index.js';
+import { WorldStore } from '../../relay/store/world-store.js';
+import { SCENES } from '../../relay/server.js';
+
+// The relay forgets nothing: killed with SIGKILL, started again on the same data dir, it serves
+// the world it had checkpointed — the same entities, where they were, the timeline going on.
+
+const cli = new URL('../../relay/cli.ts', import.meta.url).pathname;
+
+async function startRelay(port: number, dataDir: string): Promise<{ child: ChildProcess; lines: string[] }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'relay', '--port', String(port), '--data-dir', dataDir, '--audit-inline'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  child.stdout!.on('data', (d: Buffer) => lines.push(...String(d).split('\n').filter(Boolean)));
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return { child, lines };
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error('relay did not start');
+}
+
+const tick = async (port: number): Promise<number> => ((await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { tick: number }).tick;
+
+describe('the relay keeps its world across a kill -9', () => {
+  it('restarts from its last checkpoint: same entities, same places, the timeline going on', async () => {
+    await initPhysics();
+    const dataDir = mkdtempSync(join(tmpdir(), 'tessera-store-'));
+    const port = 8900 + Math.floor(Math.random() * 90);
+    const first = await startRelay(port, dataDir);
+    expect(first.lines.some((l) => l.includes('"new world"') && l.includes(dataDir))).toBe(true);
+    await new Promise((r) => setTimeout(r, 5000)); // the pile settles, the balls roll; a checkpoint is taken every 2 s
+    const tickBefore = await tick(port);
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+
+    // What the store holds now is what the killed relay last saved.
+    const store = new WorldStore(join(dataDir, 'tessera.db'));
+    const saved = store.load('demo');
+    store.close();
+    expect(saved.length).toBe(9);
+    const config = resolveWorldConfig(SCENES['demo']!().config);
+    const registry = standardKinds();
+    const savedEntities = new Map<number, { x: number; y: number; z: number; resting: boolean }>();
+    for (const c of saved) {
+      const sim = TileSimulation.restore(c.snapshot, config, registry);
+      for (const e of sim.describeAll()) {
+        const v = e.state.linvel;
+        savedEntities.set(e.id, { ...e.state.position, resting: Math.abs(v.x) + Math.abs(v.y) + Math.abs(v.z) < 0.01 });
+      }
+      sim.dispose();
+    }
+    expect(savedEntities.size).toBe(SCENES['demo']!().entities.length);
+    const savedTick = Math.max(...saved.map((c) => c.tick));
+    expect(savedTick).toBeGreaterThan(60);
+    expect(savedTick).toBeLessThanOrEqual(tickBefore);
+
+    const second = await startRelay(port, dataDir);
+    try {
+      const restored = second.lines.find((l) => l.includes('"world restored"'));
+      expect(restored).toBeDefined();
+      expect(JSON.parse(restored!)).toMatchObject({ tiles: 9, entities: savedEntities.size });
+      // The timeline goes on from the saved tick (not from 0).
+      expect(await tick(port)).toBeGreaterThanOrEqual(savedTick);
+      // A player joining sees the boxes that were at rest exactly where they were saved.
+      const link = await openWebSocketLink(`ws://127.0.0.1:${port}/`, WebSocket as unknown as WebSocketConstructor);
+      const client = new WorldClient({ relay: link, world: 'demo', name: 'returning', transport: 'relay', now: () => performance.timeOrigin + performance.now() });
+      const timer = setInterval(() => client.update(), 4);
+      try {
+        const start = Date.now();
+        while (client.entities().filter((e) => e.kind === 'box').length < 48 && Date.now() - start < 5000) await new Promise((r) => setTimeout(r, 20));
+        const boxes = client.entities().filter((e) => e.kind === 'box');
+        expect(boxes.length).toBeGreaterThanOrEqual(48);
+        const resting = boxes.filter((b) => savedEntities.get(b.id)!.resting);
+        expect(resting.length).toBeGreaterThan(40);
+        for (const b of resting) {
+          const was = savedEntities.get(b.id)!;
+          const now = client.reportedPosition(b.id)!.position; // as the relay reports it (not the player's own prediction)
+          expect(Math.hypot(now.x - was.x, now.y - was.y, now.z - was.z)).toBeLessThan(0.01);
+        }
+      } finally {
+        clearInterval(timer);
+        client.close();
+      }
+    } finally {
+      second.child.kill('SIGKILL');
+    }
+  }, 60_000);
+});
