@@ -1,6 +1,6 @@
 // Online mode of the demo: this tab is one player in a world shared through the relay.
 import * as THREE from 'three';
-import { joinWorld, tileKey, type ReplicaMode, type TransportMode, type WorldClient, type WorldHandle } from '../src/index.js';
+import { joinWorld, tileKey, type ReplicaMode, type StatusEvent, type TransportMode, type WorldClient, type WorldHandle } from '../src/index.js';
 import { debugPanel } from './debug-panel.js';
 import { meshFor } from './render/meshes.js';
 import { createView, keyboardInput } from './render/view.js';
@@ -37,14 +37,26 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   const loss = Number(params.get('loss') ?? 0);
   const conditions = delayMs > 0 || jitterMs > 0 || loss > 0 ? { delayMs, jitterMs, loss } : undefined;
   const handle = await joinWorld({ relay, world: params.get('world') ?? 'demo', name, transport, replication, replicaMode, ...(conditions ? { conditions } : {}) });
-  const client = handle.client;
+  // The relay may go away and come back: the handle reconnects on its own, with a new client.
+  let client = handle.client;
   window.tesseraDemo = { handle, client };
-  client.on('closed', (e) => fail(new Error(`disconnected: ${e.reason}`)));
+  let reconnecting: StatusEvent | undefined;
   const config = client.worldConfig!;
   const edge = config.tileEdge;
 
   const view = createView(canvas, params.get('quality') === 'low' ? 'low' : 'high');
-  const auditLines = debugPanel(document.getElementById('debug')!, client);
+  let auditLines = debugPanel(document.getElementById('debug')!, client);
+  handle.on('status', (e) => {
+    if (e.status === 'left') return fail(new Error(`left the world: ${e.reason}`));
+    reconnecting = e.status === 'reconnecting' ? e : undefined;
+    statsEl.dataset['status'] = e.status;
+    if (e.status === 'connected') {
+      client = handle.client;
+      window.tesseraDemo = { handle, client };
+      auditLines = debugPanel(document.getElementById('debug')!, client);
+    }
+  });
+  statsEl.dataset['status'] = 'connected';
   // `?render=off`: simulate and replicate without drawing (load tests, benchmarks).
   const render = params.get('render') !== 'off';
   let facing = { x: 0, z: -1 };
@@ -159,6 +171,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
         document.body.dataset['ready'] = 'true';
         const players = client.players();
         statsEl.textContent = [
+          ...(reconnecting ? [`⟳ relay lost (${reconnecting.reason}): reconnecting, attempt ${reconnecting.attempt}…`] : []),
           `you         ${name} (peer ${s.peer})`,
           `tick        ${s.tick}`,
           `rtt         ${s.rttMs.toFixed(1)} ms  (clock ±${Number.isFinite(s.clockErrorMs) ? s.clockErrorMs.toFixed(1) : '?'} ms)`,

@@ -125,7 +125,7 @@ export type { WebSocketLike, WebSocketConstructor } from './net/websocket-link.j
 export { openWebSocketLink } from './net/websocket-link.js';
 export type { WebRtcOptions } from './net/webrtc-peer-connector.js';
 export { WebRtcPeerConnector } from './net/webrtc-peer-connector.js';
-export type { JoinOptions, WorldHandle } from './client/join-world.js';
+export type { JoinOptions, WorldHandle, ConnectionStatus, StatusEvent } from './client/join-world.js';
 export { joinWorld } from './client/join-world.js';
 export { verifyLease } from './net/lease-verifier.js';
 export { conditionedLink, realTimeScheduler } from './net/conditioned-link.js';

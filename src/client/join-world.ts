@@ -46,9 +46,26 @@ export interface JoinOptions {
   readonly connector?: PeerConnector;
 }
 
-/** A joined world: the client, plus `leave()` which stops its timer and closes every connection. */
+/** Where a joined world's connection stands. */
+export type ConnectionStatus = 'connected' | 'reconnecting' | 'left';
+
+/** A change of connection status: while reconnecting, the attempt number and the wait before it. */
+export interface StatusEvent {
+  readonly status: ConnectionStatus;
+  readonly attempt: number;
+  readonly retryInMs: number;
+  readonly reason: string;
+}
+
+/**
+ * A joined world. `client` is the current client: when the relay goes away (restarted, killed,
+ * network cut), the handle reconnects on its own with back-off (0.25 s doubling to 4 s) and
+ * `client` becomes a new, joined client; `on('status', …)` reports each step. `leave()` stops.
+ */
 export interface WorldHandle {
   readonly client: WorldClient;
+  readonly status: ConnectionStatus;
+  on(event: 'status', listener: (e: StatusEvent) => void): () => void;
   leave(): void;
 }
 
@@ -89,48 +106,109 @@ export async function joinWorld(opts: JoinOptions): Promise<WorldHandle> {
           },
         }
       : rtc;
-  const client = new WorldClient({
-    relay: link,
-    world: opts.world,
-    transport: connector ? transport : 'relay',
-    now: () => performance.timeOrigin + performance.now(),
-    ...(opts.name !== undefined ? { name: opts.name } : {}),
-    ...(opts.token !== undefined ? { token: opts.token } : {}),
-    ...(opts.replicaMode !== undefined ? { replicaMode: opts.replicaMode } : {}),
-    ...(opts.speculation !== undefined ? { speculation: opts.speculation } : {}),
-    ...(connector ? { connector } : {}),
-    ...(opts.registry ? { registry: opts.registry } : {}),
-    ...(opts.replication ? { replication: opts.replication } : {}),
-  });
-  const timer = setInterval(() => client.update(), opts.updateEveryMs ?? 4);
+  const newClient = (relay: Link): WorldClient =>
+    new WorldClient({
+      relay,
+      world: opts.world,
+      transport: connector ? transport : 'relay',
+      now: () => performance.timeOrigin + performance.now(),
+      ...(opts.name !== undefined ? { name: opts.name } : {}),
+      ...(opts.token !== undefined ? { token: opts.token } : {}),
+      ...(opts.replicaMode !== undefined ? { replicaMode: opts.replicaMode } : {}),
+      ...(opts.speculation !== undefined ? { speculation: opts.speculation } : {}),
+      ...(connector ? { connector } : {}),
+      ...(opts.registry ? { registry: opts.registry } : {}),
+      ...(opts.replication ? { replication: opts.replication } : {}),
+    });
+  /** Runs a client until it is welcomed; rejects with the relay's reason or a timeout. */
+  const joined = (client: WorldClient): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no welcome within ${timeoutMs} ms`)), timeoutMs);
+      client.on('joined', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      client.on('closed', (e) => {
+        clearTimeout(t);
+        if (!client.joined) reject(new Error(e.reason));
+      });
+      client.on('error', (e) => {
+        if (!client.joined && e.reason.startsWith('relay:')) {
+          clearTimeout(t);
+          reject(new Error(e.reason));
+        }
+      });
+    });
+
+  let client = newClient(link);
+  let timer = setInterval(() => client.update(), opts.updateEveryMs ?? 4);
+  let status: ConnectionStatus = 'connected';
+  const listeners = new Set<(e: StatusEvent) => void>();
+  const tell = (e: StatusEvent): void => {
+    status = e.status;
+    for (const l of listeners) l(e);
+  };
+  try {
+    await joined(client);
+  } catch (e) {
+    clearInterval(timer);
+    client.close();
+    throw new TesseraError(ErrorCode.BadInput, `could not join world ${JSON.stringify(opts.world)} at ${opts.relay}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  // The relay went away: try again and again, waiting longer each time (at most 4 s).
+  const reconnect = async (reason: string): Promise<void> => {
+    clearInterval(timer);
+    const hasLeft = (): boolean => status === 'left';
+    for (let attempt = 1; !hasLeft(); attempt++) {
+      const wait = Math.min(4000, 250 * 2 ** (attempt - 1));
+      tell({ status: 'reconnecting', attempt, retryInMs: wait, reason });
+      await new Promise((r) => setTimeout(r, wait));
+      if (hasLeft()) return;
+      let next: WorldClient | undefined;
+      try {
+        next = newClient(condition(await openWebSocketLink(opts.relay, opts.webSocket, timeoutMs)));
+        const t = setInterval(() => next!.update(), opts.updateEveryMs ?? 4);
+        try {
+          await joined(next);
+        } catch (e) {
+          clearInterval(t);
+          throw e;
+        }
+        client = next;
+        timer = t;
+        watch(client);
+        tell({ status: 'connected', attempt, retryInMs: 0, reason: 'joined again' });
+        return;
+      } catch (e) {
+        next?.close();
+        reason = e instanceof Error ? e.message : String(e);
+      }
+    }
+  };
+  const watch = (c: WorldClient): void => {
+    c.on('closed', (e) => {
+      if (status === 'left' || c !== client) return;
+      void reconnect(e.reason);
+    });
+  };
+  watch(client);
   const handle: WorldHandle = {
-    client,
+    get client() {
+      return client;
+    },
+    get status() {
+      return status;
+    },
+    on: (_event, listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     leave: () => {
+      status = 'left';
       clearInterval(timer);
       client.close();
+      for (const l of listeners) l({ status: 'left', attempt: 0, retryInMs: 0, reason: 'left by the application' });
     },
   };
-  await new Promise<void>((resolve, reject) => {
-    const fail = (reason: string): void => {
-      clearInterval(timer);
-      client.close();
-      reject(new TesseraError(ErrorCode.BadInput, `could not join world ${JSON.stringify(opts.world)} at ${opts.relay}: ${reason}`));
-    };
-    const t = setTimeout(() => fail(`no welcome within ${timeoutMs} ms`), timeoutMs);
-    client.on('joined', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    client.on('closed', (e) => {
-      clearTimeout(t);
-      if (!client.joined) fail(e.reason);
-    });
-    client.on('error', (e) => {
-      if (!client.joined && e.reason.startsWith('relay:')) {
-        clearTimeout(t);
-        fail(e.reason);
-      }
-    });
-  });
   return handle;
 }
