@@ -39,6 +39,8 @@ interface Pending {
 }
 
 const SAMPLES = 1024;
+/** Below this speed (m/s, summed over axes) a body counts as at rest. */
+const RESTING = 0.05;
 /** Ticks between a replica's snapshots. */
 const SNAPSHOT_EVERY = 4;
 
@@ -59,7 +61,7 @@ export class SpeculativeReplicas {
   private readonly rebuilds = new Map<string, { tile: TileId; tick: number; entities: readonly EntityDesc[] }>();
   private inputs: { tick: number; input: EntityInput }[] = [];
   private readonly errors: number[] = [];
-  readonly counters = { rollbacks: 0, replayedTicks: 0, rebuilds: 0, lateCorrections: 0, updates: 0 };
+  readonly counters = { rollbacks: 0, replayedTicks: 0, rebuilds: 0, lateCorrections: 0, updates: 0, settled: 0 };
 
   constructor(
     private readonly config: WorldConfig,
@@ -314,11 +316,17 @@ export class SpeculativeReplicas {
     return h.has(from) || from < Math.min(...h.keys());
   }
 
+  /**
+   * Whether the replica agrees with the owner's full state of `tick`. Bodies the owner has at
+   * rest that the replica has a little elsewhere (a pile settling differently) are put where the
+   * owner has them, at once, instead of costing a rebuild. True when nothing else differs.
+   */
   private agreesWith(key: string, tile: TileId, tick: number, entities: readonly EntityDesc[]): boolean {
     const then = this.history.get(key)?.get(tick);
     const now = this.world.tileAt(tile);
     if (!then || !now || tick < this.world.tick - this.settings.maxRewindTicks) return false;
     let moving = 0;
+    const settle: EntityDesc[] = [];
     for (const e of entities) {
       if (!now.has(e.id)) return false;
       if (JSON.stringify(now.describe(e.id).props) !== JSON.stringify(e.props)) return false;
@@ -328,10 +336,19 @@ export class SpeculativeReplicas {
       if (!h) return false;
       const p = e.state.position;
       const v = e.state.linvel;
-      if (Math.max(Math.abs(h[0]! - p.x), Math.abs(h[1]! - p.y), Math.abs(h[2]! - p.z)) > this.settings.tolerance) return false;
-      if (Math.abs(h[3]! - v.x) + Math.abs(h[4]! - v.y) + Math.abs(h[5]! - v.z) > 0.05) return false;
+      const far = Math.max(Math.abs(h[0]! - p.x), Math.abs(h[1]! - p.y), Math.abs(h[2]! - p.z)) > this.settings.tolerance;
+      const dv = Math.abs(h[3]! - v.x) + Math.abs(h[4]! - v.y) + Math.abs(h[5]! - v.z);
+      const resting = Math.abs(v.x) + Math.abs(v.y) + Math.abs(v.z) < RESTING && Math.abs(h[3]!) + Math.abs(h[4]!) + Math.abs(h[5]!) < RESTING;
+      if ((far || dv > 0.05) && !resting) return false;
+      if (far) settle.push(e);
     }
-    return moving === then.size;
+    if (moving !== then.size) return false;
+    for (const e of settle) now.tamper(e.id, { position: e.state.position, rotation: e.state.rotation, linvel: e.state.linvel, angvel: e.state.angvel });
+    if (settle.length > 0) {
+      now.sleepResting();
+      this.counters.settled += settle.length;
+    }
+    return true;
   }
 
   /** Keeps the moving entities' state of this tick (and forgets ticks beyond the rewind depth). */
