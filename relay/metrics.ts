@@ -23,35 +23,29 @@ export class RelayMetrics {
   checkpointsVerified = 0;
   checkpointMismatches = 0;
   checkpointsUncommitted = 0;
-  private readonly refusals = new Map<string, number>();
-  private readonly incidents = new Map<string, number>();
+  private readonly refusals = new KeyedCount();
+  private readonly incidents = new KeyedCount();
 
   /** Counts a verdict against an owner by reason. */
   incident(reason: string): void {
-    this.incidents.set(reason, (this.incidents.get(reason) ?? 0) + 1);
+    this.incidents.add(reason);
   }
 
   /** Verdicts of a reason (all when omitted). */
   incidentCount(reason?: string): number {
-    if (reason !== undefined) return this.incidents.get(reason) ?? 0;
-    let n = 0;
-    for (const v of this.incidents.values()) n += v;
-    return n;
+    return this.incidents.count(reason);
   }
   /** Pairs that used the fallback path, as "a-b" (a < b). */
   private readonly relayedPairs = new Set<string>();
 
   /** Counts a refused message by kind (decode, auth, rate, stale-epoch, route, …). */
   refused(kind: string): void {
-    this.refusals.set(kind, (this.refusals.get(kind) ?? 0) + 1);
+    this.refusals.add(kind);
   }
 
   /** Total refusals of a kind (all kinds when omitted). */
   refusedCount(kind?: string): number {
-    if (kind !== undefined) return this.refusals.get(kind) ?? 0;
-    let n = 0;
-    for (const v of this.refusals.values()) n += v;
-    return n;
+    return this.refusals.count(kind);
   }
 
   /** Counts one message carried on the fallback path between two peers. */
@@ -111,9 +105,31 @@ export class RelayMetrics {
     metric('tessera_audit_log_bytes_total', 'counter', 'Bytes of commitments and input logs received from owners.', a.logBytes);
     metric('tessera_audit_pending', 'gauge', 'Audits waiting for a state, inputs or the auditor.', g.auditPending);
     lines.push('# HELP tessera_incidents_total Verdicts against owners (tiles taken), by reason.', '# TYPE tessera_incidents_total counter');
-    for (const [k, v] of [...this.incidents].sort()) lines.push(`tessera_incidents_total{reason="${k}"} ${v}`);
+    for (const [k, v] of this.incidents.sorted()) lines.push(`tessera_incidents_total{reason="${k}"} ${v}`);
     lines.push('# HELP tessera_refused_total Messages refused, by reason.', '# TYPE tessera_refused_total counter');
-    for (const [k, v] of [...this.refusals].sort()) lines.push(`tessera_refused_total{reason="${k}"} ${v}`);
+    for (const [k, v] of this.refusals.sorted()) lines.push(`tessera_refused_total{reason="${k}"} ${v}`);
     return `${lines.join('\n')}\n`;
+  }
+}
+
+/** Counts by key (refusals by reason, incidents by reason). */
+class KeyedCount {
+  private readonly counts = new Map<string, number>();
+
+  add(key: string): void {
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  /** The count of one key, or of all keys when omitted. */
+  count(key?: string): number {
+    if (key !== undefined) return this.counts.get(key) ?? 0;
+    let n = 0;
+    for (const v of this.counts.values()) n += v;
+    return n;
+  }
+
+  /** Every key with its count, in key order. */
+  sorted(): [string, number][] {
+    return [...this.counts].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   }
 }
