@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `tessera` command line: the relay server, and join tokens for `--secret` worlds.
 import { parseArgs } from 'node:util';
-import { PROTOCOL_VERSION } from '../src/index.js';
+import { readFileSync } from 'node:fs';
+import { PROTOCOL_VERSION, readTemplateFile, resolveWorldConfig } from '../src/index.js';
 import { SCENES, startRelay } from './server.js';
 import { makeToken } from './tokens.js';
 
@@ -24,6 +25,7 @@ relay flags (environment variable in brackets):
   --audit-inline        re-execute audits on the relay's thread instead of a worker [TESSERA_AUDIT_INLINE=1]
   --data-dir DIR        where the world is kept between runs (SQLite; default ./tessera-data) [TESSERA_DATA_DIR]
   --memory-only         keep nothing between runs [TESSERA_MEMORY_ONLY=1]
+  --template FILE       a new world's base layer: template JSON or a binary Yjs update [TESSERA_TEMPLATE]
 
 token flags:
   --secret S            the relay's secret (required) [TESSERA_SECRET]
@@ -58,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
       'audit-inline': { type: 'boolean' },
       'data-dir': { type: 'string' },
       'memory-only': { type: 'boolean' },
+      template: { type: 'string' },
       ttl: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -90,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
   const auditSample = sample === undefined ? undefined : Number(sample);
   if (auditSample !== undefined && !(auditSample >= 0 && auditSample <= 1)) throw new Error(`--audit-sample must be a number within 0..1, got ${sample}`);
   const auditInline = values['audit-inline'] === true || env['TESSERA_AUDIT_INLINE'] === '1';
+  const templateFile = values.template ?? env['TESSERA_TEMPLATE'];
   const memoryOnly = values['memory-only'] === true || env['TESSERA_MEMORY_ONLY'] === '1';
   const dataDir = memoryOnly ? undefined : (values['data-dir'] ?? env['TESSERA_DATA_DIR'] ?? 'tessera-data');
   const server = await startRelay({
@@ -97,6 +101,7 @@ async function main(argv: string[]): Promise<number> {
     host: values.host ?? env['TESSERA_HOST'] ?? '127.0.0.1',
     world: values.world ?? env['TESSERA_WORLD'] ?? 'demo',
     scene: scene(),
+    ...(templateFile ? { template: readTemplateFile(new Uint8Array(readFileSync(templateFile)), resolveWorldConfig(scene().config).tileEdge) } : {}),
     ...(secret ? { secret } : {}),
     ...(origins.length > 0 ? { origins } : {}),
     ...(maxPeers ? { maxPeers: Number(maxPeers) } : {}),

@@ -33,11 +33,14 @@ import {
   type WorldConfig,
   type AuditIncident,
   type IncidentReason,
+  TEMPLATE_ENTITY_BASE,
+  FIRST_SPAWNED_ID,
 } from '../src/index.js';
 import { AuditDesk, DEFAULT_AUDIT_CONFIG, type AuditConfig, type Finding } from './audit/audit-desk.js';
 import { InlineAuditor, type Auditor } from './audit/auditor.js';
 import { InputLedger } from './audit/input-ledger.js';
 import type { TileCheckpoint } from './store/world-store.js';
+import { WorldDocHost, type StoredDocument } from './doc/world-doc-host.js';
 import { RelayMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limiter.js';
 
@@ -95,6 +98,10 @@ export interface RelayCoreOptions {
    * Avatars in them are dropped (their players reconnect and get new ones).
    */
   readonly initialTiles?: readonly TileCheckpoint[];
+  /** The world's document as the store kept it (template and own updates); a new, empty one by default. */
+  readonly document?: StoredDocument;
+  /** Stores a document update before the relay acknowledges it (the server's store; none in memory-only runs). */
+  readonly persistDocUpdate?: (update: Uint8Array) => void;
 }
 
 interface PeerState {
@@ -117,6 +124,12 @@ interface TileRecord {
   /** Last keyframe received from a peer owner; `matched` once it hashed to the owner's commitment. */
   keyframe: { epoch: number; tick: number; snapshot: Uint8Array; matched: boolean } | undefined;
   handoff: { to: PeerId; epoch: number; deadline: number } | undefined;
+  /**
+   * Spawns and despawns for the tile that arrived during its handoff: the old owner may already
+   * have sent its last state, and the new one does not hold the tile yet. Applied at the new
+   * owner right after the handed-over state.
+   */
+  queued: ({ in: EntityDesc } | { out: EntityId })[];
 }
 
 interface Connection {
@@ -163,6 +176,8 @@ export class RelayCore {
   /** Peers with a verdict against them, until when they may not own tiles (ms). */
   private readonly convicted = new Map<PeerId, number>();
   private lastAuditStats = 0;
+  /** The world's document: authored layout, profiles, chat; the relay is always a member. */
+  readonly doc: WorldDocHost;
 
   constructor(opts: RelayCoreOptions) {
     this.opts = opts;
@@ -221,8 +236,22 @@ export class RelayCore {
     });
     for (const { tile, snapshot } of initial.sort((a, b) => a.tile.x - b.tile.x || a.tile.y - b.tile.y || a.tile.z - b.tile.z)) {
       this.authority.adopt(tile, 1, snapshot, []);
-      this.tiles.set(tileKey(tile), { tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(tile, RELAY_PEER, 1, startTick), keyframe: undefined, handoff: undefined });
+      this.tiles.set(tileKey(tile), { tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(tile, RELAY_PEER, 1, startTick), keyframe: undefined, handoff: undefined, queued: [] });
     }
+    this.doc = new WorldDocHost(opts.registry, this.config.tileEdge, opts.document, {
+      place: (e) => this.placeEntity(e),
+      remove: (id) => this.removeEntity(id),
+      send: (peer, m) => this.sendTo(peer, m, true),
+      peers: () => [...this.peers.keys()].sort((a, b) => a - b),
+      persist: (u) => opts.persistDocUpdate?.(u),
+      refuse: (peer, reason) => {
+        const p = this.peers.get(peer);
+        this.refuse(p ? this.connOf(p) : undefined, 'document', reason);
+      },
+    });
+    // Every tile is the relay's now: the authored entities it holds are all there are.
+    const present = new Set(this.authority.world.tileList().flatMap((t) => t.entityIds()).filter((id) => id >= TEMPLATE_ENTITY_BASE && id < FIRST_SPAWNED_ID));
+    this.doc.reconcile(present);
   }
 
   /** A stored tile without the avatars of players from the previous run. */
@@ -313,6 +342,7 @@ export class RelayCore {
     const wall = this.opts.now();
     for (const r of this.sortedTiles()) if (r.handoff && wall > r.handoff.deadline) this.handoffTimedOut(r);
     this.audit.tick();
+    this.doc.tick();
     // An owner that stopped committing is not renewed; at expiry its tiles are taken.
     for (const r of this.sortedTiles()) {
       if (r.owner !== RELAY_PEER && !r.handoff && now > r.lease.expiresTick) {
@@ -339,6 +369,7 @@ export class RelayCore {
     for (const c of [...this.connections]) c.link.close();
     this.authority.dispose();
     this.auditor.close();
+    this.doc.destroy();
   }
 
   // ---- connections ---------------------------------------------------------------------------
@@ -444,6 +475,7 @@ export class RelayCore {
     this.avatarTiles.delete(peer.avatar);
     this.inputLedger.forget(peer.avatar);
     if (avatarTile !== undefined) this.removeEntity(peer.avatar);
+    this.doc.left(peer.id);
     for (const key of peer.subscribed) this.pushSubscribers(key);
     this.broadcastRoster();
   }
@@ -552,6 +584,9 @@ export class RelayCore {
       }
       case MsgType.StateDelta:
         return; // the relay keeps keyframes, not deltas
+      case MsgType.DocSync:
+      case MsgType.Presence:
+        return this.doc.onMessage(peer.id, m);
       default:
         this.refuse(this.connOf(peer), 'type', `message type ${m.type} is not accepted from a peer`);
     }
@@ -695,6 +730,15 @@ export class RelayCore {
       this.sendTo(to, { type: MsgType.Subscribers, tile: r.tile, epoch: r.epoch, peers: this.subscribersOf(tileKey(r.tile)) }, true);
       this.announce(r);
     }
+    const queued = r.queued;
+    r.queued = [];
+    for (const q of queued) {
+      if ('in' in q) {
+        if (to === RELAY_PEER) this.authority.insert(q.in);
+        else this.sendTo(to, { type: MsgType.Spawn, tile: r.tile, entity: q.in }, true);
+      } else if (to === RELAY_PEER) this.authority.remove(q.out);
+      else this.sendTo(to, { type: MsgType.Despawn, tile: r.tile, id: q.out }, true);
+    }
   }
 
   private handoffTimedOut(r: TileRecord): void {
@@ -829,17 +873,20 @@ export class RelayCore {
       const snap = sim.snapshot();
       sim.dispose();
       this.authority.adopt(tile, 1, snap, this.subscribersOf(key));
-      r = { tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(tile, RELAY_PEER, 1, this.authority.tick), keyframe: undefined, handoff: undefined };
+      r = { tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(tile, RELAY_PEER, 1, this.authority.tick), keyframe: undefined, handoff: undefined, queued: [] };
       this.tiles.set(key, r);
       for (const p of this.peers.values()) this.updateInterest(p);
     }
     if (r.owner === RELAY_PEER && !r.handoff) {
       if (!this.authority.insert(e, fromTick)) this.refuse(undefined, 'route', `entity ${e.id} could not be placed in tile ${key}`);
     } else {
-      // A tile in handoff: its next owner receives the spawn right after the state.
-      const to = r.handoff?.to ?? r.owner;
       this.logTransit(tile, { in: e });
-      if (to === RELAY_PEER) return; // resumed by the relay from the log when the handoff lands
+      // A tile in handoff: its next owner receives the spawn right after the state.
+      if (r.handoff) {
+        r.queued.push({ in: e });
+        return;
+      }
+      const to = r.owner;
       if (fromTick === undefined) this.sendTo(to, { type: MsgType.Spawn, tile, entity: e }, true);
       else this.sendTo(to, { type: MsgType.Migrate, from: tile, to: tile, epoch: 0, tick: fromTick, entity: e }, true);
     }
@@ -855,8 +902,11 @@ export class RelayCore {
     const targets = r && r.owner !== RELAY_PEER ? [r] : this.sortedTiles().filter((rec) => rec.owner !== RELAY_PEER);
     for (const rec of targets) {
       this.logTransit(rec.tile, { out: id });
-      this.sendTo(rec.owner, { type: MsgType.Despawn, tile: rec.tile, id }, true);
+      if (rec.handoff) rec.queued.push({ out: id });
+      else this.sendTo(rec.owner, { type: MsgType.Despawn, tile: rec.tile, id }, true);
     }
+    // A relay tile being handed to a player: the new owner takes the removal after the state.
+    for (const rec of this.sortedTiles()) if (rec.owner === RELAY_PEER && rec.handoff && !targets.includes(rec)) rec.queued.push({ out: id });
   }
 
   /**

@@ -6,6 +6,7 @@ import { auditScene, cannonScene, demoScene, trainScene, ErrorCode, initPhysics,
 import { InlineAuditor } from './audit/auditor.js';
 import { ThreadAuditor } from './audit/thread-auditor.js';
 import { WorldStore } from './store/world-store.js';
+import type { StoredDocument } from './doc/world-doc-host.js';
 import { join, resolve as resolvePath } from 'node:path';
 import { ed25519Signer } from './lease-signer.js';
 import { RelayCore, type RelayLog } from './relay-core.js';
@@ -41,6 +42,11 @@ export interface RelayServerOptions {
   readonly dataDir?: string;
   /** How often tiles are checkpointed to the data dir, ms (default 2000). */
   readonly saveEveryMs?: number;
+  /**
+   * A new world's template (a Yjs update, see `readTemplateFile`): its objects are the world's
+   * base layer. A world that already exists in the data dir keeps the template it was made from.
+   */
+  readonly template?: Uint8Array;
 }
 
 /** A running relay. Call `close()` to stop it. */
@@ -72,6 +78,12 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
   const store = opts.dataDir !== undefined ? new WorldStore(join(opts.dataDir, 'tessera.db')) : undefined;
   const t0 = performance.now();
   const initialTiles = store?.load(world) ?? [];
+  let document: StoredDocument | undefined = opts.template ? { template: opts.template, updates: [] } : undefined;
+  let templateHash: string | undefined;
+  if (store) {
+    templateHash = store.createWorld(world, opts.template).template;
+    document = store.loadDocument(world);
+  }
   const auditor = opts.auditThread === false ? new InlineAuditor(config, registry) : new ThreadAuditor(config, registry, (msg) => log({ level: 'warn', msg }));
   const core = new RelayCore({
     world,
@@ -79,6 +91,8 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
     registry,
     auditor,
     initialTiles,
+    ...(document ? { document } : {}),
+    ...(store ? { persistDocUpdate: (u: Uint8Array) => store.appendUpdate(world, u) } : {}),
     // Owners must not be able to predict which windows are audited.
     auditSeed: randomBytes(4).readUInt32LE(0),
     ...(opts.auditSample !== undefined ? { audit: { sampleProbability: opts.auditSample } } : {}),
@@ -130,12 +144,13 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
   }, 4);
   if (store) {
     const entities = initialTiles.length > 0 ? core.ownWorld.entityCount : 0;
-    log({ level: 'info', msg: initialTiles.length > 0 ? 'world restored' : 'new world', dataDir: resolvePath(opts.dataDir!), tiles: initialTiles.length, entities, tick: core.currentTick, ms: Math.round(performance.now() - t0) });
+    const log0 = store.logSize(world);
+    log({ level: 'info', msg: initialTiles.length > 0 ? 'world restored' : 'new world', dataDir: resolvePath(opts.dataDir!), tiles: initialTiles.length, entities, objects: core.doc.layout.size, docUpdates: log0.count, docBytes: log0.bytes, template: templateHash ?? null, tick: core.currentTick, ms: Math.round(performance.now() - t0) });
   }
   const save = (): void => {
     if (!store) return;
     try {
-      store.save(world, core.checkpoints(), Date.now());
+      store.save(world, core.checkpoints(), Date.now(), core.doc.appliedObjects());
     } catch (e) {
       log({ level: 'error', msg: 'checkpoint save failed', error: e instanceof Error ? e.message : String(e) });
     }

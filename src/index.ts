@@ -74,6 +74,7 @@ export {
   Cannonball,
   Chest,
   Train,
+  Ramp,
 } from './kinds/standard-kinds.js';
 export type { BenchLayout } from './scenes/scenes.js';
 export type { Scenario, ScenarioName } from './scenes/scenarios.js';
@@ -117,7 +118,7 @@ export type { PeerConnection, PeerConnector } from './net/peer-connector.js';
 export { MemoryPeerConnector } from './net/memory-peer-connector.js';
 export type { SpeculationConfig, SpeculativeEntity } from './replica/speculative-replicas.js';
 export { SpeculativeReplicas, DEFAULT_SPECULATION } from './replica/speculative-replicas.js';
-export type { ReplicaMode, TransportMode, WorldClientOptions, VisibleEntity, PeerPathStats, ClientStats, WorldClientEvents } from './client/world-client.js';
+export type { DocMessage, ReplicaMode, TransportMode, WorldClientOptions, VisibleEntity, PeerPathStats, ClientStats, WorldClientEvents } from './client/world-client.js';
 export { WorldClient } from './client/world-client.js';
 export type { RunningCheat } from './client/owner-cheats.js';
 export { OwnerCheats } from './client/owner-cheats.js';
@@ -128,4 +129,13 @@ export { WebRtcPeerConnector } from './net/webrtc-peer-connector.js';
 export type { JoinOptions, WorldHandle, ConnectionStatus, StatusEvent } from './client/join-world.js';
 export { joinWorld } from './client/join-world.js';
 export { verifyLease } from './net/lease-verifier.js';
+export type { AuthoredKind, ObjectSpec, AuthoredObject } from './authoring/world-layout.js';
+export { WorldLayout, AUTHORED_KINDS, KIND_COLOURS, TEMPLATE_ENTITY_BASE, CREATED_ENTITY_BASE, ENTITY_IDS_ROOT, TILE_ROOT_PREFIX, checkObjectSpec, objectSpecProblem } from './authoring/world-layout.js';
+export { authoredEntity, RAMP_PITCH } from './authoring/authored-entity.js';
+export type { ChatMessage, Presence } from './authoring/social-state.js';
+export { SocialState, CHAT_KEPT, MAX_CHAT_CHARS } from './authoring/social-state.js';
+export { WorldDocument } from './authoring/world-document.js';
+export type { TemplateJson } from './authoring/world-template.js';
+export { templateFromJson, readTemplateFile, layoutAsTemplate } from './authoring/world-template.js';
+export { DocSync, REMOTE_ORIGIN } from './net/doc-sync.js';
 export { conditionedLink, realTimeScheduler } from './net/conditioned-link.js';

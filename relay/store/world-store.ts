@@ -1,7 +1,10 @@
 import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import * as Y from 'yjs';
 import type { TileId } from '../../src/index.js';
+import type { StoredDocument } from '../doc/world-doc-host.js';
 
 /** One tile as the relay last knew it for certain: its exact state (entities, props, counters, physics) at a tick. */
 export interface TileCheckpoint {
@@ -12,11 +15,23 @@ export interface TileCheckpoint {
   readonly snapshot: Uint8Array;
 }
 
+/** When a world's update log is folded into one update. */
+export interface CompactionPolicy {
+  /** Updates in the log (default 500). */
+  readonly maxUpdates: number;
+  /** Bytes in the log (default 4 MiB). */
+  readonly maxBytes: number;
+}
+
 /**
- * The relay's memory between runs: the latest checkpoint of every tile of a world, in SQLite
- * (better-sqlite3, write-ahead log: a save is either wholly there or not at all, even after
- * `kill -9`). One row per tile, replaced at each save: what is kept is bounded by the number of
- * tiles, not by how long the world has run.
+ * The relay's memory between runs, in SQLite (better-sqlite3, write-ahead log: a save is either
+ * wholly there or not at all, even after `kill -9`):
+ * - the latest checkpoint of every tile of a world: one row per tile, replaced at each save
+ *   (bounded by the number of tiles, not by how long the world has run);
+ * - every document update the relay acknowledged, appended before the acknowledgement, folded
+ *   into one compact update (deleted content dropped) past `CompactionPolicy`;
+ * - templates, content-addressed (SHA-256): worlds made from one template share its row and
+ *   keep only their own updates on top (paper §3.10: base layer + delta layer).
  */
 export class WorldStore {
   private readonly db: Database.Database;
@@ -24,7 +39,12 @@ export class WorldStore {
   private readonly selectWorld: Database.Statement;
 
   /** Opens (creating if needed) the database file at `path`. */
-  constructor(readonly path: string) {
+  private readonly logs = new Map<string, { count: number; bytes: number; nextSeq: number }>();
+
+  constructor(
+    readonly path: string,
+    private readonly compaction: CompactionPolicy = { maxUpdates: 500, maxBytes: 4 * 1024 * 1024 },
+  ) {
     mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -33,16 +53,104 @@ export class WorldStore {
       world TEXT NOT NULL, tx INTEGER NOT NULL, ty INTEGER NOT NULL, tz INTEGER NOT NULL,
       tick INTEGER NOT NULL, entities BLOB NOT NULL, saved_at INTEGER NOT NULL,
       PRIMARY KEY (world, tx, ty, tz))`);
+    this.db.exec(`CREATE TABLE IF NOT EXISTS templates (hash TEXT PRIMARY KEY, bytes BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS worlds (world TEXT PRIMARY KEY, template TEXT REFERENCES templates(hash), applied TEXT);
+      CREATE TABLE IF NOT EXISTS doc_updates (world TEXT NOT NULL, seq INTEGER NOT NULL, bytes BLOB NOT NULL, PRIMARY KEY (world, seq))`);
     this.upsert = this.db.prepare('INSERT OR REPLACE INTO tile_checkpoints (world, tx, ty, tz, tick, entities, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.selectWorld = this.db.prepare('SELECT tx, ty, tz, tick, entities FROM tile_checkpoints WHERE world = ? ORDER BY tx, ty, tz');
   }
 
-  /** Saves a world's checkpoints in one transaction (all or nothing). */
-  save(world: string, tiles: readonly TileCheckpoint[], savedAtMs: number): void {
+  /**
+   * Saves a world's checkpoints in one transaction (all or nothing), with what the simulation
+   * held of each authored object (so a restart re-applies edits newer than the checkpoint).
+   */
+  save(world: string, tiles: readonly TileCheckpoint[], savedAtMs: number, applied?: Readonly<Record<string, string>>): void {
     const run = this.db.transaction((list: readonly TileCheckpoint[]) => {
-      for (const t of list) this.upsert.run(world, t.tile.x, t.tile.y, t.tile.z, t.tick, Buffer.from(t.snapshot.buffer, t.snapshot.byteOffset, t.snapshot.byteLength), savedAtMs);
+      for (const t of list) this.upsert.run(world, t.tile.x, t.tile.y, t.tile.z, t.tick, blob(t.snapshot), savedAtMs);
+      if (applied) {
+        this.db.prepare('INSERT OR IGNORE INTO worlds (world, template, applied) VALUES (?, NULL, NULL)').run(world);
+        this.db.prepare('UPDATE worlds SET applied = ? WHERE world = ?').run(JSON.stringify(applied), world);
+      }
     });
     run(tiles);
+  }
+
+  /**
+   * Creates a world's document record, on the template given (stored once per content); a
+   * world that exists keeps its template. Returns the template hash the world uses.
+   */
+  createWorld(world: string, template?: Uint8Array): { created: boolean; template: string | undefined } {
+    const row = this.db.prepare('SELECT template FROM worlds WHERE world = ?').get(world) as { template: string | null } | undefined;
+    if (row) return { created: false, template: row.template ?? undefined };
+    const hash = template ? createHash('sha256').update(template).digest('hex') : undefined;
+    this.db.transaction(() => {
+      if (template && hash) this.db.prepare('INSERT OR IGNORE INTO templates (hash, bytes) VALUES (?, ?)').run(hash, blob(template));
+      this.db.prepare('INSERT INTO worlds (world, template, applied) VALUES (?, ?, NULL)').run(world, hash ?? null);
+    })();
+    return { created: true, template: hash };
+  }
+
+  /** A world's document: its template and its own updates (undefined for a world never created). */
+  loadDocument(world: string): StoredDocument | undefined {
+    const row = this.db.prepare('SELECT w.applied AS applied, t.bytes AS template FROM worlds w LEFT JOIN templates t ON t.hash = w.template WHERE w.world = ?').get(world) as { applied: string | null; template: Buffer | null } | undefined;
+    if (!row) return undefined;
+    const updates = (this.db.prepare('SELECT bytes FROM doc_updates WHERE world = ? ORDER BY seq').all(world) as { bytes: Buffer }[]).map((r) => new Uint8Array(r.bytes));
+    return {
+      ...(row.template ? { template: new Uint8Array(row.template) } : {}),
+      updates,
+      ...(row.applied ? { applied: JSON.parse(row.applied) as Record<string, string> } : {}),
+    };
+  }
+
+  /** Appends an acknowledged document update (durable when this returns); compacts the log when due. */
+  appendUpdate(world: string, update: Uint8Array): void {
+    const log = this.logOf(world);
+    this.db.prepare('INSERT INTO doc_updates (world, seq, bytes) VALUES (?, ?, ?)').run(world, log.nextSeq++, blob(update));
+    log.count++;
+    log.bytes += update.length;
+    if (log.count > this.compaction.maxUpdates || log.bytes > this.compaction.maxBytes) this.compact(world);
+  }
+
+  /**
+   * Folds a world's update log into one update: the document's state over its template, with
+   * deleted content garbage-collected. The template stays as it is (shared).
+   */
+  compact(world: string): { before: number; after: number } {
+    const doc = this.loadDocument(world);
+    if (!doc) return { before: 0, after: 0 };
+    const base = new Y.Doc();
+    if (doc.template) Y.applyUpdate(base, doc.template);
+    const full = new Y.Doc();
+    if (doc.template) Y.applyUpdate(full, doc.template);
+    for (const u of doc.updates) Y.applyUpdate(full, u);
+    const merged = Y.encodeStateAsUpdate(full, Y.encodeStateVector(base));
+    base.destroy();
+    full.destroy();
+    const before = doc.updates.reduce((n, u) => n + u.length, 0);
+    const log = this.logOf(world);
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM doc_updates WHERE world = ?').run(world);
+      this.db.prepare('INSERT INTO doc_updates (world, seq, bytes) VALUES (?, ?, ?)').run(world, log.nextSeq++, blob(merged));
+    })();
+    log.count = 1;
+    log.bytes = merged.length;
+    return { before, after: merged.length };
+  }
+
+  /** Number of stored updates and their bytes, for a world. */
+  logSize(world: string): { count: number; bytes: number } {
+    const { count, bytes } = this.logOf(world);
+    return { count, bytes };
+  }
+
+  private logOf(world: string): { count: number; bytes: number; nextSeq: number } {
+    let log = this.logs.get(world);
+    if (!log) {
+      const r = this.db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(bytes)), 0) AS b, COALESCE(MAX(seq), 0) AS s FROM doc_updates WHERE world = ?').get(world) as { n: number; b: number; s: number };
+      log = { count: r.n, bytes: r.b, nextSeq: r.s + 1 };
+      this.logs.set(world, log);
+    }
+    return log;
   }
 
   /** Every stored tile of a world (empty for a world never saved). */
@@ -61,4 +169,8 @@ export class WorldStore {
   close(): void {
     this.db.close();
   }
+}
+
+function blob(b: Uint8Array): Buffer {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }

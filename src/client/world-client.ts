@@ -110,7 +110,14 @@ export interface WorldClientEvents {
   deltaApplied: { tile: TileId; tick: number; from: PeerId; direct: boolean };
   /** The relay judged an owner (audit mismatch, concealed critical state, silence) and took its tiles. */
   incident: AuditIncident;
+  /** A message of the world document (sync, acknowledgement, presence), from the relay or a direct peer. */
+  doc: { from: PeerId; direct: boolean; message: DocMessage };
+  /** A direct path to a peer opened (document sync starts over it). */
+  peerOpen: { peer: PeerId };
 }
+
+/** Messages of the world document that the client passes to its `doc` listeners. */
+export type DocMessage = Extract<Message, { type: typeof MsgType.DocSync | typeof MsgType.DocAck | typeof MsgType.Presence }>;
 
 type Listener<T> = (e: T) => void;
 
@@ -494,6 +501,27 @@ export class WorldClient {
     return this.replicas?.keyframeDigest(tile);
   }
 
+  /**
+   * Sends a world-document message to the relay, or to a peer over an open direct path (false
+   * when there is none: the relay already forwards document updates to every player).
+   */
+  sendDoc(to: PeerId, message: DocMessage): boolean {
+    if (!this.joined) return false;
+    if (to === RELAY_PEER) {
+      this.sendRelay(message, true);
+      return true;
+    }
+    const s = this.peerLinks.get(to);
+    if (!s?.open || !s.conn?.link.open) return false;
+    this.sendPeer(to, message, true);
+    return true;
+  }
+
+  /** Peers this client has an open direct path to, in id order. */
+  directPeers(): PeerId[] {
+    return [...this.peerLinks.values()].filter((s) => s.open && s.conn?.link.open).map((s) => s.peer).sort((a, b) => a - b);
+  }
+
   /** Leaves the world: closes every connection. */
   close(): void {
     this.shutdown('closed by the application');
@@ -650,6 +678,11 @@ export class WorldClient {
         this.incidents++;
         this.emit('incident', m.incident);
         return;
+      case MsgType.DocSync:
+      case MsgType.DocAck:
+      case MsgType.Presence:
+        this.emit('doc', { from: RELAY_PEER, direct: false, message: m });
+        return;
       default:
         // The relay also sends peer-type messages for the tiles it owns.
         this.onPeerMessage(RELAY_PEER, m);
@@ -741,6 +774,12 @@ export class WorldClient {
       case MsgType.EntityMail:
         if (!this.authority?.deliver(m.message)) this.reject(`message to ${m.message.to}: not held here`);
         return;
+      case MsgType.DocSync:
+      case MsgType.Presence:
+        // Document traffic between players travels only on direct paths (the relay forwards the rest itself).
+        if (!direct || from === RELAY_PEER) return this.reject(`document message from peer ${from} not on a direct path`);
+        this.emit('doc', { from, direct, message: m });
+        return;
       default:
         this.reject(`message type ${m.type} not accepted from peer ${from}`);
     }
@@ -803,6 +842,7 @@ export class WorldClient {
     conn.onOpen = () => {
       attach();
       s.open = true;
+      this.emit('peerOpen', { peer: s.peer });
     };
   }
 

@@ -229,7 +229,13 @@ export const Chest = defineKind({
   },
 });
 
+/** A ramp: a fixed, tilted slab (3 m × 4 m) creators place to roll balls and walk up. */
+export const Ramp = defineKind({
+  name: 'ramp',
+  body: { type: 'fixed', shape: { type: 'box', halfExtents: { x: 1.5, y: 0.1, z: 2 } }, friction: 0.7 },
+});
+
 /** Every built-in kind, in a fresh registry; add your own with `.define(...)`. */
 export function standardKinds(): BehaviourRegistry {
-  return new BehaviourRegistry().define(Ground, Box, Ball, Avatar, Wanderer, Switch, Cannon, Cannonball, Chest, Train);
+  return new BehaviourRegistry().define(Ground, Box, Ball, Avatar, Wanderer, Switch, Cannon, Cannonball, Chest, Train, Ramp);
 }

@@ -57,6 +57,9 @@ export const MsgType = {
   AuditRequest: 27,
   Incident: 28,
   AuditStats: 29,
+  DocSync: 30,
+  DocAck: 31,
+  Presence: 32,
 } as const;
 export type MsgType = (typeof MsgType)[keyof typeof MsgType];
 
@@ -137,7 +140,13 @@ export type Message =
   | { type: typeof MsgType.Commits; tile: TileId; epoch: number; firstTick: number; hashes: [number, number, number][]; records: TickRecord[] }
   | { type: typeof MsgType.AuditRequest; tile: TileId; epoch: number; tick: number }
   | { type: typeof MsgType.Incident; incident: AuditIncident }
-  | { type: typeof MsgType.AuditStats; audits: number; passed: number; mismatches: number; takeovers: number; auditedTicks: number };
+  | { type: typeof MsgType.AuditStats; audits: number; passed: number; mismatches: number; takeovers: number; auditedTicks: number }
+  /** A y-protocols sync message (step 1, step 2 or update) of the world document. */
+  | { type: typeof MsgType.DocSync; payload: Uint8Array }
+  /** The relay stored every update up to this Yjs state vector (its acknowledgement). */
+  | { type: typeof MsgType.DocAck; stateVector: Uint8Array }
+  /** A y-protocols awareness update: who is online, their name, colour and where they are. */
+  | { type: typeof MsgType.Presence; payload: Uint8Array };
 
 /** Why the relay took tiles from an owner. */
 export type IncidentReason = 'state-mismatch' | 'critical-concealed' | 'altered-input' | 'invented-input' | 'no-audit-answer' | 'bad-audit-state' | 'lease-expired';
@@ -385,6 +394,13 @@ export function encodeMessage(m: Message, tileEdge: number, limit = MAX_MESSAGE_
     }
     case MsgType.AuditStats:
       w.f64(m.audits).f64(m.passed).f64(m.mismatches).f64(m.takeovers).f64(m.auditedTicks);
+      break;
+    case MsgType.DocSync:
+    case MsgType.Presence:
+      w.bytes(m.payload);
+      break;
+    case MsgType.DocAck:
+      w.bytes(m.stateVector);
       break;
     case MsgType.Chunk:
       w.u32(m.id);
@@ -687,6 +703,17 @@ export function decodeMessage(bytes: Uint8Array, tileEdge: number, limit = MAX_M
       m = { type, audits: v[0]!, passed: v[1]!, mismatches: v[2]!, takeovers: v[3]!, auditedTicks: v[4]! };
       break;
     }
+    case MsgType.DocSync:
+      m = { type, payload: r.bytes(limit).slice() };
+      if (m.payload.length === 0) r.fail('empty document sync message');
+      break;
+    case MsgType.Presence:
+      m = { type, payload: r.bytes(limit).slice() };
+      if (m.payload.length === 0) r.fail('empty presence message');
+      break;
+    case MsgType.DocAck:
+      m = { type, stateVector: r.bytes(64 * 1024).slice() };
+      break;
     case MsgType.Chunk: {
       const id = r.u32();
       const index = readU16(r);

@@ -61,6 +61,9 @@ const message: fc.Arbitrary<Message> = fc.oneof(
     }),
   ),
   fc.record({ type: fc.constant(MsgType.AuditStats), audits: fc.nat(), passed: fc.nat(), mismatches: fc.nat(), takeovers: fc.nat(), auditedTicks: fc.nat() }),
+  fc.record({ type: fc.constant(MsgType.DocSync), payload: fc.uint8Array({ minLength: 1, maxLength: 64 }) }),
+  fc.record({ type: fc.constant(MsgType.DocAck), stateVector: fc.uint8Array({ maxLength: 32 }) }),
+  fc.record({ type: fc.constant(MsgType.Presence), payload: fc.uint8Array({ minLength: 1, maxLength: 64 }) }),
 );
 
 describe('relay message handler fuzzing', () => {

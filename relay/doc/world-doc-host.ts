@@ -1,0 +1,340 @@
+import * as Y from 'yjs';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
+import { messageYjsSyncStep1, messageYjsSyncStep2, messageYjsUpdate, writeSyncStep1, writeSyncStep2, writeUpdate } from 'y-protocols/sync';
+import {
+  authoredEntity,
+  CHAT_KEPT,
+  CREATED_ENTITY_BASE,
+  ENTITY_IDS_ROOT,
+  FIRST_SPAWNED_ID,
+  MsgType,
+  TEMPLATE_ENTITY_BASE,
+  WorldLayout,
+  type AuthoredObject,
+  type BehaviourRegistry,
+  type EntityDesc,
+  type EntityId,
+  type Message,
+  type PeerId,
+} from '../../src/index.js';
+
+/** A world's document as the store keeps it: the template it started from and its own updates. */
+export interface StoredDocument {
+  /** The template's bytes (a Yjs update), shared by every world made from it. */
+  readonly template?: Uint8Array;
+  /** The world's own updates (its delta over the template), oldest first. */
+  readonly updates: readonly Uint8Array[];
+  /** What the simulation held of each object at the last checkpoint (object key → `id|signature`). */
+  readonly applied?: Readonly<Record<string, string>>;
+}
+
+/** What the document host needs from the relay around it. */
+export interface DocHostHooks {
+  /** Puts an authored object's entity into the world (at the owner of its tile). */
+  place(e: EntityDesc): void;
+  /** Takes an entity out of the world. */
+  remove(id: EntityId): void;
+  send(peer: PeerId, m: Message): void;
+  /** Peers of the world, in id order. */
+  peers(): PeerId[];
+  /** Stores an update before it is acknowledged (throws when it could not be stored). */
+  persist(update: Uint8Array): void;
+  refuse(peer: PeerId, reason: string): void;
+}
+
+/** Largest document update the relay takes from a peer, bytes. */
+export const MAX_DOC_UPDATE_BYTES = 1024 * 1024;
+
+const LOADED = Symbol('loaded');
+const RELAY = Symbol('relay');
+
+/**
+ * The relay's member of a world's document: it applies and stores every update players send,
+ * acknowledges it (its state vector) and forwards it to everyone else; it turns the authored
+ * layout into entities — each new, changed or deleted object becomes a spawn or despawn at the
+ * owner of its tile (through the relay's placement path, so the owner's tick record logs it and
+ * the audit holds) — and it gives objects their entity ids. Presence is passed on, never stored.
+ */
+export class WorldDocHost {
+  readonly doc = new Y.Doc();
+  readonly layout: WorldLayout;
+  readonly awareness: Awareness;
+  /** Objects as the simulation last received them: key → entity id and signature. */
+  private readonly applied = new Map<string, { id: EntityId; sig: string }>();
+  private readonly templateKeys = new Set<string>();
+  /** Awareness client ids each peer announced (only it may update them). */
+  private readonly claims = new Map<number, PeerId>();
+  private dirty = true;
+  private nextId = CREATED_ENTITY_BASE;
+  /** Counters for metrics. */
+  readonly counters = { updates: 0, updateBytes: 0, refused: 0, placed: 0, replaced: 0, removed: 0 };
+
+  constructor(
+    private readonly registry: BehaviourRegistry,
+    tileEdge: number,
+    stored: StoredDocument | undefined,
+    private readonly hooks: DocHostHooks,
+  ) {
+    this.doc.gc = true;
+    this.layout = new WorldLayout(this.doc, tileEdge);
+    if (stored?.template) {
+      Y.applyUpdate(this.doc, stored.template, LOADED);
+      for (const o of this.layout.objects()) this.templateKeys.add(o.key);
+    }
+    for (const u of stored?.updates ?? []) Y.applyUpdate(this.doc, u, LOADED);
+    for (const [key, entry] of Object.entries(stored?.applied ?? {})) {
+      const bar = entry.indexOf('|');
+      const id = Number(entry.slice(0, bar));
+      if (bar > 0 && Number.isSafeInteger(id)) this.applied.set(key, { id, sig: entry.slice(bar + 1) });
+    }
+    for (const id of this.doc.getMap<number>(ENTITY_IDS_ROOT).values()) if (typeof id === 'number' && id >= this.nextId) this.nextId = id + 1;
+    for (const { id } of this.applied.values()) if (id >= this.nextId) this.nextId = id + 1;
+    this.awareness = new Awareness(this.doc);
+    this.awareness.setLocalState(null); // the relay is a member, not a player
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => this.onUpdate(update, origin));
+    this.doc.on('afterTransaction', () => {
+      this.dirty = true;
+    });
+  }
+
+  /**
+   * Brings the simulation in line with the document at start: objects whose entity is missing
+   * (or differs from what was applied at the last checkpoint) are placed, entities of deleted
+   * objects removed. `present` lists the authored entities the restored tiles hold.
+   */
+  reconcile(present: ReadonlySet<EntityId>): void {
+    const wanted = new Set<EntityId>();
+    for (const o of this.layout.objects()) {
+      const sig = signature(o);
+      const was = this.applied.get(o.key);
+      if (was && present.has(was.id) && was.sig === sig) {
+        wanted.add(was.id);
+        continue;
+      }
+      const id = was ? this.nextId++ : this.entityIdOf(o);
+      if (!was && present.has(id)) {
+        // A template object restored with its tile: the entity is the object as authored.
+        this.applied.set(o.key, { id, sig });
+        wanted.add(id);
+        continue;
+      }
+      if (was && present.has(was.id)) this.hooks.remove(was.id);
+      this.hooks.place(authoredEntity(o, id, this.registry));
+      this.applied.set(o.key, { id, sig });
+      wanted.add(id);
+    }
+    for (const id of [...present].sort((a, b) => a - b)) if (!wanted.has(id)) this.hooks.remove(id);
+    for (const [key, a] of [...this.applied]) if (!wanted.has(a.id)) this.applied.delete(key);
+    this.flushIds();
+    this.dirty = false;
+  }
+
+  /** Applies layout changes to the simulation and tidies the document; call every relay tick. */
+  tick(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    const objects = this.layout.objects();
+    const seen = new Set<string>();
+    for (const o of objects) {
+      seen.add(o.key);
+      const sig = signature(o);
+      const was = this.applied.get(o.key);
+      if (was?.sig === sig) continue;
+      // A changed object is a new entity (new id): replicas see one leave and one arrive,
+      // never one id in two places.
+      if (was) {
+        this.hooks.remove(was.id);
+        this.counters.replaced++;
+      } else this.counters.placed++;
+      const id = was ? this.nextId++ : this.entityIdOf(o);
+      this.hooks.place(authoredEntity(o, id, this.registry));
+      this.applied.set(o.key, { id, sig });
+    }
+    for (const [key, a] of [...this.applied].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
+      if (seen.has(key)) continue;
+      this.hooks.remove(a.id);
+      this.applied.delete(key);
+      this.counters.removed++;
+    }
+    this.doc.transact(() => {
+      this.flushIds();
+      // Two creators moved one object into two tiles at once: the copy in the first tile stays.
+      for (const key of seen) {
+        const holding = this.layout.tilesHolding(key);
+        for (const t of holding.slice(1)) this.layout.tileMap(t).delete(key);
+      }
+      const chat = this.doc.getArray('chat');
+      if (chat.length > CHAT_KEPT + 50) chat.delete(0, chat.length - CHAT_KEPT);
+    }, RELAY);
+    this.dirty = false;
+  }
+
+  /** Object key → signature of what the simulation holds, for the store's checkpoint. */
+  appliedObjects(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, a] of [...this.applied].sort((x, y) => (x[0] < y[0] ? -1 : 1))) out[key] = `${a.id}|${a.sig}`;
+    return out;
+  }
+
+  /** The entity an object's key stands for (after `tick`). */
+  entityOf(key: string): EntityId | undefined {
+    return this.applied.get(key)?.id;
+  }
+
+  /** A document message from a player. */
+  onMessage(peer: PeerId, m: Message): void {
+    if (m.type === MsgType.Presence) return this.onPresence(peer, m.payload);
+    if (m.type !== MsgType.DocSync) return this.refuse(peer, `message type ${m.type} is not a document message a player may send`);
+    let kind: number;
+    let body: Uint8Array;
+    try {
+      const d = decoding.createDecoder(m.payload);
+      kind = decoding.readVarUint(d);
+      body = decoding.readVarUint8Array(d);
+    } catch (e) {
+      return this.refuse(peer, `malformed sync message: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (kind === messageYjsSyncStep1) {
+      const reply = encoding.createEncoder();
+      try {
+        writeSyncStep2(reply, this.doc, body);
+      } catch (e) {
+        return this.refuse(peer, `bad state vector: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      this.hooks.send(peer, { type: MsgType.DocSync, payload: encoding.toUint8Array(reply) });
+      // …and what the player has that the relay lacks (edits made while it was away).
+      const ask = encoding.createEncoder();
+      writeSyncStep1(ask, this.doc);
+      this.hooks.send(peer, { type: MsgType.DocSync, payload: encoding.toUint8Array(ask) });
+      // Everyone online, for the newcomer.
+      const states = [...this.awareness.getStates().keys()];
+      if (states.length > 0) this.hooks.send(peer, { type: MsgType.Presence, payload: encodeAwarenessUpdate(this.awareness, states) });
+      return;
+    }
+    if (kind !== messageYjsSyncStep2 && kind !== messageYjsUpdate) return this.refuse(peer, `unknown sync message kind ${kind}`);
+    if (body.length > MAX_DOC_UPDATE_BYTES) return this.refuse(peer, `document update of ${body.length} bytes (at most ${MAX_DOC_UPDATE_BYTES})`);
+    try {
+      Y.decodeUpdate(body); // well-formed, before it touches the document
+    } catch (e) {
+      return this.refuse(peer, `malformed document update: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const idsBefore = this.idsSnapshot();
+    try {
+      Y.applyUpdate(this.doc, body, peer);
+    } catch (e) {
+      return this.refuse(peer, `document update not applicable: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    // Entity ids are the relay's to give: a player's change to them is undone at once.
+    if (this.idsSnapshot() !== idsBefore) {
+      this.refuse(peer, 'document update changed entity ids (only the relay gives them)');
+      this.doc.transact(() => this.restoreIds(idsBefore), RELAY);
+    }
+    this.hooks.send(peer, { type: MsgType.DocAck, stateVector: Y.encodeStateVector(this.doc) });
+  }
+
+  /** A player left: its presence goes, for everyone. */
+  left(peer: PeerId): void {
+    const gone = [...this.claims].filter(([, p]) => p === peer).map(([c]) => c);
+    for (const c of gone) this.claims.delete(c);
+    if (gone.length === 0) return;
+    removeAwarenessStates(this.awareness, gone, RELAY);
+    const payload = encodeAwarenessUpdate(this.awareness, gone);
+    for (const p of this.hooks.peers()) this.hooks.send(p, { type: MsgType.Presence, payload });
+  }
+
+  /** Frees timers. */
+  destroy(): void {
+    this.awareness.destroy();
+    this.doc.destroy();
+  }
+
+  private onPresence(peer: PeerId, payload: Uint8Array): void {
+    // Each entry names an awareness client: a peer may speak only for clients it announced first.
+    try {
+      const d = decoding.createDecoder(payload);
+      const n = decoding.readVarUint(d);
+      if (n > 16) return this.refuse(peer, `presence update for ${n} clients`);
+      for (let i = 0; i < n; i++) {
+        const client = decoding.readVarUint(d);
+        decoding.readVarUint(d); // clock
+        const state = decoding.readVarString(d);
+        if (state.length > 4096) return this.refuse(peer, 'presence state over 4096 characters');
+        JSON.parse(state);
+        const owner = this.claims.get(client);
+        if (owner !== undefined && owner !== peer) return this.refuse(peer, `presence of client ${client}, announced by peer ${owner}`);
+      }
+      const d2 = decoding.createDecoder(payload);
+      const m = decoding.readVarUint(d2);
+      for (let i = 0; i < m; i++) {
+        this.claims.set(decoding.readVarUint(d2), peer);
+        decoding.readVarUint(d2);
+        decoding.readVarString(d2);
+      }
+      applyAwarenessUpdate(this.awareness, payload, peer);
+    } catch (e) {
+      return this.refuse(peer, `malformed presence update: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    for (const p of this.hooks.peers()) if (p !== peer) this.hooks.send(p, { type: MsgType.Presence, payload });
+  }
+
+  /** Every applied update: stored (so it survives a kill), then sent to every other player. */
+  private onUpdate(update: Uint8Array, origin: unknown): void {
+    if (origin === LOADED) return;
+    this.hooks.persist(update);
+    this.counters.updates++;
+    this.counters.updateBytes += update.length;
+    const e = encoding.createEncoder();
+    writeUpdate(e, update);
+    const payload = encoding.toUint8Array(e);
+    for (const p of this.hooks.peers()) if (p !== origin) this.hooks.send(p, { type: MsgType.DocSync, payload });
+  }
+
+  private entityIdOf(o: AuthoredObject): EntityId {
+    const given = this.applied.get(o.key)?.id;
+    if (given !== undefined) return given;
+    // Template objects carry their ids; anyone else's object gets the next free one.
+    if (this.templateKeys.has(o.key) && o.entity !== undefined && o.entity >= TEMPLATE_ENTITY_BASE && o.entity < CREATED_ENTITY_BASE) return o.entity;
+    const listed = this.doc.getMap<number>(ENTITY_IDS_ROOT).get(o.key);
+    if (typeof listed === 'number' && listed >= CREATED_ENTITY_BASE && listed < FIRST_SPAWNED_ID && !this.idTaken(listed, o.key)) return listed;
+    return this.nextId++;
+  }
+
+  private idTaken(id: EntityId, key: string): boolean {
+    for (const [k, a] of this.applied) if (a.id === id && k !== key) return true;
+    return false;
+  }
+
+  /** Writes the ids of created objects into the document (for players: entity → object). */
+  private flushIds(): void {
+    const ids = this.doc.getMap<number>(ENTITY_IDS_ROOT);
+    const write = (): void => {
+      for (const [key, a] of this.applied) if (!this.templateKeys.has(key) && ids.get(key) !== a.id) ids.set(key, a.id);
+      for (const key of [...ids.keys()]) if (!this.applied.has(key)) ids.delete(key);
+    };
+    this.doc.transact(write, RELAY);
+  }
+
+  private idsSnapshot(): string {
+    return JSON.stringify(this.doc.getMap(ENTITY_IDS_ROOT).toJSON());
+  }
+
+  private restoreIds(json: string): void {
+    const want = JSON.parse(json) as Record<string, number>;
+    const ids = this.doc.getMap<number>(ENTITY_IDS_ROOT);
+    for (const key of [...ids.keys()]) if (!(key in want)) ids.delete(key);
+    for (const [k, v] of Object.entries(want)) if (ids.get(k) !== v) ids.set(k, v);
+  }
+
+  private refuse(peer: PeerId, reason: string): void {
+    this.counters.refused++;
+    this.hooks.refuse(peer, reason);
+  }
+}
+
+/** What of an object the simulation depends on. */
+function signature(o: AuthoredObject): string {
+  const p = o.position;
+  return `${o.kind}|${p.x},${p.y},${p.z}|${o.yaw}|${JSON.stringify(Object.entries(o.props).sort())}`;
+}

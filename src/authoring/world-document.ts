@@ -1,0 +1,27 @@
+import * as Y from 'yjs';
+import { SocialState } from './social-state.js';
+import { WorldLayout } from './world-layout.js';
+
+/**
+ * A world's shared document as one player holds it: the authored layout (objects creators
+ * place) and the social state (profiles, chat, presence). It outlives connections: edits
+ * made while the relay is away are sent when the player is back.
+ */
+export class WorldDocument {
+  readonly doc = new Y.Doc();
+  readonly layout: WorldLayout;
+  readonly social: SocialState;
+
+  /** `clientId` fixes the Yjs client id (seeded tests); by default Yjs draws one at random. */
+  constructor(tileEdge: number, clientId?: number) {
+    if (clientId !== undefined) this.doc.clientID = clientId;
+    this.layout = new WorldLayout(this.doc, tileEdge);
+    this.social = new SocialState(this.doc);
+  }
+
+  /** Stops presence and frees the document. */
+  destroy(): void {
+    this.social.destroy();
+    this.doc.destroy();
+  }
+}

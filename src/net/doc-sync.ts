@@ -1,0 +1,128 @@
+import * as Y from 'yjs';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import { applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness';
+import { readSyncMessage, writeSyncStep1, writeUpdate } from 'y-protocols/sync';
+import type { WorldDocument } from '../authoring/world-document.js';
+import type { DocMessage, WorldClient } from '../client/world-client.js';
+import { MsgType, RELAY_PEER, type PeerId } from '../protocol/messages.js';
+
+/** Origin of changes that came from elsewhere (they are not sent on again). */
+export const REMOTE_ORIGIN = Symbol('remote');
+
+/**
+ * Keeps a player's `WorldDocument` in sync through a `WorldClient`: y-protocols sync steps
+ * with the relay on every (re)join and with each peer when a direct path opens; every local
+ * update goes to the relay (which stores, acknowledges and forwards it) and straight to the
+ * peers on direct paths; presence the same way. Survives reconnection: `attach` the new client.
+ */
+export class DocSync {
+  private client: WorldClient | undefined;
+  private detachClient: (() => void)[] = [];
+  /** What the relay has acknowledged storing, per Yjs client id. */
+  private acked = new Map<number, number>();
+  private readonly ackWaiters = new Set<() => void>();
+  private readonly stop: (() => void)[] = [];
+  /** Document messages refused (bad updates); see `lastRefusal`. */
+  refused = 0;
+  lastRefusal = '';
+
+  constructor(readonly world: WorldDocument) {
+    const onUpdate = (update: Uint8Array, origin: unknown): void => {
+      if (origin === REMOTE_ORIGIN) return;
+      const e = encoding.createEncoder();
+      writeUpdate(e, update);
+      this.broadcast({ type: MsgType.DocSync, payload: encoding.toUint8Array(e) });
+    };
+    world.doc.on('update', onUpdate);
+    this.stop.push(() => world.doc.off('update', onUpdate));
+    const awareness = world.social.awareness;
+    const onAwareness = (c: { added: number[]; updated: number[]; removed: number[] }, origin: unknown): void => {
+      if (origin === REMOTE_ORIGIN) return;
+      const changed = [...c.added, ...c.updated, ...c.removed];
+      this.broadcast({ type: MsgType.Presence, payload: encodeAwarenessUpdate(awareness, changed) });
+    };
+    awareness.on('update', onAwareness);
+    this.stop.push(() => awareness.off('update', onAwareness));
+  }
+
+  /** Starts syncing through a joined client (the previous one, if any, is let go). */
+  attach(client: WorldClient): void {
+    for (const f of this.detachClient) f();
+    this.client = client;
+    this.detachClient = [
+      client.on('doc', (e) => this.onMessage(e.from, e.message)),
+      client.on('peerOpen', (e) => this.greet(e.peer)),
+    ];
+    this.world.social.updatePresence({ peer: client.peerId, avatar: client.avatar });
+    this.greet(RELAY_PEER);
+  }
+
+  /** True when the relay has stored every edit this player made. */
+  get acknowledged(): boolean {
+    const id = this.world.doc.clientID;
+    return (this.acked.get(id) ?? 0) >= Y.getState(this.world.doc.store, id);
+  }
+
+  /** Resolves once the relay has stored every edit made so far. */
+  whenAcknowledged(): Promise<void> {
+    if (this.acknowledged) return Promise.resolve();
+    return new Promise((resolve) => {
+      const f = (): void => {
+        if (!this.acknowledged) return;
+        this.ackWaiters.delete(f);
+        resolve();
+      };
+      this.ackWaiters.add(f);
+    });
+  }
+
+  /** Stops syncing (the document stays as it is). */
+  close(): void {
+    for (const f of this.detachClient) f();
+    for (const f of this.stop) f();
+    this.client = undefined;
+  }
+
+  /** Sync step 1 (our state vector) and our presence, to the relay or a peer. */
+  private greet(to: PeerId): void {
+    const c = this.client;
+    if (!c) return;
+    const e = encoding.createEncoder();
+    writeSyncStep1(e, this.world.doc);
+    c.sendDoc(to, { type: MsgType.DocSync, payload: encoding.toUint8Array(e) });
+    const awareness = this.world.social.awareness;
+    if (awareness.getLocalState() !== null) c.sendDoc(to, { type: MsgType.Presence, payload: encodeAwarenessUpdate(awareness, [awareness.clientID]) });
+  }
+
+  private broadcast(m: DocMessage): void {
+    const c = this.client;
+    if (!c) return;
+    c.sendDoc(RELAY_PEER, m);
+    for (const p of c.directPeers()) c.sendDoc(p, m);
+  }
+
+  private onMessage(from: PeerId, m: DocMessage): void {
+    const c = this.client;
+    if (!c) return;
+    try {
+      if (m.type === MsgType.DocSync) {
+        const reply = encoding.createEncoder();
+        readSyncMessage(decoding.createDecoder(m.payload), reply, this.world.doc, REMOTE_ORIGIN, (err) => this.refuse(from, err.message));
+        if (encoding.length(reply) > 0) c.sendDoc(from, { type: MsgType.DocSync, payload: encoding.toUint8Array(reply) });
+      } else if (m.type === MsgType.Presence) {
+        applyAwarenessUpdate(this.world.social.awareness, m.payload, REMOTE_ORIGIN);
+      } else if (from === RELAY_PEER) {
+        this.acked = Y.decodeStateVector(m.stateVector);
+        for (const f of [...this.ackWaiters]) f();
+      }
+    } catch (e) {
+      this.refuse(from, e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  private refuse(from: PeerId, reason: string): void {
+    this.refused++;
+    this.lastRefusal = `document message from ${from === RELAY_PEER ? 'the relay' : `peer ${from}`}: ${reason}`;
+  }
+}
