@@ -63,7 +63,8 @@ export class WorldDocHost {
   readonly awareness: Awareness;
   /** Objects as the simulation last received them: key → entity id and signature. */
   private readonly applied = new Map<string, { id: EntityId; sig: string }>();
-  private readonly templateKeys = new Set<string>();
+  /** Objects of the template, with the entity ids it gave them. */
+  private readonly templateKeys = new Map<string, EntityId | undefined>();
   /** Awareness client ids each peer announced (only it may update them). */
   private readonly claims = new Map<number, PeerId>();
   private dirty = true;
@@ -81,7 +82,7 @@ export class WorldDocHost {
     this.layout = new WorldLayout(this.doc, tileEdge);
     if (stored?.template) {
       Y.applyUpdate(this.doc, stored.template, LOADED);
-      for (const o of this.layout.objects()) this.templateKeys.add(o.key);
+      for (const o of this.layout.objects()) this.templateKeys.set(o.key, o.entity);
     }
     for (const u of stored?.updates ?? []) Y.applyUpdate(this.doc, u, LOADED);
     for (const [key, entry] of Object.entries(stored?.applied ?? {})) {
@@ -295,7 +296,8 @@ export class WorldDocHost {
     const given = this.applied.get(o.key)?.id;
     if (given !== undefined) return given;
     // Template objects carry their ids; anyone else's object gets the next free one.
-    if (this.templateKeys.has(o.key) && o.entity !== undefined && o.entity >= TEMPLATE_ENTITY_BASE && o.entity < CREATED_ENTITY_BASE) return o.entity;
+    const fromTemplate = this.templateKeys.get(o.key);
+    if (fromTemplate !== undefined && fromTemplate >= TEMPLATE_ENTITY_BASE && fromTemplate < CREATED_ENTITY_BASE && !this.idTaken(fromTemplate, o.key)) return fromTemplate;
     const listed = this.doc.getMap<number>(ENTITY_IDS_ROOT).get(o.key);
     if (typeof listed === 'number' && listed >= CREATED_ENTITY_BASE && listed < FIRST_SPAWNED_ID && !this.idTaken(listed, o.key)) return listed;
     return this.nextId++;
@@ -310,8 +312,9 @@ export class WorldDocHost {
   private flushIds(): void {
     const ids = this.doc.getMap<number>(ENTITY_IDS_ROOT);
     const write = (): void => {
-      for (const [key, a] of this.applied) if (!this.templateKeys.has(key) && ids.get(key) !== a.id) ids.set(key, a.id);
-      for (const key of [...ids.keys()]) if (!this.applied.has(key)) ids.delete(key);
+      // Template objects keep the ids the template gave them until they change (nothing to write).
+      for (const [key, a] of this.applied) if (this.templateKeys.get(key) !== a.id && ids.get(key) !== a.id) ids.set(key, a.id);
+      for (const key of [...ids.keys()]) if (!this.applied.has(key) || this.templateKeys.get(key) === this.applied.get(key)!.id) ids.delete(key);
     };
     this.doc.transact(write, RELAY);
   }

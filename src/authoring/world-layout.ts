@@ -44,7 +44,7 @@ export interface AuthoredObject {
   readonly yaw: number;
   readonly color: string;
   readonly props: Props;
-  /** The simulated entity, once the relay gave the object one. */
+  /** The simulated entity, once the relay gave the object one (`entityIds`, else the template's). */
   readonly entity: EntityId | undefined;
 }
 
@@ -183,7 +183,7 @@ export class WorldLayout {
       for (const [key, m] of this.tileMap(tile).entries()) {
         if (out.has(key) || !(m instanceof Y.Map)) continue;
         const obj = readObject(key, tile, m);
-        if (obj) out.set(key, obj.entity === undefined && ids.has(key) ? { ...obj, entity: ids.get(key) } : obj);
+        if (obj) out.set(key, ids.has(key) ? { ...obj, entity: ids.get(key) } : obj);
       }
     }
     return [...out.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -237,11 +237,12 @@ export class WorldLayout {
   }
 
   private find(key: string): { obj: AuthoredObject; map: Y.Map<unknown> } | undefined {
+    const ids = this.doc.getMap<number>(ENTITY_IDS_ROOT);
     for (const tile of this.tiles()) {
       const m = this.tileMap(tile).get(key);
       if (!(m instanceof Y.Map)) continue;
       const obj = readObject(key, tile, m);
-      if (obj) return { obj, map: m };
+      if (obj) return { obj: ids.has(key) ? { ...obj, entity: ids.get(key) } : obj, map: m };
     }
     return undefined;
   }

@@ -10,6 +10,11 @@ import type { PeerConnector } from '../net/peer-connector.js';
 import { WorldClient, type ReplicaMode, type TransportMode } from './world-client.js';
 import type { SpeculationConfig } from '../replica/speculative-replicas.js';
 import type { ReplicationConfig } from '../net/tile-authority.js';
+import { WorldDocument } from '../authoring/world-document.js';
+import { DocSync } from '../net/doc-sync.js';
+
+/** Colours players get when they do not choose one. */
+const PROFILE_COLOURS = ['#ff8c42', '#3fa7ff', '#c86bff', '#ffd23f', '#ff5d8f', '#4fd1c5', '#a3e635', '#f97316'];
 
 /** Options of `joinWorld`. */
 export interface JoinOptions {
@@ -41,6 +46,8 @@ export interface JoinOptions {
   readonly replicaMode?: ReplicaMode;
   /** Limits of speculative replicas (rewind depth, replay budget). */
   readonly speculation?: Partial<SpeculationConfig>;
+  /** This player's colour in the world's profiles and presence, `#rrggbb` (default: one of a palette). */
+  readonly color?: string;
   /** Test seams: another WebSocket or peer connector (e.g. for Node). */
   readonly webSocket?: WebSocketConstructor;
   readonly connector?: PeerConnector;
@@ -65,6 +72,15 @@ export interface StatusEvent {
 export interface WorldHandle {
   readonly client: WorldClient;
   readonly status: ConnectionStatus;
+  /**
+   * The world's shared document: `world.layout` (place, move, configure, remove objects: the
+   * edit mode) and `world.social` (profile, chat, who is online). It lives as long as the
+   * handle, across reconnections; edits made while the relay is away are sent when it is back.
+   */
+  readonly world: WorldDocument;
+  /** True when the relay has stored every edit this player made; `whenAcknowledged()` waits for it. */
+  readonly acknowledged: boolean;
+  whenAcknowledged(): Promise<void>;
   on(event: 'status', listener: (e: StatusEvent) => void): () => void;
   leave(): void;
 }
@@ -141,6 +157,8 @@ export async function joinWorld(opts: JoinOptions): Promise<WorldHandle> {
     });
 
   let client = newClient(link);
+  let world: WorldDocument | undefined;
+  let sync: DocSync | undefined;
   let timer = setInterval(() => client.update(), opts.updateEveryMs ?? 4);
   let status: ConnectionStatus = 'connected';
   const listeners = new Set<(e: StatusEvent) => void>();
@@ -155,6 +173,10 @@ export async function joinWorld(opts: JoinOptions): Promise<WorldHandle> {
     client.close();
     throw new TesseraError(ErrorCode.BadInput, `could not join world ${JSON.stringify(opts.world)} at ${opts.relay}: ${e instanceof Error ? e.message : String(e)}`);
   }
+  world = new WorldDocument(client.worldConfig!.tileEdge);
+  sync = new DocSync(world);
+  world.social.setProfile({ name: (opts.name ?? '').trim().slice(0, 32) || `player ${client.peerId}`, color: opts.color ?? PROFILE_COLOURS[world.doc.clientID % PROFILE_COLOURS.length]! });
+  sync.attach(client);
   // The relay went away: try again and again, waiting longer each time (at most 4 s).
   const reconnect = async (reason: string): Promise<void> => {
     clearInterval(timer);
@@ -177,6 +199,7 @@ export async function joinWorld(opts: JoinOptions): Promise<WorldHandle> {
         client = next;
         timer = t;
         watch(client);
+        sync?.attach(client);
         tell({ status: 'connected', attempt, retryInMs: 0, reason: 'joined again' });
         return;
       } catch (e) {
@@ -199,6 +222,11 @@ export async function joinWorld(opts: JoinOptions): Promise<WorldHandle> {
     get status() {
       return status;
     },
+    world,
+    get acknowledged() {
+      return sync!.acknowledged;
+    },
+    whenAcknowledged: () => sync!.whenAcknowledged(),
     on: (_event, listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -206,6 +234,8 @@ export async function joinWorld(opts: JoinOptions): Promise<WorldHandle> {
     leave: () => {
       status = 'left';
       clearInterval(timer);
+      sync?.close();
+      world?.destroy();
       client.close();
       for (const l of listeners) l({ status: 'left', attempt: 0, retryInMs: 0, reason: 'left by the application' });
     },

@@ -2,7 +2,7 @@ import * as Y from 'yjs';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness';
-import { readSyncMessage, writeSyncStep1, writeUpdate } from 'y-protocols/sync';
+import { messageYjsSyncStep1, readSyncMessage, writeSyncStep1, writeUpdate } from 'y-protocols/sync';
 import type { WorldDocument } from '../authoring/world-document.js';
 import type { DocMessage, WorldClient } from '../client/world-client.js';
 import { MsgType, RELAY_PEER, type PeerId } from '../protocol/messages.js';
@@ -19,8 +19,15 @@ export const REMOTE_ORIGIN = Symbol('remote');
 export class DocSync {
   private client: WorldClient | undefined;
   private detachClient: (() => void)[] = [];
-  /** What the relay has acknowledged storing, per Yjs client id. */
-  private acked = new Map<number, number>();
+  /**
+   * Updates sent to the relay on the current connection, and how many it acknowledged: it
+   * answers each one it stored, in order (a deletion does not move the state vector, so
+   * acknowledgements are counted, not compared by clock).
+   */
+  private sentToRelay = 0;
+  private ackedByRelay = 0;
+  /** The relay's state vector at its last acknowledgement. */
+  relayStateVector = new Map<number, number>();
   private readonly ackWaiters = new Set<() => void>();
   private readonly stop: (() => void)[] = [];
   /** Document messages refused (bad updates); see `lastRefusal`. */
@@ -50,6 +57,9 @@ export class DocSync {
   attach(client: WorldClient): void {
     for (const f of this.detachClient) f();
     this.client = client;
+    // Whatever the old relay connection had not acknowledged is re-sent by the sync steps.
+    this.sentToRelay = 0;
+    this.ackedByRelay = 0;
     this.detachClient = [
       client.on('doc', (e) => this.onMessage(e.from, e.message)),
       client.on('peerOpen', (e) => this.greet(e.peer)),
@@ -60,9 +70,11 @@ export class DocSync {
 
   /** True when the relay has stored every edit this player made. */
   get acknowledged(): boolean {
-    const id = this.world.doc.clientID;
-    return (this.acked.get(id) ?? 0) >= Y.getState(this.world.doc.store, id);
+    return this.client !== undefined && this.client.joined && this.ackedByRelay >= this.sentToRelay && this.greeted;
   }
+
+  /** The relay answered our first sync step on this connection (it has everything we had then). */
+  private greeted = false;
 
   /** Resolves once the relay has stored every edit made so far. */
   whenAcknowledged(): Promise<void> {
@@ -88,6 +100,7 @@ export class DocSync {
   private greet(to: PeerId): void {
     const c = this.client;
     if (!c) return;
+    if (to === RELAY_PEER) this.greeted = false;
     const e = encoding.createEncoder();
     writeSyncStep1(e, this.world.doc);
     c.sendDoc(to, { type: MsgType.DocSync, payload: encoding.toUint8Array(e) });
@@ -98,7 +111,7 @@ export class DocSync {
   private broadcast(m: DocMessage): void {
     const c = this.client;
     if (!c) return;
-    c.sendDoc(RELAY_PEER, m);
+    if (c.sendDoc(RELAY_PEER, m) && m.type === MsgType.DocSync) this.sentToRelay++;
     for (const p of c.directPeers()) c.sendDoc(p, m);
   }
 
@@ -108,17 +121,27 @@ export class DocSync {
     try {
       if (m.type === MsgType.DocSync) {
         const reply = encoding.createEncoder();
-        readSyncMessage(decoding.createDecoder(m.payload), reply, this.world.doc, REMOTE_ORIGIN, (err) => this.refuse(from, err.message));
-        if (encoding.length(reply) > 0) c.sendDoc(from, { type: MsgType.DocSync, payload: encoding.toUint8Array(reply) });
+        const kind = readSyncMessage(decoding.createDecoder(m.payload), reply, this.world.doc, REMOTE_ORIGIN, (err) => this.refuse(from, err.message));
+        // Our step 2 to the relay is an update it acknowledges like any other.
+        if (encoding.length(reply) > 0 && c.sendDoc(from, { type: MsgType.DocSync, payload: encoding.toUint8Array(reply) }) && from === RELAY_PEER) this.sentToRelay++;
+        if (from === RELAY_PEER && kind === messageYjsSyncStep1) {
+          this.greeted = true;
+          this.notifyAck();
+        }
       } else if (m.type === MsgType.Presence) {
         applyAwarenessUpdate(this.world.social.awareness, m.payload, REMOTE_ORIGIN);
       } else if (from === RELAY_PEER) {
-        this.acked = Y.decodeStateVector(m.stateVector);
-        for (const f of [...this.ackWaiters]) f();
+        this.ackedByRelay++;
+        this.relayStateVector = Y.decodeStateVector(m.stateVector);
+        this.notifyAck();
       }
     } catch (e) {
       this.refuse(from, e instanceof Error ? e.message : String(e));
     }
+  }
+
+  private notifyAck(): void {
+    for (const f of [...this.ackWaiters]) f();
   }
 
   private refuse(from: PeerId, reason: string): void {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { initPhysics, openWebSocketLink, resolveWorldConfig, standardKinds, TileSimulation, WorldClient, type WebSocketConstructor } from '../../src/index.js';
+import { initPhysics, joinWorld, openWebSocketLink, resolveWorldConfig, standardKinds, TileSimulation, WorldClient, type WebSocketConstructor } from '../../src/index.js';
 import { WorldStore } from '../../relay/store/world-store.js';
 import { SCENES } from '../../relay/server.js';
 
@@ -90,6 +90,60 @@ describe('the relay keeps its world across a kill -9', () => {
       } finally {
         clearInterval(timer);
         client.close();
+      }
+    } finally {
+      second.child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('keeps every acknowledged edit: objects placed and moved after the last checkpoint are in the world after a kill -9', async () => {
+    await initPhysics();
+    const dataDir = mkdtempSync(join(tmpdir(), 'tessera-store-'));
+    const port = 8900 + Math.floor(Math.random() * 90);
+    const relayUrl = `ws://127.0.0.1:${port}/`;
+    const enter = () => joinWorld({ relay: relayUrl, world: 'demo', name: 'maker', transport: 'relay', webSocket: WebSocket as unknown as WebSocketConstructor });
+    const first = await startRelay(port, dataDir);
+    const before = await enter();
+    const { layout } = before.world;
+    const ramp = layout.place({ kind: 'ramp', position: { x: 6, y: 1.3, z: 6 }, yaw: 0.5, color: '#ff0000' });
+    const cannon = layout.place({ kind: 'cannon', position: { x: 10, y: 1.4, z: 20 }, color: '#00ff00' });
+    const box = layout.place({ kind: 'box', position: { x: 20, y: 1.5, z: 20 } });
+    before.world.social.say('hello from before the crash');
+    await before.whenAcknowledged();
+    await new Promise((r) => setTimeout(r, 2600)); // a checkpoint holds these three
+    // Edits after the checkpoint: acknowledged, then the relay dies before it checkpoints again.
+    layout.move(ramp, { x: 30, y: 1.3, z: 6 }, 1);
+    const late = layout.place({ kind: 'ball', position: { x: 24, y: 1.5, z: 8 }, color: '#0000ff' });
+    layout.remove(box);
+    await before.whenAcknowledged();
+    const expected = JSON.stringify(layout.objects().map((o) => [o.key, o.kind, o.position, o.yaw, o.color]));
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    before.leave();
+
+    const second = await startRelay(port, dataDir);
+    try {
+      const restored = JSON.parse(second.lines.find((l) => l.includes('"world restored"'))!) as { objects: number; docUpdates: number };
+      expect(restored.objects).toBe(3);
+      const after = await enter();
+      try {
+        const start = Date.now();
+        const ready = (): boolean => after.world.layout.size === 3 && after.world.layout.objects().every((o) => o.entity !== undefined && after.client.entities().some((e) => e.id === o.entity));
+        while (!ready() && Date.now() - start < 5000) await new Promise((r) => setTimeout(r, 20));
+        expect(JSON.stringify(after.world.layout.objects().map((o) => [o.key, o.kind, o.position, o.yaw, o.color]))).toBe(expected);
+        expect(after.world.layout.get(box)).toBeUndefined();
+        expect(after.world.layout.get(late)).toBeDefined();
+        // The simulation holds the objects as they were last edited, not as the checkpoint had them.
+        for (const key of [ramp, cannon]) {
+          const o = after.world.layout.get(key)!;
+          const e = after.client.entities().find((x) => x.id === o.entity)!;
+          expect(Math.hypot(e.position.x - o.position.x, e.position.y - o.position.y, e.position.z - o.position.z)).toBeLessThan(0.01);
+        }
+        expect(after.client.entities().filter((e) => e.kind === 'ramp').length).toBe(1);
+        expect(after.client.entities().filter((e) => e.kind === 'box' && e.id >= 2 ** 31).length).toBe(0);
+        expect(after.world.social.messages().map((m) => m.text)).toContain('hello from before the crash');
+      } finally {
+        after.leave();
       }
     } finally {
       second.child.kill('SIGKILL');
