@@ -9,6 +9,7 @@ import { bytesPerVisibleAvatar, tabLatency } from './net-bench.js';
 import { auditCost, detectionTimes } from './audit-bench.js';
 import { replayCost, trainHitRates, viewErrorP99 } from './replica-bench.js';
 import { restartRecovery } from './store-bench.js';
+import { editLatency } from './doc-bench.js';
 import { spawn } from 'node:child_process';
 
 /** Starts `tessera relay` as a child process on `port` and waits for its health check. */
@@ -111,6 +112,14 @@ async function main(): Promise<void> {
   figures['relay_restart_recovery_s'] = round(rr.seconds, 3);
   figures['relay_store_bytes_10000_entities'] = rr.storeBytes;
   console.error(`relay restart: ${rr.restoredEntities} entities served again ${rr.seconds.toFixed(2)} s after opening the store (${(rr.storeBytes / 1e6).toFixed(1)} MB)`);
+
+  // The world document: an edit by one player, seen by another (relay on loopback WebSockets).
+  const el = await editLatency(240);
+  figures['yjs_edit_latency_p50_ms'] = round(el.docP50Ms, 2);
+  figures['yjs_edit_latency_p99_ms'] = round(el.docP99Ms, 2);
+  figures['yjs_edit_to_entity_p50_ms'] = round(el.entityP50Ms, 2);
+  figures['yjs_edit_to_entity_p99_ms'] = round(el.entityP99Ms, 2);
+  console.error(`world edits (${el.edits}): in the other player's document p50 ${el.docP50Ms.toFixed(1)} / p99 ${el.docP99Ms.toFixed(1)} ms; placed object's entity on their screen p50 ${el.entityP50Ms.toFixed(1)} / p99 ${el.entityP99Ms.toFixed(1)} ms`);
 
   const bw = await bytesPerVisibleAvatar(100, 20, 10);
   figures['bytes_per_visible_avatar_per_s'] = round(bw.bytesPerAvatarPerS, 1);

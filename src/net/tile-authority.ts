@@ -77,6 +77,8 @@ interface HeldTile {
   /** Last state sent per entity: subscribers extrapolate it, so only a departure from that needs sending. */
   lastSent: Map<EntityId, SentState>;
   lastFullTick: number;
+  /** An entity was placed from outside (a spawn, an edit): subscribers get the full state at the next step. */
+  fullStateDue?: boolean;
   /** Entities despawned since the last delta (gone for good, unlike those that moved to another tile). */
   despawned: Set<EntityId>;
   /** Commitments (state hash + critical digest) of the ticks not yet sent to the relay, from `commitFrom` on, with their records. */
@@ -307,9 +309,13 @@ export class TileAuthority {
       const { position: p, linvel: v } = e.state;
       e = { ...e, state: { ...e.state, position: { x: p.x + v.x * t, y: p.y + v.y * t, z: p.z + v.z * t } } };
     }
-    if (this.world.insertEntity(e)) return true;
-    // Made-up motion carried it out of the held tiles: place it where it was reported instead.
-    return e !== entity && this.world.insertEntity(entity);
+    const placed = this.world.insertEntity(e) || (e !== entity && this.world.insertEntity(entity)); // made-up motion may carry it out: place it where it was reported
+    if (placed) {
+      const t = this.world.tileOfEntity(entity.id);
+      const h = t ? this.held.get(tileKey(t)) : undefined;
+      if (h) h.fullStateDue = true;
+    }
+    return placed;
   }
 
   /** Removes an entity from a held tile; false if not held. */
@@ -360,6 +366,8 @@ export class TileAuthority {
     for (const h of this.held.values()) {
       // Each tile keyframes on its own phase, so a node holding many tiles spreads the work.
       if ((now + tilePhase(h.tile)) % this.replication.keyframeEveryTicks === 0) this.sendKeyframe(h, true);
+      // A new entity from outside (fixed ones never travel in deltas): everyone sees it at once.
+      else if (h.fullStateDue) this.sendKeyframe(h, false);
       else if (now % this.replication.sendEveryTicks === 0) this.sendDelta(h, now);
     }
   }
@@ -533,6 +541,7 @@ export class TileAuthority {
       }
     }
     this.counters.keyframesSent++;
+    h.fullStateDue = false;
     h.lastSent.clear();
     const tick = sim.tick;
     sim.forEachMotion((id, p, q, v) => {
