@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // `tessera` command line: the relay server, and join tokens for `--secret` worlds.
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
-import { PROTOCOL_VERSION, readTemplateFile, resolveWorldConfig } from '../src/index.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as Y from 'yjs';
+import { layoutAsTemplate, PROTOCOL_VERSION, readTemplateFile, resolveWorldConfig, WorldLayout } from '../src/index.js';
+import { WorldStore } from './store/world-store.js';
 import { SCENES, startRelay } from './server.js';
 import { makeToken } from './tokens.js';
 
@@ -11,6 +14,7 @@ const USAGE = `Usage: tessera <command> [flags]
 Commands:
   relay                 start a relay server
   token                 print a join token for a --secret world
+  template              print a world's layout (from its data dir) as template JSON
   --help, --version
 
 relay flags (environment variable in brackets):
@@ -26,6 +30,11 @@ relay flags (environment variable in brackets):
   --data-dir DIR        where the world is kept between runs (SQLite; default ./tessera-data) [TESSERA_DATA_DIR]
   --memory-only         keep nothing between runs [TESSERA_MEMORY_ONLY=1]
   --template FILE       a new world's base layer: template JSON or a binary Yjs update [TESSERA_TEMPLATE]
+
+template flags:
+  --data-dir DIR        the relay's data dir (default ./tessera-data) [TESSERA_DATA_DIR]
+  --world NAME          the world to export (default demo)
+  --scene NAME          its scene (for the tile size; default demo)
 
 token flags:
   --secret S            the relay's secret (required) [TESSERA_SECRET]
@@ -75,6 +84,23 @@ async function main(argv: string[]): Promise<number> {
     if (!secret) throw new Error('token needs --secret');
     const ttl = Number(values.ttl ?? 3600);
     console.log(makeToken(secret, { world: values.world ?? 'demo', exp: Math.floor(Date.now() / 1000) + ttl }));
+    return 0;
+  }
+  if (command === 'template') {
+    const dir = values['data-dir'] ?? env['TESSERA_DATA_DIR'] ?? 'tessera-data';
+    const world = values.world ?? env['TESSERA_WORLD'] ?? 'demo';
+    const scene = SCENES[values.scene ?? 'demo'];
+    if (!scene) throw new Error(`--scene must be one of ${Object.keys(SCENES).join(', ')}`);
+    const db = join(dir, 'tessera.db');
+    if (!existsSync(db)) throw new Error(`no world store at ${db}`);
+    const store = new WorldStore(db);
+    const stored = store.loadDocument(world);
+    store.close();
+    if (!stored) throw new Error(`world ${JSON.stringify(world)} has no document in ${db}`);
+    const doc = new Y.Doc();
+    if (stored.template) Y.applyUpdate(doc, stored.template);
+    for (const u of stored.updates) Y.applyUpdate(doc, u);
+    console.log(JSON.stringify(layoutAsTemplate(new WorldLayout(doc, resolveWorldConfig(scene().config).tileEdge)), null, 1));
     return 0;
   }
   if (command !== 'relay') {

@@ -61,7 +61,7 @@ export class RelayMetrics {
   }
 
   /** Prometheus exposition text. */
-  render(g: { peers: number; tilesRelay: number; tilesPeer: number; entitiesRelay: number; tick: number; audit: AuditCounters; auditPending: number }): string {
+  render(g: { peers: number; tilesRelay: number; tilesPeer: number; entitiesRelay: number; tick: number; audit: AuditCounters; auditPending: number; doc?: { objects: number; updates: number; updateBytes: number; refused: number; placed: number; replaced: number; removed: number } }): string {
     const lines: string[] = [];
     const metric = (name: string, type: 'counter' | 'gauge', help: string, value: number, labels = ''): void => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name}${labels} ${value}`);
@@ -70,6 +70,13 @@ export class RelayMetrics {
     lines.push('# HELP tessera_tiles Tiles by owner kind.', '# TYPE tessera_tiles gauge', `tessera_tiles{owner="relay"} ${g.tilesRelay}`, `tessera_tiles{owner="peer"} ${g.tilesPeer}`);
     metric('tessera_relay_entities', 'gauge', 'Entities in tiles the relay simulates.', g.entitiesRelay);
     metric('tessera_tick', 'gauge', 'Current tick of the shared timeline.', g.tick);
+    if (g.doc) {
+      metric('tessera_doc_objects', 'gauge', 'Authored objects in the world document.', g.doc.objects);
+      metric('tessera_doc_updates_total', 'counter', 'Document updates applied, stored and forwarded.', g.doc.updates);
+      metric('tessera_doc_update_bytes_total', 'counter', 'Bytes of document updates applied.', g.doc.updateBytes);
+      metric('tessera_doc_refused_total', 'counter', 'Document messages refused.', g.doc.refused);
+      lines.push('# HELP tessera_doc_edits_total Layout edits turned into simulation changes.', '# TYPE tessera_doc_edits_total counter', `tessera_doc_edits_total{change="placed"} ${g.doc.placed}`, `tessera_doc_edits_total{change="replaced"} ${g.doc.replaced}`, `tessera_doc_edits_total{change="removed"} ${g.doc.removed}`);
+    }
     metric('tessera_connections_total', 'counter', 'Connections accepted.', this.connections);
     metric('tessera_joins_total', 'counter', 'Players joined.', this.joins);
     metric('tessera_leaves_total', 'counter', 'Players left.', this.leaves);

@@ -361,7 +361,7 @@ export class RelayCore {
     let relayTiles = 0;
     let peerTiles = 0;
     for (const r of this.tiles.values()) (r.owner === RELAY_PEER ? relayTiles++ : peerTiles++);
-    return this.metrics.render({ peers: this.peers.size, tilesRelay: relayTiles, tilesPeer: peerTiles, entitiesRelay: this.authority.world.entityCount, tick: this.currentTick, audit: this.audit.counters, auditPending: this.audit.pendingCount });
+    return this.metrics.render({ peers: this.peers.size, tilesRelay: relayTiles, tilesPeer: peerTiles, entitiesRelay: this.authority.world.entityCount, tick: this.currentTick, audit: this.audit.counters, auditPending: this.audit.pendingCount, doc: { objects: this.doc.layout.size, ...this.doc.counters } });
   }
 
   /** Closes every connection (shutdown). */

@@ -30,6 +30,8 @@ export class DocSync {
   relayStateVector = new Map<number, number>();
   private readonly ackWaiters = new Set<() => void>();
   private readonly stop: (() => void)[] = [];
+  /** Document messages received from the relay and straight from peers (direct paths). */
+  readonly received = { relay: 0, direct: 0 };
   /** Document messages refused (bad updates); see `lastRefusal`. */
   refused = 0;
   lastRefusal = '';
@@ -118,6 +120,8 @@ export class DocSync {
   private onMessage(from: PeerId, m: DocMessage): void {
     const c = this.client;
     if (!c) return;
+    if (from === RELAY_PEER) this.received.relay++;
+    else this.received.direct++;
     try {
       if (m.type === MsgType.DocSync) {
         const reply = encoding.createEncoder();

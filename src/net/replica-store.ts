@@ -64,7 +64,12 @@ export class ReplicaStore {
   /** Raises the minimum epoch accepted for a tile (a lease was seen). */
   noteEpoch(tile: TileId, epoch: number): void {
     const t = this.tileRecord(tile);
-    if (epoch > t.epoch) t.epoch = epoch;
+    if (epoch > t.epoch) {
+      t.epoch = epoch;
+      // A new owner's timeline: the old owner's newer ticks (a cheater may have run ahead of
+      // the state the relay resumed from) must not make its first states look old.
+      t.tick = -1;
+    }
   }
 
   /** Replaces a tile's replica with the owner's full list of its entities and their states at `tick`. */

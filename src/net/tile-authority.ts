@@ -320,7 +320,12 @@ export class TileAuthority {
 
   /** Removes an entity from a held tile; false if not held. */
   remove(id: EntityId): boolean {
-    return this.world.removeEntity(id);
+    const t = this.world.tileOfEntity(id);
+    if (!this.world.removeEntity(id)) return false;
+    // Subscribers are told it is gone (not that it left for another tile).
+    const h = t ? this.held.get(tileKey(t)) : undefined;
+    if (h?.lastSent.has(id)) h.despawned.add(id);
+    return true;
   }
 
   /** Delivers a message from another owner; false if the target is not held here. */

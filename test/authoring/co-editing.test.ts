@@ -124,6 +124,9 @@ describe('co-authored world in the seeded harness', () => {
         // Objects ended up both in player-owned tiles and in the relay's.
         expect(owners.size).toBeGreaterThanOrEqual(2);
         expect(h.relay.doc.counters.refused).toBe(0);
+        // Updates also travelled straight between players, over their direct paths.
+        expect(creators.reduce((n, c) => n + c.sync.received.direct, 0)).toBeGreaterThan(0);
+        console.log(`seed ${seed}: ${edits} edits, ${objects.length} objects kept; document messages received from the relay ${creators.map((c) => c.sync.received.relay).join('/')}, directly ${creators.map((c) => c.sync.received.direct).join('/')}`);
         // No owner was judged: edits entered the simulation through logged, audited inputs.
         expect(h.logs.filter((l) => l['msg'] === 'incident')).toEqual([]);
         const tiles = new Set(objects.map((o) => tileKey(o.tile)));
