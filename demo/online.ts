@@ -2,6 +2,8 @@
 import * as THREE from 'three';
 import { joinWorld, tileKey, type ReplicaMode, type StatusEvent, type TransportMode, type WorldClient, type WorldHandle } from '../src/index.js';
 import { debugPanel } from './debug-panel.js';
+import { createEditor } from './editor.js';
+import { createSocialPanel } from './social-panel.js';
 import { meshFor } from './render/meshes.js';
 import { createView, keyboardInput } from './render/view.js';
 
@@ -81,13 +83,15 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   const labels = new Map<number, THREE.Sprite>();
   const focus = new THREE.Vector3(edge / 2, 1.8, edge / 2);
 
-  const label = (text: string): THREE.Sprite => {
+  const label = (text: string, colour: string): THREE.Sprite => {
     const c = document.createElement('canvas');
     c.width = 256;
     c.height = 64;
     const g = c.getContext('2d')!;
     g.fillStyle = 'rgba(13,17,23,0.7)';
     g.fillRect(0, 8, 256, 48);
+    g.fillStyle = colour; // the player's colour, as a stripe under the name
+    g.fillRect(0, 50, 256, 6);
     g.fillStyle = '#fff';
     g.font = '28px system-ui, sans-serif';
     g.textAlign = 'center';
@@ -96,6 +100,27 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
     sprite.scale.set(2.4, 0.6, 1);
     return sprite;
   };
+
+  // The world's layout and social state: edit toolbar, chat, who is online.
+  const layout = handle.world.layout;
+  let colours = new Map<number, string>();
+  const recolour = (): void => {
+    colours = new Map(layout.objects().flatMap((o) => (o.entity !== undefined ? [[o.entity, o.color] as [number, string]] : [])));
+  };
+  layout.onChange(recolour);
+  recolour();
+  const editor = createEditor(document.getElementById('editor')!, {
+    handle,
+    camera: view.camera,
+    canvas,
+    meshes,
+    avatar: () => {
+      const me = client.entities().find((e) => e.id === client.avatar);
+      return me ? { position: me.position, facing } : undefined;
+    },
+  });
+  const refreshOnline = createSocialPanel(document.getElementById('social')!, handle, edge);
+  let lastPresence = 0;
 
   let frames = 0;
   let lastHud = 0;
@@ -115,28 +140,37 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
       }
       const seen = new Set<number>();
       const names = new Map(client.players().map((p) => [p.avatar, p.name]));
+      const presence = new Map(handle.world.social.online().flatMap((p) => (p.avatar !== undefined ? [[p.avatar, p] as const] : [])));
       for (const e of client.entities()) {
         seen.add(e.id);
         let mesh = meshes.get(e.id);
         if (!mesh) {
           mesh = meshFor({ id: e.id, kind: e.kind, body: e.body, position: e.position }, edge);
           if (e.kind === 'avatar' && e.id === client.avatar) ((mesh as THREE.Mesh).material as THREE.MeshStandardMaterial).color.setHex(0x35d07f);
+          mesh.userData['entity'] = e.id;
           meshes.set(e.id, mesh);
           view.scene.add(mesh);
+        }
+        const authored = colours.get(e.id);
+        if (authored !== undefined && mesh.userData['colour'] !== authored) {
+          ((mesh as THREE.Mesh).material as THREE.MeshStandardMaterial).color.set(authored);
+          mesh.userData['colour'] = authored;
         }
         mesh.position.set(e.position.x, e.position.y, e.position.z);
         mesh.quaternion.set(e.rotation.x, e.rotation.y, e.rotation.z, e.rotation.w);
         if (e.kind === 'avatar') {
-          const text = e.id === client.avatar ? `${names.get(e.id) ?? name} (you)` : (names.get(e.id) ?? `#${e.id}`);
+          const who = presence.get(e.id);
+          const text = e.id === client.avatar ? `${who?.name ?? names.get(e.id) ?? name} (you)` : (who?.name ?? names.get(e.id) ?? `#${e.id}`);
+          const colour = who?.color ?? '#9da7b3';
           let l = labels.get(e.id);
-          if (l && l.name !== text) {
+          if (l && l.name !== `${text}|${colour}`) {
             // The roster arrived after the avatar: redraw the label with the player's name.
             view.scene.remove(l);
             l = undefined;
           }
           if (!l) {
-            l = label(text);
-            l.name = text;
+            l = label(text, colour);
+            l.name = `${text}|${colour}`;
             labels.set(e.id, l);
             view.scene.add(l);
           }
@@ -157,6 +191,17 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
       if (render) view.render(focus);
       frames++;
       const now = performance.now();
+      editor.update();
+      if (now - lastPresence > 500) {
+        // Where this player is, for everyone's online list (presence is ephemeral, never stored).
+        lastPresence = now;
+        const was = handle.world.social.awareness.getLocalState()?.['position'] as { x: number; z: number } | undefined;
+        // Sent only when the player moved half a metre or more (awareness renews itself every 15 s).
+        if (!was || Math.hypot(was.x - focus.x, was.z - focus.z) > 0.5 || handle.world.social.awareness.getLocalState()?.['avatar'] !== client.avatar) {
+          handle.world.social.updatePresence({ position: { x: Math.round(focus.x * 10) / 10, y: Math.round(focus.y * 10) / 10, z: Math.round(focus.z * 10) / 10 }, peer: client.peerId, avatar: client.avatar });
+        }
+        refreshOnline();
+      }
       if (now - lastHud > 250) {
         lastHud = now;
         const s = client.stats();

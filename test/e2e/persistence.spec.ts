@@ -41,8 +41,23 @@ test('(c) the relay is killed with SIGKILL; started again, both tabs reconnect o
     const a = await openTab(browser, 'ann');
     const b = await openTab(browser, 'ben');
     await expect.poll(async () => (await worldIds(b)).length, { timeout: 10_000 }).toBeGreaterThan(50);
-    const before = await worldIds(b);
+    // A creator's acknowledged edits, made just before the kill (after the last checkpoint).
     await b.waitForTimeout(2500); // the relay checkpoints every 2 s
+    const keys = await a.evaluate(async () => {
+      const { handle } = window.tesseraDemo!;
+      const l = handle.world.layout;
+      const placed = [l.place({ kind: 'ramp', position: { x: 12, y: 1.3, z: 12 }, color: '#8e4ec6' }), l.place({ kind: 'cannon', position: { x: 4, y: 1.4, z: 12 } }), l.place({ kind: 'ball', position: { x: 6, y: 2, z: 4 } })];
+      await handle.whenAcknowledged();
+      return placed;
+    });
+    const shown = (p: Page, k: string[]) =>
+      p.evaluate((ks) => {
+        const { handle, client } = window.tesseraDemo!;
+        const ids = new Set(client.entities().map((e) => e.id));
+        return ks.filter((key) => { const o = handle.world.layout.get(key); return o?.entity !== undefined && ids.has(o.entity); }).length;
+      }, k);
+    await expect.poll(() => shown(b, keys), { timeout: 5_000 }).toBe(3);
+    const before = await worldIds(b);
     relay.kill('SIGKILL');
     await new Promise((r) => relay.once('exit', r));
     for (const p of [a, b]) await expect(p.locator('#stats')).toHaveAttribute('data-status', 'reconnecting', { timeout: 5_000 });
@@ -56,6 +71,8 @@ test('(c) the relay is killed with SIGKILL; started again, both tabs reconnect o
     // Every entity of the world is there again (avatars are new: the players joined again).
     await expect.poll(async () => (await worldIds(b)).filter((id) => before.includes(id)).length, { timeout: 5_000 }).toBe(before.length);
     expect(await a.evaluate(() => window.tesseraDemo!.client.players().length)).toBe(2);
+    // The acknowledged edits are in both tabs' layouts and simulated again (as entities).
+    for (const p of [a, b]) await expect.poll(() => shown(p, keys), { timeout: 5_000 }).toBe(3);
   } finally {
     relay.kill('SIGKILL');
   }
