@@ -68,6 +68,8 @@ export class WorldDocHost {
   /** Awareness client ids each peer announced (only it may update them). */
   private readonly claims = new Map<number, PeerId>();
   private dirty = true;
+  /** The peer whose update last changed `entityIds` (only the relay may). */
+  private idsTouchedBy: PeerId | undefined;
   private nextId = CREATED_ENTITY_BASE;
   /** Counters for metrics. */
   readonly counters = { updates: 0, updateBytes: 0, refused: 0, placed: 0, replaced: 0, removed: 0 };
@@ -95,8 +97,10 @@ export class WorldDocHost {
     this.awareness = new Awareness(this.doc);
     this.awareness.setLocalState(null); // the relay is a member, not a player
     this.doc.on('update', (update: Uint8Array, origin: unknown) => this.onUpdate(update, origin));
-    this.doc.on('afterTransaction', () => {
+    const ids = this.doc.getMap(ENTITY_IDS_ROOT);
+    this.doc.on('afterTransaction', (tr: Y.Transaction) => {
       this.dirty = true;
+      if (typeof tr.origin === 'number' && [...tr.changed.keys()].some((t) => (t as unknown) === ids)) this.idsTouchedBy = tr.origin;
     });
   }
 
@@ -221,16 +225,16 @@ export class WorldDocHost {
     } catch (e) {
       return this.refuse(peer, `malformed document update: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const idsBefore = this.idsSnapshot();
+    this.idsTouchedBy = undefined;
     try {
       Y.applyUpdate(this.doc, body, peer);
     } catch (e) {
       return this.refuse(peer, `document update not applicable: ${e instanceof Error ? e.message : String(e)}`);
     }
     // Entity ids are the relay's to give: a player's change to them is undone at once.
-    if (this.idsSnapshot() !== idsBefore) {
+    if (this.idsTouchedBy === peer) {
       this.refuse(peer, 'document update changed entity ids (only the relay gives them)');
-      this.doc.transact(() => this.restoreIds(idsBefore), RELAY);
+      this.flushIds();
     }
     this.hooks.send(peer, { type: MsgType.DocAck, stateVector: Y.encodeStateVector(this.doc) });
   }
@@ -317,17 +321,6 @@ export class WorldDocHost {
       for (const key of [...ids.keys()]) if (!this.applied.has(key) || this.templateKeys.get(key) === this.applied.get(key)!.id) ids.delete(key);
     };
     this.doc.transact(write, RELAY);
-  }
-
-  private idsSnapshot(): string {
-    return JSON.stringify(this.doc.getMap(ENTITY_IDS_ROOT).toJSON());
-  }
-
-  private restoreIds(json: string): void {
-    const want = JSON.parse(json) as Record<string, number>;
-    const ids = this.doc.getMap<number>(ENTITY_IDS_ROOT);
-    for (const key of [...ids.keys()]) if (!(key in want)) ids.delete(key);
-    for (const [k, v] of Object.entries(want)) if (ids.get(k) !== v) ids.set(k, v);
   }
 
   private refuse(peer: PeerId, reason: string): void {

@@ -1,5 +1,5 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { expect, test, type Page } from '@playwright/test';
+import { openTab, startRelay, stopRelay } from './relay-process.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,36 +8,6 @@ import { join } from 'node:path';
 // world outlives every tab and the relay (stopped and started again on its data dir).
 
 const PORT = Number(process.env['TESSERA_E2E_EDIT_PORT'] ?? 8796);
-
-/** Kills a relay and waits until it is gone (the next test reuses the port). */
-async function stopRelay(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((r) => child.once('exit', r));
-  child.kill(signal);
-  await gone;
-}
-
-async function startRelay(dataDir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'relay/cli.ts', 'relay', '--port', String(PORT), '--data-dir', dataDir], { stdio: 'ignore' });
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${PORT}/healthz`)).ok) return child;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error('relay did not start');
-}
-
-async function openTab(browser: Browser, name: string, size = { width: 800, height: 500 }): Promise<Page> {
-  const context = await browser.newContext({ permissions: ['camera', 'microphone'], viewport: size });
-  const page = await context.newPage();
-  await page.goto(`/?quality=low&name=${name}&relay=${encodeURIComponent(`ws://127.0.0.1:${PORT}/`)}`);
-  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
-  return page;
-}
 
 interface ObjectView {
   key: string;
@@ -61,10 +31,10 @@ const saved = (p: Page): Promise<void> => p.evaluate(() => window.tesseraDemo!.h
 
 test('(a) two tabs edit at once: both see both edits; chat and the online list work', async ({ browser }) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-e2e-edit-'));
-  const relay = await startRelay(dataDir);
+  const relay = await startRelay(PORT, dataDir);
   try {
-    const a = await openTab(browser, 'ann', { width: 1100, height: 700 });
-    const b = await openTab(browser, 'ben');
+    const a = await openTab(browser, PORT, 'ann', { width: 1100, height: 700 });
+    const b = await openTab(browser, PORT, 'ben');
     // Through the toolbar: each tab opens the editor and places an object in front of its avatar.
     for (const [p, kind] of [[a, 'ramp'], [b, 'cannon']] as const) {
       await p.locator('[data-testid=edit-toggle]').click();
@@ -118,9 +88,9 @@ test('(a) two tabs edit at once: both see both edits; chat and the online list w
 
 test('(b) objects placed by a creator are there after every tab closed and the relay restarted', async ({ browser }) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-e2e-edit-'));
-  let relay = await startRelay(dataDir);
+  let relay = await startRelay(PORT, dataDir);
   try {
-    const maker = await openTab(browser, 'maker');
+    const maker = await openTab(browser, PORT, 'maker');
     await maker.evaluate(() => {
       const l = window.tesseraDemo!.handle.world.layout;
       l.place({ kind: 'ramp', position: { x: 10, y: 1.3, z: 20 }, yaw: 0.5, color: '#8e4ec6' });
@@ -131,8 +101,8 @@ test('(b) objects placed by a creator are there after every tab closed and the r
     const before = await objects(maker);
     await maker.context().close();
     await stopRelay(relay, 'SIGTERM');
-    relay = await startRelay(dataDir);
-    const visitor = await openTab(browser, 'visitor');
+    relay = await startRelay(PORT, dataDir);
+    const visitor = await openTab(browser, PORT, 'visitor');
     await expect.poll(async () => (await objects(visitor)).length, { timeout: 5_000 }).toBe(3);
     await expect.poll(() => allShown(visitor), { timeout: 5_000 }).toBe(true);
     const after = await objects(visitor);
