@@ -8,6 +8,8 @@ import { KIND_COLOURS, type AuthoredKind, type Vec3, type WorldHandle } from '..
 export interface EditorDeps {
   readonly handle: WorldHandle;
   readonly camera: THREE.Camera;
+  /** Where the selection outline is drawn. */
+  readonly scene: THREE.Scene;
   readonly canvas: HTMLCanvasElement;
   /** Meshes by entity id (what a click can hit). */
   readonly meshes: ReadonlyMap<number, THREE.Object3D>;
@@ -35,6 +37,9 @@ export function createEditor(root: HTMLElement, deps: EditorDeps): Editor {
   let active = false;
   let selected: string | undefined;
   let highlighted: THREE.Mesh | undefined;
+  const outline = new THREE.BoxHelper(new THREE.Object3D(), 0xffd23f);
+  outline.visible = false;
+  deps.scene.add(outline);
   let problem = '';
 
   root.innerHTML = '';
@@ -151,13 +156,16 @@ export function createEditor(root: HTMLElement, deps: EditorDeps): Editor {
       const mesh = o?.entity !== undefined ? (deps.meshes.get(o.entity) as THREE.Mesh | undefined) : undefined;
       if (mesh !== highlighted) {
         if (highlighted) (highlighted.material as THREE.MeshStandardMaterial).emissive.setHex(0x000000);
-        if (mesh) (mesh.material as THREE.MeshStandardMaterial).emissive.setHex(0x555555);
+        if (mesh) (mesh.material as THREE.MeshStandardMaterial).emissive.setHex(0x333333);
         highlighted = mesh;
       }
+      // A yellow box around the selection, following it as it moves.
+      outline.visible = mesh !== undefined;
+      if (mesh) outline.setFromObject(mesh);
       const saved = handle.acknowledged;
       root.dataset['saved'] = String(saved);
       const what = o ? `${o.kind} at ${o.position.x.toFixed(1)}, ${o.position.z.toFixed(1)}` : active ? 'click an object to select it' : '';
-      status.textContent = [saved ? '✓ all edits saved' : '… saving', `${layout.size} objects`, what, problem].filter(Boolean).join(' · ');
+      status.textContent = [saved ? '✓ all edits saved' : '… saving', `${layout.size} objects`, what, problem, handle.docRefusal ?? ''].filter(Boolean).join(' · ');
     },
   };
 }

@@ -10,7 +10,7 @@ import { createView, keyboardInput } from './render/view.js';
 declare global {
   interface Window {
     /** The demo's world handle, for tests and the console. */
-    tesseraDemo?: { handle: WorldHandle; client: WorldClient };
+    tesseraDemo?: { handle: WorldHandle; client: WorldClient; screenOf?: (entity: number) => { x: number; y: number } | undefined };
   }
 }
 
@@ -54,7 +54,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
     statsEl.dataset['status'] = e.status;
     if (e.status === 'connected') {
       client = handle.client;
-      window.tesseraDemo = { handle, client };
+      window.tesseraDemo = { ...window.tesseraDemo, handle, client };
       auditLines = debugPanel(document.getElementById('debug')!, client);
     }
   });
@@ -112,6 +112,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   const editor = createEditor(document.getElementById('editor')!, {
     handle,
     camera: view.camera,
+    scene: view.scene,
     canvas,
     meshes,
     avatar: () => {
@@ -121,6 +122,14 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   });
   const refreshOnline = createSocialPanel(document.getElementById('social')!, handle, edge);
   let lastPresence = 0;
+  // Where an entity is drawn on the page, CSS pixels (tests click objects with it).
+  window.tesseraDemo.screenOf = (entity) => {
+    const mesh = meshes.get(entity);
+    if (!mesh) return undefined;
+    const p = mesh.position.clone().project(view.camera);
+    const r = canvas.getBoundingClientRect();
+    return { x: r.left + ((p.x + 1) / 2) * r.width, y: r.top + ((1 - p.y) / 2) * r.height };
+  };
 
   let frames = 0;
   let lastHud = 0;

@@ -81,6 +81,8 @@ export interface WorldHandle {
   /** True when the relay has stored every edit this player made; `whenAcknowledged()` waits for it. */
   readonly acknowledged: boolean;
   whenAcknowledged(): Promise<void>;
+  /** Why the last document message was refused (by the relay, or from a peer), if one was. */
+  readonly docRefusal: string | undefined;
   on(event: 'status', listener: (e: StatusEvent) => void): () => void;
   leave(): void;
 }
@@ -175,7 +177,7 @@ export async function joinWorld(opts: JoinOptions): Promise<WorldHandle> {
   }
   world = new WorldDocument(client.worldConfig!.tileEdge);
   sync = new DocSync(world);
-  world.social.setProfile({ name: (opts.name ?? '').trim().slice(0, 32) || `player ${client.peerId}`, color: opts.color ?? PROFILE_COLOURS[world.doc.clientID % PROFILE_COLOURS.length]! });
+  world.social.setProfile({ name: (opts.name ?? '').trim().slice(0, 32) || `player ${client.peerId}`, color: opts.color ?? PROFILE_COLOURS[Math.abs(client.peerId - 1) % PROFILE_COLOURS.length]! });
   sync.attach(client);
   // The relay went away: try again and again, waiting longer each time (at most 4 s).
   const reconnect = async (reason: string): Promise<void> => {
@@ -227,6 +229,9 @@ export async function joinWorld(opts: JoinOptions): Promise<WorldHandle> {
       return sync!.acknowledged;
     },
     whenAcknowledged: () => sync!.whenAcknowledged(),
+    get docRefusal() {
+      return sync!.lastRefusal || undefined;
+    },
     on: (_event, listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -64,6 +64,10 @@ export class DocSync {
     this.ackedByRelay = 0;
     this.detachClient = [
       client.on('doc', (e) => this.onMessage(e.from, e.message)),
+      // The relay tells why it refused an update or a presence (that update is never acknowledged).
+      client.on('error', (e) => {
+        if (/^relay: .*(document|presence|sync message|state vector)/.test(e.reason)) this.refuse(RELAY_PEER, e.reason.slice('relay: '.length));
+      }),
       client.on('peerOpen', (e) => this.greet(e.peer)),
     ];
     this.world.social.updatePresence({ peer: client.peerId, avatar: client.avatar });
@@ -150,6 +154,6 @@ export class DocSync {
 
   private refuse(from: PeerId, reason: string): void {
     this.refused++;
-    this.lastRefusal = `document message from ${from === RELAY_PEER ? 'the relay' : `peer ${from}`}: ${reason}`;
+    this.lastRefusal = from === RELAY_PEER && reason.length > 0 ? `the relay refused an edit: ${reason}` : `document message from peer ${from}: ${reason}`;
   }
 }

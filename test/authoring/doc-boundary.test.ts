@@ -23,6 +23,8 @@ describe('document messages at the trust boundary', () => {
       world.social.setProfile({ name: 'honest', color: '#123456' });
       const sync = new DocSync(world);
       honest.client.on('joined', () => sync.attach(honest.client));
+      const rogueSync = new DocSync(new WorldDocument(16, 502));
+      rogue.client.on('joined', () => rogueSync.attach(rogue.client));
       expect(h.runUntil(() => honest.client.joined && rogue.client.joined, 2000)).toBeGreaterThanOrEqual(0);
       const key = world.layout.place({ kind: 'ramp', position: { x: 8, y: 1.3, z: 8 } });
       expect(h.runUntil(() => sync.acknowledged && world.layout.get(key)?.entity !== undefined, 2000)).toBeGreaterThanOrEqual(0);
@@ -54,6 +56,10 @@ describe('document messages at the trust boundary', () => {
       expect(reasons.some((r) => r.includes('at most 1048576'))).toBe(true);
       expect(reasons.some((r) => r.includes('changed entity ids'))).toBe(true);
       expect(reasons.some((r) => r.includes(`presence of client ${world.doc.clientID}`))).toBe(true);
+      // The sender is told why (what the demo's editor shows).
+      expect(rogueSync.refused).toBeGreaterThanOrEqual(4);
+      expect(rogueSync.lastRefusal).toMatch(/^the relay refused an edit: /);
+      expect(sync.refused).toBe(0);
       // Nothing changed for the honest player: its object keeps its entity, its name is its own.
       expect(world.layout.get(key)!.entity).toBe(entity);
       expect(h.relay.doc.layout.get(key)!.entity).toBe(entity);

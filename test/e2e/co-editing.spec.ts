@@ -60,7 +60,7 @@ test('(a) two tabs edit at once: both see both edits; chat and the online list w
     await Promise.all([saved(a), saved(b)]);
     await expect.poll(async () => (await layoutSig(a)) === (await layoutSig(b)), { timeout: 5_000 }).toBe(true);
     const final = await objects(a);
-    expect(final.length).toBe(10);
+    expect(final.length).toBe(10); // 2 from the toolbar, 8 from the API
     expect(final.find((o) => o.key === cannonKey)!.color).toBe('#46a758');
     expect(final.find((o) => o.key === rampKey)!.position).toEqual({ x: 12, y: 1.3, z: 6 });
     for (const p of [a, b]) await expect.poll(() => allShown(p), { timeout: 5_000 }).toBe(true);
@@ -72,8 +72,21 @@ test('(a) two tabs edit at once: both see both edits; chat and the online list w
     await expect(a.locator('#social .online')).toContainText('ann (you)');
     await expect(a.locator('#social .online')).toContainText('ben');
     await expect(a.locator('#social .online')).toContainText('✎ editing');
-    // Select the ramp by clicking it is hard to aim in a test: select through the toolbar state instead.
-    await a.locator('[data-testid=edit-status]').waitFor();
+    // Click the cannon on screen to select it, then move it, recolour it and delete it with the toolbar.
+    const cannonEntity = (await objects(a)).find((o) => o.key === cannonKey)!.entity!;
+    const at = await a.evaluate((id) => window.tesseraDemo!.screenOf!(id), cannonEntity);
+    expect(at).toBeDefined();
+    await a.mouse.click(at!.x, at!.y);
+    await expect(a.locator('#editor')).toHaveAttribute('data-selected', cannonKey);
+    const was = (await objects(a)).find((o) => o.key === cannonKey)!.position;
+    await a.locator('[data-action=move-right]').click();
+    await a.locator('[data-colour="#f5a524"]').click();
+    await expect.poll(async () => (await objects(b)).find((o) => o.key === cannonKey)?.color, { timeout: 5_000 }).toBe('#f5a524');
+    expect((await objects(b)).find((o) => o.key === cannonKey)!.position.x).toBeCloseTo(was.x + 1, 5);
+    await a.locator('[data-action=delete]').click();
+    await expect.poll(async () => (await objects(b)).some((o) => o.key === cannonKey), { timeout: 5_000 }).toBe(false);
+    // Back to a selection for the picture.
+    await a.mouse.click(...(Object.values((await a.evaluate((id) => window.tesseraDemo!.screenOf!(id), (await objects(a)).find((o) => o.key === rampKey)!.entity!))!) as [number, number]));
     await expect(a.locator('#editor')).toHaveAttribute('data-saved', 'true');
     await a.waitForTimeout(600);
     await a.screenshot({ path: 'test-results/co-editing.png' });
