@@ -7,6 +7,7 @@ import {
   authoredEntity,
   CHAT_KEPT,
   CREATED_ENTITY_BASE,
+  DELETED_ROOT,
   ENTITY_IDS_ROOT,
   FIRST_SPAWNED_ID,
   MsgType,
@@ -170,6 +171,8 @@ export class WorldDocHost {
         const holding = this.layout.tilesHolding(key);
         for (const t of holding.slice(1)) this.layout.tileMap(t).delete(key);
       }
+      // A copy a concurrent move made of a deleted object goes too (the delete wins).
+      for (const key of this.doc.getMap(DELETED_ROOT).keys()) for (const t of this.layout.tilesHolding(key)) this.layout.tileMap(t).delete(key);
       const chat = this.doc.getArray('chat');
       if (chat.length > CHAT_KEPT + 50) chat.delete(0, chat.length - CHAT_KEPT);
     }, RELAY);

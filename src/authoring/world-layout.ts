@@ -18,6 +18,8 @@ export const CREATED_ENTITY_BASE = 2 ** 31 + 2 ** 29;
 
 /** Root type holding, per object key, the entity id the relay gave it (only the relay writes it). */
 export const ENTITY_IDS_ROOT = 'entityIds';
+/** Root map of deleted object keys: a delete wins over a concurrent move (which re-creates the object in another tile). */
+export const DELETED_ROOT = 'deleted';
 /** Root types of objects are named by tile, so an edit touches one tile's map only. */
 export const TILE_ROOT_PREFIX = 'tile:';
 
@@ -162,6 +164,8 @@ export class WorldLayout {
     const found = this.find(key);
     if (!found) return false;
     this.doc.transact(() => {
+      // Keys are never reused, so the tombstone is safe to keep; it hides copies a concurrent move makes.
+      this.doc.getMap<boolean>(DELETED_ROOT).set(key, true);
       for (const t of this.tilesHolding(key)) this.tileMap(t).delete(key);
     }, 'local');
     return true;
@@ -178,10 +182,11 @@ export class WorldLayout {
    */
   objects(): AuthoredObject[] {
     const ids = this.doc.getMap<number>(ENTITY_IDS_ROOT);
+    const deleted = this.doc.getMap<boolean>(DELETED_ROOT);
     const out = new Map<string, AuthoredObject>();
     for (const tile of this.tiles()) {
       for (const [key, m] of this.tileMap(tile).entries()) {
-        if (out.has(key) || !(m instanceof Y.Map)) continue;
+        if (out.has(key) || !(m instanceof Y.Map) || deleted.has(key)) continue;
         const obj = readObject(key, tile, m);
         if (obj) out.set(key, ids.has(key) ? { ...obj, entity: ids.get(key) } : obj);
       }
@@ -229,7 +234,7 @@ export class WorldLayout {
     const f = (tr: Y.Transaction): void => {
       for (const type of tr.changed.keys()) {
         const root = rootName(type);
-        if (root !== undefined && (root.startsWith(TILE_ROOT_PREFIX) || root === ENTITY_IDS_ROOT)) return listener(tr.origin);
+        if (root !== undefined && (root.startsWith(TILE_ROOT_PREFIX) || root === ENTITY_IDS_ROOT || root === DELETED_ROOT)) return listener(tr.origin);
       }
     };
     this.doc.on('afterTransaction', f);
@@ -237,6 +242,7 @@ export class WorldLayout {
   }
 
   private find(key: string): { obj: AuthoredObject; map: Y.Map<unknown> } | undefined {
+    if (this.doc.getMap<boolean>(DELETED_ROOT).has(key)) return undefined;
     const ids = this.doc.getMap<number>(ENTITY_IDS_ROOT);
     for (const tile of this.tiles()) {
       const m = this.tileMap(tile).get(key);

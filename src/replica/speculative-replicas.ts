@@ -343,6 +343,9 @@ export class SpeculativeReplicas {
       if (far) settle.push(e);
     }
     if (moving !== then.size) return false;
+    // An entity the owner no longer has (a despawn whose delta was lost) means a rebuild too;
+    // fixed bodies are not in the motion history, so count the whole tile.
+    if (now.entityIds().length !== entities.length) return false;
     for (const e of settle) now.tamper(e.id, { position: e.state.position, rotation: e.state.rotation, linvel: e.state.linvel, angvel: e.state.angvel });
     if (settle.length > 0) {
       now.sleepResting();
