@@ -3,6 +3,7 @@
 // turns them into entities, so what the toolbar changes is what every tab then simulates.
 import * as THREE from 'three';
 import { KIND_COLOURS, type AuthoredKind, type Vec3, type WorldHandle } from '../src/index.js';
+import { pendingEdits } from './pending-edits.js';
 
 /** What the editor needs from the page around it. */
 export interface EditorDeps {
@@ -41,6 +42,7 @@ export function createEditor(root: HTMLElement, deps: EditorDeps): Editor {
   outline.visible = false;
   deps.scene.add(outline);
   let problem = '';
+  const waiting = pendingEdits(handle);
 
   root.innerHTML = '';
   const bar = el('div', 'bar');
@@ -163,9 +165,11 @@ export function createEditor(root: HTMLElement, deps: EditorDeps): Editor {
       outline.visible = mesh !== undefined;
       if (mesh) outline.setFromObject(mesh);
       const saved = handle.acknowledged;
+      const unsaved = waiting();
       root.dataset['saved'] = String(saved);
+      root.dataset['pending'] = String(unsaved);
       const what = o ? `${o.kind} at ${o.position.x.toFixed(1)}, ${o.position.z.toFixed(1)}` : active ? 'click an object to select it' : '';
-      status.textContent = [saved ? '✓ all edits saved' : '… saving', `${layout.size} objects`, what, problem, handle.docRefusal ?? ''].filter(Boolean).join(' · ');
+      status.textContent = [saved ? '✓ all edits saved' : `… saving${unsaved > 0 ? ` ${unsaved} edit${unsaved === 1 ? '' : 's'}` : ''}`, `${layout.size} objects`, what, problem, handle.docRefusal ?? ''].filter(Boolean).join(' · ');
     },
   };
 }

@@ -71,7 +71,8 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   );
   // F: throw a ball the way you last walked (12 m/s, 25° up), stamped with the tick you threw at.
   window.addEventListener('keydown', (e) => {
-    if (e.code !== 'KeyF' || e.repeat) return;
+    // Typing an "f" in the chat is not a throw.
+    if (e.code !== 'KeyF' || e.repeat || e.target instanceof HTMLInputElement) return;
     const len = Math.hypot(facing.x, facing.z) || 1;
     client.send({ throw: true, vx: (facing.x / len) * 10.9, vy: 5.1, vz: (facing.z / len) * 10.9, atTick: client.currentTick() });
   });

@@ -53,9 +53,9 @@ export function createSocialPanel(root: HTMLElement, handle: WorldHandle, tileEd
     const people = social.online();
     const rows = people.map((p) => {
       const where = p.position ? tileKey(tileOf(p.position, tileEdge)) : '–';
-      return { p, text: `${p.name}${p.client === handle.world.doc.clientID ? ' (you)' : ''} · tile ${where}${p.editing ? ' · ✎ editing' : ''}` };
+      return { p, who: `${p.name}${p.client === handle.world.doc.clientID ? ' (you)' : ''}`, text: ` · tile ${where}${p.editing ? ' · ✎ editing' : ''}` };
     });
-    const sig = rows.map((r) => r.text + r.p.color).join('|');
+    const sig = rows.map((r) => r.who + r.text + r.p.color).join('|');
     if (sig === last) return;
     last = sig;
     const title = document.createElement('div');
@@ -63,12 +63,15 @@ export function createSocialPanel(root: HTMLElement, handle: WorldHandle, tileEd
     title.textContent = `online (${people.length})`;
     online.replaceChildren(
       title,
-      ...rows.map(({ p, text }) => {
+      ...rows.map(({ p, who, text }) => {
         const row = document.createElement('div');
         const dot = document.createElement('span');
         dot.className = 'dot';
         dot.style.background = p.color;
-        row.append(dot, document.createTextNode(text));
+        const name = document.createElement('b');
+        name.textContent = who;
+        name.style.color = p.color;
+        row.append(dot, name, document.createTextNode(text));
         return row;
       }),
     );

@@ -5,6 +5,7 @@ const COLOURS: Record<string, number> = {
   ground: 0x6f8f5a,
   box: 0xd98c3f,
   ball: 0x3f7fd9,
+  ramp: 0x8c8c8c, // authored objects are then drawn in their document colour
   avatar: 0x27b5a5,
   wanderer: 0x8a6fd1,
   switch: 0xe0c030,

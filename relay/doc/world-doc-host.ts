@@ -119,14 +119,17 @@ export class WorldDocHost {
         wanted.add(was.id);
         continue;
       }
-      const id = was ? this.nextId++ : this.entityIdOf(o);
+      // Nobody holds a replica yet at start: an object keeps its id even when its entity is
+      // missing from (or older in) the restored tiles — a player-owned tile is saved as its last
+      // verified state, which can predate the object.
+      const id = was ? was.id : this.entityIdOf(o);
       if (!was && present.has(id)) {
         // A template object restored with its tile: the entity is the object as authored.
         this.applied.set(o.key, { id, sig });
         wanted.add(id);
         continue;
       }
-      if (was && present.has(was.id)) this.hooks.remove(was.id);
+      if (present.has(id)) this.hooks.remove(id);
       this.hooks.place(authoredEntity(o, id, this.registry));
       this.applied.set(o.key, { id, sig });
       wanted.add(id);

@@ -45,11 +45,15 @@ test('(a) two tabs edit at once: both see both edits; chat and the online list w
     await expect.poll(async () => (await objects(b)).length, { timeout: 5_000 }).toBe(2);
     const rampKey = (await objects(a)).find((o) => o.kind === 'ramp')!.key;
     const cannonKey = (await objects(b)).find((o) => o.kind === 'cannon')!.key;
+    const editedAt = Date.now();
     await Promise.all([
       a.evaluate((key) => {
-        const l = window.tesseraDemo!.handle.world.layout;
-        for (let i = 0; i < 4; i++) l.place({ kind: i % 2 ? 'box' : 'ball', position: { x: 4 + i, y: 2, z: 12 }, color: '#e5484d' });
-        l.configure(key, { color: '#46a758' });
+        const { handle, client } = window.tesseraDemo!;
+        // In a row just in front of ann's avatar (towards the camera), two each side of it, and
+        // not so near the edge of the ground (x = 0) that a ball rolls off the world.
+        const me = client.entities().find((e) => e.id === client.avatar)!.position;
+        for (const [i, dx] of [-4, -2, 3, 5].entries()) handle.world.layout.place({ kind: i % 2 ? 'box' : 'ball', position: { x: Math.max(2, Math.round(me.x) + dx), y: 2, z: Math.round(me.z) + 3 }, color: '#e5484d' });
+        handle.world.layout.configure(key, { color: '#46a758' });
       }, cannonKey),
       b.evaluate((key) => {
         const l = window.tesseraDemo!.handle.world.layout;
@@ -64,11 +68,33 @@ test('(a) two tabs edit at once: both see both edits; chat and the online list w
     expect(final.find((o) => o.key === cannonKey)!.color).toBe('#46a758');
     expect(final.find((o) => o.key === rampKey)!.position).toEqual({ x: 12, y: 1.3, z: 6 });
     for (const p of [a, b]) await expect.poll(() => allShown(p), { timeout: 5_000 }).toBe(true);
+    console.log(`concurrent edits of two tabs: stored, identical in both and simulated in ${Date.now() - editedAt} ms`);
 
     // Chat and presence.
     await b.locator('[data-testid=chat-input]').fill('nice ramp');
+    const saidAt = Date.now();
     await b.locator('[data-testid=chat-input]').press('Enter');
     await expect(a.locator('#social .lines')).toContainText('ben: nice ramp', { timeout: 5_000 });
+    console.log(`chat line shown in the other tab after ${Date.now() - saidAt} ms`);
+    // Typing in the chat neither walks, throws nor toggles the editor (f, e, w, space).
+    await b.evaluate(() => {
+      // Records the inputs the page sends from now on.
+      const client = window.tesseraDemo!.client;
+      const send = client.send.bind(client);
+      const sent: unknown[] = [];
+      (window as unknown as { sentInputs: unknown[] }).sentInputs = sent;
+      client.send = (input) => {
+        sent.push(input);
+        return send(input);
+      };
+    });
+    await b.locator('[data-testid=chat-input]').pressSequentially('few words');
+    await b.waitForTimeout(300);
+    expect(await b.evaluate(() => (window as unknown as { sentInputs: unknown[] }).sentInputs)).toEqual([]);
+    await expect(b.locator('#editor')).toHaveClass(/\bon\b/);
+    await b.locator('[data-testid=chat-input]').fill('');
+    await b.locator('[data-testid=chat-input]').press('Enter');
+    await expect(b.locator('#social .error')).not.toBeEmpty();
     await expect(a.locator('#social .online')).toContainText('ann (you)');
     await expect(a.locator('#social .online')).toContainText('ben');
     await expect(a.locator('#social .online')).toContainText('✎ editing');
@@ -106,8 +132,9 @@ test('(b) objects placed by a creator are there after every tab closed and the r
     const maker = await openTab(browser, PORT, 'maker');
     await maker.evaluate(() => {
       const l = window.tesseraDemo!.handle.world.layout;
-      l.place({ kind: 'ramp', position: { x: 10, y: 1.3, z: 20 }, yaw: 0.5, color: '#8e4ec6' });
-      l.place({ kind: 'cannon', position: { x: 30, y: 1.4, z: 8 }, color: '#f5a524' });
+      // Two in front of the spawn, where the visitor's camera looks; one in a far tile.
+      l.place({ kind: 'ramp', position: { x: 13, y: 1.3, z: 3 }, yaw: 0.5, color: '#8e4ec6' });
+      l.place({ kind: 'cannon', position: { x: 4, y: 1.4, z: 2 }, color: '#f5a524' });
       l.place({ kind: 'box', position: { x: 20, y: 1.5, z: 30 } });
     });
     await saved(maker);
@@ -115,9 +142,11 @@ test('(b) objects placed by a creator are there after every tab closed and the r
     await maker.context().close();
     await stopRelay(relay, 'SIGTERM');
     relay = await startRelay(PORT, dataDir);
+    const restartedAt = Date.now();
     const visitor = await openTab(browser, PORT, 'visitor');
     await expect.poll(async () => (await objects(visitor)).length, { timeout: 5_000 }).toBe(3);
     await expect.poll(() => allShown(visitor), { timeout: 5_000 }).toBe(true);
+    console.log(`a new tab saw the 3 objects simulated ${Date.now() - restartedAt} ms after the relay restarted (tab load included)`);
     const after = await objects(visitor);
     expect(after.map((o) => [o.key, o.kind, o.position, o.yaw, o.color])).toEqual(before.map((o) => [o.key, o.kind, o.position, o.yaw, o.color]));
     // The fixed objects stand exactly where they were placed.

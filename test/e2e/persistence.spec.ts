@@ -10,6 +10,9 @@ import { join } from 'node:path';
 
 const PORT = Number(process.env['TESSERA_E2E_STORE_PORT'] ?? 8797);
 
+/** Kind, position, yaw and colour of the objects with these keys, as a tab's layout has them. */
+const described = (p: Page, keys: string[]) =>
+  p.evaluate((ks) => ks.map((k) => { const o = window.tesseraDemo!.handle.world.layout.get(k); return o ? [o.kind, o.position, o.yaw, o.color] : undefined; }), keys);
 const worldIds = (p: Page) => p.evaluate(() => window.tesseraDemo!.client.entities().filter((e) => e.kind !== 'avatar').map((e) => e.id).sort((a, b) => a - b));
 
 test('(c) the relay is killed with SIGKILL; started again, both tabs reconnect on their own within 5 s and no entity is lost', async ({ browser }) => {
@@ -35,7 +38,9 @@ test('(c) the relay is killed with SIGKILL; started again, both tabs reconnect o
         return ks.filter((key) => { const o = handle.world.layout.get(key); return o?.entity !== undefined && ids.has(o.entity); }).length;
       }, k);
     await expect.poll(() => shown(b, keys), { timeout: 5_000 }).toBe(3);
+    const authored = await b.evaluate((ks) => ks.map((k) => window.tesseraDemo!.handle.world.layout.get(k)?.entity), keys);
     const before = await worldIds(b);
+    const placedBefore = await described(a, keys);
     await stopRelay(relay);
     for (const p of [a, b]) await expect(p.locator('#stats')).toHaveAttribute('data-status', 'reconnecting', { timeout: 5_000 });
     await expect(b.locator('#stats')).toContainText('reconnecting');
@@ -50,6 +55,9 @@ test('(c) the relay is killed with SIGKILL; started again, both tabs reconnect o
     expect(await a.evaluate(() => window.tesseraDemo!.client.players().length)).toBe(2);
     // The acknowledged edits are in both tabs' layouts and simulated again (as entities).
     for (const p of [a, b]) await expect.poll(() => shown(p, keys), { timeout: 5_000 }).toBe(3);
+    for (const p of [a, b]) expect(await described(p, keys)).toEqual(placedBefore);
+    // …under the same entity ids (whether or not a checkpoint fell between their placement and the kill).
+    expect(await b.evaluate((ks) => ks.map((k) => window.tesseraDemo!.handle.world.layout.get(k)?.entity), keys)).toEqual(authored);
   } finally {
     await stopRelay(relay);
   }
