@@ -273,15 +273,18 @@ export function objectMap(spec: ObjectSpec): Y.Map<unknown> {
   return m;
 }
 
+/** A shared type as far as finding its root goes (Yjs types its parents loosely). */
+interface TypeInDoc {
+  readonly _item: { readonly parent: unknown } | null;
+  readonly doc: Y.Doc | null;
+}
+
 /** Name of the root type a shared type belongs to (undefined for detached types). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Yjs types its parents loosely
-export function rootName(type: Y.AbstractType<any>): string | undefined {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  let t: Y.AbstractType<any> = type;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  while (t._item) t = t._item.parent as Y.AbstractType<any>;
+export function rootName(type: TypeInDoc): string | undefined {
+  let t = type;
+  while (t._item) t = t._item.parent as TypeInDoc;
   const doc = t.doc;
   if (!doc) return undefined;
-  for (const [name, root] of doc.share) if (root === t) return name;
+  for (const [name, root] of doc.share) if ((root as unknown) === t) return name;
   return undefined;
 }
