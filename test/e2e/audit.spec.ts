@@ -37,6 +37,9 @@ test('(b) the teleport cheat is caught within 5 s: another tab shows the takeove
   await cheater.page.waitForTimeout(1500); // an honest second and a half first: no accusation
   await expect(witness.page.locator('#stats')).toHaveAttribute('data-incidents', '0');
 
+  // Where the witness sees every object before the cheat (read after the click, the held
+  // object may already show 3 m up).
+  const before = await witness.page.evaluate(() => window.tesseraDemo!.client.entities().map((x) => [x.id, x.position.y] as const));
   // The cheat, from the debug panel: hold the nearest loose object of the cheater's tile 3 m up.
   await cheater.page.locator('[data-cheat="hold"]').click();
   const target = await cheater.page.evaluate(() => {
@@ -44,7 +47,8 @@ test('(b) the teleport cheat is caught within 5 s: another tab shows the takeove
     return c?.kind === 'hold' ? c.entity : -1;
   });
   expect(target).toBeGreaterThan(0);
-  const restY = (await seenY(witness, target))!;
+  const restY = new Map(before).get(target)!;
+  expect(restY).toBeDefined();
   const cheatedAt = Date.now();
   // The witness sees it float, then the verdict arrives.
   await expect(witness.page.locator('#stats')).toHaveAttribute('data-incidents', '1', { timeout: 5_000 });
@@ -57,7 +61,18 @@ test('(b) the teleport cheat is caught within 5 s: another tab shows the takeove
   await expect(witness.page.locator('#stats')).toContainText('caught: state-mismatch');
   // The cheater lost its tiles; the object is back on the ground where honest physics keeps it.
   await expect.poll(() => owned(cheater), { timeout: 3_000 }).toEqual([]);
-  await expect.poll(async () => Math.abs((await seenY(witness, target))! - restY), { timeout: 3_000 }).toBeLessThan(0.05);
+  try {
+    await expect.poll(async () => Math.abs((await seenY(witness, target))! - restY), { timeout: 3_000 }).toBeLessThan(0.05);
+  } catch (e) {
+    // What the witness knows of the object and its tile, for the failure report.
+    const diag = await witness.page.evaluate((id) => {
+      const c = window.tesseraDemo!.client;
+      const w = window as unknown as { refusals: string[] };
+      return { entity: c.entities().find((x) => x.id === id), owned: c.stats().ownedTiles, refusals: w.refusals.slice(-20) };
+    }, target);
+    console.log(`witness after the takeover: ${JSON.stringify(diag)}`);
+    throw e;
+  }
   mkdirSync('test-results', { recursive: true });
   await witness.page.screenshot({ path: 'test-results/audit-caught.png' });
   await cheater.page.screenshot({ path: 'test-results/audit-cheater.png' });
