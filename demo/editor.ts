@@ -1,5 +1,5 @@
-// The demo's edit mode: a toolbar to place, select, move, turn, recolour and delete objects of
-// the world's layout (the shared Yjs document). Edits go through `handle.world.layout`; the relay
+// The demo's edit mode: a toolbar to place, select, move (buttons or drag), turn, recolour and
+// delete objects of the world's layout (the shared Yjs document), and undo / redo one's own edits. Edits go through `handle.world.layout`; the relay
 // turns them into entities, so what the toolbar changes is what every tab then simulates.
 import * as THREE from 'three';
 import { KIND_COLOURS, type AuthoredKind, type Vec3, type WorldHandle } from '../src/index.js';
@@ -66,6 +66,12 @@ export function createEditor(root: HTMLElement, deps: EditorDeps): Editor {
   tools.append(withId(button('⟳ 45°', () => turn()), 'turn'));
   tools.append(withId(button('delete', () => remove()), 'delete'));
   tools.append(el('span', 'sep'));
+  const undoButton = withId(button('↶ undo', () => run('undo', () => layout.undo())), 'undo');
+  const redoButton = withId(button('↷ redo', () => run('redo', () => layout.redo())), 'redo');
+  undoButton.title = 'Undo your last edit (Ctrl+Z)';
+  redoButton.title = 'Redo (Ctrl+Shift+Z)';
+  tools.append(undoButton, redoButton);
+  tools.append(el('span', 'sep'));
   for (const c of SWATCHES) {
     const s = button('', () => recolour(c));
     s.className = 'swatch';
@@ -126,22 +132,70 @@ export function createEditor(root: HTMLElement, deps: EditorDeps): Editor {
   };
 
   // Click an object (edit mode) to select it: the ray hits a mesh → its entity → its object.
+  // Hold the button and drag to move it over the ground: a yellow ghost shows where it will go,
+  // and one edit is made when the button is let go.
   const ray = new THREE.Raycaster();
-  deps.canvas.addEventListener('pointerdown', (e) => {
-    if (!active) return;
+  const aim = (e: PointerEvent): void => {
     const r = deps.canvas.getBoundingClientRect();
     ray.setFromCamera(new THREE.Vector2(((e.clientX - r.left) / r.width) * 2 - 1, -((e.clientY - r.top) / r.height) * 2 + 1), deps.camera);
+  };
+  let drag: { key: string; pointer: number; plane: THREE.Plane; from: THREE.Vector3; origin: Vec3; to: Vec3; ghost: THREE.Object3D; base: THREE.Vector3 } | undefined;
+  const endDrag = (commit: boolean): void => {
+    if (!drag) return;
+    const d = drag;
+    drag = undefined;
+    deps.scene.remove(d.ghost);
+    if (deps.canvas.hasPointerCapture(d.pointer)) deps.canvas.releasePointerCapture(d.pointer);
+    if (commit && (d.to.x !== d.origin.x || d.to.z !== d.origin.z)) run('move', () => layout.move(d.key, d.to));
+  };
+  deps.canvas.addEventListener('pointerdown', (e) => {
+    if (!active) return;
+    aim(e);
     const hits = ray.intersectObjects([...deps.meshes.values()], false);
     for (const h of hits) {
       const id = Number(h.object.userData['entity']);
       const key = Number.isFinite(id) ? layout.objectOfEntity(id) : undefined;
-      if (key) return select(key);
+      if (!key) continue;
+      select(key);
+      const o = layout.get(key);
+      const from = new THREE.Vector3();
+      const plane = new THREE.Plane(new THREE.Vector3(0, 1, 0), -(o?.position.y ?? 0));
+      if (o && ray.ray.intersectPlane(plane, from)) {
+        endDrag(false);
+        const ghost = ghostOf(h.object);
+        ghost.visible = false;
+        deps.scene.add(ghost);
+        drag = { key, pointer: e.pointerId, plane, from, origin: o.position, to: o.position, ghost, base: h.object.position.clone() };
+        deps.canvas.setPointerCapture(e.pointerId);
+      }
+      return;
     }
     select(undefined);
   });
+  deps.canvas.addEventListener('pointermove', (e) => {
+    if (!drag || e.pointerId !== drag.pointer) return;
+    aim(e);
+    const at = new THREE.Vector3();
+    if (!ray.ray.intersectPlane(drag.plane, at)) return;
+    // Snapped to a quarter metre, at the object's height.
+    const to = { x: snap(drag.origin.x + at.x - drag.from.x), y: drag.origin.y, z: snap(drag.origin.z + at.z - drag.from.z) };
+    drag.to = to;
+    drag.ghost.visible = to.x !== drag.origin.x || to.z !== drag.origin.z;
+    drag.ghost.position.set(drag.base.x + to.x - drag.origin.x, drag.base.y, drag.base.z + to.z - drag.origin.z);
+  });
+  deps.canvas.addEventListener('pointerup', () => endDrag(true));
+  deps.canvas.addEventListener('pointercancel', () => endDrag(false));
   window.addEventListener('keydown', (e) => {
     if (e.target instanceof HTMLInputElement || e.repeat) return;
+    if ((e.ctrlKey || e.metaKey) && (e.code === 'KeyZ' || e.code === 'KeyY')) {
+      if (!active) return;
+      e.preventDefault();
+      const redo = e.code === 'KeyY' || e.shiftKey;
+      run(redo ? 'redo' : 'undo', () => (redo ? layout.redo() : layout.undo()));
+      return;
+    }
     if (e.code === 'KeyE') setActive(!active);
+    else if (active && e.code === 'Escape') endDrag(false);
     else if (active && (e.code === 'Delete' || e.code === 'Backspace')) remove();
   });
 
@@ -164,6 +218,8 @@ export function createEditor(root: HTMLElement, deps: EditorDeps): Editor {
       // A yellow box around the selection, following it as it moves.
       outline.visible = mesh !== undefined;
       if (mesh) outline.setFromObject(mesh);
+      undoButton.disabled = !layout.canUndo;
+      redoButton.disabled = !layout.canRedo;
       const saved = handle.acknowledged;
       const unsaved = waiting();
       root.dataset['saved'] = String(saved);
@@ -176,6 +232,20 @@ export function createEditor(root: HTMLElement, deps: EditorDeps): Editor {
 
 function round(v: number): number {
   return Math.round(v * 100) / 100;
+}
+
+function snap(v: number): number {
+  return Math.round(v * 4) / 4;
+}
+
+/** A see-through yellow copy of an object's mesh: where a drag will put it. */
+function ghostOf(object: THREE.Object3D): THREE.Object3D {
+  const ghost = object.clone(true);
+  const material = new THREE.MeshBasicMaterial({ color: 0xffd23f, transparent: true, opacity: 0.45, depthWrite: false });
+  ghost.traverse((o) => {
+    if (o instanceof THREE.Mesh) o.material = material;
+  });
+  return ghost;
 }
 
 function el(tag: string, cls: string): HTMLElement {

@@ -273,6 +273,11 @@ export class RelayCore {
    * last verified (or commitment-matching) state for tiles players own. What the store keeps.
    */
   checkpoints(): TileCheckpoint[] {
+    return this.consistentCut(this.tileStates());
+  }
+
+  /** The newest trusted state of each tile, as it is (tiles players own are older than the relay's). */
+  private tileStates(): TileCheckpoint[] {
     const out: TileCheckpoint[] = [];
     for (const r of this.sortedTiles()) {
       if (r.owner === RELAY_PEER && !r.handoff) {
@@ -283,9 +288,58 @@ export class RelayCore {
       const verified = this.audit.verifiedState(r.tile);
       const kf = r.keyframe?.matched ? r.keyframe : undefined;
       const best = verified && (!kf || verified.tick >= kf.tick) ? verified : kf;
-      if (best) out.push({ tile: r.tile, tick: best.tick, snapshot: best.snapshot });
+      // Older than the relay's own tiles: entities that crossed in or out since are put right,
+      // so a crossing one is saved once, not twice or never.
+      if (best) out.push({ tile: r.tile, tick: best.tick, snapshot: this.withTransit(r, best.snapshot) });
     }
     return out;
+  }
+
+  /**
+   * Makes tile states of different ticks one cut of the world: every entity in exactly one
+   * tile. A player's tiles are saved as of their own (older, differing) ticks, so an entity
+   * that crossed between two of them, or into the relay's, since may be in both or in neither:
+   * a copy in two tiles stays only in the newest state; one that entered a player's tile after
+   * its saved tick (its records say so) and is nowhere else is added there.
+   */
+  private consistentCut(states: TileCheckpoint[]): TileCheckpoint[] {
+    const own = (c: TileCheckpoint): boolean => this.authority.holds(c.tile) && this.tiles.get(tileKey(c.tile))?.owner === RELAY_PEER;
+    const sims = states.map((c) => (own(c) ? undefined : TileSimulation.restore(c.snapshot, this.config, this.opts.registry)));
+    try {
+      const where = new Map<EntityId, number[]>();
+      states.forEach((c, i) => {
+        const ids = sims[i]?.entityIds() ?? this.authority.world.tileAt(c.tile)?.entityIds() ?? [];
+        for (const id of ids) where.set(id, [...(where.get(id) ?? []), i]);
+      });
+      const changed = new Set<number>();
+      for (const [id, at] of where) {
+        if (at.length < 2) continue;
+        // The newest state keeps it (the relay's tiles are the newest); a tie goes to the first tile.
+        const keep = at.reduce((best, i) => (states[i]!.tick > states[best]!.tick ? i : best), at[0]!);
+        for (const i of at) {
+          if (i === keep || !sims[i]) continue;
+          sims[i]!.receiveRemovals([id]);
+          changed.add(i);
+        }
+      }
+      states.forEach((c, i) => {
+        const sim = sims[i];
+        if (!sim) return;
+        for (const e of this.audit.immigrantsAfter(c.tile, c.tick)) {
+          if (where.has(e.id)) continue;
+          sim.receiveImmigrants([{ ...e, state: { ...e.state, position: clampInto(e.state.position, c.tile, this.config.tileEdge) } }]);
+          where.set(e.id, [i]);
+          changed.add(i);
+        }
+      });
+      return states.map((c, i) => {
+        if (!changed.has(i)) return c;
+        sims[i]!.applyInbound();
+        return { ...c, snapshot: sims[i]!.snapshot() };
+      });
+    } finally {
+      for (const sim of sims) sim?.dispose();
+    }
   }
 
   /** The shared timeline's current tick, from the relay's clock. */
@@ -947,6 +1001,17 @@ export class RelayCore {
 
   /** A keyframe of a vanished owner, corrected with the entities moved in and out since (by the relay). */
   private correctedSnapshot(r: TileRecord, snapshot: Uint8Array): Uint8Array {
+    const out = this.withTransit(r, snapshot);
+    this.transit.delete(tileKey(r.tile));
+    return out;
+  }
+
+  /**
+   * A player-owned tile's state corrected with the entities the relay moved in and out of it
+   * lately, in order: one that came in and is neither in the state nor in a relay tile is
+   * added; one that went out is removed.
+   */
+  private withTransit(r: TileRecord, snapshot: Uint8Array): Uint8Array {
     const list = this.transit.get(tileKey(r.tile));
     if (!list || list.length === 0) return snapshot;
     const sim = TileSimulation.restore(snapshot, this.config, this.opts.registry);
@@ -964,7 +1029,6 @@ export class RelayCore {
     }
     const out = changed ? sim.snapshot() : snapshot;
     sim.dispose();
-    this.transit.delete(tileKey(r.tile));
     return out;
   }
 

@@ -130,7 +130,7 @@ export type { JoinOptions, WorldHandle, ConnectionStatus, StatusEvent } from './
 export { joinWorld } from './client/join-world.js';
 export { verifyLease } from './net/lease-verifier.js';
 export type { AuthoredKind, ObjectSpec, AuthoredObject } from './authoring/world-layout.js';
-export { WorldLayout, AUTHORED_KINDS, KIND_COLOURS, TEMPLATE_ENTITY_BASE, CREATED_ENTITY_BASE, ENTITY_IDS_ROOT, DELETED_ROOT, TILE_ROOT_PREFIX, checkObjectSpec, objectSpecProblem } from './authoring/world-layout.js';
+export { WorldLayout, AUTHORED_KINDS, KIND_COLOURS, TEMPLATE_ENTITY_BASE, CREATED_ENTITY_BASE, ENTITY_IDS_ROOT, DELETED_ROOT, TILE_ROOT_PREFIX, LAYOUT_EDIT_ORIGIN, UNDO_STEPS_KEPT, checkObjectSpec, objectSpecProblem } from './authoring/world-layout.js';
 export { authoredEntity, RAMP_PITCH } from './authoring/authored-entity.js';
 export type { ChatMessage, Presence } from './authoring/social-state.js';
 export { SocialState, CHAT_KEPT, MAX_CHAT_CHARS } from './authoring/social-state.js';

@@ -156,6 +156,20 @@ export class AuditDesk {
     return this.ledgers.get(tileKey(tile))?.commits.get(tick);
   }
 
+  /** Entities that entered a tile after `tick`, as its owner's logged records have them (oldest first). */
+  immigrantsAfter(tile: TileId, tick: number): EntityDesc[] {
+    const l = this.ledgers.get(tileKey(tile));
+    if (!l) return [];
+    const out: EntityDesc[] = [];
+    for (let t = tick + 1; t <= l.lastTick; t++) {
+      const r = l.records.get(t);
+      if (!r) continue;
+      for (const b of r.inbound) out.push(...b.immigrants);
+      for (const b of r.after) out.push(...b.immigrants);
+    }
+    return out;
+  }
+
   /** Ticks since the last commitment of a tile (undefined when none under this lease). */
   lastCommittedTick(tile: TileId): number | undefined {
     const l = this.ledgers.get(tileKey(tile));

@@ -22,6 +22,10 @@ export const ENTITY_IDS_ROOT = 'entityIds';
 export const DELETED_ROOT = 'deleted';
 /** Root types of objects are named by tile, so an edit touches one tile's map only. */
 export const TILE_ROOT_PREFIX = 'tile:';
+/** Origin of this creator's layout edits (what undo and redo act on). */
+export const LAYOUT_EDIT_ORIGIN = 'layout-edit';
+/** Undo steps a creator keeps (older ones are forgotten). */
+export const UNDO_STEPS_KEPT = 200;
 
 /** An object as a creator places it. */
 export interface ObjectSpec {
@@ -109,6 +113,8 @@ export function readObject(key: string, tile: TileId, m: Y.Map<unknown>): Author
  */
 export class WorldLayout {
   private counter = 0;
+  private undoManager: Y.UndoManager | undefined;
+  private readonly historyListeners = new Set<() => void>();
 
   constructor(
     readonly doc: Y.Doc,
@@ -119,9 +125,10 @@ export class WorldLayout {
   place(spec: ObjectSpec): string {
     checkObjectSpec(spec);
     const key = `${this.doc.clientID.toString(36)}-${(this.counter++).toString(36)}`;
+    this.history();
     this.doc.transact(() => {
       this.tileMap(tileOf(spec.position, this.tileEdge)).set(key, objectMap(spec));
-    }, 'local');
+    }, LAYOUT_EDIT_ORIGIN);
     return key;
   }
 
@@ -131,6 +138,7 @@ export class WorldLayout {
     const spec: ObjectSpec = { kind: found.obj.kind, position, yaw: yaw ?? found.obj.yaw, color: found.obj.color, props: found.obj.props };
     checkObjectSpec(spec);
     const to = tileOf(position, this.tileEdge);
+    this.history();
     this.doc.transact(() => {
       if (tileKey(to) === tileKey(found.obj.tile)) {
         found.map.set('x', position.x);
@@ -145,30 +153,61 @@ export class WorldLayout {
       const m = objectMap(spec);
       if (typeof eid === 'number') m.set('eid', eid);
       this.tileMap(to).set(key, m);
-    }, 'local');
+    }, LAYOUT_EDIT_ORIGIN);
   }
 
   /** Changes an object's colour, turn or props. */
   configure(key: string, change: { color?: string; yaw?: number; props?: Props }): void {
     const found = this.require(key);
     checkObjectSpec({ ...found.obj, ...change });
+    this.history();
     this.doc.transact(() => {
       if (change.color !== undefined) found.map.set('color', change.color);
       if (change.yaw !== undefined) found.map.set('yaw', change.yaw);
       if (change.props !== undefined) found.map.set('props', { ...change.props });
-    }, 'local');
+    }, LAYOUT_EDIT_ORIGIN);
   }
 
   /** Deletes an object; false when there is no such object. */
   remove(key: string): boolean {
     const found = this.find(key);
     if (!found) return false;
+    this.history();
     this.doc.transact(() => {
       // Keys are never reused, so the tombstone is safe to keep; it hides copies a concurrent move makes.
       this.doc.getMap<boolean>(DELETED_ROOT).set(key, true);
       for (const t of this.tilesHolding(key)) this.tileMap(t).delete(key);
-    }, 'local');
+    }, LAYOUT_EDIT_ORIGIN);
     return true;
+  }
+
+  /**
+   * Takes back this creator's last edit still in effect (a place, move, configure or remove —
+   * one call of those is one step). Edits by others are never undone, and merge as usual with
+   * what the undo changes. False when there is nothing to undo.
+   */
+  undo(): boolean {
+    return this.undoManager?.undo() != null;
+  }
+
+  /** Makes the last undone edit again; false when there is none (a new edit clears the redo steps). */
+  redo(): boolean {
+    return this.undoManager?.redo() != null;
+  }
+
+  /** Whether `undo` / `redo` have a step to take. */
+  get canUndo(): boolean {
+    return this.undoManager?.canUndo() ?? false;
+  }
+
+  get canRedo(): boolean {
+    return this.undoManager?.canRedo() ?? false;
+  }
+
+  /** Calls `listener` whenever `canUndo` or `canRedo` may have changed; returns the unsubscribe. */
+  onHistory(listener: () => void): () => void {
+    this.historyListeners.add(listener);
+    return () => this.historyListeners.delete(listener);
   }
 
   /** One object, or undefined. */
@@ -239,6 +278,27 @@ export class WorldLayout {
     };
     this.doc.on('afterTransaction', f);
     return () => this.doc.off('afterTransaction', f);
+  }
+
+  /**
+   * The undo history of this creator's edits, started by its first edit (a relay, which never
+   * edits through these methods, keeps none). Each edit call is its own step.
+   */
+  private history(): Y.UndoManager {
+    if (this.undoManager) return this.undoManager;
+    const um = new Y.UndoManager(this.doc, { trackedOrigins: new Set([LAYOUT_EDIT_ORIGIN]), captureTimeout: 0 });
+    const changed = (): void => {
+      for (const l of this.historyListeners) l();
+    };
+    um.on('stack-item-added', () => {
+      // Bounded: the oldest steps are forgotten.
+      if (um.undoStack.length > UNDO_STEPS_KEPT) um.undoStack.splice(0, um.undoStack.length - UNDO_STEPS_KEPT);
+      changed();
+    });
+    um.on('stack-item-popped', changed);
+    um.on('stack-cleared', changed);
+    this.undoManager = um;
+    return um;
   }
 
   private find(key: string): { obj: AuthoredObject; map: Y.Map<unknown> } | undefined {

@@ -325,6 +325,7 @@ export class TileAuthority {
     // Subscribers are told it is gone (not that it left for another tile).
     const h = t ? this.held.get(tileKey(t)) : undefined;
     if (h?.lastSent.has(id)) h.despawned.add(id);
+    else if (h) h.fullStateDue = true; // a fixed body (never in deltas): a full state tells it
     return true;
   }
 
@@ -359,9 +360,15 @@ export class TileAuthority {
     const report = this.world.step(due);
     this.counters.ticks++;
     for (const r of report.removed) {
-      const t = this.world.tileOfEntity(r.id);
-      void t;
-      for (const h of this.held.values()) if (h.lastSent.has(r.id)) h.despawned.add(r.id);
+      let told = false;
+      for (const h of this.held.values()) {
+        if (!h.lastSent.has(r.id)) continue;
+        h.despawned.add(r.id);
+        told = true;
+      }
+      // A fixed body (never in deltas) goes with a full state of its tile, at once.
+      const h = this.held.get(tileKey(r.tile));
+      if (!told && h) h.fullStateDue = true;
     }
     for (const m of report.outboundMigrants) this.routeMigrant(m.from, m.to, m.entity);
     for (const m of report.outboundMail) this.routeMail(m.from, m.message);

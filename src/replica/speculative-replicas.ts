@@ -168,8 +168,9 @@ export class SpeculativeReplicas {
     if (seenThen && tick >= this.world.tick - this.settings.maxRewindTicks) {
       this.recordFrom(truth, seenThen);
       const propsNow = this.world.tileAt(tile)!;
+      // (The history holds moving bodies only: a removed fixed body is looked for in the tile.)
       const agree =
-        removed.every((id) => !seenThen.has(id)) &&
+        removed.every((id) => !seenThen.has(id) && !propsNow.has(id)) &&
         departed.every((id) => !seenThen.has(id)) &&
         props.every((u) => !propsNow.has(u.id) || JSON.stringify(propsNow.describe(u.id).props) === JSON.stringify(u.props)) &&
         poses.every((p) => {

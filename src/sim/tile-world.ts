@@ -22,7 +22,8 @@ export interface WorldStepReport {
   readonly migrations: number;
   /** Messages routed between tiles. */
   readonly crossTileMessages: number;
-  readonly removed: readonly { readonly id: EntityId; readonly reason: RemovalReason }[];
+  /** Entities gone for good this tick, with the tile they were in. */
+  readonly removed: readonly { readonly id: EntityId; readonly reason: RemovalReason; readonly tile: TileId }[];
   readonly rejected: readonly string[];
   /** Entities that moved into tiles this world does not hold (only when it does not create tiles). */
   readonly outboundMigrants: readonly { readonly from: TileId; readonly to: TileId; readonly entity: EntityDesc }[];
@@ -169,14 +170,14 @@ export class TileWorld {
     let crossTileMessages = 0;
     const outboundMigrants: { from: TileId; to: TileId; entity: EntityDesc }[] = [];
     const outboundMail: { from: TileId; message: EntityMessage }[] = [];
-    const removed: { id: EntityId; reason: RemovalReason }[] = [];
+    const removed: { id: EntityId; reason: RemovalReason; tile: TileId }[] = [];
     const messages: EntityMessage[] = [];
     for (const { sim, result } of results) {
       const key = tileKey(sim.tile);
       for (const id of result.spawned) this.directory.set(id, key);
       for (const r of result.removed) {
         this.directory.delete(r.id);
-        removed.push(r);
+        removed.push({ ...r, tile: sim.tile });
       }
       rejected.push(...result.rejected);
       messages.push(...result.outbox);

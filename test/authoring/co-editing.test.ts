@@ -8,7 +8,7 @@ interface Creator {
   readonly world: WorldDocument;
   readonly sync: DocSync;
   /** Keys this creator placed, with whether the relay acknowledged them. */
-  readonly placed: { key: string; acked: boolean }[];
+  readonly placed?: { key: string; acked: boolean }[];
 }
 
 const EDGE = 16;
@@ -56,7 +56,7 @@ describe('co-authored world in the seeded harness', () => {
             edits++;
             if (r < 0.4 || all.length < 3) {
               const kind = AUTHORED_KINDS[Math.floor(rng.next() * AUTHORED_KINDS.length)] as AuthoredKind;
-              c.placed.push({ key: c.world.layout.place({ kind, position: spot(), yaw: rng.next() * 3, color: colours[i]! }), acked: false });
+              c.placed!.push({ key: c.world.layout.place({ kind, position: spot(), yaw: rng.next() * 3, color: colours[i]! }), acked: false });
             } else if (r < 0.75) {
               const o = all[Math.floor(rng.next() * all.length)]!;
               c.world.layout.move(o.key, spot(), rng.next() * 3);
@@ -64,7 +64,7 @@ describe('co-authored world in the seeded harness', () => {
               const o = all[Math.floor(rng.next() * all.length)]!;
               c.world.layout.configure(o.key, { color: colours[Math.floor(rng.next() * 4)]! });
             } else {
-              const mine = c.placed.filter((p) => !deleted.has(p.key) && c.world.layout.get(p.key));
+              const mine = c.placed!.filter((p) => !deleted.has(p.key) && c.world.layout.get(p.key));
               if (mine.length > 0) {
                 const p = mine[Math.floor(rng.next() * mine.length)]!;
                 c.world.layout.remove(p.key);
@@ -74,11 +74,11 @@ describe('co-authored world in the seeded harness', () => {
           });
           h.run(20);
           // An edit counts as acknowledged once the relay said it stored everything up to it.
-          for (const c of creators) if (c.sync.acknowledged) for (const p of c.placed) p.acked = true;
+          for (const c of creators) if (c.sync.acknowledged) for (const p of c.placed!) p.acked = true;
         }
         expect(h.runUntil(() => creators.every((c) => c.sync.acknowledged), 5000)).toBeGreaterThanOrEqual(0);
         h.run(1500); // the relay forwards and the owners apply the last edits
-        for (const c of creators) for (const p of c.placed) p.acked = true;
+        for (const c of creators) for (const p of c.placed!) p.acked = true;
 
         // 1. Every document is the same, the relay's included.
         const relayLayout = layoutOf(h.relay.doc);
@@ -91,7 +91,7 @@ describe('co-authored world in the seeded harness', () => {
         const keys = new Set(objects.map((o) => o.key));
         let kept = 0;
         for (const c of creators) {
-          for (const p of c.placed) {
+          for (const p of c.placed!) {
             expect(p.acked).toBe(true);
             if (deleted.has(p.key)) expect(keys.has(p.key)).toBe(false);
             else {
@@ -132,6 +132,61 @@ describe('co-authored world in the seeded harness', () => {
         const tiles = new Set(objects.map((o) => tileKey(o.tile)));
         expect(tiles.size).toBeGreaterThanOrEqual(2);
         for (const c of creators) {
+          c.sync.close();
+          c.world.destroy();
+        }
+        h.relay.close();
+      }),
+    60_000);
+  }
+  for (const seed of seeds(2)) {
+    it(`seed ${seed}: undo and redo of a creator's edits reach the simulation — a deleted ramp comes back, a move is taken back and made again`, () =>
+      withSeed(seed, async () => {
+        await initPhysics();
+        const h = new Harness({ seed, conditions: { delayMs: 25, jitterMs: 20, loss: 0.05 } });
+        const [ada, bo] = ['ada', 'bo'].map((name, i) => {
+          const hc = h.addClient(name);
+          const world = new WorldDocument(EDGE, seed * 100 + i + 1);
+          const sync = new DocSync(world);
+          hc.client.on('joined', () => sync.attach(hc.client));
+          return { h: hc, world, sync };
+        }) as [Creator, Creator];
+        expect(h.runUntil(() => ada.h.client.joined && bo.h.client.joined, 3000)).toBeGreaterThanOrEqual(0);
+        h.run(1000);
+        const settle = (): void => {
+          expect(h.runUntil(() => ada.sync.acknowledged, 3000)).toBeGreaterThanOrEqual(0);
+          h.run(800);
+          expect(layoutOf(bo.world)).toBe(layoutOf(ada.world));
+          expect(layoutOf(h.relay.doc)).toBe(layoutOf(ada.world));
+        };
+        /** The ramp entities on bo's screen: [id, x]. */
+        const ramps = (): [number, number][] => bo.h.client.entities().filter((e) => e.kind === 'ramp' && e.id >= 2 ** 31).map((e) => [e.id, Math.round(e.position.x * 1000) / 1000]);
+        const ramp = ada.world.layout.place({ kind: 'ramp', position: { x: 6, y: 1.5, z: 6 } });
+        settle();
+        const [[first]] = ramps() as [[number, number]];
+        expect(ramps()).toEqual([[first, 6]]);
+        ada.world.layout.remove(ramp);
+        settle();
+        expect(ramps()).toEqual([]);
+        expect(ada.world.layout.undo()).toBe(true); // the delete
+        settle();
+        const back = ramps();
+        expect(back.length).toBe(1);
+        expect(back[0]![1]).toBe(6);
+        expect(back[0]![0]).not.toBe(first); // a new entity: replicas never see an id come back
+        ada.world.layout.move(ramp, { x: 22, y: 1.5, z: 6 }); // into the next tile
+        settle();
+        expect(ramps().map((r) => r[1])).toEqual([22]);
+        expect(ada.world.layout.undo()).toBe(true); // the move
+        settle();
+        expect(ramps().map((r) => r[1])).toEqual([6]);
+        expect(ada.world.layout.redo()).toBe(true);
+        settle();
+        expect(ramps().map((r) => r[1])).toEqual([22]);
+        expect(bo.world.layout.undo()).toBe(false); // bo made no edit
+        expect(h.relay.doc.counters.refused).toBe(0);
+        expect(h.logs.filter((l) => l['msg'] === 'incident')).toEqual([]);
+        for (const c of [ada, bo]) {
           c.sync.close();
           c.world.destroy();
         }

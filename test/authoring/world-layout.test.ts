@@ -53,4 +53,56 @@ describe('WorldLayout (the authored layout in a Yjs document)', () => {
       expect(l.get(two)).toBeUndefined();
     }
   });
+  it('undoes and redoes this creator\'s own edits, one call a step, across tiles and through a delete', () => {
+    const [l] = pair();
+    let told = 0;
+    l.onHistory(() => told++);
+    expect([l.canUndo, l.undo()]).toEqual([false, false]);
+    const key = l.place({ kind: 'box', position: { x: 1, y: 1, z: 1 } });
+    l.move(key, { x: 40, y: 1, z: 1 }, 0.5); // into tile 2,0,0
+    l.configure(key, { color: '#abcdef' });
+    l.remove(key);
+    expect(l.get(key)).toBeUndefined();
+    const seen: (string | undefined)[] = [];
+    const look = (): void => {
+      const o = l.get(key);
+      seen.push(o ? `${o.position.x}@${o.tile.x} ${o.color} ${l.tilesHolding(key).length}` : undefined);
+    };
+    while (l.undo()) look();
+    expect(seen).toEqual(['40@2 #abcdef 1', '40@2 #d98c3f 1', '1@0 #d98c3f 1', undefined]);
+    expect([l.canUndo, l.canRedo]).toEqual([false, true]);
+    seen.length = 0;
+    while (l.redo()) look();
+    expect(seen).toEqual(['1@0 #d98c3f 1', '40@2 #d98c3f 1', '40@2 #abcdef 1', undefined]);
+    // A delete undone: the object is back under its key and the tombstone is gone.
+    expect(l.undo()).toBe(true);
+    expect(l.get(key)?.color).toBe('#abcdef');
+    expect(l.doc.getMap('deleted').has(key)).toBe(false);
+    // A new edit clears what could be redone.
+    l.configure(key, { yaw: 2 });
+    expect(l.canRedo).toBe(false);
+    expect(told).toBeGreaterThan(8);
+  });
+
+  it('never undoes another creator\'s edits: an undone recolour keeps the other\'s concurrent move', () => {
+    const [a, b, sync] = pair();
+    const key = a.place({ kind: 'ball', position: { x: 2, y: 1, z: 2 } });
+    sync();
+    b.move(key, { x: 5, y: 1, z: 5 });
+    a.configure(key, { color: '#ff0000' });
+    const mine = b.place({ kind: 'box', position: { x: 3, y: 1, z: 3 } });
+    sync();
+    expect(a.undo()).toBe(true); // the recolour
+    sync();
+    for (const l of [a, b]) {
+      expect(l.get(key)?.color).toBe('#3f7fd9');
+      expect(l.get(key)?.position).toEqual({ x: 5, y: 1, z: 5 });
+      expect(l.get(mine)).toBeDefined();
+    }
+    expect(a.undo()).toBe(true); // the placement: the object goes, for both
+    expect(a.undo()).toBe(false); // b's edits are not a's to undo
+    sync();
+    expect([a.get(key), b.get(key)]).toEqual([undefined, undefined]);
+    expect(b.objects().map((o) => o.key)).toEqual([mine]);
+  });
 });

@@ -111,6 +111,34 @@ test('(a) two tabs edit at once: both see both edits; chat and the online list w
     expect((await objects(b)).find((o) => o.key === cannonKey)!.position.x).toBeCloseTo(was.x + 1, 5);
     await a.locator('[data-action=delete]').click();
     await expect.poll(async () => (await objects(b)).some((o) => o.key === cannonKey), { timeout: 5_000 }).toBe(false);
+    // Ctrl+Z takes the delete back: the cannon is there again for both, simulated.
+    await a.keyboard.press('Control+z');
+    await expect.poll(async () => (await objects(b)).some((o) => o.key === cannonKey), { timeout: 5_000 }).toBe(true);
+    for (const p of [a, b]) await expect.poll(() => allShown(p), { timeout: 5_000 }).toBe(true);
+    // Dragged on screen (button held, 160 px sideways): one move, seen by the other tab.
+    const back = (await objects(a)).find((o) => o.key === cannonKey)!;
+    expect(back.position.x).toBeCloseTo(was.x + 1, 5);
+    const grab = (await a.evaluate((id) => window.tesseraDemo!.screenOf!(id), back.entity!))!;
+    await a.mouse.move(grab.x, grab.y);
+    await a.mouse.down();
+    await a.mouse.move(grab.x + 80, grab.y, { steps: 6 });
+    await a.mouse.move(grab.x + 160, grab.y, { steps: 6 });
+    await a.screenshot({ path: 'test-results/co-editing-drag.png' }); // the ghost where it will go
+    await a.mouse.up();
+    const moved = (p: Page): Promise<number> => objects(p).then((os) => {
+      const o = os.find((x) => x.key === cannonKey)!.position;
+      return Math.hypot(o.x - back.position.x, o.z - back.position.z);
+    });
+    await expect.poll(() => moved(b), { timeout: 5_000 }).toBeGreaterThan(1);
+    const dragged = (await objects(b)).find((o) => o.key === cannonKey)!;
+    expect(dragged.position.y).toBe(back.position.y);
+    console.log(`cannon dragged ${(await moved(b)).toFixed(2)} m on screen`);
+    // The toolbar's undo takes the drag back; redo makes it again.
+    await a.locator('[data-action=undo]').click();
+    await expect.poll(() => moved(b), { timeout: 5_000 }).toBe(0);
+    await a.locator('[data-action=redo]').click();
+    await expect.poll(async () => (await objects(b)).find((o) => o.key === cannonKey)!.position, { timeout: 5_000 }).toEqual(dragged.position);
+    for (const p of [a, b]) await expect.poll(() => allShown(p), { timeout: 5_000 }).toBe(true);
     // Back to a selection for the picture.
     await a.mouse.click(...(Object.values((await a.evaluate((id) => window.tesseraDemo!.screenOf!(id), (await objects(a)).find((o) => o.key === rampKey)!.entity!))!) as [number, number]));
     await expect(a.locator('#editor')).toHaveAttribute('data-saved', 'true');

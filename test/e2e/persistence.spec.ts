@@ -40,6 +40,7 @@ test('(c) the relay is killed with SIGKILL; started again, both tabs reconnect o
     await expect.poll(() => shown(b, keys), { timeout: 5_000 }).toBe(3);
     const authored = await b.evaluate((ks) => ks.map((k) => window.tesseraDemo!.handle.world.layout.get(k)?.entity), keys);
     const before = await worldIds(b);
+    const seenBefore = await b.evaluate(() => window.tesseraDemo!.client.entities().filter((e) => e.kind !== 'avatar').map((e) => ({ id: e.id, kind: e.kind, tile: e.tile, owner: e.owner, p: e.position })));
     const placedBefore = await described(a, keys);
     await stopRelay(relay);
     for (const p of [a, b]) await expect(p.locator('#stats')).toHaveAttribute('data-status', 'reconnecting', { timeout: 5_000 });
@@ -51,7 +52,14 @@ test('(c) the relay is killed with SIGKILL; started again, both tabs reconnect o
     console.log(`both tabs reconnected ${Date.now() - restartedAt} ms after the relay was back`);
     expect(Date.now() - restartedAt).toBeLessThan(5_000);
     // Every entity of the world is there again (avatars are new: the players joined again).
-    await expect.poll(async () => (await worldIds(b)).filter((id) => before.includes(id)).length, { timeout: 5_000 }).toBe(before.length);
+    try {
+      await expect.poll(async () => (await worldIds(b)).filter((id) => before.includes(id)).length, { timeout: 5_000 }).toBe(before.length);
+    } catch (e) {
+      const now = await worldIds(b);
+      const me = await b.evaluate(() => { const c = window.tesseraDemo!.client; return c.entities().find((x) => x.id === c.avatar); });
+      console.log(`missing after the restart: ${JSON.stringify(seenBefore.filter((x) => !now.includes(x.id)))}; b's avatar now ${JSON.stringify(me)}`);
+      throw e;
+    }
     expect(await a.evaluate(() => window.tesseraDemo!.client.players().length)).toBe(2);
     // The acknowledged edits are in both tabs' layouts and simulated again (as entities).
     for (const p of [a, b]) await expect.poll(() => shown(p, keys), { timeout: 5_000 }).toBe(3);
