@@ -118,6 +118,8 @@ test('(a) two tabs edit at once: both see both edits; chat and the online list w
     // Dragged on screen (button held, 160 px sideways): one move, seen by the other tab.
     const back = (await objects(a)).find((o) => o.key === cannonKey)!;
     expect(back.position.x).toBeCloseTo(was.x + 1, 5);
+    // (Its mesh is drawn at the next frame.)
+    await expect.poll(() => a.evaluate((id) => window.tesseraDemo!.screenOf!(id), back.entity!), { timeout: 5_000 }).toBeDefined();
     const grab = (await a.evaluate((id) => window.tesseraDemo!.screenOf!(id), back.entity!))!;
     await a.mouse.move(grab.x, grab.y);
     await a.mouse.down();
