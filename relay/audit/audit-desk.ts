@@ -9,6 +9,7 @@ import {
   type BehaviourRegistry,
   type CommitWords,
   type EntityDesc,
+  type EntityId,
   type EntityInput,
   type IncidentReason,
   type PeerId,
@@ -156,18 +157,23 @@ export class AuditDesk {
     return this.ledgers.get(tileKey(tile))?.commits.get(tick);
   }
 
-  /** Entities that entered a tile after `tick`, as its owner's logged records have them (oldest first). */
+  /**
+   * Entities that entered a tile after `tick` and were not taken out again from outside, as its
+   * owner's logged records have them (in the order they came).
+   */
   immigrantsAfter(tile: TileId, tick: number): EntityDesc[] {
     const l = this.ledgers.get(tileKey(tile));
     if (!l) return [];
-    const out: EntityDesc[] = [];
+    const came = new Map<EntityId, EntityDesc>();
     for (let t = tick + 1; t <= l.lastTick; t++) {
       const r = l.records.get(t);
       if (!r) continue;
-      for (const b of r.inbound) out.push(...b.immigrants);
-      for (const b of r.after) out.push(...b.immigrants);
+      for (const b of [...r.inbound, ...r.after]) {
+        for (const id of b.removals) came.delete(id);
+        for (const e of b.immigrants) came.set(e.id, e);
+      }
     }
-    return out;
+    return [...came.values()];
   }
 
   /** Ticks since the last commitment of a tile (undefined when none under this lease). */
