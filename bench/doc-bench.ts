@@ -1,7 +1,9 @@
 // The world document: how long an edit in one player's client takes to reach another's, over
 // a real relay (WebSockets on loopback): into the other's document, and into its simulation view.
+import * as Y from 'yjs';
 import { WebSocket } from 'ws';
-import { joinWorld, type WebSocketConstructor, type WorldHandle } from '../src/index.js';
+import { joinWorld, standardKinds, templateFromJson, WorldDocument, type TemplateJson, type WebSocketConstructor, type WorldHandle } from '../src/index.js';
+import { WorldDocHost } from '../relay/doc/world-doc-host.js';
 import { startRelay } from '../relay/server.js';
 
 export interface EditLatency {
@@ -70,4 +72,49 @@ export async function editLatency(edits: number): Promise<EditLatency> {
     await relay.close();
   }
   return { edits, docP50Ms: quantile(doc, 0.5), docP99Ms: quantile(doc, 0.99), entityP50Ms: quantile(entity, 0.5), entityP99Ms: quantile(entity, 0.99) };
+}
+
+export interface RelayEditCost {
+  readonly objects: number;
+  readonly edits: number;
+  /** One player's edit at the relay: applied to its document and turned into spawns / despawns, ms. */
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+/**
+ * The relay's cost of one edit in a world of `objects` authored objects (from a template): the
+ * real `WorldDocHost` applying a player's update and running its tick (which turns the layout
+ * change into a spawn or despawn). Placements and moves alternate.
+ */
+export function relayEditCost(objects: number, edits: number): RelayEditCost {
+  const json: TemplateJson = {
+    format: 'tessera-template@1',
+    objects: Array.from({ length: objects }, (_, i) => ({ kind: i % 2 ? 'ramp' : 'cannon', position: { x: 1 + (i % 300) * 1.5, y: 1.4, z: 1 + Math.floor(i / 300) * 1.5 } })),
+  };
+  const host = new WorldDocHost(standardKinds(), 16, { template: templateFromJson(json, 16), updates: [] }, { place: () => {}, remove: () => {}, send: () => {}, peers: () => [1], persist: () => {}, refuse: () => {} });
+  host.reconcile(new Set());
+  const player = new WorldDocument(16, 4242);
+  Y.applyUpdate(player.doc, Y.encodeStateAsUpdate(host.doc));
+  const keys = player.layout.objects().map((o) => o.key);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < edits; i++) {
+      const before = Y.encodeStateVector(player.doc);
+      if (i % 2) player.layout.place({ kind: 'box', position: { x: 5 + (i % 40), y: 2, z: 5 } });
+      else {
+        const o = player.layout.get(keys[(i * 7919) % keys.length]!)!;
+        player.layout.move(o.key, { x: o.position.x + 0.25, y: o.position.y, z: o.position.z });
+      }
+      const update = Y.encodeStateAsUpdate(player.doc, before);
+      const t0 = performance.now();
+      Y.applyUpdate(host.doc, update, 1);
+      host.tick();
+      times.push(performance.now() - t0);
+    }
+  } finally {
+    player.destroy();
+    host.destroy();
+  }
+  return { objects, edits, p50Ms: quantile(times, 0.5), p99Ms: quantile(times, 0.99) };
 }

@@ -9,7 +9,7 @@ import { bytesPerVisibleAvatar, tabLatency } from './net-bench.js';
 import { auditCost, detectionTimes } from './audit-bench.js';
 import { replayCost, trainHitRates, viewErrorP99 } from './replica-bench.js';
 import { restartRecovery } from './store-bench.js';
-import { editLatency } from './doc-bench.js';
+import { editLatency, relayEditCost } from './doc-bench.js';
 import { spawn } from 'node:child_process';
 
 /** Starts `tessera relay` as a child process on `port` and waits for its health check. */
@@ -120,6 +120,15 @@ async function main(): Promise<void> {
   figures['yjs_edit_to_entity_p50_ms'] = round(el.entityP50Ms, 2);
   figures['yjs_edit_to_entity_p99_ms'] = round(el.entityP99Ms, 2);
   console.error(`world edits (${el.edits}): in the other player's document p50 ${el.docP50Ms.toFixed(1)} / p99 ${el.docP99Ms.toFixed(1)} ms; placed object's entity on their screen p50 ${el.entityP50Ms.toFixed(1)} / p99 ${el.entityP99Ms.toFixed(1)} ms`);
+
+  // The relay's cost of one edit: a small world, and one of 10,000 objects (it should not grow).
+  const small = relayEditCost(100, 200);
+  const large = relayEditCost(10_000, 200);
+  figures['relay_doc_edit_p50_ms_100_objects'] = round(small.p50Ms, 3);
+  figures['relay_doc_edit_p50_ms_10000_objects'] = round(large.p50Ms, 3);
+  figures['relay_doc_edit_p99_ms_10000_objects'] = round(large.p99Ms, 3);
+  figures['relay_doc_edit_ratio_10000_vs_100_objects'] = round(large.p50Ms / small.p50Ms, 2);
+  console.error(`relay, one edit: p50 ${small.p50Ms.toFixed(2)} ms with 100 objects, ${large.p50Ms.toFixed(2)} ms (p99 ${large.p99Ms.toFixed(2)}) with 10,000`);
 
   const bw = await bytesPerVisibleAvatar(100, 20, 10);
   figures['bytes_per_visible_avatar_per_s'] = round(bw.bytesPerAvatarPerS, 1);

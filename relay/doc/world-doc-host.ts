@@ -12,6 +12,7 @@ import {
   FIRST_SPAWNED_ID,
   MsgType,
   TEMPLATE_ENTITY_BASE,
+  TILE_ROOT_PREFIX,
   WorldLayout,
   type AuthoredObject,
   type BehaviourRegistry,
@@ -49,6 +50,13 @@ export interface DocHostHooks {
 export const MAX_DOC_UPDATE_BYTES = 1024 * 1024;
 
 const LOADED = Symbol('loaded');
+/** Changed keys past which a tick rescans the whole layout instead of looking key by key. */
+const RESCAN_OVER_KEYS = 512;
+
+/** A shared type as far as finding its root goes (Yjs types its parents loosely). */
+interface TypeInDoc {
+  readonly _item: { readonly parent: unknown; readonly parentSub: string | null } | null;
+}
 const RELAY = Symbol('relay');
 
 /**
@@ -69,6 +77,13 @@ export class WorldDocHost {
   /** Awareness client ids each peer announced (only it may update them). */
   private readonly claims = new Map<number, PeerId>();
   private dirty = true;
+  /** Object keys changed since the last tick (objects' fields, tile maps, tombstones). */
+  private readonly dirtyKeys = new Set<string>();
+  /** Set when more changed than is worth looking at key by key: the next tick rescans the layout. */
+  private rescan = true;
+  private chatChanged = false;
+  /** Root types by identity → their names (roots are few; refreshed when a new one appears). */
+  private rootNames = new Map<unknown, string>();
   /** The peer whose update last changed `entityIds` (only the relay may). */
   private idsTouchedBy: PeerId | undefined;
   private nextId = CREATED_ENTITY_BASE;
@@ -101,6 +116,7 @@ export class WorldDocHost {
     const ids = this.doc.getMap(ENTITY_IDS_ROOT);
     this.doc.on('afterTransaction', (tr: Y.Transaction) => {
       this.dirty = true;
+      this.noteChanges(tr);
       if (typeof tr.origin === 'number' && [...tr.changed.keys()].some((t) => (t as unknown) === ids)) this.idsTouchedBy = tr.origin;
     });
   }
@@ -138,13 +154,26 @@ export class WorldDocHost {
     for (const [key, a] of [...this.applied]) if (!wanted.has(a.id)) this.applied.delete(key);
     this.flushIds();
     this.dirty = false;
+    this.dirtyKeys.clear();
+    this.rescan = false;
   }
 
-  /** Applies layout changes to the simulation and tidies the document; call every relay tick. */
+  /**
+   * Applies layout changes to the simulation and tidies the document; call every relay tick.
+   * Only objects whose keys changed are looked at (an edit costs the same in a world of ten or
+   * ten thousand objects); a large burst (a creator's offline edits) rescans the whole layout.
+   */
   tick(): void {
     if (!this.dirty) return;
     this.dirty = false;
-    const objects = this.layout.objects();
+    const full = this.rescan || this.dirtyKeys.size > RESCAN_OVER_KEYS;
+    const keys = full ? undefined : [...this.dirtyKeys].sort();
+    this.dirtyKeys.clear();
+    this.rescan = false;
+    const chat = this.chatChanged || full;
+    this.chatChanged = false;
+    // Objects as they are now: all of them, or those of the changed keys (in key order either way).
+    const objects = keys ? keys.map((k) => this.layout.get(k)).filter((o): o is AuthoredObject => o !== undefined) : this.layout.objects();
     const seen = new Set<string>();
     for (const o of objects) {
       seen.add(o.key);
@@ -161,25 +190,52 @@ export class WorldDocHost {
       this.hooks.place(authoredEntity(o, id, this.registry));
       this.applied.set(o.key, { id, sig });
     }
-    for (const [key, a] of [...this.applied].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
-      if (seen.has(key)) continue;
-      this.hooks.remove(a.id);
+    const gone = keys ? keys.filter((k) => !seen.has(k) && this.applied.has(k)) : [...this.applied.keys()].filter((k) => !seen.has(k)).sort();
+    for (const key of gone) {
+      this.hooks.remove(this.applied.get(key)!.id);
       this.applied.delete(key);
       this.counters.removed++;
     }
     this.doc.transact(() => {
-      this.flushIds();
+      this.flushIds(keys);
       // Two creators moved one object into two tiles at once: the copy in the first tile stays.
       for (const key of seen) {
         const holding = this.layout.tilesHolding(key);
         for (const t of holding.slice(1)) this.layout.tileMap(t).delete(key);
       }
       // A copy a concurrent move made of a deleted object goes too (the delete wins).
-      for (const key of this.doc.getMap(DELETED_ROOT).keys()) for (const t of this.layout.tilesHolding(key)) this.layout.tileMap(t).delete(key);
-      const chat = this.doc.getArray('chat');
-      if (chat.length > CHAT_KEPT + 50) chat.delete(0, chat.length - CHAT_KEPT);
+      const deleted = this.doc.getMap(DELETED_ROOT);
+      for (const key of keys ?? [...deleted.keys()]) if (deleted.has(key)) for (const t of this.layout.tilesHolding(key)) this.layout.tileMap(t).delete(key);
+      if (chat) {
+        const lines = this.doc.getArray('chat');
+        if (lines.length > CHAT_KEPT + 50) lines.delete(0, lines.length - CHAT_KEPT);
+      }
     }, RELAY);
     this.dirty = false;
+  }
+
+  /** Remembers which object keys a transaction touched (and whether the chat grew). */
+  private noteChanges(tr: Y.Transaction): void {
+    for (const [type, changedKeys] of tr.changed) {
+      // Up to the root: the key under the root names the object (a field edit is deeper down).
+      let t: TypeInDoc = type as unknown as TypeInDoc;
+      let sub: string | null = null;
+      while (t._item) {
+        sub = t._item.parentSub;
+        t = t._item.parent as TypeInDoc;
+      }
+      let name = this.rootNames.get(t);
+      if (name === undefined) {
+        this.rootNames = new Map([...this.doc.share].map(([n, root]) => [root as unknown, n]));
+        name = this.rootNames.get(t);
+      }
+      if (name === undefined) continue;
+      if (name === 'chat') this.chatChanged = true;
+      if (!name.startsWith(TILE_ROOT_PREFIX) && name !== DELETED_ROOT) continue;
+      if (sub !== null) this.dirtyKeys.add(sub);
+      else for (const k of changedKeys) if (k !== null) this.dirtyKeys.add(k);
+      if (this.dirtyKeys.size > RESCAN_OVER_KEYS) this.rescan = true;
+    }
   }
 
   /** Object key → signature of what the simulation holds, for the store's checkpoint. */
@@ -319,12 +375,20 @@ export class WorldDocHost {
   }
 
   /** Writes the ids of created objects into the document (for players: entity → object). */
-  private flushIds(): void {
+  private flushIds(keys?: readonly string[]): void {
     const ids = this.doc.getMap<number>(ENTITY_IDS_ROOT);
+    // Template objects keep the ids the template gave them until they change (nothing to write).
+    const listed = (key: string): number | undefined => {
+      const a = this.applied.get(key);
+      return a && this.templateKeys.get(key) !== a.id ? a.id : undefined;
+    };
     const write = (): void => {
-      // Template objects keep the ids the template gave them until they change (nothing to write).
-      for (const [key, a] of this.applied) if (this.templateKeys.get(key) !== a.id && ids.get(key) !== a.id) ids.set(key, a.id);
-      for (const key of [...ids.keys()]) if (!this.applied.has(key) || this.templateKeys.get(key) === this.applied.get(key)!.id) ids.delete(key);
+      for (const key of keys ?? [...this.applied.keys(), ...ids.keys()]) {
+        const want = listed(key);
+        if (want === undefined) {
+          if (ids.has(key)) ids.delete(key);
+        } else if (ids.get(key) !== want) ids.set(key, want);
+      }
     };
     this.doc.transact(write, RELAY);
   }
