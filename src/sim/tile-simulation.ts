@@ -21,6 +21,7 @@ import {
   type PropValue,
 } from '../core/entity.js';
 import { assert, ErrorCode, TesseraError } from '../core/errors.js';
+import { ByteWriter } from '../core/bytes.js';
 import { StateHasher } from '../core/hash.js';
 import { spawnedEntityId } from '../core/ids.js';
 import { mixSeed, SeededRng } from '../core/rng.js';
@@ -28,9 +29,10 @@ import { compareTiles, sameTile, tileContains, tileKey, tileOf, type TileId } fr
 import { IDENTITY, ZERO, type Quat, type Vec3 } from '../core/vec.js';
 import type { WorldConfig } from '../core/world-config.js';
 import { createBody, type Collider, type RigidBody } from './body-builder.js';
+import { checkBodyParameters, checkWorldParameters } from './physics-parameters.js';
 import type { GhostExport, GhostState } from './ghost.js';
 import { RAPIER } from './physics.js';
-import { decodeTileSnapshot, encodeTileSnapshot, type TileSnapshotData } from './snapshot-codec.js';
+import { decodeTileSnapshot, encodeTileSnapshot, writeProps, type TileSnapshotData } from './snapshot-codec.js';
 import type { InboundBatch, TickRecord } from './tick-record.js';
 
 type World = InstanceType<typeof RAPIER.World>;
@@ -114,6 +116,13 @@ function newRecording(): { inbound: InboundBatch[]; messages: EntityMessage[]; i
 
 function compareMessages(a: EntityMessage, b: EntityMessage): number {
   return a.dueTick - b.dueTick || a.seq - b.seq || a.from - b.from || a.to - b.to || (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0);
+}
+
+/** Message data as a snapshot writes it (`writeProps`: keys sorted, tagged values): what the hash covers. */
+function propsBytes(data: InputData): Uint8Array {
+  const w = new ByteWriter(64);
+  writeProps(w, data);
+  return w.finish();
 }
 
 function readState(rb: RigidBody): DynamicState {
@@ -219,33 +228,45 @@ export class TileSimulation {
     const data = decodeTileSnapshot(bytes);
     const world = RAPIER.World.restoreSnapshot(data.physics);
     if (!world) throw new TesseraError(ErrorCode.BadSnapshot, 'tile snapshot: physics state could not be restored');
+    try {
+      checkWorldParameters(world, config);
+    } catch (e) {
+      world.free();
+      throw e;
+    }
     const sim = new TileSimulation(data.tile, config, registry, world, data.tick);
-    sim.rng.setState(data.rng);
-    sim.spawnCounter = data.spawnCounter;
-    sim.messageSeq = data.messageSeq;
-    for (const e of data.entities) {
-      const kind = registry.get(e.kind);
-      const rb = world.getRigidBody(e.rbHandle);
-      const collider = world.getCollider(e.colliderHandle);
-      if (!rb || !collider) throw new TesseraError(ErrorCode.BadSnapshot, `tile snapshot: entity ${e.id} has no body in the physics state`);
-      const live = sim.makeLive(e.id, kind, e.body, resolveProps(kind, e.props), rb, collider);
-      sim.order.push(live);
-      sim.track(live);
+    try {
+      sim.rng.setState(data.rng);
+      sim.spawnCounter = data.spawnCounter;
+      sim.messageSeq = data.messageSeq;
+      for (const e of data.entities) {
+        const kind = registry.get(e.kind);
+        const rb = world.getRigidBody(e.rbHandle);
+        const collider = world.getCollider(e.colliderHandle);
+        if (!rb || !collider) throw new TesseraError(ErrorCode.BadSnapshot, `tile snapshot: entity ${e.id} has no body in the physics state`);
+        checkBodyParameters(e.id, e.body, rb, collider);
+        const live = sim.makeLive(e.id, kind, e.body, resolveProps(kind, e.props), rb, collider);
+        sim.order.push(live);
+        sim.track(live);
+      }
+      sim.order.sort(byId);
+      for (const g of data.ghosts) {
+        const rb = world.getRigidBody(g.rbHandle);
+        const collider = world.getCollider(g.colliderHandle);
+        if (!rb || !collider) throw new TesseraError(ErrorCode.BadSnapshot, `tile snapshot: ghost ${g.id} has no body in the physics state`);
+        sim.ghosts.set(g.id, { id: g.id, kind: g.kind, body: g.body, source: g.source, rb, collider });
+        sim.byCollider.set(collider.handle, g.id);
+      }
+      sim.mailbox = [...data.mailbox];
+      sim.pendingImmigrants = [...data.pendingImmigrants];
+      sim.pendingMessages = [...data.pendingMessages];
+      for (const p of data.pendingGhosts) sim.pendingGhosts.set(tileKey(p.from), p);
+      for (const t of data.ghostTargets) sim.ghostTargets.set(tileKey(t), t);
+      return sim;
+    } catch (e) {
+      sim.dispose();
+      throw e;
     }
-    sim.order.sort(byId);
-    for (const g of data.ghosts) {
-      const rb = world.getRigidBody(g.rbHandle);
-      const collider = world.getCollider(g.colliderHandle);
-      if (!rb || !collider) throw new TesseraError(ErrorCode.BadSnapshot, `tile snapshot: ghost ${g.id} has no body in the physics state`);
-      sim.ghosts.set(g.id, { id: g.id, kind: g.kind, body: g.body, source: g.source, rb, collider });
-      sim.byCollider.set(collider.handle, g.id);
-    }
-    sim.mailbox = [...data.mailbox];
-    sim.pendingImmigrants = [...data.pendingImmigrants];
-    sim.pendingMessages = [...data.pendingMessages];
-    for (const p of data.pendingGhosts) sim.pendingGhosts.set(tileKey(p.from), p);
-    for (const t of data.ghostTargets) sim.ghostTargets.set(tileKey(t), t);
-    return sim;
   }
 
   /** The next tick this tile will simulate (ticks completed so far, counted from the world's start). */
@@ -445,8 +466,10 @@ export class TileSimulation {
    * is caught, because the relay's re-execution will not reproduce it. Speculative replicas
    * use it to apply their owners' corrections.
    */
-  tamper(id: EntityId, change: { position?: Vec3; rotation?: Quat; linvel?: Vec3; angvel?: Vec3; props?: Readonly<Record<string, PropValue>> }): void {
+  tamper(id: EntityId, change: { position?: Vec3; rotation?: Quat; linvel?: Vec3; angvel?: Vec3; props?: Readonly<Record<string, PropValue>>; gravityScale?: number; friction?: number }): void {
     const e = this.live(id);
+    if (change.gravityScale !== undefined) e.rb.setGravityScale(change.gravityScale, true);
+    if (change.friction !== undefined) e.collider.setFriction(change.friction);
     if (change.position) e.rb.setTranslation(change.position, true);
     if (change.rotation) e.rb.setRotation(change.rotation, true);
     if (change.linvel) e.rb.setLinvel(change.linvel, true);
@@ -466,6 +489,11 @@ export class TileSimulation {
     this.sleepingGhosts.delete(e);
     if (e.body.type !== 'fixed') this.unsettled.add(e);
     this.digestDirty.add(e);
+  }
+
+  /** Changes the tile's gravity outside the rules (cheat drills: a snapshot carrying it is refused on restore). */
+  tamperGravity(g: Vec3): void {
+    this.world.gravity = { x: g.x, y: g.y, z: g.z };
   }
 
   /**
@@ -634,7 +662,9 @@ export class TileSimulation {
     }
     h.u32(this.order.length).u32(this.sumA).u32(this.sumB);
     h.u32(this.mailbox.length);
-    for (const m of this.mailbox) h.f64(m.from).f64(m.to).str(m.topic).f64(m.dueTick).f64(m.seq).str(JSON.stringify(m.data));
+    // The data as the snapshot holds it (keys sorted, tagged values): the hash survives a snapshot
+    // round trip whatever order a behaviour built the object in.
+    for (const m of this.mailbox) h.f64(m.from).f64(m.to).str(m.topic).f64(m.dueTick).f64(m.seq).bytes(propsBytes(m.data));
     return h.words();
   }
 
