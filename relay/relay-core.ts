@@ -35,14 +35,17 @@ import {
   type IncidentReason,
   TEMPLATE_ENTITY_BASE,
   FIRST_SPAWNED_ID,
+  allowedRoute,
 } from '../src/index.js';
 import { AuditDesk, DEFAULT_AUDIT_CONFIG, type AuditConfig, type Finding } from './audit/audit-desk.js';
 import { InlineAuditor, type Auditor } from './audit/auditor.js';
 import { InputLedger } from './audit/input-ledger.js';
+import { RoutedEvidence } from './audit/routed-evidence.js';
 import type { TileCheckpoint } from './store/world-store.js';
 import { WorldDocHost, type StoredDocument } from './doc/world-doc-host.js';
 import { RelayMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limiter.js';
+import { connectionGuard, type GuardedConnection } from './connection-guard.js';
 
 /** Signs lease bytes (Ed25519 in the server; any signer in tests). */
 export interface LeaseSigner {
@@ -137,6 +140,8 @@ interface Connection {
   peer: PeerState | undefined;
   readonly assembler: ChunkAssembler;
   readonly limiter: RateLimiter;
+  /** Hello deadline, byte budget, chunk caps, flood closing (`connection-guard.ts`). */
+  readonly guard: GuardedConnection;
 }
 
 /**
@@ -170,6 +175,12 @@ export class RelayCore {
   private readonly avatarTiles = new Map<EntityId, string>();
   /** The players' own copies of their inputs (the audit checks owners' logs against them). */
   private readonly inputLedger = new InputLedger();
+  /** What the relay routed into peer-owned tiles (the audit matches owners' records with it). */
+  private readonly evidence: RoutedEvidence;
+  /** Where the simulation last put each entity: the relay's own tiles, and the committed states of players' tiles. */
+  private readonly committed = new Map<EntityId, { tile: string; tick: number; position: Vec3 }>();
+  /** Owners that lost tiles for silence or findings: no new lease until `until` (ms); each loss doubles the next wait. */
+  private readonly cooldowns = new Map<PeerId, { until: number; strikes: number }>();
   private readonly auditor: Auditor;
   /** Audits of peer-owned tiles. */
   readonly audit: AuditDesk;
@@ -187,6 +198,7 @@ export class RelayCore {
     // A restored world's timeline goes on where it stopped (ticks in stored states stay valid).
     this.tickZeroMs = opts.now() - (startTick * 1000) / this.config.tickRate;
     this.auditor = opts.auditor ?? new InlineAuditor(this.config, opts.registry);
+    this.evidence = new RoutedEvidence(this.config.tickRate);
     this.audit = new AuditDesk(
       {
         config: this.config,
@@ -199,6 +211,7 @@ export class RelayCore {
       },
       this.auditor,
       this.inputLedger,
+      this.evidence,
       { ...DEFAULT_AUDIT_CONFIG, ...opts.audit },
       opts.auditSeed ?? 1,
     );
@@ -374,11 +387,17 @@ export class RelayCore {
 
   /** Takes a new connection; the first message must be a hello. */
   connect(link: Link): void {
-    const conn: Connection = { link, peer: undefined, assembler: new ChunkAssembler(), limiter: this.newLimiter() };
+    // Connections waiting for their hello are bounded in number and in time: past the cap, refused and closed.
+    const guard = connectionGuard(this, { now: this.opts.now, log: this.opts.log, metrics: this.metrics }).admit(link);
+    if (!guard) return;
+    const conn: Connection = { link, peer: undefined, assembler: guard.assembler, limiter: this.newLimiter(), guard };
     this.connections.add(conn);
     this.metrics.connections++;
     link.onMessage = (bytes) => this.onBytes(conn, bytes);
-    link.onClose = () => this.onClose(conn);
+    link.onClose = () => {
+      guard.release();
+      this.onClose(conn);
+    };
   }
 
   /** Advances the relay: steps its own tiles to now, moves ownership, renews leases, times out handoffs. */
@@ -434,31 +453,48 @@ export class RelayCore {
   }
 
   private onBytes(conn: Connection, bytes: Uint8Array): void {
+    const guard = conn.guard;
+    if (guard.closed) return; // closed by its guard: what was still in flight is dropped
     this.metrics.messagesIn++;
     this.metrics.bytesIn += bytes.length;
-    if (!conn.limiter.take()) {
-      this.refuse(conn, 'rate', 'rate limit exceeded');
-      return;
-    }
+    // Budgets of messages and of bytes; refusals are counted, logged now and then, and a connection that stays over is closed.
+    if (!conn.limiter.take()) return guard.overBudget('rate', 'rate limit exceeded');
+    if (!guard.takeBytes(bytes.length)) return;
+    // Nothing is reassembled for a connection that has not joined: a chunk before hello closes it.
+    if (!conn.peer && bytes[0] === MsgType.Chunk) return guard.close('chunk-unjoined', 'a chunk before hello');
     let m: Message;
     try {
       m = decodeMessage(bytes, this.config.tileEdge);
-      if (m.type === MsgType.Chunk) {
-        const whole = conn.assembler.add(m);
-        if (!whole) return;
+    } catch (e) {
+      return guard.refused('decode', e instanceof Error ? e.message : String(e));
+    }
+    if (m.type === MsgType.Chunk) {
+      let whole: Uint8Array | undefined;
+      try {
+        // Capped by type, in messages in progress and in bytes held (PROTOCOL.md, "Chunk limits").
+        whole = conn.assembler.add(m);
+      } catch (e) {
+        return guard.refused('chunk', e instanceof Error ? e.message : String(e), ProtocolError.TooLarge);
+      }
+      if (!whole) return;
+      try {
         m = decodeMessage(whole, this.config.tileEdge, Number.MAX_SAFE_INTEGER);
         if (m.type === MsgType.Chunk) throw new TesseraError('bad-input', 'a chunk inside a chunk');
+      } catch (e) {
+        return guard.refused('decode', e instanceof Error ? e.message : String(e));
       }
-    } catch (e) {
-      this.refuse(conn, 'decode', e instanceof Error ? e.message : String(e));
-      return;
     }
     try {
-      if (!conn.peer) this.onHello(conn, m);
-      else this.onMessage(conn.peer, m, bytes.length);
+      const peer = conn.peer;
+      if (!peer) {
+        this.onHello(conn, m);
+        if (conn.peer) guard.joinedAs(conn.peer.id);
+        else guard.abandon(); // refused and closed: nothing more of it is read
+      } else this.onMessage(peer, m, bytes.length);
     } catch (e) {
       // Nothing a peer sends may stop the relay; the refusal is logged and counted.
       this.refuse(conn, 'handler', e instanceof Error ? e.message : String(e));
+      if (!conn.peer) guard.abandon();
     }
   }
 
@@ -537,6 +573,8 @@ export class RelayCore {
   // ---- messages from players ----------------------------------------------------------------
 
   private onMessage(peer: PeerState, m: Message, bytes: number): void {
+    // The closed protocol (src/protocol/routes.ts): only what a player may send the relay is taken.
+    if (!allowedRoute(m.type, 'peer-to-relay')) return this.refuse(this.connOf(peer), 'type', `message type ${m.type} is not accepted from a peer`);
     switch (m.type) {
       case MsgType.Ping:
         this.sendTo(peer.id, { type: MsgType.Pong, clientTimeMs: m.clientTimeMs, serverTimeMs: this.opts.now() }, false);
@@ -582,12 +620,15 @@ export class RelayCore {
         const committed = this.audit.commitAt(m.tile, m.tick);
         if (!committed) this.metrics.checkpointsUncommitted++;
         else {
-          const finding = this.audit.checkKeyframe(m.tile, m.tick, checked);
+          const finding = this.audit.checkKeyframe(m.tile, m.tick, checked.commit);
           if (finding) {
             this.metrics.checkpointMismatches++;
             return this.convict({ reason: finding, owner: peer.id, tile: m.tile, fromTick: m.tick, toTick: m.tick, detail: `keyframe of tick ${m.tick} does not hash to the owner's commitment` });
           }
           this.metrics.checkpointsVerified++;
+          // A committed state: where the simulation says things are (interest, mail authority, the drop check).
+          this.noteCommitted(m.tile, m.tick, checked.positions);
+          this.audit.onCommittedState(m.tile, peer.id, m.epoch, m.tick, new Set(checked.positions.keys()));
         }
         r.keyframe = { epoch: m.epoch, tick: m.tick, snapshot: m.snapshot, matched: committed !== undefined };
         return;
@@ -605,13 +646,28 @@ export class RelayCore {
         // A player may only drive its own avatar.
         const inputs = m.inputs.filter((i) => i.entity === peer.avatar);
         if (inputs.length !== m.inputs.length) this.refuse(this.connOf(peer), 'authority', `peer ${peer.id} sent input for an entity that is not its avatar`);
-        if (Math.abs(m.tick - this.currentTick) > this.config.tickRate * 2) return this.refuse(this.connOf(peer), 'replay', `input stamped tick ${m.tick} is more than 2 s from now (${this.currentTick})`);
+        // Wider than what an owner applies (2 s ahead of its clock): every input an honest owner
+        // applies is one the relay kept, whatever a slow tab's clock says.
+        const now = this.currentTick;
+        if (m.tick < now - this.config.tickRate * 10 || m.tick > now + this.config.tickRate * 5) return this.refuse(this.connOf(peer), 'replay', `input stamped tick ${m.tick} is not within 10 s before and 5 s after now (${now})`);
         const fresh = inputs.filter((i) => this.inputLedger.check(i) === 'unknown');
         if (fresh.length !== inputs.length) this.refuse(this.connOf(peer), 'replay', `peer ${peer.id} sent an input sequence number again`);
-        // Kept as the player sent it (owners' logs are checked against this copy); applied here
-        // only when the relay itself simulates the avatar.
-        this.inputLedger.add(m.tick, fresh);
-        if (fresh.length > 0 && this.authority.world.tileOfEntity(peer.avatar)) this.authority.addInputs(m.tick, fresh);
+        if (fresh.length === 0) return;
+        // Kept as the player sent it (owners' logs are checked against this copy, each input applied once).
+        this.inputLedger.add(m.tick, fresh, now);
+        if (this.authority.world.tileOfEntity(peer.avatar)) {
+          this.authority.addInputs(m.tick, fresh);
+          for (const i of fresh) this.inputLedger.apply(i, 'relay', Math.max(m.tick, now) + 1);
+          return;
+        }
+        // A copy goes to the owner of the avatar's tile, so an owner the player's direct copy
+        // missed (a lost path, a stale directory) still applies it: the audit expects every input applied.
+        const owners = new Set<PeerId>();
+        for (const key of [this.avatarTiles.get(peer.avatar), this.committed.get(peer.avatar)?.tile]) {
+          const r = key === undefined ? undefined : this.tiles.get(key);
+          if (r && r.owner !== RELAY_PEER && r.owner !== peer.id) owners.add(r.owner);
+        }
+        for (const o of [...owners].sort((a, b) => a - b)) this.sendTo(o, { type: MsgType.Input, tick: m.tick, inputs: fresh }, true);
         return;
       }
       case MsgType.KeyframeRequest:
@@ -626,10 +682,16 @@ export class RelayCore {
           return this.refuse(this.connOf(peer), 'migrate', `migration of ${m.entity.id} from ${tileKey(m.from)} to ${tileKey(m.to)} (lands in ${tileKey(lands)}) is not to a neighbouring tile`);
         }
         this.logTransit(m.from, { out: m.entity.id });
+        // The migrant leaves the tile's record with the relay's knowledge, and the tile's re-execution must produce it.
+        this.evidence.removal(tileKey(m.from), m.entity.id, this.currentTick);
+        this.audit.onMigrateOut(m.from, peer.id, m.epoch, m.tick, m.entity);
         this.placeEntity(m.entity, m.tick);
         return;
       }
       case MsgType.EntityMail: {
+        // Mail speaks for its sender entity: only the owner of the tile that entity is in may send it.
+        const bad = this.mailAuthority(peer, m.message.from);
+        if (bad) return this.refuse(this.connOf(peer), 'authority', bad);
         if (this.authority.deliver(m.message)) return;
         const r = this.tiles.get(tileKey(m.tile));
         if (r && r.owner !== RELAY_PEER && r.owner !== peer.id) this.sendTo(r.owner, { ...m, epoch: r.epoch }, true);
@@ -650,18 +712,48 @@ export class RelayCore {
    * A tile snapshot from a peer must restore, name the tile, and carry the tick it claims:
    * returns its state hash when it does, else the reason it cannot be used.
    */
-  private checkSnapshot(tile: TileId, tick: number, snapshot: Uint8Array): [number, number, number] | string {
+  private checkSnapshot(tile: TileId, tick: number, snapshot: Uint8Array): { commit: [number, number, number]; positions: Map<EntityId, Vec3> } | string {
     let sim: TileSimulation | undefined;
     try {
       sim = TileSimulation.restore(snapshot, this.config, this.opts.registry);
       if (tileKey(sim.tile) !== tileKey(tile)) return `it is a snapshot of tile ${tileKey(sim.tile)}`;
       if (sim.tick !== tick) return `it is of tick ${sim.tick}, not ${tick}`;
       if (Math.abs(sim.tick - this.currentTick) > this.config.tickRate * 10) return `tick ${sim.tick} is not within 10 s of now (${this.currentTick})`;
-      return commitOf(sim);
+      const positions = new Map<EntityId, Vec3>();
+      sim.forEachTransform((id, _kind, p) => positions.set(id, { x: p.x, y: p.y, z: p.z }));
+      return { commit: commitOf(sim), positions };
     } catch (e) {
       return e instanceof Error ? e.message : String(e);
     } finally {
       sim?.dispose();
+    }
+  }
+
+  /**
+   * Why `peer` may not send mail in the name of `entity` (undefined when it may): the entity must
+   * be in a tile `peer` owns as far as the simulation shows — the relay's own tiles, the last
+   * committed state of players' tiles — and not known to be anywhere else. An entity the relay
+   * has not seen in any committed state yet may speak only if it was spawned by a simulation
+   * (ids from `spawnedEntityId`) and the peer owns a tile at all.
+   */
+  private mailAuthority(peer: PeerState, entity: EntityId): string | undefined {
+    if (this.authority.world.tileOfEntity(entity)) return `peer ${peer.id} sent mail in the name of entity ${entity}, which is in a tile the relay simulates`;
+    const at = this.committed.get(entity)?.tile ?? (entity === peer.avatar ? this.avatarTiles.get(entity) : undefined);
+    if (at !== undefined) {
+      const owner = this.tiles.get(at)?.owner;
+      return owner === peer.id ? undefined : `peer ${peer.id} sent mail in the name of entity ${entity}, which is in tile ${at} of ${owner === RELAY_PEER ? 'the relay' : `peer ${owner}`}`;
+    }
+    const ownsAny = [...this.tiles.values()].some((r) => r.owner === peer.id);
+    if (entity >= FIRST_SPAWNED_ID && ownsAny) return undefined;
+    return `peer ${peer.id} sent mail in the name of entity ${entity}, which is in none of its tiles`;
+  }
+
+  /** Positions from a committed state of a player's tile (newer sightings win). */
+  private noteCommitted(tile: TileId, tick: number, positions: ReadonlyMap<EntityId, Vec3>): void {
+    const key = tileKey(tile);
+    for (const [id, position] of positions) {
+      const prev = this.committed.get(id);
+      if (!prev || prev.tick <= tick) this.committed.set(id, { tile: key, tick, position });
     }
   }
 
@@ -834,7 +926,10 @@ export class RelayCore {
       for (const e of lost) this.placeEntity(e, resumed.tick);
       const here = new Set<EntityId>();
       for (const [id, k] of this.avatarTiles) if (k === key) here.add(id);
-      for (const { tick, input } of this.inputLedger.after(resumed.tick - 1, here)) this.authority.addInputs(tick, [input]);
+      for (const { tick, input } of this.inputLedger.after(resumed.tick - 1, here)) {
+        this.authority.addInputs(tick, [input]);
+        this.inputLedger.apply(input, 'relay', Math.max(tick, resumed.tick) + 1);
+      }
       return resumed.fromTick;
     }
     if (r.keyframe) {
@@ -1050,6 +1145,23 @@ export class RelayCore {
 
   // ---- sending ------------------------------------------------------------------------------
 
+  /** Everything the relay puts into a player's tile is evidence its record is later matched with (the one place it is noted). */
+  private noteRouted(m: Message): void {
+    const tick = this.currentTick;
+    switch (m.type) {
+      case MsgType.Spawn:
+        return this.evidence.arrival(tileKey(m.tile), m.entity, undefined, tick);
+      case MsgType.Migrate:
+        return this.evidence.arrival(tileKey(m.to), m.entity, m.tick, tick);
+      case MsgType.Despawn:
+        return this.evidence.removal(tileKey(m.tile), m.id, tick);
+      case MsgType.EntityMail:
+        return this.evidence.mail(tileKey(m.tile), m.message, tick);
+      default:
+        return;
+    }
+  }
+
   private encode(m: Message): Uint8Array[] {
     return encodeForWire(m, this.chunkId++, this.config.tileEdge);
   }
@@ -1058,6 +1170,7 @@ export class RelayCore {
     if (to === RELAY_PEER) return;
     const p = this.peers.get(to);
     if (!p || !p.link.open) return;
+    this.noteRouted(m);
     for (const bytes of this.encode(m)) {
       this.metrics.messagesOut++;
       this.metrics.bytesOut += bytes.length;

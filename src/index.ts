@@ -56,6 +56,7 @@ export type { TickRecord, InboundBatch } from './sim/tick-record.js';
 export { EMPTY_RECORD, writeTickRecords, readTickRecords, inputDataBytes } from './sim/tick-record.js';
 export type { CommitWords, WindowVerdict } from './sim/replay.js';
 export { commitOf, replayRecord, verifyWindow, sameCommit } from './sim/replay.js';
+export { entityEvidenceKey, messageEvidenceKey } from './sim/evidence-keys.js';
 
 export { encodeInputs, decodeInputs, MAX_INPUT_BATCH_BYTES, MAX_INPUTS_PER_BATCH } from './protocol/input-codec.js';
 
@@ -93,10 +94,13 @@ export type { NetworkConditions, Scheduler } from './net/memory-network.js';
 export { MemoryNetwork, VirtualScheduler } from './net/memory-network.js';
 export { ClockSync } from './net/clock-sync.js';
 export type { ReplicationConfig, AuthorityOutput } from './net/tile-authority.js';
-export { TileAuthority } from './net/tile-authority.js';
+export { TileAuthority, migrantAfterTransit, MAX_TRANSIT_TICKS, DEFAULT_REWIND_TICKS, COMMIT_BATCH_TICKS } from './net/tile-authority.js';
 export type { PlacedEntity, ReplicaEntity, ReplicaUpdate } from './net/replica-store.js';
 export { ReplicaStore } from './net/replica-store.js';
 export type { PeerId, TileLease, DirectoryEntry, EntityPose, PropsUpdate, RosterEntry, Message, AuditIncident, IncidentReason } from './protocol/messages.js';
+export { INCIDENT_REASONS } from './protocol/messages.js';
+export type { MessageRoute } from './protocol/routes.js';
+export { MESSAGE_ROUTES, allowedRoute } from './protocol/routes.js';
 export {
   AUDIT_WINDOW_TICKS,
   AUDIT_RETAIN_TICKS,
@@ -113,7 +117,13 @@ export {
   decodeMessage,
   encodeForWire,
   ChunkAssembler,
+  ChunkBudget,
+  RELAY_CHUNK_CAPS,
+  RELAY_CHUNK_CAP_DEFAULT,
+  RELAY_CHUNK_CAP_MAX,
+  relayChunkCap,
 } from './protocol/messages.js';
+export type { ChunkLimits } from './protocol/messages.js';
 export type { PeerConnection, PeerConnector } from './net/peer-connector.js';
 export { MemoryPeerConnector } from './net/memory-peer-connector.js';
 export type { SpeculationConfig, SpeculativeEntity } from './replica/speculative-replicas.js';
@@ -122,7 +132,7 @@ export type { DocMessage, ReplicaMode, TransportMode, WorldClientOptions, Visibl
 export { WorldClient } from './client/world-client.js';
 export type { RunningCheat } from './client/owner-cheats.js';
 export { OwnerCheats } from './client/owner-cheats.js';
-export type { WebSocketLike, WebSocketConstructor } from './net/websocket-link.js';
+export type { WebSocketLike, WebSocketConstructor, WebSocketLinkOptions } from './net/websocket-link.js';
 export { openWebSocketLink } from './net/websocket-link.js';
 export type { WebRtcOptions } from './net/webrtc-peer-connector.js';
 export { WebRtcPeerConnector } from './net/webrtc-peer-connector.js';

@@ -1,6 +1,9 @@
 import {
   AUDIT_WINDOW_TICKS,
   commitOf,
+  entityEvidenceKey,
+  messageEvidenceKey,
+  neighbours,
   replayRecord,
   sameCommit,
   SeededRng,
@@ -19,6 +22,7 @@ import {
 } from '../../src/index.js';
 import type { Auditor } from './auditor.js';
 import type { InputLedger } from './input-ledger.js';
+import type { RoutedEvidence } from './routed-evidence.js';
 
 /** How the relay samples and judges. */
 export interface AuditConfig {
@@ -34,9 +38,16 @@ export interface AuditConfig {
   readonly inputGraceTicks: number;
   /** Commitments and records kept per tile, ticks (default 600). */
   readonly historyTicks: number;
+  /**
+   * An input must be applied within this many ticks of when it was stamped or reached the relay,
+   * whichever is later (default 120 = 2 s): what an honest owner on a slow path still meets.
+   */
+  readonly applyGraceTicks: number;
+  /** A record item waiting for the re-execution that can vouch for it is given up (unverifiable) after this, ms (default 10 s). */
+  readonly obligationTimeoutMs: number;
 }
 
-export const DEFAULT_AUDIT_CONFIG: AuditConfig = { sampleProbability: 0.1, suspectProbability: 0.5, maxUnverifiedTicks: 120, answerTimeoutMs: 2000, inputGraceTicks: 60, historyTicks: 600 };
+export const DEFAULT_AUDIT_CONFIG: AuditConfig = { sampleProbability: 0.1, suspectProbability: 0.5, maxUnverifiedTicks: 120, answerTimeoutMs: 2000, inputGraceTicks: 60, historyTicks: 600, applyGraceTicks: 120, obligationTimeoutMs: 10_000 };
 
 /** A finding against an owner (the relay turns it into an incident and a takeover). */
 export interface Finding {
@@ -74,7 +85,15 @@ export interface AuditCounters {
   unanswered: number;
   forcedByCritical: number;
   forcedByAge: number;
+  /** Windows audited because another record relied on what they produced. */
+  forcedByEvidence: number;
   logBytes: number;
+  /** Record items matched with what the relay routed. */
+  evidenceRouted: number;
+  /** Record items matched with what a re-executed tile of the same owner produced. */
+  evidenceProduced: number;
+  /** Record items given up on: the window that could vouch for them could not be audited. */
+  evidenceUnverifiable: number;
 }
 
 /** One tile's audit trail under its current lease. */
@@ -88,7 +107,40 @@ interface TileLedger {
   lastTick: number;
   /** The newest state the relay knows to be honest: its own, or the end of a window it re-executed. */
   verified: { tick: number; snapshot: Uint8Array };
+  /** Window starts to audit as soon as their commitments are in (another record relies on them). */
+  readonly forced: Set<number>;
+  /** What re-executed windows produced (emigrants, outgoing mail), by the tick of the step. */
+  readonly produced: Map<number, string[]>;
+  /** The entities of the last two committed states the relay saw (matched keyframes), for the drop check. */
+  sightings: { tick: number; ids: ReadonlySet<EntityId> }[];
 }
+
+/**
+ * A record item of one tile that only a re-execution of another tile of the same owner can
+ * vouch for (a migrant between two of its tiles, a message from one to another), or a migration
+ * the owner reported to the relay, which its own tile's re-execution must produce.
+ */
+interface Obligation {
+  readonly owner: PeerId;
+  /** The tile whose record (or report) relies on it. */
+  readonly claimant: TileId;
+  readonly tick: number;
+  readonly item: string;
+  readonly what: string;
+  /** Tiles and ticks whose re-execution may produce it; removed as audits show they did not. */
+  readonly candidates: Map<string, number[]>;
+  readonly deadline: number;
+  /**
+   * A reported migration: a late input may rewind the tile so that its committed history keeps
+   * the entity; the owner's record then removes it (vouched by the migration), which settles this.
+   */
+  readonly migrant?: EntityId;
+  /** Every candidate was re-executed without producing it: judged once the claimant's record is in far enough to show a retraction. */
+  exhausted?: boolean;
+}
+
+/** How far past a reported migration the owner's record may retract it (a rewind's removal), ticks. */
+const RETRACTION_TICKS = 45;
 
 interface PendingAudit {
   readonly key: string;
@@ -109,17 +161,21 @@ interface PendingAudit {
  * against the players' own copies, has the auditor re-execute, and reports findings.
  */
 export class AuditDesk {
-  readonly counters: AuditCounters = { windowsSeen: 0, audits: 0, passed: 0, mismatches: 0, auditedTicks: 0, cpuMs: 0, requests: 0, unanswered: 0, forcedByCritical: 0, forcedByAge: 0, logBytes: 0 };
+  readonly counters: AuditCounters = { windowsSeen: 0, audits: 0, passed: 0, mismatches: 0, auditedTicks: 0, cpuMs: 0, requests: 0, unanswered: 0, forcedByCritical: 0, forcedByAge: 0, forcedByEvidence: 0, logBytes: 0, evidenceRouted: 0, evidenceProduced: 0, evidenceUnverifiable: 0 };
   private readonly ledgers = new Map<string, TileLedger>();
   private readonly pending: PendingAudit[] = [];
   /** Inputs an owner logged that the relay has not (yet) received from their player. */
   private unconfirmed: { key: string; owner: PeerId; epoch: number; tick: number; input: EntityInput }[] = [];
+  private obligations: Obligation[] = [];
+  /** Removals no routed item vouched for yet: another tile of the owner may still log the entity's arrival. */
+  private unvouchedRemovals: { key: string; owner: PeerId; epoch: number; tick: number; id: EntityId }[] = [];
   private readonly rng: SeededRng;
 
   constructor(
     private readonly host: AuditDeskHost,
     private readonly auditor: Auditor,
     private readonly inputs: InputLedger,
+    private readonly evidence: RoutedEvidence,
     readonly settings: AuditConfig = DEFAULT_AUDIT_CONFIG,
     seed: number,
   ) {
@@ -131,7 +187,7 @@ export class AuditDesk {
     const key = tileKey(tile);
     const prev = this.ledgers.get(key);
     const verified = prev && prev.verified.tick > fromTick ? prev.verified : { tick: fromTick, snapshot };
-    this.ledgers.set(key, { tile, owner, epoch, commits: new Map(), records: new Map(), lastTick: -1, verified });
+    this.ledgers.set(key, { tile, owner, epoch, commits: new Map(), records: new Map(), lastTick: -1, verified, forced: new Set(), produced: new Map(), sightings: [] });
     for (let i = this.pending.length - 1; i >= 0; i--) if (this.pending[i]!.key === key) this.pending.splice(i, 1);
   }
 
@@ -203,15 +259,12 @@ export class AuditDesk {
       l.commits.delete(t);
       l.records.delete(t);
     }
-    // Every logged input must be one its player sent, unaltered (checked for every tick, audited or not).
+    // Every record item must match what the relay can vouch for (checked for every tick, audited or not).
     for (let i = 0; i < records.length; i++) {
-      for (const input of records[i]!.inputs) {
-        const check = this.inputs.check(input);
-        if (check === 'different') {
-          this.host.found({ reason: 'altered-input', owner, tile, fromTick: firstTick + i - 1, toTick: firstTick + i, detail: `input ${input.entity}#${input.seq} differs from what its player sent` });
-          return undefined;
-        }
-        if (check === 'unknown') this.unconfirmed.push({ key: tileKey(tile), owner, epoch, tick: firstTick + i - 1, input });
+      const finding = this.checkRecord(l, firstTick + i, records[i]!);
+      if (finding) {
+        this.host.found(finding);
+        return undefined;
       }
     }
     // Every window that just became complete is considered once.
@@ -229,9 +282,11 @@ export class AuditDesk {
     const p = this.host.isSuspect(l.owner) ? this.settings.suspectProbability : this.settings.sampleProbability;
     // The draw happens for every window, so the sequence does not depend on which were forced.
     const sampled = this.rng.next() < p;
-    if (!critical && !old && !sampled) return;
+    const forced = l.forced.delete(from);
+    if (!critical && !old && !sampled && !forced) return;
     if (critical) this.counters.forcedByCritical++;
     else if (old && !sampled) this.counters.forcedByAge++;
+    else if (forced && !sampled) this.counters.forcedByEvidence++;
     if (this.pending.some((x) => x.key === tileKey(l.tile) && x.from === from)) return;
     this.pending.push({ key: tileKey(l.tile), owner: l.owner, epoch: l.epoch, from, to, deadline: this.host.now() + this.settings.answerTimeoutMs, state: undefined, submitted: false });
     this.counters.requests++;
@@ -251,7 +306,7 @@ export class AuditDesk {
     return true;
   }
 
-  /** Times out unanswered requests, retries windows waiting for inputs, judges inputs that never came. */
+  /** Times out unanswered requests, retries windows waiting for inputs, judges inputs that never came and record items nothing vouched for. */
   tick(): void {
     const now = this.host.now();
     if (this.unconfirmed.length > 0) {
@@ -260,16 +315,46 @@ export class AuditDesk {
         const l = this.ledgers.get(u.key);
         if (!l || l.owner !== u.owner || l.epoch !== u.epoch) continue;
         const check = this.inputs.check(u.input);
-        if (check === 'same') continue;
         if (check === 'unknown' && this.host.currentTick() - u.tick < this.settings.inputGraceTicks) {
           still.push(u);
           continue;
         }
-        this.unconfirmed = [];
-        this.host.found({ reason: check === 'different' ? 'altered-input' : 'invented-input', owner: u.owner, tile: l.tile, fromTick: u.tick, toTick: u.tick + 1, detail: `input ${u.input.entity}#${u.input.seq} applied at tick ${u.tick} ${check === 'different' ? 'differs from what its player sent' : 'was never sent by its player'}` });
-        return;
+        const finding = check === 'unknown' ? this.inputFinding(l, 'invented-input', u.tick + 1, u.input, 'was never sent by its player') : this.applyInput(l, u.tick + 1, u.input);
+        if (finding) {
+          this.unconfirmed = [];
+          this.host.found(finding);
+          return;
+        }
       }
       this.unconfirmed = still;
+    }
+    if (this.unvouchedRemovals.length > 0) {
+      const still: typeof this.unvouchedRemovals = [];
+      for (const u of this.unvouchedRemovals) {
+        const l = this.ledgers.get(u.key);
+        if (!l || l.owner !== u.owner || l.epoch !== u.epoch) continue;
+        if (this.evidence.takeRemoval(u.key, u.id) || this.arrivedInSibling(l, u.id, u.tick)) {
+          this.counters.evidenceRouted++;
+          continue;
+        }
+        if (this.host.currentTick() - u.tick < this.settings.inputGraceTicks) {
+          still.push(u);
+          continue;
+        }
+        this.unvouchedRemovals = [];
+        this.host.found({ reason: 'invented-removal', owner: u.owner, tile: l.tile, fromTick: u.tick - 1, toTick: u.tick, detail: `removal of entity ${u.id} in the record of tick ${u.tick}: the relay ordered no such removal, the owner reported no migration of it, and no other tile of the owner took it in` });
+        return;
+      }
+      this.unvouchedRemovals = still;
+    }
+    if (this.obligations.length > 0) {
+      for (const o of this.obligations) if (o.exhausted && this.judgeExhausted(o)) return;
+      const live: Obligation[] = [];
+      for (const o of this.obligations) {
+        if (now <= o.deadline) live.push(o);
+        else this.counters.evidenceUnverifiable++;
+      }
+      this.obligations = live;
     }
     for (const p of [...this.pending]) {
       if (p.submitted) continue;
@@ -282,6 +367,193 @@ export class AuditDesk {
         continue;
       }
       this.advance(p);
+    }
+  }
+
+  /**
+   * The evidence rule for one record (the step that ended at `tick`): every input is a player's
+   * own, applied once, not before its stamp and not later than the grace; every arrival, removal
+   * and message was routed by the relay — or, when a tile of the same owner could have produced
+   * it, becomes an obligation that tile's re-execution must meet (its window is audited).
+   */
+  private checkRecord(l: TileLedger, tick: number, record: TickRecord): Finding | undefined {
+    const key = tileKey(l.tile);
+    for (const input of record.inputs) {
+      if (this.inputs.check(input) === 'unknown') {
+        this.unconfirmed.push({ key, owner: l.owner, epoch: l.epoch, tick: tick - 1, input });
+        continue;
+      }
+      const finding = this.applyInput(l, tick, input);
+      if (finding) return finding;
+    }
+    const siblings = this.siblings(l);
+    for (const batch of [...record.inbound, ...record.after]) {
+      for (const id of batch.removals) {
+        if (this.evidence.takeRemoval(key, id)) {
+          this.counters.evidenceRouted++;
+          this.obligations = this.obligations.filter((o) => !(o.migrant === id && tileKey(o.claimant) === key));
+        } else this.unvouchedRemovals.push({ key, owner: l.owner, epoch: l.epoch, tick, id });
+      }
+      for (const e of batch.immigrants) {
+        if (this.evidence.takeArrival(key, e)) {
+          this.counters.evidenceRouted++;
+          continue;
+        }
+        // Migrants between two tiles of one owner never pass the relay: the tile they left must have produced them.
+        const from = siblings.filter((s) => neighbours(l.tile).some((n) => tileKey(n) === tileKey(s.tile)));
+        if (from.length === 0) {
+          return { reason: 'invented-arrival', owner: l.owner, tile: l.tile, fromTick: tick - 1, toTick: tick, detail: `arrival of entity ${e.id} (${e.kind}) in the record of tick ${tick}: the relay routed no such arrival and no neighbouring tile of the owner could have sent it` };
+        }
+        this.oblige(l, tick, entityEvidenceKey(e), `arrival of entity ${e.id} (${e.kind})`, from, [tick - 1, tick]);
+      }
+    }
+    for (const m of record.messages) {
+      if (this.evidence.takeMail(key, m)) {
+        this.counters.evidenceRouted++;
+        continue;
+      }
+      if (siblings.length === 0) {
+        return { reason: 'invented-message', owner: l.owner, tile: l.tile, fromTick: tick - 1, toTick: tick, detail: `message '${m.topic}' from entity ${m.from} to ${m.to} in the record of tick ${tick}: the relay forwarded no such message and the owner holds no other tile that could have sent it` };
+      }
+      this.oblige(l, tick, messageEvidenceKey(m), `message '${m.topic}' from entity ${m.from} to ${m.to}`, siblings, [tick - 2, tick - 1, tick]);
+    }
+    return undefined;
+  }
+
+  /** Marks a logged input applied by this record; a finding when it was altered, applied before, too early or too late. */
+  private applyInput(l: TileLedger, tick: number, input: EntityInput): Finding | undefined {
+    const stamp = this.inputs.stampOf(input);
+    const r = this.inputs.apply(input, tileKey(l.tile), tick);
+    if (r === 'different') return this.inputFinding(l, 'altered-input', tick, input, 'differs from what its player sent');
+    if (r === 'repeated') {
+      const at = this.inputs.appliedAt(input.entity, input.seq);
+      return this.inputFinding(l, 'repeated-input', tick, input, `was applied before (tile ${at?.tile}, tick ${at?.tick})`);
+    }
+    if (r === 'unknown' || !stamp) return undefined;
+    // Applied in the step from `tick - 1`: not before the player acted, nor long after the input could have reached the owner.
+    if (tick - 1 < stamp.tick) return this.inputFinding(l, 'mistimed-input', tick, input, `was stamped for tick ${stamp.tick}: applied before the player acted`);
+    const due = Math.max(stamp.tick, stamp.receivedTick) + this.settings.applyGraceTicks;
+    if (tick - 1 > due) return this.inputFinding(l, 'mistimed-input', tick, input, `was stamped for tick ${stamp.tick} and reached the relay at ${stamp.receivedTick}: applied more than ${this.settings.applyGraceTicks} ticks late`);
+    return undefined;
+  }
+
+  private inputFinding(l: TileLedger, reason: IncidentReason, tick: number, input: EntityInput, what: string): Finding {
+    return { reason, owner: l.owner, tile: l.tile, fromTick: tick - 1, toTick: tick, detail: `input ${input.entity}#${input.seq} applied in the step to tick ${tick} ${what}` };
+  }
+
+  /** The other tiles the same owner holds under its current leases. */
+  private siblings(l: TileLedger): TileLedger[] {
+    const out: TileLedger[] = [];
+    for (const x of this.ledgers.values()) if (x !== l && x.owner === l.owner) out.push(x);
+    return out.sort((a, b) => (tileKey(a.tile) < tileKey(b.tile) ? -1 : 1));
+  }
+
+  /** True when another tile of the same owner logged `id` arriving within a second of `tick` (it moved there). */
+  private arrivedInSibling(l: TileLedger, id: EntityId, tick: number): boolean {
+    for (const s of this.siblings(l)) {
+      for (let t = tick - 60; t <= tick + 60; t++) {
+        const r = s.records.get(t);
+        if (r && [...r.inbound, ...r.after].some((b) => b.immigrants.some((e) => e.id === id))) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Registers an item only a re-execution of one of `from` (at one of `ticks`) can vouch for, and has those windows audited. */
+  private oblige(l: TileLedger, tick: number, item: string, what: string, from: readonly TileLedger[], ticks: readonly number[], migrant?: EntityId): void {
+    const o: Obligation = { owner: l.owner, claimant: l.tile, tick, item, what, candidates: new Map(from.map((s) => [tileKey(s.tile), [...ticks]])), deadline: this.host.now() + this.settings.obligationTimeoutMs, ...(migrant !== undefined ? { migrant } : {}) };
+    this.obligations.push(o);
+    for (const s of from) {
+      for (const t of ticks) if (this.consume(s, t, o)) return;
+    }
+    for (const s of from) for (const t of ticks) this.forceWindow(s, t);
+  }
+
+  /**
+   * The owner reported an entity migrating out of `tile` at `tick` (the relay placed it in the
+   * tile it names): the tile's own re-execution must produce that emigrant, so its window is audited.
+   */
+  onMigrateOut(tile: TileId, owner: PeerId, epoch: number, tick: number, entity: EntityDesc): void {
+    const l = this.ledgers.get(tileKey(tile));
+    if (!l || l.owner !== owner || l.epoch !== epoch) return;
+    this.oblige(l, tick, entityEvidenceKey(entity), `migration of entity ${entity.id} (${entity.kind}) reported to the relay`, [l], [tick], entity.id);
+  }
+
+  /** Audits the window of `l` holding the step that ended at `tick`, now if its commitments are in, else when they are. */
+  private forceWindow(l: TileLedger, tick: number): void {
+    const from = Math.ceil(tick / AUDIT_WINDOW_TICKS) * AUDIT_WINDOW_TICKS - AUDIT_WINDOW_TICKS;
+    if (l.produced.has(from + 1) || this.pending.some((x) => x.key === tileKey(l.tile) && x.from === from)) return;
+    if (l.lastTick >= from + AUDIT_WINDOW_TICKS) {
+      if (!l.commits.has(from)) return; // the lease started inside it: nothing to audit from
+      this.counters.forcedByEvidence++;
+      this.pending.push({ key: tileKey(l.tile), owner: l.owner, epoch: l.epoch, from, to: from + AUDIT_WINDOW_TICKS, deadline: this.host.now() + this.settings.answerTimeoutMs, state: undefined, submitted: false });
+      this.counters.requests++;
+      this.host.requestState(l.owner, l.tile, l.epoch, from);
+    } else l.forced.add(from);
+  }
+
+  /** Takes `item` from what `s` produced at `t` for obligation `o`; true when it was there. */
+  private consume(s: TileLedger, t: number, o: Obligation): boolean {
+    const items = s.produced.get(t);
+    if (!items) return false;
+    const i = items.indexOf(o.item);
+    if (i < 0) return false;
+    items.splice(i, 1);
+    this.counters.evidenceProduced++;
+    this.obligations = this.obligations.filter((x) => x !== o);
+    return true;
+  }
+
+  /** A window of `s` was re-executed: obligations it can meet are met; those it was the last hope of are findings. */
+  private settleObligations(s: TileLedger, from: number, to: number): void {
+    const key = tileKey(s.tile);
+    for (const o of [...this.obligations]) {
+      const ticks = o.candidates.get(key);
+      if (!ticks || o.owner !== s.owner) continue;
+      if (ticks.some((t) => t > from && t <= to && this.consume(s, t, o))) continue;
+      const left = ticks.filter((t) => !(t > from && t <= to));
+      if (left.length > 0) o.candidates.set(key, left);
+      else o.candidates.delete(key);
+      if (o.candidates.size > 0) continue;
+      o.exhausted = true;
+      if (this.judgeExhausted(o)) return;
+    }
+  }
+
+  /** An obligation no candidate met: a finding, unless a retraction may still show in the claimant's record. True when judged. */
+  private judgeExhausted(o: Obligation): boolean {
+    const claimant = this.ledgers.get(tileKey(o.claimant));
+    if (o.migrant !== undefined && claimant && claimant.owner === o.owner && claimant.lastTick < o.tick + RETRACTION_TICKS) return false;
+    this.obligations = this.obligations.filter((x) => x !== o);
+    this.host.found({ reason: 'forged-record', owner: o.owner, tile: o.claimant, fromTick: o.tick - 1, toTick: o.tick, detail: `${o.what} at tick ${o.tick}: the re-executed tile it must have come from did not produce it` });
+    return true;
+  }
+
+  /**
+   * A committed state of a tile (a keyframe that hashed to its commitment) showed these
+   * entities at `tick`. An entity seen in the tile at two such states under one lease, that did
+   * not leave and come back between them, had every input its player sent in between applied by
+   * this tile: an input stamped after the first, not applied within the grace, was dropped.
+   */
+  onCommittedState(tile: TileId, owner: PeerId, epoch: number, tick: number, ids: ReadonlySet<EntityId>): void {
+    const l = this.ledgers.get(tileKey(tile));
+    if (!l || l.owner !== owner || l.epoch !== epoch) return;
+    const prev = l.sightings[l.sightings.length - 1];
+    l.sightings = [...l.sightings.slice(-1), { tick, ids }];
+    if (!prev || prev.tick >= tick) return;
+    const cameBack = new Set<EntityId>();
+    for (let t = prev.tick + 1; t <= tick; t++) {
+      const r = l.records.get(t);
+      if (!r) return; // the log does not cover the span: no judgement
+      for (const b of [...r.inbound, ...r.after]) for (const e of b.immigrants) cameBack.add(e.id);
+    }
+    for (const id of [...ids].sort((a, b) => a - b)) {
+      if (!prev.ids.has(id) || cameBack.has(id)) continue;
+      for (const u of this.inputs.unapplied(id)) {
+        if (u.tick < prev.tick || Math.max(u.tick, u.receivedTick) + this.settings.applyGraceTicks > tick) continue;
+        this.host.found(this.inputFinding(l, 'dropped-input', tick, u.input, `was never applied: stamped for tick ${u.tick}, at the relay by ${u.receivedTick}, and its avatar stayed in the tile until tick ${tick}`));
+        return;
+      }
     }
   }
 
@@ -322,6 +594,11 @@ export class AuditDesk {
       if (o.ok) {
         this.counters.passed++;
         if (now && o.endSnapshot && p.to > now.verified.tick) now.verified = { tick: p.to, snapshot: o.endSnapshot };
+        if (now && now.owner === p.owner && now.epoch === p.epoch && o.produced) {
+          o.produced.forEach((items, i) => now.produced.set(p.from + i + 1, [...items]));
+          for (const t of now.produced.keys()) if (t < now.lastTick - this.settings.historyTicks) now.produced.delete(t);
+          this.settleObligations(now, p.from, p.to);
+        }
         return;
       }
       this.counters.mismatches++;

@@ -1,50 +1,88 @@
 import { inputDataBytes, type EntityId, type EntityInput } from '../../src/index.js';
 
 interface LoggedInput {
+  /** The tick the player stamped it with. */
   readonly tick: number;
+  /** The relay's tick when its copy arrived. */
+  readonly receivedTick: number;
   readonly input: EntityInput;
   readonly bytes: Uint8Array;
+  /** The owner's record (or the relay's own tile) that applied it, once one did. */
+  appliedAt: { tile: string; tick: number } | undefined;
 }
 
 /** Most inputs kept per entity (30 s at 60 Hz). */
 const MAX_PER_ENTITY = 1800;
 
+/** What the ledger says of one input in an owner's record. */
+export type InputCheck = 'same' | 'different' | 'unknown';
+/** What applying a logged input did: `repeated` when a record had already applied it. */
+export type InputApply = 'applied' | 'repeated' | 'different' | 'unknown';
+
 /**
  * The relay's own copy of every player's inputs, as the players sent them (they send each
- * input to the relay as well as to the owner of their avatar's tile). An owner's log is
- * checked against it: an owner cannot alter, invent or — after a takeover — lose an input.
+ * input to the relay as well as to the owner of their avatar's tile), and which record applied
+ * each one. An owner's log is checked against it: an owner cannot alter, invent, repeat or
+ * drop an input, and after a takeover the relay still has the ones the owner never logged.
  */
 export class InputLedger {
   private readonly byEntity = new Map<EntityId, Map<number, LoggedInput>>();
 
-  /** Records inputs a player sent for `tick`. A repeated (entity, seq) keeps the first copy. */
-  add(tick: number, inputs: readonly EntityInput[]): void {
+  /** Records inputs a player sent for `tick`, received at `receivedTick`. A repeated (entity, seq) keeps the first copy. */
+  add(tick: number, inputs: readonly EntityInput[], receivedTick = tick): void {
     for (const input of inputs) {
       let m = this.byEntity.get(input.entity);
       if (!m) this.byEntity.set(input.entity, (m = new Map()));
       if (m.has(input.seq)) continue;
-      m.set(input.seq, { tick, input, bytes: inputDataBytes(input.data) });
+      m.set(input.seq, { tick, receivedTick, input, bytes: inputDataBytes(input.data), appliedAt: undefined });
       if (m.size > MAX_PER_ENTITY) m.delete(m.keys().next().value!);
     }
   }
 
   /** 'same' when the relay holds this input with the same data, 'different' when altered, 'unknown' when it holds none. */
-  check(input: EntityInput): 'same' | 'different' | 'unknown' {
+  check(input: EntityInput): InputCheck {
     const logged = this.byEntity.get(input.entity)?.get(input.seq);
     if (!logged) return 'unknown';
-    const b = inputDataBytes(input.data);
-    if (b.length !== logged.bytes.length) return 'different';
-    for (let i = 0; i < b.length; i++) if (b[i] !== logged.bytes[i]) return 'different';
-    return 'same';
+    return sameBytes(inputDataBytes(input.data), logged.bytes) ? 'same' : 'different';
   }
 
-  /** Inputs for `entities` stamped after `tick`, in (tick, entity, seq) order: what a takeover still has to apply. */
+  /** Marks an input as applied by `tile`'s record of `tick`; a second application is `repeated`. */
+  apply(input: EntityInput, tile: string, tick: number): InputApply {
+    const logged = this.byEntity.get(input.entity)?.get(input.seq);
+    if (!logged) return 'unknown';
+    if (!sameBytes(inputDataBytes(input.data), logged.bytes)) return 'different';
+    if (logged.appliedAt) return 'repeated';
+    logged.appliedAt = { tile, tick };
+    return 'applied';
+  }
+
+  /** When the player stamped an input and when the relay got it, if the relay holds it. */
+  stampOf(input: EntityInput): { tick: number; receivedTick: number } | undefined {
+    const l = this.byEntity.get(input.entity)?.get(input.seq);
+    return l ? { tick: l.tick, receivedTick: l.receivedTick } : undefined;
+  }
+
+  /** Where an input was applied, if a record (or the relay) applied it. */
+  appliedAt(entity: EntityId, seq: number): { tile: string; tick: number } | undefined {
+    return this.byEntity.get(entity)?.get(seq)?.appliedAt;
+  }
+
+  /** Inputs of `entity` no record applied yet, in seq order. */
+  unapplied(entity: EntityId): { tick: number; receivedTick: number; input: EntityInput }[] {
+    const m = this.byEntity.get(entity);
+    if (!m) return [];
+    const out: { tick: number; receivedTick: number; input: EntityInput }[] = [];
+    for (const l of m.values()) if (!l.appliedAt) out.push({ tick: l.tick, receivedTick: l.receivedTick, input: l.input });
+    return out.sort((a, b) => a.input.seq - b.input.seq);
+  }
+
+  /** Inputs for `entities` stamped after `tick` that no record applied, in (tick, entity, seq) order: what a takeover still has to apply. */
   after(tick: number, entities: ReadonlySet<EntityId>): { tick: number; input: EntityInput }[] {
     const out: { tick: number; input: EntityInput }[] = [];
     for (const id of [...entities].sort((a, b) => a - b)) {
       const m = this.byEntity.get(id);
       if (!m) continue;
-      for (const l of m.values()) if (l.tick > tick) out.push({ tick: l.tick, input: l.input });
+      for (const l of m.values()) if (l.tick > tick && !l.appliedAt) out.push({ tick: l.tick, input: l.input });
     }
     return out.sort((a, b) => a.tick - b.tick || a.input.entity - b.input.entity || a.input.seq - b.input.seq);
   }
@@ -61,4 +99,10 @@ export class InputLedger {
       if (m.size === 0) this.byEntity.delete(id);
     }
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -11,6 +11,7 @@ import { ClockSync } from '../net/clock-sync.js';
 import type { Link } from '../net/link.js';
 import type { PeerConnection, PeerConnector } from '../net/peer-connector.js';
 import { ReplicaStore, type PlacedEntity } from '../net/replica-store.js';
+import { SeenSequences } from '../net/seen-sequences.js';
 import { verifyLease } from '../net/lease-verifier.js';
 import { TileAuthority, type ReplicationConfig } from '../net/tile-authority.js';
 import {
@@ -27,6 +28,7 @@ import {
   type AuditIncident,
   type TileLease,
 } from '../protocol/messages.js';
+import { allowedRoute } from '../protocol/routes.js';
 
 /** How peer traffic travels: direct when possible (`auto`), direct only, or always through the relay. */
 export type TransportMode = 'auto' | 'webrtc' | 'relay';
@@ -181,7 +183,7 @@ export class WorldClient {
   /** When a full state was last asked for, per tile (ms). */
   private readonly keyframeAsked = new Map<string, number>();
   /** Newest input sequence number per entity applied to owned tiles (replays are refused). */
-  private readonly inputSeqs = new Map<EntityId, number>();
+  private readonly inputSeqs = new SeenSequences();
   /** Cheat drills on the tiles this player owns (for watching the audit catch them). */
   readonly cheats = new OwnerCheats();
 
@@ -718,6 +720,8 @@ export class WorldClient {
   }
 
   private onPeerMessage(from: PeerId, m: Message, direct = false): void {
+    // The closed protocol (src/protocol/routes.ts): arrivals, removals and mail come only from the relay.
+    if (!allowedRoute(m.type, from === RELAY_PEER ? 'relay-to-peer' : 'peer-to-peer')) return this.reject(`message type ${m.type} is not accepted from ${from === RELAY_PEER ? 'the relay' : `peer ${from}`}: the protocol does not route it that way`);
     // A tile's updates are accepted only from the holder of its current, relay-signed lease.
     const ownerOk = (tile: TileId, epoch: number): boolean => {
       const l = this.leases.get(tileKey(tile));
@@ -754,13 +758,13 @@ export class WorldClient {
         this.authority?.sendKeyframeTo(m.tile, from);
         return;
       case MsgType.Input: {
+        // From the player itself (its own avatar only), or the relay's copy of it (whichever comes first is applied).
         const player = this.roster.find((p) => p.peer === from);
-        const ok = m.inputs.filter((i) => player !== undefined && i.entity === player.avatar);
+        const ok = from === RELAY_PEER ? m.inputs : m.inputs.filter((i) => player !== undefined && i.entity === player.avatar);
         if (ok.length !== m.inputs.length) this.reject(`peer ${from} sent input for an entity that is not its avatar`);
-        const fresh = ok.filter((i) => i.seq > (this.inputSeqs.get(i.entity) ?? -1));
-        if (fresh.length !== ok.length) this.reject(`peer ${from} sent an input sequence number again (replay refused)`);
-        for (const i of fresh) this.inputSeqs.set(i.entity, i.seq);
-        if (fresh.length > 0 && this.authority && !this.authority.addInputs(m.tick, ok)) this.reject(`input from ${from} for tick ${m.tick} refused: too far ahead, or too many queued`);
+        const fresh = ok.filter((i) => this.inputSeqs.add(i.entity, i.seq));
+        if (fresh.length !== ok.length && from !== RELAY_PEER) this.reject(`peer ${from} sent an input sequence number again (replay refused)`);
+        if (fresh.length > 0 && this.authority && !this.authority.addInputs(m.tick, fresh)) this.reject(`input from ${from} for tick ${m.tick} refused: too far ahead, or too many queued`);
         return;
       }
       case MsgType.Migrate: {

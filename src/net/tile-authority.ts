@@ -97,6 +97,21 @@ interface HeldTile {
   adoptedAt: number;
 }
 
+/** Most ticks of transit a migrant is moved along its velocity when it is inserted. */
+export const MAX_TRANSIT_TICKS = 30;
+
+/**
+ * A migrant moved along its velocity for the `gap` ticks it spent in transit (the entity itself
+ * when `gap` ≤ 0). Pure: the relay's audit recomputes it to match an owner's logged arrival with
+ * the migration the relay routed.
+ */
+export function migrantAfterTransit(entity: EntityDesc, gap: number, tickRate: number): EntityDesc {
+  if (gap <= 0) return entity;
+  const t = gap / tickRate;
+  const { position: p, linvel: v } = entity.state;
+  return { ...entity, state: { ...entity.state, position: { x: p.x + v.x * t, y: p.y + v.y * t, z: p.z + v.z * t } } };
+}
+
 /** Owners send their commits (one state hash per tick) to the relay in batches of this many ticks. */
 export const COMMIT_BATCH_TICKS = 10;
 /** Default rewind depth for late inputs at an owner, ticks (250 ms at 60 Hz). */
@@ -113,6 +128,8 @@ export class TileAuthority {
   readonly world: TileWorld;
   private readonly held = new Map<string, HeldTile>();
   private inputs: { tick: number; input: EntityInput }[] = [];
+  /** When each entity of the held tiles came under this node (adoption, or arrival from another owner). */
+  private readonly arrivedAt = new Map<EntityId, number>();
   /** Counters for stats and metrics. */
   readonly counters = { ticks: 0, deltasSent: 0, keyframesSent: 0, bytesOut: 0, migrationsOut: 0, inputsApplied: 0, commitsSent: 0, auditStatesSent: 0, rewinds: 0, rewoundTicks: 0 };
   /** How far back a late input rewinds a held tile, ticks (0: late inputs apply at the next tick). */
@@ -180,6 +197,7 @@ export class TileAuthority {
       sim.applyInbound();
     }
     this.world.adoptTile(sim);
+    for (const id of sim.entityIds()) this.arrivedAt.set(id, this.world.tick);
     const h: HeldTile = { tile, epoch, subscribers: [...subscribers], seq: 0, lastSent: new Map(), lastFullTick: -1, despawned: new Set(), commits: [], records: [], commitFrom: this.world.tick, auditStates: [], recent: new Map(), sentAway: new Map(), firstTick: this.world.tick, adoptedAt: this.world.tick };
     this.held.set(tileKey(tile), h);
     if (this.self !== 0) {
@@ -201,6 +219,7 @@ export class TileAuthority {
     this.held.delete(tileKey(tile));
     if (!sim) return undefined;
     const out = { tick: sim.tick, epoch, snapshot: sim.snapshot(), entities: sim.describeAll() };
+    for (const id of sim.entityIds()) this.arrivedAt.delete(id);
     sim.dispose();
     return out;
   }
@@ -228,11 +247,23 @@ export class TileAuthority {
   addInputs(tick: number, inputs: readonly EntityInput[]): boolean {
     if (tick > this.world.tick + this.config.tickRate * 2 || this.inputs.length + inputs.length > MAX_QUEUED_INPUTS) return false;
     for (const input of inputs) {
+      if (this.predatesArrival(tick, input.entity)) continue;
       // Late, but within the rewind depth: the tile is rewound to the tick the player acted at.
       if (tick < this.world.tick && this.rewind(tick, input)) continue;
       this.inputs.push({ tick, input });
     }
     return true;
+  }
+
+  /**
+   * True when an input stamped `tick` is for a time before its entity came under this node
+   * (a handoff, a migration from another owner): whoever held the entity then applied it, or
+   * it is lost — applying it here too would apply it twice, which the audit judges.
+   */
+  private predatesArrival(tick: number, entity: EntityId): boolean {
+    if (this.self === 0) return false; // the relay's takeovers apply exactly the inputs no record applied
+    const since = this.arrivedAt.get(entity);
+    return since !== undefined && tick < since;
   }
 
   /**
@@ -263,11 +294,11 @@ export class TileAuthority {
     const newRecords = new Map<number, TickRecord>();
     const newCommits = new Map<number, [number, number, number]>();
     const newStates: { tick: number; snapshot: Uint8Array }[] = [];
-    const leaving: { to: TileId; entity: EntityDesc }[] = [];
+    const leaving: { to: TileId; entity: EntityDesc; tick: number }[] = [];
     for (let t = base.tick; t < now; t++) {
       const rec = h.recent.get(t + 1) ?? EMPTY_RECORD;
       const r = replayRecord(sim, t === tick ? { ...rec, inputs: [...rec.inputs, input] } : rec);
-      for (const e of r.emigrants) if (!gone.has(e.entity.id)) leaving.push(e);
+      for (const e of r.emigrants) if (!gone.has(e.entity.id)) leaving.push({ ...e, tick: t + 1 });
       newRecords.set(t + 1, sim.takeRecord() ?? EMPTY_RECORD);
       newCommits.set(t + 1, commitOf(sim));
       if ((t + 1) % AUDIT_WINDOW_TICKS === 0) newStates.push({ tick: t + 1, snapshot: sim.snapshot() });
@@ -290,7 +321,7 @@ export class TileAuthority {
       }
     }
     h.auditStates = h.auditStates.filter((a) => a.tick <= tick).concat(newStates.filter((a) => a.tick > tick));
-    for (const e of leaving) this.routeMigrant(tile, e.to, e.entity);
+    for (const e of leaving) this.routeMigrant(tile, e.to, e.entity, e.tick);
     this.counters.rewinds++;
     this.counters.rewoundTicks += now - base.tick;
     return true;
@@ -302,15 +333,11 @@ export class TileAuthority {
    * moving it along its velocity, so it does not fall behind (at most 30 ticks).
    */
   insert(entity: EntityDesc, fromTick?: number): boolean {
-    let e = entity;
-    const gap = fromTick === undefined ? 0 : Math.min(30, this.world.tick - fromTick);
-    if (gap > 0) {
-      const t = gap / this.config.tickRate;
-      const { position: p, linvel: v } = e.state;
-      e = { ...e, state: { ...e.state, position: { x: p.x + v.x * t, y: p.y + v.y * t, z: p.z + v.z * t } } };
-    }
+    const gap = fromTick === undefined ? 0 : Math.min(MAX_TRANSIT_TICKS, this.world.tick - fromTick);
+    const e = migrantAfterTransit(entity, gap, this.config.tickRate);
     const placed = this.world.insertEntity(e) || (e !== entity && this.world.insertEntity(entity)); // made-up motion may carry it out: place it where it was reported
     if (placed) {
+      this.arrivedAt.set(entity.id, this.world.tick);
       const t = this.world.tileOfEntity(entity.id);
       const h = t ? this.held.get(tileKey(t)) : undefined;
       if (h) h.fullStateDue = true;
@@ -350,8 +377,8 @@ export class TileAuthority {
     if (this.inputs.length > 0) {
       const later: { tick: number; input: EntityInput }[] = [];
       for (const i of this.inputs) {
-        if (i.tick <= tick) due.push(i.input);
-        else later.push(i);
+        if (i.tick > tick) later.push(i);
+        else if (!this.predatesArrival(i.tick, i.input.entity)) due.push(i.input);
       }
       this.inputs = later;
     }
@@ -457,20 +484,22 @@ export class TileAuthority {
     }
   }
 
-  private routeMigrant(from: TileId, to: TileId, entity: EntityDesc): void {
+  /** Hands a migrant on; `tick` is the tick its state is of (the end of the step that produced it). */
+  private routeMigrant(from: TileId, to: TileId, entity: EntityDesc, tick = this.world.tick): void {
     this.counters.migrationsOut++;
+    this.arrivedAt.delete(entity.id);
     const held = this.held.get(tileKey(from));
     if (held) {
-      const list = held.sentAway.get(this.world.tick) ?? [];
+      const list = held.sentAway.get(tick) ?? [];
       list.push(entity.id);
-      held.sentAway.set(this.world.tick, list);
+      held.sentAway.set(tick, list);
     }
     const fromEpoch = this.held.get(tileKey(from))?.epoch ?? 0;
     // Peers hand migrants to the relay, which logs them (so a crash loses none) and passes them
     // on; the relay sends straight to the owner. Unknown tiles belong to the relay, which creates them.
     const target = this.self === 0 ? (this.out.ownerOf(to)?.owner ?? 0) : 0;
-    this.out.send(target, { type: MsgType.Migrate, from, to, epoch: fromEpoch, tick: this.world.tick, entity }, true);
-    this.out.migrated?.(entity, to, this.world.tick);
+    this.out.send(target, { type: MsgType.Migrate, from, to, epoch: fromEpoch, tick, entity }, true);
+    this.out.migrated?.(entity, to, tick);
   }
 
   private routeMail(from: TileId, message: EntityMessage): void {
@@ -480,7 +509,10 @@ export class TileAuthority {
       this.out.dropped(`message ${message.topic} to ${message.to} dropped: its tile is unknown here`);
       return;
     }
-    this.out.send(owner.owner, { type: MsgType.EntityMail, tile, epoch: this.held.get(tileKey(from))?.epoch ?? 0, message }, true);
+    // Players' mail goes through the relay, which checks who speaks for the sender and logs it
+    // (the evidence the receiving tile's record is audited against); the relay sends straight.
+    const to = this.self === 0 ? owner.owner : 0;
+    this.out.send(to, { type: MsgType.EntityMail, tile, epoch: this.held.get(tileKey(from))?.epoch ?? 0, message }, true);
   }
 
   private sendDelta(h: HeldTile, tick: number): void {

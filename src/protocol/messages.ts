@@ -149,7 +149,34 @@ export type Message =
   | { type: typeof MsgType.Presence; payload: Uint8Array };
 
 /** Why the relay took tiles from an owner. */
-export type IncidentReason = 'state-mismatch' | 'critical-concealed' | 'altered-input' | 'invented-input' | 'no-audit-answer' | 'bad-audit-state' | 'lease-expired';
+/** Every incident reason, in wire order (a reason's index is its byte: append only). */
+export const INCIDENT_REASONS = [
+  'state-mismatch',
+  'critical-concealed',
+  'altered-input',
+  'invented-input',
+  'no-audit-answer',
+  'bad-audit-state',
+  'lease-expired',
+  'repeated-input',
+  'dropped-input',
+  'mistimed-input',
+  'invented-arrival',
+  'invented-removal',
+  'invented-message',
+  'forged-record',
+] as const;
+
+/**
+ * Why the relay took an owner's tiles. Findings against the evidence rule: `state-mismatch`,
+ * `critical-concealed`, `bad-audit-state` (re-execution); `altered-input`, `invented-input`,
+ * `repeated-input`, `dropped-input`, `mistimed-input` (the relay's copies of the players'
+ * inputs); `invented-arrival`, `invented-removal`, `invented-message` (record items the relay
+ * did not route and no tile of the owner's could have produced); `forged-record` (a record item,
+ * or a reported migration, that the re-executed tile it came from did not produce). Liveness:
+ * `no-audit-answer`, `lease-expired` (commitments stopped).
+ */
+export type IncidentReason = (typeof INCIDENT_REASONS)[number];
 
 /** A verdict of the relay against an owner, told to every player (and raised as a typed event). */
 export interface AuditIncident {
@@ -166,7 +193,7 @@ export interface AuditIncident {
   readonly resumedFromTick: number;
 }
 
-const INCIDENT_REASONS: readonly IncidentReason[] = ['state-mismatch', 'critical-concealed', 'altered-input', 'invented-input', 'no-audit-answer', 'bad-audit-state', 'lease-expired'];
+
 
 /** Error codes carried by `MsgType.Error`. */
 export const ProtocolError = {
@@ -743,40 +770,154 @@ export function encodeForWire(m: Message, id: number, tileEdge: number): Uint8Ar
   return out;
 }
 
+const MiB = 1024 * 1024;
+
 /**
- * Reassembles chunked messages from one sender (one per link). Bounded: at most
- * `maxPending` messages in progress; the oldest is dropped beyond that.
+ * Largest message a player may send the relay in chunks, by type, bytes (after reassembly).
+ * From what the code legitimately sends: tile snapshots run at ≈ 1.8 KB per body (a 1000-body
+ * tile is 1.8 MB), so 8 MiB holds a tile of ≈ 4,500 bodies; commits carry ≤ 600 ticks of
+ * records; document updates over 1 MiB are refused anyway; one entity or one piece of mail is
+ * at most 256 props. Every other type: `RELAY_CHUNK_CAP_DEFAULT`. Table in PROTOCOL.md.
+ */
+export const RELAY_CHUNK_CAPS: Readonly<Partial<Record<MsgType, number>>> = {
+  [MsgType.Keyframe]: 8 * MiB,
+  [MsgType.HandoffState]: 8 * MiB,
+  [MsgType.Commits]: 4 * MiB,
+  [MsgType.DocSync]: MiB + 1024,
+  [MsgType.Migrate]: 512 * 1024,
+  [MsgType.EntityMail]: 512 * 1024,
+  [MsgType.Forward]: MAX_MESSAGE_BYTES + 1024,
+};
+/** Largest chunked message of any type not in `RELAY_CHUNK_CAPS` the relay takes from a player, bytes. */
+export const RELAY_CHUNK_CAP_DEFAULT = 256 * 1024;
+/** The largest of the relay's chunk caps (what a message whose type is not known yet may reach). */
+export const RELAY_CHUNK_CAP_MAX = 8 * MiB;
+
+/** The relay's cap on a chunked message of this type (first byte), bytes. */
+export function relayChunkCap(type: number): number {
+  return RELAY_CHUNK_CAPS[type as MsgType] ?? RELAY_CHUNK_CAP_DEFAULT;
+}
+
+/** Bytes of chunked messages in progress, shared by several assemblers (every connection of a relay). */
+export class ChunkBudget {
+  private usedBytes = 0;
+  constructor(readonly limit: number) {}
+
+  /** Bytes held now. */
+  get used(): number {
+    return this.usedBytes;
+  }
+
+  /** Reserves `n` bytes; false (nothing reserved) when that would pass the limit. */
+  take(n: number): boolean {
+    if (this.usedBytes + n > this.limit) return false;
+    this.usedBytes += n;
+    return true;
+  }
+
+  /** Gives `n` reserved bytes back. */
+  give(n: number): void {
+    this.usedBytes = Math.max(0, this.usedBytes - n);
+  }
+}
+
+/** Bounds of a `ChunkAssembler`. */
+export interface ChunkLimits {
+  /** Most messages in progress at once (default 8). */
+  readonly maxPending?: number;
+  /**
+   * A new message past `maxPending`: `drop-oldest` (default; right for lossy links, where a
+   * message may never complete) drops the oldest in progress, `refuse` refuses the new one
+   * (unless an old one is stale, see `staleMs`).
+   */
+  readonly whenFull?: 'drop-oldest' | 'refuse';
+  /** Largest reassembled message of any type, bytes (default 48 MiB: `MAX_CHUNKS` × `CHUNK_BYTES`). */
+  readonly maxBytes?: number;
+  /** Largest reassembled message by type (its first byte), bytes; at most `maxBytes` (default: `maxBytes` for every type). */
+  readonly maxBytesOf?: (type: number) => number;
+  /** Most bytes held across the messages in progress (default: no bound beyond `maxPending` × `maxBytes`). */
+  readonly maxBufferedBytes?: number;
+  /** A budget shared with other assemblers (all of a relay's connections). */
+  readonly shared?: ChunkBudget;
+  /** Clock, ms. With it, a message that got no chunk for `staleMs` (default 10 s) gives way to a new one. */
+  readonly now?: () => number;
+  readonly staleMs?: number;
+}
+
+interface ChunkStream {
+  readonly count: number;
+  readonly parts: (Uint8Array | undefined)[];
+  got: number;
+  bytes: number;
+  /** The message's cap, bytes: `maxBytes` until its first chunk (which holds the type) is in. */
+  cap: number;
+  last: number;
+}
+
+/**
+ * Reassembles chunked messages from one sender (one per link). Bounded: messages in progress,
+ * the size of each (by type), and the bytes held in all of them (per assembler, and in a budget
+ * shared by several); a refused message's remaining chunks are refused too. Throws `bad-input`
+ * naming the bound; call `clear()` when the link closes (it returns shared bytes).
  */
 export class ChunkAssembler {
-  private readonly pending = new Map<number, { count: number; parts: (Uint8Array | undefined)[]; got: number; bytes: number }>();
-  constructor(
-    private readonly maxPending = 8,
-    private readonly maxBytes = CHUNK_BYTES * MAX_CHUNKS,
-  ) {}
+  private readonly pending = new Map<number, ChunkStream>();
+  /** Ids of messages refused lately (their further chunks are refused without being held). */
+  private readonly refusedIds = new Set<number>();
+  private buffered = 0;
+  private readonly maxPending: number;
+  private readonly maxBytes: number;
+  private readonly maxBuffered: number;
 
-  /** Takes a chunk; returns the whole message's bytes once complete. Throws `bad-input` on inconsistent chunks. */
+  constructor(private readonly limits: ChunkLimits = {}) {
+    this.maxPending = limits.maxPending ?? 8;
+    this.maxBytes = limits.maxBytes ?? CHUNK_BYTES * MAX_CHUNKS;
+    this.maxBuffered = limits.maxBufferedBytes ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Messages in progress. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Bytes held in messages in progress. */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  /** Takes a chunk; returns the whole message's bytes once complete. Throws `bad-input` on inconsistent chunks or past a bound. */
   add(c: { id: number; index: number; count: number; part: Uint8Array }): Uint8Array | undefined {
+    if (this.refusedIds.has(c.id)) throw new TesseraError(ErrorCode.BadInput, `chunk ${c.index} of refused message ${c.id}`);
+    const now = this.limits.now?.() ?? 0;
     let p = this.pending.get(c.id);
     if (!p) {
-      if (this.pending.size >= this.maxPending) this.pending.delete(this.pending.keys().next().value!);
-      p = { count: c.count, parts: new Array<Uint8Array | undefined>(c.count), got: 0, bytes: 0 };
+      const most = Math.ceil(this.maxBytes / CHUNK_BYTES);
+      if (c.count > most) this.refuse(c.id, `chunked message ${c.id} of ${c.count} chunks is over ${this.maxBytes} bytes`);
+      if (this.pending.size >= this.maxPending) this.makeRoom(c.id, now);
+      p = { count: c.count, parts: new Array<Uint8Array | undefined>(c.count), got: 0, bytes: 0, cap: this.maxBytes, last: now };
       this.pending.set(c.id, p);
     }
-    if (p.count !== c.count) {
-      this.pending.delete(c.id);
-      throw new TesseraError(ErrorCode.BadInput, `chunk ${c.id}: count changed from ${p.count} to ${c.count}`);
+    if (p.count !== c.count) this.refuse(c.id, `chunk ${c.id}: count changed from ${p.count} to ${c.count}`);
+    p.last = now;
+    if (c.index === 0 && p.parts[0] === undefined && this.limits.maxBytesOf) {
+      // The first chunk starts with the message's type: its own cap applies from now on.
+      const type = c.part[0] ?? -1;
+      const cap = Math.min(this.maxBytes, this.limits.maxBytesOf(type));
+      if (p.count > Math.ceil(cap / CHUNK_BYTES) || p.bytes + c.part.length > cap) this.refuse(c.id, `chunked message ${c.id} of type ${type} (${p.count} chunks) is over its ${cap}-byte cap`);
+      p.cap = cap;
     }
     if (p.parts[c.index] === undefined) {
+      const n = c.part.length;
+      if (p.bytes + n > p.cap) this.refuse(c.id, `chunked message ${c.id} exceeds ${p.cap} bytes`);
+      if (this.buffered + n > this.maxBuffered) this.refuse(c.id, `chunked messages in progress would hold over ${this.maxBuffered} bytes`);
+      if (this.limits.shared && !this.limits.shared.take(n)) this.refuse(c.id, `chunked messages in progress on every connection would hold over ${this.limits.shared.limit} bytes`);
       p.parts[c.index] = c.part;
       p.got++;
-      p.bytes += c.part.length;
-      if (p.bytes > this.maxBytes) {
-        this.pending.delete(c.id);
-        throw new TesseraError(ErrorCode.BadInput, `chunked message ${c.id} exceeds ${this.maxBytes} bytes`);
-      }
+      p.bytes += n;
+      this.buffered += n;
     }
     if (p.got < p.count) return undefined;
-    this.pending.delete(c.id);
+    this.release(c.id, p);
     const out = new Uint8Array(p.bytes);
     let o = 0;
     for (const part of p.parts) {
@@ -784,5 +925,39 @@ export class ChunkAssembler {
       o += part!.length;
     }
     return out;
+  }
+
+  /** Drops every message in progress (the link closed), returning their bytes to the shared budget. */
+  clear(): void {
+    for (const [id, p] of [...this.pending]) this.release(id, p);
+    this.refusedIds.clear();
+  }
+
+  /** Room for one more message in progress: a stale one goes, or (drop-oldest) the oldest; else the new one is refused. */
+  private makeRoom(id: number, now: number): void {
+    const stale = this.limits.now ? now - (this.limits.staleMs ?? 10_000) : Number.NEGATIVE_INFINITY;
+    let oldest: [number, ChunkStream] | undefined;
+    for (const e of this.pending) if (!oldest || e[1].last < oldest[1].last) oldest = e;
+    if (oldest && (oldest[1].last <= stale || (this.limits.whenFull ?? 'drop-oldest') === 'drop-oldest')) {
+      this.release(oldest[0], oldest[1]);
+      return;
+    }
+    this.refuse(id, `${this.pending.size} chunked messages already in progress`);
+  }
+
+  private release(id: number, p: ChunkStream): void {
+    if (this.pending.get(id) !== p) return;
+    this.pending.delete(id);
+    this.buffered -= p.bytes;
+    this.limits.shared?.give(p.bytes);
+  }
+
+  private refuse(id: number, reason: string): never {
+    const p = this.pending.get(id);
+    if (p) this.release(id, p);
+    this.refusedIds.add(id);
+    // Remember the last few only: ids are per sender and grow.
+    if (this.refusedIds.size > 32) this.refusedIds.delete(this.refusedIds.values().next().value!);
+    throw new TesseraError(ErrorCode.BadInput, reason);
   }
 }

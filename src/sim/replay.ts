@@ -1,5 +1,6 @@
 import type { BehaviourRegistry } from '../core/behaviour.js';
 import type { WorldConfig } from '../core/world-config.js';
+import { entityEvidenceKey, messageEvidenceKey } from './evidence-keys.js';
 import type { TickRecord } from './tick-record.js';
 import { TileSimulation, type StepResult } from './tile-simulation.js';
 
@@ -42,6 +43,12 @@ export interface WindowVerdict {
   readonly ticks: number;
   /** The re-executed state at the window's end (a verified checkpoint), when ok. */
   readonly endSnapshot?: Uint8Array;
+  /**
+   * What the re-executed steps sent out of the tile, `produced[i]` for the step that ended at
+   * `fromTick + i + 1`: emigrants (`entityEvidenceKey`) and messages to other tiles
+   * (`messageEvidenceKey`). Arrivals another tile of the same owner logged must be among them.
+   */
+  readonly produced?: readonly (readonly string[])[];
 }
 
 /**
@@ -67,9 +74,11 @@ export function verifyWindow(
     if (sim.tick !== fromTick) return { ok: false, mismatchTick: fromTick, reason: `start state is of tick ${sim.tick}, not ${fromTick}`, ticks: 0 };
     sim.discardPending();
     if (!sameCommit(commitOf(sim), commits[0]!)) return { ok: false, mismatchTick: fromTick, reason: 'start state does not match its commitment', ticks: 0 };
+    const produced: string[][] = [];
     for (let i = 0; i < records.length; i++) {
       try {
-        replayRecord(sim, records[i]!);
+        const r = replayRecord(sim, records[i]!);
+        produced.push([...r.emigrants.map((m) => entityEvidenceKey(m.entity)), ...r.outbox.map(messageEvidenceKey)]);
       } catch (e) {
         return { ok: false, mismatchTick: fromTick + i + 1, reason: `logged inputs do not replay: ${e instanceof Error ? e.message : String(e)}`, ticks: i + 1 };
       }
@@ -80,7 +89,7 @@ export function verifyWindow(
         return { ok: false, mismatchTick: fromTick + i + 1, reason: `${what} at tick ${fromTick + i + 1} differs from the owner's commitment`, ticks: i + 1 };
       }
     }
-    return { ok: true, ticks: records.length, endSnapshot: sim.snapshot() };
+    return { ok: true, ticks: records.length, endSnapshot: sim.snapshot(), produced };
   } finally {
     sim.dispose();
   }

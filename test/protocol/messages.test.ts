@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChunkAssembler, decodeMessage, encodeForWire, encodeMessage, MAX_MESSAGE_BYTES, MsgType, TesseraError, type Message } from '../../src/index.js';
+import { ChunkAssembler, INCIDENT_REASONS, decodeMessage, encodeForWire, encodeMessage, MAX_MESSAGE_BYTES, MsgType, TesseraError, type Message } from '../../src/index.js';
 
 const EDGE = 16;
 const tile = fc.record({ x: fc.integer({ min: -1000, max: 1000 }), y: fc.integer({ min: -10, max: 10 }), z: fc.integer({ min: -1000, max: 1000 }) });
@@ -70,7 +70,7 @@ const message: fc.Arbitrary<Message> = fc.oneof(
   fc.record({
     type: fc.constant(MsgType.Incident),
     incident: fc.record({
-      reason: fc.constantFrom('state-mismatch', 'critical-concealed', 'altered-input', 'invented-input', 'no-audit-answer', 'bad-audit-state', 'lease-expired'),
+      reason: fc.constantFrom(...INCIDENT_REASONS),
       offender: fc.nat(),
       tile,
       fromTick: tick,
