@@ -36,6 +36,8 @@ import {
   TEMPLATE_ENTITY_BASE,
   FIRST_SPAWNED_ID,
   allowedRoute,
+  DEFAULT_REWIND_TICKS,
+  COMMIT_BATCH_TICKS,
 } from '../src/index.js';
 import { AuditDesk, DEFAULT_AUDIT_CONFIG, type AuditConfig, type Finding } from './audit/audit-desk.js';
 import { InlineAuditor, type Auditor } from './audit/auditor.js';
@@ -411,18 +413,28 @@ export class RelayCore {
     if (now - this.lastRenewal >= this.config.tickRate) {
       this.lastRenewal = now;
       this.renewLeases();
+      // The relay's evidence is bounded: routed items for 10 s, the players' inputs for 30 s.
+      this.evidence.prune(now);
+      this.inputLedger.prune(now - this.config.tickRate * 30);
+      for (const [id, c] of this.committed) if (now - c.tick > this.config.tickRate * 30) this.committed.delete(id);
     }
     const wall = this.opts.now();
     for (const r of this.sortedTiles()) if (r.handoff && wall > r.handoff.deadline) this.handoffTimedOut(r);
     this.audit.tick();
     this.doc.tick();
-    // An owner that stopped committing is not renewed; at expiry its tiles are taken.
+    // An owner whose commitments stop (a frozen tab, a dead network with the socket open) loses
+    // its tiles within about a second of its commitments' usual lag; the relay resumes them.
+    const silence = this.silenceTicks();
     for (const r of this.sortedTiles()) {
-      if (r.owner !== RELAY_PEER && !r.handoff && now > r.lease.expiresTick) {
-        this.convict({ reason: 'lease-expired', owner: r.owner, tile: r.tile, fromTick: this.audit.lastCommittedTick(r.tile) ?? r.lease.fromTick, toTick: now, detail: `no commitments since tick ${this.audit.lastCommittedTick(r.tile) ?? 'none'}` });
+      if (r.owner === RELAY_PEER || r.handoff) continue;
+      const last = this.audit.lastCommittedTick(r.tile);
+      const since = Math.max(last ?? r.lease.fromTick, r.lease.fromTick);
+      if (now > r.lease.expiresTick || now - since > silence) {
+        this.convict({ reason: 'lease-expired', owner: r.owner, tile: r.tile, fromTick: since, toTick: now, detail: `no commitments since tick ${last ?? 'none'} (${((now - since) / this.config.tickRate).toFixed(2)} s)` });
       }
     }
     for (const [peer, until] of this.convicted) if (wall > until && !this.peers.has(peer)) this.convicted.delete(peer);
+    for (const [peer, c] of this.cooldowns) if (wall - c.until > 120_000 && !this.peers.has(peer)) this.cooldowns.delete(peer);
     if (wall - this.lastAuditStats >= 2000) {
       this.lastAuditStats = wall;
       this.broadcastAuditStats();
@@ -580,7 +592,8 @@ export class RelayCore {
         this.sendTo(peer.id, { type: MsgType.Pong, clientTimeMs: m.clientTimeMs, serverTimeMs: this.opts.now() }, false);
         return;
       case MsgType.Pose:
-        peer.position = { x: m.x, y: m.y, z: m.z };
+        // Only a hint: bounded by how far the avatar can have gone since the simulation last placed it.
+        peer.position = this.boundedPose(peer, { x: m.x, y: m.y, z: m.z });
         this.avatarTiles.set(peer.avatar, tileKey(tileOf(peer.position, this.config.tileEdge)));
         this.updateInterest(peer);
         return;
@@ -748,6 +761,30 @@ export class RelayCore {
     return `peer ${peer.id} sent mail in the name of entity ${entity}, which is in none of its tiles`;
   }
 
+  /**
+   * Where the relay places a player: what it claims, pulled back to within reach of where the
+   * simulation last put its avatar (the relay's own tile, or the last committed state of a
+   * player's tile), at `MAX_AVATAR_SPEED` since then plus 2 m. A false position far away gets
+   * no subscriptions and no leases there.
+   */
+  private boundedPose(peer: PeerState, claimed: Vec3): Vec3 {
+    const now = this.currentTick;
+    let anchor: { position: Vec3; tick: number } | undefined;
+    const own = this.authority.world.tileOfEntity(peer.avatar);
+    if (own) anchor = { position: this.authority.world.tileAt(own)!.describe(peer.avatar).state.position, tick: now };
+    else anchor = this.committed.get(peer.avatar);
+    if (!anchor) return peer.position ?? claimed;
+    const reach = (MAX_AVATAR_SPEED * Math.max(0, now - anchor.tick)) / this.config.tickRate + 2;
+    const dx = claimed.x - anchor.position.x;
+    const dy = claimed.y - anchor.position.y;
+    const dz = claimed.z - anchor.position.z;
+    const d = Math.sqrt(dx * dx + dy * dy + dz * dz);
+    if (d <= reach) return claimed;
+    this.metrics.refused('pose-bounded');
+    const k = reach / d;
+    return { x: anchor.position.x + dx * k, y: anchor.position.y + dy * k, z: anchor.position.z + dz * k };
+  }
+
   /** Positions from a committed state of a player's tile (newer sightings win). */
   private noteCommitted(tile: TileId, tick: number, positions: ReadonlyMap<EntityId, Vec3>): void {
     const key = tileKey(tile);
@@ -819,6 +856,7 @@ export class RelayCore {
           const p = this.peers.get(id)!;
           if (!p.position || p.joinedAt > settled) continue;
           if ((this.convicted.get(id) ?? 0) > this.opts.now()) continue; // judged recently: owns nothing
+          if ((this.cooldowns.get(id)?.until ?? 0) > this.opts.now()) continue; // lost tiles lately: cooling down
           if (distanceToTile(p.position, r.tile, this.config.tileEdge) > 0) continue; // only a player inside the tile
           const l = load.get(id) ?? 0;
           if (l >= maxTiles) continue;
@@ -955,6 +993,7 @@ export class RelayCore {
   private convict(f: Finding): void {
     const judged = f.reason !== 'lease-expired';
     if (judged) this.convicted.set(f.owner, this.opts.now() + (this.opts.convictionBanMs ?? 60_000));
+    this.coolDown(f.owner);
     this.metrics.incident(f.reason);
     const tiles = this.sortedTiles().filter((r) => r.owner === f.owner);
     let resumedFromTick = f.fromTick;
@@ -968,6 +1007,23 @@ export class RelayCore {
     for (const p of this.peers.values()) this.sendTo(p.id, { type: MsgType.Incident, incident }, true);
     this.broadcastAuditStats();
     this.opts.onIncident?.(incident);
+  }
+
+  /**
+   * An owner that lost its tiles (silence or a finding) may not take a tile again for a while,
+   * doubling with each loss (2 s, 4 s, … up to 2 min; forgotten after 2 min without one): no
+   * cycling through unaudited first seconds of fresh leases.
+   */
+  private coolDown(peer: PeerId): void {
+    const now = this.opts.now();
+    const prev = this.cooldowns.get(peer);
+    const strikes = prev && now - prev.until < 120_000 ? prev.strikes + 1 : 1;
+    this.cooldowns.set(peer, { until: now + Math.min(120_000, 2000 * 2 ** (strikes - 1)), strikes });
+  }
+
+  /** Ticks without a commitment after which an owner is taken as gone: its usual lag (rewind depth and batching) plus one second. */
+  private silenceTicks(): number {
+    return DEFAULT_REWIND_TICKS + COMMIT_BATCH_TICKS + this.config.tickRate;
   }
 
   private broadcastAuditStats(): void {
@@ -1178,6 +1234,9 @@ export class RelayCore {
     }
   }
 }
+
+/** Fastest an avatar can move (walking, falling, thrown), m/s: the bound on how far a reported position may be from the simulated one. */
+const MAX_AVATAR_SPEED = 20;
 
 /** The point nearest to `p` inside tile `t` (a migrant logged just outside stays in its tile). */
 function clampInto(p: Vec3, t: TileId, edge: number): Vec3 {

@@ -222,7 +222,7 @@ describe('audit: detection, verdicts and takeover in the seeded harness', () => 
       }));
   }
 
-  it('an owner that stops committing loses its tiles at lease expiry, and the inputs that reached the relay are not lost', () =>
+  it('an owner that stops committing loses its tiles within ~1 s of silence and cools down, and the inputs that reached the relay are not lost', () =>
     withSeed(77, async () => {
       await initPhysics();
       const h = auditWorld(77);
@@ -235,10 +235,16 @@ describe('audit: detection, verdicts and takeover in the seeded harness', () => 
       silent = true;
       const t = h.runUntil(() => h.relay.metrics.incidentCount('lease-expired') > 0, 6000);
       expect(t).toBeGreaterThanOrEqual(0);
-      expect(t).toBeLessThanOrEqual(4500); // 4 s leases, renewed only while commitments come
+      // Commitments lag ~25 ticks (rewind depth, batching); one more second of silence and the tiles go.
+      expect(t).toBeLessThanOrEqual(1600);
       h.run(200); // the incident is on its way to the players
       expect(incidents[0]).toMatchObject({ reason: 'lease-expired' });
-      expect(h.relay.directory().find((d) => tileKey(d.tile) === '0,0,0')!.owner).toBe(0);
+      const frozen = h.clients[0]!.client.peerId;
+      // Cooling down: the silent owner does not get the tile straight back (the relay or the walker holds it).
+      for (let i = 0; i < 10; i++) {
+        h.run(150);
+        expect(h.relay.directory().find((d) => tileKey(d.tile) === '0,0,0')!.owner).not.toBe(frozen);
+      }
       // The walker's input, sent after the takeover, moves its avatar on the relay's tile.
       const walker = h.clients[1]!.client;
       const x = (): number => walker.entities().find((e) => e.id === walker.avatar)!.position.x;
