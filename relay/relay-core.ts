@@ -769,10 +769,7 @@ export class RelayCore {
    */
   private boundedPose(peer: PeerState, claimed: Vec3): Vec3 {
     const now = this.currentTick;
-    let anchor: { position: Vec3; tick: number } | undefined;
-    const own = this.authority.world.tileOfEntity(peer.avatar);
-    if (own) anchor = { position: this.authority.world.tileAt(own)!.describe(peer.avatar).state.position, tick: now };
-    else anchor = this.committed.get(peer.avatar);
+    const anchor = this.simulatedPosition(peer);
     if (!anchor) return peer.position ?? claimed;
     const reach = (MAX_AVATAR_SPEED * Math.max(0, now - anchor.tick)) / this.config.tickRate + 2;
     const dx = claimed.x - anchor.position.x;
@@ -783,6 +780,22 @@ export class RelayCore {
     this.metrics.refused('pose-bounded');
     const k = reach / d;
     return { x: anchor.position.x + dx * k, y: anchor.position.y + dy * k, z: anchor.position.z + dz * k };
+  }
+
+  /** Where the simulation last put a player's avatar: live in the relay's tiles, else the last committed state of its owner's tile. */
+  private simulatedPosition(peer: PeerState): { position: Vec3; tick: number } | undefined {
+    const own = this.authority.world.tileOfEntity(peer.avatar);
+    if (own) return { position: this.authority.world.tileAt(own)!.describe(peer.avatar).state.position, tick: this.currentTick };
+    return this.committed.get(peer.avatar);
+  }
+
+  /**
+   * The position ownership is decided by: the simulation's (a player cannot talk its way into a
+   * tile), falling back on the bounded report only while the simulation has not placed the avatar.
+   */
+  private ownershipPosition(peer: PeerState): Vec3 | undefined {
+    const sim = this.simulatedPosition(peer);
+    return sim && this.currentTick - sim.tick <= this.config.tickRate * 3 ? sim.position : peer.position;
   }
 
   /** Positions from a committed state of a player's tile (newer sightings win). */
@@ -848,16 +861,18 @@ export class RelayCore {
       const subs = this.subscribersOf(tileKey(r.tile));
       let best: PeerId = RELAY_PEER;
       const current = r.owner !== RELAY_PEER ? this.peers.get(r.owner) : undefined;
-      if (current?.position && distanceToTile(current.position, r.tile, this.config.tileEdge) <= hysteresis) {
-        best = current.id; // hysteresis: a player on the border does not make its tile flap
+      const currentAt = current ? this.ownershipPosition(current) : undefined;
+      if (currentAt && distanceToTile(currentAt, r.tile, this.config.tileEdge) <= hysteresis) {
+        best = r.owner; // hysteresis: a player on the border does not make its tile flap
       } else if (subs.length > 0) {
         let bestScore = Number.POSITIVE_INFINITY;
         for (const id of subs) {
           const p = this.peers.get(id)!;
-          if (!p.position || p.joinedAt > settled) continue;
+          const at = this.ownershipPosition(p);
+          if (!at || p.joinedAt > settled) continue;
           if ((this.convicted.get(id) ?? 0) > this.opts.now()) continue; // judged recently: owns nothing
           if ((this.cooldowns.get(id)?.until ?? 0) > this.opts.now()) continue; // lost tiles lately: cooling down
-          if (distanceToTile(p.position, r.tile, this.config.tileEdge) > 0) continue; // only a player inside the tile
+          if (distanceToTile(at, r.tile, this.config.tileEdge) > 0) continue; // only a player inside the tile
           const l = load.get(id) ?? 0;
           if (l >= maxTiles) continue;
           const score = l * 1000 + id;

@@ -111,8 +111,10 @@ interface TileLedger {
   readonly forced: Set<number>;
   /** What re-executed windows produced (emigrants, outgoing mail), by the tick of the step. */
   readonly produced: Map<number, string[]>;
-  /** The entities of the last two committed states the relay saw (matched keyframes), for the drop check. */
-  sightings: { tick: number; ids: ReadonlySet<EntityId> }[];
+  /** The last committed state the relay saw (a matched keyframe), for the drop check. */
+  sighting: { tick: number; ids: ReadonlySet<EntityId> } | undefined;
+  /** Per entity, the committed tick since which it has been seen in the tile at every committed state, without leaving and coming back. */
+  readonly presentSince: Map<EntityId, number>;
 }
 
 /**
@@ -187,7 +189,7 @@ export class AuditDesk {
     const key = tileKey(tile);
     const prev = this.ledgers.get(key);
     const verified = prev && prev.verified.tick > fromTick ? prev.verified : { tick: fromTick, snapshot };
-    this.ledgers.set(key, { tile, owner, epoch, commits: new Map(), records: new Map(), lastTick: -1, verified, forced: new Set(), produced: new Map(), sightings: [] });
+    this.ledgers.set(key, { tile, owner, epoch, commits: new Map(), records: new Map(), lastTick: -1, verified, forced: new Set(), produced: new Map(), sighting: undefined, presentSince: new Map() });
     for (let i = this.pending.length - 1; i >= 0; i--) if (this.pending[i]!.key === key) this.pending.splice(i, 1);
   }
 
@@ -531,27 +533,34 @@ export class AuditDesk {
 
   /**
    * A committed state of a tile (a keyframe that hashed to its commitment) showed these
-   * entities at `tick`. An entity seen in the tile at two such states under one lease, that did
-   * not leave and come back between them, had every input its player sent in between applied by
-   * this tile: an input stamped after the first, not applied within the grace, was dropped.
+   * entities at `tick`. An entity seen in the tile at every committed state since some tick,
+   * without leaving and coming back (no arrival of it in the records between), had every input
+   * its player sent since then applied by this tile: one stamped after that, not applied within
+   * the grace of when it was stamped or reached the relay, was dropped.
    */
   onCommittedState(tile: TileId, owner: PeerId, epoch: number, tick: number, ids: ReadonlySet<EntityId>): void {
     const l = this.ledgers.get(tileKey(tile));
     if (!l || l.owner !== owner || l.epoch !== epoch) return;
-    const prev = l.sightings[l.sightings.length - 1];
-    l.sightings = [...l.sightings.slice(-1), { tick, ids }];
-    if (!prev || prev.tick >= tick) return;
+    const prev = l.sighting;
+    if (prev && prev.tick >= tick) return;
+    l.sighting = { tick, ids };
     const cameBack = new Set<EntityId>();
-    for (let t = prev.tick + 1; t <= tick; t++) {
+    let covered = prev !== undefined;
+    for (let t = (prev?.tick ?? tick) + 1; covered && t <= tick; t++) {
       const r = l.records.get(t);
-      if (!r) return; // the log does not cover the span: no judgement
-      for (const b of [...r.inbound, ...r.after]) for (const e of b.immigrants) cameBack.add(e.id);
+      if (!r) covered = false;
+      else for (const b of [...r.inbound, ...r.after]) for (const e of b.immigrants) cameBack.add(e.id);
     }
+    for (const id of [...l.presentSince.keys()]) if (!ids.has(id)) l.presentSince.delete(id);
     for (const id of [...ids].sort((a, b) => a - b)) {
-      if (!prev.ids.has(id) || cameBack.has(id)) continue;
+      const since = l.presentSince.get(id);
+      if (since === undefined || !covered || cameBack.has(id)) {
+        l.presentSince.set(id, tick);
+        continue;
+      }
       for (const u of this.inputs.unapplied(id)) {
-        if (u.tick < prev.tick || Math.max(u.tick, u.receivedTick) + this.settings.applyGraceTicks > tick) continue;
-        this.host.found(this.inputFinding(l, 'dropped-input', tick, u.input, `was never applied: stamped for tick ${u.tick}, at the relay by ${u.receivedTick}, and its avatar stayed in the tile until tick ${tick}`));
+        if (u.tick < since || Math.max(u.tick, u.receivedTick) + this.settings.applyGraceTicks > tick) continue;
+        this.host.found(this.inputFinding(l, 'dropped-input', tick, u.input, `was never applied: stamped for tick ${u.tick}, at the relay by ${u.receivedTick}, and its entity stayed in the tile from tick ${since} to ${tick}`));
         return;
       }
     }
