@@ -71,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
       'memory-only': { type: 'boolean' },
       template: { type: 'string' },
       ttl: { type: 'string' },
+      role: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -83,7 +84,9 @@ async function main(argv: string[]): Promise<number> {
     const secret = values.secret ?? env['TESSERA_SECRET'];
     if (!secret) throw new Error('token needs --secret');
     const ttl = Number(values.ttl ?? 3600);
-    console.log(makeToken(secret, { world: values.world ?? 'demo', exp: Math.floor(Date.now() / 1000) + ttl }));
+    const role = values.role ?? 'player';
+    if (role !== 'creator' && role !== 'player' && role !== 'viewer') throw new Error(`--role must be creator, player or viewer (got ${JSON.stringify(role)})`);
+    console.log(makeToken(secret, { world: values.world ?? 'demo', exp: Math.floor(Date.now() / 1000) + ttl, role }));
     return 0;
   }
   if (command === 'template') {

@@ -21,6 +21,7 @@ import {
   type BehaviourRegistry,
   type EntityDesc,
   type EntityId,
+  type EntityInput,
   type GhostState,
   type Link,
   type Message,
@@ -45,6 +46,7 @@ import { InputLedger } from './audit/input-ledger.js';
 import { RoutedEvidence } from './audit/routed-evidence.js';
 import type { TileCheckpoint } from './store/world-store.js';
 import { WorldDocHost, type StoredDocument } from './doc/world-doc-host.js';
+import type { DocRole } from './doc/update-rules.js';
 import { RelayMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limiter.js';
 import { connectionGuard, type GuardedConnection } from './connection-guard.js';
@@ -70,6 +72,8 @@ export interface RelayCoreOptions {
   readonly log: RelayLog;
   /** Accepts or refuses a join token: returns undefined when accepted, else the reason. */
   readonly checkToken: (token: string, world: string) => string | undefined;
+  /** The role an accepted token grants (default: `creator` for everyone, as in development). */
+  readonly roleOf?: (token: string) => DocRole;
   readonly replication?: ReplicationConfig;
   /** Lease length, ticks (default 4 s; renewed every second while the owner commits). */
   readonly leaseTicks?: number;
@@ -115,6 +119,8 @@ interface PeerState {
   readonly name: string;
   readonly avatar: EntityId;
   readonly joinedAt: number;
+  /** From the join token: creators edit the layout; viewers own no tiles. */
+  readonly role: DocRole;
   position: Vec3 | undefined;
   subscribed: Set<string>;
   readonly assembler: ChunkAssembler;
@@ -181,6 +187,8 @@ export class RelayCore {
   private readonly evidence: RoutedEvidence;
   /** Where the simulation last put each entity: the relay's own tiles, and the committed states of players' tiles. */
   private readonly committed = new Map<EntityId, { tile: string; tick: number; position: Vec3 }>();
+  /** Inputs whose relay copy goes to the avatar's owner if no record applied them by `due` (ticks). */
+  private inputFallbacks: { due: number; peer: PeerId; avatar: EntityId; tick: number; inputs: EntityInput[] }[] = [];
   /** Owners that lost tiles for silence or findings: no new lease until `until` (ms); each loss doubles the next wait. */
   private readonly cooldowns = new Map<PeerId, { until: number; strikes: number }>();
   private readonly auditor: Auditor;
@@ -259,6 +267,7 @@ export class RelayCore {
       send: (peer, m) => this.sendTo(peer, m, true),
       peers: () => [...this.peers.keys()].sort((a, b) => a - b),
       persist: (u) => opts.persistDocUpdate?.(u),
+      role: (peer) => this.peers.get(peer)?.role ?? 'viewer',
       refuse: (peer, reason) => {
         const p = this.peers.get(peer);
         this.refuse(p ? this.connOf(p) : undefined, 'document', reason);
@@ -421,6 +430,7 @@ export class RelayCore {
     const wall = this.opts.now();
     for (const r of this.sortedTiles()) if (r.handoff && wall > r.handoff.deadline) this.handoffTimedOut(r);
     this.audit.tick();
+    this.sendInputFallbacks(now);
     this.doc.tick();
     // An owner whose commitments stop (a frozen tab, a dead network with the socket open) loses
     // its tiles within about a second of its commitments' usual lag; the relay resumes them.
@@ -542,7 +552,7 @@ export class RelayCore {
 
     const id = this.nextPeer++;
     const avatar = this.nextAvatar++;
-    const peer: PeerState = { id, link: conn.link, name: m.name.slice(0, 32) || `player ${id}`, avatar, joinedAt: this.opts.now(), position: undefined, subscribed: new Set(), assembler: conn.assembler, limiter: conn.limiter };
+    const peer: PeerState = { id, link: conn.link, name: m.name.slice(0, 32) || `player ${id}`, avatar, joinedAt: this.opts.now(), role: this.opts.roleOf?.(m.token) ?? 'creator', position: undefined, subscribed: new Set(), assembler: conn.assembler, limiter: conn.limiter };
     conn.peer = peer;
     this.peers.set(id, peer);
     this.metrics.joins++;
@@ -673,14 +683,10 @@ export class RelayCore {
           for (const i of fresh) this.inputLedger.apply(i, 'relay', Math.max(m.tick, now) + 1);
           return;
         }
-        // A copy goes to the owner of the avatar's tile, so an owner the player's direct copy
-        // missed (a lost path, a stale directory) still applies it: the audit expects every input applied.
-        const owners = new Set<PeerId>();
-        for (const key of [this.avatarTiles.get(peer.avatar), this.committed.get(peer.avatar)?.tile]) {
-          const r = key === undefined ? undefined : this.tiles.get(key);
-          if (r && r.owner !== RELAY_PEER && r.owner !== peer.id) owners.add(r.owner);
-        }
-        for (const o of [...owners].sort((a, b) => a - b)) this.sendTo(o, { type: MsgType.Input, tick: m.tick, inputs: fresh }, true);
+        // Should no record apply it soon (the player's direct copy lost, or sent to a former
+        // owner), the relay's copy goes to the owner of the avatar's tile: the audit expects every
+        // input applied. Not at once: the direct copy is the one that arrives in time.
+        this.inputFallbacks.push({ due: now + INPUT_FALLBACK_TICKS, peer: peer.id, avatar: peer.avatar, tick: m.tick, inputs: fresh });
         return;
       }
       case MsgType.KeyframeRequest:
@@ -782,6 +788,23 @@ export class RelayCore {
     return { x: anchor.position.x + dx * k, y: anchor.position.y + dy * k, z: anchor.position.z + dz * k };
   }
 
+  /** The relay's copies of inputs no record applied in time, to the owner of the avatar's tile. */
+  private sendInputFallbacks(now: number): void {
+    if (this.inputFallbacks.length === 0 || this.inputFallbacks[0]!.due > now) return;
+    const due = this.inputFallbacks.filter((f) => f.due <= now);
+    this.inputFallbacks = this.inputFallbacks.filter((f) => f.due > now);
+    for (const f of due) {
+      const inputs = f.inputs.filter((i) => !this.inputLedger.appliedAt(i.entity, i.seq));
+      if (inputs.length === 0 || !this.peers.has(f.peer)) continue;
+      const owners = new Set<PeerId>();
+      for (const key of [this.avatarTiles.get(f.avatar), this.committed.get(f.avatar)?.tile]) {
+        const r = key === undefined ? undefined : this.tiles.get(key);
+        if (r && r.owner !== RELAY_PEER && r.owner !== f.peer) owners.add(r.owner);
+      }
+      for (const o of [...owners].sort((a, b) => a - b)) this.sendTo(o, { type: MsgType.Input, tick: f.tick, inputs }, true);
+    }
+  }
+
   /** Where the simulation last put a player's avatar: live in the relay's tiles, else the last committed state of its owner's tile. */
   private simulatedPosition(peer: PeerState): { position: Vec3; tick: number } | undefined {
     const own = this.authority.world.tileOfEntity(peer.avatar);
@@ -872,6 +895,7 @@ export class RelayCore {
           if (!at || p.joinedAt > settled) continue;
           if ((this.convicted.get(id) ?? 0) > this.opts.now()) continue; // judged recently: owns nothing
           if ((this.cooldowns.get(id)?.until ?? 0) > this.opts.now()) continue; // lost tiles lately: cooling down
+          if (p.role === 'viewer') continue; // viewers watch: they simulate nothing
           if (distanceToTile(at, r.tile, this.config.tileEdge) > 0) continue; // only a player inside the tile
           const l = load.get(id) ?? 0;
           if (l >= maxTiles) continue;
@@ -909,6 +933,7 @@ export class RelayCore {
   private completeHandoff(r: TileRecord, tick: number, snapshot: Uint8Array): void {
     const h = r.handoff!;
     r.handoff = undefined;
+    this.noteSiblingMigrants(r, tick);
     let to = h.to;
     if (to !== RELAY_PEER && !this.peers.has(to)) to = RELAY_PEER;
     this.revoke(r);
@@ -937,6 +962,28 @@ export class RelayCore {
         else this.sendTo(to, { type: MsgType.Spawn, tile: r.tile, entity: q.in }, true);
       } else if (to === RELAY_PEER) this.authority.remove(q.out);
       else this.sendTo(to, { type: MsgType.Despawn, tile: r.tile, id: q.out }, true);
+    }
+  }
+
+  /**
+   * Before a player's tile changes hands at `tick`: entities it sent into another tile the same
+   * player keeps, whose records do not show them yet, are expected there (the checkpoint cut
+   * must hold them somewhere). Found by replaying the tile's checked records from its verified state.
+   */
+  private noteSiblingMigrants(r: TileRecord, tick: number): void {
+    if (r.owner === RELAY_PEER) return;
+    const siblings = this.sortedTiles().filter((x) => x !== r && x.owner === r.owner && (this.audit.lastCommittedTick(x.tile) ?? -1) < tick);
+    if (siblings.length === 0) return;
+    let resumed: ReturnType<AuditDesk['resume']>;
+    try {
+      resumed = this.audit.resume(r.tile, undefined);
+    } catch {
+      return; // nothing the relay can vouch for to replay
+    }
+    for (const e of resumed?.emigrants ?? []) {
+      const dest = tileKey(tileOf(e.state.position, this.config.tileEdge));
+      const sib = siblings.find((x) => tileKey(x.tile) === dest);
+      if (sib) this.audit.expectArrival(sib.tile, e, tick);
     }
   }
 
@@ -1249,6 +1296,9 @@ export class RelayCore {
     }
   }
 }
+
+/** Ticks after which the relay sends its copy of an input no record applied yet (0.75 s: past the usual commitment lag). */
+const INPUT_FALLBACK_TICKS = 45;
 
 /** Fastest an avatar can move (walking, falling, thrown), m/s: the bound on how far a reported position may be from the simulated one. */
 const MAX_AVATAR_SPEED = 20;

@@ -6,6 +6,11 @@ export interface TokenClaims {
   /** Expiry, seconds since the Unix epoch. */
   readonly exp: number;
   readonly sub?: string;
+  /**
+   * What the holder may do to the world's document: `creator` edits the layout, `player` (the
+   * default) writes only its profile and chat, `viewer` the same and owns no tiles.
+   */
+  readonly role?: 'creator' | 'player' | 'viewer';
 }
 
 const b64 = (b: Buffer | string): string => Buffer.from(b).toString('base64url');
@@ -31,5 +36,16 @@ export function checkToken(secret: string, token: string, world: string, nowMs: 
   }
   if (claims.world !== world) return 'token is for another world';
   if (typeof claims.exp !== 'number' || claims.exp * 1000 < nowMs) return 'token expired';
+  if (claims.role !== undefined && !['creator', 'player', 'viewer'].includes(claims.role)) return `unknown role ${JSON.stringify(claims.role)}`;
   return undefined;
+}
+
+/** The role a token (already checked with `checkToken`) grants; `player` when it names none. */
+export function tokenRole(token: string): 'creator' | 'player' | 'viewer' {
+  try {
+    const claims = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as TokenClaims;
+    return claims.role ?? 'player';
+  } catch {
+    return 'player';
+  }
 }

@@ -115,6 +115,8 @@ interface TileLedger {
   sighting: { tick: number; ids: ReadonlySet<EntityId> } | undefined;
   /** Per entity, the committed tick since which it has been seen in the tile at every committed state, without leaving and coming back. */
   readonly presentSince: Map<EntityId, number>;
+  /** Arrivals from a sibling tile handed over meanwhile, not in this tile's records yet (for the checkpoint cut). */
+  expected: { entity: EntityDesc; tick: number }[];
 }
 
 /**
@@ -189,7 +191,7 @@ export class AuditDesk {
     const key = tileKey(tile);
     const prev = this.ledgers.get(key);
     const verified = prev && prev.verified.tick > fromTick ? prev.verified : { tick: fromTick, snapshot };
-    this.ledgers.set(key, { tile, owner, epoch, commits: new Map(), records: new Map(), lastTick: -1, verified, forced: new Set(), produced: new Map(), sighting: undefined, presentSince: new Map() });
+    this.ledgers.set(key, { tile, owner, epoch, commits: new Map(), records: new Map(), lastTick: -1, verified, forced: new Set(), produced: new Map(), sighting: undefined, presentSince: new Map(), expected: [] });
     for (let i = this.pending.length - 1; i >= 0; i--) if (this.pending[i]!.key === key) this.pending.splice(i, 1);
   }
 
@@ -231,7 +233,18 @@ export class AuditDesk {
         for (const e of b.immigrants) came.set(e.id, e);
       }
     }
+    for (const x of l.expected) if (x.tick > Math.max(tick, l.lastTick) && !came.has(x.entity.id)) came.set(x.entity.id, x.entity);
     return [...came.values()];
+  }
+
+  /**
+   * A tile handed over by its owner sent `entity` into this tile (held by the same owner) at
+   * `tick`, before this tile's records show it: the checkpoint cut counts it here until they do.
+   */
+  expectArrival(tile: TileId, entity: EntityDesc, tick: number): void {
+    const l = this.ledgers.get(tileKey(tile));
+    if (!l) return;
+    l.expected = [...l.expected.filter((x) => x.tick > l.lastTick), { entity, tick }];
   }
 
   /** Ticks since the last commitment of a tile (undefined when none under this lease). */

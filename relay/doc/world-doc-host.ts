@@ -3,6 +3,7 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import { messageYjsSyncStep1, messageYjsSyncStep2, messageYjsUpdate, writeSyncStep1, writeSyncStep2, writeUpdate } from 'y-protocols/sync';
+import { footprintOf, refuseUpdate, type DocRole, type UpdateFootprint } from './update-rules.js';
 import {
   authoredEntity,
   CHAT_KEPT,
@@ -44,6 +45,8 @@ export interface DocHostHooks {
   /** Stores an update before it is acknowledged (throws when it could not be stored). */
   persist(update: Uint8Array): void;
   refuse(peer: PeerId, reason: string): void;
+  /** What the peer's join token lets it do to the document (default: creator, as without tokens). */
+  role?(peer: PeerId): DocRole;
 }
 
 /** Largest document update the relay takes from a peer, bytes. */
@@ -76,6 +79,8 @@ export class WorldDocHost {
   private readonly templateKeys = new Map<string, EntityId | undefined>();
   /** Awareness client ids each peer announced (only it may update them). */
   private readonly claims = new Map<number, PeerId>();
+  /** Which peer writes each Yjs client's new items (the first to send them; taken over once it leaves). */
+  private readonly writers = new Map<number, PeerId>();
   private dirty = true;
   /** Object keys changed since the last tick (objects' fields, tile maps, tombstones). */
   private readonly dirtyKeys = new Set<string>();
@@ -282,11 +287,22 @@ export class WorldDocHost {
     }
     if (kind !== messageYjsSyncStep2 && kind !== messageYjsUpdate) return this.refuse(peer, `unknown sync message kind ${kind}`);
     if (body.length > MAX_DOC_UPDATE_BYTES) return this.refuse(peer, `document update of ${body.length} bytes (at most ${MAX_DOC_UPDATE_BYTES})`);
+    let footprint: UpdateFootprint;
     try {
-      Y.decodeUpdate(body); // well-formed, before it touches the document
+      footprint = footprintOf(this.doc, body); // well-formed, and what it writes, before it touches the document
     } catch (e) {
       return this.refuse(peer, `malformed document update: ${e instanceof Error ? e.message : String(e)}`);
     }
+    // Write rules: the layout is the creators'; everyone writes only as their own document's client.
+    const role = this.hooks.role?.(peer) ?? 'creator';
+    const ruled = refuseUpdate(role, footprint);
+    if (ruled) return this.refuse(peer, ruled);
+    const online = new Set(this.hooks.peers());
+    for (const c of footprint.clients) {
+      const writer = this.writers.get(c);
+      if (writer !== undefined && writer !== peer && online.has(writer)) return this.refuse(peer, `document update with new items of client ${c}, which peer ${writer} writes`);
+    }
+    for (const c of footprint.clients) this.writers.set(c, peer);
     this.idsTouchedBy = undefined;
     try {
       Y.applyUpdate(this.doc, body, peer);
@@ -303,6 +319,7 @@ export class WorldDocHost {
 
   /** A player left: its presence goes, for everyone. */
   left(peer: PeerId): void {
+    for (const [c, p] of [...this.writers]) if (p === peer) this.writers.delete(c);
     const gone = [...this.claims].filter(([, p]) => p === peer).map(([c]) => c);
     for (const c of gone) this.claims.delete(c);
     if (gone.length === 0) return;

@@ -86,6 +86,8 @@ export class MaliciousClient {
   private install(): void {
     const a = this.authority;
     if (!a) return;
+    // Its cheats act after each step; a late input's rewind would replay the tile without them.
+    a.rewindTicks = 0;
     const honestAfter = a.afterStep;
     a.afterStep = (world, tick) => {
       honestAfter?.(world, tick);
