@@ -62,12 +62,12 @@ export class Harness {
   }
 
   /** Adds a player; it joins over the network (`accessDelayMs`: its link's extra one-way delay). */
-  addClient(name: string, transport: TransportMode = 'auto', extra: { accessDelayMs?: number; replicaMode?: ReplicaMode } = {}): HarnessClient {
+  addClient(name: string, transport: TransportMode = 'auto', extra: { accessDelayMs?: number; replicaMode?: ReplicaMode; token?: string } = {}): HarnessClient {
     const accessDelayMs = extra.accessDelayMs ?? 0;
     const [clientEnd, relayEnd] = this.net.pair(accessDelayMs);
     this.relay.connect(relayEnd);
     const replicaMode = extra.replicaMode ?? this.opts.replicaMode;
-    const client = new WorldClient({ relay: clientEnd, world: 'test', name, transport, connector: this.connector, now: () => this.scheduler.now(), ...(replicaMode ? { replicaMode } : {}) });
+    const client = new WorldClient({ relay: clientEnd, world: 'test', name, transport, connector: this.connector, now: () => this.scheduler.now(), ...(replicaMode ? { replicaMode } : {}), ...(extra.token !== undefined ? { token: extra.token } : {}) });
     const h: HarnessClient = { client, name, crash: () => relayEnd.close(), accessDelayMs };
     this.clients.push(h);
     return h;
