@@ -25,6 +25,23 @@ export class RelayMetrics {
   checkpointsUncommitted = 0;
   private readonly refusals = new KeyedCount();
   private readonly incidents = new KeyedCount();
+  private readonly closes = new KeyedCount();
+  private readonly gauges = new Map<string, { help: string; read: () => number }>();
+
+  /** Counts a connection the relay closed on its own, by reason (hello-timeout, unjoined-cap, flood, …). */
+  closed(reason: string): void {
+    this.closes.add(reason);
+  }
+
+  /** Connections closed for a reason (all when omitted). */
+  closedCount(reason?: string): number {
+    return this.closes.count(reason);
+  }
+
+  /** Adds (or replaces) a gauge read at every render (e.g. the process's memory). */
+  gauge(name: string, help: string, read: () => number): void {
+    this.gauges.set(name, { help, read });
+  }
 
   /** Counts a verdict against an owner by reason. */
   incident(reason: string): void {
@@ -115,6 +132,9 @@ export class RelayMetrics {
     for (const [k, v] of this.incidents.sorted()) lines.push(`tessera_incidents_total{reason="${k}"} ${v}`);
     lines.push('# HELP tessera_refused_total Messages refused, by reason.', '# TYPE tessera_refused_total counter');
     for (const [k, v] of this.refusals.sorted()) lines.push(`tessera_refused_total{reason="${k}"} ${v}`);
+    lines.push('# HELP tessera_closed_total Connections the relay closed on its own, by reason.', '# TYPE tessera_closed_total counter');
+    for (const [k, v] of this.closes.sorted()) lines.push(`tessera_closed_total{reason="${k}"} ${v}`);
+    for (const [name, g] of [...this.gauges].sort((a, b) => (a[0] < b[0] ? -1 : 1))) metric(name, 'gauge', g.help, g.read());
     return `${lines.join('\n')}\n`;
   }
 }

@@ -10,6 +10,7 @@ import type { StoredDocument } from './doc/world-doc-host.js';
 import { join, resolve as resolvePath } from 'node:path';
 import { ed25519Signer } from './lease-signer.js';
 import { RelayCore, type RelayLog } from './relay-core.js';
+import { configureConnectionGuard, existingConnectionGuard, type ConnectionGuardOptions } from './connection-guard.js';
 import { checkToken } from './tokens.js';
 import { wsLink } from './ws-link.js';
 
@@ -47,6 +48,13 @@ export interface RelayServerOptions {
    * base layer. A world that already exists in the data dir keeps the template it was made from.
    */
   readonly template?: Uint8Array;
+  /**
+   * Flood limits per connection (defaults: `DEFAULT_GUARD_OPTIONS` — hello within 10 s, at most
+   * 64 connections waiting for theirs, 2 MiB/s with bursts of 8 MiB, chunk caps).
+   */
+  readonly guard?: Partial<ConnectionGuardOptions>;
+  /** A connection whose unsent reliable data passes this many bytes is closed (default 8 MiB): it reconnects and resyncs. */
+  readonly maxSendQueueBytes?: number;
 }
 
 /** A running relay. Call `close()` to stop it. */
@@ -103,6 +111,9 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
     ...(opts.maxPeers !== undefined ? { maxPeers: opts.maxPeers } : {}),
   });
 
+  configureConnectionGuard(core, opts.guard ?? {});
+  core.metrics.gauge('process_resident_memory_bytes', 'Resident memory of the relay process, bytes.', () => process.memoryUsage.rss());
+
   const http: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/healthz') {
@@ -127,7 +138,15 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
       ws.close(1008, 'origin not allowed');
       return;
     }
-    core.connect(wsLink(ws));
+    core.connect(
+      wsLink(ws, {
+        ...(opts.maxSendQueueBytes !== undefined ? { maxQueuedBytes: opts.maxSendQueueBytes } : {}),
+        overflow: (queued) => {
+          core.metrics.closed('send-queue');
+          log({ level: 'warn', msg: 'connection closed', reason: 'send-queue', detail: `${queued} bytes waiting to be sent: the peer does not read; it reconnects and resyncs` });
+        },
+      }),
+    );
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -138,6 +157,7 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
   const timer = setInterval(() => {
     try {
       core.tick();
+      existingConnectionGuard(core)?.sweep(); // connections whose hello is overdue
     } catch (e) {
       log({ level: 'error', msg: 'tick failed', error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
     }

@@ -17,11 +17,22 @@ export interface WebSocketLike {
 /** A constructor like the browser's `WebSocket`. */
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
+/** Options of `openWebSocketLink`. */
+export interface WebSocketLinkOptions {
+  /** Unsent bytes past which a reliable message closes the link instead of being queued (default 8 MiB). */
+  readonly maxQueuedBytes?: number;
+  /** Where the link says why it closed itself (default `console.warn`). */
+  readonly log?: (message: string) => void;
+}
+
 /**
  * Opens a link to a relay over a WebSocket; resolves once open, rejects with a clear error
- * if it cannot connect within `timeoutMs`.
+ * if it cannot connect within `timeoutMs`. Back-pressure: while the socket is far behind
+ * (`maxQueuedBytes` unsent), unreliable messages are dropped, and a reliable one closes the
+ * link (logged; `onClose` fires at once) — a reliable link delivers in order or closes, so the
+ * client reconnects and resyncs instead of going on with a hole in what it sent.
  */
-export function openWebSocketLink(url: string, Impl?: WebSocketConstructor, timeoutMs = 10_000): Promise<Link> {
+export function openWebSocketLink(url: string, Impl?: WebSocketConstructor, timeoutMs = 10_000, opts: WebSocketLinkOptions = {}): Promise<Link> {
   const Ctor = Impl ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (!Ctor) return Promise.reject(new TesseraError(ErrorCode.BadInput, 'no WebSocket implementation: pass one (e.g. the `ws` package in Node)'));
   return new Promise<Link>((resolve, reject) => {
@@ -29,6 +40,7 @@ export function openWebSocketLink(url: string, Impl?: WebSocketConstructor, time
     ws.binaryType = 'arraybuffer';
     let open = false;
     let closed = false;
+    const maxQueued = opts.maxQueuedBytes ?? 8 * 1024 * 1024;
     const timer = setTimeout(() => {
       if (!open) {
         ws.close();
@@ -41,10 +53,16 @@ export function openWebSocketLink(url: string, Impl?: WebSocketConstructor, time
       },
       onMessage: undefined,
       onClose: undefined,
-      send(bytes) {
+      send(bytes, reliable) {
         if (!open || closed) return;
-        // Back-pressure: drop rather than queue without bound when the socket is this far behind.
-        if (ws.bufferedAmount > 4 * 1024 * 1024) return;
+        if (ws.bufferedAmount + bytes.length > maxQueued) {
+          if (!reliable) return; // the next state supersedes it
+          (opts.log ?? console.warn)(`tessera: closing the link to ${url}: ${ws.bufferedAmount} bytes are waiting to be sent (over ${maxQueued}); reconnecting resyncs`);
+          closed = true;
+          ws.close(4000, 'send queue full');
+          link.onClose?.();
+          return;
+        }
         ws.send(bytes);
       },
       close() {
@@ -58,12 +76,14 @@ export function openWebSocketLink(url: string, Impl?: WebSocketConstructor, time
       resolve(link);
     };
     ws.onmessage = (ev) => {
+      if (closed) return;
       const d = ev.data;
       if (d instanceof ArrayBuffer) link.onMessage?.(new Uint8Array(d));
       else if (ArrayBuffer.isView(d)) link.onMessage?.(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
     };
     ws.onclose = () => {
       const wasOpen = open;
+      if (closed && wasOpen) return; // closed by the link itself: onClose already fired
       closed = true;
       clearTimeout(timer);
       if (!wasOpen) reject(new TesseraError(ErrorCode.BadInput, `the relay at ${url} refused or dropped the connection`));

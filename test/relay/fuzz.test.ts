@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeMessage, initPhysics, MemoryNetwork, MsgType, PROTOCOL_VERSION, standardKinds, VirtualScheduler, WorldClient, type Message } from '../../src/index.js';
 import { ed25519Signer } from '../../relay/lease-signer.js';
 import { RelayCore } from '../../relay/relay-core.js';
+import { configureConnectionGuard } from '../../relay/connection-guard.js';
 import { SCENES } from '../../relay/server.js';
 
 // The relay's message handler under fire: generated and mutated messages from a joined
@@ -72,6 +73,8 @@ describe('relay message handler fuzzing', () => {
     const scheduler = new VirtualScheduler();
     const net = new MemoryNetwork(5, scheduler, { delayMs: 0, jitterMs: 0 });
     const relay = new RelayCore({ world: 'test', scene: SCENES['demo']!(), registry: standardKinds(), now: () => scheduler.now(), signer: ed25519Signer(), log: () => {}, checkToken: () => undefined, rateLimit: { perSecond: 1e9, burst: 1e9 } });
+    // Like the message rate, the byte budget is lifted: every message must reach the handler.
+    configureConnectionGuard(relay, { bytesPerSecond: 1e12, byteBurst: 1e12 });
     const [evil, relayEnd] = net.pair();
     relay.connect(relayEnd);
     evil.send(encodeMessage({ type: MsgType.Hello, version: PROTOCOL_VERSION, world: 'test', name: 'fuzz', token: '' }, EDGE), true);
