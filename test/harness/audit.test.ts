@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AUDIT_SCENE, decodeMessage, encodeMessage, initPhysics, MsgType, tileKey, WorldClient, type AuditIncident, type Link } from './imports.js';
 import { Harness, seeds, withSeed, type HarnessOptions } from './harness.js';
+import { tamperedLink as tamperedRelayLink } from './malicious-client.js';
 import { SCENES } from '../../relay/server.js';
 
 /** The audit drills' world: two 16 m tiles, a chest with critical gold, a ball rolling between the tiles. */
@@ -23,25 +24,7 @@ function ownerReady(h: Harness, name: string, relay?: Link): AuditIncident[] {
 }
 
 /** A client link whose outgoing messages pass through `rewrite` (a modified browser). */
-function tamperedLink(h: Harness, rewrite: (bytes: Uint8Array) => Uint8Array | undefined): Link {
-  const [clientEnd, relayEnd] = h.net.pair();
-  h.relay.connect(relayEnd);
-  const link: Link = {
-    get open() {
-      return clientEnd.open;
-    },
-    onMessage: undefined,
-    onClose: undefined,
-    send(bytes, reliable) {
-      const out = rewrite(bytes);
-      if (out) clientEnd.send(out, reliable);
-    },
-    close: () => clientEnd.close(),
-  };
-  clientEnd.onMessage = (b) => link.onMessage?.(b);
-  clientEnd.onClose = () => link.onClose?.();
-  return link;
-}
+const tamperedLink = (h: Harness, rewrite: (bytes: Uint8Array) => Uint8Array | undefined): Link => tamperedRelayLink(h, rewrite).link;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;

@@ -46,33 +46,19 @@ export class MaliciousClient {
     private readonly h: Harness,
     readonly name: string,
   ) {
-    const [clientEnd, relayEnd] = h.net.pair();
-    h.relay.connect(relayEnd);
-    this.wire = clientEnd;
     const edge = (): number => h.relay.config.tileEdge;
-    const self = this;
-    const link: Link = {
-      get open() {
-        return clientEnd.open;
-      },
-      onMessage: undefined,
-      onClose: undefined,
-      send(bytes, reliable) {
-        const hook = self.outgoing;
-        if (!hook) return clientEnd.send(bytes, reliable);
-        let decoded: Message;
-        try {
-          decoded = decodeWire(bytes, edge());
-        } catch {
-          return clientEnd.send(bytes, reliable);
-        }
-        const out = hook(bytes, decoded);
-        if (out) clientEnd.send(out, reliable);
-      },
-      close: () => clientEnd.close(),
-    };
-    clientEnd.onMessage = (b) => link.onMessage?.(b);
-    clientEnd.onClose = () => link.onClose?.();
+    const { link, wire, relayEnd } = tamperedLink(h, (bytes) => {
+      const hook = this.outgoing;
+      if (!hook) return bytes;
+      let decoded: Message;
+      try {
+        decoded = decodeWire(bytes, edge());
+      } catch {
+        return bytes;
+      }
+      return hook(bytes, decoded);
+    });
+    this.wire = wire;
     this.client = new WorldClient({ relay: link, world: 'test', name, transport: 'relay', now: () => h.scheduler.now() });
     h.clients.push({ client: this.client, name, crash: () => relayEnd.close() });
     this.client.on('joined', () => this.install());
@@ -204,6 +190,30 @@ export class MaliciousClient {
   owned(): string[] {
     return this.client.stats().ownedTiles.map((t: TileId) => `${t.x},${t.y},${t.z}`);
   }
+}
+
+/**
+ * A link to the relay whose outgoing messages pass through `rewrite` (return undefined to drop):
+ * a modified browser's socket. `wire` sends past the rewrite; closing `relayEnd` is a crash.
+ */
+export function tamperedLink(h: Harness, rewrite: (bytes: Uint8Array) => Uint8Array | undefined): { link: Link; wire: Link; relayEnd: Link } {
+  const [clientEnd, relayEnd] = h.net.pair();
+  h.relay.connect(relayEnd);
+  const link: Link = {
+    get open() {
+      return clientEnd.open;
+    },
+    onMessage: undefined,
+    onClose: undefined,
+    send(bytes, reliable) {
+      const out = rewrite(bytes);
+      if (out) clientEnd.send(out, reliable);
+    },
+    close: () => clientEnd.close(),
+  };
+  clientEnd.onMessage = (b) => link.onMessage?.(b);
+  clientEnd.onClose = () => link.onClose?.();
+  return { link, wire: clientEnd, relayEnd };
 }
 
 function decodeWire(bytes: Uint8Array, edge: number): Message {
