@@ -933,7 +933,8 @@ export class RelayCore {
   private completeHandoff(r: TileRecord, tick: number, snapshot: Uint8Array): void {
     const h = r.handoff!;
     r.handoff = undefined;
-    this.noteSiblingMigrants(r, tick);
+    // A handoff (not a takeover: those resume every tile of the owner from its own records).
+    if (h.deadline !== 0) this.noteSiblingMigrants(r, tick);
     let to = h.to;
     if (to !== RELAY_PEER && !this.peers.has(to)) to = RELAY_PEER;
     this.revoke(r);
