@@ -98,7 +98,8 @@ export { TileAuthority, migrantAfterTransit, MAX_TRANSIT_TICKS, DEFAULT_REWIND_T
 export type { PlacedEntity, ReplicaEntity, ReplicaUpdate } from './net/replica-store.js';
 export { ReplicaStore } from './net/replica-store.js';
 export type { PeerId, TileLease, DirectoryEntry, EntityPose, PropsUpdate, RosterEntry, Message, AuditIncident, IncidentReason } from './protocol/messages.js';
-export { INCIDENT_REASONS } from './protocol/messages.js';
+export { INCIDENT_REASONS, MEMBER_ROLES } from './protocol/messages.js';
+export type { MemberRole } from './protocol/messages.js';
 export type { MessageRoute } from './protocol/routes.js';
 export { MESSAGE_ROUTES, allowedRoute } from './protocol/routes.js';
 export {

@@ -1,8 +1,10 @@
 import * as Y from 'yjs';
 import { DELETED_ROOT, ENTITY_IDS_ROOT, TILE_ROOT_PREFIX } from '../../src/index.js';
 
+import type { MemberRole } from '../../src/index.js';
+
 /** What a join token lets a player do to the world's document. */
-export type DocRole = 'creator' | 'player' | 'viewer';
+export type DocRole = MemberRole;
 
 /** What an update would write, found before it is applied. */
 export interface UpdateFootprint {

@@ -121,8 +121,20 @@ export class WorldLayout {
     readonly tileEdge: number,
   ) {}
 
-  /** Places an object; returns its key. Throws `bad-input` on a bad spec. */
+  /**
+   * Why this member may not edit the layout (its role is not `creator`), or undefined when it
+   * may. Set by `joinWorld` from the relay's welcome: the relay refuses such edits anyway, and
+   * an edit it refused would hold back this document's later updates.
+   */
+  readOnly: string | undefined;
+
+  private checkEditable(): void {
+    if (this.readOnly !== undefined) throw new TesseraError(ErrorCode.Forbidden, `the layout is read-only here: ${this.readOnly}`);
+  }
+
+  /** Places an object; returns its key. Throws `bad-input` on a bad spec, `forbidden` when this member may not edit. */
   place(spec: ObjectSpec): string {
+    this.checkEditable();
     checkObjectSpec(spec);
     const key = `${this.doc.clientID.toString(36)}-${(this.counter++).toString(36)}`;
     this.history();
@@ -134,6 +146,7 @@ export class WorldLayout {
 
   /** Moves an object (to another tile too); throws `not-found` for an unknown key. */
   move(key: string, position: Vec3, yaw?: number): void {
+    this.checkEditable();
     const found = this.require(key);
     const spec: ObjectSpec = { kind: found.obj.kind, position, yaw: yaw ?? found.obj.yaw, color: found.obj.color, props: found.obj.props };
     checkObjectSpec(spec);
@@ -158,6 +171,7 @@ export class WorldLayout {
 
   /** Changes an object's colour, turn or props. */
   configure(key: string, change: { color?: string; yaw?: number; props?: Props }): void {
+    this.checkEditable();
     const found = this.require(key);
     checkObjectSpec({ ...found.obj, ...change });
     this.history();
@@ -170,6 +184,7 @@ export class WorldLayout {
 
   /** Deletes an object; false when there is no such object. */
   remove(key: string): boolean {
+    this.checkEditable();
     const found = this.find(key);
     if (!found) return false;
     this.history();
@@ -187,11 +202,13 @@ export class WorldLayout {
    * what the undo changes. False when there is nothing to undo.
    */
   undo(): boolean {
+    this.checkEditable();
     return this.undoManager?.undo() != null;
   }
 
   /** Makes the last undone edit again; false when there is none (a new edit clears the redo steps). */
   redo(): boolean {
+    this.checkEditable();
     return this.undoManager?.redo() != null;
   }
 

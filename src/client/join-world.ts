@@ -176,6 +176,7 @@ export async function joinWorld(opts: JoinOptions): Promise<WorldHandle> {
     throw new TesseraError(ErrorCode.BadInput, `could not join world ${JSON.stringify(opts.world)} at ${opts.relay}: ${e instanceof Error ? e.message : String(e)}`);
   }
   world = new WorldDocument(client.worldConfig!.tileEdge);
+  if (client.role !== 'creator') world.layout.readOnly = `this member joined as a ${client.role ?? 'player'} (only a creator's token allows layout edits)`;
   sync = new DocSync(world);
   world.social.setProfile({ name: (opts.name ?? '').trim().slice(0, 32) || `player ${client.peerId}`, color: opts.color ?? PROFILE_COLOURS[Math.abs(client.peerId - 1) % PROFILE_COLOURS.length]! });
   sync.attach(client);

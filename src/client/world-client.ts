@@ -26,6 +26,7 @@ import {
   type PeerId,
   type RosterEntry,
   type AuditIncident,
+  type MemberRole,
   type TileLease,
 } from '../protocol/messages.js';
 import { allowedRoute } from '../protocol/routes.js';
@@ -184,6 +185,7 @@ export class WorldClient {
   private readonly keyframeAsked = new Map<string, number>();
   /** Newest input sequence number per entity applied to owned tiles (replays are refused). */
   private readonly inputSeqs = new SeenSequences();
+  private memberRole: MemberRole | undefined;
   /** Cheat drills on the tiles this player owns (for watching the audit catch them). */
   readonly cheats = new OwnerCheats();
 
@@ -225,6 +227,11 @@ export class WorldClient {
   /** The world's config (after joining). */
   get worldConfig(): WorldConfig | undefined {
     return this.config;
+  }
+
+  /** What this member may do, from its join token (after joining): only a `creator` edits the layout. */
+  get role(): MemberRole | undefined {
+    return this.memberRole;
   }
 
   /** Players in the world. */
@@ -567,6 +574,7 @@ export class WorldClient {
         this.selfId = m.peer;
         this.avatarId = m.avatar;
         this.relayKey = m.relayKey;
+        this.memberRole = m.role;
         this.config = m.config;
         this.tickZeroMs = m.tickZeroMs;
         // First estimate from the welcome itself; pings replace it.

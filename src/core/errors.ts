@@ -7,6 +7,8 @@ export const ErrorCode = {
   BadSnapshot: 'bad-snapshot',
   WrongTile: 'wrong-tile',
   NotInitialised: 'not-initialised',
+  /** The caller's role does not allow it (a player editing the layout). */
+  Forbidden: 'forbidden',
   Internal: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

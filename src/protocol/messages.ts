@@ -113,7 +113,7 @@ export interface RosterEntry {
 /** Every message of the protocol, as a typed union. Byte layouts: `PROTOCOL.md`. */
 export type Message =
   | { type: typeof MsgType.Hello; version: number; world: string; name: string; token: string }
-  | { type: typeof MsgType.Welcome; peer: PeerId; world: string; config: WorldConfig; serverTimeMs: number; tickZeroMs: number; avatar: EntityId; relayKey: Uint8Array }
+  | { type: typeof MsgType.Welcome; peer: PeerId; world: string; config: WorldConfig; serverTimeMs: number; tickZeroMs: number; avatar: EntityId; relayKey: Uint8Array; role: MemberRole }
   | { type: typeof MsgType.Ping; clientTimeMs: number }
   | { type: typeof MsgType.Pong; clientTimeMs: number; serverTimeMs: number }
   | { type: typeof MsgType.Pose; tick: number; x: number; y: number; z: number }
@@ -149,6 +149,14 @@ export type Message =
   | { type: typeof MsgType.Presence; payload: Uint8Array };
 
 /** Why the relay took tiles from an owner. */
+/**
+ * What a member of a world may do, from its join token: `creator` edits the layout; `player`
+ * (the default with a token) writes its own profile and chat; `viewer` as a player, and owns no
+ * tiles. In wire order (append only).
+ */
+export const MEMBER_ROLES = ['creator', 'player', 'viewer'] as const;
+export type MemberRole = (typeof MEMBER_ROLES)[number];
+
 /** Every incident reason, in wire order (a reason's index is its byte: append only). */
 export const INCIDENT_REASONS = [
   'state-mismatch',
@@ -277,7 +285,7 @@ export function encodeMessage(m: Message, tileEdge: number, limit = MAX_MESSAGE_
     case MsgType.Welcome:
       w.u32(m.peer).str(m.world);
       writeConfig(w, m.config);
-      w.f64(m.serverTimeMs).f64(m.tickZeroMs).f64(m.avatar).bytes(m.relayKey);
+      w.f64(m.serverTimeMs).f64(m.tickZeroMs).f64(m.avatar).bytes(m.relayKey).u8(MEMBER_ROLES.indexOf(m.role));
       break;
     case MsgType.Ping:
       w.f64(m.clientTimeMs);
@@ -503,8 +511,10 @@ export function decodeMessage(bytes: Uint8Array, tileEdge: number, limit = MAX_M
       const tickZeroMs = r.f64();
       const avatar = checkId(r, r.f64());
       const relayKey = r.bytes(64).slice();
+      const role = MEMBER_ROLES[r.u8()];
+      if (role === undefined) return r.fail('unknown member role');
       checkFinite(r, serverTimeMs, tickZeroMs, config.tileEdge);
-      m = { type, peer, world, config, serverTimeMs, tickZeroMs, avatar, relayKey };
+      m = { type, peer, world, config, serverTimeMs, tickZeroMs, avatar, relayKey, role };
       break;
     }
     case MsgType.Ping: {
