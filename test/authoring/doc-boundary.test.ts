@@ -53,11 +53,13 @@ describe('document messages at the trust boundary', () => {
 
       const reasons = refusals();
       expect(reasons.some((r) => r.startsWith('malformed document update'))).toBe(true);
-      expect(reasons.some((r) => r.includes('at most 1048576'))).toBe(true);
+      // Too big: refused by the document host, or earlier, by the relay's cap on a chunked document message.
+      const chunkRefusals = h.logs.filter((l) => l['msg'] === 'refused' && l['kind'] === 'chunk').map((l) => String(l['reason']));
+      expect(reasons.some((r) => r.includes('at most 1048576')) || chunkRefusals.some((r) => /type 30 .* over its \d+-byte cap/.test(r))).toBe(true);
       expect(reasons.some((r) => r.includes('changed entity ids'))).toBe(true);
       expect(reasons.some((r) => r.includes(`presence of client ${world.doc.clientID}`))).toBe(true);
       // The sender is told why (what the demo's editor shows).
-      expect(rogueSync.refused).toBeGreaterThanOrEqual(4);
+      expect(rogueSync.refused).toBeGreaterThanOrEqual(3);
       expect(rogueSync.lastRefusal).toMatch(/^the relay refused an edit: /);
       expect(sync.refused).toBe(0);
       // Nothing changed for the honest player: its object keeps its entity, its name is its own.
