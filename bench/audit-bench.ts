@@ -83,3 +83,17 @@ export function detectionTimes(seeds: number): number[] {
   }
   return out;
 }
+
+/** Incidents in an honest world: four players roaming the demo world for `seconds` under 3 % loss (must be 0). */
+export function honestIncidents(seconds: number, seed = 4243): number {
+  const h = new Harness({ seed, scene: SCENES['demo']!(), conditions: { delayMs: 20, jitterMs: 10, loss: 0.03 }, relay: { auditSeed: seed } });
+  for (const name of ['ann', 'ben', 'cat', 'dan']) h.addClient(name);
+  h.run(2000);
+  for (let s = 0; s < seconds; s++) {
+    h.clients.forEach((c, i) => c.client.send({ moveX: ((s + i) % 3) - 1, moveZ: ((s * 2 + i) % 3) - 1 }));
+    h.run(1000);
+  }
+  const n = h.relay.metrics.incidentCount();
+  h.relay.close();
+  return n;
+}

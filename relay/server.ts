@@ -11,7 +11,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { ed25519Signer } from './lease-signer.js';
 import { RelayCore, type RelayLog } from './relay-core.js';
 import { configureConnectionGuard, existingConnectionGuard, type ConnectionGuardOptions } from './connection-guard.js';
-import { checkToken } from './tokens.js';
+import { checkToken, tokenRole } from './tokens.js';
 import { wsLink } from './ws-link.js';
 
 /** Options of `startRelay`. */
@@ -108,6 +108,8 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
     signer: ed25519Signer(),
     log,
     checkToken: (token, w) => (secret ? checkToken(secret, token, w, Date.now()) : undefined),
+    // Without a secret (development) everyone is a creator; with one, the signed token says.
+    roleOf: (token) => (secret ? tokenRole(token) : 'creator'),
     ...(opts.maxPeers !== undefined ? { maxPeers: opts.maxPeers } : {}),
   });
 
