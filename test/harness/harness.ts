@@ -35,6 +35,11 @@ export interface HarnessClient {
   crash(): void;
   /** Extra one-way delay of this player's access link, ms (to the relay, and added on direct paths). */
   readonly accessDelayMs?: number;
+  /**
+   * Freezes the player for `ms` (a tab in the background, a stalled main thread): it neither
+   * steps nor reads the relay's messages, which wait on its open connection until it thaws.
+   */
+  freeze?(ms: number): void;
 }
 
 /** One seeded world: relay, network, clients, all on a virtual clock. */
@@ -45,6 +50,8 @@ export class Harness {
   readonly clients: HarnessClient[] = [];
   readonly logs: Record<string, unknown>[] = [];
   private readonly connector: MemoryPeerConnector;
+  /** Players frozen now (`HarnessClient.freeze`). */
+  private readonly frozen = new Set<WorldClient>();
 
   constructor(readonly opts: HarnessOptions) {
     this.net = new MemoryNetwork(opts.seed, this.scheduler, opts.conditions);
@@ -68,7 +75,18 @@ export class Harness {
     this.relay.connect(relayEnd);
     const replicaMode = extra.replicaMode ?? this.opts.replicaMode;
     const client = new WorldClient({ relay: clientEnd, world: 'test', name, transport, connector: this.connector, now: () => this.scheduler.now(), ...(replicaMode ? { replicaMode } : {}), ...(extra.token !== undefined ? { token: extra.token } : {}) });
-    const h: HarnessClient = { client, name, crash: () => relayEnd.close(), accessDelayMs };
+    // A frozen player reads nothing: the relay's messages wait on the connection until it thaws.
+    const deliver = clientEnd.onMessage;
+    const held: Uint8Array[] = [];
+    clientEnd.onMessage = (b) => (this.frozen.has(client) ? held.push(b) : deliver?.(b));
+    const freeze = (ms: number): void => {
+      this.frozen.add(client);
+      this.scheduler.at(this.scheduler.now() + ms, () => {
+        this.frozen.delete(client);
+        for (const b of held.splice(0)) deliver?.(b);
+      });
+    };
+    const h: HarnessClient = { client, name, crash: () => relayEnd.close(), accessDelayMs, freeze };
     this.clients.push(h);
     return h;
   }
@@ -79,7 +97,7 @@ export class Harness {
     while (this.scheduler.now() < end) {
       this.scheduler.advance(Math.min(stepMs, end - this.scheduler.now()));
       this.relay.tick();
-      for (const c of this.clients) c.client.update();
+      for (const c of this.clients) if (!this.frozen.has(c.client)) c.client.update();
     }
   }
 
