@@ -13,6 +13,7 @@ import { RelayCore, type RelayLog } from './relay-core.js';
 import { configureConnectionGuard, existingConnectionGuard, type ConnectionGuardOptions } from './connection-guard.js';
 import { checkToken, tokenRole } from './tokens.js';
 import { wsLink } from './ws-link.js';
+import { startKeepalive } from './keepalive.js';
 
 /** Options of `startRelay`. */
 export interface RelayServerOptions {
@@ -55,6 +56,8 @@ export interface RelayServerOptions {
   readonly guard?: Partial<ConnectionGuardOptions>;
   /** A connection whose unsent reliable data passes this many bytes is closed (default 8 MiB): it reconnects and resyncs. */
   readonly maxSendQueueBytes?: number;
+  /** WebSocket keepalive: every connection is pinged this often; one that missed the last ping is cut, ms (default 5000). */
+  readonly keepaliveMs?: number;
 }
 
 /** A running relay. Call `close()` to stop it. */
@@ -133,6 +136,13 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
   const originOk = (req: IncomingMessage): boolean => !opts.origins || opts.origins.length === 0 || opts.origins.includes(req.headers.origin ?? '');
   // ws's default limit is 100 MiB; nothing in the protocol needs more than one message's worth.
   const wss = new WebSocketServer({ server: http, maxPayload: MAX_MESSAGE_BYTES + 1024, perMessageDeflate: false });
+  const stopKeepalive = startKeepalive(wss, {
+    ...(opts.keepaliveMs !== undefined ? { intervalMs: opts.keepaliveMs } : {}),
+    dead: () => {
+      core.metrics.closed('keepalive');
+      log({ level: 'warn', msg: 'connection closed', reason: 'keepalive', detail: 'no answer to the last ping' });
+    },
+  });
   wss.on('connection', (ws, req) => {
     if (!originOk(req)) {
       core.metrics.refused('origin');
@@ -185,6 +195,7 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
     core,
     close: async () => {
       clearInterval(timer);
+      stopKeepalive();
       if (saver) clearInterval(saver);
       save();
       store?.close();
