@@ -26,7 +26,7 @@ const waitFor = async (cond: () => boolean, ms: number): Promise<boolean> => {
 
 describe('relay keepalive', () => {
   it('cuts a connection that stops answering pings (a frozen tab, a dead network), keeps one that answers, and counts it', async () => {
-    server = await startRelay({ port: 0, log: () => {}, memoryOnly: true, keepaliveMs: 100 });
+    server = await startRelay({ port: 0, log: () => {}, keepaliveMs: 100 });
     const silent = await open(server.url, false);
     const live = await open(server.url, true);
     let silentClosed = false;
