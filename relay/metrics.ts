@@ -127,6 +127,11 @@ export class RelayMetrics {
     metric('tessera_audit_forced_critical_total', 'counter', 'Windows audited because they changed critical state.', a.forcedByCritical);
     metric('tessera_audit_forced_age_total', 'counter', 'Windows audited because the verified state grew old.', a.forcedByAge);
     metric('tessera_audit_log_bytes_total', 'counter', 'Bytes of commitments and input logs received from owners.', a.logBytes);
+    metric('tessera_audit_forced_evidence_total', 'counter', 'Windows audited because another record relied on what they produced.', a.forcedByEvidence);
+    metric('tessera_audit_evidence_routed_total', 'counter', 'Record items matched with what the relay routed.', a.evidenceRouted);
+    metric('tessera_audit_evidence_produced_total', 'counter', 'Record items matched with what a re-executed tile of the same owner produced.', a.evidenceProduced);
+    metric('tessera_audit_evidence_unverifiable_total', 'counter', 'Record items given up on: the window that could vouch for them could not be audited.', a.evidenceUnverifiable);
+    metric('tessera_audit_repeats_across_handoff_total', 'counter', 'Inputs from before a lease that both the old and the new holder applied (tolerated).', a.repeatsAcrossHandoff);
     metric('tessera_audit_pending', 'gauge', 'Audits waiting for a state, inputs or the auditor.', g.auditPending);
     lines.push('# HELP tessera_incidents_total Verdicts against owners (tiles taken), by reason.', '# TYPE tessera_incidents_total counter');
     for (const [k, v] of this.incidents.sorted()) lines.push(`tessera_incidents_total{reason="${k}"} ${v}`);

@@ -585,7 +585,7 @@ export class RelayCore {
     }
     const avatarTile = this.avatarTiles.get(peer.avatar);
     this.avatarTiles.delete(peer.avatar);
-    this.inputLedger.forget(peer.avatar);
+    // Its inputs stay in the ledger (pruned by age): owners' records of them may still come in.
     if (avatarTile !== undefined) this.removeEntity(peer.avatar);
     this.doc.left(peer.id);
     for (const key of peer.subscribed) this.pushSubscribers(key);
@@ -799,7 +799,8 @@ export class RelayCore {
       const owners = new Set<PeerId>();
       for (const key of [this.avatarTiles.get(f.avatar), this.committed.get(f.avatar)?.tile]) {
         const r = key === undefined ? undefined : this.tiles.get(key);
-        if (r && r.owner !== RELAY_PEER && r.owner !== f.peer) owners.add(r.owner);
+        // The player itself too: it may own the tile by now, its input sent before it knew.
+        if (r && r.owner !== RELAY_PEER) owners.add(r.owner);
       }
       for (const o of [...owners].sort((a, b) => a - b)) this.sendTo(o, { type: MsgType.Input, tick: f.tick, inputs }, true);
     }

@@ -94,6 +94,8 @@ export interface AuditCounters {
   evidenceProduced: number;
   /** Record items given up on: the window that could vouch for them could not be audited. */
   evidenceUnverifiable: number;
+  /** Inputs from before a lease began that both the old and the new holder applied (tolerated). */
+  repeatsAcrossHandoff: number;
 }
 
 /** One tile's audit trail under its current lease. */
@@ -101,6 +103,8 @@ interface TileLedger {
   readonly tile: TileId;
   owner: PeerId;
   epoch: number;
+  /** The tick the lease started at. */
+  readonly leaseFrom: number;
   readonly commits: Map<number, CommitWords>;
   /** `records.get(t)`: what entered the step that ended at tick t. */
   readonly records: Map<number, TickRecord>;
@@ -165,7 +169,7 @@ interface PendingAudit {
  * against the players' own copies, has the auditor re-execute, and reports findings.
  */
 export class AuditDesk {
-  readonly counters: AuditCounters = { windowsSeen: 0, audits: 0, passed: 0, mismatches: 0, auditedTicks: 0, cpuMs: 0, requests: 0, unanswered: 0, forcedByCritical: 0, forcedByAge: 0, forcedByEvidence: 0, logBytes: 0, evidenceRouted: 0, evidenceProduced: 0, evidenceUnverifiable: 0 };
+  readonly counters: AuditCounters = { windowsSeen: 0, audits: 0, passed: 0, mismatches: 0, auditedTicks: 0, cpuMs: 0, requests: 0, unanswered: 0, forcedByCritical: 0, forcedByAge: 0, forcedByEvidence: 0, logBytes: 0, evidenceRouted: 0, evidenceProduced: 0, evidenceUnverifiable: 0, repeatsAcrossHandoff: 0 };
   private readonly ledgers = new Map<string, TileLedger>();
   private readonly pending: PendingAudit[] = [];
   /** Inputs an owner logged that the relay has not (yet) received from their player. */
@@ -191,7 +195,7 @@ export class AuditDesk {
     const key = tileKey(tile);
     const prev = this.ledgers.get(key);
     const verified = prev && prev.verified.tick > fromTick ? prev.verified : { tick: fromTick, snapshot };
-    this.ledgers.set(key, { tile, owner, epoch, commits: new Map(), records: new Map(), lastTick: -1, verified, forced: new Set(), produced: new Map(), sighting: undefined, presentSince: new Map(), expected: [] });
+    this.ledgers.set(key, { tile, owner, epoch, leaseFrom: fromTick, commits: new Map(), records: new Map(), lastTick: -1, verified, forced: new Set(), produced: new Map(), sighting: undefined, presentSince: new Map(), expected: [] });
     for (let i = this.pending.length - 1; i >= 0; i--) if (this.pending[i]!.key === key) this.pending.splice(i, 1);
   }
 
@@ -438,11 +442,18 @@ export class AuditDesk {
   /** Marks a logged input applied by this record; a finding when it was altered, applied before, too early or too late. */
   private applyInput(l: TileLedger, tick: number, input: EntityInput): Finding | undefined {
     const stamp = this.inputs.stampOf(input);
-    const r = this.inputs.apply(input, tileKey(l.tile), tick);
+    const lease = `${l.owner}@${l.epoch}`;
+    const r = this.inputs.apply(input, tileKey(l.tile), tick, lease);
     if (r === 'different') return this.inputFinding(l, 'altered-input', tick, input, 'differs from what its player sent');
     if (r === 'repeated') {
       const at = this.inputs.appliedAt(input.entity, input.seq);
-      return this.inputFinding(l, 'repeated-input', tick, input, `was applied before (tile ${at?.tile}, tick ${at?.tick})`);
+      // An input from before this lease began, applied by the previous holder too: the new owner
+      // cannot know what the old one applied before the handoff (tolerated, counted).
+      if (at && at.lease !== lease && stamp && stamp.tick < l.leaseFrom) {
+        this.counters.repeatsAcrossHandoff++;
+        return undefined;
+      }
+      return this.inputFinding(l, 'repeated-input', tick, input, `was applied before (tile ${at?.tile}, tick ${at?.tick}, lease ${at?.lease})`);
     }
     if (r === 'unknown' || !stamp) return undefined;
     // Applied in the step from `tick - 1`: not before the player acted, nor long after the input could have reached the owner.

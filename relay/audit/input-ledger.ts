@@ -7,8 +7,15 @@ interface LoggedInput {
   readonly receivedTick: number;
   readonly input: EntityInput;
   readonly bytes: Uint8Array;
-  /** The owner's record (or the relay's own tile) that applied it, once one did. */
-  appliedAt: { tile: string; tick: number } | undefined;
+  /** The record (tile, tick, and the lease `owner@epoch`, or `relay`) that applied it, once one did. */
+  appliedAt: AppliedAt | undefined;
+}
+
+/** Where an input was applied: the tile, the tick of the record, and the lease (`owner@epoch`, or `relay`). */
+export interface AppliedAt {
+  readonly tile: string;
+  readonly tick: number;
+  readonly lease: string;
 }
 
 /** Most inputs kept per entity (30 s at 60 Hz). */
@@ -46,13 +53,13 @@ export class InputLedger {
     return sameBytes(inputDataBytes(input.data), logged.bytes) ? 'same' : 'different';
   }
 
-  /** Marks an input as applied by `tile`'s record of `tick`; a second application is `repeated`. */
-  apply(input: EntityInput, tile: string, tick: number): InputApply {
+  /** Marks an input as applied by `tile`'s record of `tick` under `lease`; a second application is `repeated`. */
+  apply(input: EntityInput, tile: string, tick: number, lease = 'relay'): InputApply {
     const logged = this.byEntity.get(input.entity)?.get(input.seq);
     if (!logged) return 'unknown';
     if (!sameBytes(inputDataBytes(input.data), logged.bytes)) return 'different';
     if (logged.appliedAt) return 'repeated';
-    logged.appliedAt = { tile, tick };
+    logged.appliedAt = { tile, tick, lease };
     return 'applied';
   }
 
@@ -63,7 +70,7 @@ export class InputLedger {
   }
 
   /** Where an input was applied, if a record (or the relay) applied it. */
-  appliedAt(entity: EntityId, seq: number): { tile: string; tick: number } | undefined {
+  appliedAt(entity: EntityId, seq: number): AppliedAt | undefined {
     return this.byEntity.get(entity)?.get(seq)?.appliedAt;
   }
 

@@ -272,7 +272,11 @@ export class WorldClient {
     // The relay keeps its own copy of every input: the audit checks owners' logs against it.
     this.sendRelay({ type: MsgType.Input, tick, inputs: [input] }, true);
     this.speculative?.addInput(tick, input);
-    if (tile && this.authority?.holds(tile)) this.authority.addInputs(tick, [input]);
+    if (tile && this.authority?.holds(tile)) {
+      // Applied here: should the relay's copy come back (its fallback before it saw the record), it is a repeat.
+      this.inputSeqs.add(input.entity, input.seq);
+      this.authority.addInputs(tick, [input]);
+    }
     else if (owner !== undefined && owner !== RELAY_PEER) this.sendPeer(owner, { type: MsgType.Input, tick, inputs: [input] }, true);
   }
 

@@ -128,8 +128,6 @@ export class TileAuthority {
   readonly world: TileWorld;
   private readonly held = new Map<string, HeldTile>();
   private inputs: { tick: number; input: EntityInput }[] = [];
-  /** When each entity of the held tiles came under this node (adoption, or arrival from another owner). */
-  private readonly arrivedAt = new Map<EntityId, number>();
   /** Counters for stats and metrics. */
   readonly counters = { ticks: 0, deltasSent: 0, keyframesSent: 0, bytesOut: 0, migrationsOut: 0, inputsApplied: 0, commitsSent: 0, auditStatesSent: 0, rewinds: 0, rewoundTicks: 0 };
   /** How far back a late input rewinds a held tile, ticks (0: late inputs apply at the next tick). */
@@ -197,7 +195,6 @@ export class TileAuthority {
       sim.applyInbound();
     }
     this.world.adoptTile(sim);
-    for (const id of sim.entityIds()) this.arrivedAt.set(id, this.world.tick);
     const h: HeldTile = { tile, epoch, subscribers: [...subscribers], seq: 0, lastSent: new Map(), lastFullTick: -1, despawned: new Set(), commits: [], records: [], commitFrom: this.world.tick, auditStates: [], recent: new Map(), sentAway: new Map(), firstTick: this.world.tick, adoptedAt: this.world.tick };
     this.held.set(tileKey(tile), h);
     if (this.self !== 0) {
@@ -219,7 +216,6 @@ export class TileAuthority {
     this.held.delete(tileKey(tile));
     if (!sim) return undefined;
     const out = { tick: sim.tick, epoch, snapshot: sim.snapshot(), entities: sim.describeAll() };
-    for (const id of sim.entityIds()) this.arrivedAt.delete(id);
     sim.dispose();
     return out;
   }
@@ -247,23 +243,11 @@ export class TileAuthority {
   addInputs(tick: number, inputs: readonly EntityInput[]): boolean {
     if (tick > this.world.tick + this.config.tickRate * 2 || this.inputs.length + inputs.length > MAX_QUEUED_INPUTS) return false;
     for (const input of inputs) {
-      if (this.predatesArrival(tick, input.entity)) continue;
       // Late, but within the rewind depth: the tile is rewound to the tick the player acted at.
       if (tick < this.world.tick && this.rewind(tick, input)) continue;
       this.inputs.push({ tick, input });
     }
     return true;
-  }
-
-  /**
-   * True when an input stamped `tick` is for a time before its entity came under this node
-   * (a handoff, a migration from another owner): whoever held the entity then applied it, or
-   * it is lost — applying it here too would apply it twice, which the audit judges.
-   */
-  private predatesArrival(tick: number, entity: EntityId): boolean {
-    if (this.self === 0) return false; // the relay's takeovers apply exactly the inputs no record applied
-    const since = this.arrivedAt.get(entity);
-    return since !== undefined && tick < since;
   }
 
   /**
@@ -337,7 +321,6 @@ export class TileAuthority {
     const e = migrantAfterTransit(entity, gap, this.config.tickRate);
     const placed = this.world.insertEntity(e) || (e !== entity && this.world.insertEntity(entity)); // made-up motion may carry it out: place it where it was reported
     if (placed) {
-      this.arrivedAt.set(entity.id, this.world.tick);
       const t = this.world.tileOfEntity(entity.id);
       const h = t ? this.held.get(tileKey(t)) : undefined;
       if (h) h.fullStateDue = true;
@@ -378,7 +361,7 @@ export class TileAuthority {
       const later: { tick: number; input: EntityInput }[] = [];
       for (const i of this.inputs) {
         if (i.tick > tick) later.push(i);
-        else if (!this.predatesArrival(i.tick, i.input.entity)) due.push(i.input);
+        else due.push(i.input);
       }
       this.inputs = later;
     }
@@ -487,7 +470,6 @@ export class TileAuthority {
   /** Hands a migrant on; `tick` is the tick its state is of (the end of the step that produced it). */
   private routeMigrant(from: TileId, to: TileId, entity: EntityDesc, tick = this.world.tick): void {
     this.counters.migrationsOut++;
-    this.arrivedAt.delete(entity.id);
     const held = this.held.get(tileKey(from));
     if (held) {
       const list = held.sentAway.get(tick) ?? [];

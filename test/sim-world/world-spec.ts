@@ -1,0 +1,75 @@
+// A randomised world for the fault simulator: players that join, walk and leave, and a fault
+// schedule, all drawn from one seed. A spec is plain data: printed on failure, shrunk, replayed.
+import { SeededRng } from '../../src/index.js';
+
+/** One thing that happens to the world at a time (ms from the start). */
+export type WorldEvent =
+  | { readonly at: number; readonly kind: 'join'; readonly player: number }
+  | { readonly at: number; readonly kind: 'walk'; readonly player: number; readonly moveX: number; readonly moveZ: number }
+  | { readonly at: number; readonly kind: 'leave'; readonly player: number }
+  | { readonly at: number; readonly kind: 'crash'; readonly player: number }
+  | { readonly at: number; readonly kind: 'freeze'; readonly player: number; readonly ms: number }
+  | { readonly at: number; readonly kind: 'network'; readonly loss: number; readonly delayMs: number; readonly jitterMs: number };
+
+/** A world to run: its seed (network and sampling), length, players and events in time order. */
+export interface WorldSpec {
+  readonly seed: number;
+  readonly durationMs: number;
+  readonly players: number;
+  readonly events: readonly WorldEvent[];
+}
+
+/** Faults the generator mixes in (all of them by default). */
+export interface FaultMix {
+  readonly crashes: boolean;
+  readonly freezes: boolean;
+  readonly network: boolean;
+}
+
+/** Draws a world from `seed`: 2–`maxPlayers` players over `durationMs`, with faults. */
+export function generateWorld(seed: number, durationMs: number, maxPlayers = 6, mix: FaultMix = { crashes: true, freezes: true, network: true }): WorldSpec {
+  const rng = new SeededRng(seed * 2654435761);
+  const players = 2 + Math.floor(rng.next() * (maxPlayers - 1));
+  const events: WorldEvent[] = [];
+  const quiet = durationMs - 2500; // the last 2.5 s: faults heal, the world must settle
+  for (let p = 0; p < players; p++) {
+    const joinAt = Math.floor(rng.next() * Math.min(1500, durationMs / 3));
+    events.push({ at: joinAt, kind: 'join', player: p });
+    for (let t = joinAt + 600; t < durationMs - 300; t += 300 + Math.floor(rng.next() * 900)) {
+      events.push({ at: t, kind: 'walk', player: p, moveX: Math.round(rng.next() * 2 - 1), moveZ: Math.round(rng.next() * 2 - 1) });
+    }
+    const r = rng.next();
+    const at = joinAt + 800 + Math.floor(rng.next() * Math.max(1, quiet - joinAt - 800));
+    if (at < quiet) {
+      if (r < 0.15) events.push({ at, kind: 'leave', player: p });
+      else if (r < 0.3 && mix.crashes) events.push({ at, kind: 'crash', player: p });
+      else if (r < 0.55 && mix.freezes) events.push({ at, kind: 'freeze', player: p, ms: 500 + Math.floor(rng.next() * 2500) });
+    }
+  }
+  if (mix.network) {
+    for (let t = 500; t < quiet; t += 700 + Math.floor(rng.next() * 1500)) {
+      events.push({ at: t, kind: 'network', loss: rng.next() < 0.5 ? 0 : rng.next() * 0.1, delayMs: 2 + Math.floor(rng.next() * 60), jitterMs: Math.floor(rng.next() * 30) });
+    }
+    events.push({ at: quiet, kind: 'network', loss: 0, delayMs: 10, jitterMs: 5 });
+  }
+  return { seed, durationMs, players, events: events.sort((a, b) => a.at - b.at || a.kind.localeCompare(b.kind)) };
+}
+
+/**
+ * Smaller versions of a failing spec, most promising first: without one fault, without a
+ * player (and its events), shorter. The shrinker keeps the first that still fails.
+ */
+export function* shrinkCandidates(spec: WorldSpec): Generator<WorldSpec> {
+  const faults = spec.events.map((e, i) => ({ e, i })).filter(({ e }) => e.kind === 'crash' || e.kind === 'freeze' || e.kind === 'network' || e.kind === 'leave');
+  for (const { i } of faults) yield { ...spec, events: spec.events.filter((_, j) => j !== i) };
+  for (let p = spec.players - 1; p >= 2 - 1 && spec.players > 2; p--) {
+    yield {
+      ...spec,
+      players: spec.players - 1,
+      events: spec.events.filter((e) => !('player' in e) || e.player !== p).map((e) => ('player' in e && e.player > p ? { ...e, player: e.player - 1 } : e)),
+    };
+  }
+  const walks = spec.events.map((e, i) => ({ e, i })).filter(({ e }) => e.kind === 'walk');
+  if (walks.length > 1) yield { ...spec, events: spec.events.filter((_, j) => j !== walks[walks.length - 1]!.i) };
+  if (spec.durationMs > 4000) yield { ...spec, durationMs: spec.durationMs - 1000, events: spec.events.filter((e) => e.at < spec.durationMs - 1000 - 2500 || e.kind === 'walk' || e.kind === 'join') };
+}
