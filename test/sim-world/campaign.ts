@@ -7,6 +7,8 @@ import { runWorld, type WorldResult } from './run-world.js';
 export const CI_WORLD_MS = 4500;
 /** Most players per world in CI. */
 export const CI_MAX_PLAYERS = 4;
+/** Worlds per CI run (`SIM_WORLDS` overrides it), split over two test files. */
+export const CI_SIM_WORLDS = 1000;
 
 /** What a campaign found. */
 export interface CampaignSummary {

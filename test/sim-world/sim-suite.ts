@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { initPhysics } from '../../src/index.js';
-import { CI_WORLD_MS, describeFailure, runSimCampaign } from './campaign.js';
+import { CI_SIM_WORLDS, CI_WORLD_MS, describeFailure, runSimCampaign } from './campaign.js';
 
 /** Worlds per CI run (SIM_WORLDS to change), split over two files so both cores run them. */
-const WORLDS = Number(process.env['SIM_WORLDS'] ?? 1000);
+const WORLDS = Number(process.env['SIM_WORLDS'] ?? CI_SIM_WORLDS);
 
 /** Runs half `half` (0 or 1) of CI's worlds: seeds 1..WORLDS, every other one. */
 export function simCampaignTest(half: 0 | 1): void {
