@@ -120,7 +120,11 @@ export function runWorld(spec: WorldSpec): WorldResult {
       h.run(CHECK_EVERY_MS);
       check(false);
     }
-    if (!violation) check(true);
+    // The end: whatever is unheld must be held again within the grace (a handoff in flight).
+    for (let t = 0; !violation && missingSince.size > 0 && t <= MISSING_GRACE_MS + CHECK_EVERY_MS; t += CHECK_EVERY_MS) {
+      h.run(CHECK_EVERY_MS);
+      check(false);
+    }
     const m = h.relay.metrics;
     return {
       spec,
