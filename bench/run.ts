@@ -10,6 +10,7 @@ import { auditCost, detectionTimes } from './audit-bench.js';
 import { replayCost, trainHitRates, viewErrorP99 } from './replica-bench.js';
 import { restartRecovery } from './store-bench.js';
 import { editLatency, relayEditCost } from './doc-bench.js';
+import { floodBench } from './flood-bench.js';
 import { spawn } from 'node:child_process';
 
 /** Starts `tessera relay` as a child process on `port` and waits for its health check. */
@@ -129,6 +130,15 @@ async function main(): Promise<void> {
   figures['relay_doc_edit_p99_ms_10000_objects'] = round(large.p99Ms, 3);
   figures['relay_doc_edit_ratio_10000_vs_100_objects'] = round(large.p50Ms / small.p50Ms, 2);
   console.error(`relay, one edit: p50 ${small.p50Ms.toFixed(2)} ms with 100 objects, ${large.p50Ms.toFixed(2)} ms (p99 ${large.p99Ms.toFixed(2)}) with 10,000`);
+
+  // The relay under a flood (its own process, compiled): 50 connections sending chunks before
+  // hello, 30 silent ones, a joined player flooding bytes; an honest player pings throughout.
+  const fl = await floodBench();
+  figures['flood_relay_rss_mib'] = round(fl.relayRssMiB, 1);
+  figures['flood_other_player_p99_ms'] = round(fl.p99Ms, 2);
+  figures['flood_refusals'] = fl.refusals;
+  figures['flood_relay_rss_before_mib'] = round(fl.relayRssBeforeMiB, 1);
+  console.error(`relay under a flood: ${fl.relayRssMiB.toFixed(0)} MiB at most (${fl.relayRssBeforeMiB.toFixed(0)} before); honest player's round trip p50 ${fl.p50Ms.toFixed(1)} / p99 ${fl.p99Ms.toFixed(1)} ms (before: p99 ${fl.baselineP99Ms.toFixed(1)}); ${fl.refusals} refusals ${JSON.stringify(fl.refused)}, closed ${JSON.stringify(fl.closed)}`);
 
   const bw = await bytesPerVisibleAvatar(100, 20, 10);
   figures['bytes_per_visible_avatar_per_s'] = round(bw.bytesPerAvatarPerS, 1);
