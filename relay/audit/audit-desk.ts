@@ -352,7 +352,7 @@ export class AuditDesk {
       for (const u of this.unvouchedRemovals) {
         const l = this.ledgers.get(u.key);
         if (!l || l.owner !== u.owner || l.epoch !== u.epoch) continue;
-        if (this.evidence.takeRemoval(u.key, u.id) || this.arrivedInSibling(l, u.id, u.tick)) {
+        if (this.routed(l, this.siblings(l), (k) => this.evidence.takeRemoval(k, u.id)) || this.arrivedInSibling(l, u.id, u.tick)) {
           this.counters.evidenceRouted++;
           continue;
         }
@@ -408,13 +408,13 @@ export class AuditDesk {
     const siblings = this.siblings(l);
     for (const batch of [...record.inbound, ...record.after]) {
       for (const id of batch.removals) {
-        if (this.evidence.takeRemoval(key, id)) {
+        if (this.routed(l, siblings, (k) => this.evidence.takeRemoval(k, id))) {
           this.counters.evidenceRouted++;
           this.obligations = this.obligations.filter((o) => !(o.migrant === id && tileKey(o.claimant) === key));
         } else this.unvouchedRemovals.push({ key, owner: l.owner, epoch: l.epoch, tick, id });
       }
       for (const e of batch.immigrants) {
-        if (this.evidence.takeArrival(key, e)) {
+        if (this.routed(l, siblings, (k) => this.evidence.takeArrival(k, e))) {
           this.counters.evidenceRouted++;
           continue;
         }
@@ -427,7 +427,7 @@ export class AuditDesk {
       }
     }
     for (const m of record.messages) {
-      if (this.evidence.takeMail(key, m)) {
+      if (this.routed(l, siblings, (k) => this.evidence.takeMail(k, m))) {
         this.counters.evidenceRouted++;
         continue;
       }
@@ -465,6 +465,16 @@ export class AuditDesk {
 
   private inputFinding(l: TileLedger, reason: IncidentReason, tick: number, input: EntityInput, what: string): Finding {
     return { reason, owner: l.owner, tile: l.tile, fromTick: tick - 1, toTick: tick, detail: `input ${input.entity}#${input.seq} applied in the step to tick ${tick} ${what}` };
+  }
+
+  /**
+   * True when the relay routed this item to the tile, or to another tile of the same owner: an
+   * owner places what it is sent by position, so an arrival moved along its velocity (or a
+   * removal, or mail) may land in the neighbouring tile it also holds.
+   */
+  private routed(l: TileLedger, siblings: readonly TileLedger[], take: (tileKey: string) => boolean): boolean {
+    if (take(tileKey(l.tile))) return true;
+    return siblings.some((s) => take(tileKey(s.tile)));
   }
 
   /** The other tiles the same owner holds under its current leases. */
