@@ -6,7 +6,9 @@ import { benchScene, initPhysics, standardKinds, TileWorld } from '../src/index.
 import { launchChromium } from './chromium.js';
 import { benchTileStep, CONFIGS, type TileStepResult } from './tile-step-bench.js';
 import { bytesPerVisibleAvatar, tabLatency } from './net-bench.js';
-import { auditCost, detectionTimes } from './audit-bench.js';
+import { auditCost, detectionTimes, honestIncidents } from './audit-bench.js';
+import { runAttackCampaign, summariseAttacks } from '../test/harness/attack-campaign.js';
+import { CI_SIM_WORLDS, runSimCampaign } from '../test/sim-world/campaign.js';
 import { replayCost, trainHitRates, viewErrorP99 } from './replica-bench.js';
 import { restartRecovery } from './store-bench.js';
 import { editLatency, relayEditCost } from './doc-bench.js';
@@ -85,6 +87,24 @@ async function main(): Promise<void> {
   figures['audit_detect_p50_s'] = round(pct(0.5), 2);
   figures['audit_detect_p99_s'] = round(pct(0.99), 2);
   figures['audit_detect_within_5s_fraction'] = round(detect.filter((t) => t >= 0 && t <= 5).length / detect.length, 3);
+  // The adversarial suite (every class of cheat, 3 seeds each here; CI runs 10, `npm run attack` 100).
+  const attacks = summariseAttacks(await runAttackCampaign([9001, 9002, 9003]));
+  figures['attack_classes'] = attacks.length;
+  figures['attack_classes_caught_fraction'] = round(attacks.filter((a) => a.caught === a.total).length / attacks.length, 3);
+  figures['attack_detect_p99_s'] = round(Math.max(...attacks.map((a) => (a.caught === a.total ? a.p99 : 99))), 2);
+  for (const a of attacks) console.error(`attack ${a.cls}: caught ${a.caught}/${a.total}, p50 ${a.p50.toFixed(2)} s, p99 ${a.p99.toFixed(2)} s`);
+  figures['audit_false_positive_count_honest'] = honestIncidents(60);
+  console.error(`honest world, 4 players, 60 s: ${figures['audit_false_positive_count_honest']} incidents`);
+
+  // The fault simulator: CI runs CI_SIM_WORLDS worlds (test/sim-world); here a sample of 40, timed.
+  const sim = runSimCampaign(Array.from({ length: 40 }, (_, i) => 20_001 + i));
+  figures['sim_worlds_per_ci_run'] = CI_SIM_WORLDS;
+  figures['sim_bench_worlds'] = sim.worlds;
+  figures['sim_seconds_per_world'] = round(sim.seconds / sim.worlds, 3);
+  figures['sim_invariant_violations'] = sim.violations;
+  figures['sim_false_convictions'] = sim.falseConvictions;
+  figures['sim_entities_lost'] = sim.entitiesLost;
+  console.error(`fault simulator: ${sim.worlds} worlds in ${sim.seconds.toFixed(1)} s; ${sim.violations} violations, ${sim.falseConvictions} false convictions, ${sim.entitiesLost} entities lost; ${sim.handoffs} handoffs, ${sim.takeovers} takeovers`);
   console.error(`audit detection over ${detect.length} seeds: p50 ${pct(0.5)} s, p99 ${pct(0.99)} s, max ${caught.at(-1)} s`);
 
   // Speculation: a rollback's replay cost, the train scenario's hit rates and view errors.
