@@ -187,6 +187,8 @@ export class RelayCore {
   private readonly evidence: RoutedEvidence;
   /** Where the simulation last put each entity: the relay's own tiles, and the committed states of players' tiles. */
   private readonly committed = new Map<EntityId, { tile: string; tick: number; position: Vec3 }>();
+  /** When each departed player's connection closed (avatar → tick), for 30 s. */
+  private readonly departed = new Map<EntityId, number>();
   /** Inputs whose relay copy goes to the avatar's owner if no record applied them by `due` (ticks). */
   private inputFallbacks: { due: number; peer: PeerId; avatar: EntityId; tick: number; inputs: EntityInput[] }[] = [];
   /** Owners that lost tiles for silence or findings: no new lease until `until` (ms); each loss doubles the next wait. */
@@ -217,6 +219,7 @@ export class RelayCore {
         currentTick: () => this.currentTick,
         requestState: (owner, tile, epoch, tick) => this.sendTo(owner, { type: MsgType.AuditRequest, tile, epoch, tick }, true),
         isSuspect: (owner) => this.convicted.has(owner),
+        playerLeftAt: (avatar) => this.departed.get(avatar),
         found: (f) => this.convict(f),
       },
       this.auditor,
@@ -426,6 +429,7 @@ export class RelayCore {
       this.evidence.prune(now);
       this.inputLedger.prune(now - this.config.tickRate * 30);
       for (const [id, c] of this.committed) if (now - c.tick > this.config.tickRate * 30) this.committed.delete(id);
+      for (const [id, t] of this.departed) if (now - t > this.config.tickRate * 30) this.departed.delete(id);
     }
     const wall = this.opts.now();
     for (const r of this.sortedTiles()) if (r.handoff && wall > r.handoff.deadline) this.handoffTimedOut(r);
@@ -586,6 +590,7 @@ export class RelayCore {
     const avatarTile = this.avatarTiles.get(peer.avatar);
     this.avatarTiles.delete(peer.avatar);
     // Its inputs stay in the ledger (pruned by age): owners' records of them may still come in.
+    this.departed.set(peer.avatar, this.currentTick);
     if (avatarTile !== undefined) this.removeEntity(peer.avatar);
     this.doc.left(peer.id);
     for (const key of peer.subscribed) this.pushSubscribers(key);

@@ -68,6 +68,8 @@ export interface AuditDeskHost {
   currentTick(): number;
   /** Asks `owner` for its exact state of `tile` at `tick` (it answers with a keyframe). */
   requestState(owner: PeerId, tile: TileId, epoch: number, tick: number): void;
+  /** The tick the player of this avatar left (its connection closed), if it did. */
+  playerLeftAt?(avatar: EntityId): number | undefined;
   /** Whether `owner` had a verdict against it before (audited more often). */
   isSuspect(owner: PeerId): boolean;
   found(f: Finding): void;
@@ -96,6 +98,8 @@ export interface AuditCounters {
   evidenceUnverifiable: number;
   /** Inputs from before a lease began that both the old and the new holder applied (tolerated). */
   repeatsAcrossHandoff: number;
+  /** Logged inputs the relay never got, of players whose connection dropped right after (not judged). */
+  inputsLostWithPlayer: number;
 }
 
 /** One tile's audit trail under its current lease. */
@@ -169,7 +173,7 @@ interface PendingAudit {
  * against the players' own copies, has the auditor re-execute, and reports findings.
  */
 export class AuditDesk {
-  readonly counters: AuditCounters = { windowsSeen: 0, audits: 0, passed: 0, mismatches: 0, auditedTicks: 0, cpuMs: 0, requests: 0, unanswered: 0, forcedByCritical: 0, forcedByAge: 0, forcedByEvidence: 0, logBytes: 0, evidenceRouted: 0, evidenceProduced: 0, evidenceUnverifiable: 0, repeatsAcrossHandoff: 0 };
+  readonly counters: AuditCounters = { windowsSeen: 0, audits: 0, passed: 0, mismatches: 0, auditedTicks: 0, cpuMs: 0, requests: 0, unanswered: 0, forcedByCritical: 0, forcedByAge: 0, forcedByEvidence: 0, logBytes: 0, evidenceRouted: 0, evidenceProduced: 0, evidenceUnverifiable: 0, repeatsAcrossHandoff: 0, inputsLostWithPlayer: 0 };
   private readonly ledgers = new Map<string, TileLedger>();
   private readonly pending: PendingAudit[] = [];
   /** Inputs an owner logged that the relay has not (yet) received from their player. */
@@ -338,6 +342,7 @@ export class AuditDesk {
           still.push(u);
           continue;
         }
+        if (check === 'unknown' && this.lostWithItsPlayer(u.input, u.tick)) continue;
         const finding = check === 'unknown' ? this.inputFinding(l, 'invented-input', u.tick + 1, u.input, 'was never sent by its player') : this.applyInput(l, u.tick + 1, u.input);
         if (finding) {
           this.unconfirmed = [];
@@ -461,6 +466,18 @@ export class AuditDesk {
     const due = Math.max(stamp.tick, stamp.receivedTick) + this.settings.applyGraceTicks;
     if (tick - 1 > due) return this.inputFinding(l, 'mistimed-input', tick, input, `was stamped for tick ${stamp.tick} and reached the relay at ${stamp.receivedTick}: applied more than ${this.settings.applyGraceTicks} ticks late`);
     return undefined;
+  }
+
+  /**
+   * An input the relay never got, of a player whose connection to the relay dropped within a
+   * second of it: its copy to the relay may have died with the connection while the one to the
+   * owner got through. Not judged (counted): the player is gone, its avatar with it.
+   */
+  private lostWithItsPlayer(input: EntityInput, tick: number): boolean {
+    const left = this.host.playerLeftAt?.(input.entity);
+    if (left === undefined || tick < left - this.settings.inputGraceTicks) return false;
+    this.counters.inputsLostWithPlayer++;
+    return true;
   }
 
   private inputFinding(l: TileLedger, reason: IncidentReason, tick: number, input: EntityInput, what: string): Finding {
@@ -622,6 +639,7 @@ export class AuditDesk {
         }
         if (check === 'unknown') {
           if (this.host.currentTick() - (p.from + i) < this.settings.inputGraceTicks) return; // may still be on its way
+          if (this.lostWithItsPlayer(input, p.from + i)) continue;
           this.drop(p);
           return this.report(p, 'invented-input', `input ${input.entity}#${input.seq} applied at tick ${p.from + i} was never sent by its player`);
         }
