@@ -293,6 +293,16 @@ export class TileAuthority {
       sim.receiveRemovals(stillHere);
       sim.applyInbound();
     }
+    // What came in after the last step (a spawn, a migrant, mail from the relay) is not in the
+    // history just replayed: it is applied again, as the next step's inbound.
+    const carry = this.world.tileAt(tile)?.unsteppedInbound();
+    for (const b of carry?.batches ?? []) {
+      for (const g of b.ghosts) sim.receiveGhosts(g.from, g.ghosts);
+      sim.receiveRemovals(b.removals.filter((id) => sim.has(id)));
+      sim.receiveImmigrants(b.immigrants.filter((e) => !sim.has(e.id)));
+      sim.applyInbound();
+    }
+    if (carry && carry.messages.length > 0) sim.receiveMessages(carry.messages);
     // The replayed tile takes the old one's place; its unsent commitments and records are rewritten.
     this.world.releaseTile(tile)?.dispose();
     this.world.adoptTile(sim);

@@ -403,6 +403,16 @@ export class TileSimulation {
   }
 
   /**
+   * What came in since the last step and has not been stepped yet: the inbound batches applied
+   * (recorded, while recording) and the messages waiting for the next step. A rewind rebuilds
+   * the tile from its history and must carry these over, or an entity placed just now is lost.
+   */
+  unsteppedInbound(): { batches: InboundBatch[]; messages: EntityMessage[] } {
+    const r = this.recording;
+    return { batches: r && !r.stepped ? [...r.inbound] : [], messages: [...this.pendingMessages] };
+  }
+
+  /**
    * Forgets inbound items not yet applied. An auditor restoring a snapshot calls it, because
    * the owner's records carry those items again when they were applied.
    */

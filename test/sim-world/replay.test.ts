@@ -10,6 +10,7 @@ const REGRESSIONS: readonly { seed: number; found: string }[] = [
   { seed: 5, found: 'invented-input: a player left and the relay forgot its inputs before the owner committed them' },
   { seed: 7, found: "dropped-input: a player's first input, sent while its tile was the relay's, reached no owner" },
   { seed: 16, found: 'invented-input (as seed 5)' },
+  { seed: 759, found: 'no entity lost: an avatar spawned into a tile just before a late input rewound it was not in the replayed history' },
   { seed: 725, found: "invented-input: a player crashed right after an input; the owner got it, the relay's copy died with the connection" },
 ];
 

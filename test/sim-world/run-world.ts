@@ -25,7 +25,7 @@ const CHECK_EVERY_MS = 50;
 const authorityOf = (c: WorldClient): TileAuthority | undefined => (c as unknown as { authority: TileAuthority | undefined }).authority;
 
 /** Runs `spec`; never throws for a violation (it is returned), only for a broken harness. */
-export function runWorld(spec: WorldSpec): WorldResult {
+export function runWorld(spec: WorldSpec, trace?: (h: Harness, ms: number) => void): WorldResult {
   const scene = SCENES['audit']!();
   const h = new Harness({ seed: spec.seed, scene, conditions: { delayMs: 10, jitterMs: 5, loss: 0 }, relay: { auditSeed: spec.seed } });
   const players = new Map<number, { hc: HarnessClient; gone: boolean }>();
@@ -118,6 +118,7 @@ export function runWorld(spec: WorldSpec): WorldResult {
         }
       }
       h.run(CHECK_EVERY_MS);
+      trace?.(h, t);
       check(false);
     }
     // The end: whatever is unheld must be held again within the grace (a handoff in flight).
