@@ -222,7 +222,7 @@ test('fallback: a relay-only tab and a tab without WebRTC still see and are seen
   for (const t of tabs) await t.close();
 });
 
-test('a tab that closes loses its tiles to the relay or another tab within 1 s, and no entity is lost', async ({ browser, request }) => {
+test('a tab that closes loses its tiles to the relay or another tab within 1.5 s, and no entity is lost', async ({ browser, request }) => {
   const a = await openTab(browser, 'leaver');
   const b = await openTab(browser, 'stayer');
   await expect.poll(async () => (await stats(a)).owned.length + (await stats(b)).owned.length, { timeout: 15_000 }).toBeGreaterThan(0);
@@ -238,7 +238,8 @@ test('a tab that closes loses its tiles to the relay or another tab within 1 s, 
     .toBe(tilesOwned.length);
   const tookMs = Date.now() - closedAt;
   console.log(`takeover after tab close: ${tookMs} ms`);
-  expect(tookMs).toBeLessThan(1000);
+  // What a viewer may wait for a tile to move again (issue 11: ~1.5 s; the takeover itself is at once, the rest is the tabs' event loops).
+  expect(tookMs).toBeLessThan(1500);
   // Only the leaver's avatar is gone.
   await expect.poll(async () => (await stats(other)).entities.length, { timeout: 5_000 }).toBe(countBefore - 1);
   const metrics = await (await request.get(`http://127.0.0.1:${process.env['TESSERA_E2E_RELAY_PORT'] ?? 8799}/metrics`)).text();
