@@ -97,6 +97,9 @@ export function runWorld(spec: WorldSpec, trace?: (h: Harness, ms: number) => vo
           case 'walk':
             if (p && !p.gone && p.hc.client.joined) p.hc.client.send({ moveX: e.moveX, moveZ: e.moveZ });
             break;
+          case 'throw':
+            if (p && !p.gone && p.hc.client.joined) p.hc.client.send({ throw: true, vx: e.vx, vy: e.vy, vz: e.vz, atTick: p.hc.client.currentTick() });
+            break;
           case 'leave':
             if (p && !p.gone) {
               p.gone = true;

@@ -6,6 +6,7 @@ import { SeededRng } from '../../src/index.js';
 export type WorldEvent =
   | { readonly at: number; readonly kind: 'join'; readonly player: number }
   | { readonly at: number; readonly kind: 'walk'; readonly player: number; readonly moveX: number; readonly moveZ: number }
+  | { readonly at: number; readonly kind: 'throw'; readonly player: number; readonly vx: number; readonly vy: number; readonly vz: number }
   | { readonly at: number; readonly kind: 'leave'; readonly player: number }
   | { readonly at: number; readonly kind: 'crash'; readonly player: number }
   | { readonly at: number; readonly kind: 'freeze'; readonly player: number; readonly ms: number }
@@ -21,13 +22,18 @@ export interface WorldSpec {
 
 /** Faults the generator mixes in (all of them by default). */
 export interface FaultMix {
+  /** Players also throw balls (spawned entities that fly across tiles and owners). */
+  readonly throws: boolean;
   readonly crashes: boolean;
   readonly freezes: boolean;
   readonly network: boolean;
 }
 
+/** Everything mixed in (what CI runs). */
+export const ALL_FAULTS: FaultMix = { throws: true, crashes: true, freezes: true, network: true };
+
 /** Draws a world from `seed`: 2–`maxPlayers` players over `durationMs`, with faults. */
-export function generateWorld(seed: number, durationMs: number, maxPlayers = 6, mix: FaultMix = { crashes: true, freezes: true, network: true }): WorldSpec {
+export function generateWorld(seed: number, durationMs: number, maxPlayers = 6, mix: FaultMix = ALL_FAULTS): WorldSpec {
   const rng = new SeededRng(seed * 2654435761);
   const players = 2 + Math.floor(rng.next() * (maxPlayers - 1));
   const events: WorldEvent[] = [];
@@ -36,7 +42,8 @@ export function generateWorld(seed: number, durationMs: number, maxPlayers = 6, 
     const joinAt = Math.floor(rng.next() * Math.min(1500, durationMs / 3));
     events.push({ at: joinAt, kind: 'join', player: p });
     for (let t = joinAt + 600; t < durationMs - 300; t += 300 + Math.floor(rng.next() * 900)) {
-      events.push({ at: t, kind: 'walk', player: p, moveX: Math.round(rng.next() * 2 - 1), moveZ: Math.round(rng.next() * 2 - 1) });
+      if (mix.throws && rng.next() < 0.25) events.push({ at: t, kind: 'throw', player: p, vx: rng.next() * 16 - 8, vy: 2 + rng.next() * 4, vz: rng.next() * 16 - 8 });
+      else events.push({ at: t, kind: 'walk', player: p, moveX: Math.round(rng.next() * 2 - 1), moveZ: Math.round(rng.next() * 2 - 1) });
     }
     const r = rng.next();
     const at = joinAt + 800 + Math.floor(rng.next() * Math.max(1, quiet - joinAt - 800));
@@ -69,7 +76,7 @@ export function* shrinkCandidates(spec: WorldSpec): Generator<WorldSpec> {
       events: spec.events.filter((e) => !('player' in e) || e.player !== p).map((e) => ('player' in e && e.player > p ? { ...e, player: e.player - 1 } : e)),
     };
   }
-  const walks = spec.events.map((e, i) => ({ e, i })).filter(({ e }) => e.kind === 'walk');
+  const walks = spec.events.map((e, i) => ({ e, i })).filter(({ e }) => e.kind === 'walk' || e.kind === 'throw');
   if (walks.length > 1) yield { ...spec, events: spec.events.filter((_, j) => j !== walks[walks.length - 1]!.i) };
   if (spec.durationMs > 4000) yield { ...spec, durationMs: spec.durationMs - 1000, events: spec.events.filter((e) => e.at < spec.durationMs - 1000 - 2500 || e.kind === 'walk' || e.kind === 'join') };
 }
