@@ -1,9 +1,9 @@
 // The demo's debug panel: cheats for the local player — what a modified browser could do to
 // the tiles it owns — so a person can watch the relay's audit catch them.
-import { DEMO_SCENE, tileKey, type AuditIncident, type WorldClient } from '../src/index.js';
+import { DEMO_SCENE, tileKey, type AuditIncident, type PlayerClient } from '../src/index.js';
 
 /** Builds the panel into `root`; returns a function that gives the HUD's audit lines. */
-export function debugPanel(root: HTMLElement, client: WorldClient): () => string[] {
+export function debugPanel(root: HTMLElement, client: PlayerClient): () => string[] {
   root.innerHTML = '';
   const title = document.createElement('div');
   title.textContent = 'Cheats (tiles you own)';

@@ -1,6 +1,6 @@
 // Online mode of the demo: this tab is one player in a world shared through the relay.
 import * as THREE from 'three';
-import { joinWorld, tileKey, type ReplicaMode, type StatusEvent, type TransportMode, type WorldClient, type WorldHandle } from '../src/index.js';
+import { joinWorld, tileKey, type ReplicaMode, type StatusEvent, type TransportMode, type PlayerClient, type WorldHandle } from '../src/index.js';
 import { debugPanel } from './debug-panel.js';
 import { createEditor } from './editor.js';
 import { createSocialPanel } from './social-panel.js';
@@ -10,7 +10,7 @@ import { createView, keyboardInput } from './render/view.js';
 declare global {
   interface Window {
     /** The demo's world handle, for tests and the console. */
-    tesseraDemo?: { handle: WorldHandle; client: WorldClient; screenOf?: (entity: number) => { x: number; y: number } | undefined };
+    tesseraDemo?: { handle: WorldHandle; client: PlayerClient; screenOf?: (entity: number) => { x: number; y: number } | undefined };
   }
 }
 

@@ -568,7 +568,7 @@ export class RelayCore {
     // players walking straight off do not bump into each other.
     const position = { x: spawn.x + (k % 4) * 1.2 - 1.8 + Math.floor(k / 4) * 0.6, y: spawn.y, z: spawn.z + (k % 4) * 1.5 - 2.25 };
     peer.position = position;
-    this.sendTo(id, { type: MsgType.Welcome, peer: id, world: this.opts.world, config: this.config, serverTimeMs: this.opts.now(), tickZeroMs: this.tickZeroMs, avatar, relayKey: this.opts.signer.publicKey, role: peer.role }, true);
+    this.sendTo(id, { type: MsgType.Welcome, peer: id, world: this.opts.world, config: this.config, serverTimeMs: this.opts.now(), tickZeroMs: this.tickZeroMs, avatar, relayKey: this.opts.signer.publicKey, role: peer.role, kinds: this.opts.registry.names() }, true);
     this.placeEntity({ id: avatar, kind: 'avatar', body: AVATAR_BODY, state: { position, rotation: { x: 0, y: 0, z: 0, w: 1 }, linvel: { x: 0, y: 0, z: 0 }, angvel: { x: 0, y: 0, z: 0 } }, props: { name: peer.name } });
     this.avatarTiles.set(avatar, tileKey(tileOf(position, this.config.tileEdge)));
     this.updateInterest(peer);

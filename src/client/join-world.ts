@@ -7,7 +7,13 @@ import { conditionedLink, realTimeScheduler } from '../net/conditioned-link.js';
 import type { Link } from '../net/link.js';
 import type { NetworkConditions } from '../net/memory-network.js';
 import type { PeerConnector } from '../net/peer-connector.js';
-import { WorldClient, type ReplicaMode, type TransportMode } from './world-client.js';
+import { WorldClient } from './world-client.js';
+import type { PlayerClient, ReplicaMode, TransportMode } from './player-client.js';
+import { standardKinds } from '../kinds/standard-kinds.js';
+import { loadKindsModule } from './kinds-module.js';
+import { WorkerClient } from '../player-worker/worker-client.js';
+import { RtcBridge } from '../player-worker/rtc-bridge.js';
+import type { PageToWorker, SessionOptions, WorkerToPage } from '../player-worker/protocol.js';
 import type { SpeculationConfig } from '../replica/speculative-replicas.js';
 import type { ReplicationConfig } from '../net/tile-authority.js';
 import { WorldDocument } from '../authoring/world-document.js';
@@ -29,7 +35,29 @@ export interface JoinOptions {
   readonly transport?: TransportMode;
   /** ICE servers for WebRTC; none by default (no STUN or TURN server is ever contacted unless you list one). */
   readonly iceServers?: RTCIceServer[];
+  /**
+   * The world's kinds, for `simulation: 'main'` only (behaviours are functions and cannot be
+   * posted to a worker: a worker loads them from `kinds`).
+   */
   readonly registry?: BehaviourRegistry;
+  /**
+   * URL of a module defining the world's kinds, imported by the simulation (in the worker, or on
+   * the page with `simulation: 'main'`): it exports, as `default` or `kinds`, a
+   * `BehaviourRegistry` or a function returning one. E.g.
+   * `kinds: new URL('./my-kinds.ts', import.meta.url)`. Default: the standard kinds. A module that
+   * fails to load, or lacks a kind the relay's world simulates, fails the join with a clear error.
+   */
+  readonly kinds?: string | URL;
+  /**
+   * Where the player's simulation runs: `worker` (default in browsers) — the relay connection,
+   * owned tiles and replicas in a Web Worker, the page keeping only drawing and WebRTC — or
+   * `main`, on the calling thread (Node, tests, or a `registry` of functions).
+   */
+  readonly simulation?: 'worker' | 'main';
+  /** Starts the player worker (default: the library's `workers/player.worker.js`); for bundlers that need it spelled out. */
+  readonly createWorker?: () => Worker;
+  /** How many times the first join is tried (back-off 0.25 s doubling to 4 s) before giving up (default 6); refusals are not retried. */
+  readonly joinAttempts?: number;
   /** How often owned tiles send deltas and keyframes (default: deltas at 20 Hz, keyframes every second). */
   readonly replication?: ReplicationConfig;
   /** How often the client steps, ms (default 4). */
@@ -70,7 +98,7 @@ export interface StatusEvent {
  * `client` becomes a new, joined client; `on('status', …)` reports each step. `leave()` stops.
  */
 export interface WorldHandle {
-  readonly client: WorldClient;
+  readonly client: PlayerClient;
   readonly status: ConnectionStatus;
   /**
    * The world's shared document: `world.layout` (place, move, configure, remove objects: the
@@ -83,155 +111,162 @@ export interface WorldHandle {
   whenAcknowledged(): Promise<void>;
   /** Why the last document message was refused (by the relay, or from a peer), if one was. */
   readonly docRefusal: string | undefined;
+  /** Where the simulation runs: `worker` or `main`. */
+  readonly simulation: 'worker' | 'main';
   on(event: 'status', listener: (e: StatusEvent) => void): () => void;
   leave(): void;
 }
 
+/** Makes clients of one joined world, each a fresh connection to the relay. */
+interface ClientOpener {
+  open(): Promise<PlayerClient>;
+  dispose(): void;
+}
+
+/** A join attempt's failure; `final` when trying again cannot help (the relay refused, the kinds are wrong). */
+class JoinFailure extends Error {
+  constructor(
+    message: string,
+    readonly final: boolean,
+  ) {
+    super(message);
+  }
+}
+
+const isFinalReason = (reason: string): boolean => reason.startsWith('relay:') || reason.startsWith('kinds module');
+
+/** Waits until a client is welcomed; rejects with the relay's reason, the client's, or a timeout. */
+function whenJoined(client: PlayerClient, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new JoinFailure(`no welcome within ${timeoutMs} ms`, false)), timeoutMs);
+    client.on('joined', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    client.on('closed', (e) => {
+      clearTimeout(t);
+      if (!client.joined) reject(new JoinFailure(e.reason, isFinalReason(e.reason)));
+    });
+    client.on('error', (e) => {
+      if (!client.joined && isFinalReason(e.reason)) {
+        clearTimeout(t);
+        reject(new JoinFailure(e.reason, true));
+      }
+    });
+  });
+}
+
+function chooseSimulation(opts: JoinOptions): 'worker' | 'main' {
+  if (opts.simulation === 'worker') {
+    if (opts.registry) throw new TesseraError(ErrorCode.BadInput, 'joinWorld: a `registry` holds functions and cannot be posted to the player worker: pass `kinds` (a module URL) instead, or `simulation: \'main\'`');
+    if (typeof Worker !== 'function') throw new TesseraError(ErrorCode.BadInput, 'joinWorld: `simulation: \'worker\'` needs Web Workers, which this runtime lacks');
+    return 'worker';
+  }
+  if (opts.simulation === 'main') return 'main';
+  return typeof Worker === 'function' && !opts.registry && !opts.webSocket && !opts.connector ? 'worker' : 'main';
+}
+
 /**
- * Joins a world: connects to the relay, waits for its welcome, and keeps the client running
- * on a timer. Rejects with a clear error when the relay cannot be reached or refuses the join.
+ * Joins a world: connects to the relay, waits for its welcome, and keeps the client running —
+ * in a Web Worker by default in browsers (`simulation`). A first join that times out is tried
+ * again like a reconnection (`joinAttempts`); rejects with a clear error when the relay cannot be
+ * reached, refuses the join, or the world's kinds do not match.
  */
 export async function joinWorld(opts: JoinOptions): Promise<WorldHandle> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  await initPhysics(); // owned tiles and keyframes need Rapier
+  const simulation = chooseSimulation(opts);
   const cond = opts.conditions;
   const scheduler = cond ? realTimeScheduler() : undefined;
   let linkSeed = cond?.seed ?? 1;
   const condition = (l: Link): Link => (cond && scheduler ? conditionedLink(l, cond, linkSeed++, scheduler) : l);
-  const link = condition(await openWebSocketLink(opts.relay, opts.webSocket, timeoutMs));
   const transport = opts.transport ?? 'auto';
   const hasRtc = typeof (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection === 'function';
   const rtc = opts.connector ?? (transport !== 'relay' && hasRtc ? new WebRtcPeerConnector(opts.iceServers ? { iceServers: opts.iceServers } : {}) : undefined);
-  const connector: PeerConnector | undefined =
-    rtc && cond
-      ? {
-          connect: (self, remote, initiator, sendSignal) => {
-            const conn = rtc.connect(self, remote, initiator, sendSignal);
-            let wrapped: Link | undefined;
-            return {
-              get link() {
-                return (wrapped ??= condition(conn.link));
-              },
-              signal: (d) => conn.signal(d),
-              get onOpen() {
-                return conn.onOpen;
-              },
-              set onOpen(f) {
-                conn.onOpen = f;
-              },
-              destroy: () => conn.destroy(),
-            };
-          },
-        }
-      : rtc;
-  const newClient = (relay: Link): WorldClient =>
-    new WorldClient({
-      relay,
-      world: opts.world,
-      transport: connector ? transport : 'relay',
-      now: () => performance.timeOrigin + performance.now(),
-      ...(opts.name !== undefined ? { name: opts.name } : {}),
-      ...(opts.token !== undefined ? { token: opts.token } : {}),
-      ...(opts.replicaMode !== undefined ? { replicaMode: opts.replicaMode } : {}),
-      ...(opts.speculation !== undefined ? { speculation: opts.speculation } : {}),
-      ...(connector ? { connector } : {}),
-      ...(opts.registry ? { registry: opts.registry } : {}),
-      ...(opts.replication ? { replication: opts.replication } : {}),
-    });
-  /** Runs a client until it is welcomed; rejects with the relay's reason or a timeout. */
-  const joined = (client: WorldClient): Promise<void> =>
-    new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no welcome within ${timeoutMs} ms`)), timeoutMs);
-      client.on('joined', () => {
-        clearTimeout(t);
-        resolve();
-      });
-      client.on('closed', (e) => {
-        clearTimeout(t);
-        if (!client.joined) reject(new Error(e.reason));
-      });
-      client.on('error', (e) => {
-        if (!client.joined && e.reason.startsWith('relay:')) {
-          clearTimeout(t);
-          reject(new Error(e.reason));
-        }
-      });
-    });
+  const opener = simulation === 'worker' ? workerOpener(opts, rtc, condition, timeoutMs) : await mainOpener(opts, rtc, condition, timeoutMs);
 
-  let client = newClient(link);
-  let world: WorldDocument | undefined;
-  let sync: DocSync | undefined;
-  let timer = setInterval(() => client.update(), opts.updateEveryMs ?? 4);
+  /** One attempt: a fresh client, welcomed, or closed and rejected. */
+  const attempt = async (): Promise<PlayerClient> => {
+    let c: PlayerClient | undefined;
+    try {
+      c = await opener.open();
+      await whenJoined(c, timeoutMs);
+      return c;
+    } catch (e) {
+      c?.close();
+      throw e instanceof JoinFailure ? e : new JoinFailure(e instanceof Error ? e.message : String(e), e instanceof TesseraError);
+    }
+  };
+  const attempts = Math.max(1, opts.joinAttempts ?? 6);
+  let client: PlayerClient | undefined;
+  const reasons: string[] = [];
+  for (let i = 1; i <= attempts && !client; i++) {
+    try {
+      client = await attempt();
+    } catch (e) {
+      const f = e as JoinFailure;
+      reasons.push(f.message);
+      if (f.final || i === attempts) {
+        opener.dispose();
+        throw new TesseraError(ErrorCode.BadInput, `could not join world ${JSON.stringify(opts.world)} at ${opts.relay}${reasons.length > 1 ? ` (${reasons.length} attempts)` : ''}: ${reasons.join('; ')}`);
+      }
+      await new Promise((r) => setTimeout(r, Math.min(4000, 250 * 2 ** (i - 1))));
+    }
+  }
+  let current = client!;
   let status: ConnectionStatus = 'connected';
   const listeners = new Set<(e: StatusEvent) => void>();
   const tell = (e: StatusEvent): void => {
     status = e.status;
     for (const l of listeners) l(e);
   };
-  try {
-    await joined(client);
-  } catch (e) {
-    clearInterval(timer);
-    client.close();
-    throw new TesseraError(ErrorCode.BadInput, `could not join world ${JSON.stringify(opts.world)} at ${opts.relay}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  world = new WorldDocument(client.worldConfig!.tileEdge);
-  if (client.role !== 'creator') world.layout.readOnly = `this member joined as a ${client.role ?? 'player'} (only a creator's token allows layout edits)`;
-  sync = new DocSync(world);
-  world.social.setProfile({ name: (opts.name ?? '').trim().slice(0, 32) || `player ${client.peerId}`, color: opts.color ?? PROFILE_COLOURS[Math.abs(client.peerId - 1) % PROFILE_COLOURS.length]! });
-  sync.attach(client);
+  const world = new WorldDocument(current.worldConfig!.tileEdge);
+  if (current.role !== 'creator') world.layout.readOnly = `this member joined as a ${current.role ?? 'player'} (only a creator's token allows layout edits)`;
+  const sync = new DocSync(world);
+  world.social.setProfile({ name: (opts.name ?? '').trim().slice(0, 32) || `player ${current.peerId}`, color: opts.color ?? PROFILE_COLOURS[Math.abs(current.peerId - 1) % PROFILE_COLOURS.length]! });
+  sync.attach(current);
   // The relay went away: try again and again, waiting longer each time (at most 4 s).
   const reconnect = async (reason: string): Promise<void> => {
-    clearInterval(timer);
     const hasLeft = (): boolean => status === 'left';
-    for (let attempt = 1; !hasLeft(); attempt++) {
-      const wait = Math.min(4000, 250 * 2 ** (attempt - 1));
-      tell({ status: 'reconnecting', attempt, retryInMs: wait, reason });
+    for (let n = 1; !hasLeft(); n++) {
+      const wait = Math.min(4000, 250 * 2 ** (n - 1));
+      tell({ status: 'reconnecting', attempt: n, retryInMs: wait, reason });
       await new Promise((r) => setTimeout(r, wait));
       if (hasLeft()) return;
-      let next: WorldClient | undefined;
       try {
-        next = newClient(condition(await openWebSocketLink(opts.relay, opts.webSocket, timeoutMs)));
-        const t = setInterval(() => next!.update(), opts.updateEveryMs ?? 4);
-        try {
-          await joined(next);
-        } catch (e) {
-          clearInterval(t);
-          throw e;
-        }
-        client = next;
-        timer = t;
-        watch(client);
-        sync?.attach(client);
-        tell({ status: 'connected', attempt, retryInMs: 0, reason: 'joined again' });
+        const next = await attempt();
+        if (hasLeft()) return next.close();
+        current = next;
+        watch(current);
+        sync.attach(current);
+        tell({ status: 'connected', attempt: n, retryInMs: 0, reason: 'joined again' });
         return;
       } catch (e) {
-        next?.close();
         reason = e instanceof Error ? e.message : String(e);
       }
     }
   };
-  const watch = (c: WorldClient): void => {
+  const watch = (c: PlayerClient): void => {
     c.on('closed', (e) => {
-      if (status === 'left' || c !== client) return;
+      if (status === 'left' || c !== current) return;
       void reconnect(e.reason);
     });
   };
-  watch(client);
-  const handle: WorldHandle = {
+  watch(current);
+  return {
     get client() {
-      return client;
+      return current;
     },
     get status() {
       return status;
     },
     world,
+    simulation,
     get acknowledged() {
-      return sync!.acknowledged;
+      return sync.acknowledged;
     },
-    whenAcknowledged: () => sync!.whenAcknowledged(),
+    whenAcknowledged: () => sync.whenAcknowledged(),
     get docRefusal() {
-      return sync!.lastRefusal || undefined;
+      return sync.lastRefusal || undefined;
     },
     on: (_event, listener) => {
       listeners.add(listener);
@@ -239,12 +274,111 @@ export async function joinWorld(opts: JoinOptions): Promise<WorldHandle> {
     },
     leave: () => {
       status = 'left';
-      clearInterval(timer);
-      sync?.close();
-      world?.destroy();
-      client.close();
+      sync.close();
+      world.destroy();
+      current.close();
+      opener.dispose();
       for (const l of listeners) l({ status: 'left', attempt: 0, retryInMs: 0, reason: 'left by the application' });
     },
   };
-  return handle;
+}
+
+/** Clients on the calling thread, each stepped by its own timer. */
+async function mainOpener(opts: JoinOptions, rtc: PeerConnector | undefined, condition: (l: Link) => Link, timeoutMs: number): Promise<ClientOpener> {
+  await initPhysics(); // owned tiles and keyframes need Rapier
+  const registry = opts.registry ?? (opts.kinds ? await loadKindsModule(String(opts.kinds)) : standardKinds());
+  const transport = opts.transport ?? 'auto';
+  const connector: PeerConnector | undefined = rtc && opts.conditions ? conditionedConnector(rtc, condition) : rtc;
+  return {
+    open: async () => {
+      const link = condition(await openWebSocketLink(opts.relay, opts.webSocket, timeoutMs));
+      const client = new WorldClient({
+        relay: link,
+        world: opts.world,
+        transport: connector ? transport : 'relay',
+        now: () => performance.timeOrigin + performance.now(),
+        registry,
+        ...(opts.name !== undefined ? { name: opts.name } : {}),
+        ...(opts.token !== undefined ? { token: opts.token } : {}),
+        ...(opts.replicaMode !== undefined ? { replicaMode: opts.replicaMode } : {}),
+        ...(opts.speculation !== undefined ? { speculation: opts.speculation } : {}),
+        ...(connector ? { connector } : {}),
+        ...(opts.replication ? { replication: opts.replication } : {}),
+      });
+      const timer = setInterval(() => client.update(), opts.updateEveryMs ?? 4);
+      client.on('closed', () => clearInterval(timer));
+      return client;
+    },
+    dispose: () => {},
+  };
+}
+
+/** Clients in one Web Worker (one session per connection); the page bridges WebRTC for it. */
+function workerOpener(opts: JoinOptions, rtc: PeerConnector | undefined, condition: (l: Link) => Link, timeoutMs: number): ClientOpener {
+  const worker = opts.createWorker?.() ?? new Worker(new URL('../../workers/player.worker.js', import.meta.url), { type: 'module', name: 'tessera-player' });
+  const post = (m: PageToWorker, transfer?: Transferable[]): void => worker.postMessage(m, transfer ?? []);
+  const bridge = rtc ? new RtcBridge(rtc, post, opts.conditions ? condition : undefined) : undefined;
+  const sessions = new Map<number, WorkerClient>();
+  let nextSession = 1;
+  worker.onmessage = (ev: MessageEvent<WorkerToPage>) => {
+    const m = ev.data;
+    if (m.t === 'event' || m.t === 'frame') sessions.get(m.session)?.onWorker(m);
+    else bridge?.onWorker(m);
+  };
+  worker.onerror = (ev: ErrorEvent) => {
+    const reason = `kinds module or player worker failed: ${ev.message || 'the worker script did not load'}`;
+    for (const [session, c] of sessions) c.onWorker({ t: 'event', session, name: 'closed', e: { reason } });
+  };
+  const options: SessionOptions = {
+    relay: opts.relay,
+    world: opts.world,
+    transport: opts.transport ?? 'auto',
+    timeoutMs,
+    updateEveryMs: opts.updateEveryMs ?? 4,
+    frameEveryMs: 16,
+    rtc: bridge !== undefined,
+    ...(opts.name !== undefined ? { name: opts.name } : {}),
+    ...(opts.token !== undefined ? { token: opts.token } : {}),
+    ...(opts.replicaMode !== undefined ? { replicaMode: opts.replicaMode } : {}),
+    ...(opts.speculation !== undefined ? { speculation: opts.speculation } : {}),
+    ...(opts.replication ? { replication: opts.replication } : {}),
+    ...(opts.conditions ? { conditions: opts.conditions } : {}),
+    ...(opts.kinds !== undefined ? { kinds: new URL(String(opts.kinds), globalThis.location?.href).href } : {}),
+  };
+  return {
+    open: () => {
+      const session = nextSession++;
+      const c = new WorkerClient(session, post, { ...options, ...(opts.conditions ? { conditions: { ...opts.conditions, seed: (opts.conditions.seed ?? 1) + session * 101 } } : {}) }, () => performance.timeOrigin + performance.now());
+      sessions.set(session, c);
+      c.on('closed', () => sessions.delete(session));
+      return Promise.resolve(c);
+    },
+    dispose: () => {
+      bridge?.closeAll();
+      worker.terminate();
+    },
+  };
+}
+
+/** A connector whose direct links carry simulated network trouble. */
+function conditionedConnector(rtc: PeerConnector, condition: (l: Link) => Link): PeerConnector {
+  return {
+    connect: (self, remote, initiator, sendSignal) => {
+      const conn = rtc.connect(self, remote, initiator, sendSignal);
+      let wrapped: Link | undefined;
+      return {
+        get link() {
+          return (wrapped ??= condition(conn.link));
+        },
+        signal: (d) => conn.signal(d),
+        get onOpen() {
+          return conn.onOpen;
+        },
+        set onOpen(f) {
+          conn.onOpen = f;
+        },
+        destroy: () => conn.destroy(),
+      };
+    },
+  };
 }

@@ -1,12 +1,9 @@
+import type { CheatDrills, RunningCheat } from './player-client.js';
 import type { EntityId, PropValue } from '../core/entity.js';
 import type { Vec3 } from '../core/vec.js';
 import type { TileWorld } from '../sim/tile-world.js';
 
-/** The cheat a drill keeps running every tick, if any. */
-export type RunningCheat =
-  | { readonly kind: 'hold'; readonly entity: EntityId; readonly position: Vec3 }
-  | { readonly kind: 'nudge'; readonly entity: EntityId; readonly metres: number }
-  | { readonly kind: 'speed'; readonly entity: EntityId; readonly metresPerSecond: number };
+export type { RunningCheat } from './player-client.js';
 
 /**
  * Cheat drills for the tiles this player owns — what a modified browser could do — so that
@@ -14,7 +11,7 @@ export type RunningCheat =
  * commitment, outside the simulation's rules (`TileSimulation.tamper`); nothing here is sent
  * to anyone. Only owned tiles can be touched: returns false for anything else.
  */
-export class OwnerCheats {
+export class OwnerCheats implements CheatDrills {
   private running: RunningCheat | undefined;
   private oneShots: ((world: TileWorld) => void)[] = [];
 

@@ -30,9 +30,15 @@ import {
   type TileLease,
 } from '../protocol/messages.js';
 import { allowedRoute } from '../protocol/routes.js';
+import type { ClientStats, DocMessage, PeerPathStats, PlayerClient, ReplicaMode, TransportMode, VisibleEntity, WorldClientEvents } from './player-client.js';
+import { ViewSmoother, type RawVisible } from './view-smoothing.js';
 
-/** How peer traffic travels: direct when possible (`auto`), direct only, or always through the relay. */
-export type TransportMode = 'auto' | 'webrtc' | 'relay';
+export type { ClientStats, DocMessage, PeerPathStats, ReplicaMode, TransportMode, VisibleEntity, WorldClientEvents } from './player-client.js';
+
+/** A visible entity before smoothing, with what its owner last reported of it (for `reportedPosition`). */
+export interface VisibleState extends RawVisible {
+  readonly reported: { readonly position: Vec3; readonly tick: number } | undefined;
+}
 
 /** Options of `WorldClient`. The link, connector and clock are injected so tests can run it in memory. */
 export interface WorldClientOptions {
@@ -62,66 +68,6 @@ export interface WorldClientOptions {
   readonly speculation?: Partial<SpeculationConfig>;
 }
 
-/** How replicas of other owners' tiles move between updates. */
-export type ReplicaMode = 'speculative' | 'extrapolated' | 'interpolated';
-
-/** What an application sees of an entity; for replicas the position is extrapolated from the owner's last state to now. */
-export interface VisibleEntity extends PlacedEntity {
-  /** Who simulates it: this client, another peer, or the relay (0). */
-  readonly owner: PeerId;
-}
-
-/** Path and traffic to one peer. */
-export interface PeerPathStats {
-  readonly peer: PeerId;
-  readonly path: 'p2p' | 'relay' | 'connecting';
-}
-
-/** `stats()` of a client. */
-export interface ClientStats {
-  readonly peer: PeerId;
-  readonly tick: number;
-  /** Round trip to the relay, ms. */
-  readonly rttMs: number;
-  /** Estimated relay clock minus local clock, ms, and the bound on its error. */
-  readonly clockOffsetMs: number;
-  readonly clockErrorMs: number;
-  readonly peers: readonly PeerPathStats[];
-  /** Bytes per second, averaged over the last second. */
-  readonly bytesUpPerS: number;
-  readonly bytesDownPerS: number;
-  readonly ownedTiles: readonly TileId[];
-  readonly refused: number;
-  /** The relay's audit counters, as it last told them (windows re-executed, passed, mismatched; takeovers). */
-  readonly audit: { readonly audits: number; readonly passed: number; readonly mismatches: number; readonly takeovers: number; readonly auditedTicks: number };
-  /** Verdicts against owners this client has been told of. */
-  readonly incidents: number;
-  /** Speculative replicas: prediction error against owners' states (cm), rollbacks and replayed ticks per second. */
-  readonly replicas: { readonly mode: ReplicaMode; readonly predictionErrorP50Cm: number; readonly predictionErrorP99Cm: number; readonly rollbacksPerS: number; readonly replayedTicksPerS: number; readonly ownerRewinds: number };
-}
-
-/** Events a client raises. */
-export interface WorldClientEvents {
-  joined: { peer: PeerId; avatar: EntityId; config: WorldConfig };
-  roster: { players: readonly RosterEntry[] };
-  lease: { lease: TileLease };
-  error: { reason: string };
-  closed: { reason: string };
-  /** A state delta of an owned tile left for a subscriber (for latency measurements). */
-  deltaSent: { tile: TileId; tick: number; to: PeerId };
-  /** A state delta was applied to a replica; `direct` when it came over a peer-to-peer path. */
-  deltaApplied: { tile: TileId; tick: number; from: PeerId; direct: boolean };
-  /** The relay judged an owner (audit mismatch, concealed critical state, silence) and took its tiles. */
-  incident: AuditIncident;
-  /** A message of the world document (sync, acknowledgement, presence), from the relay or a direct peer. */
-  doc: { from: PeerId; direct: boolean; message: DocMessage };
-  /** A direct path to a peer opened (document sync starts over it). */
-  peerOpen: { peer: PeerId };
-}
-
-/** Messages of the world document that the client passes to its `doc` listeners. */
-export type DocMessage = Extract<Message, { type: typeof MsgType.DocSync | typeof MsgType.DocAck | typeof MsgType.Presence }>;
-
 type Listener<T> = (e: T) => void;
 
 /** Walking speed assumed when predicting the player's own avatar (the avatar kind's default, m/s). */
@@ -142,7 +88,7 @@ interface PeerLinkState {
  * tiles around its avatar, and talks to the owners of those tiles directly when it can.
  * Drive it with `update()` (a timer or animation frame); call `close()` when done.
  */
-export class WorldClient {
+export class WorldClient implements PlayerClient {
   private readonly opts: WorldClientOptions;
   private readonly registry: BehaviourRegistry;
   private readonly clock = new ClockSync();
@@ -156,8 +102,8 @@ export class WorldClient {
   private readonly inTransit = new Map<EntityId, { entity: EntityDesc; to: TileId; tick: number }>();
   /** The player's latest walking input and when (ticks), for predicting its avatar on someone else's tile. */
   private lastMove = { tick: -1, moveX: 0, moveZ: 0 };
-  /** Last shown position per entity, for blending corrections. */
-  private readonly smoothing = new Map<EntityId, { x: number; y: number; z: number; t: number }>();
+  /** Blends corrections into what `entities()` shows. */
+  private readonly smoother = new ViewSmoother();
   private authority: TileAuthority | undefined;
   private replicas: ReplicaStore | undefined;
   private config: WorldConfig | undefined;
@@ -334,32 +280,15 @@ export class WorldClient {
   entities(atMs?: number): VisibleEntity[] {
     // One instant for everything below (a renderer passes its frame's timestamp, same clock as `now`).
     const now = atMs ?? this.opts.now();
-    const raw = this.rawEntities(now);
-    const keep = new Set<EntityId>();
-    const out = raw.map(({ v, entity, raw: unsmoothed }) => {
-      keep.add(entity.id);
-      if (unsmoothed) return entity;
-      const prev = this.smoothing.get(entity.id);
-      const target = entity.position;
-      let shown = target;
-      if (prev && now > prev.t) {
-        const dt = (now - prev.t) / 1000;
-        const ex = prev.x + v.x * dt - target.x;
-        const ey = prev.y + v.y * dt - target.y;
-        const ez = prev.z + v.z * dt - target.z;
-        const k = Math.exp(-dt / 0.15);
-        // Errors over 2 m are teleports: show them at once.
-        if (ex * ex + ey * ey + ez * ez < 4) shown = { x: target.x + ex * k, y: target.y + ey * k, z: target.z + ez * k };
-      } else if (prev) shown = { x: prev.x, y: prev.y, z: prev.z };
-      this.smoothing.set(entity.id, { x: shown.x, y: shown.y, z: shown.z, t: now });
-      return { ...entity, position: shown };
-    });
-    for (const id of this.smoothing.keys()) if (!keep.has(id)) this.smoothing.delete(id);
-    return out;
+    return this.smoother.apply(this.visibleState(now), now);
   }
 
-  private rawEntities(now: number): { entity: VisibleEntity; v: Vec3; raw?: boolean }[] {
-    const out: { entity: VisibleEntity; v: Vec3; raw?: boolean }[] = [];
+  /**
+   * Every visible entity at `now` before smoothing, with what its owner last reported of it:
+   * what a simulation worker publishes to the page once per frame.
+   */
+  visibleState(now: number): VisibleState[] {
+    const out: VisibleState[] = [];
     if (!this.authority || !this.replicas || !this.config) return out;
     const seen = new Set<EntityId>();
     // Own tiles stand at the end of the last simulated tick; glide them to the present moment
@@ -372,7 +301,7 @@ export class WorldClient {
         const p = e.state.position;
         const v = e.state.linvel;
         const position = { x: p.x + v.x * ownAhead, y: p.y + v.y * ownAhead, z: p.z + v.z * ownAhead };
-        out.push({ entity: { id: e.id, kind: e.kind, body: e.body, tile: sim.tile, position, rotation: e.state.rotation, owner: this.selfId }, v });
+        out.push({ entity: { id: e.id, kind: e.kind, body: e.body, tile: sim.tile, position, rotation: e.state.rotation, owner: this.selfId }, v, reported: { position: p, tick: this.authority.tick } });
       }
     }
     const tick = this.currentTick();
@@ -398,6 +327,7 @@ export class WorldClient {
           owner: this.directory.get(tileKey(t.to))?.owner ?? RELAY_PEER,
         },
         v: s.linvel,
+        reported: { position: s.position, tick: t.tick },
       });
     }
     if (this.speculative) {
@@ -411,6 +341,7 @@ export class WorldClient {
         out.push({
           entity: { id: e.id, kind: e.kind, body: e.body, tile: e.tile, position: { x: p.x + v.x * ahead, y: p.y + v.y * ahead, z: p.z + v.z * ahead }, rotation: e.rotation, owner: this.directory.get(tileKey(e.tile))?.owner ?? RELAY_PEER },
           v,
+          reported: this.reportedPosition(e.id),
         });
       }
     }
@@ -420,7 +351,7 @@ export class WorldClient {
       seen.add(r.id);
       if (naive) {
         // The last reported state as it is (no prediction, no blending: the naive baseline).
-        out.push({ entity: { id: r.id, kind: r.kind, body: r.body, tile: r.tile, position: r.position, rotation: r.rotation, owner: this.directory.get(tileKey(r.tile))?.owner ?? RELAY_PEER }, v: r.velocity, raw: true });
+        out.push({ entity: { id: r.id, kind: r.kind, body: r.body, tile: r.tile, position: r.position, rotation: r.rotation, owner: this.directory.get(tileKey(r.tile))?.owner ?? RELAY_PEER }, v: r.velocity, raw: true, reported: { position: r.position, tick: r.tick } });
         continue;
       }
       // Extrapolate along the reported velocity (owners re-send only when this would be over
@@ -447,6 +378,7 @@ export class WorldClient {
       out.push({
         entity: { id: r.id, kind: r.kind, body: r.body, tile: r.tile, position, rotation: r.rotation, owner: this.directory.get(tileKey(r.tile))?.owner ?? RELAY_PEER },
         v,
+        reported: { position: r.position, tick: r.tick },
       });
     }
     return out;
@@ -575,6 +507,14 @@ export class WorldClient {
   private onRelayMessage(m: Message): void {
     switch (m.type) {
       case MsgType.Welcome: {
+        // Simulating a world whose kinds this client lacks would desync silently: refuse to join instead.
+        const missing = m.kinds.filter((k) => !this.registry.has(k));
+        if (missing.length > 0) {
+          this.emit('error', { reason: `relay: this world simulates kinds this client's registry does not define (${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ', …' : ''}): load the world's kinds module (the \`kinds\` option of joinWorld)` });
+          this.shutdown('kinds missing');
+          this.opts.relay.close();
+          return;
+        }
         this.selfId = m.peer;
         this.avatarId = m.avatar;
         this.relayKey = m.relayKey;
@@ -759,7 +699,7 @@ export class WorldClient {
         const r = this.replicas!.applyDelta(m.tile, m.epoch, m.tick, m.poses, m.removed, m.departed);
         if (r === 'applied' || r === 'needs-keyframe') this.speculative?.applyDelta(m.tile, m.tick, m.poses, m.removed, m.departed, m.props);
         if (r === 'needs-keyframe') this.sendPeer(from, { type: MsgType.KeyframeRequest, tile: m.tile }, true);
-        if (r === 'applied' || r === 'needs-keyframe') this.emit('deltaApplied', { tile: m.tile, tick: m.tick, from, direct });
+        if (r === 'applied' || r === 'needs-keyframe') this.emit('deltaApplied', { tile: m.tile, tick: m.tick, from, direct, atMs: this.opts.now() });
         return;
       }
       case MsgType.TileState:
@@ -887,7 +827,7 @@ export class WorldClient {
   private sendPeer(to: PeerId, m: Message, reliable: boolean): void {
     if (to === RELAY_PEER) return this.sendRelay(m, reliable);
     if (to === this.selfId) return;
-    if (m.type === MsgType.StateDelta) this.emit('deltaSent', { tile: m.tile, tick: m.tick, to });
+    if (m.type === MsgType.StateDelta) this.emit('deltaSent', { tile: m.tile, tick: m.tick, to, atMs: this.opts.now() });
     const s = this.peerLinks.get(to);
     if (s?.open && s.conn?.link.open) {
       for (const bytes of this.wire(m)) {

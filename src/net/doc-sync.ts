@@ -4,20 +4,20 @@ import * as encoding from 'lib0/encoding';
 import { applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import { messageYjsSyncStep1, readSyncMessage, writeSyncStep1, writeUpdate } from 'y-protocols/sync';
 import type { WorldDocument } from '../authoring/world-document.js';
-import type { DocMessage, WorldClient } from '../client/world-client.js';
+import type { DocMessage, PlayerClient } from '../client/player-client.js';
 import { MsgType, RELAY_PEER, type PeerId } from '../protocol/messages.js';
 
 /** Origin of changes that came from elsewhere (they are not sent on again). */
 export const REMOTE_ORIGIN = Symbol('remote');
 
 /**
- * Keeps a player's `WorldDocument` in sync through a `WorldClient`: y-protocols sync steps
+ * Keeps a player's `WorldDocument` in sync through a `PlayerClient`: y-protocols sync steps
  * with the relay on every (re)join and with each peer when a direct path opens; every local
  * update goes to the relay (which stores, acknowledges and forwards it) and straight to the
  * peers on direct paths; presence the same way. Survives reconnection: `attach` the new client.
  */
 export class DocSync {
-  private client: WorldClient | undefined;
+  private client: PlayerClient | undefined;
   private detachClient: (() => void)[] = [];
   /**
    * Updates sent to the relay on the current connection, and how many it acknowledged: it
@@ -56,7 +56,7 @@ export class DocSync {
   }
 
   /** Starts syncing through a joined client (the previous one, if any, is let go). */
-  attach(client: WorldClient): void {
+  attach(client: PlayerClient): void {
     for (const f of this.detachClient) f();
     this.client = client;
     // Whatever the old relay connection had not acknowledged is re-sent by the sync steps.

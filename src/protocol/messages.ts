@@ -15,6 +15,8 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 export const CHUNK_BYTES = 48 * 1024;
 /** Most chunks one message may be cut into (so at most 48 MiB reassembled). */
 export const MAX_CHUNKS = 1024;
+/** Most kind names a welcome lists (the kinds the relay's world simulates). */
+export const MAX_WELCOME_KINDS = 1024;
 
 /** Audit windows are this many ticks long and start at multiples of it; owners keep the state at each start. */
 export const AUDIT_WINDOW_TICKS = 5;
@@ -113,7 +115,7 @@ export interface RosterEntry {
 /** Every message of the protocol, as a typed union. Byte layouts: `PROTOCOL.md`. */
 export type Message =
   | { type: typeof MsgType.Hello; version: number; world: string; name: string; token: string }
-  | { type: typeof MsgType.Welcome; peer: PeerId; world: string; config: WorldConfig; serverTimeMs: number; tickZeroMs: number; avatar: EntityId; relayKey: Uint8Array; role: MemberRole }
+  | { type: typeof MsgType.Welcome; peer: PeerId; world: string; config: WorldConfig; serverTimeMs: number; tickZeroMs: number; avatar: EntityId; relayKey: Uint8Array; role: MemberRole; kinds: string[] }
   | { type: typeof MsgType.Ping; clientTimeMs: number }
   | { type: typeof MsgType.Pong; clientTimeMs: number; serverTimeMs: number }
   | { type: typeof MsgType.Pose; tick: number; x: number; y: number; z: number }
@@ -286,6 +288,8 @@ export function encodeMessage(m: Message, tileEdge: number, limit = MAX_MESSAGE_
       w.u32(m.peer).str(m.world);
       writeConfig(w, m.config);
       w.f64(m.serverTimeMs).f64(m.tickZeroMs).f64(m.avatar).bytes(m.relayKey).u8(MEMBER_ROLES.indexOf(m.role));
+      w.u32(m.kinds.length);
+      for (const k of m.kinds) w.str(k);
       break;
     case MsgType.Ping:
       w.f64(m.clientTimeMs);
@@ -513,8 +517,11 @@ export function decodeMessage(bytes: Uint8Array, tileEdge: number, limit = MAX_M
       const relayKey = r.bytes(64).slice();
       const role = MEMBER_ROLES[r.u8()];
       if (role === undefined) return r.fail('unknown member role');
+      const kindCount = r.count(MAX_WELCOME_KINDS, 'kinds');
+      const kinds: string[] = [];
+      for (let i = 0; i < kindCount; i++) kinds.push(r.str(64));
       checkFinite(r, serverTimeMs, tickZeroMs, config.tileEdge);
-      m = { type, peer, world, config, serverTimeMs, tickZeroMs, avatar, relayKey, role };
+      m = { type, peer, world, config, serverTimeMs, tickZeroMs, avatar, relayKey, role, kinds };
       break;
     }
     case MsgType.Ping: {

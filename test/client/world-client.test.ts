@@ -26,7 +26,7 @@ describe('WorldClient trust boundary', () => {
     };
     scheduler.advance(5);
     expect(received[0]?.type).toBe(MsgType.Hello);
-    send({ type: MsgType.Welcome, peer: 9, world: 'demo', config, serverTimeMs: 0, tickZeroMs: 0, avatar: 1_000_000, relayKey: relay.publicKey, role: 'creator' });
+    send({ type: MsgType.Welcome, peer: 9, world: 'demo', config, serverTimeMs: 0, tickZeroMs: 0, avatar: 1_000_000, relayKey: relay.publicKey, role: 'creator', kinds: [] });
     send({ type: MsgType.Lease, lease: lease(5, 2) });
     send({ type: MsgType.Lease, lease: lease(6, 3, mallory) }); // forged: signed by someone else
     scheduler.advance(5);

@@ -82,7 +82,7 @@ describe('relay server (real sockets)', () => {
     await new Promise((r) => setTimeout(r, 100));
     ws.send(encodeMessage({ type: MsgType.Keyframe, tile: { x: 0, y: 0, z: 0 }, epoch: 1, tick: 5, snapshot: new Uint8Array(4) }, 16));
     ws.send(new Uint8Array([0xff, 1, 2, 3]));
-    ws.send(encodeMessage({ type: MsgType.Welcome, peer: 9, world: 'x', config: server.core.config, serverTimeMs: 0, tickZeroMs: 0, avatar: 1, relayKey: new Uint8Array(32), role: 'player' }, 16));
+    ws.send(encodeMessage({ type: MsgType.Welcome, peer: 9, world: 'x', config: server.core.config, serverTimeMs: 0, tickZeroMs: 0, avatar: 1, relayKey: new Uint8Array(32), role: 'player', kinds: [] }, 16));
     await until(() => server.core.metrics.staleEpochs >= 1, 2000);
     expect(await metric(server, 'tessera_stale_epochs_total')).toBeGreaterThanOrEqual(1);
     expect(server.core.metrics.refusedCount('decode')).toBeGreaterThanOrEqual(1);
