@@ -59,19 +59,23 @@ function percentile(xs: number[], q: number): number {
  * Latency from the owner sending the delta of tick T (right after stepping it) to the
  * subscriber applying it, in ms, over a direct WebRTC path or the relay path (60 Hz send rate).
  */
-export async function tabLatency(browser: Browser, demoUrl: string, relayUrl: string, transport: 'auto' | 'relay', seconds: number): Promise<{ p50: number; p99: number; samples: number; path: string; joinLongestTaskMs: number }> {
+export async function tabLatency(browser: Browser, demoUrl: string, relayUrl: string, transport: 'auto' | 'relay', seconds: number, render = false): Promise<{ p50: number; p99: number; samples: number; path: string; joinLongestTaskMs: number; steadyLongestTaskMs: number }> {
   const open = async (name: string) => {
     const ctx = await browser.newContext({ permissions: ['camera', 'microphone'], viewport: { width: 640, height: 400 } });
     // The longest task the page's main thread ran (joining a world builds its replicas).
     await ctx.addInitScript(() => {
-      const w = window as unknown as { longestTaskMs: number };
+      const w = window as unknown as { longestTaskMs: number; tasks: { start: number; ms: number }[] };
       w.longestTaskMs = 0;
+      w.tasks = [];
       new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) w.longestTaskMs = Math.max(w.longestTaskMs, e.duration);
+        for (const e of list.getEntries()) {
+          w.longestTaskMs = Math.max(w.longestTaskMs, e.duration);
+          w.tasks.push({ start: e.startTime, ms: e.duration });
+        }
       }).observe({ type: 'longtask', buffered: true });
     });
     const page = await ctx.newPage();
-    await page.goto(`${demoUrl}?quality=low&render=off&sendHz=60&transport=${transport}&name=${name}${process.env["REPLICAS"] ? `&replicas=${process.env["REPLICAS"]}` : ""}&relay=${encodeURIComponent(relayUrl)}`);
+    await page.goto(`${demoUrl}?quality=low&render=${render ? 'on' : 'off'}&sendHz=60&transport=${transport}&name=${name}${process.env["REPLICAS"] ? `&replicas=${process.env["REPLICAS"]}` : ""}&relay=${encodeURIComponent(relayUrl)}`);
     await page.waitForFunction(() => document.body.dataset['ready'] === 'true', undefined, { timeout: 30_000 });
     return { ctx, page };
   };
@@ -81,13 +85,15 @@ export async function tabLatency(browser: Browser, demoUrl: string, relayUrl: st
   // Steady state: the viewer first settles in (its replicas of the nine tiles are built as it joins).
   await b.page.waitForTimeout(2000);
   const joinLongestTaskMs = await b.page.evaluate(() => (window as unknown as { longestTaskMs: number }).longestTaskMs);
+  const steadyFrom = await b.page.evaluate(() => performance.now());
   const aPeer = await a.page.evaluate(() => window.tesseraDemo!.client.peerId);
   if (transport === 'auto') await b.page.waitForFunction((p) => window.tesseraDemo!.client.stats().peers.some((x) => x.peer === p && x.path === 'p2p'), aPeer, { timeout: 20_000 });
   await a.page.evaluate(() => {
     const c = window.tesseraDemo!.client;
     const sent: Record<string, number> = {};
     (window as unknown as { sent: typeof sent }).sent = sent;
-    c.on('deltaSent', (e) => (sent[`${e.tile.x},${e.tile.y},${e.tile.z}:${e.tick}`] ??= performance.timeOrigin + performance.now()));
+    // Stamped where the work happens (the owner's worker), epoch ms: comparable across tabs.
+    c.on('deltaSent', (e) => (sent[`${e.tile.x},${e.tile.y},${e.tile.z}:${e.tick}`] ??= e.atMs));
     let dir = 1;
     c.send({ moveX: 1 });
     setInterval(() => c.send({ moveX: (dir = -dir) }), 800); // keep the avatar moving, so deltas flow
@@ -97,16 +103,18 @@ export async function tabLatency(browser: Browser, demoUrl: string, relayUrl: st
     const got: Record<string, number> = {};
     (window as unknown as { got: typeof got }).got = got;
     c.on('deltaApplied', (e) => {
-      if (e.from === owner) got[`${e.tile.x},${e.tile.y},${e.tile.z}:${e.tick}`] ??= performance.timeOrigin + performance.now();
+      if (e.from === owner) got[`${e.tile.x},${e.tile.y},${e.tile.z}:${e.tick}`] ??= e.atMs;
     });
   }, aPeer);
   await b.page.waitForTimeout(seconds * 1000);
   const sent = await a.page.evaluate(() => (window as unknown as { sent: Record<string, number> }).sent);
   const got = await b.page.evaluate(() => (window as unknown as { got: Record<string, number> }).got);
   const path = await b.page.evaluate((p) => window.tesseraDemo!.client.stats().peers.find((x) => x.peer === p)?.path ?? 'none', aPeer);
+  // The viewer's longest main-thread task once settled in, while both tabs replicate and (maybe) draw.
+  const steadyLongestTaskMs = await b.page.evaluate((from) => Math.max(0, ...(window as unknown as { tasks: { start: number; ms: number }[] }).tasks.filter((t) => t.start >= from).map((t) => t.ms)), steadyFrom);
   await a.ctx.close();
   await b.ctx.close();
   const lat: number[] = [];
   for (const [k, t] of Object.entries(got)) if (sent[k] !== undefined) lat.push(t - sent[k]!);
-  return { p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), samples: lat.length, path, joinLongestTaskMs };
+  return { p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), samples: lat.length, path, joinLongestTaskMs, steadyLongestTaskMs };
 }

@@ -10,7 +10,7 @@ import { createView, keyboardInput } from './render/view.js';
 declare global {
   interface Window {
     /** The demo's world handle, for tests and the console. */
-    tesseraDemo?: { handle: WorldHandle; client: PlayerClient; screenOf?: (entity: number) => { x: number; y: number } | undefined };
+    tesseraDemo?: { handle: WorldHandle; client: PlayerClient; joinedAtMs?: number; screenOf?: (entity: number) => { x: number; y: number } | undefined };
   }
 }
 
@@ -38,15 +38,26 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   const jitterMs = Number(params.get('jitter') ?? 0);
   const loss = Number(params.get('loss') ?? 0);
   const conditions = delayMs > 0 || jitterMs > 0 || loss > 0 ? { delayMs, jitterMs, loss } : undefined;
-  const handle = await joinWorld({ relay, world: params.get('world') ?? 'demo', name, transport, replication, replicaMode, ...(conditions ? { conditions } : {}) });
+  // The view is made while the join is on the wire (creating a WebGL context takes tens of ms).
+  const view = createView(canvas, params.get('quality') === 'low' ? 'low' : 'high');
+  // `?kinds=URL`: the world's kinds module (when its relay runs with `--kinds`); `?simulation=main` runs the player on this thread.
+  const kinds = params.get('kinds') ?? undefined;
+  // The first text drawn on a canvas loads fonts (~100 ms): do it while the join is on the wire, not in a frame after.
+  const warm = document.createElement('canvas').getContext('2d');
+  if (warm) {
+    warm.font = '28px system-ui, sans-serif';
+    warm.fillText('warm', 0, 20);
+  }
+  const simulation = params.get('simulation') === 'main' ? 'main' : undefined;
+  const handle = await joinWorld({ relay, world: params.get('world') ?? 'demo', name, transport, replication, replicaMode, ...(conditions ? { conditions } : {}), ...(kinds ? { kinds } : {}), ...(simulation ? { simulation } : {}) });
+  const joinedAtMs = performance.now();
   // The relay may go away and come back: the handle reconnects on its own, with a new client.
   let client = handle.client;
-  window.tesseraDemo = { handle, client };
+  window.tesseraDemo = { handle, client, joinedAtMs };
   let reconnecting: StatusEvent | undefined;
   const config = client.worldConfig!;
   const edge = config.tileEdge;
 
-  const view = createView(canvas, params.get('quality') === 'low' ? 'low' : 'high');
   let auditLines = debugPanel(document.getElementById('debug')!, client);
   handle.on('status', (e) => {
     if (e.status === 'left') return fail(new Error(`left the world: ${e.reason}`));
@@ -134,6 +145,8 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
 
   let frames = 0;
   let lastHud = 0;
+  let fpsFrames = 0;
+  let fpsSince = performance.now();
   const loop = (): void => {
     try {
       const self = client.peerId;
@@ -151,10 +164,14 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
       const seen = new Set<number>();
       const names = new Map(client.players().map((p) => [p.avatar, p.name]));
       const presence = new Map(handle.world.social.online().flatMap((p) => (p.avatar !== undefined ? [[p.avatar, p] as const] : [])));
+      // New meshes per frame are capped: joining a busy world must not freeze the page for one long frame.
+      let newMeshes = 0;
       for (const e of client.entities()) {
-        seen.add(e.id);
         let mesh = meshes.get(e.id);
+        if (!mesh && newMeshes >= 32) continue;
+        seen.add(e.id);
         if (!mesh) {
+          newMeshes++;
           mesh = meshFor({ id: e.id, kind: e.kind, body: e.body, position: e.position }, edge);
           if (e.kind === 'avatar' && e.id === client.avatar) ((mesh as THREE.Mesh).material as THREE.MeshStandardMaterial).color.setHex(0x35d07f);
           mesh.userData['entity'] = e.id;
@@ -211,6 +228,13 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
           handle.world.social.updatePresence({ position: { x: Math.round(focus.x * 10) / 10, y: Math.round(focus.y * 10) / 10, z: Math.round(focus.z * 10) / 10 }, peer: client.peerId, avatar: client.avatar });
         }
         refreshOnline();
+      }
+      fpsFrames++;
+      if (now - fpsSince >= 1000) {
+        // Frames the page ran in the last second (with or without drawing): what a player would get.
+        statsEl.dataset['fps'] = (fpsFrames / ((now - fpsSince) / 1000)).toFixed(1);
+        fpsFrames = 0;
+        fpsSince = now;
       }
       if (now - lastHud > 250) {
         lastHud = now;

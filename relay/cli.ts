@@ -22,6 +22,7 @@ relay flags (environment variable in brackets):
   --host H              interface to listen on (default 127.0.0.1) [TESSERA_HOST]
   --world NAME          world name clients join (default demo) [TESSERA_WORLD]
   --scene NAME          starting scene: ${Object.keys(SCENES).join(' | ')} (default demo) [TESSERA_SCENE]
+  --kinds FILE          the world's kinds module (players load the same one; default standard kinds) [TESSERA_KINDS]
   --secret S            require HMAC-signed, expiring join tokens made with S [TESSERA_SECRET]
   --origin LIST         comma-separated allowed Origin headers; others are refused [TESSERA_ORIGINS]
   --max-peers N         most players at once (default 256) [TESSERA_MAX_PEERS]
@@ -62,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
       host: { type: 'string' },
       world: { type: 'string' },
       scene: { type: 'string' },
+      kinds: { type: 'string' },
       secret: { type: 'string' },
       origin: { type: 'string' },
       'max-peers': { type: 'string' },
@@ -130,6 +132,7 @@ async function main(argv: string[]): Promise<number> {
     host: values.host ?? env['TESSERA_HOST'] ?? '127.0.0.1',
     world: values.world ?? env['TESSERA_WORLD'] ?? 'demo',
     scene: scene(),
+    ...((values.kinds ?? env['TESSERA_KINDS']) ? { kinds: (values.kinds ?? env['TESSERA_KINDS'])! } : {}),
     ...(templateFile ? { template: readTemplateFile(new Uint8Array(readFileSync(templateFile)), resolveWorldConfig(scene().config).tileEdge) } : {}),
     ...(secret ? { secret } : {}),
     ...(origins.length > 0 ? { origins } : {}),

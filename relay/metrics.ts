@@ -78,7 +78,7 @@ export class RelayMetrics {
   }
 
   /** Prometheus exposition text. */
-  render(g: { peers: number; tilesRelay: number; tilesPeer: number; entitiesRelay: number; tick: number; audit: AuditCounters; auditPending: number; doc?: { objects: number; updates: number; updateBytes: number; refused: number; placed: number; replaced: number; removed: number } }): string {
+  render(g: { peers: number; tilesRelay: number; tilesPeer: number; entitiesRelay: number; tick: number; simLagTicks: number; audit: AuditCounters; auditPending: number; doc?: { objects: number; updates: number; updateBytes: number; refused: number; placed: number; replaced: number; removed: number } }): string {
     const lines: string[] = [];
     const metric = (name: string, type: 'counter' | 'gauge', help: string, value: number, labels = ''): void => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name}${labels} ${value}`);
@@ -87,6 +87,7 @@ export class RelayMetrics {
     lines.push('# HELP tessera_tiles Tiles by owner kind.', '# TYPE tessera_tiles gauge', `tessera_tiles{owner="relay"} ${g.tilesRelay}`, `tessera_tiles{owner="peer"} ${g.tilesPeer}`);
     metric('tessera_relay_entities', 'gauge', 'Entities in tiles the relay simulates.', g.entitiesRelay);
     metric('tessera_tick', 'gauge', 'Current tick of the shared timeline.', g.tick);
+    metric('tessera_sim_lag_ticks', 'gauge', 'Ticks the relay\'s own tiles stand behind the shared timeline (0 when it keeps up).', g.simLagTicks);
     if (g.doc) {
       metric('tessera_doc_objects', 'gauge', 'Authored objects in the world document.', g.doc.objects);
       metric('tessera_doc_updates_total', 'counter', 'Document updates applied, stored and forwarded.', g.doc.updates);

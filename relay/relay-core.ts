@@ -79,6 +79,11 @@ export interface RelayCoreOptions {
   readonly leaseTicks?: number;
   /** How far ahead a handoff is scheduled, ticks (default 6 = 100 ms). */
   readonly handoffLeadTicks?: number;
+  /**
+   * Most wall-clock ms one `tick()` spends stepping the relay's own tiles before it lets the
+   * event loop go (they then run behind the timeline and catch up); none by default (the harness).
+   */
+  readonly stepBudgetMs?: number;
   /** A current owner keeps its tile while its avatar is within this many metres of it (default 3). */
   readonly hysteresisM?: number;
   /** Ownership is reconsidered every this many ticks (default 15). */
@@ -135,6 +140,12 @@ interface TileRecord {
   /** Last keyframe received from a peer owner; `matched` once it hashed to the owner's commitment. */
   keyframe: { epoch: number; tick: number; snapshot: Uint8Array; matched: boolean } | undefined;
   handoff: { to: PeerId; epoch: number; deadline: number } | undefined;
+  /**
+   * The shared tick when the current owner was handed the tile. Its silence is counted from
+   * here, not from the lease's first tick: a state handed over late (a busy relay's own tile,
+   * a slow old owner) leaves the new owner ticks to catch up that it cannot commit any sooner.
+   */
+  grantedAtTick: number;
   /**
    * Spawns and despawns for the tile that arrived during its handoff: the old owner may already
    * have sent its last state, and the new one does not hold the tile yet. Applied at the new
@@ -262,7 +273,7 @@ export class RelayCore {
     });
     for (const { tile, snapshot } of initial.sort((a, b) => a.tile.x - b.tile.x || a.tile.y - b.tile.y || a.tile.z - b.tile.z)) {
       this.authority.adopt(tile, 1, snapshot, []);
-      this.tiles.set(tileKey(tile), { tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(tile, RELAY_PEER, 1, startTick), keyframe: undefined, handoff: undefined, queued: [] });
+      this.tiles.set(tileKey(tile), { tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(tile, RELAY_PEER, 1, startTick), keyframe: undefined, handoff: undefined, grantedAtTick: 0, queued: [] });
     }
     this.doc = new WorldDocHost(opts.registry, this.config.tileEdge, opts.document, {
       place: (e) => this.placeEntity(e),
@@ -417,11 +428,31 @@ export class RelayCore {
   /** Advances the relay: steps its own tiles to now, moves ownership, renews leases, times out handoffs. */
   tick(): void {
     const now = this.currentTick;
-    this.authority.stepTo(now);
+    // An owner whose commitments stop (a frozen tab, a dead network with the socket open) loses
+    // its tiles within about a second of its commitments' usual lag; the relay resumes them.
+    // Judged first, before this tick's own work: everything that reached the relay while it was
+    // busy has just been read, so a relay that stalled never blames its owners for its own delay.
+    const silence = this.silenceTicks();
+    for (const r of this.sortedTiles()) {
+      if (r.owner === RELAY_PEER || r.handoff) continue;
+      const last = this.audit.lastCommittedTick(r.tile);
+      const since = Math.max(last ?? r.lease.fromTick, r.lease.fromTick, r.grantedAtTick);
+      if (now > r.lease.expiresTick || now - since > silence) {
+        this.convict({ reason: 'lease-expired', owner: r.owner, tile: r.tile, fromTick: since, toTick: now, detail: `no commitments since tick ${last ?? 'none'} (${((now - since) / this.config.tickRate).toFixed(2)} s)` });
+      }
+    }
+    const t0 = performance.now();
+    // The relay's own tiles catch up in bites of at most ~40 ms of work, so a busy tile never holds
+    // signalling, leases and relayed traffic for long (they fall behind the timeline instead).
+    // Off in the seeded harness (no budget): there a tick's work must not depend on real time.
+    const budget = this.opts.stepBudgetMs;
+    const stepped = this.authority.stepTo(now, 30, budget === undefined ? undefined : () => performance.now() - t0 > budget);
+    const t1 = performance.now();
     if (now - this.lastRebalance >= (this.opts.rebalanceEveryTicks ?? 15)) {
       this.lastRebalance = now;
       this.rebalance();
     }
+    const t2 = performance.now();
     if (now - this.lastRenewal >= this.config.tickRate) {
       this.lastRenewal = now;
       this.renewLeases();
@@ -433,20 +464,14 @@ export class RelayCore {
     }
     const wall = this.opts.now();
     for (const r of this.sortedTiles()) if (r.handoff && wall > r.handoff.deadline) this.handoffTimedOut(r);
+    const t3 = performance.now();
     this.audit.tick();
     this.sendInputFallbacks(now);
+    const t4 = performance.now();
     this.doc.tick();
-    // An owner whose commitments stop (a frozen tab, a dead network with the socket open) loses
-    // its tiles within about a second of its commitments' usual lag; the relay resumes them.
-    const silence = this.silenceTicks();
-    for (const r of this.sortedTiles()) {
-      if (r.owner === RELAY_PEER || r.handoff) continue;
-      const last = this.audit.lastCommittedTick(r.tile);
-      const since = Math.max(last ?? r.lease.fromTick, r.lease.fromTick);
-      if (now > r.lease.expiresTick || now - since > silence) {
-        this.convict({ reason: 'lease-expired', owner: r.owner, tile: r.tile, fromTick: since, toTick: now, detail: `no commitments since tick ${last ?? 'none'} (${((now - since) / this.config.tickRate).toFixed(2)} s)` });
-      }
-    }
+    const t5 = performance.now();
+    // Diagnostics only (nothing below depends on it): a tick that held the event loop long is named, with where the time went.
+    if (t5 - t0 > 100) this.opts.log({ level: 'warn', msg: 'slow relay tick', ms: Math.round(t5 - t0), stepMs: Math.round(t1 - t0), ticksStepped: stepped, rebalanceMs: Math.round(t2 - t1), leasesMs: Math.round(t3 - t2), auditMs: Math.round(t4 - t3), docMs: Math.round(t5 - t4), simLagTicks: now - this.authority.tick });
     for (const [peer, until] of this.convicted) if (wall > until && !this.peers.has(peer)) this.convicted.delete(peer);
     for (const [peer, c] of this.cooldowns) if (wall - c.until > 120_000 && !this.peers.has(peer)) this.cooldowns.delete(peer);
     if (wall - this.lastAuditStats >= 2000) {
@@ -460,7 +485,7 @@ export class RelayCore {
     let relayTiles = 0;
     let peerTiles = 0;
     for (const r of this.tiles.values()) (r.owner === RELAY_PEER ? relayTiles++ : peerTiles++);
-    return this.metrics.render({ peers: this.peers.size, tilesRelay: relayTiles, tilesPeer: peerTiles, entitiesRelay: this.authority.world.entityCount, tick: this.currentTick, audit: this.audit.counters, auditPending: this.audit.pendingCount, doc: { objects: this.doc.layout.size, ...this.doc.counters } });
+    return this.metrics.render({ peers: this.peers.size, tilesRelay: relayTiles, tilesPeer: peerTiles, entitiesRelay: this.authority.world.entityCount, tick: this.currentTick, simLagTicks: this.currentTick - this.authority.tick, audit: this.audit.counters, auditPending: this.audit.pendingCount, doc: { objects: this.doc.layout.size, ...this.doc.counters } });
   }
 
   /** Closes every connection (shutdown). */
@@ -947,6 +972,7 @@ export class RelayCore {
     r.owner = to;
     r.epoch = h.epoch;
     r.lease = this.signLease(r.tile, to, h.epoch, tick);
+    r.grantedAtTick = this.currentTick;
     r.keyframe = { epoch: h.epoch, tick, snapshot, matched: true };
     this.metrics.leasesGranted++;
     if (to === RELAY_PEER) {
@@ -1147,7 +1173,7 @@ export class RelayCore {
       const snap = sim.snapshot();
       sim.dispose();
       this.authority.adopt(tile, 1, snap, this.subscribersOf(key));
-      r = { tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(tile, RELAY_PEER, 1, this.authority.tick), keyframe: undefined, handoff: undefined, queued: [] };
+      r = { tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(tile, RELAY_PEER, 1, this.authority.tick), keyframe: undefined, handoff: undefined, grantedAtTick: 0, queued: [] };
       this.tiles.set(key, r);
       for (const p of this.peers.values()) this.updateInterest(p);
     }

@@ -2,12 +2,13 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { randomBytes } from 'node:crypto';
-import { auditScene, cannonScene, demoScene, trainScene, ErrorCode, initPhysics, MAX_MESSAGE_BYTES, resolveWorldConfig, standardKinds, TesseraError, type SceneDesc } from '../src/index.js';
+import { auditScene, busyDemoScene, cannonScene, demoScene, trainScene, ErrorCode, initPhysics, MAX_MESSAGE_BYTES, loadKindsModule, resolveWorldConfig, standardKinds, TesseraError, type SceneDesc } from '../src/index.js';
 import { InlineAuditor } from './audit/auditor.js';
 import { ThreadAuditor } from './audit/thread-auditor.js';
 import { WorldStore } from './store/world-store.js';
 import type { StoredDocument } from './doc/world-doc-host.js';
 import { join, resolve as resolvePath } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ed25519Signer } from './lease-signer.js';
 import { RelayCore, type RelayLog } from './relay-core.js';
 import { configureConnectionGuard, existingConnectionGuard, type ConnectionGuardOptions } from './connection-guard.js';
@@ -25,6 +26,12 @@ export interface RelayServerOptions {
   readonly world?: string;
   /** The world's starting scene (default the demo scene). */
   readonly scene?: SceneDesc;
+  /**
+   * Path or URL of the world's kinds module (what players pass as `kinds` to `joinWorld`): it
+   * exports, as `default` or `kinds`, a `BehaviourRegistry` or a function returning one.
+   * Default: the standard kinds.
+   */
+  readonly kinds?: string;
   /** When set, joins need an HMAC-signed, unexpired token made with this secret. */
   readonly secret?: string;
   /** Allowed `Origin` headers; when given, other origins are refused. */
@@ -74,7 +81,7 @@ function shared(scene: SceneDesc): SceneDesc {
 }
 
 /** Named scenes the CLI can start a world from. */
-export const SCENES: Readonly<Record<string, () => SceneDesc>> = { demo: () => shared(demoScene()), cannon: () => shared(cannonScene()), audit: () => shared(auditScene()), train: () => shared(trainScene()) };
+export const SCENES: Readonly<Record<string, () => SceneDesc>> = { demo: () => shared(demoScene()), cannon: () => shared(cannonScene()), audit: () => shared(auditScene()), train: () => shared(trainScene()), 'busy-demo': () => shared(busyDemoScene()) };
 
 /** Starts a relay: WebSocket endpoint at `/`, `GET /healthz`, `GET /metrics`. */
 export async function startRelay(opts: RelayServerOptions): Promise<RelayServer> {
@@ -83,7 +90,8 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
   const world = opts.world ?? 'demo';
   const secret = opts.secret;
   const scene = opts.scene ?? SCENES['demo']!();
-  const registry = standardKinds();
+  const kindsUrl = opts.kinds === undefined ? undefined : /^[a-z][a-z0-9+.-]*:/i.test(opts.kinds) && !/^[a-z]:[\\/]/i.test(opts.kinds) ? opts.kinds : pathToFileURL(resolvePath(opts.kinds)).href;
+  const registry = kindsUrl ? await loadKindsModule(kindsUrl) : standardKinds();
   const config = resolveWorldConfig(scene.config);
   if (opts.auditSample !== undefined && !(opts.auditSample >= 0 && opts.auditSample <= 1)) throw new TesseraError(ErrorCode.BadInput, `audit sample must be within 0..1, got ${opts.auditSample}`);
   const store = opts.dataDir !== undefined ? new WorldStore(join(opts.dataDir, 'tessera.db')) : undefined;
@@ -95,7 +103,7 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
     templateHash = store.createWorld(world, opts.template).template;
     document = store.loadDocument(world);
   }
-  const auditor = opts.auditThread === false ? new InlineAuditor(config, registry) : new ThreadAuditor(config, registry, (msg) => log({ level: 'warn', msg }));
+  const auditor = opts.auditThread === false ? new InlineAuditor(config, registry) : new ThreadAuditor(config, registry, (msg) => log({ level: 'warn', msg }), kindsUrl);
   const core = new RelayCore({
     world,
     scene,
@@ -108,6 +116,8 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
     auditSeed: randomBytes(4).readUInt32LE(0),
     ...(opts.auditSample !== undefined ? { audit: { sampleProbability: opts.auditSample } } : {}),
     now: () => performance.timeOrigin + performance.now(),
+    // A busy relay tile must not hold signalling, leases and relayed traffic: ~40 ms bites.
+    stepBudgetMs: 40,
     signer: ed25519Signer(),
     log,
     checkToken: (token, w) => (secret ? checkToken(secret, token, w, Date.now()) : undefined),

@@ -80,7 +80,7 @@ export {
 export type { BenchLayout } from './scenes/scenes.js';
 export type { Scenario, ScenarioName } from './scenes/scenarios.js';
 export { scenario } from './scenes/scenarios.js';
-export { cannonScene, borderRollScene, busyScene, benchScene, demoScene, auditScene, trainScene, trainWindow, groundTiles, walls, CANNON_SCENE, ROLLING_BALL, DEMO_SCENE, AUDIT_SCENE, TRAIN_SCENE } from './scenes/scenes.js';
+export { cannonScene, borderRollScene, busyScene, busyDemoScene, BUSY_DEMO_FIRST_WANDERER, benchScene, demoScene, auditScene, trainScene, trainWindow, groundTiles, walls, CANNON_SCENE, ROLLING_BALL, DEMO_SCENE, AUDIT_SCENE, TRAIN_SCENE } from './scenes/scenes.js';
 
 export type { FrameInfo } from './worker/frame.js';
 export { frameInfo, frameEntity, FRAME_HEADER, FRAME_STRIDE } from './worker/frame.js';
@@ -142,6 +142,13 @@ export type { WebRtcOptions } from './net/webrtc-peer-connector.js';
 export { WebRtcPeerConnector } from './net/webrtc-peer-connector.js';
 export type { JoinOptions, WorldHandle, ConnectionStatus, StatusEvent } from './client/join-world.js';
 export { joinWorld } from './client/join-world.js';
+export { loadKindsModule } from './client/kinds-module.js';
+export type { SessionOptions, PageToWorker, WorkerToPage, CheatCall, EntityLookEntry, SessionStatus } from './player-worker/protocol.js';
+export { WorkerClient } from './player-worker/worker-client.js';
+export { PlayerWorkerHost } from './player-worker/player-worker-host.js';
+export { RtcBridge } from './player-worker/rtc-bridge.js';
+export { BridgedPeerConnector } from './player-worker/bridged-peer-connector.js';
+export { encodePoseFrame, POSE_HEADER, POSE_STRIDE } from './player-worker/pose-frame.js';
 export { verifyLease } from './net/lease-verifier.js';
 export type { AuthoredKind, ObjectSpec, AuthoredObject } from './authoring/world-layout.js';
 export { WorldLayout, AUTHORED_KINDS, KIND_COLOURS, TEMPLATE_ENTITY_BASE, CREATED_ENTITY_BASE, ENTITY_IDS_ROOT, DELETED_ROOT, TILE_ROOT_PREFIX, LAYOUT_EDIT_ORIGIN, UNDO_STEPS_KEPT, checkObjectSpec, objectSpecProblem } from './authoring/world-layout.js';

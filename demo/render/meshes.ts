@@ -15,13 +15,20 @@ const COLOURS: Record<string, number> = {
   train: 0xb83b3b,
 };
 
+const GEOMETRIES = new Map<string, THREE.BufferGeometry>();
+
 /** A three.js mesh matching an entity's collider, coloured by kind (ground slabs in a checkerboard of tiles). */
 export function meshFor(look: EntityLook, tileEdge: number): THREE.Mesh {
   const s = look.body.shape;
-  let geometry: THREE.BufferGeometry;
-  if (s.type === 'box') geometry = new THREE.BoxGeometry(s.halfExtents.x * 2, s.halfExtents.y * 2, s.halfExtents.z * 2);
-  else if (s.type === 'ball') geometry = new THREE.SphereGeometry(s.radius, 24, 16);
-  else geometry = new THREE.CapsuleGeometry(s.radius, s.halfHeight * 2, 6, 16);
+  // Bodies of one shape share one geometry: building 300 capsules one by one took ~400 ms.
+  const key = JSON.stringify(s);
+  let geometry = GEOMETRIES.get(key);
+  if (!geometry) {
+    if (s.type === 'box') geometry = new THREE.BoxGeometry(s.halfExtents.x * 2, s.halfExtents.y * 2, s.halfExtents.z * 2);
+    else if (s.type === 'ball') geometry = new THREE.SphereGeometry(s.radius, 24, 16);
+    else geometry = new THREE.CapsuleGeometry(s.radius, s.halfHeight * 2, 6, 16);
+    GEOMETRIES.set(key, geometry);
+  }
   let colour = COLOURS[look.kind] ?? 0xcccccc;
   if (look.kind === 'ground' && s.type === 'box' && s.halfExtents.x * 2 >= tileEdge * 0.99 && s.halfExtents.z * 2 >= tileEdge * 0.99) {
     // A whole-tile slab: alternate shades so the tiles read as a grid.

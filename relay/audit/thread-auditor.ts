@@ -16,9 +16,11 @@ export class ThreadAuditor implements Auditor {
     private readonly config: WorldConfig,
     private readonly registry: BehaviourRegistry,
     private readonly warn: (msg: string) => void,
+    /** URL of the world's kinds module, which the worker imports (behaviours cannot be posted); standard kinds without. */
+    kindsUrl?: string,
   ) {
     try {
-      this.worker = startWorker(config);
+      this.worker = startWorker(config, kindsUrl);
       this.worker.unref();
       this.worker.on('message', (m: { id: number; outcome: AuditOutcome }) => {
         const w = this.waiting.get(m.id);
@@ -68,11 +70,12 @@ export class ThreadAuditor implements Auditor {
 }
 
 /** The audit worker, from the built JavaScript, or from the TypeScript sources when run with tsx (development). */
-function startWorker(config: WorldConfig): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./audit-worker.js', import.meta.url), { workerData: { config } });
+function startWorker(config: WorldConfig, kindsUrl: string | undefined): Worker {
+  const workerData = { config, kindsUrl };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./audit-worker.js', import.meta.url), { workerData });
   // Worker threads do not inherit tsx's loader: register it first, then load the worker module.
   const api = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./audit-worker.ts', import.meta.url).href;
   const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true, workerData: { config } });
+  return new Worker(code, { eval: true, workerData });
 }

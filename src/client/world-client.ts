@@ -54,7 +54,7 @@ export interface WorldClientOptions {
   readonly now: () => number;
   readonly registry?: BehaviourRegistry;
   readonly replication?: ReplicationConfig;
-  /** Most direct peer connections (default 8); beyond, the relay path is used. */
+  /** Most direct peer connections (default `MAX_PEER_CONNECTIONS`, 16); beyond, the relay path is used. */
   readonly maxPeerConnections?: number;
   /** How long a direct connection may take before `auto` uses the relay path, ms (default 3000). */
   readonly p2pTimeoutMs?: number;
@@ -69,6 +69,9 @@ export interface WorldClientOptions {
 }
 
 type Listener<T> = (e: T) => void;
+
+/** Default most direct peer connections: a player's area of interest in a busy spot holds a dozen owners. */
+export const MAX_PEER_CONNECTIONS = 16;
 
 /** Walking speed assumed when predicting the player's own avatar (the avatar kind's default, m/s). */
 const AVATAR_SPEED = 5;
@@ -762,7 +765,7 @@ export class WorldClient implements PlayerClient {
     const wanted = this.wantedPeers();
     for (const peer of wanted) this.peerState(peer);
     if (mode === 'relay' || !this.opts.connector) return;
-    const max = this.opts.maxPeerConnections ?? 8;
+    const max = this.opts.maxPeerConnections ?? MAX_PEER_CONNECTIONS;
     let active = [...this.peerLinks.values()].filter((p) => p.conn).length;
     for (const s of [...this.peerLinks.values()].sort((a, b) => a.peer - b.peer)) {
       if (!s.conn && wanted.has(s.peer) && this.selfId < s.peer && active < max && now - s.startedAt > (s.relayed ? 10_000 : 0)) {
@@ -806,7 +809,7 @@ export class WorldClient implements PlayerClient {
     if ((this.opts.transport ?? 'auto') === 'relay' || !this.opts.connector) return;
     const s = this.peerState(from);
     if (!s.conn) {
-      const max = this.opts.maxPeerConnections ?? 8;
+      const max = this.opts.maxPeerConnections ?? MAX_PEER_CONNECTIONS;
       if ([...this.peerLinks.values()].filter((p) => p.conn).length >= max) return;
       this.startConnection(s, false);
     }

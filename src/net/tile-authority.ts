@@ -188,15 +188,16 @@ export class TileAuthority {
     const sim = TileSimulation.restore(snapshot, this.config, this.registry);
     // A snapshot from a node whose clock ran ahead: let this node's world catch up instead.
     while (this.world.tick < sim.tick) this.stepOnce();
+    // Held (with its epoch) before it catches up: what leaves it meanwhile is sent under this lease.
+    const h: HeldTile = { tile, epoch, subscribers: [...subscribers], seq: 0, lastSent: new Map(), lastFullTick: -1, despawned: new Set(), commits: [], records: [], commitFrom: this.world.tick, auditStates: [], recent: new Map(), sentAway: new Map(), firstTick: this.world.tick, adoptedAt: this.world.tick };
+    this.held.set(tileKey(tile), h);
     while (sim.tick < this.world.tick) {
       const r = sim.step();
-      for (const m of r.emigrants) this.routeMigrant(sim.tile, m.to, m.entity);
+      for (const m of r.emigrants) this.routeMigrant(sim.tile, m.to, m.entity, sim.tick);
       for (const m of r.outbox) this.routeMail(sim.tile, m);
       sim.applyInbound();
     }
     this.world.adoptTile(sim);
-    const h: HeldTile = { tile, epoch, subscribers: [...subscribers], seq: 0, lastSent: new Map(), lastFullTick: -1, despawned: new Set(), commits: [], records: [], commitFrom: this.world.tick, auditStates: [], recent: new Map(), sentAway: new Map(), firstTick: this.world.tick, adoptedAt: this.world.tick };
-    this.held.set(tileKey(tile), h);
     if (this.self !== 0) {
       // The state we start from is committed too; from now on every step's inputs are recorded.
       sim.startRecording();
@@ -354,10 +355,14 @@ export class TileAuthority {
     return this.world.deliverMessage(m);
   }
 
-  /** Steps until the world stands at `targetTick` (at most `maxTicks` per call, so a stalled node catches up in bites). */
-  stepTo(targetTick: number, maxTicks = 30): number {
+  /**
+   * Steps until the world stands at `targetTick` (at most `maxTicks` per call, so a stalled node
+   * catches up in bites); `enough`, asked after each step, may end the bite sooner (a time budget:
+   * it changes how many ticks one call runs, never what a tick computes).
+   */
+  stepTo(targetTick: number, maxTicks = 30, enough?: () => boolean): number {
     let n = 0;
-    while (this.world.tick < targetTick && n < maxTicks) {
+    while (this.world.tick < targetTick && n < maxTicks && !(n > 0 && enough?.())) {
       this.stepOnce();
       n++;
     }

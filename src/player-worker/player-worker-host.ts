@@ -93,8 +93,8 @@ export class PlayerWorkerHost {
   private async open(id: number, o: SessionOptions): Promise<void> {
     const s: Session = { client: undefined, timers: [], looks: new Map(), listening: new Set(ALWAYS_FORWARDED), lastStatusMs: -1e9, closed: false };
     this.sessions.set(id, s);
+    // The page's join decides from the reason whether to try again (a module that fails to load: no).
     const fail = (e: unknown): void => {
-      this.post({ t: 'event', session: id, name: 'error', e: { reason: `relay: ${e instanceof Error ? e.message : String(e)}` } });
       this.post({ t: 'event', session: id, name: 'closed', e: { reason: e instanceof Error ? e.message : String(e) } });
       this.end(id, s);
     };

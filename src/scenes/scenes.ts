@@ -220,3 +220,21 @@ export function demoScene(): SceneDesc {
   }
   return { config: { tileEdge: edge, seed: 2026 }, entities };
 }
+
+/** First id of `busyDemoScene`'s wanderers. */
+export const BUSY_DEMO_FIRST_WANDERER = 2000;
+
+/**
+ * The demo world made busy: the demo scene plus `wanderers` avatar-sized bodies walking at
+ * random (2 m/s, turning every 1.5 s) over all nine tiles — what a player's worker must keep up
+ * with, owned and replicated, while its page stays smooth.
+ */
+export function busyDemoScene(wanderers = 300): SceneDesc {
+  const base = demoScene();
+  const rng = new SeededRng(77);
+  const entities = [...base.entities];
+  for (let i = 0; i < wanderers; i++) {
+    entities.push(entityDesc({ id: BUSY_DEMO_FIRST_WANDERER + i, kind: 'wanderer', body: AVATAR_BODY, position: { x: rng.range(3, 45), y: 1.81, z: rng.range(3, 45) }, props: { turnEvery: 90, speed: 2 } }));
+  }
+  return { config: base.config, entities };
+}

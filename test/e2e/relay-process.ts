@@ -1,9 +1,15 @@
 import { expect, type Browser, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** Starts `tessera relay` as a child process on `port` with a data dir; resolves once it answers /healthz. */
-export async function startRelay(port: number, dataDir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'relay/cli.ts', 'relay', '--port', String(port), '--data-dir', dataDir], { stdio: 'ignore' });
+export async function startRelay(port: number, dataDir: string | undefined, extra: readonly string[] = []): Promise<ChildProcess> {
+  const store = dataDir === undefined ? ['--memory-only'] : ['--data-dir', dataDir];
+  // TESSERA_E2E_RELAY_LOG=dir: each relay's log goes to dir/relay-PORT.log (for chasing a failure).
+  const logDir = process.env['TESSERA_E2E_RELAY_LOG'];
+  const out = logDir ? openSync(join(logDir, `relay-${port}.log`), 'a') : 'ignore';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'relay/cli.ts', 'relay', '--port', String(port), ...store, ...extra], { stdio: ['ignore', out, out] });
   for (let i = 0; i < 300; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return child;
