@@ -130,6 +130,11 @@ interface PeerState {
   subscribed: Set<string>;
   readonly assembler: ChunkAssembler;
   readonly limiter: RateLimiter;
+  /**
+   * The newest tick of the player's own timeline in a message the relay has read from it (its
+   * link may be cut for a while with the socket open, and then everything arrives at once).
+   */
+  lastHeardTick: number;
 }
 
 interface TileRecord {
@@ -231,6 +236,7 @@ export class RelayCore {
         requestState: (owner, tile, epoch, tick) => this.sendTo(owner, { type: MsgType.AuditRequest, tile, epoch, tick }, true),
         isSuspect: (owner) => this.convicted.has(owner),
         playerLeftAt: (avatar) => this.departed.get(avatar),
+        lastHeardFrom: (avatar) => this.peerOfAvatar(avatar)?.lastHeardTick,
         found: (f) => this.convict(f),
       },
       this.auditor,
@@ -480,6 +486,12 @@ export class RelayCore {
     }
   }
 
+  /** The connected player whose avatar this is, if any. */
+  private peerOfAvatar(avatar: EntityId): PeerState | undefined {
+    for (const p of this.peers.values()) if (p.avatar === avatar) return p;
+    return undefined;
+  }
+
   /** Prometheus text of the relay's counters and gauges. */
   metricsText(): string {
     let relayTiles = 0;
@@ -581,7 +593,7 @@ export class RelayCore {
 
     const id = this.nextPeer++;
     const avatar = this.nextAvatar++;
-    const peer: PeerState = { id, link: conn.link, name: m.name.slice(0, 32) || `player ${id}`, avatar, joinedAt: this.opts.now(), role: this.opts.roleOf?.(m.token) ?? 'creator', position: undefined, subscribed: new Set(), assembler: conn.assembler, limiter: conn.limiter };
+    const peer: PeerState = { id, link: conn.link, name: m.name.slice(0, 32) || `player ${id}`, avatar, joinedAt: this.opts.now(), role: this.opts.roleOf?.(m.token) ?? 'creator', position: undefined, subscribed: new Set(), assembler: conn.assembler, limiter: conn.limiter, lastHeardTick: this.currentTick };
     conn.peer = peer;
     this.peers.set(id, peer);
     this.metrics.joins++;
@@ -627,6 +639,10 @@ export class RelayCore {
   private onMessage(peer: PeerState, m: Message, bytes: number): void {
     // The closed protocol (src/protocol/routes.ts): only what a player may send the relay is taken.
     if (!allowedRoute(m.type, 'peer-to-relay')) return this.refuse(this.connOf(peer), 'type', `message type ${m.type} is not accepted from a peer`);
+    // How far the player's own timeline had got when it sent this: everything it sent before has
+    // arrived (its link is ordered), so an input stamped well before it that is not here never was.
+    const sentAt = sentTickOf(m);
+    if (sentAt !== undefined && sentAt > peer.lastHeardTick) peer.lastHeardTick = Math.min(sentAt, this.currentTick + this.config.tickRate);
     switch (m.type) {
       case MsgType.Ping:
         this.sendTo(peer.id, { type: MsgType.Pong, clientTimeMs: m.clientTimeMs, serverTimeMs: this.opts.now() }, false);
@@ -1332,6 +1348,22 @@ export class RelayCore {
 
 /** Ticks after which the relay sends its copy of an input no record applied yet (0.75 s: past the usual commitment lag). */
 const INPUT_FALLBACK_TICKS = 45;
+
+/** The sender's tick a message carries, if it carries one. */
+function sentTickOf(m: Message): number | undefined {
+  switch (m.type) {
+    case MsgType.Input:
+    case MsgType.Pose:
+    case MsgType.HandoffState:
+    case MsgType.Keyframe:
+    case MsgType.Migrate:
+      return m.tick;
+    case MsgType.Commits:
+      return m.firstTick + m.hashes.length - 1;
+    default:
+      return undefined;
+  }
+}
 
 /** Fastest an avatar can move (walking, falling, thrown), m/s: the bound on how far a reported position may be from the simulated one. */
 const MAX_AVATAR_SPEED = 20;

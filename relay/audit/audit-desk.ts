@@ -70,6 +70,8 @@ export interface AuditDeskHost {
   requestState(owner: PeerId, tile: TileId, epoch: number, tick: number): void;
   /** The tick the player of this avatar left (its connection closed), if it did. */
   playerLeftAt?(avatar: EntityId): number | undefined;
+  /** The tick the relay last heard from the player of this avatar (undefined when it is not connected). */
+  lastHeardFrom?(avatar: EntityId): number | undefined;
   /** Whether `owner` had a verdict against it before (audited more often). */
   isSuspect(owner: PeerId): boolean;
   found(f: Finding): void;
@@ -338,7 +340,7 @@ export class AuditDesk {
         const l = this.ledgers.get(u.key);
         if (!l || l.owner !== u.owner || l.epoch !== u.epoch) continue;
         const check = this.inputs.check(u.input);
-        if (check === 'unknown' && this.host.currentTick() - u.tick < this.settings.inputGraceTicks) {
+        if (check === 'unknown' && this.mayStillArrive(u.input, u.tick)) {
           still.push(u);
           continue;
         }
@@ -473,6 +475,19 @@ export class AuditDesk {
    * second of it: its copy to the relay may have died with the connection while the one to the
    * owner got through. Not judged (counted): the player is gone, its avatar with it.
    */
+  /**
+   * True while the relay's copy of an input applied at `tick` may still be on its way: within the
+   * grace, or while the relay has not heard from its player for a grace after that tick (its link
+   * to the relay cut, or slower than its direct path to the owner: its messages arrive in order,
+   * so once a later one is in, a missing input was never sent).
+   */
+  private mayStillArrive(input: EntityInput, tick: number): boolean {
+    const grace = this.settings.inputGraceTicks;
+    if (this.host.currentTick() - tick < grace) return true;
+    const heard = this.host.lastHeardFrom?.(input.entity);
+    return heard !== undefined && heard < tick + grace;
+  }
+
   private lostWithItsPlayer(input: EntityInput, tick: number): boolean {
     const left = this.host.playerLeftAt?.(input.entity);
     if (left === undefined || tick < left - this.settings.inputGraceTicks) return false;
@@ -638,7 +653,7 @@ export class AuditDesk {
           return this.report(p, 'altered-input', `input ${input.entity}#${input.seq} applied at tick ${p.from + i} differs from what its player sent`);
         }
         if (check === 'unknown') {
-          if (this.host.currentTick() - (p.from + i) < this.settings.inputGraceTicks) return; // may still be on its way
+          if (this.mayStillArrive(input, p.from + i)) return; // may still be on its way
           if (this.lostWithItsPlayer(input, p.from + i)) continue;
           this.drop(p);
           return this.report(p, 'invented-input', `input ${input.entity}#${input.seq} applied at tick ${p.from + i} was never sent by its player`);

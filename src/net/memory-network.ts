@@ -9,6 +9,8 @@ export interface NetworkConditions {
   readonly jitterMs: number;
   /** Probability an unreliable message is lost, 0..1 (default 0). */
   readonly loss: number;
+  /** Probability an unreliable message arrives twice (the copy up to `jitterMs` later), 0..1 (default 0). */
+  readonly duplicate?: number;
 }
 
 /** Timers the network schedules deliveries on: a virtual clock in the harness, real time otherwise. */
@@ -61,12 +63,15 @@ export class MemoryNetwork {
     let at = this.scheduler.now() + c.delayMs + extraDelayMs + this.rng.next() * c.jitterMs;
     if (reliable) at = Math.max(at, lastReliableAt); // reliable messages keep their order
     const copy = bytes.slice();
-    this.scheduler.at(at, () => {
+    const arrive = (bytes: Uint8Array): void => {
       if (!to.open) return;
       this.counters.messages++;
-      this.counters.bytes += copy.length;
-      to.onMessage?.(copy);
-    });
+      this.counters.bytes += bytes.length;
+      to.onMessage?.(bytes);
+    };
+    this.scheduler.at(at, () => arrive(copy));
+    // Drawn only when duplication is on, so worlds without it replay exactly as before.
+    if (!reliable && c.duplicate && this.rng.next() < c.duplicate) this.scheduler.at(at + this.rng.next() * c.jitterMs, () => arrive(copy.slice()));
     return reliable ? at : lastReliableAt;
   }
 

@@ -61,7 +61,9 @@ test('busy world: from join to 20 s later the page runs no task over 50 ms and n
     const { longTasks, wasmOnMain, joinedAtMs } = await page.evaluate(() => ({ ...(window as unknown as { longTasks: { start: number; ms: number }[]; wasmOnMain: number }), joinedAtMs: window.tesseraDemo!.joinedAtMs! }));
     const after = longTasks.filter((t) => t.start + t.ms >= joinedAtMs);
     console.log(`busy world: ${seen.entities} entities shown (${seen.wanderers} wanderers, ${seen.owned} owned), replicas ${seen.stats.replicas.mode}, rollbacks ${seen.stats.replicas.rollbacksPerS.toFixed(1)}/s; main-thread long tasks after join: ${after.map((t) => `${Math.round(t.ms)} ms at +${Math.round(t.start - joinedAtMs)} ms`).join(', ') || 'none'}, before: ${longTasks.length - after.length}; wasm on main: ${wasmOnMain}`);
-    expect(seen.wanderers).toBeGreaterThanOrEqual(300);
+    // No honest player convicted (a relay busy with 300 bodies of its own must not blame its owners), nothing lost.
+    expect(seen.stats.incidents).toBe(0);
+    expect(seen.wanderers).toBe(300);
     expect(seen.owned).toBeGreaterThan(0);
     expect(seen.stats.replicas.mode).toBe('speculative');
     expect(wasmOnMain).toBe(0);

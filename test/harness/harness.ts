@@ -40,6 +40,14 @@ export interface HarnessClient {
    * steps nor reads the relay's messages, which wait on its open connection until it thaws.
    */
   freeze?(ms: number): void;
+  /**
+   * Cuts the player's connection to the relay for `ms`, both ways, with the socket open (a
+   * network partition): the player keeps simulating; what either side sends waits, as TCP would
+   * hold it, and arrives when the partition heals.
+   */
+  partition?(ms: number): void;
+  /** Makes the player slow for `ms`: it steps only every `everyMs` (a simulation step that takes several ticks of wall time). */
+  slow?(ms: number, everyMs: number): void;
 }
 
 /** One seeded world: relay, network, clients, all on a virtual clock. */
@@ -52,6 +60,8 @@ export class Harness {
   private readonly connector: MemoryPeerConnector;
   /** Players frozen now (`HarnessClient.freeze`). */
   private readonly frozen = new Set<WorldClient>();
+  /** Players running slow now (`HarnessClient.slow`): they step only every `everyMs`. */
+  private readonly slowUntil = new Map<WorldClient, { until: number; everyMs: number; last: number }>();
 
   constructor(readonly opts: HarnessOptions) {
     this.net = new MemoryNetwork(opts.seed, this.scheduler, opts.conditions);
@@ -86,7 +96,27 @@ export class Harness {
         for (const b of held.splice(0)) deliver?.(b);
       });
     };
-    const h: HarnessClient = { client, name, crash: () => relayEnd.close(), accessDelayMs, freeze };
+    // A partition holds both directions of the relay link until it heals.
+    let cutUntil = -1;
+    const heldOut: { bytes: Uint8Array; reliable: boolean }[] = [];
+    const heldIn: Uint8Array[] = [];
+    const send = clientEnd.send.bind(clientEnd);
+    clientEnd.send = (bytes, reliable) => (this.scheduler.now() < cutUntil ? heldOut.push({ bytes: bytes.slice(), reliable }) : send(bytes, reliable));
+    const receive = clientEnd.onMessage;
+    clientEnd.onMessage = (b) => (this.scheduler.now() < cutUntil ? heldIn.push(b) : receive?.(b));
+    const partition = (ms: number): void => {
+      cutUntil = Math.max(cutUntil, this.scheduler.now() + ms);
+      this.scheduler.at(cutUntil, () => {
+        if (this.scheduler.now() < cutUntil) return;
+        // The socket held them: they arrive in order, as TCP delivers what waited.
+        for (const m of heldOut.splice(0)) send(m.bytes, true);
+        for (const b of heldIn.splice(0)) receive?.(b);
+      });
+    };
+    const slow = (ms: number, everyMs: number): void => {
+      this.slowUntil.set(client, { until: this.scheduler.now() + ms, everyMs, last: this.scheduler.now() });
+    };
+    const h: HarnessClient = { client, name, crash: () => relayEnd.close(), accessDelayMs, freeze, partition, slow };
     this.clients.push(h);
     return h;
   }
@@ -97,7 +127,16 @@ export class Harness {
     while (this.scheduler.now() < end) {
       this.scheduler.advance(Math.min(stepMs, end - this.scheduler.now()));
       this.relay.tick();
-      for (const c of this.clients) if (!this.frozen.has(c.client)) c.client.update();
+      const now = this.scheduler.now();
+      for (const c of this.clients) {
+        if (this.frozen.has(c.client)) continue;
+        const s = this.slowUntil.get(c.client);
+        if (s && now < s.until) {
+          if (now - s.last < s.everyMs) continue;
+          s.last = now;
+        } else if (s) this.slowUntil.delete(c.client);
+        c.client.update();
+      }
     }
   }
 

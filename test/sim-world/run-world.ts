@@ -21,11 +21,15 @@ export interface WorldResult {
 /** How long an entity may be held by no current owner (a handoff or takeover in flight), ms. */
 const MISSING_GRACE_MS = 2500;
 const CHECK_EVERY_MS = 50;
+/** How long after the faults heal (and the world's calm 2.5 s) every replica must agree with its owner, ms. */
+const CONVERGE_MS = 2000;
+/** A replica agrees when it shows an entity within this of its owner's state, m (owners correct anything over 1 cm). */
+const CONVERGED_M = 0.25;
 
 const authorityOf = (c: WorldClient): TileAuthority | undefined => (c as unknown as { authority: TileAuthority | undefined }).authority;
 
 /** Runs `spec`; never throws for a violation (it is returned), only for a broken harness. */
-export function runWorld(spec: WorldSpec, trace?: (h: Harness, ms: number) => void): WorldResult {
+export function runWorld(spec: WorldSpec, trace?: (h: Harness, ms: number) => void, onEnd?: (logs: readonly Record<string, unknown>[]) => void): WorldResult {
   const scene = SCENES['audit']!();
   const h = new Harness({ seed: spec.seed, scene, conditions: { delayMs: 10, jitterMs: 5, loss: 0 }, relay: { auditSeed: spec.seed } });
   const players = new Map<number, { hc: HarnessClient; gone: boolean }>();
@@ -84,6 +88,38 @@ export function runWorld(spec: WorldSpec, trace?: (h: Harness, ms: number) => vo
     if (judged) fail('no honest player convicted', `incident ${String(judged['reason'])} against peer ${String(judged['peer'])}: ${String(judged['detail'])}`);
   };
 
+  /** Why some player's view disagrees with the owners now (undefined when every view agrees). */
+  const converged = (): string | undefined => {
+    const dir = new Map(h.relay.directory().map((d) => [tileKey(d.tile), d]));
+    const owners = new Map<number, TileAuthority>();
+    for (const { hc, gone } of players.values()) {
+      const a = authorityOf(hc.client);
+      if (!gone && a) owners.set(hc.client.peerId, a);
+    }
+    const now = h.scheduler.now();
+    for (const { hc, gone } of players.values()) {
+      const c = hc.client;
+      if (gone || !c.joined) continue;
+      const view = new Map(c.visibleState(now).map((v) => [v.entity.id, v.entity.position]));
+      for (const t of c.tiles()) {
+        const d = dir.get(tileKey(t.tile));
+        if (!d || d.owner === c.peerId) continue;
+        const ownerWorld = d.owner === 0 ? h.relay.ownWorld : owners.get(d.owner)?.world;
+        const sim = ownerWorld?.tileAt(t.tile);
+        if (!sim) continue; // its owner is between states (a handoff in flight)
+        for (const e of sim.describeAll()) {
+          if (e.body.type === 'fixed') continue;
+          const p = view.get(e.id);
+          if (!p) return `peer ${c.peerId} does not show entity ${e.id} of tile ${tileKey(t.tile)} (owner ${d.owner})`;
+          const q = e.state.position;
+          const err = Math.sqrt((p.x - q.x) ** 2 + (p.y - q.y) ** 2 + (p.z - q.z) ** 2);
+          if (err > CONVERGED_M) return `peer ${c.peerId} shows entity ${e.id} of tile ${tileKey(t.tile)} ${err.toFixed(2)} m from its owner's state`;
+        }
+      }
+    }
+    return undefined;
+  };
+
   const events = [...spec.events];
   try {
     for (let t = 0; t < spec.durationMs && !violation; t += CHECK_EVERY_MS) {
@@ -115,8 +151,14 @@ export function runWorld(spec: WorldSpec, trace?: (h: Harness, ms: number) => vo
           case 'freeze':
             if (p && !p.gone) p.hc.freeze!(e.ms);
             break;
+          case 'partition':
+            if (p && !p.gone) p.hc.partition!(e.ms);
+            break;
+          case 'slow':
+            if (p && !p.gone) p.hc.slow!(e.ms, e.everyMs);
+            break;
           case 'network':
-            h.net.setConditions({ loss: e.loss, delayMs: e.delayMs, jitterMs: e.jitterMs });
+            h.net.setConditions({ loss: e.loss, delayMs: e.delayMs, jitterMs: e.jitterMs, ...(e.duplicate !== undefined ? { duplicate: e.duplicate } : {}) });
             break;
         }
       }
@@ -129,6 +171,13 @@ export function runWorld(spec: WorldSpec, trace?: (h: Harness, ms: number) => vo
       h.run(CHECK_EVERY_MS);
       check(false);
     }
+    // Faults healed 2.5 s ago: every player's replicas must agree with their owners within 2 s.
+    let diverged = converged();
+    for (let t = 0; !violation && diverged && t < CONVERGE_MS; t += CHECK_EVERY_MS) {
+      h.run(CHECK_EVERY_MS);
+      diverged = converged();
+    }
+    if (diverged) fail('replicas converge', diverged);
     const m = h.relay.metrics;
     return {
       spec,
@@ -140,6 +189,7 @@ export function runWorld(spec: WorldSpec, trace?: (h: Harness, ms: number) => vo
       entitiesLost,
     };
   } finally {
+    onEnd?.(h.logs);
     h.relay.close();
   }
 }

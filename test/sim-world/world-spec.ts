@@ -10,7 +10,9 @@ export type WorldEvent =
   | { readonly at: number; readonly kind: 'leave'; readonly player: number }
   | { readonly at: number; readonly kind: 'crash'; readonly player: number }
   | { readonly at: number; readonly kind: 'freeze'; readonly player: number; readonly ms: number }
-  | { readonly at: number; readonly kind: 'network'; readonly loss: number; readonly delayMs: number; readonly jitterMs: number };
+  | { readonly at: number; readonly kind: 'partition'; readonly player: number; readonly ms: number }
+  | { readonly at: number; readonly kind: 'slow'; readonly player: number; readonly ms: number; readonly everyMs: number }
+  | { readonly at: number; readonly kind: 'network'; readonly loss: number; readonly delayMs: number; readonly jitterMs: number; readonly duplicate?: number };
 
 /** A world to run: its seed (network and sampling), length, players and events in time order. */
 export interface WorldSpec {
@@ -27,10 +29,19 @@ export interface FaultMix {
   readonly crashes: boolean;
   readonly freezes: boolean;
   readonly network: boolean;
+  /** A player's connection to the relay cut both ways for 0.3–3 s, its simulation running on. */
+  readonly partitions?: boolean;
+  /** A player that steps only every 50–250 ms for 1–4 s (a slow device). */
+  readonly slow?: boolean;
+  /** Unreliable messages delivered twice. */
+  readonly duplicates?: boolean;
 }
 
 /** Everything mixed in (what CI runs). */
-export const ALL_FAULTS: FaultMix = { throws: true, crashes: true, freezes: true, network: true };
+export const ALL_FAULTS: FaultMix = { throws: true, crashes: true, freezes: true, network: true, partitions: true, slow: true, duplicates: true };
+
+/** The mix the first regression seeds were found with (their worlds replay exactly as found). */
+export const FIRST_FAULTS: FaultMix = { throws: false, crashes: true, freezes: true, network: true };
 
 /** Draws a world from `seed`: 2–`maxPlayers` players over `durationMs`, with faults. */
 export function generateWorld(seed: number, durationMs: number, maxPlayers = 6, mix: FaultMix = ALL_FAULTS): WorldSpec {
@@ -51,13 +62,19 @@ export function generateWorld(seed: number, durationMs: number, maxPlayers = 6, 
       if (r < 0.15) events.push({ at, kind: 'leave', player: p });
       else if (r < 0.3 && mix.crashes) events.push({ at, kind: 'crash', player: p });
       else if (r < 0.55 && mix.freezes) events.push({ at, kind: 'freeze', player: p, ms: 500 + Math.floor(rng.next() * 2500) });
+      else if (r < 0.7 && mix.partitions) events.push({ at, kind: 'partition', player: p, ms: 300 + Math.floor(rng.next() * 2700) });
+      else if (r < 0.85 && mix.slow) events.push({ at, kind: 'slow', player: p, ms: 1000 + Math.floor(rng.next() * 3000), everyMs: 50 + Math.floor(rng.next() * 200) });
     }
   }
   if (mix.network) {
     for (let t = 500; t < quiet; t += 700 + Math.floor(rng.next() * 1500)) {
-      events.push({ at: t, kind: 'network', loss: rng.next() < 0.5 ? 0 : rng.next() * 0.1, delayMs: 2 + Math.floor(rng.next() * 60), jitterMs: Math.floor(rng.next() * 30) });
+      const loss = rng.next() < 0.5 ? 0 : rng.next() * 0.1;
+      const delayMs = 2 + Math.floor(rng.next() * 60);
+      const jitterMs = Math.floor(rng.next() * 30);
+      const duplicate = mix.duplicates && rng.next() < 0.3 ? rng.next() * 0.2 : 0;
+      events.push({ at: t, kind: 'network', loss, delayMs, jitterMs, ...(duplicate > 0 ? { duplicate } : {}) });
     }
-    events.push({ at: quiet, kind: 'network', loss: 0, delayMs: 10, jitterMs: 5 });
+    events.push({ at: quiet, kind: 'network', loss: 0, delayMs: 10, jitterMs: 5, ...(mix.duplicates ? { duplicate: 0 } : {}) });
   }
   return { seed, durationMs, players, events: events.sort((a, b) => a.at - b.at || a.kind.localeCompare(b.kind)) };
 }
@@ -67,7 +84,7 @@ export function generateWorld(seed: number, durationMs: number, maxPlayers = 6, 
  * player (and its events), shorter. The shrinker keeps the first that still fails.
  */
 export function* shrinkCandidates(spec: WorldSpec): Generator<WorldSpec> {
-  const faults = spec.events.map((e, i) => ({ e, i })).filter(({ e }) => e.kind === 'crash' || e.kind === 'freeze' || e.kind === 'network' || e.kind === 'leave');
+  const faults = spec.events.map((e, i) => ({ e, i })).filter(({ e }) => e.kind === 'crash' || e.kind === 'freeze' || e.kind === 'partition' || e.kind === 'slow' || e.kind === 'network' || e.kind === 'leave');
   for (const { i } of faults) yield { ...spec, events: spec.events.filter((_, j) => j !== i) };
   for (let p = spec.players - 1; p >= 2 - 1 && spec.players > 2; p--) {
     yield {
