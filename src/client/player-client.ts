@@ -49,7 +49,7 @@ export interface ClientStats {
 
 /** Events a client raises. */
 export interface WorldClientEvents {
-  joined: { peer: PeerId; avatar: EntityId; config: WorldConfig };
+  joined: { peer: PeerId; avatar: EntityId; config: WorldConfig; role: MemberRole };
   roster: { players: readonly RosterEntry[] };
   lease: { lease: TileLease };
   error: { reason: string };

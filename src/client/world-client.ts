@@ -546,7 +546,7 @@ export class WorldClient implements PlayerClient {
         if ((this.opts.replicaMode ?? 'speculative') === 'speculative') {
           this.speculative = new SpeculativeReplicas(m.config, this.registry, this.currentTick(), { ...DEFAULT_SPECULATION, ...this.opts.speculation });
         }
-        this.emit('joined', { peer: m.peer, avatar: m.avatar, config: m.config });
+        this.emit('joined', { peer: m.peer, avatar: m.avatar, config: m.config, role: m.role });
         return;
       }
       case MsgType.Pong:

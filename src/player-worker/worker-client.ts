@@ -73,7 +73,10 @@ export class WorkerClient implements PlayerClient {
       }
       return;
     }
-    if (m.name === 'joined') this.welcome = m.e as WorldClientEvents['joined'];
+    if (m.name === 'joined') {
+      this.welcome = m.e as WorldClientEvents['joined'];
+      this.memberRole = this.welcome.role;
+    }
     if (m.name === 'roster') this.roster = (m.e as WorldClientEvents['roster']).players;
     if (m.name === 'closed') this.closed = true;
     for (const l of this.listeners.get(m.name) ?? []) (l as Listener<unknown>)(m.e);

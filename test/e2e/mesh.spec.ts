@@ -229,6 +229,8 @@ test('a tab that closes loses its tiles to the relay or another tab within 1.5 s
   const owner = (await stats(a)).owned.length > 0 ? a : b;
   const other = owner === a ? b : a;
   const so = await stats(owner);
+  // The viewer has the world (its replicas of the owner's tiles, the owner's avatar) before the owner goes.
+  await expect.poll(async () => (await stats(other)).entities.includes(so.avatar), { timeout: 10_000 }).toBe(true);
   const countBefore = (await stats(other)).entities.length;
   const tilesOwned = so.owned;
   const closedAt = Date.now();
