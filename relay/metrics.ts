@@ -133,6 +133,7 @@ export class RelayMetrics {
     metric('tessera_audit_evidence_produced_total', 'counter', 'Record items matched with what a re-executed tile of the same owner produced.', a.evidenceProduced);
     metric('tessera_audit_evidence_unverifiable_total', 'counter', 'Record items given up on: the window that could vouch for them could not be audited.', a.evidenceUnverifiable);
     metric('tessera_audit_repeats_across_handoff_total', 'counter', 'Inputs from before a lease that both the old and the new holder applied (tolerated).', a.repeatsAcrossHandoff);
+    metric('tessera_audit_repeats_out_of_order_total', 'counter', 'Inputs another holder applied later on the timeline than the owner checked (not that owner\'s repeat).', a.repeatsOutOfOrder);
     metric('tessera_audit_inputs_lost_with_player_total', 'counter', 'Logged inputs the relay never got, of players whose connection dropped right after (not judged).', a.inputsLostWithPlayer);
     metric('tessera_audit_pending', 'gauge', 'Audits waiting for a state, inputs or the auditor.', g.auditPending);
     lines.push('# HELP tessera_incidents_total Verdicts against owners (tiles taken), by reason.', '# TYPE tessera_incidents_total counter');

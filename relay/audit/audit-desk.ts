@@ -100,6 +100,8 @@ export interface AuditCounters {
   evidenceUnverifiable: number;
   /** Inputs from before a lease began that both the old and the new holder applied (tolerated). */
   repeatsAcrossHandoff: number;
+  /** Inputs another holder applied later on the timeline than the owner being checked (the later one was the repeat). */
+  repeatsOutOfOrder: number;
   /** Logged inputs the relay never got, of players whose connection dropped right after (not judged). */
   inputsLostWithPlayer: number;
 }
@@ -175,7 +177,7 @@ interface PendingAudit {
  * against the players' own copies, has the auditor re-execute, and reports findings.
  */
 export class AuditDesk {
-  readonly counters: AuditCounters = { windowsSeen: 0, audits: 0, passed: 0, mismatches: 0, auditedTicks: 0, cpuMs: 0, requests: 0, unanswered: 0, forcedByCritical: 0, forcedByAge: 0, forcedByEvidence: 0, logBytes: 0, evidenceRouted: 0, evidenceProduced: 0, evidenceUnverifiable: 0, repeatsAcrossHandoff: 0, inputsLostWithPlayer: 0 };
+  readonly counters: AuditCounters = { windowsSeen: 0, audits: 0, passed: 0, mismatches: 0, auditedTicks: 0, cpuMs: 0, requests: 0, unanswered: 0, forcedByCritical: 0, forcedByAge: 0, forcedByEvidence: 0, logBytes: 0, evidenceRouted: 0, evidenceProduced: 0, evidenceUnverifiable: 0, repeatsAcrossHandoff: 0, repeatsOutOfOrder: 0, inputsLostWithPlayer: 0 };
   private readonly ledgers = new Map<string, TileLedger>();
   private readonly pending: PendingAudit[] = [];
   /** Inputs an owner logged that the relay has not (yet) received from their player. */
@@ -458,6 +460,14 @@ export class AuditDesk {
       // cannot know what the old one applied before the handoff (tolerated, counted).
       if (at && at.lease !== lease && stamp && stamp.tick < l.leaseFrom) {
         this.counters.repeatsAcrossHandoff++;
+        return undefined;
+      }
+      // This owner applied it first on the timeline; the other application came later (the relay
+      // applying a copy that reached it late, after a partition, to a tile it had resumed): this
+      // record is checked after that one only because it waited for the player's copy. Not this
+      // owner's repeat (counted).
+      if (at && at.lease !== lease && at.tick > tick) {
+        this.counters.repeatsOutOfOrder++;
         return undefined;
       }
       return this.inputFinding(l, 'repeated-input', tick, input, `was applied before (tile ${at?.tile}, tick ${at?.tick}, lease ${at?.lease})`);
