@@ -75,7 +75,7 @@ export async function tabLatency(browser: Browser, demoUrl: string, relayUrl: st
       }).observe({ type: 'longtask', buffered: true });
     });
     const page = await ctx.newPage();
-    await page.goto(`${demoUrl}?quality=low&render=${render ? 'on' : 'off'}&sendHz=60&transport=${transport}&name=${name}${process.env["REPLICAS"] ? `&replicas=${process.env["REPLICAS"]}` : ""}&relay=${encodeURIComponent(relayUrl)}`);
+    await page.goto(`${demoUrl}?quality=low&simulation=worker&render=${render ? 'on' : 'off'}&sendHz=60&transport=${transport}&name=${name}${process.env["REPLICAS"] ? `&replicas=${process.env["REPLICAS"]}` : ""}&relay=${encodeURIComponent(relayUrl)}`);
     await page.waitForFunction(() => document.body.dataset['ready'] === 'true', undefined, { timeout: 30_000 });
     return { ctx, page };
   };

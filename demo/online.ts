@@ -40,7 +40,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   const conditions = delayMs > 0 || jitterMs > 0 || loss > 0 ? { delayMs, jitterMs, loss } : undefined;
   // The view is made while the join is on the wire (creating a WebGL context takes tens of ms).
   const view = createView(canvas, params.get('quality') === 'low' ? 'low' : 'high');
-  // `?kinds=URL`: the world's kinds module (when its relay runs with `--kinds`); `?simulation=main` runs the player on this thread.
+  // `?kinds=URL`: the world's kinds module (when its relay runs with `--kinds`); `?simulation=worker` runs the player in a Web Worker.
   const kinds = params.get('kinds') ?? undefined;
   // The first text drawn on a canvas loads fonts (~100 ms): do it while the join is on the wire, not in a frame after.
   const warm = document.createElement('canvas').getContext('2d');
@@ -48,7 +48,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
     warm.font = '28px system-ui, sans-serif';
     warm.fillText('warm', 0, 20);
   }
-  const simulation = params.get('simulation') === 'main' ? 'main' : undefined;
+  const simulation = params.get('simulation') === 'worker' ? 'worker' : params.get('simulation') === 'main' ? 'main' : undefined;
   performance.mark('tessera-join-start'); // the bench measures main-thread tasks from here
   const handle = await joinWorld({ relay, world: params.get('world') ?? 'demo', name, transport, replication, replicaMode, ...(conditions ? { conditions } : {}), ...(kinds ? { kinds } : {}), ...(simulation ? { simulation } : {}) });
   const joinedAtMs = performance.now();

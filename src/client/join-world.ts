@@ -49,9 +49,9 @@ export interface JoinOptions {
    */
   readonly kinds?: string | URL;
   /**
-   * Where the player's simulation runs: `worker` (default in browsers) — the relay connection,
-   * owned tiles and replicas in a Web Worker, the page keeping only drawing and WebRTC — or
-   * `main`, on the calling thread (Node, tests, or a `registry` of functions).
+   * Where the player's simulation runs: `worker` — the relay connection, owned tiles and replicas
+   * in a Web Worker, the page keeping only drawing and WebRTC — or `main` (the default for now),
+   * on the calling thread (Node, tests, or a `registry` of functions).
    */
   readonly simulation?: 'worker' | 'main';
   /** Starts the player worker (default: the library's `workers/player.worker.js`); for bundlers that need it spelled out. */
@@ -162,13 +162,13 @@ function chooseSimulation(opts: JoinOptions): 'worker' | 'main' {
     if (typeof Worker !== 'function') throw new TesseraError(ErrorCode.BadInput, 'joinWorld: `simulation: \'worker\'` needs Web Workers, which this runtime lacks');
     return 'worker';
   }
-  if (opts.simulation === 'main') return 'main';
-  return typeof Worker === 'function' && !opts.registry && !opts.webSocket && !opts.connector ? 'worker' : 'main';
+  // The calling thread stays the default until the worker holds on a loaded machine (issue 17's notes).
+  return 'main';
 }
 
 /**
  * Joins a world: connects to the relay, waits for its welcome, and keeps the client running —
- * in a Web Worker by default in browsers (`simulation`). A first join that times out is tried
+ * on this thread, or in a Web Worker with `simulation: 'worker'`. A first join that times out is tried
  * again like a reconnection (`joinAttempts`); rejects with a clear error when the relay cannot be
  * reached, refuses the join, or the world's kinds do not match.
  */

@@ -20,7 +20,7 @@ async function openPlayer(browser: Browser, i: number): Promise<Page> {
   const context = await browser.newContext({ permissions: ['camera', 'microphone'], viewport: { width: 480, height: 320 } });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.log(`[p${i}] page error: ${e.message}`));
-  await page.goto(`/?quality=low&render=off&replicas=${REPLICAS}&name=p${i}&relay=${encodeURIComponent(`ws://127.0.0.1:${PORT}/`)}`);
+  await page.goto(`/?quality=low&render=off&simulation=worker&replicas=${REPLICAS}&name=p${i}&relay=${encodeURIComponent(`ws://127.0.0.1:${PORT}/`)}`);
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
   // Walk to a circle's start, then round it (the worker simulates; the page only steers, 10 times a second).
   await page.evaluate((centre) => {
