@@ -87,6 +87,7 @@ test('two tabs connect peer-to-peer; B sees A walk at A’s owner-reported posit
 });
 
 test('four tabs: every tab sees the other three, and every pair within interest has a path', async ({ browser }) => {
+  test.setTimeout(120_000); // four tabs load one after another: ~50 s on a loaded 2-core machine
   const tabs = [];
   for (const n of ['ann', 'ben', 'cat', 'dan']) tabs.push(await openTab(browser, n));
   const all = await Promise.all(tabs.map(stats));
