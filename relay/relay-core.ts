@@ -118,6 +118,9 @@ export interface RelayCoreOptions {
   readonly persistDocUpdate?: (update: Uint8Array) => void;
 }
 
+/** A player the relay has read nothing from for this long is given no tile, ms (it sends a pose every 100 ms). */
+const UNHEARD_MS = 600;
+
 interface PeerState {
   readonly id: PeerId;
   readonly link: Link;
@@ -135,6 +138,8 @@ interface PeerState {
    * link may be cut for a while with the socket open, and then everything arrives at once).
    */
   lastHeardTick: number;
+  /** When the relay last read a message from the player (ms): one it has not heard for a while is given no tile. */
+  lastReadAtMs: number;
 }
 
 interface TileRecord {
@@ -501,6 +506,35 @@ export class RelayCore {
   }
 
   /** Closes every connection (shutdown). */
+  /**
+   * How many items the relay holds in each of its collections (peers, tiles, transit, audit
+   * ledgers, input copies…): the fault simulator checks none grows without bound.
+   */
+  retained(): Record<string, number> {
+    let transit = 0;
+    for (const t of this.transit.values()) transit += t.length;
+    let queued = 0;
+    for (const r of this.tiles.values()) queued += r.queued.length;
+    return {
+      tiles: this.tiles.size,
+      queued,
+      peers: this.peers.size,
+      connections: this.connections.size,
+      transit,
+      keyframeBodies: this.keyframeBodies.size,
+      avatarTiles: this.avatarTiles.size,
+      committed: this.committed.size,
+      departed: this.departed.size,
+      inputFallbacks: this.inputFallbacks.length,
+      cooldowns: this.cooldowns.size,
+      convicted: this.convicted.size,
+      ...this.audit.retained(),
+      ...this.inputLedger.retained(),
+      ...this.evidence.retained(),
+      ...this.doc.retained(),
+    };
+  }
+
   close(): void {
     for (const c of [...this.connections]) c.link.close();
     this.authority.dispose();
@@ -593,7 +627,7 @@ export class RelayCore {
 
     const id = this.nextPeer++;
     const avatar = this.nextAvatar++;
-    const peer: PeerState = { id, link: conn.link, name: m.name.slice(0, 32) || `player ${id}`, avatar, joinedAt: this.opts.now(), role: this.opts.roleOf?.(m.token) ?? 'creator', position: undefined, subscribed: new Set(), assembler: conn.assembler, limiter: conn.limiter, lastHeardTick: this.currentTick };
+    const peer: PeerState = { id, link: conn.link, name: m.name.slice(0, 32) || `player ${id}`, avatar, joinedAt: this.opts.now(), role: this.opts.roleOf?.(m.token) ?? 'creator', position: undefined, subscribed: new Set(), assembler: conn.assembler, limiter: conn.limiter, lastHeardTick: this.currentTick, lastReadAtMs: this.opts.now() };
     conn.peer = peer;
     this.peers.set(id, peer);
     this.metrics.joins++;
@@ -641,6 +675,7 @@ export class RelayCore {
     if (!allowedRoute(m.type, 'peer-to-relay')) return this.refuse(this.connOf(peer), 'type', `message type ${m.type} is not accepted from a peer`);
     // How far the player's own timeline had got when it sent this: everything it sent before has
     // arrived (its link is ordered), so an input stamped well before it that is not here never was.
+    peer.lastReadAtMs = this.opts.now();
     const sentAt = sentTickOf(m);
     if (sentAt !== undefined && sentAt > peer.lastHeardTick) peer.lastHeardTick = Math.min(sentAt, this.currentTick + this.config.tickRate);
     switch (m.type) {
@@ -943,6 +978,9 @@ export class RelayCore {
           if ((this.convicted.get(id) ?? 0) > this.opts.now()) continue; // judged recently: owns nothing
           if ((this.cooldowns.get(id)?.until ?? 0) > this.opts.now()) continue; // lost tiles lately: cooling down
           if (p.role === 'viewer') continue; // viewers watch: they simulate nothing
+          // Not heard for a while (poses come every 100 ms): its link is cut or it is stalled, and
+          // a tile handed to it now would sit unheld until the silence check took it back.
+          if (this.opts.now() - p.lastReadAtMs > UNHEARD_MS) continue;
           if (distanceToTile(at, r.tile, this.config.tileEdge) > 0) continue; // only a player inside the tile
           const l = load.get(id) ?? 0;
           if (l >= maxTiles) continue;

@@ -198,6 +198,23 @@ export class AuditDesk {
     this.rng = new SeededRng(seed >>> 0);
   }
 
+  /** How much the desk holds, by collection (the fault simulator checks it stays bounded). */
+  retained(): Record<string, number> {
+    let commits = 0;
+    let records = 0;
+    let produced = 0;
+    let present = 0;
+    let expected = 0;
+    for (const l of this.ledgers.values()) {
+      commits += l.commits.size;
+      records += l.records.size;
+      produced += l.produced.size;
+      present += l.presentSince.size;
+      expected += l.expected.length;
+    }
+    return { ledgers: this.ledgers.size, commits, records, produced, presentSince: present, expected, pendingAudits: this.pending.length, unconfirmed: this.unconfirmed.length, obligations: this.obligations.length, unvouchedRemovals: this.unvouchedRemovals.length };
+  }
+
   /** A lease starts: `snapshot` (state at `fromTick`) is what the relay handed over, its verified start. */
   onLease(tile: TileId, owner: PeerId, epoch: number, fromTick: number, snapshot: Uint8Array): void {
     const key = tileKey(tile);

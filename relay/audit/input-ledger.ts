@@ -35,6 +35,13 @@ export type InputApply = 'applied' | 'repeated' | 'different' | 'unknown';
 export class InputLedger {
   private readonly byEntity = new Map<EntityId, Map<number, LoggedInput>>();
 
+  /** How much the ledger holds: entities with inputs, and inputs (the fault simulator's memory check). */
+  retained(): { inputEntities: number; inputs: number } {
+    let inputs = 0;
+    for (const m of this.byEntity.values()) inputs += m.size;
+    return { inputEntities: this.byEntity.size, inputs };
+  }
+
   /** Records inputs a player sent for `tick`, received at `receivedTick`. A repeated (entity, seq) keeps the first copy. */
   add(tick: number, inputs: readonly EntityInput[], receivedTick = tick): void {
     for (const input of inputs) {

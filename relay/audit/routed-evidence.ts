@@ -36,6 +36,13 @@ export class RoutedEvidence {
     private readonly keepTicks = tickRate * 10,
   ) {}
 
+  /** Routed items kept (the fault simulator's memory check). */
+  retained(): { routedItems: number } {
+    let n = 0;
+    for (const t of this.tiles.values()) n += t.arrivals.length + t.removals.length + t.mail.length;
+    return { routedItems: n };
+  }
+
   private of(tile: string): TileEvidence {
     let t = this.tiles.get(tile);
     if (!t) this.tiles.set(tile, (t = { arrivals: [], removals: [], mail: [] }));

@@ -244,6 +244,11 @@ export class WorldDocHost {
   }
 
   /** Object key → signature of what the simulation holds, for the store's checkpoint. */
+  /** How much the host holds besides the document itself (the fault simulator's memory check). */
+  retained(): { docObjects: number; docClaims: number; docWriters: number; docDirty: number } {
+    return { docObjects: this.applied.size, docClaims: this.claims.size, docWriters: this.writers.size, docDirty: this.dirtyKeys.size };
+  }
+
   appliedObjects(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [key, a] of [...this.applied].sort((x, y) => (x[0] < y[0] ? -1 : 1))) out[key] = `${a.id}|${a.sig}`;

@@ -44,23 +44,30 @@ export class MemoryNetwork {
   /**
    * Creates a connected pair of links. `extraDelayMs` (a number, or read at every send) is added
    * to every message's one-way delay on this pair, both ways (a slow access link: a player far away).
+   * `cutUntil` (read at every send) partitions the pair until that time: unreliable messages are
+   * lost, reliable ones wait and arrive in order after it, as a data channel's retransmissions do.
    */
-  pair(extraDelayMs: number | (() => number) = 0): [Link, Link] {
-    const a = new MemoryLink(this, extraDelayMs);
-    const b = new MemoryLink(this, extraDelayMs);
+  pair(extraDelayMs: number | (() => number) = 0, cutUntil?: () => number): [Link, Link] {
+    const a = new MemoryLink(this, extraDelayMs, cutUntil);
+    const b = new MemoryLink(this, extraDelayMs, cutUntil);
     a.peer = b;
     b.peer = a;
     return [a, b];
   }
 
   /** @internal Schedules delivery of one message from a link to its peer. */
-  deliver(to: MemoryLink, bytes: Uint8Array, reliable: boolean, lastReliableAt: number, extraDelayMs = 0): number {
+  deliver(to: MemoryLink, bytes: Uint8Array, reliable: boolean, lastReliableAt: number, extraDelayMs = 0, cutUntil = -1): number {
     const c = this.conditions;
+    const cut = this.scheduler.now() < cutUntil;
+    if (cut && !reliable) {
+      this.counters.dropped++;
+      return lastReliableAt;
+    }
     if (!reliable && this.rng.next() < c.loss) {
       this.counters.dropped++;
       return lastReliableAt;
     }
-    let at = this.scheduler.now() + c.delayMs + extraDelayMs + this.rng.next() * c.jitterMs;
+    let at = (cut ? cutUntil : this.scheduler.now()) + c.delayMs + extraDelayMs + this.rng.next() * c.jitterMs;
     if (reliable) at = Math.max(at, lastReliableAt); // reliable messages keep their order
     const copy = bytes.slice();
     const arrive = (bytes: Uint8Array): void => {
@@ -90,6 +97,7 @@ class MemoryLink implements Link {
   constructor(
     private readonly net: MemoryNetwork,
     private readonly extraDelayMs: number | (() => number),
+    private readonly cutUntil: (() => number) | undefined,
   ) {}
 
   get open(): boolean {
@@ -99,7 +107,7 @@ class MemoryLink implements Link {
   send(bytes: Uint8Array, reliable: boolean): void {
     if (!this.isOpen || !this.peer) return;
     const extra = typeof this.extraDelayMs === 'number' ? this.extraDelayMs : this.extraDelayMs();
-    this.lastReliableAt = this.net.deliver(this.peer, bytes, reliable, this.lastReliableAt, extra);
+    this.lastReliableAt = this.net.deliver(this.peer, bytes, reliable, this.lastReliableAt, extra, this.cutUntil?.() ?? -1);
   }
 
   close(): void {

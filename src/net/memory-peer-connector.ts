@@ -16,6 +16,8 @@ export class MemoryPeerConnector implements PeerConnector {
     private readonly blocked: (a: PeerId, b: PeerId) => boolean = () => false,
     /** Extra one-way delay of a peer's access link, ms: a direct path costs both ends' delays. */
     private readonly accessDelayMs: (peer: PeerId) => number = () => 0,
+    /** Until when the direct path between two peers is partitioned (virtual ms; read at every send). */
+    private readonly cutUntil: (a: PeerId, b: PeerId) => number = () => -1,
   ) {}
 
   connect(self: PeerId, remote: PeerId, initiator: boolean, sendSignal: (data: string) => void): PeerConnection {
@@ -57,7 +59,10 @@ export class MemoryPeerConnector implements PeerConnector {
     if (initiator) {
       pipeId = `${self}-${remote}-${this.nextPipe++}`;
       // Read at every send: a peer's delay may be learnt only after the pipe exists.
-      const pair = this.net.pair(() => this.accessDelayMs(self) + this.accessDelayMs(remote));
+      const pair = this.net.pair(
+        () => this.accessDelayMs(self) + this.accessDelayMs(remote),
+        () => this.cutUntil(self, remote),
+      );
       this.pipes.set(pipeId, pair);
       link = pair[0];
       if (!this.blocked(self, remote)) sendSignal(JSON.stringify({ kind: 'offer', pipe: pipeId }));

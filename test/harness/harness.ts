@@ -15,6 +15,7 @@ import {
 } from '../../src/index.js';
 import { ed25519Signer } from '../../relay/lease-signer.js';
 import { RelayCore, type RelayCoreOptions } from '../../relay/relay-core.js';
+import type { TileCheckpoint } from '../../relay/store/world-store.js';
 import { SCENES } from '../../relay/server.js';
 
 export interface HarnessOptions {
@@ -26,6 +27,12 @@ export interface HarnessOptions {
   readonly relay?: Partial<RelayCoreOptions>;
   /** How clients show other owners' tiles (default: the client's default, speculative). */
   readonly replicaMode?: ReplicaMode;
+  /**
+   * Keep a store as the relay server does: tile checkpoints every this many ms of virtual time
+   * (the server's default is 2000) and every document update before it is acknowledged, so
+   * `restartRelay()` can bring the world back from it. Off by default.
+   */
+  readonly saveEveryMs?: number;
 }
 
 export interface HarnessClient {
@@ -54,8 +61,13 @@ export interface HarnessClient {
 export class Harness {
   readonly scheduler = new VirtualScheduler();
   readonly net: MemoryNetwork;
-  readonly relay: RelayCore;
+  /** The relay now (a new one after `restartRelay()`). */
+  relay: RelayCore;
   readonly clients: HarnessClient[] = [];
+  /** What the store holds (with `saveEveryMs`): the last checkpoint cut, and every stored document update. */
+  readonly store: { tiles: TileCheckpoint[]; applied: Record<string, string>; updates: Uint8Array[]; savedAt: number } = { tiles: [], applied: {}, updates: [], savedAt: -Infinity };
+  /** Until when the direct path between two peers is cut (key `a-b`, a < b). */
+  private readonly peerCuts = new Map<string, number>();
   readonly logs: Record<string, unknown>[] = [];
   private readonly connector: MemoryPeerConnector;
   /** Players frozen now (`HarnessClient.freeze`). */
@@ -65,17 +77,62 @@ export class Harness {
 
   constructor(readonly opts: HarnessOptions) {
     this.net = new MemoryNetwork(opts.seed, this.scheduler, opts.conditions);
-    this.connector = new MemoryPeerConnector(this.net, opts.blocked, (peer) => this.clients.find((c) => c.client.peerId === peer)?.accessDelayMs ?? 0);
-    this.relay = new RelayCore({
+    this.connector = new MemoryPeerConnector(
+      this.net,
+      opts.blocked,
+      (peer) => this.clients.find((c) => c.client.peerId === peer)?.accessDelayMs ?? 0,
+      (a, b) => this.peerCuts.get(a < b ? `${a}-${b}` : `${b}-${a}`) ?? -1,
+    );
+    this.relay = this.newRelay({});
+  }
+
+  private newRelay(restored: Partial<RelayCoreOptions>): RelayCore {
+    return new RelayCore({
       world: 'test',
-      scene: opts.scene ?? SCENES['demo']!(),
+      scene: this.opts.scene ?? SCENES['demo']!(),
       registry: standardKinds(),
       now: () => this.scheduler.now(),
       signer: ed25519Signer(),
       log: (e) => this.logs.push(e),
       checkToken: () => undefined,
-      ...opts.relay,
+      ...(this.opts.saveEveryMs !== undefined ? { persistDocUpdate: (u: Uint8Array) => this.store.updates.push(u.slice()) } : {}),
+      ...this.opts.relay,
+      ...restored,
     });
+  }
+
+  /** Saves a checkpoint cut of the world, as the relay server does every `saveEveryMs`. */
+  save(): void {
+    this.store.tiles = this.relay.checkpoints();
+    this.store.applied = this.relay.doc.appliedObjects();
+    this.store.savedAt = this.scheduler.now();
+  }
+
+  /**
+   * The relay process dies (kill -9: no last save) and a new one starts from the store: every
+   * player's connection closes, and the players must join again (`addClient`). Returns the
+   * clients that were cut off (they are no longer stepped).
+   */
+  restartRelay(): HarnessClient[] {
+    if (this.opts.saveEveryMs === undefined) throw new Error('restartRelay needs a store: pass saveEveryMs');
+    const cut = this.clients.splice(0);
+    this.relay.close();
+    this.relay = this.newRelay({
+      ...(this.store.tiles.length > 0 ? { initialTiles: this.store.tiles } : {}),
+      document: { updates: [...this.store.updates], applied: { ...this.store.applied } },
+    });
+    this.frozen.clear();
+    this.slowUntil.clear();
+    return cut;
+  }
+
+  /**
+   * Partitions the direct path between two peers for `ms` (both ways; the relay path stays up):
+   * what they send each other unreliably is lost, reliable messages arrive after it heals.
+   */
+  cutPeers(a: PeerId, b: PeerId, ms: number): void {
+    const key = a < b ? `${a}-${b}` : `${b}-${a}`;
+    this.peerCuts.set(key, Math.max(this.peerCuts.get(key) ?? -1, this.scheduler.now() + ms));
   }
 
   /** Adds a player; it joins over the network (`accessDelayMs`: its link's extra one-way delay). */
@@ -128,6 +185,7 @@ export class Harness {
       this.scheduler.advance(Math.min(stepMs, end - this.scheduler.now()));
       this.relay.tick();
       const now = this.scheduler.now();
+      if (this.opts.saveEveryMs !== undefined && now - this.store.savedAt >= this.opts.saveEveryMs) this.save();
       for (const c of this.clients) {
         if (this.frozen.has(c.client)) continue;
         const s = this.slowUntil.get(c.client);

@@ -19,6 +19,16 @@ export interface CampaignSummary {
   readonly handoffs: number;
   readonly takeovers: number;
   readonly liveness: number;
+  /** Worlds with a cheater, and how many of those convicted it before the world ended. */
+  readonly cheaterWorlds: number;
+  readonly cheatersCaught: number;
+  /** Worlds whose relay was killed and restarted from its store. */
+  readonly restarts: number;
+  /** Layout edits made, and acknowledged by the relay (every acknowledged one is checked to stay). */
+  readonly edits: number;
+  readonly editsAcknowledged: number;
+  /** The most the relay held of each kind of thing in any world (`RelayCore.retained()`). */
+  readonly relayRetainedMax: Readonly<Record<string, number>>;
   readonly seconds: number;
   /** Each failing world: its seed, the violation, and the shrunk spec that still fails. */
   readonly failures: readonly { seed: number; violation: NonNullable<WorldResult['violation']>; shrunk: WorldSpec }[];
@@ -52,13 +62,27 @@ export function runSimCampaign(seeds: readonly number[], opts: { durationMs?: nu
   let handoffs = 0;
   let takeovers = 0;
   let liveness = 0;
+  let cheaterWorlds = 0;
+  let cheatersCaught = 0;
+  let restarts = 0;
+  let edits = 0;
+  let editsAcknowledged = 0;
+  const relayRetainedMax: Record<string, number> = {};
   const failures: { seed: number; violation: NonNullable<WorldResult['violation']>; shrunk: WorldSpec }[] = [];
   seeds.forEach((seed, i) => {
     const r = runWorld(generateWorld(seed, opts.durationMs ?? CI_WORLD_MS, opts.maxPlayers ?? CI_MAX_PLAYERS));
     handoffs += r.handoffs;
     takeovers += r.takeovers;
-    liveness += r.incidents - r.convictions;
+    liveness += r.incidents - r.convictions - r.cheaterConvictions;
     falseConvictions += r.convictions;
+    if (r.spec.events.some((e) => e.kind === 'cheat')) {
+      cheaterWorlds++;
+      if (r.cheaterConvictions > 0) cheatersCaught++;
+    }
+    if (r.spec.events.some((e) => e.kind === 'relay-restart')) restarts++;
+    edits += r.edits;
+    editsAcknowledged += r.editsAcknowledged;
+    for (const [k, n] of Object.entries(r.relayRetainedMax)) relayRetainedMax[k] = Math.max(relayRetainedMax[k] ?? 0, n);
     entitiesLost += r.entitiesLost;
     if (r.violation) {
       violations++;
@@ -66,7 +90,7 @@ export function runSimCampaign(seeds: readonly number[], opts: { durationMs?: nu
     }
     opts.onWorld?.(r, i + 1);
   });
-  return { worlds: seeds.length, violations, falseConvictions, entitiesLost, handoffs, takeovers, liveness, seconds: (performance.now() - t0) / 1000, failures };
+  return { worlds: seeds.length, violations, falseConvictions, entitiesLost, handoffs, takeovers, liveness, cheaterWorlds, cheatersCaught, restarts, edits, editsAcknowledged, relayRetainedMax, seconds: (performance.now() - t0) / 1000, failures };
 }
 
 /** How a failure reads: the invariant, where, and how to replay the shrunk case. */

@@ -1,6 +1,6 @@
 // Runs one world spec over the seeded harness and checks the system's invariants every 50 ms of
 // virtual time. Returns the first violation (with the tick it was seen at), or none.
-import { tileKey, type TileAuthority, type WorldClient } from '../../src/index.js';
+import { DocSync, tileKey, WorldDocument, type TileAuthority, type WorldClient } from '../../src/index.js';
 import { SCENES } from '../../relay/server.js';
 import { Harness, type HarnessClient } from '../harness/harness.js';
 import type { WorldSpec } from './world-spec.js';
@@ -16,6 +16,13 @@ export interface WorldResult {
   readonly incidents: number;
   readonly convictions: number;
   readonly entitiesLost: number;
+  /** Verdicts against the world's cheater (it may be convicted; nobody else). */
+  readonly cheaterConvictions: number;
+  /** Layout edits made, and how many the relay acknowledged. */
+  readonly edits: number;
+  readonly editsAcknowledged: number;
+  /** The most the relay held at any check, by collection (`RelayCore.retained()`). */
+  readonly relayRetainedMax: Readonly<Record<string, number>>;
 }
 
 /** How long an entity may be held by no current owner (a handoff or takeover in flight), ms. */
@@ -26,13 +33,72 @@ const CONVERGE_MS = 2000;
 /** A replica agrees when it shows an entity within this of its owner's state, m (owners correct anything over 1 cm). */
 const CONVERGED_M = 0.25;
 
+/** Edge of a tile in the audit scene, m (an edit's document needs it). */
+const TILE_EDGE = 16;
+
+/**
+ * The most the relay may hold of each kind of thing, per live player, per tile and in all: what
+ * it keeps is windows of time (audit records, inputs, routed items) and per-peer state, so it
+ * must not grow with the length of the world or with players that have left.
+ */
+const RETAINED_BOUND = (kind: string, peers: number, tiles: number): number => {
+  const perWindow = 60 * 12; // ticks in the longest window any collection keeps (12 s)
+  switch (kind) {
+    case 'commits':
+    case 'records':
+    case 'produced':
+      return tiles * perWindow;
+    case 'inputs':
+      return (peers + 8) * 1800;
+    default:
+      return 64 * (peers + 8) + 16 * tiles;
+  }
+};
+
 const authorityOf = (c: WorldClient): TileAuthority | undefined => (c as unknown as { authority: TileAuthority | undefined }).authority;
 
 /** Runs `spec`; never throws for a violation (it is returned), only for a broken harness. */
 export function runWorld(spec: WorldSpec, trace?: (h: Harness, ms: number) => void, onEnd?: (logs: readonly Record<string, unknown>[]) => void): WorldResult {
   const scene = SCENES['audit']!();
-  const h = new Harness({ seed: spec.seed, scene, conditions: { delayMs: 10, jitterMs: 5, loss: 0 }, relay: { auditSeed: spec.seed } });
-  const players = new Map<number, { hc: HarnessClient; gone: boolean }>();
+  const restarts = spec.events.some((e) => e.kind === 'relay-restart');
+  const h = new Harness({ seed: spec.seed, scene, conditions: { delayMs: 10, jitterMs: 5, loss: 0 }, relay: { auditSeed: spec.seed }, ...(restarts ? { saveEveryMs: 2000 } : {}) });
+  /** Each player: its client now (a new one after a rejoin or a relay restart), and its document, which outlives connections. */
+  interface Player {
+    hc: HarnessClient;
+    gone: boolean;
+    readonly doc: { world: WorldDocument; sync: DocSync; placed: { key: string; acked: boolean }[] } | undefined;
+  }
+  const players = new Map<number, Player>();
+  const withEdits = spec.events.some((e) => e.kind === 'edit');
+  /** Peers that turned cheater, as `generation:peer` (a restarted relay numbers peers from 1 again). */
+  const cheaters = new Set<string>();
+  /** Where each relay generation's lines start in `h.logs` (a restart starts a new one). */
+  const generations: number[] = [0];
+  const generationOf = (logIndex: number): number => generations.filter((start) => start <= logIndex).length - 1;
+  const isCheater = (logIndex: number, peer: unknown): boolean => cheaters.has(`${generationOf(logIndex)}:${String(peer)}`);
+  /** Verdicts (not liveness takeovers), over every relay the world had, split by whether they hit the cheater. */
+  const verdicts = (): { cheater: number; honest: { line: Record<string, unknown> }[]; liveness: number } => {
+    const out = { cheater: 0, honest: [] as { line: Record<string, unknown> }[], liveness: 0 };
+    h.logs.forEach((l, i) => {
+      if (l['msg'] !== 'incident') return;
+      if (l['reason'] === 'lease-expired') out.liveness++;
+      else if (isCheater(i, l['peer'])) out.cheater++;
+      else out.honest.push({ line: l });
+    });
+    return out;
+  };
+  const retainedMax: Record<string, number> = {};
+  let edits = 0;
+  const connect = (slot: number, doc: Player['doc']): HarnessClient => {
+    const hc = h.addClient(`p${slot}`);
+    if (doc) hc.client.on('joined', () => doc.sync.attach(hc.client));
+    return hc;
+  };
+  const newDoc = (slot: number): Player['doc'] => {
+    if (!withEdits) return undefined;
+    const world = new WorldDocument(TILE_EDGE, spec.seed * 100 + slot + 1);
+    return { world, sync: new DocSync(world), placed: [] };
+  };
   const lastEpoch = new Map<string, number>();
   const missingSince = new Map<number, number>();
   const sceneIds = scene.entities.map((e) => e.id);
@@ -83,9 +149,23 @@ export function runWorld(spec: WorldSpec, trace?: (h: Harness, ms: number) => vo
         }
       } else missingSince.delete(id);
     }
-    // No honest player is convicted (there is no cheater here): only liveness takeovers.
-    const judged = h.logs.find((l) => l['msg'] === 'incident' && l['reason'] !== 'lease-expired');
+    // No honest player is convicted: only liveness takeovers, and verdicts against the cheater.
+    const judged = verdicts().honest[0]?.line;
     if (judged) fail('no honest player convicted', `incident ${String(judged['reason'])} against peer ${String(judged['peer'])}: ${String(judged['detail'])}`);
+    // Every edit the relay acknowledged is in its document (and survives a restart from the store).
+    const layout = h.relay.doc.layout;
+    for (const p of players.values()) {
+      if (!p.doc) continue;
+      if (!p.gone && p.doc.sync.acknowledged) for (const e of p.doc.placed) e.acked = true;
+      for (const e of p.doc.placed) if (e.acked && !layout.get(e.key)) fail('no acknowledged edit lost', `object ${e.key} placed by player ${p.hc.name} was acknowledged and is not in the relay's document`);
+    }
+    // The relay's memory stays bounded: nothing it keeps grows with time or with players gone.
+    const live = [...players.values()].filter((p) => !p.gone).length;
+    for (const [kind, n] of Object.entries(h.relay.retained())) {
+      retainedMax[kind] = Math.max(retainedMax[kind] ?? 0, n);
+      const bound = RETAINED_BOUND(kind, live, dir.size);
+      if (n > bound) fail('relay memory bounded', `the relay holds ${n} ${kind} (bound ${bound} for ${live} players, ${dir.size} tiles)`);
+    }
   };
 
   /** Why some player's view disagrees with the owners now (undefined when every view agrees). */
@@ -127,8 +207,40 @@ export function runWorld(spec: WorldSpec, trace?: (h: Harness, ms: number) => vo
         const e = events.shift()!;
         const p = 'player' in e ? players.get(e.player) : undefined;
         switch (e.kind) {
-          case 'join':
-            players.set(e.player, { hc: h.addClient(`p${e.player}`), gone: false });
+          case 'join': {
+            const doc = newDoc(e.player);
+            players.set(e.player, { hc: connect(e.player, doc), gone: false, doc });
+            break;
+          }
+          case 'rejoin':
+            if (p && p.gone) {
+              p.hc = connect(e.player, p.doc);
+              p.gone = false;
+            }
+            break;
+          case 'edit':
+            if (p && !p.gone && p.doc && p.hc.client.joined) {
+              p.doc.placed.push({ key: p.doc.world.layout.place({ kind: 'box', position: { x: e.x, y: e.y, z: e.z }, yaw: 0, color: '#888888' }), acked: false });
+              edits++;
+            }
+            break;
+          case 'peer-partition': {
+            const q = players.get(e.other);
+            if (p && q && !p.gone && !q.gone && p.hc.client.joined && q.hc.client.joined) h.cutPeers(p.hc.client.peerId, q.hc.client.peerId, e.ms);
+            break;
+          }
+          case 'relay-restart':
+            h.restartRelay();
+            generations.push(h.logs.length);
+            // A restarted relay signs with a new key: the old relay's epochs mean nothing now.
+            lastEpoch.clear();
+            for (const [slot, q] of players) if (!q.gone) q.hc = connect(slot, q.doc);
+            break;
+          case 'cheat':
+            if (p && !p.gone && p.hc.client.joined) {
+              cheaters.add(`${generations.length - 1}:${p.hc.client.peerId}`);
+              p.hc.client.cheats.nudge(p.hc.client.avatar, 0.05);
+            }
             break;
           case 'walk':
             if (p && !p.gone && p.hc.client.joined) p.hc.client.send({ moveX: e.moveX, moveZ: e.moveZ });
@@ -179,17 +291,26 @@ export function runWorld(spec: WorldSpec, trace?: (h: Harness, ms: number) => vo
     }
     if (diverged) fail('replicas converge', diverged);
     const m = h.relay.metrics;
+    const v = verdicts();
     return {
       spec,
       ...(violation ? { violation } : {}),
       handoffs: m.handoffs,
       takeovers: m.takeovers,
-      incidents: m.incidentCount(),
-      convictions: m.incidentCount() - m.incidentCount('lease-expired'),
+      incidents: v.liveness + v.cheater + v.honest.length,
+      convictions: v.honest.length,
       entitiesLost,
+      cheaterConvictions: v.cheater,
+      edits,
+      editsAcknowledged: [...players.values()].reduce((n, p) => n + (p.doc?.placed.filter((e) => e.acked).length ?? 0), 0),
+      relayRetainedMax: retainedMax,
     };
   } finally {
     onEnd?.(h.logs);
     h.relay.close();
+    for (const p of players.values()) {
+      p.doc?.sync.close();
+      p.doc?.world.destroy();
+    }
   }
 }

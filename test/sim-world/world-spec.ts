@@ -1,5 +1,5 @@
-// A randomised world for the fault simulator: players that join, walk and leave, and a fault
-// schedule, all drawn from one seed. A spec is plain data: printed on failure, shrunk, replayed.
+// A randomised world for the fault simulator: players that join, walk, throw, edit the layout,
+// leave and come back, and a fault schedule, all drawn from one seed. A spec is plain data: printed on failure, shrunk, replayed.
 import { SeededRng } from '../../src/index.js';
 
 /** One thing that happens to the world at a time (ms from the start). */
@@ -12,7 +12,17 @@ export type WorldEvent =
   | { readonly at: number; readonly kind: 'freeze'; readonly player: number; readonly ms: number }
   | { readonly at: number; readonly kind: 'partition'; readonly player: number; readonly ms: number }
   | { readonly at: number; readonly kind: 'slow'; readonly player: number; readonly ms: number; readonly everyMs: number }
-  | { readonly at: number; readonly kind: 'network'; readonly loss: number; readonly delayMs: number; readonly jitterMs: number; readonly duplicate?: number };
+  | { readonly at: number; readonly kind: 'network'; readonly loss: number; readonly delayMs: number; readonly jitterMs: number; readonly duplicate?: number }
+  /** The player places an object (a box) in the layout. */
+  | { readonly at: number; readonly kind: 'edit'; readonly player: number; readonly x: number; readonly y: number; readonly z: number }
+  /** A player that left or crashed joins again (a new connection, the same document). */
+  | { readonly at: number; readonly kind: 'rejoin'; readonly player: number }
+  /** The direct path between two players is cut both ways (their relay links stay up). */
+  | { readonly at: number; readonly kind: 'peer-partition'; readonly player: number; readonly other: number; readonly ms: number }
+  /** The relay is killed (no last save) and restarts from its store; every player reconnects. */
+  | { readonly at: number; readonly kind: 'relay-restart' }
+  /** The player turns cheater: it nudges its own avatar 5 cm every tick on the tiles it owns. */
+  | { readonly at: number; readonly kind: 'cheat'; readonly player: number };
 
 /** A world to run: its seed (network and sampling), length, players and events in time order. */
 export interface WorldSpec {
@@ -35,10 +45,23 @@ export interface FaultMix {
   readonly slow?: boolean;
   /** Unreliable messages delivered twice. */
   readonly duplicates?: boolean;
+  /** Players place objects in the layout (every acknowledged edit must stay in the document). */
+  readonly edits?: boolean;
+  /** Players that left or crashed come back. */
+  readonly rejoins?: boolean;
+  /** Direct paths between two players cut for 0.3–3 s. */
+  readonly peerPartitions?: boolean;
+  /** In one world of four, the relay is killed and restarts from its store. */
+  readonly restarts?: boolean;
+  /** In one world of ten, a player turns cheater (only it may be convicted). */
+  readonly cheater?: boolean;
 }
 
+/** The mix seeds were found with before edits, rejoins, peer partitions, restarts and cheaters (they replay exactly as found). */
+export const PARTITION_FAULTS: FaultMix = { throws: true, crashes: true, freezes: true, network: true, partitions: true, slow: true, duplicates: true };
+
 /** Everything mixed in (what CI runs). */
-export const ALL_FAULTS: FaultMix = { throws: true, crashes: true, freezes: true, network: true, partitions: true, slow: true, duplicates: true };
+export const ALL_FAULTS: FaultMix = { ...PARTITION_FAULTS, edits: true, rejoins: true, peerPartitions: true, restarts: true, cheater: true };
 
 /** The mix the first regression seeds were found with (their worlds replay exactly as found). */
 export const FIRST_FAULTS: FaultMix = { throws: false, crashes: true, freezes: true, network: true };
@@ -58,6 +81,21 @@ export function generateWorld(seed: number, durationMs: number, maxPlayers = 6, 
     }
     const r = rng.next();
     const at = joinAt + 800 + Math.floor(rng.next() * Math.max(1, quiet - joinAt - 800));
+    // Drawn only with the newer faults on, so older mixes replay exactly as before.
+    if (mix.edits) {
+      for (let t = joinAt + 400 + Math.floor(rng.next() * 800); t < quiet; t += 400 + Math.floor(rng.next() * 1200)) {
+        events.push({ at: t, kind: 'edit', player: p, x: 2 + Math.floor(rng.next() * 60), y: 2, z: 2 + Math.floor(rng.next() * 60) });
+      }
+    }
+    if (mix.rejoins && r < 0.3 && rng.next() < 0.6) {
+      const back = at + 200 + Math.floor(rng.next() * 1000);
+      if (back < quiet && at < quiet) events.push({ at: back, kind: 'rejoin', player: p });
+    }
+    if (mix.peerPartitions && players > 1 && rng.next() < 0.4) {
+      const other = (p + 1 + Math.floor(rng.next() * (players - 1))) % players;
+      const cutAt = joinAt + 600 + Math.floor(rng.next() * Math.max(1, quiet - joinAt - 600));
+      if (cutAt < quiet) events.push({ at: cutAt, kind: 'peer-partition', player: p, other, ms: 300 + Math.floor(rng.next() * 2700) });
+    }
     if (at < quiet) {
       if (r < 0.15) events.push({ at, kind: 'leave', player: p });
       else if (r < 0.3 && mix.crashes) events.push({ at, kind: 'crash', player: p });
@@ -76,6 +114,8 @@ export function generateWorld(seed: number, durationMs: number, maxPlayers = 6, 
     }
     events.push({ at: quiet, kind: 'network', loss: 0, delayMs: 10, jitterMs: 5, ...(mix.duplicates ? { duplicate: 0 } : {}) });
   }
+  if (mix.restarts && rng.next() < 0.25) events.push({ at: 800 + Math.floor(rng.next() * Math.max(1, quiet - 1300)), kind: 'relay-restart' });
+  if (mix.cheater && rng.next() < 0.1) events.push({ at: 1000 + Math.floor(rng.next() * Math.max(1, quiet - 1000)), kind: 'cheat', player: Math.floor(rng.next() * players) });
   return { seed, durationMs, players, events: events.sort((a, b) => a.at - b.at || a.kind.localeCompare(b.kind)) };
 }
 
@@ -84,13 +124,17 @@ export function generateWorld(seed: number, durationMs: number, maxPlayers = 6, 
  * player (and its events), shorter. The shrinker keeps the first that still fails.
  */
 export function* shrinkCandidates(spec: WorldSpec): Generator<WorldSpec> {
-  const faults = spec.events.map((e, i) => ({ e, i })).filter(({ e }) => e.kind === 'crash' || e.kind === 'freeze' || e.kind === 'partition' || e.kind === 'slow' || e.kind === 'network' || e.kind === 'leave');
+  const FAULTS: readonly WorldEvent['kind'][] = ['crash', 'freeze', 'partition', 'slow', 'network', 'leave', 'rejoin', 'peer-partition', 'relay-restart', 'cheat', 'edit'];
+  const faults = spec.events.map((e, i) => ({ e, i })).filter(({ e }) => FAULTS.includes(e.kind));
   for (const { i } of faults) yield { ...spec, events: spec.events.filter((_, j) => j !== i) };
   for (let p = spec.players - 1; p >= 2 - 1 && spec.players > 2; p--) {
     yield {
       ...spec,
       players: spec.players - 1,
-      events: spec.events.filter((e) => !('player' in e) || e.player !== p).map((e) => ('player' in e && e.player > p ? { ...e, player: e.player - 1 } : e)),
+      events: spec.events
+        .filter((e) => !('player' in e) || (e.player !== p && !('other' in e && e.other === p)))
+        .map((e) => ('player' in e && e.player > p ? { ...e, player: e.player - 1 } : e))
+        .map((e) => ('other' in e && e.other > p ? { ...e, other: e.other - 1 } : e)),
     };
   }
   const walks = spec.events.map((e, i) => ({ e, i })).filter(({ e }) => e.kind === 'walk' || e.kind === 'throw');
