@@ -105,6 +105,10 @@ async function main(): Promise<void> {
   figures['sim_invariant_violations'] = sim.violations;
   figures['sim_false_convictions'] = sim.falseConvictions;
   figures['sim_entities_lost'] = sim.entitiesLost;
+  figures['sim_relay_restarts'] = sim.restarts;
+  figures['sim_edits_acknowledged'] = sim.editsAcknowledged;
+  figures['sim_cheater_worlds'] = sim.cheaterWorlds;
+  figures['sim_cheaters_caught'] = sim.cheatersCaught;
   console.error(`fault simulator: ${sim.worlds} worlds in ${sim.seconds.toFixed(1)} s; ${sim.violations} violations, ${sim.falseConvictions} false convictions, ${sim.entitiesLost} entities lost; ${sim.handoffs} handoffs, ${sim.takeovers} takeovers`);
   console.error(`audit detection over ${detect.length} seeds: p50 ${pct(0.5)} s, p99 ${pct(0.99)} s, max ${caught.at(-1)} s`);
 

@@ -149,7 +149,7 @@ export { PlayerWorkerHost } from './player-worker/player-worker-host.js';
 export { RtcBridge } from './player-worker/rtc-bridge.js';
 export { BridgedPeerConnector } from './player-worker/bridged-peer-connector.js';
 export { encodePoseFrame, POSE_HEADER, POSE_STRIDE } from './player-worker/pose-frame.js';
-export { verifyLease } from './net/lease-verifier.js';
+export { LeaseVerifier, nobleEd25519Check, verifyLease, type SignatureCheck } from './net/lease-verifier.js';
 export type { AuthoredKind, ObjectSpec, AuthoredObject } from './authoring/world-layout.js';
 export { WorldLayout, AUTHORED_KINDS, KIND_COLOURS, TEMPLATE_ENTITY_BASE, CREATED_ENTITY_BASE, ENTITY_IDS_ROOT, DELETED_ROOT, TILE_ROOT_PREFIX, LAYOUT_EDIT_ORIGIN, UNDO_STEPS_KEPT, checkObjectSpec, objectSpecProblem } from './authoring/world-layout.js';
 export { authoredEntity, RAMP_PITCH } from './authoring/authored-entity.js';

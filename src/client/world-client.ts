@@ -12,7 +12,7 @@ import type { Link } from '../net/link.js';
 import type { PeerConnection, PeerConnector } from '../net/peer-connector.js';
 import { ReplicaStore, type PlacedEntity } from '../net/replica-store.js';
 import { SeenSequences } from '../net/seen-sequences.js';
-import { verifyLease } from '../net/lease-verifier.js';
+import { LeaseVerifier, type SignatureCheck } from '../net/lease-verifier.js';
 import { TileAuthority, type ReplicationConfig } from '../net/tile-authority.js';
 import {
   ChunkAssembler,
@@ -47,6 +47,8 @@ export interface WorldClientOptions {
   readonly world: string;
   readonly name?: string;
   readonly token?: string;
+  /** How lease signatures are checked (default: @noble/ed25519, pure JS; Node may pass a `node:crypto` one). */
+  readonly verifySignature?: SignatureCheck;
   readonly transport?: TransportMode;
   /** Makes direct peer connections; without one, every peer pair uses the relay path. */
   readonly connector?: PeerConnector;
@@ -112,7 +114,8 @@ export class WorldClient implements PlayerClient {
   private config: WorldConfig | undefined;
   private selfId: PeerId = -1;
   /** The relay's Ed25519 public key: leases must carry its signature. */
-  private relayKey: Uint8Array | undefined;
+  /** Checks leases against the relay's key from the welcome. */
+  private leaseVerifier: LeaseVerifier | undefined;
   private avatarId: EntityId = -1;
   private tickZeroMs = 0;
   private inputSeq = 0;
@@ -520,7 +523,7 @@ export class WorldClient implements PlayerClient {
         }
         this.selfId = m.peer;
         this.avatarId = m.avatar;
-        this.relayKey = m.relayKey;
+        this.leaseVerifier = new LeaseVerifier(m.relayKey, this.opts.verifySignature);
         this.memberRole = m.role;
         this.config = m.config;
         this.tickZeroMs = m.tickZeroMs;
@@ -572,7 +575,7 @@ export class WorldClient implements PlayerClient {
       case MsgType.Lease: {
         const l = m.lease;
         const key = tileKey(l.tile);
-        if (!this.relayKey || !verifyLease(l, this.relayKey)) return this.reject(`lease for ${key} (epoch ${l.epoch}) refused: bad relay signature`);
+        if (!this.leaseVerifier?.verify(l)) return this.reject(`lease for ${key} (epoch ${l.epoch}) refused: bad relay signature`);
         const prev = this.leases.get(key);
         if (prev && l.epoch < prev.epoch) return this.reject(`stale lease for ${key}: epoch ${l.epoch} < ${prev.epoch}`);
         this.leases.set(key, l);

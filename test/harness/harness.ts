@@ -13,7 +13,7 @@ import {
   type SceneDesc,
   type TransportMode,
 } from '../../src/index.js';
-import { ed25519Signer } from '../../relay/lease-signer.js';
+import { ed25519Signer, nodeEd25519Check } from '../../relay/lease-signer.js';
 import { RelayCore, type RelayCoreOptions } from '../../relay/relay-core.js';
 import type { TileCheckpoint } from '../../relay/store/world-store.js';
 import { SCENES } from '../../relay/server.js';
@@ -141,7 +141,7 @@ export class Harness {
     const [clientEnd, relayEnd] = this.net.pair(accessDelayMs);
     this.relay.connect(relayEnd);
     const replicaMode = extra.replicaMode ?? this.opts.replicaMode;
-    const client = new WorldClient({ relay: clientEnd, world: 'test', name, transport, connector: this.connector, now: () => this.scheduler.now(), ...(replicaMode ? { replicaMode } : {}), ...(extra.token !== undefined ? { token: extra.token } : {}) });
+    const client = new WorldClient({ relay: clientEnd, world: 'test', name, transport, connector: this.connector, now: () => this.scheduler.now(), verifySignature: nodeEd25519Check, ...(replicaMode ? { replicaMode } : {}), ...(extra.token !== undefined ? { token: extra.token } : {}) });
     // A frozen player reads nothing: the relay's messages wait on the connection until it thaws.
     const deliver = clientEnd.onMessage;
     const held: Uint8Array[] = [];

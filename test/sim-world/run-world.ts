@@ -236,12 +236,20 @@ export function runWorld(spec: WorldSpec, trace?: (h: Harness, ms: number) => vo
             lastEpoch.clear();
             for (const [slot, q] of players) if (!q.gone) q.hc = connect(slot, q.doc);
             break;
-          case 'cheat':
-            if (p && !p.gone && p.hc.client.joined) {
-              cheaters.add(`${generations.length - 1}:${p.hc.client.peerId}`);
-              p.hc.client.cheats.nudge(p.hc.client.avatar, 0.05);
+          case 'cheat': {
+            // The cheater is the first player from `player` on that owns a tile with a body that
+            // moves (cheating on nothing one owns changes nothing); it nudges that body.
+            for (let k = 0; k < spec.players; k++) {
+              const q = players.get((e.player + k) % spec.players);
+              const a = q && !q.gone ? authorityOf(q.hc.client) : undefined;
+              const target = a?.heldTiles().flatMap((t) => a.world.tileAt(t.tile)?.describeAll() ?? []).find((d) => d.body.type === 'dynamic');
+              if (!q || !target) continue;
+              cheaters.add(`${generations.length - 1}:${q.hc.client.peerId}`);
+              q.hc.client.cheats.nudge(target.id, 0.05);
+              break;
             }
             break;
+          }
           case 'walk':
             if (p && !p.gone && p.hc.client.joined) p.hc.client.send({ moveX: e.moveX, moveZ: e.moveZ });
             break;

@@ -21,7 +21,7 @@ export type WorldEvent =
   | { readonly at: number; readonly kind: 'peer-partition'; readonly player: number; readonly other: number; readonly ms: number }
   /** The relay is killed (no last save) and restarts from its store; every player reconnects. */
   | { readonly at: number; readonly kind: 'relay-restart' }
-  /** The player turns cheater: it nudges its own avatar 5 cm every tick on the tiles it owns. */
+  /** A player turns cheater (the first from `player` on that owns a tile): it nudges a body of its tile 5 cm every tick. */
   | { readonly at: number; readonly kind: 'cheat'; readonly player: number };
 
 /** A world to run: its seed (network and sampling), length, players and events in time order. */
