@@ -8,6 +8,7 @@ import { layoutAsTemplate, PROTOCOL_VERSION, readTemplateFile, resolveWorldConfi
 import { WorldStore } from './store/world-store.js';
 import { SCENES, startRelay } from './server.js';
 import { makeToken } from './tokens.js';
+import { LOADTEST_USAGE, loadtestCommand } from './loadtest/loadtest-command.js';
 
 const USAGE = `Usage: tessera <command> [flags]
 
@@ -15,6 +16,7 @@ Commands:
   relay                 start a relay server
   token                 print a join token for a --secret world
   template              print a world's layout (from its data dir) as template JSON
+  loadtest              start bots against a relay on a ramp; live table, JSON report, SVG chart
   --help, --version
 
 relay flags (environment variable in brackets):
@@ -26,6 +28,9 @@ relay flags (environment variable in brackets):
   --secret S            require HMAC-signed, expiring join tokens made with S [TESSERA_SECRET]
   --origin LIST         comma-separated allowed Origin headers; others are refused [TESSERA_ORIGINS]
   --max-peers N         most players at once (default 256) [TESSERA_MAX_PEERS]
+  --authority WHO       peers (default): players own and simulate the tiles near them; relay: the
+                        relay simulates every tile and players only send inputs (server-authoritative,
+                        for comparison) [TESSERA_AUTHORITY]
   --audit-sample P      chance an owner's audit window is re-executed, 0..1 (default 0.1) [TESSERA_AUDIT_SAMPLE]
   --audit-inline        re-execute audits on the relay's thread instead of a worker [TESSERA_AUDIT_INLINE=1]
   --data-dir DIR        where the world is kept between runs (SQLite; default ./tessera-data) [TESSERA_DATA_DIR]
@@ -42,6 +47,8 @@ token flags:
   --world NAME          world the token is for (default demo)
   --ttl SECONDS         validity (default 3600)
 
+${LOADTEST_USAGE}
+
 Endpoints: ws://HOST:PORT/ (players), GET /healthz, GET /metrics (Prometheus).
 Logs: one JSON object per line on stdout.`;
 
@@ -55,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(`tessera relay protocol ${PROTOCOL_VERSION}`);
     return 0;
   }
+  if (command === 'loadtest') return loadtestCommand(rest);
   const env = process.env;
   const { values } = parseArgs({
     args: rest,
@@ -67,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
       secret: { type: 'string' },
       origin: { type: 'string' },
       'max-peers': { type: 'string' },
+      authority: { type: 'string' },
       'audit-sample': { type: 'string' },
       'audit-inline': { type: 'boolean' },
       'data-dir': { type: 'string' },
@@ -119,6 +128,9 @@ async function main(argv: string[]): Promise<number> {
   if (!scene) throw new Error(`--scene must be one of ${Object.keys(SCENES).join(', ')}, got ${sceneName}`);
   const origins = (values.origin ?? env['TESSERA_ORIGINS'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const maxPeers = values['max-peers'] ?? env['TESSERA_MAX_PEERS'];
+  if (maxPeers !== undefined && !(Number.isInteger(Number(maxPeers)) && Number(maxPeers) > 0)) throw new Error(`--max-peers must be a positive integer, got ${maxPeers}`);
+  const authority = values.authority ?? env['TESSERA_AUTHORITY'] ?? 'peers';
+  if (authority !== 'peers' && authority !== 'relay') throw new Error(`--authority must be peers or relay, got ${authority}`);
   const secret = values.secret ?? env['TESSERA_SECRET'];
   const sample = values['audit-sample'] ?? env['TESSERA_AUDIT_SAMPLE'];
   const auditSample = sample === undefined ? undefined : Number(sample);
@@ -137,6 +149,7 @@ async function main(argv: string[]): Promise<number> {
     ...(secret ? { secret } : {}),
     ...(origins.length > 0 ? { origins } : {}),
     ...(maxPeers ? { maxPeers: Number(maxPeers) } : {}),
+    authority,
     ...(auditSample !== undefined ? { auditSample } : {}),
     ...(auditInline ? { auditThread: false } : {}),
     ...(dataDir !== undefined ? { dataDir } : {}),

@@ -37,6 +37,12 @@ export interface RelayServerOptions {
   /** Allowed `Origin` headers; when given, other origins are refused. */
   readonly origins?: readonly string[];
   readonly maxPeers?: number;
+  /**
+   * Who simulates the world: `peers` (the default) — players own the tiles near them, the relay
+   * audits; `relay` — the relay simulates every tile and players only send inputs and receive
+   * updates, the server-authoritative way (for comparing the two; see the load test).
+   */
+  readonly authority?: 'peers' | 'relay';
   /** Where log lines go (default: JSON lines on stdout). */
   readonly log?: RelayLog;
   /** Chance that an audit window of an owner in good standing is re-executed (default 0.1). */
@@ -125,10 +131,16 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
     // Without a secret (development) everyone is a creator; with one, the signed token says.
     roleOf: (token) => (secret ? tokenRole(token) : 'creator'),
     ...(opts.maxPeers !== undefined ? { maxPeers: opts.maxPeers } : {}),
+    ...(opts.authority === 'relay' ? { maxTilesPerPeer: 0 } : {}),
   });
 
   configureConnectionGuard(core, opts.guard ?? {});
   core.metrics.gauge('process_resident_memory_bytes', 'Resident memory of the relay process, bytes.', () => process.memoryUsage.rss());
+  // The relay's own CPU (every thread of the process, the audit worker's included): the load test reads it per tick and per player.
+  core.metrics.gauge('process_cpu_seconds_total', 'CPU time of the relay process (user + system), seconds.', () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  });
 
   const http: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];

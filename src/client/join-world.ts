@@ -3,6 +3,7 @@ import { ErrorCode, TesseraError } from '../core/errors.js';
 import { WebRtcPeerConnector } from '../net/webrtc-peer-connector.js';
 import { initPhysics } from '../sim/physics.js';
 import { openWebSocketLink, type WebSocketConstructor } from '../net/websocket-link.js';
+import type { SignatureCheck } from '../net/lease-verifier.js';
 import { conditionedLink, realTimeScheduler } from '../net/conditioned-link.js';
 import type { Link } from '../net/link.js';
 import type { NetworkConditions } from '../net/memory-network.js';
@@ -76,6 +77,8 @@ export interface JoinOptions {
   readonly speculation?: Partial<SpeculationConfig>;
   /** This player's colour in the world's profiles and presence, `#rrggbb` (default: one of a palette). */
   readonly color?: string;
+  /** How lease signatures are checked on this thread (default @noble/ed25519; Node may pass a faster `node:crypto` one). */
+  readonly verifySignature?: SignatureCheck;
   /** Test seams: another WebSocket or peer connector (e.g. for Node). */
   readonly webSocket?: WebSocketConstructor;
   readonly connector?: PeerConnector;
@@ -304,6 +307,7 @@ async function mainOpener(opts: JoinOptions, rtc: PeerConnector | undefined, con
         ...(opts.speculation !== undefined ? { speculation: opts.speculation } : {}),
         ...(connector ? { connector } : {}),
         ...(opts.replication ? { replication: opts.replication } : {}),
+        ...(opts.verifySignature ? { verifySignature: opts.verifySignature } : {}),
       });
       const timer = setInterval(() => client.update(), opts.updateEveryMs ?? 4);
       client.on('closed', () => clearInterval(timer));

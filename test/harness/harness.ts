@@ -13,7 +13,8 @@ import {
   type SceneDesc,
   type TransportMode,
 } from '../../src/index.js';
-import { ed25519Signer, nodeEd25519Check } from '../../relay/lease-signer.js';
+import { ed25519Signer } from '../../relay/lease-signer.js';
+import { nodeEd25519Check } from '../../src/bot/node-signature-check.js';
 import { RelayCore, type RelayCoreOptions } from '../../relay/relay-core.js';
 import type { TileCheckpoint } from '../../relay/store/world-store.js';
 import { SCENES } from '../../relay/server.js';

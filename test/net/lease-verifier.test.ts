@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ed25519Signer, nodeEd25519Check } from '../../relay/lease-signer.js';
+import { ed25519Signer } from '../../relay/lease-signer.js';
+import { nodeEd25519Check } from '../../src/bot/node-signature-check.js';
 import { LeaseVerifier, leaseSigningBytes, nobleEd25519Check, verifyLease, type TileLease } from '../../src/index.js';
 
 const signer = ed25519Signer();

@@ -84,7 +84,8 @@ export function generateWorld(seed: number, durationMs: number, maxPlayers = 6, 
     // Drawn only with the newer faults on, so older mixes replay exactly as before.
     if (mix.edits) {
       for (let t = joinAt + 400 + Math.floor(rng.next() * 800); t < quiet; t += 400 + Math.floor(rng.next() * 1200)) {
-        events.push({ at: t, kind: 'edit', player: p, x: 2 + Math.floor(rng.next() * 60), y: 2, z: 2 + Math.floor(rng.next() * 60) });
+        // On the audit scene's ground (x 0–32, z 0–16), inside its walls.
+        events.push({ at: t, kind: 'edit', player: p, x: 2 + Math.floor(rng.next() * 28), y: 2, z: 2 + Math.floor(rng.next() * 12) });
       }
     }
     if (mix.rejoins && r < 0.3 && rng.next() < 0.6) {
