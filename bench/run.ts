@@ -14,6 +14,7 @@ import { replayCost, trainHitRates, viewErrorP99 } from './replica-bench.js';
 import { restartRecovery } from './store-bench.js';
 import { editLatency, relayEditCost } from './doc-bench.js';
 import { floodBench } from './flood-bench.js';
+import { relayCapacity } from './scale-bench.js';
 import { spawn } from 'node:child_process';
 
 /** Starts `tessera relay` as a child process on `port` and waits for its health check. */
@@ -164,6 +165,18 @@ async function main(): Promise<void> {
   figures['flood_refusals'] = fl.refusals;
   figures['flood_relay_rss_before_mib'] = round(fl.relayRssBeforeMiB, 1);
   console.error(`relay under a flood: ${fl.relayRssMiB.toFixed(0)} MiB at most (${fl.relayRssBeforeMiB.toFixed(0)} before); honest player's round trip p50 ${fl.p50Ms.toFixed(1)} / p99 ${fl.p99Ms.toFixed(1)} ms (before: p99 ${fl.baselineP99Ms.toFixed(1)}); ${fl.refusals} refusals ${JSON.stringify(fl.refused)}, closed ${JSON.stringify(fl.closed)}`);
+
+  // Relay capacity both ways, short: 24 full bots (their own processes) on a fresh relay, each way.
+  // `npm run bench:scale` ramps N further and draws bench/results/capacity.svg.
+  const [capPeer] = await relayCapacity('peers', [24], 6, (l) => console.error(l));
+  const [capServer] = await relayCapacity('relay', [24], 6, (l) => console.error(l));
+  if (capPeer && capServer) {
+    figures['relay_cpu_ms_per_tick_per_player_peer_24'] = round(capPeer.relayCpuMsPerTickPerPlayer, 4);
+    figures['relay_cpu_ms_per_tick_per_player_server_24'] = round(capServer.relayCpuMsPerTickPerPlayer, 4);
+    figures['relay_cpu_ratio_server_vs_peer_24'] = round(capServer.relayCpuMsPerTick / Math.max(1e-6, capPeer.relayCpuMsPerTick), 2);
+    figures['relay_bytes_out_per_player_per_s_peer_24'] = Math.round(capPeer.relayBytesOutPerPlayerPerS);
+    figures['relay_bytes_out_per_player_per_s_server_24'] = Math.round(capServer.relayBytesOutPerPlayerPerS);
+  }
 
   const bw = await bytesPerVisibleAvatar(100, 20, 10);
   figures['bytes_per_visible_avatar_per_s'] = round(bw.bytesPerAvatarPerS, 1);
