@@ -40,8 +40,10 @@ function report(): void {
   let listed = 0;
   let joined = 0;
   const ages: number[] = [];
+  const kinds = new Map<string, number>();
   for (const bot of bots) {
     const s = bot.stats();
+    for (const k of s.errorKinds) kinds.set(k.reason, (kinds.get(k.reason) ?? 0) + k.count);
     if (s.joined) joined++;
     updates += s.updates;
     errors += s.errors;
@@ -55,7 +57,7 @@ function report(): void {
   }
   const cpu = process.cpuUsage(lastCpu);
   const now = performance.now();
-  const r: BatchReport = { type: 'report', joined, joinFailures: failures, failureReasons: reasons, updates: updates - updatesBefore, ages: ages.slice(0, AGE_SAMPLE), errors, reconnects, bytesUpPerS: up, bytesDownPerS: down, ownedTiles: owned, avatarsSeen: seen, avatarsListed: listed, cpu: (cpu.user + cpu.system) / 1000 / (now - lastAt) };
+  const r: BatchReport = { type: 'report', joined, joinFailures: failures, failureReasons: reasons, updates: updates - updatesBefore, ages: ages.slice(0, AGE_SAMPLE), errors, errorKinds: [...kinds].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count).slice(0, 8), reconnects, bytesUpPerS: up, bytesDownPerS: down, ownedTiles: owned, avatarsSeen: seen, avatarsListed: listed, cpu: (cpu.user + cpu.system) / 1000 / (now - lastAt) };
   updatesBefore = updates;
   lastCpu = process.cpuUsage();
   lastAt = now;

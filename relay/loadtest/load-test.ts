@@ -67,6 +67,8 @@ export interface LoadTestResult {
   /** Why it stopped: `duration`, or `degraded` (the relay fell behind for 3 s). */
   readonly stopped: 'duration' | 'degraded';
   readonly failureReasons: readonly string[];
+  /** The bots' errors by kind at the end, most frequent first. */
+  readonly errorKinds: readonly { readonly reason: string; readonly count: number }[];
 }
 
 const quantile = (xs: number[], q: number): number => {
@@ -100,10 +102,13 @@ export function metricsUrlOf(relay: string): string {
   return u.toString();
 }
 
-/** The bot process entry next to this file (`.ts` when run from source, `.js` when built). */
-function botProcessPath(): string {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return fileURLToPath(new URL(`./bot-process${ext}`, import.meta.url));
+/** The bot process entry next to this file (`.ts` when run from source, `.js` when built), and the Node flags it needs. */
+function botProcess(): { path: string; execArgv: string[] } {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const path = fileURLToPath(new URL(`./bot-process${fromSource ? '.ts' : '.js'}`, import.meta.url));
+  // From source the child needs tsx's loader, which a parent run by a test runner may not carry.
+  const hasTsx = process.execArgv.some((a) => a.includes('tsx'));
+  return { path, execArgv: fromSource && !hasTsx ? [...process.execArgv, '--import', 'tsx'] : process.execArgv };
 }
 
 /** Runs a load test; `onRow` sees each second as it ends (the live table). */
@@ -122,7 +127,8 @@ export async function runLoadTest(opts: LoadTestOptions, onRow?: (row: LoadTestR
   // Bot n (0-based) joins at n × ramp / bots; process p takes every procs-th bot.
   for (let p = 0; p < procs; p++) {
     const mine = Array.from({ length: opts.bots }, (_, n) => n).filter((n) => n % procs === p);
-    const child = fork(botProcessPath(), [], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const entry = botProcess();
+    const child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.on('message', (m: BatchReport) => {
       latest.set(child, m);
       fresh.push(m);
@@ -143,11 +149,15 @@ export async function runLoadTest(opts: LoadTestOptions, onRow?: (row: LoadTestR
       const m = await readMetrics(metricsUrl);
       const now = performance.now();
       const dt = (now - prevAt) / 1000;
-      const d = (k: string): number => ((m.get(k) ?? 0) - (prev.get(k) ?? 0)) / dt;
+      // A relay too busy to answer /metrics in time leaves a gap: no rates for that second.
+      const known = m.size > 0 && prev.size > 0;
+      const d = (k: string): number => (known ? ((m.get(k) ?? 0) - (prev.get(k) ?? 0)) / dt : 0);
       const stepped = (x: Map<string, number>): number => (x.get('tessera_tick') ?? 0) - (x.get('tessera_sim_lag_ticks') ?? 0);
-      const tickRate = prev.size > 0 && m.size > 0 ? (stepped(m) - stepped(prev)) / dt : 0;
+      const tickRate = known ? (stepped(m) - stepped(prev)) / dt : 0;
       const cpu = d('process_cpu_seconds_total');
       const peers = m.get('tessera_peers') ?? 0;
+      const dead = children.filter((c) => c.exitCode !== null);
+      if (dead.length > 0) throw new Error(`${dead.length} bot process(es) exited (code ${dead.map((c) => c.exitCode).join(', ')}); see their output above`);
       const reports = fresh.splice(0);
       const ages = reports.flatMap((r) => r.ages);
       const all = [...latest.values()];
@@ -176,8 +186,10 @@ export async function runLoadTest(opts: LoadTestOptions, onRow?: (row: LoadTestR
       };
       rows.push(row);
       onRow?.(row);
-      prev = m;
-      prevAt = now;
+      if (m.size > 0) {
+        prev = m;
+        prevAt = now;
+      }
       const degraded = row.botsJoined > 0 && (row.relayTickRate < minTickRate || row.ageP99Ms > maxP99Ms);
       degradedFor = degraded ? degradedFor + 1 : 0;
       if (!degraded && row.botsJoined > 0) maxHealthy = Math.max(maxHealthy, row.botsJoined);
@@ -187,10 +199,16 @@ export async function runLoadTest(opts: LoadTestOptions, onRow?: (row: LoadTestR
       }
     }
   } finally {
-    for (const c of children) c.send({ type: 'stop' } satisfies StopBatch);
+    for (const c of children) if (c.connected) c.send({ type: 'stop' } satisfies StopBatch);
     await Promise.all(children.map((c) => new Promise<void>((r) => (c.exitCode !== null ? r() : c.once('exit', () => r())))));
   }
-  return { options: opts, rows, maxBotsHealthy: maxHealthy, maxBotsJoined: Math.max(0, ...rows.map((r) => r.botsJoined)), stopped, failureReasons: [...new Set([...latest.values()].flatMap((r) => r.failureReasons))] };
+  return { options: opts, rows, maxBotsHealthy: maxHealthy, maxBotsJoined: Math.max(0, ...rows.map((r) => r.botsJoined)), stopped, failureReasons: [...new Set([...latest.values()].flatMap((r) => r.failureReasons))], errorKinds: mergeKinds([...latest.values()]) };
+}
+
+function mergeKinds(reports: readonly BatchReport[]): { reason: string; count: number }[] {
+  const m = new Map<string, number>();
+  for (const r of reports) for (const k of r.errorKinds) m.set(k.reason, (m.get(k.reason) ?? 0) + k.count);
+  return [...m].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);
 }
 
 /** The live table: a header, then one line per second. */

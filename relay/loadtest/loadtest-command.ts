@@ -82,6 +82,7 @@ export async function loadtestCommand(args: string[]): Promise<number> {
   writeFileSync(svg, renderChart(loadTestChart(result)));
   console.log(`most bots joined ${result.maxBotsJoined}, while the relay kept up ${result.maxBotsHealthy}; stopped: ${result.stopped}. Report: ${out}, chart: ${svg}`);
   for (const r of result.failureReasons) console.log(`join failure: ${r}`);
+  for (const k of result.errorKinds.slice(0, 8)) console.log(`bot errors ×${k.count}: ${k.reason}`);
   return result.rows.at(-1)?.joinFailures ? 1 : 0;
 }
 

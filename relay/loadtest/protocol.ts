@@ -26,6 +26,8 @@ export interface BatchReport {
   readonly updates: number;
   readonly ages: readonly number[];
   readonly errors: number;
+  /** Its bots' errors by kind, summed, most frequent first (at most 8). */
+  readonly errorKinds: readonly { readonly reason: string; readonly count: number }[];
   readonly reconnects: number;
   readonly bytesUpPerS: number;
   readonly bytesDownPerS: number;

@@ -51,6 +51,8 @@ export interface BotStats {
   readonly bytesDownPerS: number;
   /** Errors its client reported (refusals, bad messages), and times it had to reconnect. */
   readonly errors: number;
+  /** The errors by kind (numbers taken out), most frequent first: what went wrong, at a glance. */
+  readonly errorKinds: readonly { readonly reason: string; readonly count: number }[];
   readonly reconnects: number;
   readonly ownedTiles: number;
   /** Other players' avatars it can see now. */
@@ -95,6 +97,7 @@ export async function joinBot(opts: BotOptions): Promise<Bot> {
   const steering = new BotSteering(opts.pattern ?? { kind: 'wander' }, opts.seed ?? 1);
   let updates = 0;
   let errors = 0;
+  const errorKinds = new Map<string, number>();
   let reconnects = 0;
   let ages: number[] = [];
   const unsubscribe: (() => void)[] = [];
@@ -106,7 +109,11 @@ export async function joinBot(opts: BotOptions): Promise<Bot> {
         const rate = c.worldConfig?.tickRate ?? 60;
         ages.push(((c.currentTickExact(e.atMs) - e.tick) * 1000) / rate);
       }),
-      c.on('error', () => errors++),
+      c.on('error', (e) => {
+        errors++;
+        const kind = e.reason.replace(/-?\d+(\.\d+)?/g, 'N').slice(0, 160);
+        if (errorKinds.size < 32 || errorKinds.has(kind)) errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
+      }),
     );
   };
   watch();
@@ -132,7 +139,8 @@ export async function joinBot(opts: BotOptions): Promise<Bot> {
       const s = c.stats();
       const others = new Set(c.players().filter((r) => r.peer !== c.peerId).map((r) => r.avatar));
       const seen = c.entities().filter((e) => others.has(e.id)).length;
-      return { name, joined: c.joined, peer: c.peerId, updates, bytesUpPerS: s.bytesUpPerS, bytesDownPerS: s.bytesDownPerS, errors, reconnects, ownedTiles: s.ownedTiles.length, avatarsSeen: seen };
+      const kinds = [...errorKinds].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);
+      return { name, joined: c.joined, peer: c.peerId, updates, bytesUpPerS: s.bytesUpPerS, bytesDownPerS: s.bytesDownPerS, errors, errorKinds: kinds, reconnects, ownedTiles: s.ownedTiles.length, avatarsSeen: seen };
     },
     drainAges: () => {
       const out = ages;
