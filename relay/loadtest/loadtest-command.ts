@@ -86,18 +86,19 @@ export async function loadtestCommand(args: string[]): Promise<number> {
   return result.rows.at(-1)?.joinFailures ? 1 : 0;
 }
 
-/** The load test's chart: bots joined and relay tick rate (left), p99 update age and relay CPU (right). */
+/** The load test's chart: bots joined, relay ticks/s and relay CPU (left), p99 update age (right). */
 export function loadTestChart(r: LoadTestResult): Chart {
   return {
     title: `Load test: ${r.options.bots} bots against ${r.options.relay}`,
     xLabel: 'seconds',
-    leftLabel: 'bots joined · relay ticks/s',
-    rightLabel: 'update age p99, ms · relay CPU, % of a core',
+    leftLabel: 'bots joined · relay ticks/s · relay CPU %',
+    rightLabel: 'update age p99, ms',
     series: [
       { name: 'bots joined', points: r.rows.map((x) => [x.t, x.botsJoined] as const), color: '#2563eb' },
-      { name: 'relay ticks/s', points: r.rows.map((x) => [x.t, x.relayTickRate] as const), color: '#16a34a' },
-      { name: 'update age p99 (ms)', points: r.rows.map((x) => [x.t, x.ageP99Ms] as const), axis: 'right' as const, color: '#dc2626' },
-      { name: 'relay CPU (%)', points: r.rows.map((x) => [x.t, x.relayCpu * 100] as const), axis: 'right' as const, color: '#9333ea' },
+      { name: 'relay ticks/s', points: r.rows.filter((x) => x.relayTickRate > 0).map((x) => [x.t, x.relayTickRate] as const), color: '#16a34a' },
+      { name: 'relay CPU (% of a core)', points: r.rows.map((x) => [x.t, x.relayCpu * 100] as const), color: '#9333ea' },
+      // Seconds in which no update arrived have no age: left out, not drawn as 0.
+      { name: 'update age p99 (ms)', points: r.rows.filter((x) => x.updatesPerS > 0).map((x) => [x.t, x.ageP99Ms] as const), axis: 'right' as const, color: '#dc2626' },
     ],
     marks: [{ y: 100, label: '100 ms', axis: 'right' as const }],
   };

@@ -23,7 +23,13 @@ export interface Chart {
 
 const W = 760;
 const H = 420;
-const M = { l: 70, r: 70, t: 40, b: 80 };
+const M = { l: 70, r: 70, t: 40, b: 96 };
+
+/** A round axis top at or above `v`: 1, 2 or 5 × 10^k. */
+const niceTop = (v: number): number => {
+  const k = 10 ** Math.floor(Math.log10(v));
+  return [1, 2, 5, 10].map((m) => m * k).find((t) => t >= v) ?? 10 * k;
+};
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const fmt = (v: number): string => (Math.abs(v) >= 10000 ? `${Math.round(v / 1000)}k` : Math.abs(v) >= 100 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
@@ -38,8 +44,7 @@ export function renderChart(chart: Chart): string {
   const range = (axis: 'left' | 'right'): [number, number] => {
     const ys = chart.series.filter((s) => (s.axis ?? 'left') === axis).flatMap((s) => s.points.map((p) => p[1]));
     const marks = (chart.marks ?? []).filter((m) => (m.axis ?? 'left') === axis).map((m) => m.y);
-    const top = Math.max(...ys, ...marks, 1);
-    return [0, top * 1.1];
+    return [0, niceTop(Math.max(...ys, ...marks, 1) * 1.05)];
   };
   const ranges = { left: range('left'), right: range('right') };
   const px = (x: number): number => M.l + ((tx(x) - x0) / (x1 - x0)) * (W - M.l - M.r);
@@ -77,7 +82,7 @@ export function renderChart(chart: Chart): string {
       for (const p of s.points.length <= 40 ? s.points : []) out.push(`<circle cx="${px(p[0]).toFixed(1)}" cy="${py(p[1], axis).toFixed(1)}" r="3" fill="${s.color}"/>`);
     }
     const lx = M.l + (i % 3) * 220;
-    const ly = H - 28 + Math.floor(i / 3) * 16;
+    const ly = H - 26 + Math.floor(i / 3) * 16;
     out.push(`<rect x="${lx}" y="${ly - 9}" width="14" height="4" fill="${s.color}"/>`, `<text x="${lx + 20}" y="${ly - 4}">${esc(s.name)}${chart.rightLabel ? ` (${axis})` : ''}</text>`);
   });
   out.push('</svg>');
