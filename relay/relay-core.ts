@@ -118,8 +118,8 @@ export interface RelayCoreOptions {
   readonly persistDocUpdate?: (update: Uint8Array) => void;
 }
 
-/** A player the relay has read nothing from for this long is given no tile, ms (it sends a pose every 100 ms). */
-const UNHEARD_MS = 600;
+/** A player that sent no pose for this long is given no tile, ms (poses come every 100 ms: three missed). */
+const UNHEARD_MS = 300;
 
 interface PeerState {
   readonly id: PeerId;
@@ -138,8 +138,11 @@ interface PeerState {
    * link may be cut for a while with the socket open, and then everything arrives at once).
    */
   lastHeardTick: number;
-  /** When the relay last read a message from the player (ms): one it has not heard for a while is given no tile. */
-  lastReadAtMs: number;
+  /**
+   * When the player last sent a pose (ms). Poses come from its simulation's step, every 6 ticks:
+   * a player whose step has stopped may still answer on its connection, but is given no tile.
+   */
+  lastPoseAtMs: number;
 }
 
 interface TileRecord {
@@ -627,7 +630,7 @@ export class RelayCore {
 
     const id = this.nextPeer++;
     const avatar = this.nextAvatar++;
-    const peer: PeerState = { id, link: conn.link, name: m.name.slice(0, 32) || `player ${id}`, avatar, joinedAt: this.opts.now(), role: this.opts.roleOf?.(m.token) ?? 'creator', position: undefined, subscribed: new Set(), assembler: conn.assembler, limiter: conn.limiter, lastHeardTick: this.currentTick, lastReadAtMs: this.opts.now() };
+    const peer: PeerState = { id, link: conn.link, name: m.name.slice(0, 32) || `player ${id}`, avatar, joinedAt: this.opts.now(), role: this.opts.roleOf?.(m.token) ?? 'creator', position: undefined, subscribed: new Set(), assembler: conn.assembler, limiter: conn.limiter, lastHeardTick: this.currentTick, lastPoseAtMs: this.opts.now() };
     conn.peer = peer;
     this.peers.set(id, peer);
     this.metrics.joins++;
@@ -675,7 +678,6 @@ export class RelayCore {
     if (!allowedRoute(m.type, 'peer-to-relay')) return this.refuse(this.connOf(peer), 'type', `message type ${m.type} is not accepted from a peer`);
     // How far the player's own timeline had got when it sent this: everything it sent before has
     // arrived (its link is ordered), so an input stamped well before it that is not here never was.
-    peer.lastReadAtMs = this.opts.now();
     const sentAt = sentTickOf(m);
     if (sentAt !== undefined && sentAt > peer.lastHeardTick) peer.lastHeardTick = Math.min(sentAt, this.currentTick + this.config.tickRate);
     switch (m.type) {
@@ -685,6 +687,7 @@ export class RelayCore {
       case MsgType.Pose:
         // Only a hint: bounded by how far the avatar can have gone since the simulation last placed it.
         peer.position = this.boundedPose(peer, { x: m.x, y: m.y, z: m.z });
+        peer.lastPoseAtMs = this.opts.now();
         this.avatarTiles.set(peer.avatar, tileKey(tileOf(peer.position, this.config.tileEdge)));
         this.updateInterest(peer);
         return;
@@ -978,9 +981,9 @@ export class RelayCore {
           if ((this.convicted.get(id) ?? 0) > this.opts.now()) continue; // judged recently: owns nothing
           if ((this.cooldowns.get(id)?.until ?? 0) > this.opts.now()) continue; // lost tiles lately: cooling down
           if (p.role === 'viewer') continue; // viewers watch: they simulate nothing
-          // Not heard for a while (poses come every 100 ms): its link is cut or it is stalled, and
-          // a tile handed to it now would sit unheld until the silence check took it back.
-          if (this.opts.now() - p.lastReadAtMs > UNHEARD_MS) continue;
+          // No pose for a while (they come every 100 ms): its link is cut or its simulation is
+          // stalled, and a tile handed to it now would sit unheld until the silence check took it back.
+          if (this.opts.now() - p.lastPoseAtMs > UNHEARD_MS) continue;
           if (distanceToTile(at, r.tile, this.config.tileEdge) > 0) continue; // only a player inside the tile
           const l = load.get(id) ?? 0;
           if (l >= maxTiles) continue;

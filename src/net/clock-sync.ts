@@ -1,3 +1,6 @@
+/** Corrections smaller than this are always slewed, however good the new estimate (ms). */
+const MIN_SNAP_MS = 50;
+
 /**
  * Estimates the relay's clock from ping/pong exchanges (NTP-style): each sample gives
  * offset = server − (sent + received) / 2 with an error bound of rtt / 2; the estimate uses
@@ -63,7 +66,11 @@ export class ClockSync {
     // The welcome's rough seed is off by the whole one-way delay: the first real sample replaces it at once.
     const firstSample = this.ready && !this.sampled;
     if (firstSample) this.sampled = true;
-    if (this.slewed === undefined || firstSample || Math.abs(target - this.slewed) > this.snapMs) {
+    // A correction far beyond the new estimate's own error bound means the old estimate was
+    // bad (a ping held up by a partition, a pong answered in a stall), not that the clock drifted:
+    // slewing 200 ms at 5 % would leave this player's timeline off for four seconds.
+    const snapAt = Math.min(this.snapMs, Math.max(MIN_SNAP_MS, 4 * this.errorMs));
+    if (this.slewed === undefined || firstSample || Math.abs(target - this.slewed) > snapAt) {
       this.slewed = target;
     } else {
       const step = Math.max(0, nowMs - this.slewedAt) * this.maxSlew;

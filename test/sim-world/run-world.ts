@@ -89,8 +89,11 @@ export function runWorld(spec: WorldSpec, trace?: (h: Harness, ms: number) => vo
   };
   const retainedMax: Record<string, number> = {};
   let edits = 0;
+  /** Each player's replica mode, from its join (a rejoin or a reconnection keeps it). */
+  const modes = new Map(spec.events.flatMap((e) => (e.kind === 'join' && e.replicaMode ? [[e.player, e.replicaMode] as const] : [])));
   const connect = (slot: number, doc: Player['doc']): HarnessClient => {
-    const hc = h.addClient(`p${slot}`);
+    const mode = modes.get(slot);
+    const hc = h.addClient(`p${slot}`, 'auto', mode ? { replicaMode: mode } : {});
     if (doc) hc.client.on('joined', () => doc.sync.attach(hc.client));
     return hc;
   };
@@ -292,15 +295,20 @@ export function runWorld(spec: WorldSpec, trace?: (h: Harness, ms: number) => vo
     // The end: whatever is unheld must be held again within the grace (a handoff in flight).
     for (let t = 0; !violation && missingSince.size > 0 && t <= MISSING_GRACE_MS + CHECK_EVERY_MS; t += CHECK_EVERY_MS) {
       h.run(CHECK_EVERY_MS);
+      trace?.(h, spec.durationMs + t);
       check(false);
     }
     // Faults healed 2.5 s ago: every player's replicas must agree with their owners within 2 s.
     let diverged = converged();
     for (let t = 0; !violation && diverged && t < CONVERGE_MS; t += CHECK_EVERY_MS) {
       h.run(CHECK_EVERY_MS);
+      trace?.(h, spec.durationMs + MISSING_GRACE_MS + t);
       diverged = converged();
     }
     if (diverged) fail('replicas converge', diverged);
+    // Verdicts reached while the world settled count too.
+    const judged = verdicts().honest[0]?.line;
+    if (judged) fail('no honest player convicted', `incident ${String(judged['reason'])} against peer ${String(judged['peer'])}: ${String(judged['detail'])} (after the faults healed)`);
     const m = h.relay.metrics;
     const v = verdicts();
     return {

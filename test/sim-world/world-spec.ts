@@ -4,7 +4,8 @@ import { SeededRng } from '../../src/index.js';
 
 /** One thing that happens to the world at a time (ms from the start). */
 export type WorldEvent =
-  | { readonly at: number; readonly kind: 'join'; readonly player: number }
+  /** A player joins; `replicaMode` is how it shows other owners' tiles (default speculative). */
+  | { readonly at: number; readonly kind: 'join'; readonly player: number; readonly replicaMode?: 'speculative' | 'extrapolated' }
   | { readonly at: number; readonly kind: 'walk'; readonly player: number; readonly moveX: number; readonly moveZ: number }
   | { readonly at: number; readonly kind: 'throw'; readonly player: number; readonly vx: number; readonly vy: number; readonly vz: number }
   | { readonly at: number; readonly kind: 'leave'; readonly player: number }
@@ -55,13 +56,18 @@ export interface FaultMix {
   readonly restarts?: boolean;
   /** In one world of ten, a player turns cheater (only it may be convicted). */
   readonly cheater?: boolean;
+  /** Half the players show other owners' tiles by extrapolation (no replica physics: what bots do) instead of speculation. */
+  readonly replicaModes?: boolean;
 }
 
 /** The mix seeds were found with before edits, rejoins, peer partitions, restarts and cheaters (they replay exactly as found). */
 export const PARTITION_FAULTS: FaultMix = { throws: true, crashes: true, freezes: true, network: true, partitions: true, slow: true, duplicates: true };
 
+/** The mix seeds were found with once replica modes were mixed in (they replay exactly as found). */
+export const REPLICA_MODE_FAULTS: FaultMix = { ...PARTITION_FAULTS, edits: true, rejoins: true, peerPartitions: true, restarts: true, cheater: true, replicaModes: true };
+
 /** Everything mixed in (what CI runs). */
-export const ALL_FAULTS: FaultMix = { ...PARTITION_FAULTS, edits: true, rejoins: true, peerPartitions: true, restarts: true, cheater: true };
+export const ALL_FAULTS: FaultMix = REPLICA_MODE_FAULTS;
 
 /** The mix the first regression seeds were found with (their worlds replay exactly as found). */
 export const FIRST_FAULTS: FaultMix = { throws: false, crashes: true, freezes: true, network: true };
@@ -74,7 +80,7 @@ export function generateWorld(seed: number, durationMs: number, maxPlayers = 6, 
   const quiet = durationMs - 2500; // the last 2.5 s: faults heal, the world must settle
   for (let p = 0; p < players; p++) {
     const joinAt = Math.floor(rng.next() * Math.min(1500, durationMs / 3));
-    events.push({ at: joinAt, kind: 'join', player: p });
+    events.push({ at: joinAt, kind: 'join', player: p, ...(mix.replicaModes && rng.next() < 0.5 ? { replicaMode: 'extrapolated' as const } : {}) });
     for (let t = joinAt + 600; t < durationMs - 300; t += 300 + Math.floor(rng.next() * 900)) {
       if (mix.throws && rng.next() < 0.25) events.push({ at: t, kind: 'throw', player: p, vx: rng.next() * 16 - 8, vy: 2 + rng.next() * 4, vz: rng.next() * 16 - 8 });
       else events.push({ at: t, kind: 'walk', player: p, moveX: Math.round(rng.next() * 2 - 1), moveZ: Math.round(rng.next() * 2 - 1) });
