@@ -1,7 +1,7 @@
 // Speculation figures: the cost of a rollback's replay, and what players see of the paper's
 // train scenario with speculative replicas against naive (interpolating) ones.
 import { benchScene, standardKinds, TileSimulation, TileWorld } from '../src/index.js';
-import { trainThrow, trainViewError } from '../test/replica/train-scenario.js';
+import { TRAIN_DELAYS, trainThrow, trainViewError, type TrainDelays } from '../test/replica/train-scenario.js';
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const p99 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.ceil(0.99 * xs.length) - 1]!;
@@ -29,15 +29,28 @@ export function replayCost(layout: 'pile' | 'scattered' | 'avatars'): { replayMs
   return { replayMs: median(replay), stepsMs: median(steps) };
 }
 
-/** Hit rates of the train throw over `seeds` seeds, both modes. */
-export function trainHitRates(seeds: number): { speculative: number; naive: number } {
-  let s = 0;
-  let n = 0;
-  for (let seed = 1; seed <= seeds; seed++) {
-    if (trainThrow(seed, 'speculative').hit) s++;
-    if (trainThrow(seed, 'interpolated').hit) n++;
+/** What one replica mode made of the train throw over the seeds: hit rate, and the median and p99 error of the window Alice saw as she threw (cm). */
+export interface TrainFigures {
+  readonly hitRate: number;
+  readonly seenErrorMedianCm: number;
+  readonly seenErrorP99Cm: number;
+}
+
+/** The train throw over `seeds` seeds in every replica mode, same seeds and delays for each (a fair comparison). */
+export function trainFigures(seeds: number, delays: TrainDelays = TRAIN_DELAYS): Record<'speculative' | 'extrapolated' | 'interpolated', TrainFigures> {
+  const modes = ['speculative', 'extrapolated', 'interpolated'] as const;
+  const out = {} as Record<(typeof modes)[number], TrainFigures>;
+  for (const mode of modes) {
+    let hits = 0;
+    const seen: number[] = [];
+    for (let seed = 1; seed <= seeds; seed++) {
+      const o = trainThrow(seed, mode, delays);
+      if (o.hit) hits++;
+      seen.push(o.seenError * 100);
+    }
+    out[mode] = { hitRate: hits / seeds, seenErrorMedianCm: median(seen), seenErrorP99Cm: p99(seen) };
   }
-  return { speculative: s / seeds, naive: n / seeds };
+  return out;
 }
 
 /** p99 of the distance between the train a player sees and its owner's, cm, at a one-way delay. */

@@ -10,7 +10,8 @@ import { bytesPerVisibleAvatar, tabLatency } from './net-bench.js';
 import { auditCost, detectionTimes, honestIncidents } from './audit-bench.js';
 import { runAttackCampaign, summariseAttacks } from '../test/harness/attack-campaign.js';
 import { CI_SIM_WORLDS, runSimCampaign } from '../test/sim-world/campaign.js';
-import { replayCost, trainHitRates, viewErrorP99 } from './replica-bench.js';
+import { replayCost, trainFigures, viewErrorP99 } from './replica-bench.js';
+import { wanderersRollbacksPerS } from '../test/replica/wanderers-scenario.js';
 import { restartRecovery } from './store-bench.js';
 import { editLatency, relayEditCost } from './doc-bench.js';
 import { floodBench } from './flood-bench.js';
@@ -122,10 +123,25 @@ async function main(): Promise<void> {
     figures[`steps_15_ticks_200_bodies_ms_${layout}`] = round(rc.stepsMs, 2);
     console.error(`rollback of a 200-body tile (${layout}): restore + 15 ticks ${rc.replayMs.toFixed(2)} ms (15 steps alone ${rc.stepsMs.toFixed(2)} ms)`);
   }
-  const hits = trainHitRates(40);
-  figures['train_hit_rate_speculative'] = round(hits.speculative, 3);
-  figures['train_hit_rate_naive'] = round(hits.naive, 3);
-  console.error(`train scenario over 40 seeds: hit rate ${hits.speculative} speculative, ${hits.naive} naive`);
+  // Every mode on the same seeds: speculation, dead reckoning (extrapolated) and naive (interpolated);
+  // the paper's delays (Bob 110 ms, Alice 40 ms) and both players 150 ms from the relay.
+  for (const [suffix, seeds, delays] of [['', 40, undefined], ['_150_150', 20, { bobMs: 150, aliceMs: 150 }]] as const) {
+    const t = trainFigures(seeds, delays);
+    const names = { speculative: 'speculative', extrapolated: 'dead_reckoning', interpolated: 'naive' } as const;
+    for (const mode of ['speculative', 'extrapolated', 'interpolated'] as const) {
+      figures[`train_hit_rate_${names[mode]}${suffix}`] = round(t[mode].hitRate, 3);
+      figures[`train_seen_error_cm_${names[mode]}${suffix}`] = round(t[mode].seenErrorMedianCm, 1);
+      figures[`train_seen_error_p99_cm_${names[mode]}${suffix}`] = round(t[mode].seenErrorP99Cm, 1);
+    }
+    console.error(
+      `train scenario${suffix ? ' (both 150 ms away)' : ''} over ${seeds} seeds: hit rate ${t.speculative.hitRate} speculative, ${t.extrapolated.hitRate} dead reckoning, ${t.interpolated.hitRate} naive; window seen off by (median) ${t.speculative.seenErrorMedianCm.toFixed(1)} / ${t.extrapolated.seenErrorMedianCm.toFixed(1)} / ${t.interpolated.seenErrorMedianCm.toFixed(1)} cm`,
+    );
+  }
+  // A tile of RNG-driven wanderers with nobody giving input: a replica that continues its owner's random numbers does not roll back.
+  // Sparse (3 m apart: the RNG decides) and a jostling crowd (1.4 m: contacts, predicted without the owner's solver state).
+  figures['replica_rollbacks_per_s_no_input'] = round(wanderersRollbacksPerS(3, 20, 3, 8), 2);
+  figures['replica_rollbacks_per_s_no_input_crowd'] = round(wanderersRollbacksPerS(3, 60, 1.4, 8), 2);
+  console.error(`replica of wanderers, no input: ${figures['replica_rollbacks_per_s_no_input']} rollbacks/s (20, 3 m apart), ${figures['replica_rollbacks_per_s_no_input_crowd']} (60, 1.4 m apart)`);
   for (const ms of [50, 100, 200]) {
     for (const mode of ['speculative', 'interpolated'] as const) {
       const e = viewErrorP99(mode, ms);

@@ -659,7 +659,7 @@ export class WorldClient implements PlayerClient {
       this.sendRelay({ type: MsgType.HandoffState, tile: h.tile, epoch: h.epoch, tick: state.tick, snapshot: state.snapshot }, true);
       // Keep showing the tile from its last state until the new owner's updates arrive.
       this.replicas?.applyKeyframe(h.tile, state.epoch, state.tick, state.entities);
-      this.speculative?.applyState(h.tile, state.tick, state.entities);
+      this.speculative?.applyState(h.tile, state.tick, state.entities, state.continuity);
     }
   }
 
@@ -710,7 +710,7 @@ export class WorldClient implements PlayerClient {
       }
       case MsgType.TileState:
         if (this.authority?.holds(m.tile) || !ownerOk(m.tile, m.epoch)) return;
-        if (this.replicas!.applyKeyframe(m.tile, m.epoch, m.tick, m.entities) === 'applied') this.speculative?.applyState(m.tile, m.tick, m.entities);
+        if (this.replicas!.applyKeyframe(m.tile, m.epoch, m.tick, m.entities) === 'applied') this.speculative?.applyState(m.tile, m.tick, m.entities, m.continuity);
         return;
       case MsgType.KeyframeRequest:
         this.authority?.sendKeyframeTo(m.tile, from);

@@ -7,7 +7,7 @@ import type { WorldConfig } from '../core/world-config.js';
 import { AUDIT_RETAIN_TICKS, AUDIT_WINDOW_TICKS, MsgType, type EntityPose, type Message, type PeerId } from '../protocol/messages.js';
 import { commitOf, replayRecord } from '../sim/replay.js';
 import { EMPTY_RECORD, type TickRecord } from '../sim/tick-record.js';
-import { TileSimulation } from '../sim/tile-simulation.js';
+import { TileSimulation, type TileContinuity } from '../sim/tile-simulation.js';
 import { TileWorld } from '../sim/tile-world.js';
 
 /** How an owner replicates its tiles. */
@@ -209,14 +209,14 @@ export class TileAuthority {
   }
 
   /** Stops owning a tile and returns its snapshot at the current tick (for handoff). */
-  release(tile: TileId): { tick: number; epoch: number; snapshot: Uint8Array; entities: EntityDesc[] } | undefined {
+  release(tile: TileId): { tick: number; epoch: number; snapshot: Uint8Array; entities: EntityDesc[]; continuity: TileContinuity } | undefined {
     const held = this.held.get(tileKey(tile));
     if (held && this.self !== 0) this.flushCommits(held);
     const sim = this.world.releaseTile(tile);
     const epoch = this.held.get(tileKey(tile))?.epoch ?? 0;
     this.held.delete(tileKey(tile));
     if (!sim) return undefined;
-    const out = { tick: sim.tick, epoch, snapshot: sim.snapshot(), entities: sim.describeAll() };
+    const out = { tick: sim.tick, epoch, snapshot: sim.snapshot(), entities: sim.describeAll(), continuity: sim.continuity() };
     sim.dispose();
     return out;
   }
@@ -569,7 +569,7 @@ export class TileAuthority {
     if (to.size > 0) {
       const entities = sim.describeAll();
       this.stateDigests.set(tileKey(h.tile), { tick: sim.tick, digest: entitiesDigest(entities) });
-      const state: Message = { type: MsgType.TileState, tile: h.tile, epoch: h.epoch, tick: sim.tick, entities };
+      const state: Message = { type: MsgType.TileState, tile: h.tile, epoch: h.epoch, tick: sim.tick, entities, continuity: sim.continuity() };
       for (const peer of [...to].sort((a, b) => a - b)) this.out.send(peer, state, true);
     }
     if (includeRelay && this.self !== 0) {

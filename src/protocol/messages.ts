@@ -4,11 +4,11 @@ import type { EntityDesc, EntityId, Props } from '../core/entity.js';
 import { ErrorCode, TesseraError } from '../core/errors.js';
 import type { TileId } from '../core/tile.js';
 import type { WorldConfig } from '../core/world-config.js';
-import { readEntity, readProps, readTile, writeEntity, writeProps, writeTile } from '../sim/snapshot-codec.js';
+import { readEntity, readProps, readTile, writeEntity, writeProps, writeTile, type TileContinuity } from '../sim/snapshot-codec.js';
 import { readTickRecords, writeTickRecords, type TickRecord } from '../sim/tick-record.js';
 
 /** Version of the relay/peer protocol; a peer speaking another version is refused at hello. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 /** Largest message accepted on any socket or data channel, bytes (bigger payloads travel as chunks). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 /** Payload bytes per chunk: keeps every data-channel message far below Chromium's 256 KiB. */
@@ -138,7 +138,7 @@ export type Message =
   | { type: typeof MsgType.Error; code: number; reason: string }
   | { type: typeof MsgType.Roster; players: RosterEntry[] }
   | { type: typeof MsgType.Chunk; id: number; index: number; count: number; part: Uint8Array }
-  | { type: typeof MsgType.TileState; tile: TileId; epoch: number; tick: number; entities: EntityDesc[] }
+  | { type: typeof MsgType.TileState; tile: TileId; epoch: number; tick: number; entities: EntityDesc[]; continuity: TileContinuity }
   | { type: typeof MsgType.Commits; tile: TileId; epoch: number; firstTick: number; hashes: [number, number, number][]; records: TickRecord[] }
   | { type: typeof MsgType.AuditRequest; tile: TileId; epoch: number; tick: number }
   | { type: typeof MsgType.Incident; incident: AuditIncident }
@@ -408,7 +408,9 @@ export function encodeMessage(m: Message, tileEdge: number, limit = MAX_MESSAGE_
       break;
     case MsgType.TileState:
       writeTile(w, m.tile);
-      w.u32(m.epoch).f64(m.tick).u32(m.entities.length);
+      w.u32(m.epoch).f64(m.tick);
+      for (const x of m.continuity.rng) w.u32(x);
+      w.f64(m.continuity.spawnCounter).f64(m.continuity.messageSeq).u32(m.entities.length);
       for (const e of m.entities) writeEntity(w, e);
       break;
     case MsgType.Commits:
@@ -696,6 +698,10 @@ export function decodeMessage(bytes: Uint8Array, tileEdge: number, limit = MAX_M
       const tile = readTile(r);
       const epoch = r.u32();
       const tick = checkTick(r, r.f64());
+      const rng: [number, number, number, number] = [r.u32(), r.u32(), r.u32(), r.u32()];
+      const spawnCounter = r.f64();
+      const messageSeq = r.f64();
+      for (const c of [spawnCounter, messageSeq]) if (!Number.isSafeInteger(c) || c < 0) r.fail(`tile counter ${c} is not a non-negative integer`);
       const n = r.count(100_000, 'entity');
       const entities: EntityDesc[] = [];
       for (let i = 0; i < n; i++) {
@@ -705,7 +711,7 @@ export function decodeMessage(bytes: Uint8Array, tileEdge: number, limit = MAX_M
         checkFinite(r, p.x, p.y, p.z, q.x, q.y, q.z, q.w, v.x, v.y, v.z, a.x, a.y, a.z);
         entities.push(e);
       }
-      m = { type, tile, epoch, tick, entities };
+      m = { type, tile, epoch, tick, entities, continuity: { rng, spawnCounter, messageSeq } };
       break;
     }
     case MsgType.Commits: {

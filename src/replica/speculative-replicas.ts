@@ -4,12 +4,18 @@ import { tileKey, type TileId } from '../core/tile.js';
 import type { Quat, Vec3 } from '../core/vec.js';
 import type { WorldConfig } from '../core/world-config.js';
 import type { EntityPose, PropsUpdate } from '../protocol/messages.js';
-import { TileSimulation } from '../sim/tile-simulation.js';
+import { TileSimulation, type TileContinuity } from '../sim/tile-simulation.js';
 import { TileWorld } from '../sim/tile-world.js';
 
 /** Limits of speculation. */
 export interface SpeculationConfig {
-  /** Deepest rewind, ticks (default 15 = 250 ms at 60 Hz); older corrections are applied at the present. */
+  /**
+   * Bounds of the rewind depth, ticks (default 15–60: 250 ms to 1 s at 60 Hz). The depth follows
+   * how late the owners' updates arrive (the 95th percentile of their age, plus 4 ticks), so a
+   * distant owner's corrections still rewind instead of overwriting a correct replica; older
+   * corrections are applied at the present.
+   */
+  readonly minRewindTicks: number;
   readonly maxRewindTicks: number;
   /** Most ticks one rebuild or rollback replays (bounds the cost per frame; default 20). Beyond, the tile jumps to now along its velocities. */
   readonly maxReplayTicksPerCall: number;
@@ -17,7 +23,7 @@ export interface SpeculationConfig {
   readonly tolerance: number;
 }
 
-export const DEFAULT_SPECULATION: SpeculationConfig = { maxRewindTicks: 15, maxReplayTicksPerCall: 20, tolerance: 0.01 };
+export const DEFAULT_SPECULATION: SpeculationConfig = { minRewindTicks: 15, maxRewindTicks: 60, maxReplayTicksPerCall: 20, tolerance: 0.01 };
 
 /** One entity of a speculative replica, at the replica world's tick. */
 export interface SpeculativeEntity {
@@ -39,6 +45,8 @@ interface Pending {
 }
 
 const SAMPLES = 1024;
+/** Update ages kept for the rewind depth. */
+const AGE_SAMPLES = 128;
 /** Below this speed (m/s, summed over axes) a body counts as at rest. */
 const RESTING = 0.05;
 /** Ticks between a replica's snapshots. */
@@ -58,9 +66,18 @@ export class SpeculativeReplicas {
   private readonly history = new Map<string, Map<number, Map<EntityId, Float64Array>>>();
   private readonly pending = new Map<string, Pending[]>();
   /** Full states waiting to rebuild their tile (the newest per tile). */
-  private readonly rebuilds = new Map<string, { tile: TileId; tick: number; entities: readonly EntityDesc[] }>();
+  private readonly rebuilds = new Map<string, { tile: TileId; tick: number; entities: readonly EntityDesc[]; continuity?: TileContinuity }>();
+  /** Per tile, the RNG state and counters of recent ticks (`TileContinuity` as a string): a full state that differs rebuilds. */
+  private readonly continuityAt = new Map<string, Map<number, string>>();
+  /** Per tile and tick, the props (as JSON) an entity had before that tick's step wrote them: an owner's state of a past tick is compared with the props as they were then. */
+  private readonly propsAt = new Map<string, Map<number, Map<EntityId, string>>>();
   private inputs: { tick: number; input: EntityInput }[] = [];
   private readonly errors: number[] = [];
+  /** How late the recent updates arrived, ticks (a ring): the rewind depth follows it. */
+  private readonly ages: number[] = [];
+  private agesSeen = 0;
+  /** The rewind depth now, ticks (between the settings' bounds). */
+  private depth: number;
   readonly counters = { rollbacks: 0, replayedTicks: 0, rebuilds: 0, lateCorrections: 0, updates: 0, settled: 0 };
 
   constructor(
@@ -70,6 +87,22 @@ export class SpeculativeReplicas {
     readonly settings: SpeculationConfig = DEFAULT_SPECULATION,
   ) {
     this.world = TileWorld.partial(config, registry, startTick);
+    this.depth = settings.minRewindTicks;
+  }
+
+  /** The rewind depth now, ticks: how far back an owner's update may still roll a replica back. */
+  get rewindDepth(): number {
+    return this.depth;
+  }
+
+  /** Notes how late an update for `tick` arrived; every 32 updates the depth is set from the last 128. */
+  private noteAge(tick: number): void {
+    const age = Math.max(0, this.world.tick - tick);
+    this.ages[this.agesSeen++ % AGE_SAMPLES] = age;
+    if (this.agesSeen % 32 !== 0) return;
+    const sorted = [...this.ages].sort((a, b) => a - b);
+    const p95 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))]!;
+    this.depth = Math.max(this.settings.minRewindTicks, Math.min(this.settings.maxRewindTicks, p95 + 4));
   }
 
   /** The tick every replica stands at. */
@@ -94,18 +127,21 @@ export class SpeculativeReplicas {
    * otherwise it is rebuilt from it and rolled forward to now — one rebuild per `stepTo`, so a
    * burst of full states (joining a busy area) is spread over frames.
    */
-  applyState(tile: TileId, tick: number, entities: readonly EntityDesc[]): void {
+  applyState(tile: TileId, tick: number, entities: readonly EntityDesc[], continuity?: TileContinuity): void {
     this.counters.updates++;
+    this.noteAge(tick);
     const key = tileKey(tile);
     if (tick > this.world.tick) {
-      this.defer(key, { tile, tick, apply: () => this.applyState(tile, tick, entities), truth: [] });
+      this.defer(key, { tile, tick, apply: () => this.applyState(tile, tick, entities, continuity), truth: [] });
       return;
     }
     this.measure(key, tick, entities.map((e) => ({ id: e.id, ...e.state.position })));
     // A replica that already agrees with the owner keeps running (its solver and sleep state
-    // are worth more than a rebuild): only a disagreement rebuilds it.
-    if (this.agreesWith(key, tile, tick, entities)) return;
-    this.rebuilds.set(key, { tile, tick, entities });
+    // are worth more than a rebuild): only a disagreement rebuilds it — bodies, props, or the
+    // random numbers it would draw next.
+    const sameDraws = !continuity || this.continuityAt.get(key)?.get(tick) === continuityKey(continuity);
+    if (sameDraws && this.agreesWith(key, tile, tick, entities)) return;
+    this.rebuilds.set(key, { tile, tick, entities, ...(continuity ? { continuity } : {}) });
   }
 
   private rebuildOne(): void {
@@ -118,12 +154,12 @@ export class SpeculativeReplicas {
     if (!this.world.holds(r.tile)) {
       // A tile seen for the first time has nothing to correct: it starts at the present,
       // its bodies moved along their velocities (no replay of the ticks in between).
-      const sim = TileSimulation.create(r.tile, this.config, this.registry, this.jumped(r.tile, entities, this.world.tick - r.tick), this.world.tick);
+      const sim = TileSimulation.create(r.tile, this.config, this.registry, this.jumped(r.tile, entities, this.world.tick - r.tick), this.world.tick, r.continuity);
       sim.sleepResting();
       this.install(key, sim, sim.tick);
       return;
     }
-    const sim = TileSimulation.create(r.tile, this.config, this.registry, entities, r.tick);
+    const sim = TileSimulation.create(r.tile, this.config, this.registry, entities, r.tick, r.continuity);
     sim.sleepResting();
     this.install(key, sim, r.tick);
   }
@@ -145,6 +181,7 @@ export class SpeculativeReplicas {
    */
   applyDelta(tile: TileId, tick: number, poses: readonly EntityPose[], removed: readonly EntityId[], departed: readonly EntityId[], props: readonly PropsUpdate[] = []): boolean {
     this.counters.updates++;
+    this.noteAge(tick);
     const key = tileKey(tile);
     if (!this.world.holds(tile)) return false;
     const correct = (sim: TileSimulation): void => {
@@ -165,14 +202,14 @@ export class SpeculativeReplicas {
       return false;
     }
     const seenThen = this.history.get(key)?.get(tick);
-    if (seenThen && tick >= this.world.tick - this.settings.maxRewindTicks) {
+    if (seenThen && tick >= this.world.tick - this.depth) {
       this.recordFrom(truth, seenThen);
       const propsNow = this.world.tileAt(tile)!;
       // (The history holds moving bodies only: a removed fixed body is looked for in the tile.)
       const agree =
         removed.every((id) => !seenThen.has(id) && !propsNow.has(id)) &&
         departed.every((id) => !seenThen.has(id)) &&
-        props.every((u) => !propsNow.has(u.id) || JSON.stringify(propsNow.describe(u.id).props) === JSON.stringify(u.props)) &&
+        props.every((u) => !propsNow.has(u.id) || this.propsThen(key, propsNow, u.id, tick) === JSON.stringify(u.props)) &&
         poses.every((p) => {
           const h = seenThen.get(p.id);
           if (!h) return false;
@@ -216,6 +253,8 @@ export class SpeculativeReplicas {
     this.world.releaseTile(tile)?.dispose();
     this.rings.delete(key);
     this.history.delete(key);
+    this.continuityAt.delete(key);
+    this.propsAt.delete(key);
     this.pending.delete(key);
     this.rebuilds.delete(key);
   }
@@ -266,8 +305,11 @@ export class SpeculativeReplicas {
     const tile = sim.tile;
     const ring: { tick: number; snapshot: Uint8Array }[] = [{ tick: from, snapshot: sim.snapshot() }];
     this.history.get(key)?.clear();
+    this.continuityAt.get(key)?.clear();
+    this.propsAt.get(key)?.clear();
     this.remember(key, sim);
-    let budget = this.settings.maxReplayTicksPerCall;
+    // A correction as old as the rewind depth must replay in full, or the depth buys nothing.
+    let budget = Math.max(this.settings.maxReplayTicksPerCall, this.depth + 2);
     while (sim.tick < this.world.tick && budget-- > 0) {
       sim.step(this.inputsAt(sim.tick, sim));
       sim.applyInbound();
@@ -278,7 +320,7 @@ export class SpeculativeReplicas {
     // Out of budget (a long stall, a late full state): the rest is not simulated but jumped over
     // along each body's velocity, rather than stalling the frame.
     if (sim.tick < this.world.tick) {
-      const fresh = TileSimulation.create(tile, this.config, this.registry, this.jumped(tile, sim.describeAll(), this.world.tick - sim.tick), this.world.tick);
+      const fresh = TileSimulation.create(tile, this.config, this.registry, this.jumped(tile, sim.describeAll(), this.world.tick - sim.tick), this.world.tick, sim.continuity());
       sim.dispose();
       sim = fresh;
       ring.length = 0;
@@ -286,7 +328,7 @@ export class SpeculativeReplicas {
     }
     this.world.releaseTile(tile)?.dispose();
     this.world.adoptTile(sim);
-    while (ring.length > 1 && ring[1]!.tick <= sim.tick - this.settings.maxRewindTicks) ring.shift();
+    while (ring.length > 1 && ring[1]!.tick <= sim.tick - this.depth) ring.shift();
     this.rings.set(key, ring);
   }
 
@@ -301,7 +343,7 @@ export class SpeculativeReplicas {
       // Nothing moved since the last snapshot: a rewind restores that one and steps (cheaply) on.
       if (last && this.stillSince(key, last.tick)) continue;
       ring.push({ tick: sim.tick, snapshot: sim.snapshot() });
-      while (ring.length > 1 && ring[1]!.tick <= sim.tick - this.settings.maxRewindTicks) ring.shift();
+      while (ring.length > 1 && ring[1]!.tick <= sim.tick - this.depth) ring.shift();
       this.rings.set(key, ring);
     }
   }
@@ -325,12 +367,12 @@ export class SpeculativeReplicas {
   private agreesWith(key: string, tile: TileId, tick: number, entities: readonly EntityDesc[]): boolean {
     const then = this.history.get(key)?.get(tick);
     const now = this.world.tileAt(tile);
-    if (!then || !now || tick < this.world.tick - this.settings.maxRewindTicks) return false;
+    if (!then || !now || tick < this.world.tick - this.depth) return false;
     let moving = 0;
     const settle: EntityDesc[] = [];
     for (const e of entities) {
       if (!now.has(e.id)) return false;
-      if (JSON.stringify(now.describe(e.id).props) !== JSON.stringify(e.props)) return false;
+      if (this.propsThen(key, now, e.id, tick) !== JSON.stringify(e.props)) return false;
       if (e.body.type === 'fixed') continue;
       moving++;
       const h = then.get(e.id);
@@ -365,14 +407,40 @@ export class SpeculativeReplicas {
     });
     h.set(sim.tick, now);
     for (const t of h.keys()) {
-      if (t >= sim.tick - this.settings.maxRewindTicks) break;
+      if (t >= sim.tick - this.depth) break;
       h.delete(t);
     }
+    let c = this.continuityAt.get(key);
+    if (!c) this.continuityAt.set(key, (c = new Map()));
+    c.set(sim.tick, continuityKey(sim.continuity()));
+    for (const t of c.keys()) {
+      if (t >= sim.tick - this.depth) break;
+      c.delete(t);
+    }
+    const changed = sim.takePropChanges();
+    let ph = this.propsAt.get(key);
+    if (!ph) this.propsAt.set(key, (ph = new Map()));
+    if (changed.length > 0) ph.set(sim.tick, new Map(changed.map((u) => [u.id, JSON.stringify(u.before)])));
+    for (const t of ph.keys()) {
+      if (t >= sim.tick - this.depth) break;
+      ph.delete(t);
+    }
+  }
+
+  /** An entity's props (JSON) as the replica had them at `tick`: before the first write after it, or as they are now. */
+  private propsThen(key: string, now: TileSimulation, id: EntityId, tick: number): string {
+    // (Ticks are kept in the order they were stepped.)
+    for (const [t, m] of this.propsAt.get(key) ?? []) {
+      if (t <= tick) continue;
+      const before = m.get(id);
+      if (before !== undefined) return before;
+    }
+    return JSON.stringify(now.describe(id).props);
   }
 
   /** The replica of a tile as it stood at `tick` (a fresh simulation), or undefined beyond the rewind depth. */
   private stateAt(key: string, tick: number): TileSimulation | undefined {
-    if (tick < this.world.tick - this.settings.maxRewindTicks) return undefined;
+    if (tick < this.world.tick - this.depth) return undefined;
     const ring = this.rings.get(key) ?? [];
     let at: { tick: number; snapshot: Uint8Array } | undefined;
     for (const r of ring) if (r.tick <= tick) at = r;
@@ -450,6 +518,10 @@ export class SpeculativeReplicas {
       if (this.errors.length > SAMPLES) this.errors.shift();
     }
   }
+}
+
+function continuityKey(c: TileContinuity): string {
+  return `${c.rng.join(',')}/${c.spawnCounter}/${c.messageSeq}`;
 }
 
 function sameTile(t: TileId, p: Vec3, edge: number): boolean {

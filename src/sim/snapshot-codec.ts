@@ -5,6 +5,17 @@ import { ErrorCode } from '../core/errors.js';
 import { tileId, type TileId } from '../core/tile.js';
 import type { GhostState } from './ghost.js';
 
+/**
+ * What a tile needs besides its entities to go on exactly as its owner's does: the tile's RNG
+ * state and its id and message counters. It travels in full states, so a replica rebuilt from
+ * one draws the same random numbers and spawns the same ids as the owner.
+ */
+export interface TileContinuity {
+  readonly rng: readonly [number, number, number, number];
+  readonly spawnCounter: number;
+  readonly messageSeq: number;
+}
+
 /** What a tile snapshot holds (see `TileSimulation.snapshot`). */
 export interface TileSnapshotData {
   readonly tile: TileId;

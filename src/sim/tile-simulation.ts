@@ -32,7 +32,8 @@ import { createBody, type Collider, type RigidBody } from './body-builder.js';
 import { checkBodyParameters, checkWorldParameters } from './physics-parameters.js';
 import type { GhostExport, GhostState } from './ghost.js';
 import { RAPIER } from './physics.js';
-import { decodeTileSnapshot, encodeTileSnapshot, writeProps, type TileSnapshotData } from './snapshot-codec.js';
+import { decodeTileSnapshot, encodeTileSnapshot, writeProps, type TileContinuity, type TileSnapshotData } from './snapshot-codec.js';
+export type { TileContinuity } from './snapshot-codec.js';
 import type { InboundBatch, TickRecord } from './tick-record.js';
 
 type World = InstanceType<typeof RAPIER.World>;
@@ -195,6 +196,8 @@ export class TileSimulation {
   private readonly kindHashes = new Map<string, number>();
   /** Entities whose props were written since `takePropChanges` (owners send them to replicas). */
   private readonly propsTouched = new Set<EntityId>();
+  /** The props of each touched entity as they were before its first write since `takePropChanges`. */
+  private readonly propsBefore = new Map<EntityId, Record<string, PropValue>>();
   /** Entities whose kind declares critical props (their values make the critical digest). */
   private readonly criticalHolders = new Set<LiveEntity>();
   /** What entered the tile since the last step, while recording (the audit's input log). */
@@ -216,9 +219,14 @@ export class TileSimulation {
    * Creates a tile at `tick` holding `entities` (created in id order, whatever order they are
    * given in). Each entity's position must lie in the tile. `initPhysics()` must have resolved.
    */
-  static create(tile: TileId, config: WorldConfig, registry: BehaviourRegistry, entities: readonly EntityDesc[] = [], tick = 0): TileSimulation {
+  static create(tile: TileId, config: WorldConfig, registry: BehaviourRegistry, entities: readonly EntityDesc[] = [], tick = 0, continuity?: TileContinuity): TileSimulation {
     const g = config.gravity;
     const sim = new TileSimulation(tile, config, registry, new RAPIER.World({ x: g.x, y: g.y, z: g.z }), tick);
+    if (continuity) {
+      sim.rng.setState(continuity.rng);
+      sim.spawnCounter = continuity.spawnCounter;
+      sim.messageSeq = continuity.messageSeq;
+    }
     for (const e of [...entities].sort(byId)) sim.addEntity(e, true);
     return sim;
   }
@@ -423,17 +431,29 @@ export class TileSimulation {
     this.pendingGhosts.clear();
   }
 
-  /** Entities (still here) whose props were written since the last call, in id order, with their props. */
-  takePropChanges(): { id: EntityId; props: Record<string, PropValue> }[] {
+  /**
+   * Entities (still here) whose props were written since the last call, in id order, with their
+   * props, and the props they had before (a replica compares an owner's past state with those).
+   */
+  takePropChanges(): { id: EntityId; props: Record<string, PropValue>; before: Record<string, PropValue> }[] {
     if (this.propsTouched.size === 0) return [];
     const ids = [...this.propsTouched].sort((a, b) => a - b);
     this.propsTouched.clear();
-    const out: { id: EntityId; props: Record<string, PropValue> }[] = [];
+    const out: { id: EntityId; props: Record<string, PropValue>; before: Record<string, PropValue> }[] = [];
     for (const id of ids) {
       const e = this.entities.get(id);
-      if (e) out.push({ id, props: { ...e.props } });
+      if (e) out.push({ id, props: { ...e.props }, before: this.propsBefore.get(id) ?? { ...e.props } });
     }
+    this.propsBefore.clear();
     return out;
+  }
+
+  /** Marks an entity's props as written, keeping what they were before the first write. */
+  private touchProps(e: LiveEntity): void {
+    if (!this.propsTouched.has(e.id)) {
+      this.propsTouched.add(e.id);
+      this.propsBefore.set(e.id, { ...e.props });
+    }
   }
 
   /**
@@ -485,6 +505,7 @@ export class TileSimulation {
     if (change.linvel) e.rb.setLinvel(change.linvel, true);
     if (change.angvel) e.rb.setAngvel(change.angvel, true);
     if (change.props) {
+      this.touchProps(e);
       for (const [key, value] of Object.entries(change.props)) {
         const spec = e.kind.def.props?.[key];
         assert(spec !== undefined, ErrorCode.BadInput, () => `kind ${e.kind.def.name} has no prop ${JSON.stringify(key)}`);
@@ -492,7 +513,6 @@ export class TileSimulation {
         e.props[key] = value;
       }
       e.propsDigest = undefined;
-      this.propsTouched.add(id);
     }
     e.asleep = undefined;
     e.lastTranslation = undefined;
@@ -676,6 +696,11 @@ export class TileSimulation {
     // round trip whatever order a behaviour built the object in.
     for (const m of this.mailbox) h.f64(m.from).f64(m.to).str(m.topic).f64(m.dueTick).f64(m.seq).bytes(propsBytes(m.data));
     return h.words();
+  }
+
+  /** The RNG state and counters a replica needs to continue exactly (see `TileContinuity`). */
+  continuity(): TileContinuity {
+    return { rng: this.rng.getState(), spawnCounter: this.spawnCounter, messageSeq: this.messageSeq };
   }
 
   /**
@@ -1056,10 +1081,10 @@ export class TileSimulation {
     const spec = e.kind.def.props?.[key];
     assert(spec !== undefined, ErrorCode.BadInput, () => `kind ${e.kind.def.name} has no prop ${JSON.stringify(key)}`);
     checkPropValue(e.kind.def.name, key, spec, value);
+    this.touchProps(e);
     e.props[key] = value;
     e.propsDigest = undefined;
     this.digestDirty.add(e);
-    this.propsTouched.add(id);
     if (spec.critical) this.criticalNow.push({ entity: id, key, value });
   }
 

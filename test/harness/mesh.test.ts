@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage, entityDesc, groundBody, groundTiles, initPhysics, MsgType, tileKey, walls, WorldClient, type HarnessClient } from './imports.js';
+import { decodeMessage, encodeMessage, entityDesc, groundBody, groundTiles, initPhysics, MsgType, PROTOCOL_VERSION, tileKey, walls, WorldClient, type HarnessClient } from './imports.js';
 import { Harness, seeds, withSeed } from './harness.js';
 
 const owns = (c: HarnessClient, key: string): boolean => c.client.stats().ownedTiles.some((t) => tileKey(t) === key);
@@ -104,7 +104,7 @@ describe('relay + mesh in the seeded harness', () => {
       expect(owns(a, '0,0,0')).toBe(true);
       const [evil, relayEnd] = h.net.pair();
       h.relay.connect(relayEnd);
-      evil.send(encodeMessage({ type: MsgType.Hello, version: 1, world: 'test', name: 'mallory', token: '' }, 16), true);
+      evil.send(encodeMessage({ type: MsgType.Hello, version: PROTOCOL_VERSION, world: 'test', name: 'mallory', token: '' }, 16), true);
       h.run(100);
       const before = h.relay.metrics.staleEpochs;
       evil.send(encodeMessage({ type: MsgType.Keyframe, tile: { x: 0, y: 0, z: 0 }, epoch: 1, tick: 10, snapshot: new Uint8Array(8) }, 16), true);

@@ -54,6 +54,7 @@ const message: fc.Arbitrary<Message> = fc.oneof(
       }),
       { maxLength: 4 },
     ),
+    continuity: fc.record({ rng: fc.tuple(fc.nat(0xffffffff), fc.nat(0xffffffff), fc.nat(0xffffffff), fc.nat(0xffffffff)), spawnCounter: fc.nat(), messageSeq: fc.nat() }),
   }),
   fc.record({ type: fc.constant(MsgType.Error), code: fc.nat(), reason: fc.string({ maxLength: 50 }) }),
   fc.integer({ min: 1, max: 12 }).chain((n) =>

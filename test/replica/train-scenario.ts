@@ -14,13 +14,22 @@ export interface Outcome {
   readonly seenError: number;
 }
 
-/** One throw of the scenario: Bob (110 ms) owns the train's tile, Alice (40 ms) throws with her replicas in `mode`. */
-export function trainThrow(seed: number, mode: ReplicaMode): Outcome {
+/** One-way delays of the scenario's players to the relay, ms. */
+export interface TrainDelays {
+  readonly bobMs: number;
+  readonly aliceMs: number;
+}
+
+/** The paper's setting: Bob 110 ms from the relay, Alice 40 ms. */
+export const TRAIN_DELAYS: TrainDelays = { bobMs: 110, aliceMs: 40 };
+
+/** One throw of the scenario: Bob owns the train's tile, Alice throws with her replicas in `mode`. */
+export function trainThrow(seed: number, mode: ReplicaMode, delays: TrainDelays = TRAIN_DELAYS): Outcome {
   const { centre, train } = TRAIN_SCENE;
   const h = new Harness({ seed, scene: trainScene(), conditions: { delayMs: 0, jitterMs: 6, loss: 0 }, relay: { spawn: { x: centre.x, y: 1.81, z: centre.z } } });
-  const bob = h.addClient('bob', 'auto', { accessDelayMs: 110 }).client;
+  const bob = h.addClient('bob', 'auto', { accessDelayMs: delays.bobMs }).client;
   if (h.runUntil(() => bob.stats().ownedTiles.some((t) => tileKey(t) === '0,0,0'), 8000) < 0) throw new Error('Bob never got the train’s tile');
-  const alice = h.addClient('alice', 'auto', { accessDelayMs: 40, replicaMode: mode }).client;
+  const alice = h.addClient('alice', 'auto', { accessDelayMs: delays.aliceMs, replicaMode: mode }).client;
   const rng = new SeededRng(seed * 31 + 7);
   // Alice settles in (clock sync, the tile's state), then waits a random while before throwing.
   const seen: { t: number; p: Vec3 }[] = [];
