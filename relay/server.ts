@@ -15,6 +15,8 @@ import { configureConnectionGuard, existingConnectionGuard, type ConnectionGuard
 import { checkToken, tokenRole } from './tokens.js';
 import { wsLink } from './ws-link.js';
 import { startKeepalive } from './keepalive.js';
+import { DashboardData } from './dashboard/dashboard-data.js';
+import { dashboardRoutes } from './dashboard/dashboard-http.js';
 
 /** Options of `startRelay`. */
 export interface RelayServerOptions {
@@ -89,10 +91,19 @@ function shared(scene: SceneDesc): SceneDesc {
 /** Named scenes the CLI can start a world from. */
 export const SCENES: Readonly<Record<string, () => SceneDesc>> = { demo: () => shared(demoScene()), cannon: () => shared(cannonScene()), audit: () => shared(auditScene()), train: () => shared(trainScene()), 'busy-demo': () => shared(busyDemoScene()) };
 
-/** Starts a relay: WebSocket endpoint at `/`, `GET /healthz`, `GET /metrics`. */
+/**
+ * Starts a relay: WebSocket endpoint at `/`, `GET /healthz`, `GET /metrics`, and the operator's
+ * dashboard at `GET /dashboard` (with a secret, it needs a creator token: `relay/dashboard/dashboard-http.ts`).
+ */
 export async function startRelay(opts: RelayServerOptions): Promise<RelayServer> {
   await initPhysics();
-  const log: RelayLog = opts.log ?? ((e) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`));
+  const baseLog: RelayLog = opts.log ?? ((e) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`));
+  // The dashboard reads every log line (joins, handoffs, incidents, refusals) before it goes out.
+  let dashboard: DashboardData | undefined;
+  const log: RelayLog = (e) => {
+    dashboard?.onLog(e);
+    baseLog(e);
+  };
   const world = opts.world ?? 'demo';
   const secret = opts.secret;
   const scene = opts.scene ?? SCENES['demo']!();
@@ -135,6 +146,9 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
   });
 
   configureConnectionGuard(core, opts.guard ?? {});
+  dashboard = new DashboardData(core, { world, auth: secret ? 'token' : 'open', authority: opts.authority ?? 'peers' });
+  const dashboardData = dashboard;
+  const dashboardHttp = dashboardRoutes({ data: dashboardData, world, ...(secret ? { secret } : {}) });
   core.metrics.gauge('process_resident_memory_bytes', 'Resident memory of the relay process, bytes.', () => process.memoryUsage.rss());
   // The relay's own CPU (every thread of the process, the audit worker's included): the load test reads it per tick and per player.
   core.metrics.gauge('process_cpu_seconds_total', 'CPU time of the relay process (user + system), seconds.', () => {
@@ -143,7 +157,8 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
   });
 
   const http: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (dashboardHttp(req, res, path)) return;
     if (req.method === 'GET' && path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: true, world, peers: core.peerCount, tick: core.currentTick }));
@@ -174,13 +189,13 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
       return;
     }
     core.connect(
-      wsLink(ws, {
+      dashboardData.tap(wsLink(ws, {
         ...(opts.maxSendQueueBytes !== undefined ? { maxQueuedBytes: opts.maxSendQueueBytes } : {}),
         overflow: (queued) => {
           core.metrics.closed('send-queue');
           log({ level: 'warn', msg: 'connection closed', reason: 'send-queue', detail: `${queued} bytes waiting to be sent: the peer does not read; it reconnects and resyncs` });
         },
-      }),
+      })),
     );
   });
 
@@ -197,6 +212,9 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
       log({ level: 'error', msg: 'tick failed', error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
     }
   }, 4);
+  dashboardData.sample();
+  const sampler = setInterval(() => dashboardData.sample(), 1000);
+  sampler.unref();
   if (store) {
     const entities = initialTiles.length > 0 ? core.ownWorld.entityCount : 0;
     const log0 = store.logSize(world);
@@ -218,6 +236,7 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
     core,
     close: async () => {
       clearInterval(timer);
+      clearInterval(sampler);
       stopKeepalive();
       if (saver) clearInterval(saver);
       save();

@@ -102,6 +102,23 @@ test('four tabs: every tab sees the other three, and every pair within interest 
   }
   // What a player sees: four avatars with names, tiles tinted by owner, the HUD.
   await tabs[0]!.page.screenshot({ path: 'test-results/demo-online.png' });
+  // The operator's dashboard on the relay: the four players, each with its avatar's tile, on the tile map.
+  const relayPort = Number(process.env['TESSERA_E2E_RELAY_PORT'] ?? 8799);
+  const dashContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const dash = await dashContext.newPage();
+  dash.on('pageerror', (e) => console.log(`[dashboard] page error: ${e.message}`));
+  await dash.goto(`http://127.0.0.1:${relayPort}/dashboard`);
+  await expect(dash.locator('body')).toHaveAttribute('data-charts', 'ready');
+  await expect(dash.locator('body')).toHaveAttribute('data-players', '4', { timeout: 15_000 });
+  await expect(dash.locator('body')).toHaveAttribute('data-players-with-tile', '4', { timeout: 15_000 });
+  await expect.poll(async () => Number(await dash.locator('body').getAttribute('data-tiles')), { timeout: 15_000 }).toBeGreaterThan(0);
+  await expect(dash.locator('#players tbody tr')).toHaveCount(4);
+  for (const n of ['ann', 'ben', 'cat', 'dan']) await expect(dash.locator('#players tbody')).toContainText(n);
+  for (const row of await dash.locator('#players tbody tr').all()) expect(await row.getAttribute('data-avatar-tile')).toMatch(/^-?\d+,-?\d+,-?\d+$/);
+  // A few polls, so the charts have points.
+  await expect.poll(async () => Number(await dash.locator('body').getAttribute('data-polls')), { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+  await dash.screenshot({ path: 'test-results/dashboard.png', fullPage: true });
+  await dashContext.close();
   for (const t of tabs) await t.close();
 });
 
