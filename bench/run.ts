@@ -6,7 +6,7 @@ import { createServer } from 'vite';
 import { benchScene, initPhysics, standardKinds, TileWorld } from '../src/index.js';
 import { launchChromium } from './chromium.js';
 import { benchTileStep, CONFIGS, type TileStepResult } from './tile-step-bench.js';
-import { bytesPerVisibleAvatar, tabLatency } from './net-bench.js';
+import { bytesPerVisibleAvatar, viewerBytesTotal, tabLatency } from './net-bench.js';
 import { auditCost, detectionTimes, honestIncidents } from './audit-bench.js';
 import { runAttackCampaign, summariseAttacks } from '../test/harness/attack-campaign.js';
 import { CI_SIM_WORLDS, runSimCampaign } from '../test/sim-world/campaign.js';
@@ -17,6 +17,9 @@ import { editLatency, relayEditCost } from './doc-bench.js';
 import { floodBench } from './flood-bench.js';
 import { relayCapacity } from './scale-bench.js';
 import { spawn } from 'node:child_process';
+
+/** Bytes per visible player per second a Colyseus 0.18 room sent at 20 Hz patches, measured on this machine (issue 14). */
+const COLYSEUS_BYTES_PER_VISIBLE_PLAYER_PER_S = 440;
 
 /** Starts `tessera relay` as a child process on `port` and waits for its health check. */
 async function spawnRelay(port: number): Promise<{ url: string; close(): void }> {
@@ -198,6 +201,14 @@ async function main(): Promise<void> {
   figures['bytes_per_visible_avatar_per_s'] = round(bw.bytesPerAvatarPerS, 1);
   figures['delta_messages_per_s_20hz'] = round(bw.messagesPerS, 1);
   console.error(`replication: ${bw.bytesPerAvatarPerS.toFixed(1)} B/s per moving avatar at 20 Hz (100 avatars, delta payload bytes)`);
+  // Every byte a viewer receives: deltas, full states and chunks with the data channel's framing,
+  // for avatars that turn every 0.3–1 s; against Colyseus's 440 B/s per visible player (measured here).
+  const vb = await viewerBytesTotal(100, 10);
+  figures['viewer_bytes_per_visible_avatar_per_s_total'] = round(vb.totalPerAvatarPerS, 1);
+  figures['viewer_bytes_per_visible_avatar_per_s_payload'] = round(vb.payloadPerAvatarPerS, 1);
+  figures['viewer_bytes_full_state_share'] = round(vb.fullStateShare, 3);
+  figures['viewer_bytes_ratio_vs_colyseus'] = round(vb.totalPerAvatarPerS / COLYSEUS_BYTES_PER_VISIBLE_PLAYER_PER_S, 3);
+  console.error(`viewer bytes: ${vb.totalPerAvatarPerS.toFixed(1)} B/s per visible avatar, every byte (${vb.payloadPerAvatarPerS.toFixed(1)} payload, ${(vb.fullStateShare * 100).toFixed(0)} % full states, ${vb.messagesPerS.toFixed(1)} messages/s); ${(vb.totalPerAvatarPerS / COLYSEUS_BYTES_PER_VISIBLE_PLAYER_PER_S).toFixed(2)}× Colyseus`);
 
   const port = 5190 + Math.floor(Math.random() * 200);
   const server = await createServer({ configFile: new URL('../vite.config.ts', import.meta.url).pathname, server: { port, strictPort: true }, logLevel: 'error' });

@@ -79,18 +79,29 @@ export interface AuditDeskHost {
 
 /** Counters for metrics and the players' HUD. */
 export interface AuditCounters {
+  /** Complete audit windows of peer-owned tiles seen. */
   windowsSeen: number;
+  /** Windows re-executed by the auditor. */
   audits: number;
+  /** Re-executed windows that matched every commitment. */
   passed: number;
+  /** Re-executed windows that did not match. */
   mismatches: number;
+  /** Ticks re-executed by the auditor. */
   auditedTicks: number;
+  /** CPU time spent re-executing windows, ms. */
   cpuMs: number;
+  /** Window start states asked of owners. */
   requests: number;
+  /** Requests owners did not answer within `AuditConfig.answerTimeoutMs`. */
   unanswered: number;
+  /** Windows audited because they changed critical state. */
   forcedByCritical: number;
+  /** Windows audited because the verified state grew older than `AuditConfig.maxUnverifiedTicks`. */
   forcedByAge: number;
   /** Windows audited because another record relied on what they produced. */
   forcedByEvidence: number;
+  /** Bytes of commitments and input logs received from owners. */
   logBytes: number;
   /** Record items matched with what the relay routed. */
   evidenceRouted: number;
@@ -170,6 +181,10 @@ interface PendingAudit {
   submitted: boolean;
 }
 
+/** How long an ended lease is remembered for records that arrive late, ms, and at most how many. */
+const RETIRED_KEEP_MS = 15_000;
+const MAX_RETIRED = 512;
+
 /**
  * The relay's audit desk (DESIGN flow 6): keeps every owner's commitments and input log per
  * tile, samples windows (always those that change critical state, and whenever the verified
@@ -177,8 +192,11 @@ interface PendingAudit {
  * against the players' own copies, has the auditor re-execute, and reports findings.
  */
 export class AuditDesk {
+  /** Running totals since the relay started (rendered by `RelayMetrics`, sent to players as `AuditStats`). */
   readonly counters: AuditCounters = { windowsSeen: 0, audits: 0, passed: 0, mismatches: 0, auditedTicks: 0, cpuMs: 0, requests: 0, unanswered: 0, forcedByCritical: 0, forcedByAge: 0, forcedByEvidence: 0, logBytes: 0, evidenceRouted: 0, evidenceProduced: 0, evidenceUnverifiable: 0, repeatsAcrossHandoff: 0, repeatsOutOfOrder: 0, inputsLostWithPlayer: 0 };
   private readonly ledgers = new Map<string, TileLedger>();
+  /** Leases that ended lately, with the tick each ended at (see `siblings`). */
+  private readonly retired: { ledger: TileLedger; endTick: number; at: number }[] = [];
   private readonly pending: PendingAudit[] = [];
   /** Inputs an owner logged that the relay has not (yet) received from their player. */
   private unconfirmed: { key: string; owner: PeerId; epoch: number; tick: number; input: EntityInput }[] = [];
@@ -192,6 +210,7 @@ export class AuditDesk {
     private readonly auditor: Auditor,
     private readonly inputs: InputLedger,
     private readonly evidence: RoutedEvidence,
+    /** Sampling probabilities, timeouts (ms) and windows (ticks) the desk works with. */
     readonly settings: AuditConfig = DEFAULT_AUDIT_CONFIG,
     seed: number,
   ) {
@@ -212,13 +231,14 @@ export class AuditDesk {
       present += l.presentSince.size;
       expected += l.expected.length;
     }
-    return { ledgers: this.ledgers.size, commits, records, produced, presentSince: present, expected, pendingAudits: this.pending.length, unconfirmed: this.unconfirmed.length, obligations: this.obligations.length, unvouchedRemovals: this.unvouchedRemovals.length };
+    return { ledgers: this.ledgers.size, retiredLedgers: this.retired.length, commits, records, produced, presentSince: present, expected, pendingAudits: this.pending.length, unconfirmed: this.unconfirmed.length, obligations: this.obligations.length, unvouchedRemovals: this.unvouchedRemovals.length };
   }
 
   /** A lease starts: `snapshot` (state at `fromTick`) is what the relay handed over, its verified start. */
   onLease(tile: TileId, owner: PeerId, epoch: number, fromTick: number, snapshot: Uint8Array): void {
     const key = tileKey(tile);
     const prev = this.ledgers.get(key);
+    if (prev && (prev.owner !== owner || prev.epoch !== epoch)) this.retire(prev, fromTick);
     const verified = prev && prev.verified.tick > fromTick ? prev.verified : { tick: fromTick, snapshot };
     this.ledgers.set(key, { tile, owner, epoch, leaseFrom: fromTick, commits: new Map(), records: new Map(), lastTick: -1, verified, forced: new Set(), produced: new Map(), sighting: undefined, presentSince: new Map(), expected: [] });
     for (let i = this.pending.length - 1; i >= 0; i--) if (this.pending[i]!.key === key) this.pending.splice(i, 1);
@@ -227,6 +247,8 @@ export class AuditDesk {
   /** The relay itself owns the tile now (nothing to audit): keeps only the verified state. */
   onRelayOwned(tile: TileId): void {
     const key = tileKey(tile);
+    const prev = this.ledgers.get(key);
+    if (prev) this.retire(prev, Math.max(prev.leaseFrom, prev.lastTick));
     this.ledgers.delete(key);
     for (let i = this.pending.length - 1; i >= 0; i--) if (this.pending[i]!.key === key) this.pending.splice(i, 1);
   }
@@ -237,7 +259,12 @@ export class AuditDesk {
   }
 
   /** The last verified state of a tile, if the desk has one. */
-  verifiedState(tile: TileId): { tick: number; snapshot: Uint8Array } | undefined {
+  verifiedState(tile: TileId): {
+    /** The tick the state is at. */
+    tick: number;
+    /** The encoded tile snapshot (`encodeTileSnapshot`). */
+    snapshot: Uint8Array;
+  } | undefined {
     return this.ledgers.get(tileKey(tile))?.verified;
   }
 
@@ -431,7 +458,7 @@ export class AuditDesk {
       const finding = this.applyInput(l, tick, input);
       if (finding) return finding;
     }
-    const siblings = this.siblings(l);
+    const siblings = this.siblings(l, tick);
     for (const batch of [...record.inbound, ...record.after]) {
       for (const id of batch.removals) {
         if (this.routed(l, siblings, (k) => this.evidence.takeRemoval(k, id))) {
@@ -537,10 +564,30 @@ export class AuditDesk {
   }
 
   /** The other tiles the same owner holds under its current leases. */
-  private siblings(l: TileLedger): TileLedger[] {
+  /**
+   * The other tiles `l`'s owner holds — and, for a record of `tick`, those it held then: an
+   * owner's records reach the relay after its other tiles may have been handed on (a tile
+   * released late, a record sent late), and an entity that crossed between two of its tiles
+   * before that was honest.
+   */
+  private siblings(l: TileLedger, tick?: number): TileLedger[] {
     const out: TileLedger[] = [];
     for (const x of this.ledgers.values()) if (x !== l && x.owner === l.owner) out.push(x);
+    if (tick !== undefined) {
+      for (const r of this.retired) {
+        const x = r.ledger;
+        if (x.owner === l.owner && tileKey(x.tile) !== tileKey(l.tile) && x.leaseFrom < tick && tick - 1 <= r.endTick && !out.some((o) => tileKey(o.tile) === tileKey(x.tile))) out.push(x);
+      }
+    }
     return out.sort((a, b) => (tileKey(a.tile) < tileKey(b.tile) ? -1 : 1));
+  }
+
+  /** Keeps who held a tile until `endTick` (without its evidence) for a while after its lease ended. */
+  private retire(l: TileLedger, endTick: number): void {
+    const now = this.host.now();
+    const ledger: TileLedger = { ...l, commits: new Map(), records: new Map(), produced: new Map(), presentSince: new Map(), expected: [], forced: new Set() };
+    this.retired.push({ ledger, endTick, at: now });
+    while (this.retired.length > 0 && (this.retired.length > MAX_RETIRED || this.retired[0]!.at < now - RETIRED_KEEP_MS)) this.retired.shift();
   }
 
   /** True when another tile of the same owner logged `id` arriving within a second of `tick` (it moved there). */
@@ -576,6 +623,8 @@ export class AuditDesk {
 
   /** Audits the window of `l` holding the step that ended at `tick`, now if its commitments are in, else when they are. */
   private forceWindow(l: TileLedger, tick: number): void {
+    // A lease that ended cannot be asked for its states any more (its evidence went with it).
+    if (this.ledgers.get(tileKey(l.tile)) !== l) return;
     const from = Math.ceil(tick / AUDIT_WINDOW_TICKS) * AUDIT_WINDOW_TICKS - AUDIT_WINDOW_TICKS;
     if (l.produced.has(from + 1) || this.pending.some((x) => x.key === tileKey(l.tile) && x.from === from)) return;
     if (l.lastTick >= from + AUDIT_WINDOW_TICKS) {
@@ -738,7 +787,18 @@ export class AuditDesk {
    * cheating), rolled forward through the logged records up to the last committed tick. Inputs
    * the players did not send are left out. Emigrants of the replay are returned for placing.
    */
-  resume(tile: TileId, newer: { tick: number; snapshot: Uint8Array } | undefined): { tick: number; snapshot: Uint8Array; emigrants: EntityDesc[]; replayed: number; fromTick: number } | undefined {
+  resume(tile: TileId, newer: { tick: number; snapshot: Uint8Array } | undefined): {
+    /** The tick the resumed state stands at (the last replayed record's). */
+    tick: number;
+    /** The resumed state, encoded (`encodeTileSnapshot`). */
+    snapshot: Uint8Array;
+    /** Entities that left the tile during the replay, to be placed in their new tiles. */
+    emigrants: EntityDesc[];
+    /** Number of logged ticks replayed on top of the base state. */
+    replayed: number;
+    /** Tick of the base state the replay started from. */
+    fromTick: number;
+  } | undefined {
     const l = this.ledgers.get(tileKey(tile));
     let base = l?.verified;
     if (newer && (!base || newer.tick > base.tick)) base = newer;

@@ -13,7 +13,7 @@ import type { PeerConnection, PeerConnector } from '../net/peer-connector.js';
 import { ReplicaStore, type PlacedEntity } from '../net/replica-store.js';
 import { SeenSequences } from '../net/seen-sequences.js';
 import { LeaseVerifier, type SignatureCheck } from '../net/lease-verifier.js';
-import { TileAuthority, type ReplicationConfig } from '../net/tile-authority.js';
+import { DEFAULT_REPLICATION, TileAuthority, type ReplicationConfig } from '../net/tile-authority.js';
 import {
   ChunkAssembler,
   decodeMessage,
@@ -245,8 +245,16 @@ export class WorldClient implements PlayerClient {
     }
     if (!this.joined || !this.authority) return;
     const target = this.currentTick();
-    this.authority.stepTo(target);
-    this.releaseDueHandoffs();
+    // A tile handed on at tick T is simulated here up to T and not one tick more, however many
+    // ticks this update has to catch up (a slow step): past T it belongs to its next owner, and
+    // what this node would simulate there (an avatar crossing into a neighbour) never happened.
+    let budget = 30;
+    for (;;) {
+      const due = this.nextHandoffTick();
+      budget -= this.authority.stepTo(Math.min(target, due), budget);
+      this.releaseDueHandoffs();
+      if (due >= target || budget <= 0 || this.authority.tick < due) break;
+    }
     if (this.speculative) {
       for (const t of this.speculative.tiles()) if (this.authority.holds(t)) this.speculative.drop(t);
       this.speculative.stepTo(target);
@@ -542,7 +550,7 @@ export class WorldClient implements PlayerClient {
             migrated: (entity, to, tick) => this.inTransit.set(entity.id, { entity, to, tick }),
             ghostsFrom: (from, to, tick) => this.replicas?.ghostsNear(from, to, m.config.ghostMargin, tick),
           },
-          this.opts.replication ?? { sendEveryTicks: 3, keyframeEveryTicks: 60 },
+          this.opts.replication ?? DEFAULT_REPLICATION,
           this.currentTick(),
         );
         this.authority.afterStep = (world) => this.cheats.apply(world);
@@ -647,6 +655,13 @@ export class WorldClient implements PlayerClient {
         // The relay also sends peer-type messages for the tiles it owns.
         this.onPeerMessage(RELAY_PEER, m);
     }
+  }
+
+  /** The earliest tick a pending handoff releases a tile at (Infinity when none is pending). */
+  private nextHandoffTick(): number {
+    let at = Number.POSITIVE_INFINITY;
+    for (const h of this.pendingHandoffs.values()) at = Math.min(at, h.atTick);
+    return at;
   }
 
   private releaseDueHandoffs(): void {

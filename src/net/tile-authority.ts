@@ -1,10 +1,10 @@
 import type { BehaviourRegistry, EntityInput, EntityMessage } from '../core/behaviour.js';
-import type { EntityDesc, EntityId } from '../core/entity.js';
+import type { EntityDesc, EntityId, PropValue } from '../core/entity.js';
 import { entitiesDigest } from '../core/entity-digest.js';
 import { compareTiles, neighbours, tileKey, tileOf, type TileId } from '../core/tile.js';
 import type { GhostState } from '../sim/ghost.js';
 import type { WorldConfig } from '../core/world-config.js';
-import { AUDIT_RETAIN_TICKS, AUDIT_WINDOW_TICKS, MsgType, type EntityPose, type Message, type PeerId } from '../protocol/messages.js';
+import { AUDIT_RETAIN_TICKS, AUDIT_WINDOW_TICKS, MsgType, type EntityPose, type Message, type PeerId, type PropsUpdate } from '../protocol/messages.js';
 import { commitOf, replayRecord } from '../sim/replay.js';
 import { EMPTY_RECORD, type TickRecord } from '../sim/tick-record.js';
 import { TileSimulation, type TileContinuity } from '../sim/tile-simulation.js';
@@ -14,9 +14,18 @@ import { TileWorld } from '../sim/tile-world.js';
 export interface ReplicationConfig {
   /** Deltas are sent every this many ticks (3 → 20 Hz at 60 Hz). */
   readonly sendEveryTicks: number;
-  /** A keyframe (exact tile snapshot) goes to subscribers and the relay every this many ticks. */
+  /** A keyframe (the exact tile snapshot, after its commitment) goes to the relay every this many ticks. */
   readonly keyframeEveryTicks: number;
+  /**
+   * Subscribers get the tile's full state (every entity) every this many ticks (default 600:
+   * 10 s at 60 Hz) — a safety net only: they also get one when they subscribe, when they ask
+   * (a gap in the deltas' sequence), and when something arrives from outside (a spawn, an edit).
+   */
+  readonly fullStateEveryTicks?: number;
 }
+
+/** Deltas at 20 Hz, a keyframe to the relay once a second, a full state to subscribers every 10 s (at 60 ticks/s): what clients and the relay use unless told otherwise. */
+export const DEFAULT_REPLICATION: ReplicationConfig = { sendEveryTicks: 3, keyframeEveryTicks: 60, fullStateEveryTicks: 600 };
 
 /** Where an owner's outbound items go. The node (client or relay) decides the path. */
 export interface AuthorityOutput {
@@ -129,7 +138,7 @@ export class TileAuthority {
   private readonly held = new Map<string, HeldTile>();
   private inputs: { tick: number; input: EntityInput }[] = [];
   /** Counters for stats and metrics. */
-  readonly counters = { ticks: 0, deltasSent: 0, keyframesSent: 0, bytesOut: 0, migrationsOut: 0, inputsApplied: 0, commitsSent: 0, auditStatesSent: 0, rewinds: 0, rewoundTicks: 0 };
+  readonly counters = { ticks: 0, deltasSent: 0, keyframesSent: 0, relayKeyframesSent: 0, bytesOut: 0, migrationsOut: 0, inputsApplied: 0, commitsSent: 0, auditStatesSent: 0, rewinds: 0, rewoundTicks: 0 };
   /** How far back a late input rewinds a held tile, ticks (0: late inputs apply at the next tick). */
   rewindTicks = DEFAULT_REWIND_TICKS;
   /**
@@ -402,10 +411,14 @@ export class TileAuthority {
     if (this.self !== 0) this.commit(now);
     for (const h of this.held.values()) {
       // Each tile keyframes on its own phase, so a node holding many tiles spreads the work.
-      if ((now + tilePhase(h.tile)) % this.replication.keyframeEveryTicks === 0) this.sendKeyframe(h, true);
+      const phase = now + tilePhase(h.tile);
+      const toRelay = phase % this.replication.keyframeEveryTicks === 0;
       // A new entity from outside (fixed ones never travel in deltas): everyone sees it at once.
-      else if (h.fullStateDue) this.sendKeyframe(h, false);
-      else if (now % this.replication.sendEveryTicks === 0) this.sendDelta(h, now);
+      if (h.fullStateDue || phase % (this.replication.fullStateEveryTicks ?? this.replication.keyframeEveryTicks) === 0) this.sendKeyframe(h, toRelay);
+      else {
+        if (toRelay) this.sendRelayKeyframe(h);
+        if (now % this.replication.sendEveryTicks === 0) this.sendDelta(h, now);
+      }
     }
   }
 
@@ -543,7 +556,18 @@ export class TileAuthority {
     const departed: EntityId[] = [];
     // Props that changed (a player's walking direction, a switch pressed) go with the delta:
     // replicas that simulate the tile need them at once.
-    const props = sim.takePropChanges();
+    // Only the keys whose values changed (a walking direction, not the avatar's name and speed).
+    const props: PropsUpdate[] = [];
+    for (const u of sim.takePropChanges()) {
+      const changed: Record<string, PropValue> = {};
+      let any = false;
+      for (const k of Object.keys(u.props).sort()) {
+        if (u.before[k] === u.props[k]) continue;
+        changed[k] = u.props[k]!;
+        any = true;
+      }
+      if (any) props.push({ id: u.id, props: changed });
+    }
     for (const id of h.lastSent.keys()) if (!seen.has(id)) (h.despawned.has(id) ? removed : departed).push(id);
     for (const id of removed) h.lastSent.delete(id);
     for (const id of departed) h.lastSent.delete(id);
@@ -572,15 +596,7 @@ export class TileAuthority {
       const state: Message = { type: MsgType.TileState, tile: h.tile, epoch: h.epoch, tick: sim.tick, entities, continuity: sim.continuity() };
       for (const peer of [...to].sort((a, b) => a - b)) this.out.send(peer, state, true);
     }
-    if (includeRelay && this.self !== 0) {
-      // The relay gets a state that no rewind can change any more (the newest window start
-      // beyond the rewind depth), after the commitment of its tick (which it is checked against).
-      const final = [...h.auditStates].reverse().find((a) => a.tick <= sim.tick - this.rewindTicks) ?? (h.commits.length > 0 && h.commitFrom === sim.tick ? { tick: sim.tick, snapshot: sim.snapshot() } : undefined);
-      if (final) {
-        this.flushCommits(h, final.tick);
-        this.out.send(0, { type: MsgType.Keyframe, tile: h.tile, epoch: h.epoch, tick: final.tick, snapshot: final.snapshot }, true);
-      }
-    }
+    if (includeRelay) this.sendRelayKeyframe(h);
     this.counters.keyframesSent++;
     h.fullStateDue = false;
     h.lastSent.clear();
@@ -588,6 +604,21 @@ export class TileAuthority {
     sim.forEachMotion((id, p, q, v) => {
       h.lastSent.set(id, { tick, x: p.x, y: p.y, z: p.z, vx: v.x, vy: v.y, vz: v.z, rot: `${Math.round(q.x * 1000)},${Math.round(q.y * 1000)},${Math.round(q.z * 1000)}` });
     });
+  }
+
+  /**
+   * The relay gets a state that no rewind can change any more (the newest window start beyond
+   * the rewind depth), after the commitment of its tick (which it is checked against).
+   */
+  private sendRelayKeyframe(h: HeldTile): void {
+    const sim = this.world.tileAt(h.tile);
+    if (!sim || this.self === 0) return;
+    const final = [...h.auditStates].reverse().find((a) => a.tick <= sim.tick - this.rewindTicks) ?? (h.commits.length > 0 && h.commitFrom === sim.tick ? { tick: sim.tick, snapshot: sim.snapshot() } : undefined);
+    if (final) {
+      this.flushCommits(h, final.tick);
+      this.out.send(0, { type: MsgType.Keyframe, tile: h.tile, epoch: h.epoch, tick: final.tick, snapshot: final.snapshot }, true);
+      this.counters.relayKeyframesSent++;
+    }
   }
 
   /** Entities of held tiles with their tile, for interest decisions and rendering. */

@@ -1,5 +1,5 @@
 import type { BehaviourRegistry, EntityInput } from '../core/behaviour.js';
-import type { EntityDesc, EntityId } from '../core/entity.js';
+import type { EntityDesc, EntityId, PropValue } from '../core/entity.js';
 import { tileKey, type TileId } from '../core/tile.js';
 import type { Quat, Vec3 } from '../core/vec.js';
 import type { WorldConfig } from '../core/world-config.js';
@@ -69,8 +69,8 @@ export class SpeculativeReplicas {
   private readonly rebuilds = new Map<string, { tile: TileId; tick: number; entities: readonly EntityDesc[]; continuity?: TileContinuity }>();
   /** Per tile, the RNG state and counters of recent ticks (`TileContinuity` as a string): a full state that differs rebuilds. */
   private readonly continuityAt = new Map<string, Map<number, string>>();
-  /** Per tile and tick, the props (as JSON) an entity had before that tick's step wrote them: an owner's state of a past tick is compared with the props as they were then. */
-  private readonly propsAt = new Map<string, Map<number, Map<EntityId, string>>>();
+  /** Per tile and tick, the props an entity had before that tick's step wrote them: an owner's state of a past tick is compared with the props as they were then. */
+  private readonly propsAt = new Map<string, Map<number, Map<EntityId, Readonly<Record<string, PropValue>>>>>();
   private inputs: { tick: number; input: EntityInput }[] = [];
   private readonly errors: number[] = [];
   /** How late the recent updates arrived, ticks (a ring): the rewind depth follows it. */
@@ -209,7 +209,7 @@ export class SpeculativeReplicas {
       const agree =
         removed.every((id) => !seenThen.has(id) && !propsNow.has(id)) &&
         departed.every((id) => !seenThen.has(id)) &&
-        props.every((u) => !propsNow.has(u.id) || this.propsThen(key, propsNow, u.id, tick) === JSON.stringify(u.props)) &&
+        props.every((u) => !propsNow.has(u.id) || holdsProps(this.propsThen(key, propsNow, u.id, tick), u.props)) &&
         poses.every((p) => {
           const h = seenThen.get(p.id);
           if (!h) return false;
@@ -236,7 +236,7 @@ export class SpeculativeReplicas {
     }
     const worst = this.disagreement(past, poses);
     if (!seenThen) this.record(truth, past);
-    const propsDiffer = props.some((u) => past.has(u.id) && JSON.stringify(past.describe(u.id).props) !== JSON.stringify(u.props));
+    const propsDiffer = props.some((u) => past.has(u.id) && !holdsProps(past.describe(u.id).props, u.props));
     if (worst <= this.settings.tolerance && !propsDiffer && removed.length === 0 && departed.every((id) => !past.has(id))) {
       past.dispose();
       return false;
@@ -372,7 +372,7 @@ export class SpeculativeReplicas {
     const settle: EntityDesc[] = [];
     for (const e of entities) {
       if (!now.has(e.id)) return false;
-      if (this.propsThen(key, now, e.id, tick) !== JSON.stringify(e.props)) return false;
+      if (JSON.stringify(this.propsThen(key, now, e.id, tick)) !== JSON.stringify(e.props)) return false;
       if (e.body.type === 'fixed') continue;
       moving++;
       const h = then.get(e.id);
@@ -420,22 +420,22 @@ export class SpeculativeReplicas {
     const changed = sim.takePropChanges();
     let ph = this.propsAt.get(key);
     if (!ph) this.propsAt.set(key, (ph = new Map()));
-    if (changed.length > 0) ph.set(sim.tick, new Map(changed.map((u) => [u.id, JSON.stringify(u.before)])));
+    if (changed.length > 0) ph.set(sim.tick, new Map(changed.map((u) => [u.id, u.before])));
     for (const t of ph.keys()) {
       if (t >= sim.tick - this.depth) break;
       ph.delete(t);
     }
   }
 
-  /** An entity's props (JSON) as the replica had them at `tick`: before the first write after it, or as they are now. */
-  private propsThen(key: string, now: TileSimulation, id: EntityId, tick: number): string {
+  /** An entity's props as the replica had them at `tick`: before the first write after it, or as they are now. */
+  private propsThen(key: string, now: TileSimulation, id: EntityId, tick: number): Readonly<Record<string, PropValue>> {
     // (Ticks are kept in the order they were stepped.)
     for (const [t, m] of this.propsAt.get(key) ?? []) {
       if (t <= tick) continue;
       const before = m.get(id);
       if (before !== undefined) return before;
     }
-    return JSON.stringify(now.describe(id).props);
+    return now.describe(id).props;
   }
 
   /** The replica of a tile as it stood at `tick` (a fresh simulation), or undefined beyond the rewind depth. */
@@ -518,6 +518,12 @@ export class SpeculativeReplicas {
       if (this.errors.length > SAMPLES) this.errors.shift();
     }
   }
+}
+
+/** True when `props` has every key of `update` with the same value (updates carry only the keys that changed). */
+function holdsProps(props: Readonly<Record<string, PropValue>>, update: Readonly<Record<string, PropValue>>): boolean {
+  for (const k of Object.keys(update)) if (props[k] !== update[k]) return false;
+  return true;
 }
 
 function continuityKey(c: TileContinuity): string {
