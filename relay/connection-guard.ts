@@ -33,6 +33,7 @@ export interface ConnectionGuardOptions {
   readonly logEveryMs: number;
 }
 
+/** Default guard limits: 10 s to say hello, 64 unjoined connections, 2 MiB/s with 8 MiB bursts, 4 chunk streams of at most 16 MiB buffered (128 MiB in all). */
 export const DEFAULT_GUARD_OPTIONS: ConnectionGuardOptions = {
   helloTimeoutMs: 10_000,
   maxUnjoined: 64,

@@ -3,25 +3,45 @@ import type { AuditCounters } from './audit/audit-desk.js';
 
 /** The relay's counters, rendered as Prometheus text by `render`. */
 export class RelayMetrics {
+  /** Connections accepted since start. */
   connections = 0;
+  /** Players that joined a world. */
   joins = 0;
+  /** Players that left (closed or were dropped). */
   leaves = 0;
+  /** Messages received from peers. */
   messagesIn = 0;
+  /** Messages sent to peers. */
   messagesOut = 0;
+  /** Bytes received from peers. */
   bytesIn = 0;
+  /** Bytes sent to peers. */
   bytesOut = 0;
+  /** Tile leases granted (to peers or to the relay itself). */
   leasesGranted = 0;
+  /** Leases taken back from peers. */
   leasesRevoked = 0;
+  /** Ownership handoffs started. */
   handoffs = 0;
+  /** Handoffs finished from the last keyframe because the owner did not answer in time. */
   handoffTimeouts = 0;
+  /** Tiles taken over after their owner left, went silent or was judged. */
   takeovers = 0;
+  /** Messages refused for a stale lease epoch or a sender without the lease. */
   staleEpochs = 0;
+  /** WebRTC signalling messages passed between peers. */
   signals = 0;
+  /** Peer-to-peer messages carried on the relay (fallback) path. */
   relayedMessages = 0;
+  /** Bytes of peer-to-peer messages carried on the relay path. */
   relayedBytes = 0;
+  /** Per-tick state hashes received from owners. */
   commits = 0;
+  /** Owner keyframes whose state hash matched the owner's commit for their tick. */
   checkpointsVerified = 0;
+  /** Owner keyframes whose state hash did not match the owner's commit for their tick. */
   checkpointMismatches = 0;
+  /** Owner keyframes that arrived without a commit for their tick. */
   checkpointsUncommitted = 0;
   private readonly refusals = new KeyedCount();
   private readonly incidents = new KeyedCount();

@@ -36,7 +36,9 @@ export class ByteBudget {
   private readonly bucket: RateLimiter;
   constructor(
     now: () => number,
+    /** Average bytes per second allowed (refill rate of the bucket). */
     readonly perSecond: number = 2 * 1024 * 1024,
+    /** Bucket size, bytes: the most a connection may send at once. */
     readonly burst: number = 8 * 1024 * 1024,
   ) {
     this.bucket = new RateLimiter(perSecond, burst, now);

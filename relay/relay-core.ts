@@ -13,6 +13,7 @@ import {
   resolveWorldConfig,
   TesseraError,
   TileAuthority,
+  DEFAULT_REPLICATION,
   TileSimulation,
   commitOf,
   tileKey,
@@ -276,7 +277,7 @@ export class RelayCore {
         dropped: (reason) => this.refuse(undefined, 'route', reason),
         ghostsFrom: (from, to) => this.fixedGhostsFrom(from, to),
       },
-      opts.replication ?? { sendEveryTicks: 3, keyframeEveryTicks: 60 },
+      opts.replication ?? DEFAULT_REPLICATION,
       startTick,
     );
     // The relay starts as the owner of every tile (epoch 1): of the stored world, or of the scene.

@@ -2,9 +2,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** Claims of a join token. */
 export interface TokenClaims {
+  /** The world the token admits to; the relay refuses it for any other. */
   readonly world: string;
   /** Expiry, seconds since the Unix epoch. */
   readonly exp: number;
+  /** Subject: who the token was issued to (free text, for logs). */
   readonly sub?: string;
   /**
    * What the holder may do to the world's document: `creator` edits the layout, `player` (the

@@ -50,7 +50,7 @@ export type { Emigrant, CriticalWrite, RemovalReason, StepResult } from './sim/t
 export { TileSimulation } from './sim/tile-simulation.js';
 export type { SceneDesc, WorldStepReport } from './sim/tile-world.js';
 export { TileWorld } from './sim/tile-world.js';
-export type { TileSnapshotData } from './sim/snapshot-codec.js';
+export type { TileSnapshotData, TileContinuity } from './sim/snapshot-codec.js';
 export { encodeTileSnapshot, decodeTileSnapshot, MAX_TILE_SNAPSHOT_BYTES, readEntity, writeEntity } from './sim/snapshot-codec.js';
 export type { TickRecord, InboundBatch } from './sim/tick-record.js';
 export { EMPTY_RECORD, writeTickRecords, readTickRecords, inputDataBytes } from './sim/tick-record.js';
@@ -94,6 +94,7 @@ export type { NetworkConditions, Scheduler } from './net/memory-network.js';
 export { MemoryNetwork, VirtualScheduler } from './net/memory-network.js';
 export { ClockSync } from './net/clock-sync.js';
 export type { ReplicationConfig, AuthorityOutput } from './net/tile-authority.js';
+export { DEFAULT_REPLICATION } from './net/tile-authority.js';
 export { TileAuthority, migrantAfterTransit, MAX_TRANSIT_TICKS, DEFAULT_REWIND_TICKS, COMMIT_BATCH_TICKS } from './net/tile-authority.js';
 export type { PlacedEntity, ReplicaEntity, ReplicaUpdate } from './net/replica-store.js';
 export { ReplicaStore } from './net/replica-store.js';

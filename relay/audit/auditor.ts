@@ -2,9 +2,11 @@ import { verifyWindow, type BehaviourRegistry, type CommitWords, type TickRecord
 
 /** One window for an auditor to re-execute. */
 export interface AuditJob {
+  /** The audited tile. */
   readonly tile: TileId;
   /** State at `fromTick`, as the owner gave it (checked against `commits[0]` by the auditor). */
   readonly snapshot: Uint8Array;
+  /** Tick of `snapshot`, where the window starts. */
   readonly fromTick: number;
   /** `records[i]`: what entered the step from `fromTick + i`. */
   readonly records: readonly TickRecord[];
@@ -20,9 +22,11 @@ export interface AuditOutcome extends WindowVerdict {
 
 /** Re-executes audit windows. Verdicts arrive through `done`, in submission order. */
 export interface Auditor {
+  /** Queues a window for re-execution; `done` is called once with the verdict and the CPU time it took. */
   submit(job: AuditJob, done: (outcome: AuditOutcome) => void): void;
   /** Jobs submitted and not yet answered. */
   readonly pending: number;
+  /** Stops the auditor (terminates its workers, if any); pending jobs are dropped. */
   close(): void;
 }
 

@@ -70,8 +70,11 @@ const RELAY = Symbol('relay');
  * the audit holds) — and it gives objects their entity ids. Presence is passed on, never stored.
  */
 export class WorldDocHost {
+  /** The world's Yjs document (template plus the world's own updates). */
   readonly doc = new Y.Doc();
+  /** The authored layout view over `doc` (objects by key, per tile). */
   readonly layout: WorldLayout;
+  /** Presence of the players (y-protocols awareness); the relay's own state is null. */
   readonly awareness: Awareness;
   /** Objects as the simulation last received them: key → entity id and signature. */
   private readonly applied = new Map<string, { id: EntityId; sig: string }>();
@@ -93,7 +96,20 @@ export class WorldDocHost {
   private idsTouchedBy: PeerId | undefined;
   private nextId = CREATED_ENTITY_BASE;
   /** Counters for metrics. */
-  readonly counters = { updates: 0, updateBytes: 0, refused: 0, placed: 0, replaced: 0, removed: 0 };
+  readonly counters = {
+    /** Document updates applied, stored and forwarded. */
+    updates: 0,
+    /** Bytes of those updates. */
+    updateBytes: 0,
+    /** Document messages refused (too big, not allowed by the sender's role, malformed…). */
+    refused: 0,
+    /** Objects turned into new entities. */
+    placed: 0,
+    /** Objects whose entity was replaced because the object changed. */
+    replaced: 0,
+    /** Entities removed because their object was deleted. */
+    removed: 0,
+  };
 
   constructor(
     private readonly registry: BehaviourRegistry,
@@ -243,12 +259,21 @@ export class WorldDocHost {
     }
   }
 
-  /** Object key → signature of what the simulation holds, for the store's checkpoint. */
   /** How much the host holds besides the document itself (the fault simulator's memory check). */
-  retained(): { docObjects: number; docClaims: number; docWriters: number; docDirty: number } {
+  retained(): {
+    /** Objects the simulation has received (key → entity id and signature). */
+    docObjects: number;
+    /** Awareness client ids claimed by peers. */
+    docClaims: number;
+    /** Yjs client ids with a known writing peer. */
+    docWriters: number;
+    /** Object keys changed since the last tick. */
+    docDirty: number;
+  } {
     return { docObjects: this.applied.size, docClaims: this.claims.size, docWriters: this.writers.size, docDirty: this.dirtyKeys.size };
   }
 
+  /** Object key → `id|signature` of what the simulation holds, sorted by key, for the store's checkpoint (`StoredDocument.applied`). */
   appliedObjects(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [key, a] of [...this.applied].sort((x, y) => (x[0] < y[0] ? -1 : 1))) out[key] = `${a.id}|${a.sig}`;

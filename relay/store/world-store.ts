@@ -8,6 +8,7 @@ import type { StoredDocument } from '../doc/world-doc-host.js';
 
 /** One tile as the relay last knew it for certain: its exact state (entities, props, counters, physics) at a tick. */
 export interface TileCheckpoint {
+  /** The checkpointed tile. */
   readonly tile: TileId;
   /** The tick of the world's timeline the state is from (the timeline goes on after a restart). */
   readonly tick: number;

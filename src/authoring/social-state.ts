@@ -7,8 +7,11 @@ import type { Vec3 } from '../core/vec.js';
 export interface ChatMessage {
   /** Yjs client id of the writer's document. */
   readonly from: number;
+  /** The writer's profile name when it wrote. */
   readonly name: string;
+  /** The writer's profile colour when it wrote, `#rrggbb`. */
   readonly color: string;
+  /** The message, at most `MAX_CHAT_CHARS` characters. */
   readonly text: string;
   /** Writer's wall clock, ms since 1970 (for display only). */
   readonly at: number;
@@ -18,10 +21,13 @@ export interface ChatMessage {
 export interface Presence {
   /** Yjs client id of their document. */
   readonly client: number;
+  /** Their profile name. */
   readonly name: string;
+  /** Their profile colour, `#rrggbb`. */
   readonly color: string;
   /** Their peer id and avatar entity on the relay, once joined. */
   readonly peer: number | undefined;
+  /** Entity id of their avatar, once joined. */
   readonly avatar: number | undefined;
   /** Where their avatar was last, metres. */
   readonly position: Vec3 | undefined;
@@ -41,9 +47,14 @@ const COLOUR = /^#[0-9a-f]{6}$/;
  * online, where, and whether they are editing; never stored).
  */
 export class SocialState {
+  /** Ephemeral presence (y-protocols awareness) of everyone online; synced by `DocSync`. */
   readonly awareness: Awareness;
 
-  constructor(readonly doc: Y.Doc) {
+  /** Builds the social view over the world document `doc` (profiles and chat live in it). */
+  constructor(
+    /** The world's Yjs document. */
+    readonly doc: Y.Doc,
+  ) {
     this.awareness = new Awareness(doc);
   }
 
@@ -57,12 +68,22 @@ export class SocialState {
   }
 
   /** This player's profile, if set. */
-  get profile(): { name: string; color: string } | undefined {
+  get profile(): {
+    /** Display name, 1–32 characters. */
+    name: string;
+    /** Colour, `#rrggbb` (lower case). */
+    color: string;
+  } | undefined {
     return this.players().get(String(this.doc.clientID));
   }
 
   /** Every profile ever set in this world, by Yjs client id. */
-  profiles(): Map<number, { name: string; color: string }> {
+  profiles(): Map<number, {
+    /** Display name, 1–32 characters. */
+    name: string;
+    /** Colour, `#rrggbb` (lower case). */
+    color: string;
+  }> {
     const out = new Map<number, { name: string; color: string }>();
     for (const [k, v] of this.players().entries()) if (isProfile(v)) out.set(Number(k), v);
     return out;

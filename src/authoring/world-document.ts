@@ -8,8 +8,11 @@ import { WorldLayout } from './world-layout.js';
  * made while the relay is away are sent when the player is back.
  */
 export class WorldDocument {
+  /** The Yjs document holding layout, profiles and chat. */
   readonly doc = new Y.Doc();
+  /** The authored layout (place, move, configure, remove objects; undo/redo). */
   readonly layout: WorldLayout;
+  /** Profiles, chat and presence. */
   readonly social: SocialState;
 
   /** `clientId` fixes the Yjs client id (seeded tests); by default Yjs draws one at random. */

@@ -6,6 +6,7 @@ import type { Vec3 } from '../core/vec.js';
 
 /** Kinds a creator can place from the editor. */
 export type AuthoredKind = 'box' | 'ball' | 'ramp' | 'cannon';
+/** The kinds a creator may place in the layout editor. */
 export const AUTHORED_KINDS: readonly AuthoredKind[] = ['box', 'ball', 'ramp', 'cannon'];
 
 /**
@@ -14,6 +15,7 @@ export const AUTHORED_KINDS: readonly AuthoredKind[] = ['box', 'ball', 'ramp', '
  * `CREATED_ENTITY_BASE` up. Scenes use small ids, avatars 10^6 and up, tiles mint ids ≥ 2^32.
  */
 export const TEMPLATE_ENTITY_BASE = 2 ** 31;
+/** First entity id the relay gives to objects created in a world (not from its template); see `TEMPLATE_ENTITY_BASE`. */
 export const CREATED_ENTITY_BASE = 2 ** 31 + 2 ** 29;
 
 /** Root type holding, per object key, the entity id the relay gave it (only the relay writes it). */
@@ -29,6 +31,7 @@ export const UNDO_STEPS_KEPT = 200;
 
 /** An object as a creator places it. */
 export interface ObjectSpec {
+  /** What to place (one of `AUTHORED_KINDS`). */
   readonly kind: AuthoredKind;
   /** Centre, metres. */
   readonly position: Vec3;
@@ -44,11 +47,17 @@ export interface ObjectSpec {
 export interface AuthoredObject {
   /** Unique in the world; stays the same when the object moves. */
   readonly key: string;
+  /** The tile whose map holds it (from its position). */
   readonly tile: TileId;
+  /** What it is. */
   readonly kind: AuthoredKind;
+  /** Centre, world metres. */
   readonly position: Vec3;
+  /** Turn about the vertical axis, radians. */
   readonly yaw: number;
+  /** Colour, `#rrggbb`. */
   readonly color: string;
+  /** Props of the kind set by the creator. */
   readonly props: Props;
   /** The simulated entity, once the relay gave the object one (`entityIds`, else the template's). */
   readonly entity: EntityId | undefined;
@@ -117,7 +126,9 @@ export class WorldLayout {
   private readonly historyListeners = new Set<() => void>();
 
   constructor(
+    /** The world's Yjs document holding the layout. */
     readonly doc: Y.Doc,
+    /** Tile edge, metres: decides which tile map holds each object. */
     readonly tileEdge: number,
   ) {}
 
@@ -217,6 +228,7 @@ export class WorldLayout {
     return this.undoManager?.canUndo() ?? false;
   }
 
+  /** Whether `redo` has a step to take. */
   get canRedo(): boolean {
     return this.undoManager?.canRedo() ?? false;
   }

@@ -5,7 +5,9 @@ import { checkObjectSpec, objectMap, TEMPLATE_ENTITY_BASE, CREATED_ENTITY_BASE, 
 
 /** A published world template as JSON: the objects every world made from it starts with. */
 export interface TemplateJson {
+  /** Format tag; only `tessera-template@1` is read. */
   readonly format: 'tessera-template@1';
+  /** The objects the world starts with. */
   readonly objects: readonly ObjectSpec[];
 }
 

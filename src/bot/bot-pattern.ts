@@ -11,14 +11,36 @@ import type { Vec3 } from '../core/vec.js';
  * - `follow`: towards the avatar of the player named `name` (wanders while none is seen).
  */
 export type BotPattern =
-  | { readonly kind: 'wander' }
-  | { readonly kind: 'circle'; readonly radiusM?: number }
-  | { readonly kind: 'crowd'; readonly to: Vec3; readonly radiusM?: number }
-  | { readonly kind: 'follow'; readonly name: string };
+  | {
+      /** Random walk with pauses. */
+      readonly kind: 'wander';
+    }
+  | {
+      /** Walk round a circle about the join point. */
+      readonly kind: 'circle';
+      /** Circle radius, metres (default 6). */
+      readonly radiusM?: number;
+    }
+  | {
+      /** Walk to a point, then mill about near it. */
+      readonly kind: 'crowd';
+      /** The gathering point, world metres (y is ignored). */
+      readonly to: Vec3;
+      /** Distance from `to` within which the bot wanders instead of heading in, metres (default 3). */
+      readonly radiusM?: number;
+    }
+  | {
+      /** Walk towards another player's avatar. */
+      readonly kind: 'follow';
+      /** Roster name of the player to follow. */
+      readonly name: string;
+    };
 
 /** A move input: each axis −1, 0 or 1 (what a keyboard gives). */
 export interface BotMove {
+  /** Sideways input: −1 (−x), 0 or 1 (+x). */
   readonly moveX: number;
+  /** Forward input: −1 (−z), 0 or 1 (+z). */
   readonly moveZ: number;
 }
 
@@ -52,6 +74,7 @@ export class BotSteering {
   private angle = 0;
 
   constructor(
+    /** The walk this steering follows. */
     readonly pattern: BotPattern,
     seed: number,
   ) {

@@ -13,7 +13,9 @@ import { nodeEd25519Check } from './node-signature-check.js';
 export interface BotOptions {
   /** The relay's WebSocket URL, e.g. `ws://127.0.0.1:8787/`. */
   readonly relay: string;
+  /** Name of the world to join. */
   readonly world: string;
+  /** Roster name (default `bot-<seed>`). */
   readonly name?: string;
   /** A join token (relays run with `--secret`). */
   readonly token?: string;
@@ -34,26 +36,38 @@ export interface BotOptions {
   readonly steerEveryMs?: number;
   /** How often its client steps its own tiles and reads the network, ms (default 16). */
   readonly updateEveryMs?: number;
-  /** How long to wait for the relay's welcome, ms (default 10 000), and how many tries (default 6). */
+  /** How long to wait for the relay's welcome per try, ms (default 10 000). */
   readonly timeoutMs?: number;
+  /** How many times to try joining before rejecting (default 6). */
   readonly joinAttempts?: number;
 }
 
 /** What a bot has seen since it joined (counts) and since the last `drainAges` (ages). */
 export interface BotStats {
+  /** The bot's roster name. */
   readonly name: string;
+  /** True while the relay has it joined. */
   readonly joined: boolean;
+  /** Its peer id (−1 before joining). */
   readonly peer: number;
   /** State updates (deltas) it applied. */
   readonly updates: number;
   /** Bytes per second up and down, over the last second. */
   readonly bytesUpPerS: number;
+  /** Bytes received per second, over the last second. */
   readonly bytesDownPerS: number;
   /** Errors its client reported (refusals, bad messages), and times it had to reconnect. */
   readonly errors: number;
   /** The errors by kind (numbers taken out), most frequent first: what went wrong, at a glance. */
-  readonly errorKinds: readonly { readonly reason: string; readonly count: number }[];
+  readonly errorKinds: readonly {
+    /** The error's reason with numbers replaced, so alike errors group together. */
+    readonly reason: string;
+    /** How many errors had that reason. */
+    readonly count: number;
+  }[];
+  /** Times it lost the relay and joined again. */
   readonly reconnects: number;
+  /** Number of tiles it leases and simulates now. */
   readonly ownedTiles: number;
   /** Other players' avatars it can see now. */
   readonly avatarsSeen: number;
@@ -61,7 +75,9 @@ export interface BotStats {
 
 /** A joined bot. */
 export interface Bot {
+  /** The `joinWorld` handle the bot drives (its client, status, events). */
   readonly handle: WorldHandle;
+  /** Counters since it joined, read now. */
   stats(): BotStats;
   /**
    * Ages of the updates applied since the last call, ms: how long after its tick on the shared

@@ -29,6 +29,7 @@ export interface JoinOptions {
   readonly relay: string;
   /** The world's name on that relay. */
   readonly world: string;
+  /** Display name in the roster and the world's profiles. */
   readonly name?: string;
   /** A join token (needed when the relay runs with `--secret`). */
   readonly token?: string;
@@ -70,7 +71,10 @@ export interface JoinOptions {
    * and jitter (ms) and loss of unreliable messages (0..1), seeded. For trying a game under
    * latency; off by default.
    */
-  readonly conditions?: Partial<NetworkConditions> & { seed?: number };
+  readonly conditions?: Partial<NetworkConditions> & {
+    /** Seed of the simulated jitter and loss (default 1). */
+    seed?: number;
+  };
   /** How other owners' tiles move between updates (default `speculative`). */
   readonly replicaMode?: ReplicaMode;
   /** Limits of speculative replicas (rewind depth, replay budget). */
@@ -81,6 +85,7 @@ export interface JoinOptions {
   readonly verifySignature?: SignatureCheck;
   /** Test seams: another WebSocket or peer connector (e.g. for Node). */
   readonly webSocket?: WebSocketConstructor;
+  /** Test seam: makes the direct peer connections instead of the browser's WebRTC (`simulation: 'main'` only). */
   readonly connector?: PeerConnector;
 }
 
@@ -89,9 +94,13 @@ export type ConnectionStatus = 'connected' | 'reconnecting' | 'left';
 
 /** A change of connection status: while reconnecting, the attempt number and the wait before it. */
 export interface StatusEvent {
+  /** The new status. */
   readonly status: ConnectionStatus;
+  /** Reconnection attempt number, from 1 (0 when leaving). */
   readonly attempt: number;
+  /** Wait before that attempt, ms (0 once connected or left). */
   readonly retryInMs: number;
+  /** Why the status changed (the lost connection's reason, `joined again`, …). */
   readonly reason: string;
 }
 
@@ -101,7 +110,9 @@ export interface StatusEvent {
  * `client` becomes a new, joined client; `on('status', …)` reports each step. `leave()` stops.
  */
 export interface WorldHandle {
+  /** The current client; replaced by a new, joined one after each reconnection. */
   readonly client: PlayerClient;
+  /** Where the connection stands now. */
   readonly status: ConnectionStatus;
   /**
    * The world's shared document: `world.layout` (place, move, configure, remove objects: the
@@ -111,12 +122,15 @@ export interface WorldHandle {
   readonly world: WorldDocument;
   /** True when the relay has stored every edit this player made; `whenAcknowledged()` waits for it. */
   readonly acknowledged: boolean;
+  /** Resolves once the relay has stored every document edit made so far (`acknowledged` is true). */
   whenAcknowledged(): Promise<void>;
   /** Why the last document message was refused (by the relay, or from a peer), if one was. */
   readonly docRefusal: string | undefined;
   /** Where the simulation runs: `worker` or `main`. */
   readonly simulation: 'worker' | 'main';
+  /** Subscribes to connection status changes; returns the function that unsubscribes. */
   on(event: 'status', listener: (e: StatusEvent) => void): () => void;
+  /** Leaves the world: stops reconnecting, closes the client and the document sync; status becomes `left`. */
   leave(): void;
 }
 

@@ -20,50 +20,139 @@ export interface VisibleEntity extends PlacedEntity {
 
 /** Path and traffic to one peer. */
 export interface PeerPathStats {
+  /** The other peer. */
   readonly peer: PeerId;
+  /** `p2p` over an open direct connection, `connecting` while one is being made, else `relay`. */
   readonly path: 'p2p' | 'relay' | 'connecting';
 }
 
 /** `stats()` of a client. */
 export interface ClientStats {
+  /** This client's peer id. */
   readonly peer: PeerId;
+  /** The shared timeline's current tick. */
   readonly tick: number;
   /** Round trip to the relay, ms. */
   readonly rttMs: number;
   /** Estimated relay clock minus local clock, ms, and the bound on its error. */
   readonly clockOffsetMs: number;
+  /** Bound on the error of `clockOffsetMs`, ms. */
   readonly clockErrorMs: number;
+  /** Path to every peer this client exchanges traffic with. */
   readonly peers: readonly PeerPathStats[];
   /** Bytes per second, averaged over the last second. */
   readonly bytesUpPerS: number;
+  /** Bytes received per second, averaged over the last second. */
   readonly bytesDownPerS: number;
+  /** Tiles this client leases and simulates. */
   readonly ownedTiles: readonly TileId[];
+  /** Messages refused since joining (bad lease signature, replayed or late delta, input too far ahead…). */
   readonly refused: number;
   /** The relay's audit counters, as it last told them (windows re-executed, passed, mismatched; takeovers). */
-  readonly audit: { readonly audits: number; readonly passed: number; readonly mismatches: number; readonly takeovers: number; readonly auditedTicks: number };
+  readonly audit: {
+    /** Windows re-executed by auditors. */
+    readonly audits: number;
+    /** Windows whose replay matched the owner's commits. */
+    readonly passed: number;
+    /** Windows whose replay differed from the owner's commits. */
+    readonly mismatches: number;
+    /** Tiles taken from an owner after a verdict. */
+    readonly takeovers: number;
+    /** Ticks covered by audited windows. */
+    readonly auditedTicks: number;
+  };
   /** Verdicts against owners this client has been told of. */
   readonly incidents: number;
   /** Speculative replicas: prediction error against owners' states (cm), rollbacks and replayed ticks per second. */
-  readonly replicas: { readonly mode: ReplicaMode; readonly predictionErrorP50Cm: number; readonly predictionErrorP99Cm: number; readonly rollbacksPerS: number; readonly replayedTicksPerS: number; readonly ownerRewinds: number };
+  readonly replicas: {
+    /** How replicas are shown (`SessionOptions.replicaMode`). */
+    readonly mode: ReplicaMode;
+    /** Median distance between predicted and owner-reported positions, cm. */
+    readonly predictionErrorP50Cm: number;
+    /** 99th-percentile distance between predicted and owner-reported positions, cm. */
+    readonly predictionErrorP99Cm: number;
+    /** Rollbacks of speculative replicas per second (over the last update interval). */
+    readonly rollbacksPerS: number;
+    /** Ticks re-simulated after rollbacks, per second. */
+    readonly replayedTicksPerS: number;
+    /** Times this client's own tiles were rewound to apply late inputs (since joining). */
+    readonly ownerRewinds: number;
+  };
 }
 
 /** Events a client raises. */
 export interface WorldClientEvents {
-  joined: { peer: PeerId; avatar: EntityId; config: WorldConfig; role: MemberRole };
-  roster: { players: readonly RosterEntry[] };
-  lease: { lease: TileLease };
-  error: { reason: string };
-  closed: { reason: string };
+  /** The relay welcomed this client. */
+  joined: {
+    /** This client's peer id. */
+    peer: PeerId;
+    /** The entity id of this player's avatar. */
+    avatar: EntityId;
+    /** The world's config. */
+    config: WorldConfig;
+    /** What this member may do, from its join token. */
+    role: MemberRole;
+  };
+  /** The list of players changed. */
+  roster: {
+    /** Every player now in the world. */
+    players: readonly RosterEntry[];
+  };
+  /** A tile lease was granted or changed owner (checked against the relay's signature). */
+  lease: {
+    /** The new lease. */
+    lease: TileLease;
+  };
+  /** Something was refused or went wrong; the client carries on. */
+  error: {
+    /** Human-readable cause. */
+    reason: string;
+  };
+  /** The connection to the relay closed; the client is done. */
+  closed: {
+    /** Human-readable cause. */
+    reason: string;
+  };
   /** A state delta of an owned tile left for a subscriber (for latency measurements). */
-  deltaSent: { tile: TileId; tick: number; to: PeerId; atMs: number };
+  deltaSent: {
+    /** The owned tile. */
+    tile: TileId;
+    /** The tick the delta describes. */
+    tick: number;
+    /** The subscriber it was sent to. */
+    to: PeerId;
+    /** When it was sent, local clock ms. */
+    atMs: number;
+  };
   /** A state delta was applied to a replica; `direct` when it came over a peer-to-peer path. */
-  deltaApplied: { tile: TileId; tick: number; from: PeerId; direct: boolean; atMs: number };
+  deltaApplied: {
+    /** The replicated tile. */
+    tile: TileId;
+    /** The tick the delta describes. */
+    tick: number;
+    /** The owner that sent it. */
+    from: PeerId;
+    /** True when it came over a direct peer-to-peer path, false via the relay. */
+    direct: boolean;
+    /** When it was applied, local clock ms. */
+    atMs: number;
+  };
   /** The relay judged an owner (audit mismatch, concealed critical state, silence) and took its tiles. */
   incident: AuditIncident;
   /** A message of the world document (sync, acknowledgement, presence), from the relay or a direct peer. */
-  doc: { from: PeerId; direct: boolean; message: DocMessage };
+  doc: {
+    /** The sender (the relay is `RELAY_PEER`). */
+    from: PeerId;
+    /** True when it came over a direct peer-to-peer path. */
+    direct: boolean;
+    /** The document message. */
+    message: DocMessage;
+  };
   /** A direct path to a peer opened (document sync starts over it). */
-  peerOpen: { peer: PeerId };
+  peerOpen: {
+    /** The peer now reachable directly. */
+    peer: PeerId;
+  };
 }
 
 /** Messages of the world document that the client passes to its `doc` listeners. */
@@ -72,9 +161,30 @@ export type DocMessage = Extract<Message, { type: typeof MsgType.DocSync | typeo
 
 /** The cheat a drill keeps running every tick, if any. */
 export type RunningCheat =
-  | { readonly kind: 'hold'; readonly entity: EntityId; readonly position: Vec3 }
-  | { readonly kind: 'nudge'; readonly entity: EntityId; readonly metres: number }
-  | { readonly kind: 'speed'; readonly entity: EntityId; readonly metresPerSecond: number };
+  | {
+      /** Keeps `entity` at `position` every tick. */
+      readonly kind: 'hold';
+      /** The entity held. */
+      readonly entity: EntityId;
+      /** Where it is held, world metres. */
+      readonly position: Vec3;
+    }
+  | {
+      /** Shifts `entity` by `metres` along x every tick. */
+      readonly kind: 'nudge';
+      /** The entity shifted. */
+      readonly entity: EntityId;
+      /** Shift per tick, metres. */
+      readonly metres: number;
+    }
+  | {
+      /** Forces `entity`'s horizontal speed whenever it moves. */
+      readonly kind: 'speed';
+      /** The entity sped up. */
+      readonly entity: EntityId;
+      /** The forced horizontal speed, m/s. */
+      readonly metresPerSecond: number;
+    };
 
 /**
  * Cheat drills on the tiles this player owns — what a modified browser could do — so people and
@@ -131,9 +241,21 @@ export interface PlayerClient {
   /** Every entity this client can see, smoothed; `atMs` (local epoch ms, default now) must not go back between calls. */
   entities(atMs?: number): VisibleEntity[];
   /** The owner-reported (or own) position of an entity, without extrapolation, with the tick it is from. */
-  reportedPosition(id: EntityId): { position: Vec3; tick: number } | undefined;
+  reportedPosition(id: EntityId): {
+    /** Position as last reported by its owner (or simulated here), world metres. */
+    position: Vec3;
+    /** The tick that position is from. */
+    tick: number;
+  } | undefined;
   /** Owner and epoch of every tile this client knows of. */
-  tiles(): { tile: TileId; owner: PeerId; epoch: number }[];
+  tiles(): {
+    /** The tile. */
+    tile: TileId;
+    /** The peer leasing it (the relay is `RELAY_PEER`). */
+    owner: PeerId;
+    /** The lease epoch, raised on every change of owner. */
+    epoch: number;
+  }[];
   /** Counters and paths for a HUD or a test. */
   stats(): ClientStats;
   /** Diagnostics: sends `message` to `peer` as it is (tests prove peers refuse what the protocol forbids). */

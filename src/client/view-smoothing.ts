@@ -4,6 +4,7 @@ import type { VisibleEntity } from './player-client.js';
 
 /** One entity as its simulation or replica has it at an instant, before smoothing. */
 export interface RawVisible {
+  /** The entity at its unsmoothed position (metres). */
   readonly entity: VisibleEntity;
   /** Velocity the shown position moves with (m/s). */
   readonly v: Vec3;
@@ -19,6 +20,7 @@ export interface RawVisible {
 export class ViewSmoother {
   private readonly shown = new Map<EntityId, { x: number; y: number; z: number; t: number }>();
 
+  /** Smoothed entities for instant `now` (ms; must not go back between calls); entities no longer listed are forgotten. */
   apply(raw: readonly RawVisible[], now: number): VisibleEntity[] {
     const keep = new Set<EntityId>();
     const out = raw.map(({ v, entity, raw: unsmoothed }) => {

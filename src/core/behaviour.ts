@@ -9,8 +9,11 @@ export type PropType = 'number' | 'boolean' | 'string' | 'entity';
 
 /** Declaration of one prop of a kind. Writes to a `critical` prop are always audited. */
 export interface PropSpec {
+  /** The value type every write is checked against. */
   readonly type: PropType;
+  /** Value of the prop on entities that do not set it (must fit `type`). */
   readonly default: PropValue;
+  /** When true, every write to the prop is reported to the relay and audited (default false). */
   readonly critical?: boolean;
 }
 
@@ -19,16 +22,23 @@ export type InputData = Readonly<Record<string, PropValue>>;
 
 /** One input addressed to an entity, for a tick. `seq` orders several inputs to one entity in one tick. */
 export interface EntityInput {
+  /** The entity the input is for (usually a player's avatar). */
   readonly entity: EntityId;
+  /** Sender's sequence number: orders inputs to one entity within a tick; replays are refused. */
   readonly seq: number;
+  /** The input values, passed to the kind's `onInput`. */
   readonly data: InputData;
 }
 
 /** A message from one entity to another, delivered at `dueTick` (always later than it was sent). */
 export interface EntityMessage {
+  /** The sending entity. */
   readonly from: EntityId;
+  /** The receiving entity. */
   readonly to: EntityId;
+  /** Application-chosen name telling the receiver what the message means. */
   readonly topic: string;
+  /** The message's payload. */
   readonly data: InputData;
   /** Tick at which the receiver's `onMessage` runs. */
   readonly dueTick: number;
@@ -38,12 +48,19 @@ export interface EntityMessage {
 
 /** What `TileContext.spawn` takes. Missing body/props come from the kind; rotation and velocities default to rest. */
 export interface SpawnSpec {
+  /** Kind of the new entity (must be registered). */
   readonly kind: string;
+  /** Where it appears, world metres. */
   readonly position: Vec3;
+  /** Initial orientation (default identity). */
   readonly rotation?: Quat;
+  /** Initial linear velocity, m/s (default zero). */
   readonly linvel?: Vec3;
+  /** Initial angular velocity, rad/s (default zero). */
   readonly angvel?: Vec3;
+  /** Body and collider (default: the kind's `body`). */
   readonly body?: BodyDesc;
+  /** Initial props, over the kind's defaults. */
   readonly props?: Readonly<Record<string, PropValue>>;
 }
 
@@ -68,6 +85,7 @@ export interface TileContext {
   kindOf(id: EntityId): string;
   /** Position, metres. */
   position(id: EntityId): Vec3;
+  /** Orientation of an entity or ghost, a unit quaternion. */
   rotation(id: EntityId): Quat;
   /** Linear velocity, m/s. */
   linvel(id: EntityId): Vec3;
@@ -98,6 +116,7 @@ export interface TileContext {
  * id order and act only through the context.
  */
 export interface KindDef {
+  /** Unique kind name: a letter, then up to 63 letters, digits, `_`, `.` or `-`. */
   readonly name: string;
   /** Body used when a spawn does not give one. */
   readonly body?: BodyDesc;
@@ -115,7 +134,9 @@ export interface KindDef {
 
 /** A registered kind with its prop keys in a fixed (sorted) order, for hashing and encoding. */
 export interface RegisteredKind {
+  /** The kind as defined. */
   readonly def: KindDef;
+  /** Its declared prop names, sorted. */
   readonly propKeys: readonly string[];
 }
 

@@ -24,30 +24,35 @@ export class ByteWriter {
     this.view = new DataView(next.buffer);
   }
 
+  /** Appends one unsigned byte (0..255; other values wrap). */
   u8(v: number): this {
     this.room(1);
     this.view.setUint8(this.pos, v);
     this.pos += 1;
     return this;
   }
+  /** Appends an unsigned 32-bit integer, little-endian (4 bytes). */
   u32(v: number): this {
     this.room(4);
     this.view.setUint32(this.pos, v, true);
     this.pos += 4;
     return this;
   }
+  /** Appends a signed 32-bit integer, little-endian (4 bytes). */
   i32(v: number): this {
     this.room(4);
     this.view.setInt32(this.pos, v, true);
     this.pos += 4;
     return this;
   }
+  /** Appends a 32-bit float, little-endian (4 bytes; rounds `v` to single precision). */
   f32(v: number): this {
     this.room(4);
     this.view.setFloat32(this.pos, v, true);
     this.pos += 4;
     return this;
   }
+  /** Appends a 64-bit float, little-endian (8 bytes, exact). */
   f64(v: number): this {
     this.room(8);
     this.view.setFloat64(this.pos, v, true);
@@ -103,28 +108,33 @@ export class ByteReader {
   fail(reason: string): never {
     throw new TesseraError(this.code, `${this.what} invalid at offset ${this.pos}: ${reason}`);
   }
+  /** Reads one unsigned byte. Throws `TesseraError` (the reader's code, default `bad-input`) when fewer bytes remain. */
   u8(): number {
     this.need(1);
     return this.view.getUint8(this.pos++);
   }
+  /** Reads an unsigned 32-bit little-endian integer. Throws `TesseraError` (the reader's code, default `bad-input`) when fewer bytes remain. */
   u32(): number {
     this.need(4);
     const v = this.view.getUint32(this.pos, true);
     this.pos += 4;
     return v;
   }
+  /** Reads a signed 32-bit little-endian integer. Throws `TesseraError` (the reader's code, default `bad-input`) when fewer bytes remain. */
   i32(): number {
     this.need(4);
     const v = this.view.getInt32(this.pos, true);
     this.pos += 4;
     return v;
   }
+  /** Reads a 32-bit little-endian float. Throws `TesseraError` (the reader's code, default `bad-input`) when fewer bytes remain. */
   f32(): number {
     this.need(4);
     const v = this.view.getFloat32(this.pos, true);
     this.pos += 4;
     return v;
   }
+  /** Reads a 64-bit little-endian float. Throws `TesseraError` (the reader's code, default `bad-input`) when fewer bytes remain. */
   f64(): number {
     this.need(8);
     const v = this.view.getFloat64(this.pos, true);
@@ -137,6 +147,7 @@ export class ByteReader {
     if (n > max) this.fail(`${what} count ${n} exceeds limit ${max}`);
     return n;
   }
+  /** Reads a UTF-8 string written by `ByteWriter.str` (u32 byte length, then bytes). Throws `TesseraError` when the length exceeds `maxBytes`, the bytes are truncated or not valid UTF-8. */
   str(maxBytes = 4096): string {
     const n = this.count(maxBytes, 'string byte');
     this.need(n);
@@ -148,6 +159,7 @@ export class ByteReader {
       this.pos += n;
     }
   }
+  /** Reads length-prefixed bytes written by `ByteWriter.bytes`, as a view into the input (not a copy). Throws `TesseraError` when the length exceeds `maxBytes` or the bytes are truncated. */
   bytes(maxBytes: number): Uint8Array {
     const n = this.count(maxBytes, 'byte');
     this.need(n);

@@ -13,16 +13,35 @@ export const FIRST_SPAWNED_ID = 2 ** 32;
 
 /** Collision shape of a body, metres. */
 export type ShapeDesc =
-  | { readonly type: 'box'; readonly halfExtents: Vec3 }
-  | { readonly type: 'ball'; readonly radius: number }
-  | { readonly type: 'capsule'; readonly halfHeight: number; readonly radius: number };
+  | {
+      /** A box centred on the body. */
+      readonly type: 'box';
+      /** Half the box's size along each axis, metres (all > 0). */
+      readonly halfExtents: Vec3;
+    }
+  | {
+      /** A sphere centred on the body. */
+      readonly type: 'ball';
+      /** Sphere radius, metres (> 0). */
+      readonly radius: number;
+    }
+  | {
+      /** A capsule along the body's y axis. */
+      readonly type: 'capsule';
+      /** Half the length of the cylinder between the two caps, metres (> 0). */
+      readonly halfHeight: number;
+      /** Radius of the cylinder and caps, metres (> 0). */
+      readonly radius: number;
+    };
 
 /** How a body moves: pushed by physics, never moves, or moved by its behaviour. */
 export type BodyType = 'dynamic' | 'fixed' | 'kinematic';
 
 /** Creation spec of an entity's rigid body and its single collider. Immutable for the entity's life. */
 export interface BodyDesc {
+  /** How the body moves: dynamic, fixed or kinematic. */
   readonly type: BodyType;
+  /** The collider shape, metres. */
   readonly shape: ShapeDesc;
   /** kg/m³ (default 1). */
   readonly density?: number;
@@ -44,9 +63,13 @@ export interface BodyDesc {
 
 /** The state physics evolves: position (m), rotation, linear velocity (m/s), angular velocity (rad/s). */
 export interface DynamicState {
+  /** Centre of the body, world metres. */
   readonly position: Vec3;
+  /** Orientation, a unit quaternion. */
   readonly rotation: Quat;
+  /** Linear velocity, m/s. */
   readonly linvel: Vec3;
+  /** Angular velocity, rad/s. */
   readonly angvel: Vec3;
 }
 
@@ -58,11 +81,15 @@ export type Props = Readonly<Record<string, PropValue>>;
 
 /** A complete entity: what a tile needs to create it, what migrates, what a snapshot lists. */
 export interface EntityDesc {
+  /** Unique id in the world. */
   readonly id: EntityId;
   /** Names the behaviour (`KindDef.name`). */
   readonly kind: string;
+  /** Its rigid body and collider (fixed for its life). */
   readonly body: BodyDesc;
+  /** Its physical state. */
   readonly state: DynamicState;
+  /** Its props (typed by the kind's `PropSpec`s). */
   readonly props: Props;
 }
 

@@ -6,8 +6,11 @@ import type { Vec3 } from './vec.js';
  * [0, edge) on every axis; tile (-1,0,0) spans [-edge, 0) on x.
  */
 export interface TileId {
+  /** Tile index along x: the tile spans x·edge to (x+1)·edge metres. */
   readonly x: number;
+  /** Tile index along y (up). */
   readonly y: number;
+  /** Tile index along z. */
   readonly z: number;
 }
 
@@ -56,7 +59,12 @@ export function compareTiles(a: TileId, b: TileId): number {
 }
 
 /** The lower corner (inclusive) and upper corner (exclusive) of a tile, metres. */
-export function tileBounds(t: TileId, edge: number): { min: Vec3; max: Vec3 } {
+export function tileBounds(t: TileId, edge: number): {
+  /** The tile's lowest corner, world metres. */
+  min: Vec3;
+  /** The tile's highest corner, world metres (exclusive). */
+  max: Vec3;
+} {
   return {
     min: { x: t.x * edge, y: t.y * edge, z: t.z * edge },
     max: { x: (t.x + 1) * edge, y: (t.y + 1) * edge, z: (t.z + 1) * edge },

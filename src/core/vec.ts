@@ -1,15 +1,22 @@
 /** A 3-vector in metres (positions), m/s (velocities), N·s (impulses) or rad/s (angular velocities). */
 export interface Vec3 {
+  /** X component (east–west axis). */
   readonly x: number;
+  /** Y component (up). */
   readonly y: number;
+  /** Z component (north–south axis). */
   readonly z: number;
 }
 
 /** A unit quaternion (x, y, z, w). */
 export interface Quat {
+  /** X of the vector part (axis × sin(angle/2)). */
   readonly x: number;
+  /** Y of the vector part. */
   readonly y: number;
+  /** Z of the vector part. */
   readonly z: number;
+  /** Scalar part, cos(angle/2). */
   readonly w: number;
 }
 

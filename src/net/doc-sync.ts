@@ -31,12 +31,21 @@ export class DocSync {
   private readonly ackWaiters = new Set<() => void>();
   private readonly stop: (() => void)[] = [];
   /** Document messages received from the relay and straight from peers (direct paths). */
-  readonly received = { relay: 0, direct: 0 };
+  readonly received = {
+    /** Messages that came through the relay. */
+    relay: 0,
+    /** Messages that came straight from peers. */
+    direct: 0,
+  };
   /** Document messages refused (bad updates); see `lastRefusal`. */
   refused = 0;
+  /** Why the last document message was refused, readable (empty when none was). */
   lastRefusal = '';
 
-  constructor(readonly world: WorldDocument) {
+  constructor(
+    /** The local copy of the world's document this sync keeps in step. */
+    readonly world: WorldDocument,
+  ) {
     const onUpdate = (update: Uint8Array, origin: unknown): void => {
       if (origin === REMOTE_ORIGIN) return;
       const e = encoding.createEncoder();

@@ -15,7 +15,9 @@ export interface NetworkConditions {
 
 /** Timers the network schedules deliveries on: a virtual clock in the harness, real time otherwise. */
 export interface Scheduler {
+  /** The current time, ms. */
   now(): number;
+  /** Runs `run` at `timeMs` (ms, on the `now()` clock; a past time runs as soon as possible). */
   at(timeMs: number, run: () => void): void;
 }
 
@@ -28,7 +30,14 @@ export class MemoryNetwork {
   private readonly scheduler: Scheduler;
   private conditions: NetworkConditions;
   /** Messages and bytes delivered, for tests and benches. */
-  readonly counters = { messages: 0, bytes: 0, dropped: 0 };
+  readonly counters = {
+    /** Messages delivered. */
+    messages: 0,
+    /** Bytes delivered. */
+    bytes: 0,
+    /** Messages lost (to `loss`, or unreliable ones during a cut). */
+    dropped: 0,
+  };
 
   constructor(seed: number, scheduler: Scheduler, conditions: Partial<NetworkConditions> = {}) {
     this.rng = new SeededRng(seed);
@@ -132,10 +141,12 @@ export class VirtualScheduler implements Scheduler {
   private seq = 0;
   private queue: { at: number; seq: number; run: () => void }[] = [];
 
+  /** The virtual time, ms (starts at 0; moves only with `advance`). */
   now(): number {
     return this.time;
   }
 
+  /** Queues `run` for virtual time `timeMs` (ms; a past time runs at the next `advance`). */
   at(timeMs: number, run: () => void): void {
     const item = { at: Math.max(timeMs, this.time), seq: this.seq++, run };
     // Binary insertion keeps the queue sorted by (at, seq).

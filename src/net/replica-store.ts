@@ -8,12 +8,17 @@ import type { EntityPose } from '../protocol/messages.js';
 
 /** An entity as placed in the world: who it is, what it looks like, which tile holds it, where. */
 export interface PlacedEntity {
+  /** The entity's id. */
   readonly id: EntityId;
+  /** Its kind name (`KindDef.name`). */
   readonly kind: string;
+  /** Its body and collider, for drawing and ghosts. */
   readonly body: BodyDesc;
+  /** The tile that holds it. */
   readonly tile: TileId;
   /** Metres. */
   readonly position: Vec3;
+  /** Orientation, a unit quaternion. */
   readonly rotation: Quat;
 }
 
@@ -47,7 +52,17 @@ export class ReplicaStore {
   private readonly tiles = new Map<string, ReplicaTile>();
   private readonly entities = new Map<EntityId, ReplicaEntity>();
   private readonly looks = new Map<EntityId, { kind: string; body: BodyDesc }>();
-  readonly counters = { keyframes: 0, deltas: 0, staleRefused: 0, oldIgnored: 0 };
+  /** Updates handled since creation: keyframes and deltas applied, updates refused for a stale epoch, and ignored as older than the replica. */
+  readonly counters = {
+    /** Full states applied. */
+    keyframes: 0,
+    /** Deltas applied. */
+    deltas: 0,
+    /** Updates refused because their lease epoch was older than the tile's known one. */
+    staleRefused: 0,
+    /** Updates ignored because their tick was not newer than the replica's. */
+    oldIgnored: 0,
+  };
 
   constructor(private readonly config: WorldConfig) {}
 
@@ -57,7 +72,12 @@ export class ReplicaStore {
   }
 
   /** Tick and `entitiesDigest` of the last full state applied to a tile's replica (to check convergence). */
-  keyframeDigest(tile: TileId): { tick: number; digest: string } | undefined {
+  keyframeDigest(tile: TileId): {
+    /** The owner's tick of that full state. */
+    tick: number;
+    /** `entitiesDigest` of its entities. */
+    digest: string;
+  } | undefined {
     return this.tiles.get(tileKey(tile))?.keyframe;
   }
 

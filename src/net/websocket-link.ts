@@ -3,14 +3,23 @@ import type { Link } from './link.js';
 
 /** The part of the WebSocket API a link needs (the browser's, or the `ws` package's in Node). */
 export interface WebSocketLike {
+  /** Set to `arraybuffer` by the link so messages arrive as bytes. */
   binaryType: string;
+  /** Connection state: 0 connecting, 1 open, 2 closing, 3 closed. */
   readonly readyState: number;
+  /** Bytes queued by `send` and not yet handed to the network. */
   readonly bufferedAmount: number;
+  /** Queues a binary message. */
   send(data: Uint8Array): void;
+  /** Starts closing, with an optional close code and reason. */
   close(code?: number, reason?: string): void;
+  /** Called once the connection is open. */
   onopen: ((ev: unknown) => void) | null;
+  /** Called per received message; `data` is an `ArrayBuffer` (or a Node `Buffer`). */
   onmessage: ((ev: { data: unknown }) => void) | null;
+  /** Called once the connection closed. */
   onclose: ((ev: unknown) => void) | null;
+  /** Called on a connection error (a close follows). */
   onerror: ((ev: unknown) => void) | null;
 }
 

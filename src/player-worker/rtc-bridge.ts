@@ -21,6 +21,7 @@ export class RtcBridge {
     private readonly wrap: (l: Link) => Link = (l) => l,
   ) {}
 
+  /** Handles a WebRTC request from the worker (`rtc-connect`, `rtc-signal-in`, `rtc-send`, `rtc-destroy`) on the page's real connections. */
   onWorker(m: RtcRequest): void {
     switch (m.t) {
       case 'rtc-connect': {

@@ -162,7 +162,12 @@ export class WorkerClient implements PlayerClient {
     return this.smoother.apply(raw, now);
   }
 
-  reportedPosition(id: EntityId): { position: Vec3; tick: number } | undefined {
+  reportedPosition(id: EntityId): {
+    /** Position as its owner last reported it, world metres. */
+    position: Vec3;
+    /** The tick that position is from. */
+    tick: number;
+  } | undefined {
     const f = this.frame;
     if (!this.index) {
       this.index = new Map();
@@ -176,7 +181,14 @@ export class WorkerClient implements PlayerClient {
     return { position: { x: f[o + 16]!, y: f[o + 17]!, z: f[o + 18]! }, tick: f[o + 19]! };
   }
 
-  tiles(): { tile: TileId; owner: PeerId; epoch: number }[] {
+  tiles(): {
+    /** The tile. */
+    tile: TileId;
+    /** The peer leasing it (the relay is `RELAY_PEER`). */
+    owner: PeerId;
+    /** The lease epoch, raised on every change of owner. */
+    epoch: number;
+  }[] {
     return this.status.tiles;
   }
 

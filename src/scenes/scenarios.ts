@@ -7,6 +7,7 @@ import { borderRollScene, busyScene, cannonScene, CANNON_SCENE } from './scenes.
  * the cross-runtime check page in Chromium, and the benchmark.
  */
 export interface Scenario {
+  /** The world the scenario starts from. */
   readonly scene: SceneDesc;
   /** Inputs to apply at `tick`. */
   inputsAt(tick: number): EntityInput[];

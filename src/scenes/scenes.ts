@@ -37,7 +37,14 @@ export function walls(edge: number, xMin: number, xMax: number, zMin: number, zM
 }
 
 /** Ids of the notable entities in `cannonScene`. */
-export const CANNON_SCENE = { cannon: 100, switch: 101, avatar: 102 } as const;
+export const CANNON_SCENE = {
+  /** The cannon (fires when its switch is stepped on). */
+  cannon: 100,
+  /** The floor switch aimed at the cannon. */
+  switch: 101,
+  /** The avatar, named `alice`. */
+  avatar: 102,
+} as const;
 
 /**
  * The paper's Figure 1(c): an avatar, a switch and a cannon. Walking the avatar (-x) onto the
@@ -138,10 +145,37 @@ export function benchScene(layout: BenchLayout, count: number, edge = 128): Scen
 }
 
 /** Ids of the notable entities in `demoScene`. */
-export const DEMO_SCENE = { avatar: 500, cannon: 100, switch: 101, chest: 102, spawnBoxes: 320 } as const;
+export const DEMO_SCENE = {
+  /** The player's avatar, named `you`. */
+  avatar: 500,
+  /** The cannon (fires when its switch is stepped on). */
+  cannon: 100,
+  /** The floor switch aimed at the cannon. */
+  switch: 101,
+  /** The chest (its `gold` prop is critical: the audit drills overwrite it). */
+  chest: 102,
+  /** The first of 2 boxes placed near the spawn point (ids `spawnBoxes` and `spawnBoxes + 1`). */
+  spawnBoxes: 320,
+} as const;
 
 /** The train scenario's layout (paper §3.6): ids, the track, the platform in its middle. */
-export const TRAIN_SCENE = { train: 60, centre: { x: 16, z: 16 }, radius: 8, speed: 10, edge: 32 } as const;
+export const TRAIN_SCENE = {
+  /** Entity id of the train. */
+  train: 60,
+  /** Centre of the circular track (and of the platform), world metres. */
+  centre: {
+    /** X of the centre, metres. */
+    x: 16,
+    /** Z of the centre, metres. */
+    z: 16,
+  },
+  /** Radius of the track, metres. */
+  radius: 8,
+  /** Speed of the train along the track, m/s. */
+  speed: 10,
+  /** Edge of the scene's single tile, metres. */
+  edge: 32,
+} as const;
 
 /**
  * The paper's train scenario: one 32 m tile, a platform in the middle of a circular track of
@@ -168,7 +202,14 @@ export function trainScene(): SceneDesc {
 }
 
 /** The centre of the train's open window (on the side facing the track's centre), from the train's position. */
-export function trainWindow(trainPosition: { x: number; y: number; z: number }): { x: number; y: number; z: number } {
+export function trainWindow(trainPosition: { x: number; y: number; z: number }): {
+  /** X of the window's centre, metres. */
+  x: number;
+  /** Y of the window's centre, metres (0.3 m above the train's centre). */
+  y: number;
+  /** Z of the window's centre, metres. */
+  z: number;
+} {
   const { centre } = TRAIN_SCENE;
   const dx = centre.x - trainPosition.x;
   const dz = centre.z - trainPosition.z;
@@ -177,7 +218,14 @@ export function trainWindow(trainPosition: { x: number; y: number; z: number }):
 }
 
 /** Ids in `auditScene`. */
-export const AUDIT_SCENE = { chest: 40, ball: 41, box: 42 } as const;
+export const AUDIT_SCENE = {
+  /** The chest (its `gold` prop is critical). */
+  chest: 40,
+  /** The ball rolling between the two tiles. */
+  ball: 41,
+  /** The first of 4 boxes (ids `box` to `box + 3`). */
+  box: 42,
+} as const;
 
 /**
  * A small world for audit drills: 2×1 tiles of 16 m with walls, a chest (critical `gold`)

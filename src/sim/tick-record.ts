@@ -8,8 +8,16 @@ import { readBody, readEntity, readProps, readState, readTile, writeBody, writeE
 
 /** Ghosts, removals and immigrants a tile applied together (one `applyInbound`), in that order. */
 export interface InboundBatch {
-  readonly ghosts: readonly { readonly from: TileId; readonly ghosts: readonly GhostState[] }[];
+  /** Ghost sets replaced, one per neighbour. */
+  readonly ghosts: readonly {
+    /** The neighbour tile that sent them. */
+    readonly from: TileId;
+    /** Its bodies near the border (an empty list clears that neighbour's ghosts). */
+    readonly ghosts: readonly GhostState[];
+  }[];
+  /** Entities taken out of the tile from outside (e.g. by the relay). */
   readonly removals: readonly EntityId[];
+  /** Entities that entered the tile (migrants, placements). */
   readonly immigrants: readonly EntityDesc[];
 }
 
@@ -28,6 +36,7 @@ export interface TickRecord {
   readonly after: readonly InboundBatch[];
 }
 
+/** A record of a step nothing entered (no inbound batches, messages or inputs). */
 export const EMPTY_RECORD: TickRecord = { inbound: [], messages: [], inputs: [], after: [] };
 
 /** Most items of one kind in a record a decoder accepts. */

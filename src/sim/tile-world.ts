@@ -10,7 +10,9 @@ import { TileSimulation, type RemovalReason, type StepResult } from './tile-simu
 
 /** A world as data: its config and its authored entities. JSON-safe. */
 export interface SceneDesc {
+  /** World settings; omitted ones take `resolveWorldConfig`'s defaults. */
   readonly config: Partial<WorldConfig>;
+  /** The authored entities; each goes to the tile that holds its position. Ids must be unique. */
   readonly entities: readonly EntityDesc[];
 }
 
@@ -23,12 +25,32 @@ export interface WorldStepReport {
   /** Messages routed between tiles. */
   readonly crossTileMessages: number;
   /** Entities gone for good this tick, with the tile they were in. */
-  readonly removed: readonly { readonly id: EntityId; readonly reason: RemovalReason; readonly tile: TileId }[];
+  readonly removed: readonly {
+    /** The removed entity. */
+    readonly id: EntityId;
+    /** Why it was removed. */
+    readonly reason: RemovalReason;
+    /** The tile it was in. */
+    readonly tile: TileId;
+  }[];
+  /** Inputs and messages dropped or refused this tick (e.g. no such entity), one reason each, over all tiles. */
   readonly rejected: readonly string[];
   /** Entities that moved into tiles this world does not hold (only when it does not create tiles). */
-  readonly outboundMigrants: readonly { readonly from: TileId; readonly to: TileId; readonly entity: EntityDesc }[];
+  readonly outboundMigrants: readonly {
+    /** The tile it left. */
+    readonly from: TileId;
+    /** The tile it moved into. */
+    readonly to: TileId;
+    /** The entity, as it left. */
+    readonly entity: EntityDesc;
+  }[];
   /** Messages to entities this world does not hold (only when it does not create tiles). */
-  readonly outboundMail: readonly { readonly from: TileId; readonly message: EntityMessage }[];
+  readonly outboundMail: readonly {
+    /** The sender's tile. */
+    readonly from: TileId;
+    /** The message. */
+    readonly message: EntityMessage;
+  }[];
 }
 
 const WORLD_MAGIC = 0x444c5754; // "TWLD"
@@ -40,6 +62,7 @@ const WORLD_MAGIC = 0x444c5754; // "TWLD"
  * Call `dispose()` to free the tiles.
  */
 export class TileWorld {
+  /** The world's resolved settings (tile edge, tick rate, gravity…). */
   readonly config: WorldConfig;
   private readonly registry: BehaviourRegistry;
   private readonly tiles = new Map<string, TileSimulation>();

@@ -9,7 +9,9 @@ export const FRAME_HEADER = 8;
 export interface FrameInfo {
   /** Next tick the world will simulate. */
   readonly tick: number;
+  /** Entities in the frame (all tiles). */
   readonly entityCount: number;
+  /** Tiles in the world. */
   readonly tileCount: number;
   /** Milliseconds the last `step` call spent stepping, divided by the ticks it ran. */
   readonly stepMs: number;
@@ -17,6 +19,7 @@ export interface FrameInfo {
   readonly ticksRun: number;
   /** Entity migrations between tiles so far. */
   readonly migrations: number;
+  /** Ghosts held by all tiles (read-only copies of neighbours' border bodies). */
   readonly ghostCount: number;
 }
 

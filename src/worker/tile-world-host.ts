@@ -12,18 +12,25 @@ import { FRAME_HEADER, FRAME_STRIDE } from './frame.js';
 
 /** What `load` and `restore` report. */
 export interface LoadedWorld {
+  /** The world's current tick. */
   readonly tick: number;
+  /** Entities in all tiles. */
   readonly entityCount: number;
+  /** The world's tiles, in frame tile-index order. */
   readonly tiles: readonly TileId[];
   /** Kind names; a frame's kind index points into this list. */
   readonly kinds: readonly string[];
+  /** The world's resolved settings. */
   readonly config: WorldConfig;
 }
 
 /** Shape, kind and position of an entity, for a renderer meeting it for the first time. */
 export interface EntityLook {
+  /** The entity. */
   readonly id: EntityId;
+  /** Its kind name. */
   readonly kind: string;
+  /** Its body and collider shape (metres), for building a mesh. */
   readonly body: BodyDesc;
   /** Metres, when looked up. */
   readonly position: Vec3;
