@@ -210,7 +210,8 @@ export async function joinWorld(opts: JoinOptions): Promise<WorldHandle> {
       return c;
     } catch (e) {
       c?.close();
-      throw e instanceof JoinFailure ? e : new JoinFailure(e instanceof Error ? e.message : String(e), e instanceof TesseraError);
+      // A relay that could not be reached (busy, restarting) may answer the next attempt; any other error is final.
+      throw e instanceof JoinFailure ? e : new JoinFailure(e instanceof Error ? e.message : String(e), e instanceof TesseraError && e.code !== ErrorCode.Unreachable);
     }
   };
   const attempts = Math.max(1, opts.joinAttempts ?? 6);

@@ -18,6 +18,8 @@ export const ErrorCode = {
   Forbidden: 'forbidden',
   /** A bug in Tessera: a state its own invariants rule out. */
   Internal: 'internal',
+  /** The relay could not be reached, or dropped the connection before it opened: trying again may help. */
+  Unreachable: 'unreachable',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

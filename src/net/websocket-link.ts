@@ -53,7 +53,7 @@ export function openWebSocketLink(url: string, Impl?: WebSocketConstructor, time
     const timer = setTimeout(() => {
       if (!open) {
         ws.close();
-        reject(new TesseraError(ErrorCode.BadInput, `could not reach the relay at ${url} within ${timeoutMs} ms`));
+        reject(new TesseraError(ErrorCode.Unreachable, `could not reach the relay at ${url} within ${timeoutMs} ms`));
       }
     }, timeoutMs);
     const link: Link = {
@@ -95,7 +95,7 @@ export function openWebSocketLink(url: string, Impl?: WebSocketConstructor, time
       if (closed && wasOpen) return; // closed by the link itself: onClose already fired
       closed = true;
       clearTimeout(timer);
-      if (!wasOpen) reject(new TesseraError(ErrorCode.BadInput, `the relay at ${url} refused or dropped the connection`));
+      if (!wasOpen) reject(new TesseraError(ErrorCode.Unreachable, `the relay at ${url} refused or dropped the connection`));
       else link.onClose?.();
     };
     ws.onerror = () => {
