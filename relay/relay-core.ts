@@ -56,6 +56,7 @@ import { connectionGuard, type GuardedConnection } from './connection-guard.js';
 export interface LeaseSigner {
   /** Raw public key peers verify with. */
   readonly publicKey: Uint8Array;
+  /** Signs `bytes` (a lease's `leaseSigningBytes`) and returns the signature (64 bytes for Ed25519). */
   sign(bytes: Uint8Array): Uint8Array;
 }
 
@@ -64,17 +65,23 @@ export type RelayLog = (event: { level: 'info' | 'warn' | 'error'; msg: string }
 
 /** Everything the relay's logic needs; clocks, signing, logging and auth are injected. */
 export interface RelayCoreOptions {
+  /** Name of the world this relay serves; a hello naming another is refused. */
   readonly world: string;
+  /** The world's scene: its config (tile edge, tick rate, seed…) and the entities it starts with (unless `initialTiles` are given). */
   readonly scene: SceneDesc;
+  /** The entity kinds the world simulates (their names are sent to every player in the welcome). */
   readonly registry: BehaviourRegistry;
   /** Wall clock, ms. */
   readonly now: () => number;
+  /** Signs every lease the relay grants (its public key goes to players in the welcome). */
   readonly signer: LeaseSigner;
+  /** Receives the relay's structured log events. */
   readonly log: RelayLog;
   /** Accepts or refuses a join token: returns undefined when accepted, else the reason. */
   readonly checkToken: (token: string, world: string) => string | undefined;
   /** The role an accepted token grants (default: `creator` for everyone, as in development). */
   readonly roleOf?: (token: string) => DocRole;
+  /** How the relay replicates the tiles it simulates itself (default `DEFAULT_REPLICATION`). */
   readonly replication?: ReplicationConfig;
   /** Lease length, ticks (default 4 s; renewed every second while the owner commits). */
   readonly leaseTicks?: number;
@@ -96,7 +103,12 @@ export interface RelayCoreOptions {
   /** Where avatars appear, metres. */
   readonly spawn?: Vec3;
   /** Messages per second a connection may send before being refused (default 600, burst 1200). */
-  readonly rateLimit?: { perSecond: number; burst: number };
+  readonly rateLimit?: {
+    /** Sustained rate, messages per second. */
+    perSecond: number;
+    /** Most messages in a burst (the bucket's size). */
+    burst: number;
+  };
   /** Audit sampling and limits (defaults: `DEFAULT_AUDIT_CONFIG`). */
   readonly audit?: Partial<AuditConfig>;
   /** Who re-executes audit windows (default: on this thread; the server uses a worker thread). */
@@ -184,7 +196,9 @@ interface Connection {
  * same `src/sim` code the peers run. The server (`server.ts`) and the test harness drive it.
  */
 export class RelayCore {
+  /** The world's configuration, resolved from the scene's (defaults filled in). */
   readonly config: WorldConfig;
+  /** Counters and gauges of the relay (served as Prometheus text by the server). */
   readonly metrics = new RelayMetrics();
   private readonly opts: RelayCoreOptions;
   private readonly authority: TileAuthority;
@@ -406,7 +420,14 @@ export class RelayCore {
   }
 
   /** Owner and epoch of every tile, sorted by tile. */
-  directory(): { tile: TileId; owner: PeerId; epoch: number }[] {
+  directory(): {
+    /** The tile. */
+    tile: TileId;
+    /** Its owner (`RELAY_PEER` when the relay simulates it). */
+    owner: PeerId;
+    /** The epoch of its current lease. */
+    epoch: number;
+  }[] {
     return [...this.tiles.values()].sort((a, b) => a.tile.x - b.tile.x || a.tile.y - b.tile.y || a.tile.z - b.tile.z).map((r) => ({ tile: r.tile, owner: r.owner, epoch: r.epoch }));
   }
 
@@ -421,7 +442,14 @@ export class RelayCore {
   }
 
   /** Tick and `entitiesDigest` of the last `TileState` the relay sent for a tile it simulates. */
-  stateDigest(tile: TileId): { tick: number; digest: string } | undefined {
+  stateDigest(tile: TileId):
+    | {
+        /** The tick of that `TileState`. */
+        tick: number;
+        /** `entitiesDigest` of its entities. */
+        digest: string;
+      }
+    | undefined {
     return this.authority.stateDigests.get(tileKey(tile));
   }
 
@@ -539,6 +567,7 @@ export class RelayCore {
     };
   }
 
+  /** Closes every connection and frees the relay's tiles, auditor and document. The core must not be used afterwards. */
   close(): void {
     for (const c of [...this.connections]) c.link.close();
     this.authority.dispose();

@@ -38,6 +38,7 @@ export interface RelayServerOptions {
   readonly secret?: string;
   /** Allowed `Origin` headers; when given, other origins are refused. */
   readonly origins?: readonly string[];
+  /** Most players in the world at once (default 256); past it a hello is refused as "world is full". */
   readonly maxPeers?: number;
   /**
    * Who simulates the world: `peers` (the default) — players own the tiles near them, the relay
@@ -77,9 +78,13 @@ export interface RelayServerOptions {
 
 /** A running relay. Call `close()` to stop it. */
 export interface RelayServer {
+  /** The WebSocket URL players connect to (`ws://host:port/`). */
   readonly url: string;
+  /** The TCP port listened on (the one picked when `port` was 0). */
   readonly port: number;
+  /** The relay's logic, for tests and tools (metrics, directory, audit). */
   readonly core: RelayCore;
+  /** Stops timers, saves a last checkpoint (with a data dir), closes every connection and the HTTP server; resolves once closed. */
   close(): Promise<void>;
 }
 

@@ -156,8 +156,13 @@ export interface WorldClientEvents {
 }
 
 /** Messages of the world document that the client passes to its `doc` listeners. */
-export type DocMessage = Extract<Message, { type: typeof MsgType.DocSync | typeof MsgType.DocAck | typeof MsgType.Presence }>;
-
+export type DocMessage = Extract<
+  Message,
+  {
+    /** One of the world-document tags: `MsgType.DocSync`, `MsgType.DocAck` or `MsgType.Presence`. */
+    type: typeof MsgType.DocSync | typeof MsgType.DocAck | typeof MsgType.Presence;
+  }
+>;
 
 /** The cheat a drill keeps running every tick, if any. */
 export type RunningCheat =

@@ -37,24 +37,38 @@ export type { ClientStats, DocMessage, PeerPathStats, ReplicaMode, TransportMode
 
 /** A visible entity before smoothing, with what its owner last reported of it (for `reportedPosition`). */
 export interface VisibleState extends RawVisible {
-  readonly reported: { readonly position: Vec3; readonly tick: number } | undefined;
+  /** What its owner last reported of it (or this client's own simulation, for owned tiles); undefined when nothing was. */
+  readonly reported:
+    | {
+        /** Position as last reported, world metres (no extrapolation). */
+        readonly position: Vec3;
+        /** The tick that position is from. */
+        readonly tick: number;
+      }
+    | undefined;
 }
 
 /** Options of `WorldClient`. The link, connector and clock are injected so tests can run it in memory. */
 export interface WorldClientOptions {
   /** A link to the relay (a WebSocket in browsers). */
   readonly relay: Link;
+  /** Name of the world to join on the relay (at most 64 bytes). */
   readonly world: string;
+  /** The player's display name, sent in the hello (default empty: the relay then calls it `player <id>`). */
   readonly name?: string;
+  /** Join token, sent in the hello (default empty); the relay checks it and derives the member's role from it. */
   readonly token?: string;
   /** How lease signatures are checked (default: @noble/ed25519, pure JS; Node may pass a `node:crypto` one). */
   readonly verifySignature?: SignatureCheck;
+  /** How peer traffic travels: `auto` (default: direct when possible, else the relay), `webrtc` (direct only) or `relay`. */
   readonly transport?: TransportMode;
   /** Makes direct peer connections; without one, every peer pair uses the relay path. */
   readonly connector?: PeerConnector;
   /** Local clock, ms. */
   readonly now: () => number;
+  /** The entity kinds this client can simulate (default `standardKinds()`); it must define every kind the relay's world simulates, or the join is refused with an `error` event. */
   readonly registry?: BehaviourRegistry;
+  /** How this client replicates the tiles it owns (default `DEFAULT_REPLICATION`). */
   readonly replication?: ReplicationConfig;
   /** Most direct peer connections (default `MAX_PEER_CONNECTIONS`, 16); beyond, the relay path is used. */
   readonly maxPeerConnections?: number;
@@ -399,7 +413,14 @@ export class WorldClient implements PlayerClient {
   }
 
   /** The owner-reported (or own) position of an entity, without extrapolation, with the tick it is from. */
-  reportedPosition(id: EntityId): { position: Vec3; tick: number } | undefined {
+  reportedPosition(id: EntityId):
+    | {
+        /** Position as last reported by its owner (or simulated here), world metres. */
+        position: Vec3;
+        /** The tick that position is from. */
+        tick: number;
+      }
+    | undefined {
     const own = this.authority?.world.describe(id);
     if (own) return { position: own.state.position, tick: this.authority!.tick };
     const r = this.replicas?.get(id);
@@ -409,7 +430,14 @@ export class WorldClient implements PlayerClient {
   }
 
   /** Owner and epoch of every tile this client knows of. */
-  tiles(): { tile: TileId; owner: PeerId; epoch: number }[] {
+  tiles(): {
+    /** The tile. */
+    tile: TileId;
+    /** The peer leasing it (the relay is `RELAY_PEER`). */
+    owner: PeerId;
+    /** The lease epoch, raised on every change of owner. */
+    epoch: number;
+  }[] {
     return [...this.directory.values()];
   }
 
@@ -451,12 +479,26 @@ export class WorldClient implements PlayerClient {
   }
 
   /** Tick and `entitiesDigest` of the last full state this client sent its subscribers for an owned tile. */
-  ownedStateDigest(tile: TileId): { tick: number; digest: string } | undefined {
+  ownedStateDigest(tile: TileId):
+    | {
+        /** The tick of that full state. */
+        tick: number;
+        /** `entitiesDigest` of its entities. */
+        digest: string;
+      }
+    | undefined {
     return this.authority?.stateDigests.get(tileKey(tile));
   }
 
   /** Tick and `entitiesDigest` of the last full state this client's replica of `tile` took from its owner. */
-  replicaDigest(tile: TileId): { tick: number; digest: string } | undefined {
+  replicaDigest(tile: TileId):
+    | {
+        /** The tick of that full state. */
+        tick: number;
+        /** `entitiesDigest` of its entities. */
+        digest: string;
+      }
+    | undefined {
     return this.replicas?.keyframeDigest(tile);
   }
 

@@ -32,7 +32,14 @@ export interface AuthorityOutput {
   /** Sends to one peer (or the relay, `RELAY_PEER`). */
   send(to: PeerId, message: Message, reliable: boolean): void;
   /** Who owns a tile not held here, if anyone is known to. */
-  ownerOf(tile: TileId): { owner: PeerId; epoch: number } | undefined;
+  ownerOf(tile: TileId):
+    | {
+        /** The tile's owner (`RELAY_PEER` for the relay). */
+        owner: PeerId;
+        /** The epoch of its lease. */
+        epoch: number;
+      }
+    | undefined;
   /** Which tile holds an entity not held here, as far as this node knows. */
   tileOfEntity(id: EntityId): TileId | undefined;
   /** Reports an item that could not be routed, with the reason (logged and counted by the node). */
@@ -134,11 +141,35 @@ const RECENT_TICKS = 40;
  * migrations and messages to other owners, and their replication to subscribers.
  */
 export class TileAuthority {
+  /** The held tiles, as one partial world stepped on the shared timeline. */
   readonly world: TileWorld;
   private readonly held = new Map<string, HeldTile>();
   private inputs: { tick: number; input: EntityInput }[] = [];
   /** Counters for stats and metrics. */
-  readonly counters = { ticks: 0, deltasSent: 0, keyframesSent: 0, relayKeyframesSent: 0, bytesOut: 0, migrationsOut: 0, inputsApplied: 0, commitsSent: 0, auditStatesSent: 0, rewinds: 0, rewoundTicks: 0 };
+  readonly counters = {
+    /** Ticks stepped. */
+    ticks: 0,
+    /** `StateDelta` messages built (each goes to every subscriber of its tile). */
+    deltasSent: 0,
+    /** Full-state sends: `TileState` to subscribers, with the relay's keyframe when one was due. */
+    keyframesSent: 0,
+    /** Periodic `Keyframe`s sent to the relay (not counting audit answers). */
+    relayKeyframesSent: 0,
+    /** Bytes sent, bytes: not counted by the authority (stays 0; nodes count what they send). */
+    bytesOut: 0,
+    /** Migrants handed on to other tiles' owners (or the relay). */
+    migrationsOut: 0,
+    /** Inputs applied by steps. */
+    inputsApplied: 0,
+    /** Tick commitments sent to the relay (one per tick, in `Commits` batches). */
+    commitsSent: 0,
+    /** Audit-window start states sent in answer to the relay's `AuditRequest`. */
+    auditStatesSent: 0,
+    /** Rewinds of a held tile to apply a late input. */
+    rewinds: 0,
+    /** Ticks re-simulated by rewinds, ticks. */
+    rewoundTicks: 0,
+  };
   /** How far back a late input rewinds a held tile, ticks (0: late inputs apply at the next tick). */
   rewindTicks = DEFAULT_REWIND_TICKS;
   /**
@@ -147,9 +178,18 @@ export class TileAuthority {
    */
   afterStep: ((world: TileWorld, tick: number) => void) | undefined;
   /** Per tile, tick and `entitiesDigest` of the last `TileState` sent to subscribers. */
-  readonly stateDigests = new Map<string, { tick: number; digest: string }>();
+  readonly stateDigests = new Map<
+    string,
+    {
+      /** The tick of that `TileState`. */
+      tick: number;
+      /** `entitiesDigest` of its entities. */
+      digest: string;
+    }
+  >();
 
   constructor(
+    /** The world's configuration. */
     readonly config: WorldConfig,
     private readonly registry: BehaviourRegistry,
     private readonly self: PeerId,
@@ -166,7 +206,12 @@ export class TileAuthority {
   }
 
   /** Tiles held, with their epochs. */
-  heldTiles(): { tile: TileId; epoch: number }[] {
+  heldTiles(): {
+    /** A held tile. */
+    tile: TileId;
+    /** The epoch of this node's lease on it. */
+    epoch: number;
+  }[] {
     return [...this.held.values()].map((h) => ({ tile: h.tile, epoch: h.epoch }));
   }
 
@@ -217,8 +262,21 @@ export class TileAuthority {
     this.sendKeyframe(h, true);
   }
 
-  /** Stops owning a tile and returns its snapshot at the current tick (for handoff). */
-  release(tile: TileId): { tick: number; epoch: number; snapshot: Uint8Array; entities: EntityDesc[]; continuity: TileContinuity } | undefined {
+  /** Stops owning a tile and returns its snapshot at the current tick (for handoff); undefined when it was not simulated here. */
+  release(tile: TileId):
+    | {
+        /** The tick the tile stood at when released. */
+        tick: number;
+        /** The epoch it was held under (0 if it was not held). */
+        epoch: number;
+        /** Its exact snapshot (`TileSimulation.snapshot`). */
+        snapshot: Uint8Array;
+        /** Every entity of the tile with its state. */
+        entities: EntityDesc[];
+        /** Its RNG state and counters. */
+        continuity: TileContinuity;
+      }
+    | undefined {
     const held = this.held.get(tileKey(tile));
     if (held && this.self !== 0) this.flushCommits(held);
     const sim = this.world.releaseTile(tile);

@@ -28,50 +28,86 @@ export type PeerId = number;
 /** The relay's peer id. */
 export const RELAY_PEER: PeerId = 0;
 
-/** Message type tags (first byte of every message). */
+/** Message type tags (first byte of every message). Layouts and directions: `PROTOCOL.md`. */
 export const MsgType = {
+  /** Client → relay: join a world (protocol version, world, name, join token). */
   Hello: 1,
+  /** Relay → client: the join was accepted (peer id, world config, clocks, avatar, relay key, role, kinds). */
   Welcome: 2,
+  /** Client → relay: clock probe carrying the client's time. */
   Ping: 3,
+  /** Relay → client: answer to a `Ping`, echoing the client's time with the relay's. */
   Pong: 4,
+  /** Client → relay: the avatar's position at a tick (drives interest and ownership). */
   Pose: 5,
+  /** Relay → client: owner and epoch of every tile in the client's area of interest. */
   Directory: 6,
+  /** Relay → client: a signed tile lease. */
   Lease: 7,
+  /** Relay → owner: the peers subscribed to one of its tiles. */
   Subscribers: 8,
+  /** Both ways: WebRTC signalling data (simple-peer JSON) to or from another peer. */
   Signal: 9,
+  /** Client → relay: a wire message for the relay to pass to another peer (fallback path). */
   Forward: 10,
+  /** Relay → client: a message another peer sent through the relay with `Forward`. */
   Forwarded: 11,
+  /** Owner → subscriber: quantised changes of a tile's entities since the last delta. */
   StateDelta: 12,
+  /** Owner → relay: the exact, resumable snapshot of a tile at a tick. */
   Keyframe: 13,
+  /** Subscriber → owner: ask for a full state of a tile (after a gap in the deltas). */
   KeyframeRequest: 14,
+  /** Player → owner and relay (relay → owner: its copy): inputs for entities at a tick. */
   Input: 15,
+  /** Relay → owner: hand a tile over to another peer under a new epoch. */
   HandoffRequest: 16,
+  /** Owner → relay → new owner: the tile's snapshot at the handoff. */
   HandoffState: 17,
+  /** Owner → relay → owner: an entity leaving one tile for another. */
   Migrate: 18,
+  /** Owner → relay → owner: a message from one entity to another, delivered to the target's tile. */
   EntityMail: 19,
+  /** Relay → owner: an entity to add to one of its tiles. */
   Spawn: 20,
+  /** Relay → owner: an entity to remove from one of its tiles. */
   Despawn: 21,
+  /** Relay → client: a refusal, with a `ProtocolError` code and a reason. */
   Error: 22,
+  /** Relay → client: every player of the world. */
   Roster: 23,
+  /** Any direction: one piece of a message bigger than `MAX_MESSAGE_BYTES`. */
   Chunk: 24,
+  /** Owner → subscriber: every entity of a tile with its state, plus its RNG and counters. */
   TileState: 25,
+  /** Owner → relay: per-tick commitments of a tile and the tick records that led to them. */
   Commits: 26,
+  /** Relay → owner: send your exact state of a tile at this audit window start. */
   AuditRequest: 27,
+  /** Relay → every player: a verdict against an owner (`AuditIncident`). */
   Incident: 28,
+  /** Relay → every player: the relay's audit counters (every 2 s). */
   AuditStats: 29,
+  /** Player ↔ relay and player ↔ player: a y-protocols sync message of the world document. */
   DocSync: 30,
+  /** Relay → player: the relay's Yjs state vector after storing an update. */
   DocAck: 31,
+  /** Player ↔ relay and player ↔ player: a y-protocols awareness update. */
   Presence: 32,
 } as const;
 export type MsgType = (typeof MsgType)[keyof typeof MsgType];
 
 /** A tile lease: `owner` is authoritative for `tile` from `fromTick` until `expiresTick`, under `epoch`. */
 export interface TileLease {
+  /** The tile leased. */
   readonly tile: TileId;
+  /** The peer authoritative for the tile. */
   readonly owner: PeerId;
   /** Grows by one with every change of owner; a message with a lower epoch is stale. */
   readonly epoch: number;
+  /** First tick of the lease, ticks. */
   readonly fromTick: number;
+  /** Last tick of the lease, ticks; past it the owner's authority lapses unless renewed. */
   readonly expiresTick: number;
   /** Ed25519 signature by the relay over `leaseSigningBytes(lease)`. */
   readonly signature: Uint8Array;
@@ -79,84 +115,428 @@ export interface TileLease {
 
 /** One tile in a directory listing. */
 export interface DirectoryEntry {
+  /** The tile. */
   readonly tile: TileId;
+  /** Its current owner (`RELAY_PEER` when the relay simulates it). */
   readonly owner: PeerId;
+  /** The epoch of its current lease; messages about the tile under an older one are stale. */
   readonly epoch: number;
 }
 
 /** Quantised state of one entity in a delta. */
 export interface EntityPose {
+  /** The entity. */
   readonly id: EntityId;
-  /** Metres (dequantised). */
+  /** Position x, metres (dequantised: 16 bits over the tile grown by `POSE_MARGIN`). */
   readonly x: number;
+  /** Position y, metres (dequantised). */
   readonly y: number;
+  /** Position z, metres (dequantised). */
   readonly z: number;
   /** Unit quaternion, or undefined when unchanged/not sent. */
-  readonly rotation: { x: number; y: number; z: number; w: number } | undefined;
-  /** m/s, for extrapolation. */
+  readonly rotation:
+    | {
+        /** Quaternion x component (dequantised, smallest-three). */
+        x: number;
+        /** Quaternion y component. */
+        y: number;
+        /** Quaternion z component. */
+        z: number;
+        /** Quaternion w (scalar) component. */
+        w: number;
+      }
+    | undefined;
+  /** Linear velocity x, m/s (quantised to 0.01 m/s), for extrapolation; 0 when not sent. */
   readonly vx: number;
+  /** Linear velocity y, m/s (quantised to 0.01 m/s). */
   readonly vy: number;
+  /** Linear velocity z, m/s (quantised to 0.01 m/s). */
   readonly vz: number;
 }
 
-/** An entity's props, sent whole when any of them changed (discrete state switches at once on replicas). */
+/** The props of an entity that changed since the last delta (discrete state switches at once on replicas). */
 export interface PropsUpdate {
+  /** The entity whose props changed. */
   readonly id: EntityId;
+  /** Its props (the keys that changed since the last delta, with their new values). */
   readonly props: Props;
 }
 
 /** A player on the relay. */
 export interface RosterEntry {
+  /** The player's peer id. */
   readonly peer: PeerId;
+  /** Display name (at most 64 bytes on the wire). */
   readonly name: string;
+  /** Id of the player's avatar entity. */
   readonly avatar: EntityId;
 }
 
-/** Every message of the protocol, as a typed union. Byte layouts: `PROTOCOL.md`. */
+/**
+ * Every message of the protocol, as a typed union discriminated by `type` (one of `MsgType`).
+ * Byte layouts, directions and limits: `PROTOCOL.md`.
+ */
 export type Message =
-  | { type: typeof MsgType.Hello; version: number; world: string; name: string; token: string }
-  | { type: typeof MsgType.Welcome; peer: PeerId; world: string; config: WorldConfig; serverTimeMs: number; tickZeroMs: number; avatar: EntityId; relayKey: Uint8Array; role: MemberRole; kinds: string[] }
-  | { type: typeof MsgType.Ping; clientTimeMs: number }
-  | { type: typeof MsgType.Pong; clientTimeMs: number; serverTimeMs: number }
-  | { type: typeof MsgType.Pose; tick: number; x: number; y: number; z: number }
-  | { type: typeof MsgType.Directory; entries: DirectoryEntry[] }
-  | { type: typeof MsgType.Lease; lease: TileLease }
-  | { type: typeof MsgType.Subscribers; tile: TileId; epoch: number; peers: PeerId[] }
-  | { type: typeof MsgType.Signal; peer: PeerId; data: string }
-  | { type: typeof MsgType.Forward; to: PeerId; reliable: boolean; payload: Uint8Array }
-  | { type: typeof MsgType.Forwarded; from: PeerId; payload: Uint8Array }
-  | { type: typeof MsgType.StateDelta; tile: TileId; epoch: number; tick: number; seq: number; poses: EntityPose[]; removed: EntityId[]; departed: EntityId[]; props?: PropsUpdate[] }
-  | { type: typeof MsgType.Keyframe; tile: TileId; epoch: number; tick: number; snapshot: Uint8Array }
-  | { type: typeof MsgType.KeyframeRequest; tile: TileId }
-  | { type: typeof MsgType.Input; tick: number; inputs: EntityInput[] }
-  | { type: typeof MsgType.HandoffRequest; tile: TileId; to: PeerId; epoch: number; atTick: number }
-  | { type: typeof MsgType.HandoffState; tile: TileId; epoch: number; tick: number; snapshot: Uint8Array }
-  | { type: typeof MsgType.Migrate; from: TileId; to: TileId; epoch: number; tick: number; entity: EntityDesc }
-  | { type: typeof MsgType.EntityMail; tile: TileId; epoch: number; message: EntityMessage }
-  | { type: typeof MsgType.Spawn; tile: TileId; entity: EntityDesc }
-  | { type: typeof MsgType.Despawn; tile: TileId; id: EntityId }
-  | { type: typeof MsgType.Error; code: number; reason: string }
-  | { type: typeof MsgType.Roster; players: RosterEntry[] }
-  | { type: typeof MsgType.Chunk; id: number; index: number; count: number; part: Uint8Array }
-  | { type: typeof MsgType.TileState; tile: TileId; epoch: number; tick: number; entities: EntityDesc[]; continuity: TileContinuity }
-  | { type: typeof MsgType.Commits; tile: TileId; epoch: number; firstTick: number; hashes: [number, number, number][]; records: TickRecord[] }
-  | { type: typeof MsgType.AuditRequest; tile: TileId; epoch: number; tick: number }
-  | { type: typeof MsgType.Incident; incident: AuditIncident }
-  | { type: typeof MsgType.AuditStats; audits: number; passed: number; mismatches: number; takeovers: number; auditedTicks: number }
+  /** Client → relay: join a world. The first message on a connection. */
+  | {
+      /** Tag: `MsgType.Hello`. */
+      type: typeof MsgType.Hello;
+      /** The protocol version the client speaks; the relay refuses any but `PROTOCOL_VERSION`. */
+      version: number;
+      /** Name of the world to join (at most 64 bytes). */
+      world: string;
+      /** The player's display name (at most 64 bytes). */
+      name: string;
+      /** Join token (at most 1024 bytes); the relay derives the member's role from it. */
+      token: string;
+    }
+  /** Relay → client: the join was accepted. */
+  | {
+      /** Tag: `MsgType.Welcome`. */
+      type: typeof MsgType.Welcome;
+      /** The peer id the relay gave this client. */
+      peer: PeerId;
+      /** Name of the world joined. */
+      world: string;
+      /** The world's configuration (tile edge, tick rate, seed, gravity…). */
+      config: WorldConfig;
+      /** The relay's clock when it sent this, ms (for clock sync). */
+      serverTimeMs: number;
+      /** The relay's clock time of tick 0, ms: tick = (relay time − tickZeroMs) × tickRate / 1000. */
+      tickZeroMs: number;
+      /** Id of the avatar entity the relay spawned for this player. */
+      avatar: EntityId;
+      /** The relay's Ed25519 public key (32 bytes), which signs every lease. */
+      relayKey: Uint8Array;
+      /** What this member may do in the world. */
+      role: MemberRole;
+      /** Names of the entity kinds the relay's world simulates (at most `MAX_WELCOME_KINDS`). */
+      kinds: string[];
+    }
+  /** Client → relay: clock probe. */
+  | {
+      /** Tag: `MsgType.Ping`. */
+      type: typeof MsgType.Ping;
+      /** The client's clock when it sent the ping, ms. */
+      clientTimeMs: number;
+    }
+  /** Relay → client: answer to a `Ping`. */
+  | {
+      /** Tag: `MsgType.Pong`. */
+      type: typeof MsgType.Pong;
+      /** The `clientTimeMs` of the ping answered, echoed, ms. */
+      clientTimeMs: number;
+      /** The relay's clock when it answered, ms. */
+      serverTimeMs: number;
+    }
+  /** Client → relay: the avatar's position, for interest and ownership (bounded by the relay). */
+  | {
+      /** Tag: `MsgType.Pose`. */
+      type: typeof MsgType.Pose;
+      /** The tick the position was taken at. */
+      tick: number;
+      /** Avatar position x, metres (sent as `f32`). */
+      x: number;
+      /** Avatar position y, metres (sent as `f32`). */
+      y: number;
+      /** Avatar position z, metres (sent as `f32`). */
+      z: number;
+    }
+  /** Relay → client: the tiles in the client's area of interest. */
+  | {
+      /** Tag: `MsgType.Directory`. */
+      type: typeof MsgType.Directory;
+      /** Owner and epoch of each tile (at most 4096). */
+      entries: DirectoryEntry[];
+    }
+  /** Relay → client: a signed lease. */
+  | {
+      /** Tag: `MsgType.Lease`. */
+      type: typeof MsgType.Lease;
+      /** The lease, signed by the relay's key. */
+      lease: TileLease;
+    }
+  /** Relay → owner: who subscribes to one of its tiles. */
+  | {
+      /** Tag: `MsgType.Subscribers`. */
+      type: typeof MsgType.Subscribers;
+      /** The owner's tile. */
+      tile: TileId;
+      /** The lease epoch this list is for. */
+      epoch: number;
+      /** The peers subscribed to the tile (the owner sends them its deltas and states). */
+      peers: PeerId[];
+    }
+  /** Both ways: WebRTC signalling between two peers, through the relay. */
+  | {
+      /** Tag: `MsgType.Signal`. */
+      type: typeof MsgType.Signal;
+      /** The other peer: the recipient when sent to the relay, the sender when received from it. */
+      peer: PeerId;
+      /** Signalling data, simple-peer JSON (at most 16 KiB). */
+      data: string;
+    }
+  /** Client → relay: pass a message to another peer (the fallback when no direct path exists). */
+  | {
+      /** Tag: `MsgType.Forward`. */
+      type: typeof MsgType.Forward;
+      /** The recipient; must be a peer of the same world. */
+      to: PeerId;
+      /** Whether the relay passes it on over the reliable channel (false: it may be dropped). */
+      reliable: boolean;
+      /** The encoded wire message to deliver. */
+      payload: Uint8Array;
+    }
+  /** Relay → client: a message another peer sent with `Forward`. */
+  | {
+      /** Tag: `MsgType.Forwarded`. */
+      type: typeof MsgType.Forwarded;
+      /** The peer that sent it. */
+      from: PeerId;
+      /** The encoded wire message, as the sender gave it. */
+      payload: Uint8Array;
+    }
+  /** Owner → subscriber: what changed in a tile since the last delta (dead-reckoned). */
+  | {
+      /** Tag: `MsgType.StateDelta`. */
+      type: typeof MsgType.StateDelta;
+      /** The tile. */
+      tile: TileId;
+      /** The sender's lease epoch. */
+      epoch: number;
+      /** The tick the delta describes. */
+      tick: number;
+      /** Sequence number of the delta for this tile; must grow (a gap asks for a `KeyframeRequest`). */
+      seq: number;
+      /** Entities re-sent because extrapolation would drift (or once a second), quantised. */
+      poses: EntityPose[];
+      /** Entities despawned since the last delta. */
+      removed: EntityId[];
+      /** Entities that moved to another tile (visible until that tile's owner reports them). */
+      departed: EntityId[];
+      /** Props that changed since the last delta, per entity; absent when none did. */
+      props?: PropsUpdate[];
+    }
+  /** Owner → relay: the exact, resumable state of a tile. */
+  | {
+      /** Tag: `MsgType.Keyframe`. */
+      type: typeof MsgType.Keyframe;
+      /** The tile. */
+      tile: TileId;
+      /** The sender's lease epoch. */
+      epoch: number;
+      /** The tick of the snapshot. */
+      tick: number;
+      /** A tile snapshot (`encodeTileSnapshot` layout, physics included; usually chunked). */
+      snapshot: Uint8Array;
+    }
+  /** Subscriber → owner: ask for a full state of a tile. */
+  | {
+      /** Tag: `MsgType.KeyframeRequest`. */
+      type: typeof MsgType.KeyframeRequest;
+      /** The tile whose state is wanted. */
+      tile: TileId;
+    }
+  /** Player → owner and relay; relay → owner (its copy): inputs for entities. */
+  | {
+      /** Tag: `MsgType.Input`. */
+      type: typeof MsgType.Input;
+      /** The tick the inputs are stamped for. */
+      tick: number;
+      /** The inputs (at most 64; each at most 16 props), applied once per (entity, seq). */
+      inputs: EntityInput[];
+    }
+  /** Relay → owner: hand a tile to another peer. */
+  | {
+      /** Tag: `MsgType.HandoffRequest`. */
+      type: typeof MsgType.HandoffRequest;
+      /** The tile to hand over. */
+      tile: TileId;
+      /** The peer taking it over. */
+      to: PeerId;
+      /** The new lease epoch. */
+      epoch: number;
+      /** The tick at which the owner releases the tile and sends its `HandoffState` (a few ticks ahead). */
+      atTick: number;
+    }
+  /** Owner → relay → new owner: the tile's state at a handoff. */
+  | {
+      /** Tag: `MsgType.HandoffState`. */
+      type: typeof MsgType.HandoffState;
+      /** The tile handed over. */
+      tile: TileId;
+      /** The new lease epoch (the one of the `HandoffRequest`). */
+      epoch: number;
+      /** The tick of the snapshot. */
+      tick: number;
+      /** A tile snapshot (`encodeTileSnapshot` layout, physics included). */
+      snapshot: Uint8Array;
+    }
+  /** Owner → relay → owner: an entity crossing from one tile into another. */
+  | {
+      /** Tag: `MsgType.Migrate`. */
+      type: typeof MsgType.Migrate;
+      /** The tile the entity leaves. */
+      from: TileId;
+      /** The tile it enters. */
+      to: TileId;
+      /** The sender's lease epoch of the `from` tile. */
+      epoch: number;
+      /** The tick it left at. */
+      tick: number;
+      /** The entity, with its state. */
+      entity: EntityDesc;
+    }
+  /** Owner → relay → owner: a message between entities, for the target's tile. */
+  | {
+      /** Tag: `MsgType.EntityMail`. */
+      type: typeof MsgType.EntityMail;
+      /** The target entity's tile. */
+      tile: TileId;
+      /** A lease epoch: from an owner, its epoch of the sending entity's tile; from the relay, the target tile's. */
+      epoch: number;
+      /** The message (sender, target, topic, due tick, sequence, data). */
+      message: EntityMessage;
+    }
+  /** Relay → owner: add an entity to a tile. */
+  | {
+      /** Tag: `MsgType.Spawn`. */
+      type: typeof MsgType.Spawn;
+      /** The tile it goes into. */
+      tile: TileId;
+      /** The entity to add. */
+      entity: EntityDesc;
+    }
+  /** Relay → owner: remove an entity from a tile. */
+  | {
+      /** Tag: `MsgType.Despawn`. */
+      type: typeof MsgType.Despawn;
+      /** The tile that holds it. */
+      tile: TileId;
+      /** The entity to remove. */
+      id: EntityId;
+    }
+  /** Relay → client: a refusal. */
+  | {
+      /** Tag: `MsgType.Error`. */
+      type: typeof MsgType.Error;
+      /** What went wrong: one of `ProtocolError`. */
+      code: number;
+      /** Human-readable detail (at most 1024 bytes). */
+      reason: string;
+    }
+  /** Relay → client: the players of the world. */
+  | {
+      /** Tag: `MsgType.Roster`. */
+      type: typeof MsgType.Roster;
+      /** Every player now joined (at most 4096). */
+      players: RosterEntry[];
+    }
+  /** Any direction: one piece of a message bigger than `MAX_MESSAGE_BYTES` (see `encodeForWire`). */
+  | {
+      /** Tag: `MsgType.Chunk`. */
+      type: typeof MsgType.Chunk;
+      /** Id of the chunked message, unique per sender among those in flight. */
+      id: number;
+      /** This chunk's index, 0 to `count` − 1. */
+      index: number;
+      /** How many chunks the message has (1 to `MAX_CHUNKS`). */
+      count: number;
+      /** This chunk's bytes (at most `CHUNK_BYTES`). */
+      part: Uint8Array;
+    }
+  /** Owner → subscriber: the whole state of a tile, enough to rebuild a replica. */
+  | {
+      /** Tag: `MsgType.TileState`. */
+      type: typeof MsgType.TileState;
+      /** The tile. */
+      tile: TileId;
+      /** The sender's lease epoch. */
+      epoch: number;
+      /** The tick of the state. */
+      tick: number;
+      /** Every entity of the tile with its state (at most 100,000). */
+      entities: EntityDesc[];
+      /** The tile's RNG state and counters, so a replica draws the owner's random numbers. */
+      continuity: TileContinuity;
+    }
+  /** Owner → relay: commitments and tick records of a run of ticks, for the audit. */
+  | {
+      /** Tag: `MsgType.Commits`. */
+      type: typeof MsgType.Commits;
+      /** The tile. */
+      tile: TileId;
+      /** The sender's lease epoch. */
+      epoch: number;
+      /** The tick of the first commitment. */
+      firstTick: number;
+      /** One commitment per tick from `firstTick` on (`commitOf`: two state-hash words and the critical digest, u32 each; at most 600). */
+      hashes: [number, number, number][];
+      /** The tick record of the step that led to each commitment (as many as `hashes`). */
+      records: TickRecord[];
+    }
+  /** Relay → owner: send the exact state of a tile at an audit window start (answered by a `Keyframe`). */
+  | {
+      /** Tag: `MsgType.AuditRequest`. */
+      type: typeof MsgType.AuditRequest;
+      /** The tile audited. */
+      tile: TileId;
+      /** The owner's lease epoch. */
+      epoch: number;
+      /** The window-start tick whose state is wanted (a multiple of `AUDIT_WINDOW_TICKS`). */
+      tick: number;
+    }
+  /** Relay → every player: a verdict against an owner. */
+  | {
+      /** Tag: `MsgType.Incident`. */
+      type: typeof MsgType.Incident;
+      /** What was found, against whom, and which tiles were taken. */
+      incident: AuditIncident;
+    }
+  /** Relay → every player: the relay's audit counters since it started (every 2 s). */
+  | {
+      /** Tag: `MsgType.AuditStats`. */
+      type: typeof MsgType.AuditStats;
+      /** Audit windows re-executed. */
+      audits: number;
+      /** Windows whose re-execution matched the owner's commitments. */
+      passed: number;
+      /** Windows that did not match. */
+      mismatches: number;
+      /** Tiles taken over after their owner left, went silent or was judged. */
+      takeovers: number;
+      /** Ticks re-executed by the auditor, ticks. */
+      auditedTicks: number;
+    }
   /** A y-protocols sync message (step 1, step 2 or update) of the world document. */
-  | { type: typeof MsgType.DocSync; payload: Uint8Array }
+  | {
+      /** Tag: `MsgType.DocSync`. */
+      type: typeof MsgType.DocSync;
+      /** The encoded y-protocols sync message (never empty). */
+      payload: Uint8Array;
+    }
   /** The relay stored every update up to this Yjs state vector (its acknowledgement). */
-  | { type: typeof MsgType.DocAck; stateVector: Uint8Array }
+  | {
+      /** Tag: `MsgType.DocAck`. */
+      type: typeof MsgType.DocAck;
+      /** The relay's encoded Yjs state vector after storing (at most 64 KiB). */
+      stateVector: Uint8Array;
+    }
   /** A y-protocols awareness update: who is online, their name, colour and where they are. */
-  | { type: typeof MsgType.Presence; payload: Uint8Array };
+  | {
+      /** Tag: `MsgType.Presence`. */
+      type: typeof MsgType.Presence;
+      /** The encoded awareness update (never empty; ephemeral, never stored). */
+      payload: Uint8Array;
+    };
 
-/** Why the relay took tiles from an owner. */
 /**
  * What a member of a world may do, from its join token: `creator` edits the layout; `player`
  * (the default with a token) writes its own profile and chat; `viewer` as a player, and owns no
  * tiles. In wire order (append only).
  */
 export const MEMBER_ROLES = ['creator', 'player', 'viewer'] as const;
+/** What a member of a world may do: one of `MEMBER_ROLES` (sent in `Welcome` as its index there). */
 export type MemberRole = (typeof MEMBER_ROLES)[number];
 
 /** Every incident reason, in wire order (a reason's index is its byte: append only). */
@@ -190,12 +570,15 @@ export type IncidentReason = (typeof INCIDENT_REASONS)[number];
 
 /** A verdict of the relay against an owner, told to every player (and raised as a typed event). */
 export interface AuditIncident {
+  /** What the relay found (see `IncidentReason`). */
   readonly reason: IncidentReason;
   /** The owner that lost its tiles. */
   readonly offender: PeerId;
   /** The tile where it was found, and the ticks of the window that showed it. */
   readonly tile: TileId;
+  /** First tick of the window that showed it. */
   readonly fromTick: number;
+  /** Last tick of the window that showed it. */
   readonly toTick: number;
   /** The tiles taken from the offender (all of its leases). */
   readonly tiles: readonly TileId[];
@@ -207,13 +590,21 @@ export interface AuditIncident {
 
 /** Error codes carried by `MsgType.Error`. */
 export const ProtocolError = {
+  /** A message was malformed, not allowed from the sender, or otherwise refused. */
   BadMessage: 1,
+  /** The join was refused (unknown world, bad token, world full) or no hello came in time. */
   Unauthorized: 2,
+  /** A message carried an epoch older than the tile's current one (reserved: not sent by the relay today). */
   StaleEpoch: 3,
+  /** The sender does not hold the tile's lease (reserved: not sent by the relay today). */
   NotOwner: 4,
+  /** The sender passed its message rate or byte budget. */
   RateLimited: 5,
+  /** The message named a peer the relay does not know (reserved: not sent by the relay today). */
   UnknownPeer: 6,
+  /** The hello's protocol version is not `PROTOCOL_VERSION`. */
   WrongVersion: 7,
+  /** A chunked message passed a size or count bound. */
   TooLarge: 8,
 } as const;
 
@@ -824,7 +1215,10 @@ export function relayChunkCap(type: number): number {
 /** Bytes of chunked messages in progress, shared by several assemblers (every connection of a relay). */
 export class ChunkBudget {
   private usedBytes = 0;
-  constructor(readonly limit: number) {}
+  constructor(
+    /** Most bytes all the sharing assemblers may hold at once, bytes. */
+    readonly limit: number,
+  ) {}
 
   /** Bytes held now. */
   get used(): number {
@@ -864,6 +1258,7 @@ export interface ChunkLimits {
   readonly shared?: ChunkBudget;
   /** Clock, ms. With it, a message that got no chunk for `staleMs` (default 10 s) gives way to a new one. */
   readonly now?: () => number;
+  /** How long a message in progress may go without a chunk before a new one may displace it, ms (default 10,000; needs `now`). */
   readonly staleMs?: number;
 }
 

@@ -16,6 +16,7 @@ export interface SpeculationConfig {
    * corrections are applied at the present.
    */
   readonly minRewindTicks: number;
+  /** Upper bound of the rewind depth, ticks (default 60: 1 s at 60 Hz); see `minRewindTicks`. */
   readonly maxRewindTicks: number;
   /** Most ticks one rebuild or rollback replays (bounds the cost per frame; default 20). Beyond, the tile jumps to now along its velocities. */
   readonly maxReplayTicksPerCall: number;
@@ -23,16 +24,24 @@ export interface SpeculationConfig {
   readonly tolerance: number;
 }
 
+/** Rewind depth 15–60 ticks, at most 20 ticks replayed per rebuild or rollback, 0.01 m tolerance. */
 export const DEFAULT_SPECULATION: SpeculationConfig = { minRewindTicks: 15, maxRewindTicks: 60, maxReplayTicksPerCall: 20, tolerance: 0.01 };
 
 /** One entity of a speculative replica, at the replica world's tick. */
 export interface SpeculativeEntity {
+  /** The entity's id. */
   readonly id: EntityId;
+  /** Its kind's registered name. */
   readonly kind: string;
+  /** The replicated tile it is in. */
   readonly tile: TileId;
+  /** Position, metres. */
   readonly position: Vec3;
+  /** Orientation, a unit quaternion. */
   readonly rotation: Quat;
+  /** Linear velocity, m/s. */
   readonly velocity: Vec3;
+  /** Its body description. */
   readonly body: EntityDesc['body'];
 }
 
@@ -78,12 +87,27 @@ export class SpeculativeReplicas {
   private agesSeen = 0;
   /** The rewind depth now, ticks (between the settings' bounds). */
   private depth: number;
-  readonly counters = { rollbacks: 0, replayedTicks: 0, rebuilds: 0, lateCorrections: 0, updates: 0, settled: 0 };
+  /** Counters for stats. */
+  readonly counters = {
+    /** Deltas that rewound a replica to their tick, corrected it and replayed it to now. */
+    rollbacks: 0,
+    /** Ticks re-simulated (rewinding to a past tick and replaying to now), ticks. */
+    replayedTicks: 0,
+    /** Replicas rebuilt from an owner's full state. */
+    rebuilds: 0,
+    /** Corrections older than the rewind depth, applied at the present instead. */
+    lateCorrections: 0,
+    /** Owner updates taken (full states and deltas). */
+    updates: 0,
+    /** Resting entities moved onto the owner's state from a full state that otherwise agreed (no rebuild). */
+    settled: 0,
+  };
 
   constructor(
     private readonly config: WorldConfig,
     private readonly registry: BehaviourRegistry,
     startTick: number,
+    /** Limits of speculation (rewind depth, replay budget, tolerance). */
     readonly settings: SpeculationConfig = DEFAULT_SPECULATION,
   ) {
     this.world = TileWorld.partial(config, registry, startTick);
@@ -282,7 +306,14 @@ export class SpeculativeReplicas {
   }
 
   /** Prediction error of the replicas against the owners' states for the same tick, cm (recent samples). */
-  predictionErrorCm(): { p50: number; p99: number; samples: number } {
+  predictionErrorCm(): {
+    /** Median error, cm (0 with no samples). */
+    p50: number;
+    /** 99th-percentile error, cm (0 with no samples). */
+    p99: number;
+    /** Number of samples (the last 1024 at most). */
+    samples: number;
+  } {
     const s = [...this.errors].sort((a, b) => a - b);
     const at = (q: number): number => (s.length === 0 ? 0 : s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!);
     return { p50: at(0.5), p99: at(0.99), samples: s.length };
@@ -293,6 +324,7 @@ export class SpeculativeReplicas {
     return this.world.tileList().map((s) => s.tile);
   }
 
+  /** Frees every replica's physics world. The replicas must not be used afterwards. */
   dispose(): void {
     this.world.dispose();
     this.rings.clear();

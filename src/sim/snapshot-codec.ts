@@ -11,38 +11,70 @@ import type { GhostState } from './ghost.js';
  * one draws the same random numbers and spawns the same ids as the owner.
  */
 export interface TileContinuity {
+  /** The tile's seeded RNG state: four u32 words (`SeededRng.getState`). */
   readonly rng: readonly [number, number, number, number];
+  /** How many ids the tile has minted for spawns (the next spawn's id is derived from it). */
   readonly spawnCounter: number;
+  /** Sequence number the tile gives its next entity message (orders messages due the same tick). */
   readonly messageSeq: number;
 }
 
 /** What a tile snapshot holds (see `TileSimulation.snapshot`). */
 export interface TileSnapshotData {
+  /** The tile. */
   readonly tile: TileId;
+  /** The tick the tile stands at (the next one it will simulate). */
   readonly tick: number;
+  /** The tile's seeded RNG state: four u32 words (see `TileContinuity.rng`). */
   readonly rng: readonly [number, number, number, number];
+  /** Spawn ids minted so far (see `TileContinuity.spawnCounter`). */
   readonly spawnCounter: number;
+  /** Next entity-message sequence number (see `TileContinuity.messageSeq`). */
   readonly messageSeq: number;
+  /** The tile's own entities, in id order; their dynamic state is in `physics`. */
   readonly entities: readonly {
+    /** The entity's id. */
     readonly id: EntityId;
+    /** Its kind's registered name (at most 64 bytes). */
     readonly kind: string;
+    /** Its body description. */
     readonly body: BodyDesc;
+    /** Its props. */
     readonly props: Readonly<Record<string, PropValue>>;
+    /** Handle of its rigid body in the `physics` snapshot. */
     readonly rbHandle: number;
+    /** Handle of its collider in the `physics` snapshot. */
     readonly colliderHandle: number;
   }[];
+  /** Read-only ghosts of neighbours' border bodies shown in this tile, in id order. */
   readonly ghosts: readonly {
+    /** The ghosted entity's id. */
     readonly id: EntityId;
+    /** Its kind's registered name. */
     readonly kind: string;
+    /** Its body description. */
     readonly body: BodyDesc;
+    /** Key (`tileKey`, "x,y,z") of the neighbour tile that sent the ghost. */
     readonly source: string;
+    /** Handle of its rigid body in the `physics` snapshot. */
     readonly rbHandle: number;
+    /** Handle of its collider in the `physics` snapshot. */
     readonly colliderHandle: number;
   }[];
+  /** Messages to this tile's entities waiting for their due tick. */
   readonly mailbox: readonly EntityMessage[];
+  /** Entities that migrated in and join at the next step. */
   readonly pendingImmigrants: readonly EntityDesc[];
+  /** Messages received and not yet moved to the mailbox (at the next step). */
   readonly pendingMessages: readonly EntityMessage[];
-  readonly pendingGhosts: readonly { readonly from: TileId; readonly ghosts: readonly GhostState[] }[];
+  /** Ghost sets received from neighbours and not yet applied, one per neighbour (at most 27). */
+  readonly pendingGhosts: readonly {
+    /** The neighbour tile that sent them. */
+    readonly from: TileId;
+    /** Its ghosts, replacing every ghost it showed here before. */
+    readonly ghosts: readonly GhostState[];
+  }[];
+  /** Neighbours this tile sent ghosts to at its last step (each gets a set, empty if need be, at the next). */
   readonly ghostTargets: readonly TileId[];
   /** Rapier's own world snapshot. */
   readonly physics: Uint8Array;

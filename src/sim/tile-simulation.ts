@@ -41,14 +41,19 @@ type World = InstanceType<typeof RAPIER.World>;
 
 /** An entity whose reference point left the tile, with the tile it now belongs to. */
 export interface Emigrant {
+  /** The tile that now contains the entity's position. */
   readonly to: TileId;
+  /** The entity, with its state at the end of the step (it is no longer in this tile). */
   readonly entity: EntityDesc;
 }
 
 /** A write to a prop declared `critical` (the audit always checks windows that contain one). */
 export interface CriticalWrite {
+  /** The entity whose prop was written. */
   readonly entity: EntityId;
+  /** The prop's name. */
   readonly key: string;
+  /** The value written. */
   readonly value: PropValue;
 }
 
@@ -59,12 +64,22 @@ export type RemovalReason = 'despawned' | 'fell-out';
 export interface StepResult {
   /** The tick just simulated; the tile now stands at `tick + 1`. */
   readonly tick: number;
+  /** Entities whose position left the tile this step (already removed here), to hand to the tile they entered. */
   readonly emigrants: readonly Emigrant[];
   /** Messages to entities not in this tile, to route by the entity directory. */
   readonly outbox: readonly EntityMessage[];
+  /** Ghosts for each neighbour, sorted by tile (an empty list clears that neighbour's ghosts of this tile). */
   readonly ghosts: readonly GhostExport[];
+  /** Ids of the entities behaviours spawned this step, in spawn order. */
   readonly spawned: readonly EntityId[];
-  readonly removed: readonly { readonly id: EntityId; readonly reason: RemovalReason }[];
+  /** Entities that left the tile other than by migration this step. */
+  readonly removed: readonly {
+    /** The entity removed. */
+    readonly id: EntityId;
+    /** Why: despawned by a behaviour, or fell below `WorldConfig.floorY`. */
+    readonly reason: RemovalReason;
+  }[];
+  /** Writes to `critical` props this step, in the order they happened. */
   readonly criticalWrites: readonly CriticalWrite[];
   /** Inputs or messages that could not be applied, with the reason. */
   readonly rejected: readonly string[];
@@ -146,7 +161,9 @@ function readState(rb: RigidBody): DynamicState {
  * Call `dispose()` to free the WASM memory.
  */
 export class TileSimulation {
+  /** The tile this simulation is authoritative for. */
   readonly tile: TileId;
+  /** The world's configuration (tile edge, tick rate, seed, gravity…). */
   readonly config: WorldConfig;
   private readonly registry: BehaviourRegistry;
   private world: World;
@@ -415,7 +432,12 @@ export class TileSimulation {
    * (recorded, while recording) and the messages waiting for the next step. A rewind rebuilds
    * the tile from its history and must carry these over, or an entity placed just now is lost.
    */
-  unsteppedInbound(): { batches: InboundBatch[]; messages: EntityMessage[] } {
+  unsteppedInbound(): {
+    /** Inbound batches applied since the last step (empty unless recording). */
+    batches: InboundBatch[];
+    /** Messages received and not yet delivered by a step. */
+    messages: EntityMessage[];
+  } {
     const r = this.recording;
     return { batches: r && !r.stepped ? [...r.inbound] : [], messages: [...this.pendingMessages] };
   }
@@ -435,7 +457,14 @@ export class TileSimulation {
    * Entities (still here) whose props were written since the last call, in id order, with their
    * props, and the props they had before (a replica compares an owner's past state with those).
    */
-  takePropChanges(): { id: EntityId; props: Record<string, PropValue>; before: Record<string, PropValue> }[] {
+  takePropChanges(): {
+    /** The entity. */
+    id: EntityId;
+    /** All its props now (a copy). */
+    props: Record<string, PropValue>;
+    /** All its props as they were before the first write since the last call. */
+    before: Record<string, PropValue>;
+  }[] {
     if (this.propsTouched.size === 0) return [];
     const ids = [...this.propsTouched].sort((a, b) => a - b);
     this.propsTouched.clear();
