@@ -14,6 +14,7 @@ import {
   TileAuthority,
   TileWorld,
   type Message,
+  type ReplicationConfig,
 } from '../src/index.js';
 
 /** Bytes per second a subscriber receives per moving avatar, at `sendHz` deltas per second. */
@@ -77,7 +78,7 @@ export interface ViewerBytes {
  * (deltas at 20 Hz, a full state once a second), cut for the wire as it is sent, plus
  * `DATA_CHANNEL_OVERHEAD_BYTES` per message.
  */
-export async function viewerBytesTotal(avatars: number, seconds: number): Promise<ViewerBytes> {
+export async function viewerBytesTotal(avatars: number, seconds: number, replication: ReplicationConfig = DEFAULT_REPLICATION): Promise<ViewerBytes> {
   await initPhysics();
   const base = benchScene('avatars', avatars, 64);
   const turn = new SeededRng(avatars * 7 + 1);
@@ -106,7 +107,7 @@ export async function viewerBytesTotal(avatars: number, seconds: number): Promis
       tileOfEntity: () => undefined,
       dropped: () => {},
     },
-    DEFAULT_REPLICATION,
+    replication,
     0,
   );
   const world = TileWorld.fromScene(scene, registry);

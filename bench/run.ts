@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { deflateSync } from 'node:zlib';
 import { createServer } from 'vite';
-import { benchScene, initPhysics, standardKinds, TileWorld } from '../src/index.js';
+import { benchScene, DEFAULT_REPLICATION, initPhysics, standardKinds, TileWorld } from '../src/index.js';
 import { launchChromium } from './chromium.js';
 import { benchTileStep, CONFIGS, type TileStepResult } from './tile-step-bench.js';
 import { bytesPerVisibleAvatar, viewerBytesTotal, tabLatency } from './net-bench.js';
@@ -208,6 +208,9 @@ async function main(): Promise<void> {
   figures['viewer_bytes_per_visible_avatar_per_s_payload'] = round(vb.payloadPerAvatarPerS, 1);
   figures['viewer_bytes_full_state_share'] = round(vb.fullStateShare, 3);
   figures['viewer_bytes_ratio_vs_colyseus'] = round(vb.totalPerAvatarPerS / COLYSEUS_BYTES_PER_VISIBLE_PLAYER_PER_S, 3);
+  const vb10 = await viewerBytesTotal(100, 10, { ...DEFAULT_REPLICATION, fullStateEveryTicks: 600 });
+  figures['viewer_bytes_per_visible_avatar_per_s_total_full_state_10s'] = round(vb10.totalPerAvatarPerS, 1);
+  console.error(`viewer bytes with a full state every 10 s instead of every second: ${vb10.totalPerAvatarPerS.toFixed(1)} B/s per visible avatar`);
   console.error(`viewer bytes: ${vb.totalPerAvatarPerS.toFixed(1)} B/s per visible avatar, every byte (${vb.payloadPerAvatarPerS.toFixed(1)} payload, ${(vb.fullStateShare * 100).toFixed(0)} % full states, ${vb.messagesPerS.toFixed(1)} messages/s); ${(vb.totalPerAvatarPerS / COLYSEUS_BYTES_PER_VISIBLE_PLAYER_PER_S).toFixed(2)}× Colyseus`);
 
   const port = 5190 + Math.floor(Math.random() * 200);

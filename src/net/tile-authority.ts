@@ -17,15 +17,18 @@ export interface ReplicationConfig {
   /** A keyframe (the exact tile snapshot, after its commitment) goes to the relay every this many ticks. */
   readonly keyframeEveryTicks: number;
   /**
-   * Subscribers get the tile's full state (every entity) every this many ticks (default 600:
-   * 10 s at 60 Hz) — a safety net only: they also get one when they subscribe, when they ask
-   * (a gap in the deltas' sequence), and when something arrives from outside (a spawn, an edit).
+   * Subscribers get the tile's full state (every entity) every this many ticks (default: with
+   * every relay keyframe, once a second). Besides, they get one when they subscribe, when they
+   * ask (a gap in the deltas' sequence), and when something arrives from outside (a spawn). A
+   * longer period (600: 10 s) halves a viewer's bytes; it is not the default yet because a
+   * layout edit that moves or removes a fixed body travels only in full states, and a replica
+   * whose owner sends no deltas (nothing moves) cannot see a gap.
    */
   readonly fullStateEveryTicks?: number;
 }
 
-/** Deltas at 20 Hz, a keyframe to the relay once a second, a full state to subscribers every 10 s (at 60 ticks/s): what clients and the relay use unless told otherwise. */
-export const DEFAULT_REPLICATION: ReplicationConfig = { sendEveryTicks: 3, keyframeEveryTicks: 60, fullStateEveryTicks: 600 };
+/** Deltas at 20 Hz, a keyframe to the relay and a full state to subscribers once a second (at 60 ticks/s): what clients and the relay use unless told otherwise. */
+export const DEFAULT_REPLICATION: ReplicationConfig = { sendEveryTicks: 3, keyframeEveryTicks: 60, fullStateEveryTicks: 60 };
 
 /** Where an owner's outbound items go. The node (client or relay) decides the path. */
 export interface AuthorityOutput {
