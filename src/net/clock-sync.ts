@@ -1,5 +1,5 @@
-/** Corrections smaller than this are always slewed, however good the new estimate (ms). */
-const MIN_SNAP_MS = 50;
+/** Corrections smaller than this are always slewed, however good the new estimate (ms): a browser's pongs jitter by tens of ms, and a 50 ms snap shows as a 25 cm jump of a walking avatar. */
+const MIN_SNAP_MS = 150;
 
 /**
  * Estimates the relay's clock from ping/pong exchanges (NTP-style): each sample gives
