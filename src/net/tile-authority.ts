@@ -67,6 +67,8 @@ interface SentState {
   readonly vz: number;
   /** Rotation, rounded (a change of orientation must be sent). */
   readonly rot: string;
+  /** Deltas still to carry this entity again although it did not change (see `CHANGE_REPEATS`). */
+  readonly repeats: number;
 }
 
 const f = Math.fround;
@@ -87,6 +89,14 @@ const MAX_QUEUED_INPUTS = 4096;
 const RESEND_ERROR_M = 0.01;
 /** …or its velocity changed by this much (m/s). */
 const RESEND_VELOCITY = 0.05;
+/**
+ * A peer's deltas travel on an unreliable channel. A start, stop or turn that is lost leaves
+ * subscribers extrapolating the old velocity, and nothing else would be sent until the
+ * once-a-second refresh (measured in headless Chromium: a viewer 1–7 m behind a walking
+ * avatar, then a snap). So such a change, and every prop change, rides the next this-many
+ * deltas too: one loss is repaired a send later (50 ms), and all copies are lost with p³.
+ */
+const CHANGE_REPEATS = 2;
 
 interface HeldTile {
   readonly tile: TileId;
@@ -98,6 +108,8 @@ interface HeldTile {
   lastFullTick: number;
   /** An entity was placed from outside (a spawn, an edit): subscribers get the full state at the next step. */
   fullStateDue?: boolean;
+  /** Prop changes still to repeat in the next deltas (`CHANGE_REPEATS`), per entity. */
+  propRepeats?: Map<EntityId, { props: Record<string, PropValue>; left: number }>;
   /** Entities despawned since the last delta (gone for good, unlike those that moved to another tile). */
   despawned: Set<EntityId>;
   /** Commitments (state hash + critical digest) of the ticks not yet sent to the relay, from `commitFrom` on, with their records. */
@@ -148,6 +160,8 @@ export class TileAuthority {
   readonly world: TileWorld;
   private readonly held = new Map<string, HeldTile>();
   private inputs: { tick: number; input: EntityInput }[] = [];
+  /** Migrants stamped with a tick this node has not reached yet: they join at that tick, in arrival order. */
+  private early: { fromTick: number; entity: EntityDesc }[] = [];
   /** Counters for stats and metrics. */
   readonly counters = {
     /** Ticks stepped. */
@@ -280,6 +294,7 @@ export class TileAuthority {
         continuity: TileContinuity;
       }
     | undefined {
+    this.admitEarly(tile);
     const held = this.held.get(tileKey(tile));
     if (held && this.self !== 0) this.flushCommits(held);
     const sim = this.world.releaseTile(tile);
@@ -395,9 +410,16 @@ export class TileAuthority {
   /**
    * Puts an entity (a joining avatar, a migrant) into the held tile at its position; false if
    * not held. A migrant's state is from `fromTick`; the ticks it spent in transit are made up by
-   * moving it along its velocity, so it does not fall behind (at most 30 ticks).
+   * moving it along its velocity, so it does not fall behind (at most 30 ticks). One stamped
+   * with a tick this node has not simulated yet (its sender's clock or simulation ran ahead)
+   * waits for that tick: stepping it through ticks it already lived would put it ahead of itself.
    */
   insert(entity: EntityDesc, fromTick?: number): boolean {
+    if (fromTick !== undefined && fromTick > this.world.tick) {
+      if (!this.held.has(tileKey(tileOf(entity.state.position, this.config.tileEdge)))) return false;
+      this.early.push({ fromTick, entity });
+      return true;
+    }
     const gap = fromTick === undefined ? 0 : Math.min(MAX_TRANSIT_TICKS, this.world.tick - fromTick);
     const e = migrantAfterTransit(entity, gap, this.config.tickRate);
     const placed = this.world.insertEntity(e) || (e !== entity && this.world.insertEntity(entity)); // made-up motion may carry it out: place it where it was reported
@@ -407,6 +429,15 @@ export class TileAuthority {
       if (h) h.fullStateDue = true;
     }
     return placed;
+  }
+
+  /** Early migrants whose tick has come (or, with `tile`, every one bound for it: the tile is leaving) join now. */
+  private admitEarly(tile?: TileId): void {
+    if (this.early.length === 0) return;
+    const now = this.early.filter((m) => (tile ? tileKey(tileOf(m.entity.state.position, this.config.tileEdge)) === tileKey(tile) : m.fromTick <= this.world.tick));
+    if (now.length === 0) return;
+    this.early = this.early.filter((m) => !now.includes(m));
+    for (const m of now) if (!this.insert(m.entity, Math.min(m.fromTick, this.world.tick))) this.out.dropped(`migrant ${m.entity.id}: its tile is no longer held here`);
   }
 
   /** Removes an entity from a held tile; false if not held. */
@@ -440,6 +471,7 @@ export class TileAuthority {
   }
 
   private stepOnce(): void {
+    this.admitEarly();
     const tick = this.world.tick;
     const due: EntityInput[] = [];
     if (this.inputs.length > 0) {
@@ -595,21 +627,26 @@ export class TileAuthority {
     const refresh = tick - h.lastFullTick >= this.config.tickRate;
     if (refresh) h.lastFullTick = tick;
     const dt = 1 / this.config.tickRate;
+    // Peers' deltas may be lost (an unreliable channel); the relay's go over its reliable links.
+    const repeatChanges = this.self !== 0 ? CHANGE_REPEATS : 0;
     sim.forEachMotion((id, p, q, v, fixed) => {
       seen.add(id);
       if (fixed) return;
       const rot = `${Math.round(q.x * 1000)},${Math.round(q.y * 1000)},${Math.round(q.z * 1000)}`;
       const last = h.lastSent.get(id);
-      if (!refresh && last) {
+      let repeats = repeatChanges;
+      if (last) {
         // What the subscriber shows now: the last state sent, moved along its velocity.
         const ahead = (tick - last.tick) * dt;
         const ex = last.x + last.vx * ahead - p.x;
         const ey = last.y + last.vy * ahead - p.y;
         const ez = last.z + last.vz * ahead - p.z;
         const dv = Math.abs(last.vx - v.x) + Math.abs(last.vy - v.y) + Math.abs(last.vz - v.z);
-        if (ex * ex + ey * ey + ez * ez < RESEND_ERROR_M * RESEND_ERROR_M && dv < RESEND_VELOCITY && last.rot === rot) return;
+        const turned = dv >= RESEND_VELOCITY || last.rot !== rot;
+        if (!refresh && !turned && last.repeats <= 0 && ex * ex + ey * ey + ez * ez < RESEND_ERROR_M * RESEND_ERROR_M) return;
+        if (!turned) repeats = Math.max(0, last.repeats - 1);
       }
-      h.lastSent.set(id, { tick, x: p.x, y: p.y, z: p.z, vx: v.x, vy: v.y, vz: v.z, rot });
+      h.lastSent.set(id, { tick, x: p.x, y: p.y, z: p.z, vx: v.x, vy: v.y, vz: v.z, rot, repeats });
       const still = q.x === 0 && q.y === 0 && q.z === 0 && q.w === 1;
       poses.push({ id, x: p.x, y: p.y, z: p.z, rotation: still ? undefined : { x: q.x, y: q.y, z: q.z, w: q.w }, vx: v.x, vy: v.y, vz: v.z });
     });
@@ -618,7 +655,7 @@ export class TileAuthority {
     // Props that changed (a player's walking direction, a switch pressed) go with the delta:
     // replicas that simulate the tile need them at once.
     // Only the keys whose values changed (a walking direction, not the avatar's name and speed).
-    const props: PropsUpdate[] = [];
+    const pending = (h.propRepeats ??= new Map());
     for (const u of sim.takePropChanges()) {
       const changed: Record<string, PropValue> = {};
       let any = false;
@@ -627,7 +664,13 @@ export class TileAuthority {
         changed[k] = u.props[k]!;
         any = true;
       }
-      if (any) props.push({ id: u.id, props: changed });
+      if (any) pending.set(u.id, { props: { ...pending.get(u.id)?.props, ...changed }, left: repeatChanges + 1 });
+    }
+    const props: PropsUpdate[] = [];
+    for (const id of [...pending.keys()].sort((a, b) => a - b)) {
+      const u = pending.get(id)!;
+      if (seen.has(id)) props.push({ id, props: u.props });
+      if (--u.left <= 0 || !seen.has(id)) pending.delete(id);
     }
     for (const id of h.lastSent.keys()) if (!seen.has(id)) (h.despawned.has(id) ? removed : departed).push(id);
     for (const id of removed) h.lastSent.delete(id);
@@ -663,7 +706,7 @@ export class TileAuthority {
     h.lastSent.clear();
     const tick = sim.tick;
     sim.forEachMotion((id, p, q, v) => {
-      h.lastSent.set(id, { tick, x: p.x, y: p.y, z: p.z, vx: v.x, vy: v.y, vz: v.z, rot: `${Math.round(q.x * 1000)},${Math.round(q.y * 1000)},${Math.round(q.z * 1000)}` });
+      h.lastSent.set(id, { tick, x: p.x, y: p.y, z: p.z, vx: v.x, vy: v.y, vz: v.z, rot: `${Math.round(q.x * 1000)},${Math.round(q.y * 1000)},${Math.round(q.z * 1000)}`, repeats: 0 });
     });
   }
 
@@ -694,6 +737,7 @@ export class TileAuthority {
 
   /** Frees every held tile. */
   dispose(): void {
+    this.early = [];
     this.world.dispose();
     this.held.clear();
   }

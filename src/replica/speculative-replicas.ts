@@ -60,6 +60,8 @@ const AGE_SAMPLES = 128;
 const RESTING = 0.05;
 /** Ticks between a replica's snapshots. */
 const SNAPSHOT_EVERY = 4;
+/** Replicas further behind the clock than this (ticks; 250 ms) jump to the present instead of catching up. */
+const JUMP_AFTER_TICKS = 15;
 
 /**
  * Speculative replicas (DESIGN: replica/, paper §3.7–3.8): every subscribed tile this node does
@@ -69,7 +71,7 @@ const SNAPSHOT_EVERY = 4;
  * update for a past tick T rewind the tile to T, apply the owner's state, and replay to now.
  */
 export class SpeculativeReplicas {
-  private readonly world: TileWorld;
+  private world: TileWorld;
   private readonly rings = new Map<string, { tick: number; snapshot: Uint8Array }[]>();
   /** Per tile, the moving entities' positions and velocities of recent ticks: updates are compared with these without restoring anything. */
   private readonly history = new Map<string, Map<number, Map<EntityId, Float64Array>>>();
@@ -99,6 +101,8 @@ export class SpeculativeReplicas {
     lateCorrections: 0,
     /** Owner updates taken (full states and deltas). */
     updates: 0,
+    /** Times the replicas were too far behind the clock and jumped to the present. */
+    jumps: 0,
     /** Resting entities moved onto the owner's state from a full state that otherwise agreed (no rebuild). */
     settled: 0,
   };
@@ -286,6 +290,9 @@ export class SpeculativeReplicas {
   /** Steps every replica to `tick` (at most `maxTicks` at once: a frame's cost stays bounded), keeping each tile's recent snapshots. */
   stepTo(tick: number, maxTicks = 6): void {
     this.rebuildOne();
+    // Too far behind to catch up within a frame or two (the page stalled): jump to the present
+    // rather than show the world that far in the past while grinding through the gap.
+    if (tick - this.world.tick > JUMP_AFTER_TICKS) this.jumpTo(tick);
     let n = 0;
     while (this.world.tick < tick && n < maxTicks) {
       const t = this.world.tick;
@@ -294,6 +301,30 @@ export class SpeculativeReplicas {
       this.keep();
       this.applyDue();
     }
+  }
+
+  /**
+   * Every replica moved to `tick` at once: bodies carried along their velocities (as a tile seen
+   * for the first time is), histories dropped. Owner updates held for ticks in between apply now,
+   * as corrections at the present.
+   */
+  private jumpTo(tick: number): void {
+    const gap = tick - this.world.tick;
+    const next = TileWorld.partial(this.config, this.registry, tick);
+    for (const sim of this.world.tileList()) {
+      const key = tileKey(sim.tile);
+      const moved = TileSimulation.create(sim.tile, this.config, this.registry, this.jumped(sim.tile, sim.describeAll(), gap), tick, sim.continuity());
+      next.adoptTile(moved);
+      this.history.get(key)?.clear();
+      this.continuityAt.get(key)?.clear();
+      this.propsAt.get(key)?.clear();
+      this.remember(key, moved);
+      this.rings.set(key, [{ tick, snapshot: moved.snapshot() }]);
+    }
+    this.world.dispose();
+    this.world = next;
+    this.counters.jumps++;
+    this.applyDue();
   }
 
   /** Entities of every replica, at the replica tick. */
