@@ -10,11 +10,15 @@ const tile = { x: 0, y: 0, z: 0 };
 const AVATAR = 1_000_001;
 const SUBSCRIBER = 9;
 
+const WANDERER = 5;
+
 function owner(self: number, sent: { to: number; m: Message }[]): TileAuthority {
   const registry = standardKinds();
   const sim = TileSimulation.create(tile, config, registry, [
     entityDesc({ id: 1, kind: 'ground', body: groundBody(8, 0.5, 8), position: { x: 8, y: 0.5, z: 8 } }),
     entityDesc({ id: AVATAR, kind: 'avatar', body: AVATAR_BODY, position: { x: 4, y: 1.81, z: 8 } }),
+    // Turns by the tile's seeded RNG every 10 ticks: nobody steers it.
+    entityDesc({ id: WANDERER, kind: 'wanderer', body: AVATAR_BODY, position: { x: 10, y: 1.81, z: 10 }, props: { turnEvery: 10 } }),
   ]);
   const snapshot = sim.snapshot();
   sim.dispose();
@@ -40,6 +44,10 @@ describe('changes in deltas are repeated', () => {
     for (const d of deltas.slice(first, first + 3)) expect(d.poses.some((p) => p.id === AVATAR)).toBe(true);
     const withProps = deltas.filter((d) => d.props?.some((u) => u.id === AVATAR && u.props['moveX'] === 1));
     expect(withProps.length).toBe(3);
+    // The wanderer's own turns (a behaviour's, predicted by speculative replicas) go once each.
+    const turns = deltasAfter(sent, 0).flatMap((d) => (d.props ?? []).filter((u) => u.id === WANDERER).map((u) => JSON.stringify(u.props)));
+    expect(turns.length).toBeGreaterThan(2);
+    expect(new Set(turns).size).toBe(turns.length);
   });
 
   it('the relay (reliable links only) sends each change once', async () => {
