@@ -419,10 +419,13 @@ export class TileAuthority {
    * not held. A migrant's state is from `fromTick`; the ticks it spent in transit are made up by
    * moving it along its velocity, so it does not fall behind (at most 30 ticks). One stamped
    * with a tick this node has not simulated yet (its sender's clock or simulation ran ahead)
-   * waits for that tick: stepping it through ticks it already lived would put it ahead of itself.
+   * waits for that tick (at most `MAX_TRANSIT_TICKS`): stepping it through ticks it already
+   * lived would put it ahead of itself.
    */
   insert(entity: EntityDesc, fromTick?: number): boolean {
-    if (fromTick !== undefined && fromTick > this.world.tick) {
+    // At most a transit's worth ahead: a tick further out is forged (or a clock far off), and
+    // holding it would hide the entity indefinitely; it is placed now, as reported.
+    if (fromTick !== undefined && fromTick > this.world.tick && fromTick - this.world.tick <= MAX_TRANSIT_TICKS) {
       if (!this.held.has(tileKey(tileOf(entity.state.position, this.config.tileEdge)))) return false;
       this.early.push({ fromTick, entity });
       return true;

@@ -50,3 +50,13 @@ describe('a migrant stamped ahead of the receiver', () => {
     expect(late.insert({ ...migrant, state: { ...migrant.state, position: { x: 20, y: 1.25, z: 8 } } }, 104)).toBe(false);
   });
 });
+
+describe('a migrant with a forged tick', () => {
+  it('stamped far ahead (beyond any transit) is placed at once, not held where nobody sees it', async () => {
+    const late = await receiver(100);
+    expect(late.insert(migrant, 100 + 1_000_000)).toBe(true);
+    expect(late.world.tileAt(tile)!.has(2)).toBe(true); // placed now, as reported
+    late.stepTo(101);
+    expect(late.world.tileAt(tile)!.has(2)).toBe(true);
+  });
+});
