@@ -238,6 +238,8 @@ export class RelayCore {
   /** Peers with a verdict against them, until when they may not own tiles (ms). */
   private readonly convicted = new Map<PeerId, number>();
   private lastAuditStats = 0;
+  /** When the last `tick()` ended (wall ms): a long gap before the next one is a stall of the relay itself. */
+  private lastTickEndMs: number | undefined;
   /** The world's document: authored layout, profiles, chat; the relay is always a member. */
   readonly doc: WorldDocHost;
 
@@ -471,19 +473,14 @@ export class RelayCore {
   /** Advances the relay: steps its own tiles to now, moves ownership, renews leases, times out handoffs. */
   tick(): void {
     const now = this.currentTick;
-    // An owner whose commitments stop (a frozen tab, a dead network with the socket open) loses
-    // its tiles within about a second of its commitments' usual lag; the relay resumes them.
-    // Judged first, before this tick's own work: everything that reached the relay while it was
-    // busy has just been read, so a relay that stalled never blames its owners for its own delay.
-    const silence = this.silenceTicks();
-    for (const r of this.sortedTiles()) {
-      if (r.owner === RELAY_PEER || r.handoff) continue;
-      const last = this.audit.lastCommittedTick(r.tile);
-      const since = Math.max(last ?? r.lease.fromTick, r.lease.fromTick, r.grantedAtTick);
-      if (now > r.lease.expiresTick || now - since > silence) {
-        this.convict({ reason: 'lease-expired', owner: r.owner, tile: r.tile, fromTick: since, toTick: now, detail: `no commitments since tick ${last ?? 'none'} (${((now - since) / this.config.tickRate).toFixed(2)} s)` });
-      }
-    }
+    const wall = this.opts.now();
+    // What the relay judges by time (commitments, audit answers, handoffs) it judges first, before
+    // this tick's own work, and only when it has been listening: a tick that starts long after
+    // the last one ended follows a stall (a long handler, a busy machine) and may run before what
+    // arrived meanwhile is read, so its judgments wait for the next tick. A relay that stalled
+    // never blames its owners for its own delay.
+    const listening = this.lastTickEndMs === undefined || wall - this.lastTickEndMs <= LISTENING_GAP_MS;
+    if (listening) this.judgeDeadlines(now, wall);
     const t0 = performance.now();
     // The relay's own tiles catch up in bites of at most ~40 ms of work, so a busy tile never holds
     // signalling, leases and relayed traffic for long (they fall behind the timeline instead).
@@ -496,7 +493,9 @@ export class RelayCore {
       this.rebalance();
     }
     const t2 = performance.now();
-    if (now - this.lastRenewal >= this.config.tickRate) {
+    // Renewed only on what the relay has read: after a stall, an owner's latest commitments are
+    // still unread, and a lease skipped now would run out before the next renewal.
+    if (listening && now - this.lastRenewal >= this.config.tickRate) {
       this.lastRenewal = now;
       this.renewLeases();
       // The relay's evidence is bounded: routed items for 10 s, the players' inputs for 30 s.
@@ -505,10 +504,7 @@ export class RelayCore {
       for (const [id, c] of this.committed) if (now - c.tick > this.config.tickRate * 30) this.committed.delete(id);
       for (const [id, t] of this.departed) if (now - t > this.config.tickRate * 30) this.departed.delete(id);
     }
-    const wall = this.opts.now();
-    for (const r of this.sortedTiles()) if (r.handoff && wall > r.handoff.deadline) this.handoffTimedOut(r);
     const t3 = performance.now();
-    this.audit.tick();
     this.sendInputFallbacks(now);
     const t4 = performance.now();
     this.doc.tick();
@@ -521,6 +517,24 @@ export class RelayCore {
       this.lastAuditStats = wall;
       this.broadcastAuditStats();
     }
+    this.lastTickEndMs = this.opts.now();
+  }
+
+  /** Owners whose commitments stopped lose their tiles; handoffs past their deadline end; the audit desk times out unanswered requests. */
+  private judgeDeadlines(now: number, wall: number): void {
+    // An owner whose commitments stop (a frozen tab, a dead network with the socket open) loses
+    // its tiles within about a second of its commitments' usual lag; the relay resumes them.
+    const silence = this.silenceTicks();
+    for (const r of this.sortedTiles()) {
+      if (r.owner === RELAY_PEER || r.handoff) continue;
+      const last = this.audit.lastCommittedTick(r.tile);
+      const since = Math.max(last ?? r.lease.fromTick, r.lease.fromTick, r.grantedAtTick);
+      if (now > r.lease.expiresTick || now - since > silence) {
+        this.convict({ reason: 'lease-expired', owner: r.owner, tile: r.tile, fromTick: since, toTick: now, detail: `no commitments since tick ${last ?? 'none'} (${((now - since) / this.config.tickRate).toFixed(2)} s)` });
+      }
+    }
+    for (const r of this.sortedTiles()) if (r.handoff && wall > r.handoff.deadline) this.handoffTimedOut(r);
+    this.audit.tick();
   }
 
   /** The connected player whose avatar this is, if any. */
@@ -1416,6 +1430,12 @@ export class RelayCore {
     }
   }
 }
+
+/**
+ * A gap between two relay ticks longer than this (ms; they run every 4 ms) means the relay was
+ * not reading its sockets meanwhile: judgments by time wait for the next tick.
+ */
+const LISTENING_GAP_MS = 100;
 
 /** Ticks after which the relay sends its copy of an input no record applied yet (0.75 s: past the usual commitment lag). */
 const INPUT_FALLBACK_TICKS = 45;

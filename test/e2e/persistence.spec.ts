@@ -60,7 +60,8 @@ test('(c) the relay is killed with SIGKILL; started again, both tabs reconnect o
       console.log(`missing after the restart: ${JSON.stringify(seenBefore.filter((x) => !now.includes(x.id)))}; b's avatar now ${JSON.stringify(me)}`);
       throw e;
     }
-    expect(await a.evaluate(() => window.tesseraDemo!.client.players().length)).toBe(2);
+    // Each tab's roster names both (a broadcast each join sends; it reaches a tab after its welcome).
+    for (const p of [a, b]) await expect.poll(() => p.evaluate(() => window.tesseraDemo!.client.players().map((r) => r.name).sort().join()), { timeout: 5_000 }).toBe('ann,ben');
     // The acknowledged edits are in both tabs' layouts and simulated again (as entities).
     for (const p of [a, b]) await expect.poll(() => shown(p, keys), { timeout: 5_000 }).toBe(3);
     for (const p of [a, b]) expect(await described(p, keys)).toEqual(placedBefore);

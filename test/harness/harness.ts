@@ -75,6 +75,9 @@ export class Harness {
   private readonly frozen = new Set<WorldClient>();
   /** Players running slow now (`HarnessClient.slow`): they step only every `everyMs`. */
   private readonly slowUntil = new Map<WorldClient, { until: number; everyMs: number; last: number }>();
+  /** Until when the relay process is stalled (`stallRelay`), and what players sent it meanwhile. */
+  private relayStalledUntil = -1;
+  private readonly relayHeld: (() => void)[] = [];
 
   constructor(readonly opts: HarnessOptions) {
     this.net = new MemoryNetwork(opts.seed, this.scheduler, opts.conditions);
@@ -136,11 +139,26 @@ export class Harness {
     this.peerCuts.set(key, Math.max(this.peerCuts.get(key) ?? -1, this.scheduler.now() + ms));
   }
 
+  /**
+   * The relay process stalls for `ms` (a long handler or step, a busy machine): it neither ticks
+   * nor reads; what players send waits on its sockets. When it resumes, its timer runs once
+   * before it reads them (Node runs due timers before polling sockets): the worst order for
+   * anything it judges by time.
+   */
+  stallRelay(ms: number): void {
+    this.relayStalledUntil = Math.max(this.relayStalledUntil, this.scheduler.now() + ms);
+  }
+
   /** Adds a player; it joins over the network (`accessDelayMs`: its link's extra one-way delay). */
   addClient(name: string, transport: TransportMode = 'auto', extra: { accessDelayMs?: number; replicaMode?: ReplicaMode; token?: string } = {}): HarnessClient {
     const accessDelayMs = extra.accessDelayMs ?? 0;
     const [clientEnd, relayEnd] = this.net.pair(accessDelayMs);
     this.relay.connect(relayEnd);
+    const relayReads = relayEnd.onMessage;
+    relayEnd.onMessage = (b) => {
+      if (this.scheduler.now() < this.relayStalledUntil || this.relayHeld.length > 0) this.relayHeld.push(() => relayReads?.(b));
+      else relayReads?.(b);
+    };
     const replicaMode = extra.replicaMode ?? this.opts.replicaMode;
     const client = new WorldClient({ relay: clientEnd, world: 'test', name, transport, connector: this.connector, now: () => this.scheduler.now(), verifySignature: nodeEd25519Check, ...(replicaMode ? { replicaMode } : {}), ...(extra.token !== undefined ? { token: extra.token } : {}) });
     // A frozen player reads nothing: the relay's messages wait on the connection until it thaws.
@@ -184,7 +202,10 @@ export class Harness {
     const end = this.scheduler.now() + ms;
     while (this.scheduler.now() < end) {
       this.scheduler.advance(Math.min(stepMs, end - this.scheduler.now()));
-      this.relay.tick();
+      if (this.scheduler.now() >= this.relayStalledUntil) {
+        this.relay.tick();
+        for (const read of this.relayHeld.splice(0)) read();
+      }
       const now = this.scheduler.now();
       if (this.opts.saveEveryMs !== undefined && now - this.store.savedAt >= this.opts.saveEveryMs) this.save();
       for (const c of this.clients) {
