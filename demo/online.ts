@@ -265,7 +265,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
           `owned tiles ${s.ownedTiles.map(tileKey).join('  ') || '–'}`,
           `entities    ${seen.size}`,
           `players     ${players.length}`,
-          `replicas    ${s.replicas.mode}: error p50 ${s.replicas.predictionErrorP50Cm.toFixed(1)} / p99 ${s.replicas.predictionErrorP99Cm.toFixed(1)} cm · ${s.replicas.rollbacksPerS.toFixed(1)} rollbacks/s · ${s.replicas.replayedTicksPerS.toFixed(0)} replayed ticks/s · ${s.replicas.ownerRewinds} late-input rewinds`,
+          `replicas    ${s.replicas.mode}: error p50 ${s.replicas.predictionErrorP50Cm.toFixed(1)} / p99 ${s.replicas.predictionErrorP99Cm.toFixed(1)} cm · ${s.replicas.rollbacksPerS.toFixed(1)} rollbacks/s · ${s.replicas.replayedTicksPerS.toFixed(0)} replayed ticks/s · ${s.replicas.ownerRewinds} late-input rewinds · ${s.replicas.jumps} jumps to the present`,
           ...auditLines(),
           ...s.peers.map((p) => `  peer ${String(p.peer).padEnd(4)} ${p.path}${players.find((x) => x.peer === p.peer) ? `  ${players.find((x) => x.peer === p.peer)!.name}` : ''}`),
         ].join('\n');

@@ -77,6 +77,11 @@ export interface ClientStats {
     readonly replayedTicksPerS: number;
     /** Times this client's own tiles were rewound to apply late inputs (since joining). */
     readonly ownerRewinds: number;
+    /**
+     * Times replicas fell more than 15 ticks behind the clock (a stalled page) and jumped to the
+     * present along their velocities instead of replaying (since joining).
+     */
+    readonly jumps: number;
   };
 }
 

@@ -466,7 +466,7 @@ export class WorldClient implements PlayerClient {
   private replicaStats(): ClientStats['replicas'] {
     const mode = this.opts.replicaMode ?? 'speculative';
     const e = this.speculative?.predictionErrorCm() ?? { p50: 0, p99: 0 };
-    return { mode, predictionErrorP50Cm: e.p50, predictionErrorP99Cm: e.p99, rollbacksPerS: this.specRates.rollbacksPerS, replayedTicksPerS: this.specRates.replayedPerS, ownerRewinds: this.authority?.counters.rewinds ?? 0 };
+    return { mode, predictionErrorP50Cm: e.p50, predictionErrorP99Cm: e.p99, rollbacksPerS: this.specRates.rollbacksPerS, replayedTicksPerS: this.specRates.replayedPerS, ownerRewinds: this.authority?.counters.rewinds ?? 0, jumps: this.speculative?.counters.jumps ?? 0 };
   }
 
   /**

@@ -28,7 +28,7 @@ const EMPTY_STATS: ClientStats = {
   refused: 0,
   audit: { audits: 0, passed: 0, mismatches: 0, takeovers: 0, auditedTicks: 0 },
   incidents: 0,
-  replicas: { mode: 'speculative', predictionErrorP50Cm: 0, predictionErrorP99Cm: 0, rollbacksPerS: 0, replayedTicksPerS: 0, ownerRewinds: 0 },
+  replicas: { mode: 'speculative', predictionErrorP50Cm: 0, predictionErrorP99Cm: 0, rollbacksPerS: 0, replayedTicksPerS: 0, ownerRewinds: 0, jumps: 0 },
 };
 
 /**
