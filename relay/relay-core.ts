@@ -240,6 +240,8 @@ export class RelayCore {
   private lastAuditStats = 0;
   /** When the last `tick()` ended (wall ms): a long gap before the next one is a stall of the relay itself. */
   private lastTickEndMs: number | undefined;
+  /** Ticks in a row that followed a stall and so judged nothing. */
+  private unjudgedTicks = 0;
   /** The world's document: authored layout, profiles, chat; the relay is always a member. */
   readonly doc: WorldDocHost;
 
@@ -479,7 +481,9 @@ export class RelayCore {
     // the last one ended follows a stall (a long handler, a busy machine) and may run before what
     // arrived meanwhile is read, so its judgments wait for the next tick. A relay that stalled
     // never blames its owners for its own delay.
-    const listening = this.lastTickEndMs === undefined || wall - this.lastTickEndMs <= LISTENING_GAP_MS;
+    // On a relay so overloaded that every gap is long, judgments wait at most a few ticks (liveness).
+    const listening = this.lastTickEndMs === undefined || wall - this.lastTickEndMs <= LISTENING_GAP_MS || this.unjudgedTicks >= MAX_UNJUDGED_TICKS;
+    this.unjudgedTicks = listening ? 0 : this.unjudgedTicks + 1;
     if (listening) this.judgeDeadlines(now, wall);
     const t0 = performance.now();
     // The relay's own tiles catch up in bites of at most ~40 ms of work, so a busy tile never holds
@@ -1436,6 +1440,8 @@ export class RelayCore {
  * not reading its sockets meanwhile: judgments by time wait for the next tick.
  */
 const LISTENING_GAP_MS = 100;
+/** Ticks in a row after stalls that may skip judging; the next one judges whatever the gap. */
+const MAX_UNJUDGED_TICKS = 3;
 
 /** Ticks after which the relay sends its copy of an input no record applied yet (0.75 s: past the usual commitment lag). */
 const INPUT_FALLBACK_TICKS = 45;

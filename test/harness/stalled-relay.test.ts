@@ -41,4 +41,27 @@ describe('a relay that stalls', () => {
         h.relay.close();
       }));
   }
+
+  // Liveness: a relay that stalls between every tick still judges (every few ticks), so a frozen
+  // owner still loses its tiles.
+  it('seed 820: a relay that stalls 150 ms before every tick still takes the tiles of a frozen owner', () =>
+    withSeed(820, async (seed) => {
+      await initPhysics();
+      const h = new Harness({ seed, scene: SCENES['audit']!(), conditions: { delayMs: 10, jitterMs: 5, loss: 0 } });
+      const owner = h.addClient('owner', 'relay');
+      expect(h.runUntil(() => owner.client.stats().ownedTiles.some((t) => tileKey(t) === '0,0,0'), 8000)).toBeGreaterThanOrEqual(0);
+      h.run(1000);
+      const ownerPeer = owner.client.peerId;
+      owner.freeze!(6000);
+      const start = h.scheduler.now();
+      const moved = (): boolean => h.relay.directory().find((d) => tileKey(d.tile) === '0,0,0')!.owner !== ownerPeer;
+      while (!moved() && h.scheduler.now() - start < 5000) {
+        h.stallRelay(150);
+        h.run(152);
+      }
+      expect(moved()).toBe(true);
+      // About a second and a half of silence, plus at most a few stalled ticks.
+      expect(h.scheduler.now() - start).toBeLessThan(2500);
+      h.relay.close();
+    }));
 });
