@@ -14,8 +14,8 @@ describe('a relay that stalls', () => {
     { stallMs: 2500, answerTimeoutMs: 2000 },
     { stallMs: 800, answerTimeoutMs: 600 },
   ];
-  for (const { stallMs, answerTimeoutMs } of cases)
-  for (const seed of seeds(3, 810)) {
+  const runs = cases.flatMap((c) => seeds(3, 810).map((seed) => ({ ...c, seed })));
+  for (const { stallMs, answerTimeoutMs, seed } of runs) {
     it(`seed ${seed}: stalls for ${stallMs} ms four times while every window is audited (answers due in ${answerTimeoutMs} ms); no owner is judged, no tile moves`, () =>
       withSeed(seed, async () => {
         await initPhysics();
