@@ -497,11 +497,9 @@ export class RelayCore {
       this.rebalance();
     }
     const t2 = performance.now();
-    // Renewed only on what the relay has read: after a stall, an owner's latest commitments are
-    // still unread, and a lease skipped now would run out before the next renewal.
-    if (listening && now - this.lastRenewal >= this.config.tickRate) {
+    if (now - this.lastRenewal >= this.config.tickRate) {
       this.lastRenewal = now;
-      this.renewLeases();
+      this.renewLeases(listening);
       // The relay's evidence is bounded: routed items for 10 s, the players' inputs for 30 s.
       this.evidence.prune(now);
       this.inputLedger.prune(now - this.config.tickRate * 30);
@@ -514,7 +512,7 @@ export class RelayCore {
     this.doc.tick();
     const t5 = performance.now();
     // Diagnostics only (nothing below depends on it): a tick that held the event loop long is named, with where the time went.
-    if (t5 - t0 > 100) this.opts.log({ level: 'warn', msg: 'slow relay tick', ms: Math.round(t5 - t0), stepMs: Math.round(t1 - t0), ticksStepped: stepped, rebalanceMs: Math.round(t2 - t1), leasesMs: Math.round(t3 - t2), auditMs: Math.round(t4 - t3), docMs: Math.round(t5 - t4), simLagTicks: now - this.authority.tick });
+    if (t5 - t0 > 100) this.opts.log({ level: 'warn', msg: 'slow relay tick', ms: Math.round(t5 - t0), gapMs: this.lastTickEndMs === undefined ? 0 : Math.round(wall - this.lastTickEndMs), judged: listening, stepMs: Math.round(t1 - t0), ticksStepped: stepped, rebalanceMs: Math.round(t2 - t1), leasesMs: Math.round(t3 - t2), auditMs: Math.round(t4 - t3), docMs: Math.round(t5 - t4), simLagTicks: now - this.authority.tick });
     for (const [peer, until] of this.convicted) if (wall > until && !this.peers.has(peer)) this.convicted.delete(peer);
     for (const [peer, c] of this.cooldowns) if (wall - c.until > 120_000 && !this.peers.has(peer)) this.cooldowns.delete(peer);
     if (wall - this.lastAuditStats >= 2000) {
@@ -1249,13 +1247,19 @@ export class RelayCore {
     }
   }
 
-  private renewLeases(): void {
+  /**
+   * Renews every lease whose owner keeps committing. After a stall (`listening` false) the relay
+   * has not read its owners' latest commitments: it renews them all rather than let a lease run
+   * out for its own delay; an owner that really went silent still loses its tiles to the silence
+   * check, which is judged only on what was read.
+   */
+  private renewLeases(listening: boolean): void {
     const now = this.currentTick;
     for (const r of this.sortedTiles()) {
       if (r.handoff) continue;
       // Only an owner that keeps committing is renewed (a fresh lease has a second to start).
       const last = this.audit.lastCommittedTick(r.tile) ?? r.lease.fromTick;
-      if (r.owner !== RELAY_PEER && now - Math.max(last, r.lease.fromTick) > this.config.tickRate) continue;
+      if (listening && r.owner !== RELAY_PEER && now - Math.max(last, r.lease.fromTick) > this.config.tickRate) continue;
       r.lease = this.signLease(r.tile, r.owner, r.epoch, r.lease.fromTick);
       if (r.owner !== RELAY_PEER) this.sendTo(r.owner, { type: MsgType.Lease, lease: r.lease }, true);
     }
