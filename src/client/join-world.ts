@@ -346,7 +346,12 @@ function workerOpener(opts: JoinOptions, rtc: PeerConnector | undefined, conditi
   };
   worker.onerror = (ev: ErrorEvent) => {
     const reason = `kinds module or player worker failed: ${ev.message || 'the worker script did not load'}`;
-    for (const [session, c] of sessions) c.onWorker({ t: 'event', session, name: 'closed', e: { reason } });
+    for (const [session, c] of sessions) {
+      // An error thrown while the worker runs leaves the worker (and its sessions) running: end the
+      // session there too, or it stays in the world as a second player beside the reconnected one.
+      post({ t: 'close', session });
+      c.onWorker({ t: 'event', session, name: 'closed', e: { reason } });
+    }
   };
   const options: SessionOptions = {
     relay: opts.relay,

@@ -193,6 +193,15 @@ export class SpeculativeReplicas {
   }
 
   /** Entity states moved `ticks` ahead along their velocities (staying in `tile`). */
+  /**
+   * A replica's entities that lie in its tile. A correction applied at the present may leave a
+   * body past the border until the next step moves it on; a tile rebuilt from them leaves it out
+   * (the neighbour's owner reports it there).
+   */
+  private insideOf(sim: TileSimulation): EntityDesc[] {
+    return sim.describeAll().filter((e) => sameTile(sim.tile, e.state.position, this.config.tileEdge));
+  }
+
   private jumped(tile: TileId, entities: readonly EntityDesc[], ticks: number): EntityDesc[] {
     if (ticks <= 0) return [...entities];
     const ahead = ticks / this.config.tickRate;
@@ -313,7 +322,7 @@ export class SpeculativeReplicas {
     const next = TileWorld.partial(this.config, this.registry, tick);
     for (const sim of this.world.tileList()) {
       const key = tileKey(sim.tile);
-      const moved = TileSimulation.create(sim.tile, this.config, this.registry, this.jumped(sim.tile, sim.describeAll(), gap), tick, sim.continuity());
+      const moved = TileSimulation.create(sim.tile, this.config, this.registry, this.jumped(sim.tile, this.insideOf(sim), gap), tick, sim.continuity());
       next.adoptTile(moved);
       this.history.get(key)?.clear();
       this.continuityAt.get(key)?.clear();
@@ -383,7 +392,7 @@ export class SpeculativeReplicas {
     // Out of budget (a long stall, a late full state): the rest is not simulated but jumped over
     // along each body's velocity, rather than stalling the frame.
     if (sim.tick < this.world.tick) {
-      const fresh = TileSimulation.create(tile, this.config, this.registry, this.jumped(tile, sim.describeAll(), this.world.tick - sim.tick), this.world.tick, sim.continuity());
+      const fresh = TileSimulation.create(tile, this.config, this.registry, this.jumped(tile, this.insideOf(sim), this.world.tick - sim.tick), this.world.tick, sim.continuity());
       sim.dispose();
       sim = fresh;
       ring.length = 0;

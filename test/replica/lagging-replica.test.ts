@@ -27,4 +27,27 @@ describe('a replica far behind the clock', () => {
     spec.stepTo(285);
     expect(spec.tick).toBe(285);
   });
+
+  // A correction may leave a body a little past its tile's border until the replica's next step. The jump must rebuild the tile without it, not throw on every frame
+  // (it did: "entity 2 … is not in tile 0,0,0", from WorldClient.update, under CI load).
+  it('drops a body a correction left past the border when it jumps, instead of throwing on every frame', async () => {
+    await initPhysics();
+    const config = resolveWorldConfig({ tileEdge: 16 });
+    const tile = { x: 0, y: 0, z: 0 };
+    const spec = new SpeculativeReplicas(config, standardKinds(), 100, DEFAULT_SPECULATION);
+    spec.applyState(tile, 100, [
+      entityDesc({ id: 1, kind: 'ground', body: groundBody(8, 0.5, 8), position: { x: 8, y: 0, z: 8 } }),
+      entityDesc({ id: 3, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: 0.25 } }, position: { x: 4, y: 12, z: 8 }, linvel: { x: 1, y: 0, z: 0 } }),
+    ]);
+    for (let t = 101; t <= 200; t++) spec.stepTo(t);
+    // An owner's update older than the rewind depth applies at the present, carried along its
+    // velocity: ball 3 lands past the border, and stays there until the replica's next step.
+    const ball = spec.entities().find((e) => e.id === 3)!;
+    spec.applyDelta(tile, 120, [{ id: 3, x: 15.5, y: ball.position.y, z: 8, rotation: undefined, vx: 6, vy: 0, vz: 0 }], [], []);
+    expect(spec.entities().find((e) => e.id === 3)!.position.x).toBeGreaterThan(16);
+    expect(() => spec.stepTo(200 + 180)).not.toThrow();
+    expect(spec.tick).toBe(380);
+    expect(spec.entities().map((e) => e.id).sort()).toEqual([1]);
+    expect(spec.counters.jumps).toBe(1);
+  });
 });
