@@ -114,6 +114,27 @@ const refusedByPeer =
     }
   };
 
+/** The cheater answers no audit request (its client believes it did); the relay stalls `stallMs` before every tick when > 0. */
+const withholdsAudits =
+  (stallMs: number): ClassRun =>
+  (seed) => {
+    const a = arena(seed);
+    try {
+      const owner = (a.cheat.client as unknown as { authority: { sendAuditState(...args: unknown[]): boolean } }).authority;
+      owner.sendAuditState = () => true;
+      const start = a.h.scheduler.now();
+      const judged = (): boolean => incidentAgainst(a.h, a.cheat.client.peerId) !== undefined;
+      while (!judged() && a.h.scheduler.now() - start < 20_000) {
+        if (stallMs > 0) a.h.stallRelay(stallMs);
+        a.h.run(stallMs + 2); // one tick after each stall: it follows the stall, so it may not judge
+      }
+      const how = incidentAgainst(a.h, a.cheat.client.peerId) ?? 'none';
+      return { caught: how === 'no-audit-answer', ms: judged() ? a.h.scheduler.now() - start : -1, how };
+    } finally {
+      a.h.relay.close();
+    }
+  };
+
 const epochOf = (a: Arena, key: string): number => a.h.relay.directory().find((d) => tileKey(d.tile) === key)?.epoch ?? 0;
 
 /** Every class of the suite, by group (the issue's classes). */
@@ -263,6 +284,11 @@ export const ATTACK_CLASSES: readonly { readonly name: string; readonly group: s
       }
     },
   },
+  // Withheld evidence: an owner that keeps committing but never answers an audit request is
+  // convicted — also on a relay that stalls before every tick, where judgments by time wait for
+  // what it has read (at most 3 ticks in a row are skipped, so the deadline still bites).
+  { name: 'audit-withheld', group: 'evidence', run: withholdsAudits(0) },
+  { name: 'audit-withheld-relay-stalling', group: 'evidence', run: withholdsAudits(150) },
   // Floods: the relay refuses past its budget and keeps serving.
   {
     name: 'message-flood',

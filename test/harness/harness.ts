@@ -8,6 +8,7 @@ import {
   VirtualScheduler,
   WorldClient,
   type NetworkConditions,
+  type Link,
   type PeerId,
   type ReplicaMode,
   type SceneDesc,
@@ -149,16 +150,21 @@ export class Harness {
     this.relayStalledUntil = Math.max(this.relayStalledUntil, this.scheduler.now() + ms);
   }
 
-  /** Adds a player; it joins over the network (`accessDelayMs`: its link's extra one-way delay). */
-  addClient(name: string, transport: TransportMode = 'auto', extra: { accessDelayMs?: number; replicaMode?: ReplicaMode; token?: string } = {}): HarnessClient {
-    const accessDelayMs = extra.accessDelayMs ?? 0;
-    const [clientEnd, relayEnd] = this.net.pair(accessDelayMs);
+  /** Hands the relay the end of a new connection; while the relay stalls, what arrives on it waits. */
+  connectToRelay(relayEnd: Link): void {
     this.relay.connect(relayEnd);
     const relayReads = relayEnd.onMessage;
     relayEnd.onMessage = (b) => {
       if (this.scheduler.now() < this.relayStalledUntil || this.relayHeld.length > 0) this.relayHeld.push(() => relayReads?.(b));
       else relayReads?.(b);
     };
+  }
+
+  /** Adds a player; it joins over the network (`accessDelayMs`: its link's extra one-way delay). */
+  addClient(name: string, transport: TransportMode = 'auto', extra: { accessDelayMs?: number; replicaMode?: ReplicaMode; token?: string } = {}): HarnessClient {
+    const accessDelayMs = extra.accessDelayMs ?? 0;
+    const [clientEnd, relayEnd] = this.net.pair(accessDelayMs);
+    this.connectToRelay(relayEnd);
     const replicaMode = extra.replicaMode ?? this.opts.replicaMode;
     const client = new WorldClient({ relay: clientEnd, world: 'test', name, transport, connector: this.connector, now: () => this.scheduler.now(), verifySignature: nodeEd25519Check, ...(replicaMode ? { replicaMode } : {}), ...(extra.token !== undefined ? { token: extra.token } : {}) });
     // A frozen player reads nothing: the relay's messages wait on the connection until it thaws.

@@ -198,7 +198,7 @@ export class MaliciousClient {
  */
 export function tamperedLink(h: Harness, rewrite: (bytes: Uint8Array) => Uint8Array | undefined): { link: Link; wire: Link; relayEnd: Link } {
   const [clientEnd, relayEnd] = h.net.pair();
-  h.relay.connect(relayEnd);
+  h.connectToRelay(relayEnd);
   const link: Link = {
     get open() {
       return clientEnd.open;

@@ -6,14 +6,18 @@ import { DEFAULT_SPECULATION, entityDesc, groundBody, initPhysics, resolveWorldC
 // (measured in headless Chromium: 210 ticks behind, a walking avatar drawn standing at its
 // start, then snapping 10 m). A replica that far behind jumps to the present instead.
 
+const tile = { x: 0, y: 0, z: 0 };
+const ground = entityDesc({ id: 1, kind: 'ground', body: groundBody(8, 0.5, 8), position: { x: 8, y: 0, z: 8 } });
+async function replicasAt100(): Promise<SpeculativeReplicas> {
+  await initPhysics();
+  return new SpeculativeReplicas(resolveWorldConfig({ tileEdge: 16 }), standardKinds(), 100, DEFAULT_SPECULATION);
+}
+
 describe('a replica far behind the clock', () => {
   it('stands at the present after one stepTo, its moving bodies carried along their velocities', async () => {
-    await initPhysics();
-    const config = resolveWorldConfig({ tileEdge: 16 });
-    const tile = { x: 0, y: 0, z: 0 };
-    const spec = new SpeculativeReplicas(config, standardKinds(), 100, DEFAULT_SPECULATION);
+    const spec = await replicasAt100();
     spec.applyState(tile, 100, [
-      entityDesc({ id: 1, kind: 'ground', body: groundBody(8, 0.5, 8), position: { x: 8, y: 0, z: 8 } }),
+      ground,
       entityDesc({ id: 2, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: 0.25 } }, position: { x: 2, y: 12, z: 8 }, linvel: { x: 3, y: 0, z: 0 } }), // thrown: in the air for the whole test
     ]);
     spec.stepTo(101);
@@ -28,15 +32,13 @@ describe('a replica far behind the clock', () => {
     expect(spec.tick).toBe(285);
   });
 
-  // A correction may leave a body a little past its tile's border until the replica's next step. The jump must rebuild the tile without it, not throw on every frame
-  // (it did: "entity 2 … is not in tile 0,0,0", from WorldClient.update, under CI load).
+  // A correction may leave a body a little past its tile's border until the replica's next step.
+  // The jump must rebuild the tile without it, not throw on every frame (it did: "entity … is
+  // not in tile 0,0,0", from WorldClient.update, under CI load).
   it('drops a body a correction left past the border when it jumps, instead of throwing on every frame', async () => {
-    await initPhysics();
-    const config = resolveWorldConfig({ tileEdge: 16 });
-    const tile = { x: 0, y: 0, z: 0 };
-    const spec = new SpeculativeReplicas(config, standardKinds(), 100, DEFAULT_SPECULATION);
+    const spec = await replicasAt100();
     spec.applyState(tile, 100, [
-      entityDesc({ id: 1, kind: 'ground', body: groundBody(8, 0.5, 8), position: { x: 8, y: 0, z: 8 } }),
+      ground,
       entityDesc({ id: 3, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: 0.25 } }, position: { x: 4, y: 12, z: 8 }, linvel: { x: 1, y: 0, z: 0 } }),
     ]);
     for (let t = 101; t <= 200; t++) spec.stepTo(t);
