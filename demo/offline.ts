@@ -1,11 +1,13 @@
 // Offline mode of the demo (`?offline`): one player, the world simulated in a Web Worker.
 import * as THREE from 'three';
 import { connectTileWorker, demoScene, DEMO_SCENE, encodeInputs, frameEntity, frameInfo, MAX_TICKS_PER_CALL, type EntityInput, type EntityLook } from '../src/index.js';
-import { meshFor, tileGrid } from './render/meshes.js';
+import type { Hud } from './hud.js';
+import { faceAlong, meshFor, nameTag, tileGrid } from './render/meshes.js';
 import { createView, keyboardInput } from './render/view.js';
+import { createTouchControls } from './touch-controls.js';
 
 /** Runs the single-player demo: the world in a Web Worker, rendered here. */
-export async function runOffline(canvas: HTMLCanvasElement, statsEl: HTMLElement, fail: (err: unknown) => void): Promise<void> {
+export async function runOffline(canvas: HTMLCanvasElement, statsEl: HTMLElement, hud: Hud, touch: boolean, fail: (err: unknown) => void): Promise<void> {
   const worker = new Worker(new URL('../workers/tile-sim.worker.ts', import.meta.url), { type: 'module' });
   worker.addEventListener('error', (e) => fail(e.message || 'worker failed to start'));
   const sim = connectTileWorker(worker);
@@ -14,16 +16,26 @@ export async function runOffline(canvas: HTMLCanvasElement, statsEl: HTMLElement
   const loaded = await sim.load(scene);
   const tickRate = loaded.config.tickRate;
 
-  const { scene: view, render } = createView(canvas);
-  view.add(tileGrid(loaded.tiles, loaded.config.tileEdge));
+  const { scene: view, render, fitWorld } = createView(canvas);
+  const edge = loaded.config.tileEdge;
+  const ground = loaded.tiles.filter((t) => t.y === 0);
+  if (ground.length > 0) {
+    fitWorld(Math.min(...ground.map((t) => t.x)) * edge, (Math.max(...ground.map((t) => t.x)) + 1) * edge, Math.min(...ground.map((t) => t.z)) * edge, (Math.max(...ground.map((t) => t.z)) + 1) * edge);
+  }
+  // The tiles' outlines are a debug view: shown with the debug panel.
+  const grid = tileGrid(loaded.tiles, edge);
+  view.add(grid);
+  hud.onDebug((open) => (grid.visible = open));
+  hud.setBadge('offline · the world runs in this tab', 'offline');
 
   // Keyboard → avatar input, sent with the next step.
   let seq = 0;
   let pending: EntityInput[] = [];
-  keyboardInput(
-    (moveX, moveZ) => pending.push({ entity: DEMO_SCENE.avatar, seq: seq++, data: { moveX, moveZ } }),
-    () => pending.push({ entity: DEMO_SCENE.avatar, seq: seq++, data: { jump: true } }),
-  );
+  const move = (moveX: number, moveZ: number): number => pending.push({ entity: DEMO_SCENE.avatar, seq: seq++, data: { moveX, moveZ } });
+  const jump = (): number => pending.push({ entity: DEMO_SCENE.avatar, seq: seq++, data: { jump: true } });
+  keyboardInput(move, jump);
+  // Phones: a stick and a jump button.
+  if (touch) createTouchControls(document.getElementById('touch')!, { onMove: move, onJump: jump });
   const pendingInputs = (): EntityInput[] => {
     const out = pending;
     pending = [];
@@ -34,6 +46,9 @@ export async function runOffline(canvas: HTMLCanvasElement, statsEl: HTMLElement
   const looking = new Set<number>();
   const e = { id: 0, kind: 0, tile: 0, x: 0, y: 0, z: 0, qx: 0, qy: 0, qz: 0, qw: 1 };
   const avatarPos = new THREE.Vector3(18, 1.8, 28);
+  const tag = nameTag('you', '#35d07f');
+  tag.position.set(18, 3.1, 28);
+  view.add(tag);
   let stepMsAvg = 0;
   let fps = 0;
   let lastFrameAt = performance.now();
@@ -54,9 +69,15 @@ export async function runOffline(canvas: HTMLCanvasElement, statsEl: HTMLElement
         if (!looking.has(e.id)) unknown.push(e.id);
         continue;
       }
+      if (mesh.userData['turns']) {
+        // Players are drawn facing the way they move (their bodies never turn).
+        faceAlong(mesh, e.x - mesh.position.x, e.z - mesh.position.z);
+      } else mesh.quaternion.set(e.qx, e.qy, e.qz, e.qw);
       mesh.position.set(e.x, e.y, e.z);
-      mesh.quaternion.set(e.qx, e.qy, e.qz, e.qw);
-      if (e.id === DEMO_SCENE.avatar) avatarPos.set(e.x, e.y, e.z);
+      if (e.id === DEMO_SCENE.avatar) {
+        avatarPos.set(e.x, e.y, e.z);
+        tag.position.set(e.x, e.y + 1.3, e.z);
+      }
     }
     for (const [id, mesh] of meshes) {
       if (!seen.has(id)) {
@@ -69,6 +90,7 @@ export async function runOffline(canvas: HTMLCanvasElement, statsEl: HTMLElement
       const looks: EntityLook[] = await sim.looks(unknown);
       for (const look of looks) {
         const mesh = meshFor(look, loaded.config.tileEdge);
+        if (look.id === DEMO_SCENE.avatar) (mesh.material as THREE.MeshLambertMaterial).color.setHex(0x35d07f);
         meshes.set(look.id, mesh);
         view.add(mesh);
         looking.delete(look.id);

@@ -4,8 +4,10 @@ import { joinWorld, tileKey, type ReplicaMode, type StatusEvent, type TransportM
 import { debugPanel } from './debug-panel.js';
 import { createEditor } from './editor.js';
 import { createSocialPanel } from './social-panel.js';
-import { meshFor } from './render/meshes.js';
+import type { Hud } from './hud.js';
+import { faceAlong, meshFor, nameTag } from './render/meshes.js';
 import { createView, keyboardInput } from './render/view.js';
+import { createTouchControls } from './touch-controls.js';
 
 declare global {
   interface Window {
@@ -23,7 +25,7 @@ function ownerColour(owner: number, self: number): number {
   return OWNER_COLOURS[owner % OWNER_COLOURS.length]!;
 }
 
-export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement, params: URLSearchParams, fail: (err: unknown) => void): Promise<void> {
+export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement, params: URLSearchParams, hud: Hud, touch: boolean, fail: (err: unknown) => void): Promise<void> {
   const relayPort = (import.meta.env['VITE_TESSERA_RELAY_PORT'] as string | undefined) ?? '8787';
   const relay = params.get('relay') ?? `ws://${location.hostname || '127.0.0.1'}:${relayPort}/`;
   const name = params.get('name') ?? `player-${Math.floor(performance.now() * 1000) % 10000}`;
@@ -31,6 +33,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   // `?replicas=speculative|extrapolated|interpolated`: how other owners' tiles move between updates.
   const replicaMode = (params.get('replicas') ?? 'speculative') as ReplicaMode;
   statsEl.textContent = `joining ${relay} …`;
+  hud.setBadge(`joining as ${name}…`, 'offline');
   const sendHz = Number(params.get('sendHz') ?? 20);
   const replication = { sendEveryTicks: Math.max(1, Math.round(60 / sendHz)), keyframeEveryTicks: 60 };
   // `?delay=40&jitter=10&loss=0.02`: play under simulated network trouble (one way, ms).
@@ -77,20 +80,25 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   // `?render=off`: simulate and replicate without drawing (load tests, benchmarks).
   const render = params.get('render') !== 'off';
   let facing = { x: 0, z: -1 };
-  keyboardInput(
-    (moveX, moveZ) => {
-      if (moveX !== 0 || moveZ !== 0) facing = { x: moveX, z: moveZ };
-      client.send({ moveX, moveZ });
-    },
-    () => client.send({ jump: true }),
-  );
-  // F: throw a ball the way you last walked (12 m/s, 25° up), stamped with the tick you threw at.
+  const move = (moveX: number, moveZ: number): void => {
+    if (moveX !== 0 || moveZ !== 0) facing = { x: moveX, z: moveZ };
+    client.send({ moveX, moveZ });
+  };
+  const jump = (): void => client.send({ jump: true });
+  // A ball thrown the way you last walked (12 m/s, 25° up), stamped with the tick you threw at.
+  const throwBall = (): void => {
+    const len = Math.hypot(facing.x, facing.z) || 1;
+    client.send({ throw: true, vx: (facing.x / len) * 10.9, vy: 5.1, vz: (facing.z / len) * 10.9, atTick: client.currentTick() });
+  };
+  keyboardInput(move, jump);
+  // F: throw.
   window.addEventListener('keydown', (e) => {
     // Typing an "f" in the chat is not a throw.
     if (e.code !== 'KeyF' || e.repeat || e.target instanceof HTMLInputElement) return;
-    const len = Math.hypot(facing.x, facing.z) || 1;
-    client.send({ throw: true, vx: (facing.x / len) * 10.9, vy: 5.1, vz: (facing.z / len) * 10.9, atTick: client.currentTick() });
+    throwBall();
   });
+  // Phones and tablets: a stick to walk, buttons to jump and throw.
+  if (touch) createTouchControls(document.getElementById('touch')!, { onMove: move, onJump: jump, onThrow: throwBall });
 
   // Tile tints: a translucent quad per tile, coloured by its owner.
   const tints = new Map<string, THREE.Mesh>();
@@ -99,23 +107,14 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   const labels = new Map<number, THREE.Sprite>();
   const focus = new THREE.Vector3(edge / 2, 1.8, edge / 2);
 
-  const label = (text: string, colour: string): THREE.Sprite => {
-    const c = document.createElement('canvas');
-    c.width = 256;
-    c.height = 64;
-    const g = c.getContext('2d')!;
-    g.fillStyle = 'rgba(13,17,23,0.7)';
-    g.fillRect(0, 8, 256, 48);
-    g.fillStyle = colour; // the player's colour, as a stripe under the name
-    g.fillRect(0, 50, 256, 6);
-    g.fillStyle = '#fff';
-    g.font = '28px system-ui, sans-serif';
-    g.textAlign = 'center';
-    g.fillText(text, 128, 42);
-    const sprite = new THREE.Sprite(new THREE.SpriteMaterial({ map: new THREE.CanvasTexture(c), depthTest: false }));
-    sprite.scale.set(2.4, 0.6, 1);
-    return sprite;
-  };
+  // Tile tints show who simulates what: a debug view, shown with the debug panel.
+  let showTints = false;
+  hud.onDebug((open) => {
+    showTints = open;
+    for (const m of tints.values()) m.visible = open;
+  });
+  // The world's ground, as its slabs arrive: the scenery keeps off it.
+  const bounds = { x0: Infinity, x1: -Infinity, z0: Infinity, z1: -Infinity };
 
   // The world's layout and social state: edit toolbar, chat, who is online.
   const layout = handle.world.layout;
@@ -163,6 +162,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
         if (!m) {
           m = new THREE.Mesh(tintGeometry, new THREE.MeshBasicMaterial({ transparent: true, opacity: 0.28, depthWrite: false }));
           m.position.set((t.tile.x + 0.5) * edge, t.tile.y * edge + 1.03, (t.tile.z + 0.5) * edge);
+          m.visible = showTints;
           tints.set(key, m);
           view.scene.add(m);
         }
@@ -180,8 +180,16 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
         if (!mesh) {
           newMeshes++;
           mesh = meshFor({ id: e.id, kind: e.kind, body: e.body, position: e.position }, edge);
-          if (e.kind === 'avatar' && e.id === client.avatar) ((mesh as THREE.Mesh).material as THREE.MeshStandardMaterial).color.setHex(0x35d07f);
+          if (e.kind === 'avatar' && e.id === client.avatar) ((mesh as THREE.Mesh).material as THREE.MeshLambertMaterial).color.setHex(0x35d07f);
           mesh.userData['entity'] = e.id;
+          const s = e.body.shape;
+          if (e.kind === 'ground' && s.type === 'box' && s.halfExtents.x * 2 >= edge * 0.99 && s.halfExtents.z * 2 >= edge * 0.99) {
+            bounds.x0 = Math.min(bounds.x0, e.position.x - s.halfExtents.x);
+            bounds.x1 = Math.max(bounds.x1, e.position.x + s.halfExtents.x);
+            bounds.z0 = Math.min(bounds.z0, e.position.z - s.halfExtents.z);
+            bounds.z1 = Math.max(bounds.z1, e.position.z + s.halfExtents.z);
+            view.fitWorld(bounds.x0, bounds.x1, bounds.z0, bounds.z1);
+          }
           meshes.set(e.id, mesh);
           view.scene.add(mesh);
         }
@@ -190,12 +198,21 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
           ((mesh as THREE.Mesh).material as THREE.MeshStandardMaterial).color.set(authored);
           mesh.userData['colour'] = authored;
         }
+        if (mesh.userData['turns']) {
+          // Players face where they go (you: where you last walked, which is where you throw).
+          if (e.id === client.avatar) faceAlong(mesh, facing.x, facing.z);
+          else faceAlong(mesh, e.position.x - mesh.position.x, e.position.z - mesh.position.z);
+        } else mesh.quaternion.set(e.rotation.x, e.rotation.y, e.rotation.z, e.rotation.w);
         mesh.position.set(e.position.x, e.position.y, e.position.z);
-        mesh.quaternion.set(e.rotation.x, e.rotation.y, e.rotation.z, e.rotation.w);
         if (e.kind === 'avatar') {
           const who = presence.get(e.id);
           const text = e.id === client.avatar ? `${who?.name ?? names.get(e.id) ?? name} (you)` : (who?.name ?? names.get(e.id) ?? `#${e.id}`);
           const colour = who?.color ?? '#9da7b3';
+          if (who?.color && mesh.userData['player'] !== who.color) {
+            // Each player's body in the colour the online list shows for them.
+            ((mesh as THREE.Mesh).material as THREE.MeshLambertMaterial).color.set(who.color);
+            mesh.userData['player'] = who.color;
+          }
           let l = labels.get(e.id);
           if (l && l.name !== `${text}|${colour}`) {
             // The roster arrived after the avatar: redraw the label with the player's name.
@@ -203,7 +220,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
             l = undefined;
           }
           if (!l) {
-            l = label(text, colour);
+            l = nameTag(text, colour);
             l.name = `${text}|${colour}`;
             labels.set(e.id, l);
             view.scene.add(l);
@@ -256,6 +273,10 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
         statsEl.dataset['incidents'] = String(s.incidents);
         document.body.dataset['ready'] = 'true';
         const players = client.players();
+        // A caught cheat is news for every player, not only for the debug panel.
+        const audit = auditLines();
+        hud.setNotice(audit[1]?.replace(/;$/, '') ?? '');
+        hud.setBadge(reconnecting ? `relay lost: reconnecting (attempt ${reconnecting.attempt})…` : `${name} · ${players.length} online`, reconnecting ? 'reconnecting' : 'connected');
         statsEl.textContent = [
           ...(reconnecting ? [`⟳ relay lost (${reconnecting.reason}): reconnecting, attempt ${reconnecting.attempt}…`] : []),
           `you         ${name} (peer ${s.peer})`,
@@ -266,7 +287,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
           `entities    ${seen.size}`,
           `players     ${players.length}`,
           `replicas    ${s.replicas.mode}: error p50 ${s.replicas.predictionErrorP50Cm.toFixed(1)} / p99 ${s.replicas.predictionErrorP99Cm.toFixed(1)} cm · ${s.replicas.rollbacksPerS.toFixed(1)} rollbacks/s · ${s.replicas.replayedTicksPerS.toFixed(0)} replayed ticks/s · ${s.replicas.ownerRewinds} late-input rewinds · ${s.replicas.jumps} jumps to the present`,
-          ...auditLines(),
+          ...audit,
           ...s.peers.map((p) => `  peer ${String(p.peer).padEnd(4)} ${p.path}${players.find((x) => x.peer === p.peer) ? `  ${players.find((x) => x.peer === p.peer)!.name}` : ''}`),
         ].join('\n');
       }

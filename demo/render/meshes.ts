@@ -1,9 +1,15 @@
 import * as THREE from 'three';
 import type { EntityLook, TileId } from '../../src/index.js';
+import { crateTexture, grassTexture, stoneTexture } from './textures.js';
+import { mergeGeometries } from './merge.js';
+
+// How the demo draws each kind of entity. The root of every entity's drawing is a mesh the size
+// of its collider (the editor picks and recolours it); details (a head, a barrel, a lid) are its
+// children. Only what is drawn changes here: the simulated bodies are the scene's.
 
 const COLOURS: Record<string, number> = {
-  ground: 0x6f8f5a,
-  box: 0xd98c3f,
+  ground: 0x6f9a52,
+  box: 0xc98a4b,
   ball: 0x3f7fd9,
   ramp: 0x8c8c8c, // authored objects are then drawn in their document colour
   avatar: 0x27b5a5,
@@ -11,46 +17,199 @@ const COLOURS: Record<string, number> = {
   switch: 0xe0c030,
   cannon: 0x3a3f47,
   cannonball: 0x1d1f24,
-  chest: 0xc9a227,
+  chest: 0x8a5a2b,
   train: 0xb83b3b,
 };
 
-const GEOMETRIES = new Map<string, THREE.BufferGeometry>();
+/** Colours of loose balls, one per ball by id (a thrown ball gets one too). */
+const BALL_COLOURS = [0x3f7fd9, 0xe5484d, 0xf5a524, 0x46a758, 0x8e4ec6, 0xf2f2f2];
+/** Shades of grass, one per ground tile by a hash of its coordinates. */
+const GRASS = [0x70a052, 0x6b9d55, 0x77a24f, 0x6e9f58, 0x74a150, 0x6f9c4d];
 
-/** A three.js mesh matching an entity's collider, coloured by kind (ground slabs in a checkerboard of tiles). */
+/** Textured ground, walls and crates (off in low quality: sampling textures over the whole screen is what costs most in software WebGL). */
+let textured = true;
+export function useTextures(on: boolean): void {
+  textured = on;
+}
+
+const GEOMETRIES = new Map<string, THREE.BufferGeometry>();
+function geometryOf(key: string, make: () => THREE.BufferGeometry): THREE.BufferGeometry {
+  let g = GEOMETRIES.get(key);
+  if (!g) {
+    g = make();
+    GEOMETRIES.set(key, g);
+  }
+  return g;
+}
+
+const MATERIALS = new Map<string, THREE.Material>();
+function shared<M extends THREE.Material>(key: string, make: () => M): M {
+  let m = MATERIALS.get(key) as M | undefined;
+  if (!m) {
+    m = make();
+    MATERIALS.set(key, m);
+  }
+  return m;
+}
+
+function hash2(x: number, z: number): number {
+  let h = Math.imul(x | 0, 374761393) ^ Math.imul(z | 0, 668265263);
+  h = Math.imul(h ^ (h >>> 13), 1274126177);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** A texture repeating every `metres` over a face `w` × `h` metres. */
+function repeated(texture: THREE.Texture, w: number, h: number, metres: number): THREE.Texture {
+  const key = `${texture.uuid}|${w.toFixed(2)}|${h.toFixed(2)}|${metres}`;
+  return (shared(`tex:${key}`, () => {
+    const t = texture.clone();
+    t.repeat.set(Math.max(1, Math.round(w / metres)), Math.max(1, Math.round(h / metres)));
+    t.needsUpdate = true;
+    // Stored as a material's map so the cache can hold it; only the map is used.
+    return new THREE.MeshBasicMaterial({ map: t });
+  }) as THREE.MeshBasicMaterial).map!;
+}
+
+/** A three.js mesh matching an entity's collider, drawn by kind (children add the details). */
 export function meshFor(look: EntityLook, tileEdge: number): THREE.Mesh {
   const s = look.body.shape;
-  // Bodies of one shape share one geometry: building 300 capsules one by one took ~400 ms.
-  const key = JSON.stringify(s);
-  let geometry = GEOMETRIES.get(key);
-  if (!geometry) {
-    if (s.type === 'box') geometry = new THREE.BoxGeometry(s.halfExtents.x * 2, s.halfExtents.y * 2, s.halfExtents.z * 2);
-    else if (s.type === 'ball') geometry = new THREE.SphereGeometry(s.radius, 24, 16);
-    else geometry = new THREE.CapsuleGeometry(s.radius, s.halfHeight * 2, 6, 16);
-    GEOMETRIES.set(key, geometry);
+  let mesh: THREE.Mesh;
+  if (look.kind === 'avatar') mesh = avatarMesh(COLOURS['avatar']!);
+  else if (look.kind === 'wanderer') mesh = wandererMesh();
+  else {
+    // Bodies of one shape share one geometry: building 300 capsules one by one took ~400 ms.
+    const key = JSON.stringify(s);
+    const geometry = geometryOf(key, () => {
+      if (s.type === 'box') return new THREE.BoxGeometry(s.halfExtents.x * 2, s.halfExtents.y * 2, s.halfExtents.z * 2);
+      if (s.type === 'ball') return new THREE.SphereGeometry(s.radius, 18, 12);
+      return new THREE.CapsuleGeometry(s.radius, s.halfHeight * 2, 4, 12);
+    });
+    let colour = COLOURS[look.kind] ?? 0xcccccc;
+    let map: THREE.Texture | undefined;
+    if (look.kind === 'ground' && s.type === 'box') {
+      const w = s.halfExtents.x * 2;
+      const d = s.halfExtents.z * 2;
+      if (w >= tileEdge * 0.99 && d >= tileEdge * 0.99) {
+        // A whole-tile slab: grass, a shade of its own per tile.
+        const h = hash2(Math.floor(look.position.x / tileEdge), Math.floor(look.position.z / tileEdge));
+        colour = GRASS[h % GRASS.length]!;
+        map = repeated(grassTexture(), w, d, 4);
+      } else {
+        // A wall (or any other fixed piece): stone blocks.
+        colour = 0xb7ae9c;
+        map = repeated(stoneTexture(), Math.max(w, d), s.halfExtents.y * 2, 1.5);
+      }
+    } else if (look.kind === 'box') map = crateTexture();
+    else if (look.kind === 'ball') colour = BALL_COLOURS[look.id % BALL_COLOURS.length]!;
+    const material = new THREE.MeshLambertMaterial({ color: colour, ...(map && textured ? { map } : {}) });
+    mesh = new THREE.Mesh(geometry, material);
+    mesh.castShadow = look.kind !== 'ground';
+    if (look.kind === 'ground' && s.type === 'box' && s.halfExtents.y > 0.6) mesh.castShadow = true; // walls
+    mesh.receiveShadow = true;
+    addDetails(look, mesh);
   }
-  let colour = COLOURS[look.kind] ?? 0xcccccc;
-  if (look.kind === 'ground' && s.type === 'box' && s.halfExtents.x * 2 >= tileEdge * 0.99 && s.halfExtents.z * 2 >= tileEdge * 0.99) {
-    // A whole-tile slab: alternate shades so the tiles read as a grid.
-    const tx = Math.floor(look.position.x / tileEdge);
-    const tz = Math.floor(look.position.z / tileEdge);
-    colour = (tx + tz) % 2 === 0 ? 0x6f8f5a : 0x7f9f66;
-  }
-  const material = new THREE.MeshStandardMaterial({ color: colour, roughness: 0.8 });
-  const mesh = new THREE.Mesh(geometry, material);
-  mesh.castShadow = look.kind !== 'ground';
-  mesh.receiveShadow = true;
   mesh.name = `${look.kind}#${look.id}`;
-  if (look.kind === 'train' && s.type === 'box') {
-    // The open window, on the side that faces the track's centre (local −z).
-    const window = new THREE.Mesh(new THREE.PlaneGeometry(1.6, 1), new THREE.MeshBasicMaterial({ color: 0x10161f, side: THREE.DoubleSide }));
-    window.position.set(0, 0.3, -s.halfExtents.z - 0.01);
-    mesh.add(window);
-  }
+  // Players' bodies never turn (their rotations are locked): drawn facing where they go (`faceAlong`).
+  if (look.kind === 'avatar' || look.kind === 'wanderer') mesh.userData['turns'] = true;
   return mesh;
 }
 
-/** Outlines of the tiles' footprints, drawn just above the ground slabs (top at y = 1). */
+/** Children that make a kind read as what it is: a barrel, a lid, a button, a window. */
+function addDetails(look: EntityLook, mesh: THREE.Mesh): void {
+  const s = look.body.shape;
+  if (s.type !== 'box') return;
+  const h = s.halfExtents;
+  if (look.kind === 'train') {
+    // The open window, on the side that faces the track's centre (local −z).
+    const window = new THREE.Mesh(new THREE.PlaneGeometry(1.6, 1), shared('window', () => new THREE.MeshBasicMaterial({ color: 0x10161f, side: THREE.DoubleSide })));
+    window.position.set(0, 0.3, -h.z - 0.01);
+    mesh.add(window);
+  } else if (look.kind === 'cannon') {
+    // A barrel pointing the way the demo's cannon fires (+x, 37° up), on two wheels.
+    const metal = shared('cannon-metal', () => new THREE.MeshLambertMaterial({ color: 0x2a2e35 }));
+    const barrel = new THREE.Mesh(geometryOf('barrel', () => new THREE.CylinderGeometry(0.2, 0.26, 1.3, 10).rotateZ(-Math.PI / 2)), metal);
+    barrel.position.set(0.25, h.y + 0.15, 0);
+    barrel.rotation.z = Math.atan2(0.6, 0.8);
+    barrel.castShadow = true;
+    const wood = shared('wheel', () => new THREE.MeshLambertMaterial({ color: 0x6b4423 }));
+    for (const side of [-1, 1]) {
+      const wheel = new THREE.Mesh(geometryOf('wheel', () => new THREE.CylinderGeometry(0.32, 0.32, 0.1, 12).rotateX(Math.PI / 2)), wood);
+      wheel.position.set(-0.1, -h.y + 0.3, side * (h.z + 0.06));
+      mesh.add(wheel);
+    }
+    mesh.add(barrel);
+  } else if (look.kind === 'switch') {
+    const button = new THREE.Mesh(geometryOf('switch-button', () => new THREE.CylinderGeometry(0.22, 0.26, 0.12, 12)), shared('switch-button', () => new THREE.MeshLambertMaterial({ color: 0xd2332f })));
+    button.position.y = h.y + 0.05;
+    mesh.add(button);
+  } else if (look.kind === 'chest') {
+    const gold = shared('gold', () => new THREE.MeshLambertMaterial({ color: 0xe8c04a, emissive: 0x3a2a00 }));
+    const band = new THREE.Mesh(geometryOf(`band:${h.x},${h.z}`, () => new THREE.BoxGeometry(h.x * 2 + 0.04, 0.08, h.z * 2 + 0.04)), gold);
+    band.position.y = h.y * 0.35;
+    const lock = new THREE.Mesh(geometryOf('lock', () => new THREE.BoxGeometry(0.14, 0.16, 0.04)), gold);
+    lock.position.set(0, h.y * 0.2, h.z + 0.03);
+    mesh.add(band, lock);
+  }
+}
+
+/**
+ * A player: a body in the player's colour (the root mesh: recolour its material), a head, eyes
+ * and a cap's peak on the side it faces (local +z). The collider is a capsule 1.6 m tall.
+ */
+export function avatarMesh(colour: number): THREE.Mesh {
+  const body = new THREE.Mesh(
+    geometryOf('avatar-body', () => new THREE.CapsuleGeometry(0.27, 0.56, 4, 12).translate(0, -0.22, 0)),
+    new THREE.MeshLambertMaterial({ color: colour }),
+  );
+  const skin = shared('skin', () => new THREE.MeshLambertMaterial({ color: 0xf0c9a5 }));
+  const head = new THREE.Mesh(geometryOf('avatar-head', () => new THREE.SphereGeometry(0.23, 14, 10)), skin);
+  head.position.y = 0.55;
+  const cap = new THREE.Mesh(geometryOf('avatar-cap', () => new THREE.SphereGeometry(0.245, 14, 6, 0, Math.PI * 2, 0, Math.PI / 2.2)), body.material);
+  cap.position.y = 0.58;
+  const peak = new THREE.Mesh(geometryOf('avatar-peak', () => new THREE.BoxGeometry(0.3, 0.035, 0.2)), body.material);
+  peak.position.set(0, 0.66, 0.23);
+  const eyes = new THREE.Mesh(
+    geometryOf('avatar-eyes', () => mergeGeometries([new THREE.SphereGeometry(0.035, 6, 4).translate(-0.085, 0, 0), new THREE.SphereGeometry(0.035, 6, 4).translate(0.085, 0, 0)])),
+    shared('eyes', () => new THREE.MeshBasicMaterial({ color: 0x1b1f24 })),
+  );
+  eyes.position.set(0, 0.56, 0.205);
+  for (const m of [body, head, cap]) {
+    m.castShadow = true;
+    m.receiveShadow = true;
+  }
+  body.add(head, cap, peak, eyes);
+  return body;
+}
+
+/** A wanderer (the busy worlds have hundreds): body and head in one mesh, one draw call. */
+function wandererMesh(): THREE.Mesh {
+  const geometry = geometryOf('wanderer', () =>
+    mergeGeometries([new THREE.CapsuleGeometry(0.27, 0.56, 3, 8).translate(0, -0.22, 0), new THREE.SphereGeometry(0.23, 8, 6).translate(0, 0.55, 0)]),
+  );
+  const mesh = new THREE.Mesh(geometry, new THREE.MeshLambertMaterial({ color: COLOURS['wanderer']! }));
+  mesh.castShadow = true;
+  return mesh;
+}
+
+/**
+ * Turns a player's drawing towards where it is going: `dx`, `dz` is its latest motion (or
+ * input), ignored when too small; the turn is eased over a few frames.
+ */
+export function faceAlong(mesh: THREE.Object3D, dx: number, dz: number): void {
+  let yaw = (mesh.userData['yaw'] as number | undefined) ?? 0;
+  if (Math.hypot(dx, dz) > 0.008) {
+    const target = Math.atan2(dx, dz);
+    let d = target - yaw;
+    while (d > Math.PI) d -= 2 * Math.PI;
+    while (d < -Math.PI) d += 2 * Math.PI;
+    yaw += d * 0.25;
+    mesh.userData['yaw'] = yaw;
+  }
+  mesh.quaternion.setFromAxisAngle(Y_AXIS, yaw);
+}
+const Y_AXIS = new THREE.Vector3(0, 1, 0);
+
+/** Outlines of the tiles' footprints, drawn just above the ground slabs (top at y = 1): a debug view. */
 export function tileGrid(tiles: readonly TileId[], edge: number): THREE.LineSegments {
   const points: number[] = [];
   const y = 1.02;
@@ -65,4 +224,36 @@ export function tileGrid(tiles: readonly TileId[], edge: number): THREE.LineSegm
   const geometry = new THREE.BufferGeometry();
   geometry.setAttribute('position', new THREE.Float32BufferAttribute(points, 3));
   return new THREE.LineSegments(geometry, new THREE.LineBasicMaterial({ color: 0xffffff, transparent: true, opacity: 0.7 }));
+}
+
+/**
+ * A name tag over a player: the name on a dark pill, a dot and a stripe in the player's
+ * colour. Drawn over everything (no depth test) so it is never hidden behind a crate.
+ */
+export function nameTag(text: string, colour: string): THREE.Sprite {
+  const c = document.createElement('canvas');
+  c.width = 256;
+  c.height = 64;
+  const g = c.getContext('2d')!;
+  g.font = '600 28px system-ui, sans-serif';
+  const w = Math.min(248, g.measureText(text).width + 56);
+  const x0 = (256 - w) / 2;
+  g.fillStyle = 'rgba(13,17,23,0.72)';
+  g.beginPath();
+  g.roundRect(x0, 10, w, 44, 22);
+  g.fill();
+  g.fillStyle = colour;
+  g.beginPath();
+  g.arc(x0 + 24, 32, 8, 0, Math.PI * 2);
+  g.fill();
+  g.fillStyle = '#fff';
+  g.textAlign = 'left';
+  g.textBaseline = 'middle';
+  g.fillText(text, x0 + 40, 33, w - 50);
+  const texture = new THREE.CanvasTexture(c);
+  texture.colorSpace = THREE.SRGBColorSpace;
+  const sprite = new THREE.Sprite(new THREE.SpriteMaterial({ map: texture, depthTest: false, transparent: true }));
+  sprite.scale.set(2.4, 0.6, 1);
+  sprite.renderOrder = 10;
+  return sprite;
 }

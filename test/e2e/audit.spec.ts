@@ -41,6 +41,7 @@ test('(b) the teleport cheat is caught within 5 s: another tab shows the takeove
   // object may already show 3 m up).
   const before = await witness.page.evaluate(() => window.tesseraDemo!.client.entities().map((x) => [x.id, x.position.y] as const));
   // The cheat, from the debug panel: hold the nearest loose object of the cheater's tile 3 m up.
+  await cheater.page.keyboard.press('Backquote'); // the debug panel is folded away by default: open it
   await cheater.page.locator('[data-cheat="hold"]').click();
   const target = await cheater.page.evaluate(() => {
     const c = window.tesseraDemo!.client.cheats.active;

@@ -23,3 +23,31 @@ test('the demo loads, the worker steps, the player walks, and it looks like a wo
   expect(before).toContain('tick');
   expect(problems).toEqual([]);
 });
+
+test('the online demo on a desktop: the debug panel is folded away, ` / F3 / ?debug open it, the HUD is still kept up to date', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.goto('/?name=visitor');
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+  const stats = page.locator('#stats');
+  // Folded: not shown, but still in the page and updated (tests and tools read it).
+  await expect(stats).toBeHidden();
+  await expect(page.locator('#debug')).toBeHidden();
+  await expect(page.locator('#badge')).toContainText('visitor');
+  await expect(page.locator('#touch')).toBeHidden(); // no touch controls without a touch screen
+  const tick = Number(await stats.getAttribute('data-tick'));
+  await expect.poll(async () => Number(await stats.getAttribute('data-tick')), { timeout: 10_000 }).toBeGreaterThan(tick);
+  await expect(stats).toContainText('owned tiles');
+  await page.waitForTimeout(1500); // the scenery and the players' colours settle
+  await page.screenshot({ path: 'test-results/demo-desktop.png' });
+  // ` opens the panel (stats and cheats), F3 folds it.
+  await page.keyboard.press('Backquote');
+  await expect(stats).toBeVisible();
+  await expect(page.locator('[data-cheat="hold"]')).toBeVisible();
+  await page.keyboard.press('F3');
+  await expect(stats).toBeHidden();
+  // ?debug: open from the start.
+  await page.goto('/?debug&name=debugger');
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+  await expect(stats).toBeVisible();
+  await expect(page.locator('[data-cheat="hold"]')).toBeVisible();
+});

@@ -1,0 +1,136 @@
+import { expect, test, type Page } from '@playwright/test';
+
+// The demo on a phone: a 390×844 touch screen. The virtual stick walks the avatar (touch events
+// through the DevTools protocol, as a thumb would send them), the buttons jump and throw, and
+// the HUD fits the screen without covering the controls.
+
+type Vec = { x: number; y: number; z: number };
+const me = (page: Page): Promise<Vec | undefined> =>
+  page.evaluate(() => {
+    const c = window.tesseraDemo?.client;
+    return c?.entities().find((e) => e.id === c.avatar)?.position;
+  });
+const balls = (page: Page): Promise<number> => page.evaluate(() => window.tesseraDemo!.client.entities().filter((e) => e.kind === 'ball').length);
+
+test('on a phone: the stick walks the avatar, the buttons jump and throw, the HUD fits the screen', async ({ browser }) => {
+  test.setTimeout(150_000); // two tabs, one drawing with shadows at phone size: slow on a loaded 2-core machine
+  // Someone else in the world, so the phone shows another player (no drawing: it only plays).
+  const friendContext = await browser.newContext({ permissions: ['camera', 'microphone'], viewport: { width: 640, height: 400 } });
+  const friend = await friendContext.newPage();
+  await friend.goto('/?quality=low&render=off&name=pat');
+  await expect(friend.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, permissions: ['camera', 'microphone'] });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto('/?name=thumb');
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+
+  // The touch layout: stick and buttons shown, the keyboard help and the debug panel not.
+  await expect(page.locator('body')).toHaveClass(/\btouch\b/);
+  const stick = page.locator('[data-testid=stick]');
+  const jump = page.locator('[data-testid=jump]');
+  const throwButton = page.locator('[data-testid=throw]');
+  for (const l of [stick, jump, throwButton, page.locator('#badge'), page.locator('#social')]) await expect(l).toBeVisible();
+  await expect(page.locator('#help')).toBeHidden();
+  await expect(page.locator('#stats')).toBeHidden();
+  // Every panel on the screen, and none over the thumbs' controls.
+  const layout = await page.evaluate(() => {
+    const rect = (sel: string) => {
+      const r = document.querySelector(sel)!.getBoundingClientRect();
+      return { sel, left: r.left, top: r.top, right: r.right, bottom: r.bottom };
+    };
+    return {
+      panels: ['#badge', '#social', '#editor .bar'].map(rect),
+      controls: ['[data-testid=stick]', '[data-testid=jump]', '[data-testid=throw]'].map(rect),
+    };
+  });
+  for (const r of [...layout.panels, ...layout.controls]) {
+    expect(r.left, r.sel).toBeGreaterThanOrEqual(0);
+    expect(r.top, r.sel).toBeGreaterThanOrEqual(0);
+    expect(r.right, r.sel).toBeLessThanOrEqual(390);
+    expect(r.bottom, r.sel).toBeLessThanOrEqual(844);
+  }
+  for (const p of layout.panels) {
+    for (const c of layout.controls) {
+      const overlap = p.left < c.right && c.left < p.right && p.top < c.bottom && c.top < p.bottom;
+      expect(overlap, `${p.sel} covers ${c.sel}`).toBe(false);
+    }
+  }
+
+  await expect.poll(() => me(page), { timeout: 15_000 }).toBeDefined();
+  await page.waitForTimeout(500); // landed on the ground
+  const cdp = await context.newCDPSession(page);
+  const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', x = 0, y = 0) =>
+    cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y, id: 1, radiusX: 8, radiusY: 8, force: 1 }] });
+  const box = (await stick.boundingBox())!;
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2;
+  /** Holds the stick pushed `dx`, `dy` pixels from its centre for `ms`; returns the avatar's walk. */
+  const push = async (dx: number, dy: number, ms: number): Promise<Vec> => {
+    const from = (await me(page))!;
+    const t0 = Date.now();
+    await touch('touchStart', cx, cy);
+    for (let i = 1; i <= 2; i++) await touch('touchMove', cx + (dx * i) / 2, cy + (dy * i) / 2);
+    await expect(stick).toHaveClass(/\bactive\b/);
+    await page.waitForTimeout(ms);
+    await touch('touchEnd');
+    console.log(`stick held ${Date.now() - t0} ms`); // longer than `ms` when the page is slow to take the touches
+    await page.waitForTimeout(400); // stops, and what it walked is seen
+    const to = (await me(page))!;
+    return { x: to.x - from.x, y: to.y - from.y, z: to.z - from.z };
+  };
+  // Thumb to the right: the avatar walks +x (right on the screen), not sideways.
+  const right = await push(70, 0, 1000);
+  console.log(`stick right 1 s: moved ${right.x.toFixed(2)}, ${right.z.toFixed(2)} m`);
+  expect(right.x).toBeGreaterThan(1.5);
+  expect(Math.abs(right.z)).toBeLessThan(0.5);
+  // Thumb down: towards the camera (+z).
+  const down = await push(0, 70, 800);
+  console.log(`stick down 0.8 s: moved ${down.x.toFixed(2)}, ${down.z.toFixed(2)} m`);
+  expect(down.z).toBeGreaterThan(1.2);
+  expect(Math.abs(down.x)).toBeLessThan(0.5);
+  // Let go: it stands still.
+  await expect(stick).not.toHaveClass(/\bactive\b/);
+  const a = (await me(page))!;
+  await page.waitForTimeout(500);
+  const b = (await me(page))!;
+  expect(Math.hypot(b.x - a.x, b.z - a.z)).toBeLessThan(0.1);
+
+  // Jump: the avatar goes up (the highest point seen while it is in the air).
+  await page.evaluate(() => {
+    const w = window as unknown as { maxY: number };
+    const c = window.tesseraDemo!.client;
+    w.maxY = -Infinity;
+    setInterval(() => {
+      const y = c.entities().find((e) => e.id === c.avatar)?.position.y;
+      if (y !== undefined) w.maxY = Math.max(w.maxY, y);
+    }, 16);
+  });
+  const jb = (await jump.boundingBox())!;
+  await page.touchscreen.tap(jb.x + jb.width / 2, jb.y + jb.height / 2);
+  await expect.poll(() => page.evaluate(() => (window as unknown as { maxY: number }).maxY), { timeout: 3_000 }).toBeGreaterThan(b.y + 0.4);
+  // Throw: a ball more in the world.
+  await page.waitForTimeout(1200); // landed
+  const before = await balls(page);
+  const tb = (await throwButton.boundingBox())!;
+  await page.touchscreen.tap(tb.x + tb.width / 2, tb.y + tb.height / 2);
+  await expect.poll(() => balls(page), { timeout: 5_000 }).toBeGreaterThan(before);
+
+  // The ⚙ button opens the debug panel on a phone (no keyboard) and folds it again.
+  const gear = page.locator('[data-testid=debug-toggle]');
+  const gb = (await gear.boundingBox())!;
+  await page.touchscreen.tap(gb.x + gb.width / 2, gb.y + gb.height / 2);
+  await expect(page.locator('#stats')).toBeVisible();
+  await expect(page.locator('#stats')).toContainText('tick');
+  await page.touchscreen.tap(gb.x + gb.width / 2, gb.y + gb.height / 2);
+  await expect(page.locator('#stats')).toBeHidden();
+
+  // The picture of what a phone player sees.
+  await page.waitForTimeout(600);
+  await page.screenshot({ path: 'test-results/demo-phone.png' });
+  expect(problems).toEqual([]);
+  await context.close();
+  await friendContext.close();
+});
