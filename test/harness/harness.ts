@@ -108,8 +108,12 @@ export class Harness {
 
   /** Saves a checkpoint cut of the world, as the relay server does every `saveEveryMs`. */
   save(): void {
-    this.store.tiles = this.relay.checkpoints();
-    this.store.applied = this.relay.doc.appliedObjects();
+    const applied = this.relay.doc.appliedObjects();
+    // The relay's tiles run on this thread here: the cut comes back before `checkpoints` returns.
+    this.relay.checkpoints((tiles) => {
+      if (tiles) this.store.tiles = tiles;
+    });
+    this.store.applied = applied;
     this.store.savedAt = this.scheduler.now();
   }
 
