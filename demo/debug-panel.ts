@@ -2,8 +2,17 @@
 // the tiles it owns — so a person can watch the relay's audit catch them.
 import { DEMO_SCENE, tileKey, type AuditIncident, type PlayerClient } from '../src/index.js';
 
-/** Builds the panel into `root`; returns a function that gives the HUD's audit lines. */
-export function debugPanel(root: HTMLElement, client: PlayerClient): () => string[] {
+/** Verdicts about an owner that stopped keeping up (a slow or frozen tab), not about cheating. */
+const LIVENESS: ReadonlySet<string> = new Set(['lease-expired', 'no-audit-answer']);
+
+/** What the HUD shows of the audits: the debug panel's lines, and a notice for every player ('' for none). */
+export interface AuditReport {
+  readonly lines: string[];
+  readonly notice: string;
+}
+
+/** Builds the panel into `root`; returns a function that gives the HUD's audit report. */
+export function debugPanel(root: HTMLElement, client: PlayerClient): () => AuditReport {
   root.innerHTML = '';
   const title = document.createElement('div');
   title.textContent = 'Cheats (tiles you own)';
@@ -70,11 +79,23 @@ export function debugPanel(root: HTMLElement, client: PlayerClient): () => strin
   return () => {
     const a = client.stats().audit;
     const lines = [`audits      ${a.audits} run · ${a.passed} passed · ${a.mismatches} mismatched · ${a.takeovers} takeovers`];
+    let notice = '';
     if (last && performance.now() - last.at < 15_000) {
       const i = last.incident;
-      const who = i.offender === client.peerId ? 'YOU were' : `peer ${i.offender} was`;
-      lines.push(`⚠ ${who} caught: ${i.reason} on tile ${tileKey(i.tile)} (ticks ${i.fromTick}–${i.toTick});`, `  ${i.tiles.length} tile(s) taken back, resumed from tick ${i.resumedFromTick}`);
+      const where = `${i.reason} on tile ${tileKey(i.tile)} (ticks ${i.fromTick}–${i.toTick})`;
+      const taken = `  ${i.tiles.length} tile(s) taken back, resumed from tick ${i.resumedFromTick}`;
+      if (LIVENESS.has(i.reason)) {
+        // A tab too slow to keep its tiles (a busy machine, a phone in the background): no one
+        // cheated, so it is no news for every player, and not called a catch.
+        const who = i.offender === client.peerId ? 'YOU' : `peer ${i.offender}`;
+        lines.push(`⟳ ${who} fell behind: ${where};`, taken);
+      } else {
+        const who = i.offender === client.peerId ? 'YOU were' : `peer ${i.offender} was`;
+        lines.push(`⚠ ${who} caught: ${where};`, taken);
+        // A caught cheat is news for every player, not only for the debug panel.
+        notice = `⚠ ${who} caught: ${where}`;
+      }
     }
-    return lines;
+    return { lines, notice };
   };
 }

@@ -46,8 +46,10 @@ export function createEditor(root: HTMLElement, deps: EditorDeps): Editor {
 
   root.innerHTML = '';
   const bar = el('div', 'bar');
-  const toggle = button('✎ Edit (E)', () => setActive(!active));
+  const toggle = button('✎ Edit ', () => setActive(!active));
   toggle.dataset['testid'] = 'edit-toggle';
+  // The key's hint, hidden on a touch screen (no keyboard).
+  toggle.append(Object.assign(el('span', 'key'), { textContent: '(E)' }));
   bar.append(toggle);
   const tools = el('div', 'tools');
   for (const kind of ['box', 'ball', 'ramp', 'cannon'] as const) {

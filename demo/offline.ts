@@ -27,6 +27,12 @@ export async function runOffline(canvas: HTMLCanvasElement, statsEl: HTMLElement
   view.add(grid);
   hud.onDebug((open) => (grid.visible = open));
   hud.setBadge('offline · the world runs in this tab', 'offline');
+  // Offline there is no throwing and no editing: the help lists only what works here.
+  const help = document.getElementById('help');
+  if (help) {
+    help.innerHTML = '<kbd>WASD</kbd> walk · <kbd>Space</kbd> jump · <kbd>`</kbd> debug · step on the yellow switch to fire the cannon';
+    help.title = 'WASD / arrows: walk · Space: jump · ` or F3: debug panel · step on the switch to fire the cannon';
+  }
 
   // Keyboard → avatar input, sent with the next step.
   let seq = 0;

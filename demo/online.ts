@@ -5,7 +5,7 @@ import { debugPanel } from './debug-panel.js';
 import { createEditor } from './editor.js';
 import { createSocialPanel } from './social-panel.js';
 import type { Hud } from './hud.js';
-import { faceAlong, meshFor, nameTag } from './render/meshes.js';
+import { faceAlong, meshFor, NAME_TAG_SIZE, nameTag } from './render/meshes.js';
 import { createView, keyboardInput } from './render/view.js';
 import { createTouchControls } from './touch-controls.js';
 
@@ -18,7 +18,7 @@ declare global {
 
 const OWNER_COLOURS = [0xff8c42, 0x3fa7ff, 0xc86bff, 0xffd23f, 0xff5d8f, 0x4fd1c5, 0xa3e635];
 
-/** Colour of a tile's tint: you (green), another player (a colour per player), the relay (grey). */
+/** Colour of a tile's tint: you (green), another player (a colour per player, until their own colour is known), the relay (grey). */
 function ownerColour(owner: number, self: number): number {
   if (owner === 0) return 0x9aa0a6;
   if (owner === self) return 0x35d07f;
@@ -156,6 +156,9 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   const loop = (): void => {
     try {
       const self = client.peerId;
+      const online = handle.world.social.online();
+      // Each player's colour (the one the online list and their body show), by peer id.
+      const peerColours = new Map(online.flatMap((p) => (p.peer !== undefined ? [[p.peer, p.color] as const] : [])));
       for (const t of client.tiles()) {
         const key = tileKey(t.tile);
         let m = tints.get(key);
@@ -166,11 +169,13 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
           tints.set(key, m);
           view.scene.add(m);
         }
-        (m.material as THREE.MeshBasicMaterial).color.setHex(ownerColour(t.owner, self));
+        const colour = t.owner !== 0 && t.owner !== self ? peerColours.get(t.owner) : undefined;
+        if (colour) (m.material as THREE.MeshBasicMaterial).color.set(colour);
+        else (m.material as THREE.MeshBasicMaterial).color.setHex(ownerColour(t.owner, self));
       }
       const seen = new Set<number>();
       const names = new Map(client.players().map((p) => [p.avatar, p.name]));
-      const presence = new Map(handle.world.social.online().flatMap((p) => (p.avatar !== undefined ? [[p.avatar, p] as const] : [])));
+      const presence = new Map(online.flatMap((p) => (p.avatar !== undefined ? [[p.avatar, p] as const] : [])));
       // New meshes per frame are capped: joining a busy world must not freeze the page for one long frame.
       let newMeshes = 0;
       for (const e of client.entities()) {
@@ -206,7 +211,8 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
         mesh.position.set(e.position.x, e.position.y, e.position.z);
         if (e.kind === 'avatar') {
           const who = presence.get(e.id);
-          const text = e.id === client.avatar ? `${who?.name ?? names.get(e.id) ?? name} (you)` : (who?.name ?? names.get(e.id) ?? `#${e.id}`);
+          const known = who?.name ?? names.get(e.id) ?? (e.id === client.avatar ? name : undefined);
+          const text = e.id === client.avatar ? `${known} (you)` : known;
           const colour = who?.color ?? '#9da7b3';
           if (who?.color && mesh.userData['player'] !== who.color) {
             // Each player's body in the colour the online list shows for them.
@@ -217,15 +223,18 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
           if (l && l.name !== `${text}|${colour}`) {
             // The roster arrived after the avatar: redraw the label with the player's name.
             view.scene.remove(l);
+            labels.delete(e.id);
             l = undefined;
           }
-          if (!l) {
+          // No name known: a player who has left (the body stays until the world removes it) or
+          // one whose name is on its way. No tag rather than a bare entity id.
+          if (!l && text !== undefined) {
             l = nameTag(text, colour);
             l.name = `${text}|${colour}`;
             labels.set(e.id, l);
             view.scene.add(l);
           }
-          l.position.set(e.position.x, e.position.y + 1.3, e.position.z);
+          l?.position.set(e.position.x, e.position.y + 1.3, e.position.z);
         }
         if (e.id === client.avatar) focus.set(e.position.x, e.position.y, e.position.z);
       }
@@ -238,6 +247,13 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
           view.scene.remove(l);
           labels.delete(id);
         }
+      }
+      // Name tags nearer the camera than your own are drawn no bigger than yours (a player
+      // walking past the camera would otherwise carry a tag as wide as the screen).
+      const ref = view.camera.position.distanceTo(focus);
+      for (const l of labels.values()) {
+        const k = ref > 0 ? Math.min(1, view.camera.position.distanceTo(l.position) / ref) : 1;
+        l.scale.set(NAME_TAG_SIZE.width * k, NAME_TAG_SIZE.height * k, 1);
       }
       if (render) view.render(focus);
       frames++;
@@ -273,9 +289,8 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
         statsEl.dataset['incidents'] = String(s.incidents);
         document.body.dataset['ready'] = 'true';
         const players = client.players();
-        // A caught cheat is news for every player, not only for the debug panel.
         const audit = auditLines();
-        hud.setNotice(audit[1]?.replace(/;$/, '') ?? '');
+        hud.setNotice(audit.notice);
         hud.setBadge(reconnecting ? `relay lost: reconnecting (attempt ${reconnecting.attempt})…` : `${name} · ${players.length} online`, reconnecting ? 'reconnecting' : 'connected');
         statsEl.textContent = [
           ...(reconnecting ? [`⟳ relay lost (${reconnecting.reason}): reconnecting, attempt ${reconnecting.attempt}…`] : []),
@@ -287,7 +302,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
           `entities    ${seen.size}`,
           `players     ${players.length}`,
           `replicas    ${s.replicas.mode}: error p50 ${s.replicas.predictionErrorP50Cm.toFixed(1)} / p99 ${s.replicas.predictionErrorP99Cm.toFixed(1)} cm · ${s.replicas.rollbacksPerS.toFixed(1)} rollbacks/s · ${s.replicas.replayedTicksPerS.toFixed(0)} replayed ticks/s · ${s.replicas.ownerRewinds} late-input rewinds · ${s.replicas.jumps} jumps to the present`,
-          ...audit,
+          ...audit.lines,
           ...s.peers.map((p) => `  peer ${String(p.peer).padEnd(4)} ${p.path}${players.find((x) => x.peer === p.peer) ? `  ${players.find((x) => x.peer === p.peer)!.name}` : ''}`),
         ].join('\n');
       }

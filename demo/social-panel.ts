@@ -14,7 +14,8 @@ export function createSocialPanel(root: HTMLElement, handle: WorldHandle, tileEd
   lines.className = 'lines';
   const form = document.createElement('form');
   const input = document.createElement('input');
-  input.placeholder = 'say something (Enter)';
+  // On a phone the field is narrow and has no Enter key to mention.
+  input.placeholder = document.body.classList.contains('touch') ? 'say something' : 'say something (Enter)';
   input.maxLength = 500;
   input.dataset['testid'] = 'chat-input';
   const error = document.createElement('div');

@@ -1040,8 +1040,13 @@ export class RelayCore {
     const maxTiles = this.opts.maxTilesPerPeer ?? 8;
     const hysteresis = this.opts.hysteresisM ?? 3;
     const settled = this.opts.now() - 500;
+    // The relay's own tiles go to a player only while they keep up with the timeline: a handoff
+    // ships the tile's state, and one from far behind (a worker starting, a starved machine)
+    // would leave the new owner catching up while its silence is judged.
+    const ownCurrent = this.currentTick - this.own.tick <= HANDOFF_MAX_LAG_TICKS;
     for (const r of this.sortedTiles()) {
       if (r.handoff) continue;
+      if (r.owner === RELAY_PEER && !ownCurrent) continue;
       const subs = this.subscribersOf(tileKey(r.tile));
       let best: PeerId = RELAY_PEER;
       const current = r.owner !== RELAY_PEER ? this.peers.get(r.owner) : undefined;
@@ -1345,8 +1350,9 @@ export class RelayCore {
   }
 
   private removeEntity(id: EntityId): void {
-    if (this.own.tileOfEntity(id)) return this.own.remove(id);
-    this.removeElsewhere(id);
+    // The relay's own tiles first, whatever the view says (a worker's may not show an entity that
+    // just arrived): when it is not there, `removeMissed` looks elsewhere.
+    this.own.remove(id);
   }
 
   /** Removes an entity that is not in the relay's own tiles: its owner is told, or every owner it may be with. */
@@ -1536,6 +1542,8 @@ const MAX_UNJUDGED_TICKS = 3;
 
 /** Ticks after which the relay sends its copy of an input no record applied yet (0.75 s: past the usual commitment lag). */
 const INPUT_FALLBACK_TICKS = 45;
+/** Most ticks the relay's own tiles may stand behind the timeline for one of them to be handed to a player. */
+const HANDOFF_MAX_LAG_TICKS = 10;
 
 /** The sender's tick a message carries, if it carries one. */
 function sentTickOf(m: Message): number | undefined {

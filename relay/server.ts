@@ -54,9 +54,9 @@ export interface RelayServerOptions {
   /** Re-execute audit windows on a worker thread (default true); false runs them on the relay's thread. */
   readonly auditThread?: boolean;
   /**
-   * Simulate the relay's own tiles (every tile no player owns) on a worker thread (default true),
-   * so stepping them never holds signalling, leases or relayed traffic; false steps them on the
-   * relay's thread.
+   * Simulate the relay's own tiles (every tile no player owns) on a worker thread, so stepping
+   * them never holds signalling, leases or relayed traffic. Off by default until the browser
+   * suite has run with it on a quiet machine (docs/threads.md); false steps them on the relay's thread.
    */
   readonly tilesThread?: boolean;
   /**
@@ -145,7 +145,7 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
     auditSeed: randomBytes(4).readUInt32LE(0),
     ...(opts.auditSample !== undefined ? { audit: { sampleProbability: opts.auditSample } } : {}),
     now: () => performance.timeOrigin + performance.now(),
-    ...(opts.tilesThread === false ? {} : { ownTiles: threadRelayTiles(kindsUrl, (reason) => log({ level: 'error', msg: `${reason}; the relay's own tiles are no longer simulated (restart the relay: it resumes from its last checkpoint)` })) }),
+    ...(opts.tilesThread !== true ? {} : { ownTiles: threadRelayTiles(kindsUrl, (reason) => log({ level: 'error', msg: `${reason}; the relay's own tiles are no longer simulated (restart the relay: it resumes from its last checkpoint)` })) }),
     signer: ed25519Signer(),
     log,
     checkToken: (token, w) => (secret ? checkToken(secret, token, w, Date.now()) : undefined),

@@ -226,6 +226,9 @@ export function tileGrid(tiles: readonly TileId[], edge: number): THREE.LineSegm
   return new THREE.LineSegments(geometry, new THREE.LineBasicMaterial({ color: 0xffffff, transparent: true, opacity: 0.7 }));
 }
 
+/** A name tag's size in the world, metres (its canvas is 256 × 64 pixels). */
+export const NAME_TAG_SIZE = { width: 2.4, height: 0.6 } as const;
+
 /**
  * A name tag over a player: the name on a dark pill, a dot and a stripe in the player's
  * colour. Drawn over everything (no depth test) so it is never hidden behind a crate.
@@ -253,7 +256,7 @@ export function nameTag(text: string, colour: string): THREE.Sprite {
   const texture = new THREE.CanvasTexture(c);
   texture.colorSpace = THREE.SRGBColorSpace;
   const sprite = new THREE.Sprite(new THREE.SpriteMaterial({ map: texture, depthTest: false, transparent: true }));
-  sprite.scale.set(2.4, 0.6, 1);
+  sprite.scale.set(NAME_TAG_SIZE.width, NAME_TAG_SIZE.height, 1);
   sprite.renderOrder = 10;
   return sprite;
 }

@@ -42,7 +42,11 @@ port.on('message', ({ batch, commands }: { batch: number; commands: RelayTilesCo
     engine.stepped = 0;
     const out = events;
     events = [];
-    if (!changed && stepped === 0 && out.length === 0) return;
+    // Every batch is answered (the relay keeps one step in flight); the view only when it changed.
+    if (!changed && stepped === 0) {
+      port.postMessage({ batch, events: out, view: undefined } satisfies RelayTilesWorkerReply);
+      return;
+    }
     const a = engine.authority;
     const poses: number[] = [];
     for (const sim of a.world.tileList()) {
@@ -57,7 +61,7 @@ port.on('message', ({ batch, commands }: { batch: number; commands: RelayTilesCo
       digests.push([key, d.tick, d.digest]);
     }
     const entities = Float64Array.from(poses);
-    const reply: RelayTilesWorkerReply = { events: out, view: { batch, tick: a.tick, stepped, entities, digests } };
+    const reply: RelayTilesWorkerReply = { batch, events: out, view: { batch, tick: a.tick, stepped, entities, digests } };
     port.postMessage(reply, [entities.buffer]);
   });
 });

@@ -25,7 +25,7 @@ export interface RelayTilesViewReport {
 }
 
 /** One message from the worker. */
-export type RelayTilesWorkerReply = { readonly events: readonly RelayTilesWorkerEvent[]; readonly view: RelayTilesViewReport | undefined } | { readonly failed: string } | { readonly ready: true };
+export type RelayTilesWorkerReply = { readonly batch: number; readonly events: readonly RelayTilesWorkerEvent[]; readonly view: RelayTilesViewReport | undefined } | { readonly failed: string } | { readonly ready: true };
 
 /**
  * The relay's tiles on a worker thread (`relay-tiles-worker`), stepped with the very same
@@ -48,6 +48,10 @@ export class ThreadRelayTiles implements RelayTiles {
   private nextCut = 1;
   /** Batches posted so far (the next one gets this number). */
   private batch = 1;
+  /** The batch carrying the step in flight, until the worker answers it. */
+  private stepBatch: number | undefined;
+  /** The newest tick asked for while a step was in flight. */
+  private stepTarget: number | undefined;
   /** What the relay changed in the view itself, by batch: re-applied over reports that predate it. */
   private ownChanges: { batch: number; apply: (entities: Map<EntityId, { tile: TileId; position: Vec3 }>) => void }[] = [];
 
@@ -123,7 +127,14 @@ export class ThreadRelayTiles implements RelayTiles {
     this.post({ c: 'fixed', tile, fixed });
   }
   stepTo(targetTick: number): void {
-    this.post({ c: 'step', target: targetTick });
+    // One step in flight at most: a worker that falls behind (starting, starved) catches up in
+    // bites without a queue of steps building up in front of the relay's other commands (a
+    // release for a handoff waits for one bite, not for all of them).
+    this.stepTarget = Math.max(this.stepTarget ?? targetTick, targetTick);
+    if (this.stepBatch !== undefined) return;
+    this.stepBatch = this.batch;
+    this.post({ c: 'step', target: this.stepTarget });
+    this.stepTarget = undefined;
   }
   cut(done: (cut: RelayTilesCut | undefined) => void): void {
     if (this.closed) return done(undefined);
@@ -169,6 +180,10 @@ export class ThreadRelayTiles implements RelayTiles {
     if (this.closed) return;
     if ('failed' in m) return this.failed(m.failed);
     if ('ready' in m) return;
+    if (this.stepBatch !== undefined && m.batch >= this.stepBatch) {
+      this.stepBatch = undefined;
+      if (this.stepTarget !== undefined) this.stepTo(this.stepTarget);
+    }
     const ev = this.setup.events;
     for (const e of m.events) {
       switch (e.e) {

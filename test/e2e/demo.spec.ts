@@ -25,6 +25,7 @@ test('the demo loads, the worker steps, the player walks, and it looks like a wo
 });
 
 test('the online demo on a desktop: the debug panel is folded away, ` / F3 / ?debug open it, the HUD is still kept up to date', async ({ page }) => {
+  test.setTimeout(120_000); // two loads of the online demo, each 10–15 s on a loaded 2-core machine
   await page.setViewportSize({ width: 1280, height: 720 });
   await page.goto('/?name=visitor');
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });

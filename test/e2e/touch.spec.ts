@@ -60,6 +60,15 @@ test('on a phone: the stick walks the avatar, the buttons jump and throw, the HU
   }
 
   await expect.poll(() => me(page), { timeout: 15_000 }).toBeDefined();
+  /**
+   * The avatar's position. Waits while the avatar is missing from `entities()`: on a loaded
+   * machine it can be for a second or two as it crosses into another tile (a handoff).
+   */
+  const where = async (): Promise<Vec> => {
+    let p: Vec | undefined;
+    await expect.poll(async () => (p = await me(page)), { message: 'the avatar is in the world', timeout: 5_000 }).toBeDefined();
+    return p!;
+  };
   await page.waitForTimeout(500); // landed on the ground
   const cdp = await context.newCDPSession(page);
   const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', x = 0, y = 0) =>
@@ -67,18 +76,21 @@ test('on a phone: the stick walks the avatar, the buttons jump and throw, the HU
   const box = (await stick.boundingBox())!;
   const cx = box.x + box.width / 2;
   const cy = box.y + box.height / 2;
+  /** Where the avatar was as the thumb let go of the stick (the page has taken the touchend). */
+  let letGo: Vec = { x: NaN, y: NaN, z: NaN };
   /** Holds the stick pushed `dx`, `dy` pixels from its centre for `ms`; returns the avatar's walk. */
   const push = async (dx: number, dy: number, ms: number): Promise<Vec> => {
-    const from = (await me(page))!;
+    const from = await where();
     const t0 = Date.now();
     await touch('touchStart', cx, cy);
     for (let i = 1; i <= 2; i++) await touch('touchMove', cx + (dx * i) / 2, cy + (dy * i) / 2);
     await expect(stick).toHaveClass(/\bactive\b/);
     await page.waitForTimeout(ms);
     await touch('touchEnd');
+    letGo = await where();
     console.log(`stick held ${Date.now() - t0} ms`); // longer than `ms` when the page is slow to take the touches
     await page.waitForTimeout(400); // stops, and what it walked is seen
-    const to = (await me(page))!;
+    const to = await where();
     return { x: to.x - from.x, y: to.y - from.y, z: to.z - from.z };
   };
   // Thumb to the right: the avatar walks +x (right on the screen), not sideways.
@@ -91,12 +103,22 @@ test('on a phone: the stick walks the avatar, the buttons jump and throw, the HU
   console.log(`stick down 0.8 s: moved ${down.x.toFixed(2)}, ${down.z.toFixed(2)} m`);
   expect(down.z).toBeGreaterThan(1.2);
   expect(Math.abs(down.x)).toBeLessThan(0.5);
-  // Let go: it stands still.
+  // Let go: it comes to rest near where the thumb let go, and stays there. At once where this
+  // tab owns the avatar's tile; where the walk has just crossed into a tile the relay still holds,
+  // the stop goes through the relay and the shown avatar may run on and be pulled back (up to a
+  // couple of metres and seconds on a loaded 2-core machine). A lost stop would walk on to the
+  // wall, 15 m or more away.
   await expect(stick).not.toHaveClass(/\bactive\b/);
-  const a = (await me(page))!;
-  await page.waitForTimeout(500);
-  const b = (await me(page))!;
-  expect(Math.hypot(b.x - a.x, b.z - a.z)).toBeLessThan(0.1);
+  const drift = async (): Promise<number> => {
+    const a = await where();
+    await page.waitForTimeout(500);
+    const b = await where();
+    return Math.hypot(b.x - a.x, b.z - a.z);
+  };
+  await expect.poll(drift, { timeout: 4_000, intervals: [0] }).toBeLessThan(0.1);
+  const b = await where();
+  console.log(`came to rest ${Math.hypot(b.x - letGo.x, b.z - letGo.z).toFixed(2)} m from where the thumb let go`);
+  expect(Math.hypot(b.x - letGo.x, b.z - letGo.z)).toBeLessThan(3);
 
   // Jump: the avatar goes up (the highest point seen while it is in the air).
   await page.evaluate(() => {
