@@ -15,8 +15,6 @@ export default defineConfig({
   },
   preview: { host: '127.0.0.1' },
   worker: { format: 'es' },
-  // simple-peer's package entry needs Node globals; its prebuilt bundle carries its own shims.
-  resolve: { alias: [{ find: /^simple-peer$/, replacement: 'simple-peer/simplepeer.min.js' }] },
   build: {
     outDir: '../dist-demo',
     emptyOutDir: true,

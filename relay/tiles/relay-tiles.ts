@@ -41,12 +41,30 @@ export interface RelayTilesEvents {
   undelivered(m: EntityMessage): void;
 }
 
+/** One tile of a `RelayTilesCut`. */
+export interface CutTile {
+  /** The tile. */
+  readonly tile: TileId;
+  /** Its exact snapshot (`TileSimulation.snapshot`). */
+  readonly snapshot: Uint8Array;
+  /** The entities in it. */
+  readonly ids: EntityId[];
+}
+
+/** Tick and `entitiesDigest` of the last `TileState` a tile sent. */
+export interface StateDigest {
+  /** The tick of that `TileState`. */
+  readonly tick: number;
+  /** `entitiesDigest` of its entities. */
+  readonly digest: string;
+}
+
 /** One consistent cut of the relay's tiles: all at one tick, plus migrants held for a later tick. */
 export interface RelayTilesCut {
   /** The tick every tile stands at. */
   readonly tick: number;
   /** Each held tile's exact snapshot, sorted by tile. */
-  readonly tiles: readonly { tile: TileId; snapshot: Uint8Array; ids: EntityId[] }[];
+  readonly tiles: readonly CutTile[];
   /** Migrants stamped with a tick not simulated yet: they belong to the tile their position is in. */
   readonly early: readonly EntityDesc[];
 }
@@ -66,7 +84,7 @@ export interface RelayTilesView {
   /** Where entity `id` is, metres, if it is in one of the relay's tiles. */
   positionOf(id: EntityId): Vec3 | undefined;
   /** Tick and `entitiesDigest` of the last `TileState` sent for a held tile. */
-  stateDigest(tile: TileId): { tick: number; digest: string } | undefined;
+  stateDigest(tile: TileId): StateDigest | undefined;
 }
 
 /** The relay's own tiles: commands in, events and a view out. Commands take effect in call order. */
@@ -252,7 +270,7 @@ export class InlineRelayTiles implements RelayTiles {
   positionOf(id: EntityId): Vec3 | undefined {
     return this.engine.authority.world.describe(id)?.state.position;
   }
-  stateDigest(tile: TileId): { tick: number; digest: string } | undefined {
+  stateDigest(tile: TileId): StateDigest | undefined {
     return this.engine.authority.stateDigests.get(tileKey(tile));
   }
   adopt(tile: TileId, epoch: number, snapshot: Uint8Array, subscribers: PeerId[]): void {

@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../module-worker.js';
 import { tileKey, tileOf, type EntityDesc, type EntityId, type EntityInput, type EntityMessage, type Message, type PeerId, type TileId, type Vec3 } from '../../src/index.js';
-import type { RelayTiles, RelayTilesCommand, RelayTilesCut, RelayTilesFactory, RelayTilesSetup } from './relay-tiles.js';
+import type { StateDigest, RelayTiles, RelayTilesCommand, RelayTilesCut, RelayTilesFactory, RelayTilesSetup } from './relay-tiles.js';
 
 /** An event from the worker, in the order the worker's commands produced them. */
 export type RelayTilesWorkerEvent =
@@ -88,7 +88,7 @@ export class ThreadRelayTiles implements RelayTiles {
   positionOf(id: EntityId): Vec3 | undefined {
     return this.entities.get(id)?.position;
   }
-  stateDigest(tile: TileId): { tick: number; digest: string } | undefined {
+  stateDigest(tile: TileId): StateDigest | undefined {
     return this.digests.get(tileKey(tile));
   }
 

@@ -1,17 +1,13 @@
 import type { BehaviourRegistry } from '../core/behaviour.js';
 import { ErrorCode, TesseraError } from '../core/errors.js';
 import { WebRtcPeerConnector } from '../net/webrtc-peer-connector.js';
-import { initPhysics } from '../sim/physics.js';
 import { openWebSocketLink, type WebSocketConstructor } from '../net/websocket-link.js';
 import type { SignatureCheck } from '../net/lease-verifier.js';
 import { conditionedLink, realTimeScheduler } from '../net/conditioned-link.js';
 import type { Link } from '../net/link.js';
 import type { NetworkConditions } from '../net/memory-network.js';
 import type { PeerConnector } from '../net/peer-connector.js';
-import { WorldClient } from './world-client.js';
 import type { PlayerClient, ReplicaMode, TransportMode } from './player-client.js';
-import { standardKinds } from '../kinds/standard-kinds.js';
-import { loadKindsModule } from './kinds-module.js';
 import { WorkerClient } from '../player-worker/worker-client.js';
 import { RtcBridge } from '../player-worker/rtc-bridge.js';
 import type { PageToWorker, SessionOptions, WorkerToPage } from '../player-worker/protocol.js';
@@ -45,9 +41,31 @@ export interface JoinOptions {
   /**
    * URL of a module defining the world's kinds, imported by the simulation (in the worker, or on
    * the page with `simulation: 'main'`): it exports, as `default` or `kinds`, a
-   * `BehaviourRegistry` or a function returning one. E.g.
-   * `kinds: new URL('./my-kinds.ts', import.meta.url)`. Default: the standard kinds. A module that
+   * `BehaviourRegistry` or a function returning one. Default: the standard kinds. A module that
    * fails to load, or lacks a kind the relay's world simulates, fails the join with a clear error.
+   *
+   * The URL is imported at run time, so it must be JavaScript a browser can import as it is, its
+   * own imports (`tessera-engine`) resolved: with a bundler, build the kinds module as an entry of
+   * its own with its exports kept, and point at the built file. Not
+   * `new URL('./kinds.ts', import.meta.url)`: Vite's build copies that file as an asset,
+   * uncompiled. With Vite (`vite` serves `src/kinds.ts` compiled; `vite build` writes `dist/kinds.js`):
+   *
+   * ```ts
+   * // vite.config.ts
+   * export default defineConfig({
+   *   build: {
+   *     rolldownOptions: {
+   *       input: { index: 'index.html', kinds: 'src/kinds.ts' },
+   *       preserveEntrySignatures: 'exports-only', // keep the kinds module's exports
+   *       output: { entryFileNames: (c) => (c.name === 'kinds' ? 'kinds.js' : 'assets/[name]-[hash].js') },
+   *     },
+   *   },
+   * });
+   * // src/main.ts
+   * const kinds = new URL(import.meta.env.DEV ? 'src/kinds.ts' : 'kinds.js', new URL(import.meta.env.BASE_URL, location.href));
+   * ```
+   *
+   * The repository's `examples/starter` does exactly this (`docs/getting-started.md`, "Your own app").
    */
   readonly kinds?: string | URL;
   /**
@@ -303,6 +321,9 @@ export async function joinWorld(opts: JoinOptions): Promise<WorldHandle> {
 
 /** Clients on the calling thread, each stepped by its own timer. */
 async function mainOpener(opts: JoinOptions, rtc: PeerConnector | undefined, condition: (l: Link) => Link, timeoutMs: number): Promise<ClientOpener> {
+  // Imported here, not at the top: the simulation (Rapier's WebAssembly, several MB) stays out of
+  // a bundled page that only runs `simulation: 'worker'`, where the worker has its own copy.
+  const [{ initPhysics }, { WorldClient }, { standardKinds }, { loadKindsModule }] = await Promise.all([import('../sim/physics.js'), import('./world-client.js'), import('../kinds/standard-kinds.js'), import('./kinds-module.js')]);
   await initPhysics(); // owned tiles and keyframes need Rapier
   const registry = opts.registry ?? (opts.kinds ? await loadKindsModule(String(opts.kinds)) : standardKinds());
   const transport = opts.transport ?? 'auto';

@@ -1,7 +1,15 @@
-import SimplePeer from 'simple-peer';
+import type SimplePeerClass from 'simple-peer';
 import type { PeerId } from '../protocol/messages.js';
 import type { Link } from './link.js';
 import type { PeerConnection, PeerConnector } from './peer-connector.js';
+// simple-peer's prebuilt bundle, not its package entry: the entry is written for browserify (it
+// reads Node's `global` as it loads and needs Node's `process` and `events`), so a bundler would
+// need an alias or Node polyfills for it; the bundle carries its own shims and loads as it is in
+// browsers, bundlers and Node. It exports the same class, typed by @types/simple-peer's entry.
+// @ts-expect-error -- the prebuilt bundle has no declarations of its own: typed just below.
+import SimplePeerBundle from 'simple-peer/simplepeer.min.js';
+
+const SimplePeer = SimplePeerBundle as typeof SimplePeerClass;
 
 /** Options of the WebRTC connector. */
 export interface WebRtcOptions {
@@ -10,7 +18,7 @@ export interface WebRtcOptions {
   /** Unreliable messages are dropped while this many bytes wait in the channel (back-pressure), default 64 KiB. */
   readonly maxBufferedBytes?: number;
   /** Passed to simple-peer (e.g. `wrtc` in Node). */
-  readonly simplePeer?: Partial<SimplePeer.Options>;
+  readonly simplePeer?: Partial<SimplePeerClass.Options>;
 }
 
 // The negotiated id of the second, unreliable and unordered data channel both sides open.
@@ -55,7 +63,7 @@ export class WebRtcPeerConnector implements PeerConnector {
     const conn: PeerConnection = {
       link,
       signal: (data) => {
-        if (!closed) peer.signal(JSON.parse(data) as SimplePeer.SignalData);
+        if (!closed) peer.signal(JSON.parse(data) as SimplePeerClass.SignalData);
       },
       onOpen: undefined,
       destroy: () => link.close(),

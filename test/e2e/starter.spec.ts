@@ -1,8 +1,9 @@
 // The packed package works in someone else's app: examples/starter, copied out of the checkout,
 // typechecked and built by Vite against the tarball `npm pack` makes, served as static files,
-// two players join a relay that runs the starter's kinds module, see each other and the starter's
-// own kind. A file the package forgets in `files` or `exports`, a worker or WASM a bundler cannot
-// follow, types that do not resolve: each fails here, as it would for a user.
+// two players join a relay that runs the starter's kinds module, see each other (over a direct
+// WebRTC path) and the starter's own kind. A file the package forgets in `files` or `exports`, a
+// worker or WASM a bundler cannot follow, types that do not resolve: each fails here, as it would
+// for a user.
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
@@ -66,6 +67,25 @@ async function install(app: string, tarball: string): Promise<void> {
     if (entry === 'tessera-engine' || (entry.startsWith('.') && entry !== '.bin')) continue;
     symlinkSync(join(ROOT, 'node_modules', entry), join(modules, entry));
   }
+}
+
+/** In Rapier's JavaScript (its WebAssembly loader), and in no other code of the starter's build. */
+const RAPIER_MARK = 'rapier_wasm';
+
+/** The JavaScript a built page loads up front: index.html's module scripts and, from each, its static imports (not its dynamic `import()`s). */
+function pageScripts(dist: string): string[] {
+  const html = readFileSync(join(dist, 'index.html'), 'utf8');
+  const todo = [...html.matchAll(/<script[^>]*\ssrc="\/?([^"]+\.js)"/g)].map((m) => m[1]!);
+  const seen = new Set<string>();
+  while (todo.length > 0) {
+    const file = todo.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const code = readFileSync(join(dist, file), 'utf8');
+    // Minified static imports: `import{a as b}from"./x.js"`, `import"./x.js"`.
+    for (const m of code.matchAll(/\bimport\s*(?:[\w$*{}\s,]+from\s*)?["'](\.\.?\/[^"']+)["']/g)) todo.push(join(file, '..', m[1]!));
+  }
+  return [...seen];
 }
 
 const MIME: Record<string, string> = {
@@ -182,7 +202,13 @@ test('the packed package in a Vite app: examples/starter builds from the tarball
     lap('typechecked');
     await run(process.execPath, [join(app, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], app);
     expect(existsSync(join(app, 'dist/kinds.js')), 'vite build emits the kinds module as dist/kinds.js').toBe(true);
-    lap('vite build');
+    // Rapier (its WebAssembly, several MB) is in the app's build, but not in what the page loads
+    // up front: Ada's simulation runs in the worker, Bob's page imports it when he joins.
+    const page = pageScripts(join(app, 'dist'));
+    const assets = readdirSync(join(app, 'dist/assets')).filter((f) => f.endsWith('.js'));
+    expect(assets.filter((f) => readFileSync(join(app, 'dist/assets', f), 'utf8').includes(RAPIER_MARK)).length, 'Rapier is somewhere in the build').toBeGreaterThan(0);
+    expect(page.filter((f) => readFileSync(join(app, 'dist', f), 'utf8').includes(RAPIER_MARK)), 'the page\'s up-front JavaScript leaves Rapier out').toEqual([]);
+    lap(`vite build (page JS ${(page.reduce((n, f) => n + statSync(join(app, 'dist', f)).size, 0) / 1024).toFixed(0)} KiB up front)`);
 
     const served = await serve(join(app, 'dist'));
     server = served.server;
@@ -205,7 +231,16 @@ test('the packed package in a Vite app: examples/starter builds from the tarball
 
     await expect.poll(() => sees(ada.page, 'bob'), { timeout: 20_000 }).toEqual({ roster: true, entity: true, mesh: true });
     await expect.poll(() => sees(bob.page, 'ada'), { timeout: 20_000 }).toEqual({ roster: true, entity: true, mesh: true });
-    lap('each sees the other');
+    // A direct path between them: the package's WebRTC (simple-peer's browser build; no alias in the app) works as bundled.
+    const path = (page: Page, other: string): Promise<string | undefined> =>
+      page.evaluate((name) => {
+        const { client } = (window as unknown as StarterWindow).starter!.handle;
+        const peer = client.players().find((p) => p.name === name)?.peer;
+        return client.stats().peers.find((p) => p.peer === peer)?.path;
+      }, other);
+    await expect.poll(() => path(ada.page, 'bob'), { timeout: 15_000 }).toBe('p2p');
+    await expect.poll(() => path(bob.page, 'ada'), { timeout: 15_000 }).toBe('p2p');
+    lap('each sees the other, directly');
 
     // E: Ada's avatar (the starter's avatar kind) drops a hopper (the starter's own kind); both see and draw it.
     await ada.page.keyboard.press('KeyE');
