@@ -949,13 +949,6 @@ export class RelayCore {
     for (const f of due) {
       const inputs = f.inputs.filter((i) => !this.inputLedger.appliedAt(i.entity, i.seq));
       if (inputs.length === 0 || !this.peers.has(f.peer)) continue;
-      // The avatar is in the relay's own tiles by now (taken over; on a worker thread, shown a
-      // moment after the relay took it): the relay applies it, late.
-      if (this.own.tileOfEntity(f.avatar)) {
-        this.own.addInputs(f.tick, inputs);
-        for (const i of inputs) this.inputLedger.apply(i, 'relay', Math.max(f.tick, now) + 1);
-        continue;
-      }
       const owners = new Set<PeerId>();
       for (const key of [this.avatarTiles.get(f.avatar), this.committed.get(f.avatar)?.tile]) {
         const r = key === undefined ? undefined : this.tiles.get(key);
