@@ -33,7 +33,6 @@ relay flags (environment variable in brackets):
                         for comparison) [TESSERA_AUTHORITY]
   --audit-sample P      chance an owner's audit window is re-executed, 0..1 (default 0.1) [TESSERA_AUDIT_SAMPLE]
   --audit-inline        re-execute audits on the relay's thread instead of a worker [TESSERA_AUDIT_INLINE=1]
-  --tiles-thread        step the relay's own tiles on a worker thread [TESSERA_TILES_THREAD=1]
   --data-dir DIR        where the world is kept between runs (SQLite; default ./tessera-data) [TESSERA_DATA_DIR]
   --memory-only         keep nothing between runs [TESSERA_MEMORY_ONLY=1]
   --template FILE       a new world's base layer: template JSON or a binary Yjs update [TESSERA_TEMPLATE]
@@ -79,7 +78,6 @@ async function main(argv: string[]): Promise<number> {
       authority: { type: 'string' },
       'audit-sample': { type: 'string' },
       'audit-inline': { type: 'boolean' },
-      'tiles-thread': { type: 'boolean' },
       'data-dir': { type: 'string' },
       'memory-only': { type: 'boolean' },
       template: { type: 'string' },
@@ -138,7 +136,6 @@ async function main(argv: string[]): Promise<number> {
   const auditSample = sample === undefined ? undefined : Number(sample);
   if (auditSample !== undefined && !(auditSample >= 0 && auditSample <= 1)) throw new Error(`--audit-sample must be a number within 0..1, got ${sample}`);
   const auditInline = values['audit-inline'] === true || env['TESSERA_AUDIT_INLINE'] === '1';
-  const tilesThread = values['tiles-thread'] === true || env['TESSERA_TILES_THREAD'] === '1';
   const templateFile = values.template ?? env['TESSERA_TEMPLATE'];
   const memoryOnly = values['memory-only'] === true || env['TESSERA_MEMORY_ONLY'] === '1';
   const dataDir = memoryOnly ? undefined : (values['data-dir'] ?? env['TESSERA_DATA_DIR'] ?? 'tessera-data');
@@ -155,7 +152,6 @@ async function main(argv: string[]): Promise<number> {
     authority,
     ...(auditSample !== undefined ? { auditSample } : {}),
     ...(auditInline ? { auditThread: false } : {}),
-    ...(tilesThread ? { tilesThread: true } : {}),
     ...(dataDir !== undefined ? { dataDir } : {}),
   });
   const stop = (): void => {

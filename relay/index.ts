@@ -18,6 +18,3 @@ export { makeToken, checkToken } from './tokens.js';
 export type { WsLinkOptions } from './ws-link.js';
 export { wsLink } from './ws-link.js';
 export { PROTOCOL_VERSION as RELAY_PROTOCOL_VERSION } from '../src/index.js';
-export type { CutTile, StateDigest, RelayTiles, RelayTilesView, RelayTilesEvents, RelayTilesCut, RelayTilesSetup, RelayTilesFactory } from './tiles/relay-tiles.js';
-export { inlineRelayTiles } from './tiles/relay-tiles.js';
-export { threadRelayTiles } from './tiles/thread-relay-tiles.js';

@@ -19,7 +19,6 @@ import {
   tileKey,
   tileOf,
   tilesWithinRadius,
-  neighbours,
   type BehaviourRegistry,
   type EntityDesc,
   type EntityId,
@@ -52,7 +51,6 @@ import type { DocRole } from './doc/update-rules.js';
 import { RelayMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limiter.js';
 import { connectionGuard, type GuardedConnection } from './connection-guard.js';
-import { InlineRelayTiles, inlineRelayTiles, type RelayTiles, type RelayTilesCut, type RelayTilesFactory, type RelayTilesView } from './tiles/relay-tiles.js';
 
 /** Signs lease bytes (Ed25519 in the server; any signer in tests). */
 export interface LeaseSigner {
@@ -90,11 +88,10 @@ export interface RelayCoreOptions {
   /** How far ahead a handoff is scheduled, ticks (default 6 = 100 ms). */
   readonly handoffLeadTicks?: number;
   /**
-   * Where the relay's own tiles (every tile no player owns) are simulated: on the relay's thread
-   * (default, `inlineRelayTiles`: the seeded harness), or on a worker thread (`threadRelayTiles`:
-   * the server), so stepping them never holds signalling, leases or relayed traffic.
+   * Most wall-clock ms one `tick()` spends stepping the relay's own tiles before it lets the
+   * event loop go (they then run behind the timeline and catch up); none by default (the harness).
    */
-  readonly ownTiles?: RelayTilesFactory;
+  readonly stepBudgetMs?: number;
   /** A current owner keeps its tile while its avatar is within this many metres of it (default 3). */
   readonly hysteresisM?: number;
   /** Ownership is reconsidered every this many ticks (default 15). */
@@ -204,8 +201,7 @@ export class RelayCore {
   /** Counters and gauges of the relay (served as Prometheus text by the server). */
   readonly metrics = new RelayMetrics();
   private readonly opts: RelayCoreOptions;
-  /** The tiles the relay simulates itself (commands in; events and a view out). */
-  private readonly own: RelayTiles;
+  private readonly authority: TileAuthority;
   private readonly tiles = new Map<string, TileRecord>();
   private readonly peers = new Map<PeerId, PeerState>();
   private readonly connections = new Set<Connection>();
@@ -222,10 +218,6 @@ export class RelayCore {
   private readonly transit = new Map<string, { at: number; in?: EntityDesc; out?: EntityId }[]>();
   /** Fixed bodies of peer-owned tiles, decoded from their last keyframe. */
   private readonly keyframeBodies = new Map<string, { tick: number; fixed: EntityDesc[] }>();
-  /** Per peer-owned tile, the keyframe tick whose fixed bodies the relay's tiles have. */
-  private readonly fixedSent = new Map<string, number>();
-  /** Entities the relay started with (stored or from the scene). */
-  readonly initialEntityCount: number;
   /** Where each avatar was last reported (entity → tile), for despawns and input routing. */
   private readonly avatarTiles = new Map<EntityId, string>();
   /** The players' own copies of their inputs (the audit checks owners' logs against them). */
@@ -280,31 +272,40 @@ export class RelayCore {
       { ...DEFAULT_AUDIT_CONFIG, ...opts.audit },
       opts.auditSeed ?? 1,
     );
-    this.own = (opts.ownTiles ?? inlineRelayTiles)({
-      config: this.config,
-      registry: opts.registry,
-      replication: opts.replication ?? DEFAULT_REPLICATION,
-      startTick,
-      events: {
+    this.authority = new TileAuthority(
+      this.config,
+      opts.registry,
+      RELAY_PEER,
+      {
         send: (to, message, reliable) => {
-          if (to === RELAY_PEER) return this.routeFromOwnTiles(message);
+          if (to === RELAY_PEER) {
+            // The relay's own tiles sending to a tile nobody holds yet: the relay creates it.
+            if (message.type === MsgType.Migrate) this.placeEntity(message.entity, message.tick);
+            else if (message.type === MsgType.EntityMail && !this.authority.deliver(message.message)) this.refuse(undefined, 'route', `message to ${message.message.to} not deliverable`);
+            return;
+          }
+          if (message.type === MsgType.Migrate) this.logTransit(message.to, { in: message.entity });
           this.sendTo(to, message, reliable);
         },
+        ownerOf: (tile) => {
+          const r = this.tiles.get(tileKey(tile));
+          return r ? { owner: r.owner, epoch: r.epoch } : undefined;
+        },
+        tileOfEntity: (id) => this.locate(id),
         dropped: (reason) => this.refuse(undefined, 'route', reason),
-        released: (tile, state) => this.onReleased(tile, state),
-        removeMissed: (id) => this.removeElsewhere(id),
-        undelivered: (m) => this.refuse(undefined, 'route', `message to ${m.to} not deliverable`),
+        ghostsFrom: (from, to) => this.fixedGhostsFrom(from, to),
       },
-    });
+      opts.replication ?? DEFAULT_REPLICATION,
+      startTick,
+    );
     // The relay starts as the owner of every tile (epoch 1): of the stored world, or of the scene.
     const initial = stored.length > 0 ? stored.map((c) => this.withoutAvatars(c.snapshot)) : TileWorldSeed.split(opts.scene, this.config, opts.registry).map((sim) => {
       const snapshot = sim.snapshot();
-      const ids = sim.entityIds();
       sim.dispose();
-      return { tile: sim.tile, snapshot, ids };
+      return { tile: sim.tile, snapshot };
     });
     for (const { tile, snapshot } of initial.sort((a, b) => a.tile.x - b.tile.x || a.tile.y - b.tile.y || a.tile.z - b.tile.z)) {
-      this.own.adopt(tile, 1, snapshot, []);
+      this.authority.adopt(tile, 1, snapshot, []);
       this.tiles.set(tileKey(tile), { tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(tile, RELAY_PEER, 1, startTick), keyframe: undefined, handoff: undefined, grantedAtTick: 0, queued: [] });
     }
     this.doc = new WorldDocHost(opts.registry, this.config.tileEdge, opts.document, {
@@ -320,21 +321,19 @@ export class RelayCore {
       },
     });
     // Every tile is the relay's now: the authored entities it holds are all there are.
-    const all = initial.flatMap((t) => t.ids);
-    this.initialEntityCount = all.length;
-    const present = new Set(all.filter((id) => id >= TEMPLATE_ENTITY_BASE && id < FIRST_SPAWNED_ID));
+    const present = new Set(this.authority.world.tileList().flatMap((t) => t.entityIds()).filter((id) => id >= TEMPLATE_ENTITY_BASE && id < FIRST_SPAWNED_ID));
     this.doc.reconcile(present);
   }
 
   /** A stored tile without the avatars of players from the previous run. */
-  private withoutAvatars(snapshot: Uint8Array): { tile: TileId; snapshot: Uint8Array; ids: EntityId[] } {
+  private withoutAvatars(snapshot: Uint8Array): { tile: TileId; snapshot: Uint8Array } {
     const sim = TileSimulation.restore(snapshot, this.config, this.opts.registry);
     try {
       const avatars = sim.entityIds().filter((id) => sim.describe(id).kind === 'avatar');
-      if (avatars.length === 0) return { tile: sim.tile, snapshot, ids: sim.entityIds() };
+      if (avatars.length === 0) return { tile: sim.tile, snapshot };
       sim.receiveRemovals(avatars);
       sim.applyInbound();
-      return { tile: sim.tile, snapshot: sim.snapshot(), ids: sim.entityIds() };
+      return { tile: sim.tile, snapshot: sim.snapshot() };
     } finally {
       sim.dispose();
     }
@@ -344,23 +343,19 @@ export class RelayCore {
    * The newest state the relay can vouch for, per tile: its own for the tiles it simulates, the
    * last verified (or commitment-matching) state for tiles players own. What the store keeps.
    */
-  checkpoints(done: (tiles: TileCheckpoint[] | undefined) => void): void {
-    // Taken by the relay's tiles after every command given so far (on the same thread: at once);
-    // none when they were lost (the last checkpoint stands).
-    this.own.cut((cut) => done(cut && this.consistentCut(this.tileStates(cut), cut)));
+  checkpoints(): TileCheckpoint[] {
+    return this.consistentCut(this.tileStates());
   }
 
   /** The newest trusted state of each tile, as it is (tiles players own are older than the relay's). */
-  private tileStates(cut: RelayTilesCut): TileCheckpoint[] {
+  private tileStates(): TileCheckpoint[] {
     const out: TileCheckpoint[] = [];
-    const mine = new Map(cut.tiles.map((t) => [tileKey(t.tile), t]));
     for (const r of this.sortedTiles()) {
-      const cutTile = r.owner === RELAY_PEER && !r.handoff ? mine.get(tileKey(r.tile)) : undefined;
-      if (cutTile) {
-        out.push({ tile: r.tile, tick: cut.tick, snapshot: cutTile.snapshot });
+      if (r.owner === RELAY_PEER && !r.handoff) {
+        const sim = this.authority.world.tileAt(r.tile);
+        if (sim) out.push({ tile: r.tile, tick: sim.tick, snapshot: sim.snapshot() });
         continue;
       }
-      // A tile the relay took since the cut was asked for: the state it started from (r.keyframe, below).
       const verified = this.audit.verifiedState(r.tile);
       const kf = r.keyframe?.matched ? r.keyframe : undefined;
       const best = verified && (!kf || verified.tick >= kf.tick) ? verified : kf;
@@ -378,35 +373,22 @@ export class RelayCore {
    * a copy in two tiles stays only in the newest state; one that entered a player's tile after
    * its saved tick (its records say so) and is nowhere else is added there.
    */
-  private consistentCut(states: TileCheckpoint[], cut: RelayTilesCut): TileCheckpoint[] {
-    const mine = new Map(cut.tiles.map((t) => [tileKey(t.tile), t]));
-    const own = (c: TileCheckpoint): boolean => c.tick === cut.tick && mine.get(tileKey(c.tile))?.snapshot === c.snapshot;
-    const sims: (TileSimulation | undefined)[] = states.map((c) => (own(c) ? undefined : TileSimulation.restore(c.snapshot, this.config, this.opts.registry)));
+  private consistentCut(states: TileCheckpoint[]): TileCheckpoint[] {
+    const own = (c: TileCheckpoint): boolean => this.authority.holds(c.tile) && this.tiles.get(tileKey(c.tile))?.owner === RELAY_PEER;
+    const sims = states.map((c) => (own(c) ? undefined : TileSimulation.restore(c.snapshot, this.config, this.opts.registry)));
     try {
       const where = new Map<EntityId, number[]>();
       states.forEach((c, i) => {
-        const ids = sims[i]?.entityIds() ?? mine.get(tileKey(c.tile))?.ids ?? [];
+        const ids = sims[i]?.entityIds() ?? this.authority.world.tileAt(c.tile)?.entityIds() ?? [];
         for (const id of ids) where.set(id, [...(where.get(id) ?? []), i]);
       });
       const changed = new Set<number>();
-      // Migrants the relay's tiles hold for a tick they have not reached are in the tile they land in.
-      for (const e of cut.early) {
-        if (where.has(e.id)) continue;
-        const i = states.findIndex((c) => own(c) && tileKey(c.tile) === tileKey(tileOf(e.state.position, this.config.tileEdge)));
-        if (i < 0) continue;
-        sims[i] ??= TileSimulation.restore(states[i]!.snapshot, this.config, this.opts.registry);
-        sims[i]!.receiveImmigrants([e]);
-        where.set(e.id, [i]);
-        changed.add(i);
-      }
       for (const [id, at] of where) {
         if (at.length < 2) continue;
-        // The relay's own tiles keep it (they are the newest, and the cut does not change them),
-        // else the newest state; a tie goes to the first tile.
-        const ownAt = at.find((i) => own(states[i]!) && !changed.has(i));
-        const keep = ownAt ?? at.reduce((best, i) => (states[i]!.tick > states[best]!.tick ? i : best), at[0]!);
+        // The newest state keeps it (the relay's tiles are the newest); a tie goes to the first tile.
+        const keep = at.reduce((best, i) => (states[i]!.tick > states[best]!.tick ? i : best), at[0]!);
         for (const i of at) {
-          if (i === keep || !sims[i] || (own(states[i]!) && !changed.has(i))) continue;
+          if (i === keep || !sims[i]) continue;
           sims[i]!.receiveRemovals([id]);
           changed.add(i);
         }
@@ -455,18 +437,12 @@ export class RelayCore {
 
   /** Entities in the tiles the relay simulates itself. */
   relayEntityCount(): number {
-    return this.own.entityCount;
+    return this.authority.world.entityCount;
   }
 
-  /** What the relay reads of its own tiles without waiting (from a worker: as of its last report). */
-  get ownTiles(): RelayTilesView {
-    return this.own;
-  }
-
-  /** The relay's own simulation, read-only use (tests, tools); only when its tiles run on its own thread. */
-  get ownWorld(): InlineRelayTiles['world'] {
-    if (this.own instanceof InlineRelayTiles) return this.own.world;
-    throw new TesseraError('bad-input', "the relay's tiles run on a worker thread: read them through ownTiles");
+  /** The relay's own simulation, read-only use (tests, metrics). */
+  get ownWorld(): TileAuthority['world'] {
+    return this.authority.world;
   }
 
   /** Tick and `entitiesDigest` of the last `TileState` the relay sent for a tile it simulates. */
@@ -478,7 +454,7 @@ export class RelayCore {
         digest: string;
       }
     | undefined {
-    return this.own.stateDigest(tile);
+    return this.authority.stateDigests.get(tileKey(tile));
   }
 
   /** Takes a new connection; the first message must be a hello. */
@@ -510,10 +486,11 @@ export class RelayCore {
     this.unjudgedTicks = listening ? 0 : this.unjudgedTicks + 1;
     if (listening) this.judgeDeadlines(now, wall);
     const t0 = performance.now();
-    // On a worker thread (the server) this only posts the command: the relay's event loop never steps.
-    this.pushFixedBodies();
-    this.own.stepTo(now);
-    const stepped = this.own.takeStepped();
+    // The relay's own tiles catch up in bites of at most ~40 ms of work, so a busy tile never holds
+    // signalling, leases and relayed traffic for long (they fall behind the timeline instead).
+    // Off in the seeded harness (no budget): there a tick's work must not depend on real time.
+    const budget = this.opts.stepBudgetMs;
+    const stepped = this.authority.stepTo(now, 30, budget === undefined ? undefined : () => performance.now() - t0 > budget);
     const t1 = performance.now();
     if (now - this.lastRebalance >= (this.opts.rebalanceEveryTicks ?? 15)) {
       this.lastRebalance = now;
@@ -535,7 +512,7 @@ export class RelayCore {
     this.doc.tick();
     const t5 = performance.now();
     // Diagnostics only (nothing below depends on it): a tick that held the event loop long is named, with where the time went.
-    if (t5 - t0 > 100) this.opts.log({ level: 'warn', msg: 'slow relay tick', ms: Math.round(t5 - t0), gapMs: this.lastTickEndMs === undefined ? 0 : Math.round(wall - this.lastTickEndMs), judged: listening, stepMs: Math.round(t1 - t0), ticksStepped: stepped, rebalanceMs: Math.round(t2 - t1), leasesMs: Math.round(t3 - t2), auditMs: Math.round(t4 - t3), docMs: Math.round(t5 - t4), simLagTicks: now - this.own.tick });
+    if (t5 - t0 > 100) this.opts.log({ level: 'warn', msg: 'slow relay tick', ms: Math.round(t5 - t0), gapMs: this.lastTickEndMs === undefined ? 0 : Math.round(wall - this.lastTickEndMs), judged: listening, stepMs: Math.round(t1 - t0), ticksStepped: stepped, rebalanceMs: Math.round(t2 - t1), leasesMs: Math.round(t3 - t2), auditMs: Math.round(t4 - t3), docMs: Math.round(t5 - t4), simLagTicks: now - this.authority.tick });
     for (const [peer, until] of this.convicted) if (wall > until && !this.peers.has(peer)) this.convicted.delete(peer);
     for (const [peer, c] of this.cooldowns) if (wall - c.until > 120_000 && !this.peers.has(peer)) this.cooldowns.delete(peer);
     if (wall - this.lastAuditStats >= 2000) {
@@ -573,7 +550,7 @@ export class RelayCore {
     let relayTiles = 0;
     let peerTiles = 0;
     for (const r of this.tiles.values()) (r.owner === RELAY_PEER ? relayTiles++ : peerTiles++);
-    return this.metrics.render({ peers: this.peers.size, tilesRelay: relayTiles, tilesPeer: peerTiles, entitiesRelay: this.own.entityCount, tick: this.currentTick, simLagTicks: this.currentTick - this.own.tick, audit: this.audit.counters, auditPending: this.audit.pendingCount, doc: { objects: this.doc.layout.size, ...this.doc.counters } });
+    return this.metrics.render({ peers: this.peers.size, tilesRelay: relayTiles, tilesPeer: peerTiles, entitiesRelay: this.authority.world.entityCount, tick: this.currentTick, simLagTicks: this.currentTick - this.authority.tick, audit: this.audit.counters, auditPending: this.audit.pendingCount, doc: { objects: this.doc.layout.size, ...this.doc.counters } });
   }
 
   /** Closes every connection (shutdown). */
@@ -609,7 +586,7 @@ export class RelayCore {
   /** Closes every connection and frees the relay's tiles, auditor and document. The core must not be used afterwards. */
   close(): void {
     for (const c of [...this.connections]) c.link.close();
-    this.own.close();
+    this.authority.dispose();
     this.auditor.close();
     this.doc.destroy();
   }
@@ -831,8 +808,8 @@ export class RelayCore {
         if (fresh.length === 0) return;
         // Kept as the player sent it (owners' logs are checked against this copy, each input applied once).
         this.inputLedger.add(m.tick, fresh, now);
-        if (this.own.tileOfEntity(peer.avatar)) {
-          this.own.addInputs(m.tick, fresh);
+        if (this.authority.world.tileOfEntity(peer.avatar)) {
+          this.authority.addInputs(m.tick, fresh);
           for (const i of fresh) this.inputLedger.apply(i, 'relay', Math.max(m.tick, now) + 1);
           return;
         }
@@ -843,7 +820,7 @@ export class RelayCore {
         return;
       }
       case MsgType.KeyframeRequest:
-        if (this.own.holds(m.tile)) this.own.sendKeyframeTo(m.tile, peer.id);
+        if (this.authority.holds(m.tile)) this.authority.sendKeyframeTo(m.tile, peer.id);
         return;
       case MsgType.Migrate: {
         const from = this.tiles.get(tileKey(m.from));
@@ -864,7 +841,7 @@ export class RelayCore {
         // Mail speaks for its sender entity: only the owner of the tile that entity is in may send it.
         const bad = this.mailAuthority(peer, m.message.from);
         if (bad) return this.refuse(this.connOf(peer), 'authority', bad);
-        if (this.own.tileOfEntity(m.message.to)) return this.own.deliver(m.message);
+        if (this.authority.deliver(m.message)) return;
         const r = this.tiles.get(tileKey(m.tile));
         if (r && r.owner !== RELAY_PEER && r.owner !== peer.id) this.sendTo(r.owner, { ...m, epoch: r.epoch }, true);
         else this.refuse(this.connOf(peer), 'route', `message to ${m.message.to} not deliverable`);
@@ -909,7 +886,7 @@ export class RelayCore {
    * (ids from `spawnedEntityId`) and the peer owns a tile at all.
    */
   private mailAuthority(peer: PeerState, entity: EntityId): string | undefined {
-    if (this.own.tileOfEntity(entity)) return `peer ${peer.id} sent mail in the name of entity ${entity}, which is in a tile the relay simulates`;
+    if (this.authority.world.tileOfEntity(entity)) return `peer ${peer.id} sent mail in the name of entity ${entity}, which is in a tile the relay simulates`;
     const at = this.committed.get(entity)?.tile ?? (entity === peer.avatar ? this.avatarTiles.get(entity) : undefined);
     if (at !== undefined) {
       const owner = this.tiles.get(at)?.owner;
@@ -961,8 +938,8 @@ export class RelayCore {
 
   /** Where the simulation last put a player's avatar: live in the relay's tiles, else the last committed state of its owner's tile. */
   private simulatedPosition(peer: PeerState): { position: Vec3; tick: number } | undefined {
-    const own = this.own.positionOf(peer.avatar);
-    if (own) return { position: own, tick: this.currentTick };
+    const own = this.authority.world.tileOfEntity(peer.avatar);
+    if (own) return { position: this.authority.world.tileAt(own)!.describe(peer.avatar).state.position, tick: this.currentTick };
     return this.committed.get(peer.avatar);
   }
 
@@ -1023,7 +1000,7 @@ export class RelayCore {
     const r = this.tiles.get(key);
     if (!r) return;
     const subs = this.subscribersOf(key);
-    if (r.owner === RELAY_PEER) this.own.setSubscribers(r.tile, r.epoch, subs);
+    if (r.owner === RELAY_PEER) this.authority.setSubscribers(r.tile, r.epoch, subs);
     else this.sendTo(r.owner, { type: MsgType.Subscribers, tile: r.tile, epoch: r.epoch, peers: subs }, true);
   }
 
@@ -1033,13 +1010,8 @@ export class RelayCore {
     const maxTiles = this.opts.maxTilesPerPeer ?? 8;
     const hysteresis = this.opts.hysteresisM ?? 3;
     const settled = this.opts.now() - 500;
-    // The relay's own tiles go to a player only while they keep up with the timeline: a handoff
-    // ships the tile's state, and one from far behind (a worker starting, a starved machine)
-    // would leave the new owner catching up while its silence is judged.
-    const ownCurrent = this.currentTick - this.own.tick <= HANDOFF_MAX_LAG_TICKS;
     for (const r of this.sortedTiles()) {
       if (r.handoff) continue;
-      if (r.owner === RELAY_PEER && !ownCurrent) continue;
       const subs = this.subscribersOf(tileKey(r.tile));
       let best: PeerId = RELAY_PEER;
       const current = r.owner !== RELAY_PEER ? this.peers.get(r.owner) : undefined;
@@ -1081,27 +1053,14 @@ export class RelayCore {
     this.metrics.handoffs++;
     this.opts.log({ level: 'info', msg: 'handoff', tile: tileKey(r.tile), from: r.owner, to, epoch });
     if (r.owner === RELAY_PEER) {
-      // The relay's own tiles always answer (`onReleased`; on the same thread, before this returns).
-      r.handoff = { to, epoch, deadline: Number.POSITIVE_INFINITY };
-      this.own.release(r.tile);
+      const state = this.authority.release(r.tile);
+      if (!state) return;
+      r.handoff = { to, epoch, deadline: this.opts.now() + 1000 };
+      this.completeHandoff(r, state.tick, state.snapshot);
       return;
     }
     r.handoff = { to, epoch, deadline: this.opts.now() + 1000 };
     this.sendTo(r.owner, { type: MsgType.HandoffRequest, tile: r.tile, to, epoch, atTick: this.currentTick + (this.opts.handoffLeadTicks ?? 6) }, true);
-  }
-
-  /** The relay's own tile stopped being simulated at `state.tick`: its handoff goes on from that state. */
-  private onReleased(tile: TileId, state: { tick: number; snapshot: Uint8Array } | undefined): void {
-    const r = this.tiles.get(tileKey(tile));
-    if (!r || r.owner !== RELAY_PEER || !r.handoff) {
-      this.opts.log({ level: 'error', msg: 'relay tile released without a handoff', tile: tileKey(tile) });
-      return;
-    }
-    if (!state) {
-      r.handoff = undefined; // it was not simulated here: nothing to hand over
-      return;
-    }
-    this.completeHandoff(r, state.tick, state.snapshot);
   }
 
   /** The old owner's snapshot at tick T arrived: the new owner runs from T under epoch + 1. */
@@ -1135,9 +1094,9 @@ export class RelayCore {
     r.queued = [];
     for (const q of queued) {
       if ('in' in q) {
-        if (to === RELAY_PEER) this.own.insert(q.in);
+        if (to === RELAY_PEER) this.authority.insert(q.in);
         else this.sendTo(to, { type: MsgType.Spawn, tile: r.tile, entity: q.in }, true);
-      } else if (to === RELAY_PEER) this.own.remove(q.out);
+      } else if (to === RELAY_PEER) this.authority.remove(q.out);
       else this.sendTo(to, { type: MsgType.Despawn, tile: r.tile, id: q.out }, true);
     }
   }
@@ -1204,7 +1163,7 @@ export class RelayCore {
       const here = new Set<EntityId>();
       for (const [id, k] of this.avatarTiles) if (k === key) here.add(id);
       for (const { tick, input } of this.inputLedger.after(resumed.tick - 1, here)) {
-        this.own.addInputs(tick, [input]);
+        this.authority.addInputs(tick, [input]);
         this.inputLedger.apply(input, 'relay', Math.max(tick, resumed.tick) + 1);
       }
       return resumed.fromTick;
@@ -1214,10 +1173,10 @@ export class RelayCore {
       return r.keyframe.tick;
     } else {
       // No keyframe yet (owner left right after taking the tile): resume an empty tile rather than none.
-      const sim = TileSimulation.create(r.tile, this.config, this.opts.registry, [], this.own.tick);
+      const sim = TileSimulation.create(r.tile, this.config, this.opts.registry, [], this.authority.tick);
       const snap = sim.snapshot();
       sim.dispose();
-      const tick = this.own.tick;
+      const tick = this.authority.tick;
       this.completeHandoff(r, tick, snap);
       return tick;
     }
@@ -1276,7 +1235,7 @@ export class RelayCore {
   }
 
   private adoptOwn(tile: TileId, epoch: number, snapshot: Uint8Array): void {
-    this.own.adopt(tile, epoch, snapshot, this.subscribersOf(tileKey(tile)));
+    this.authority.adopt(tile, epoch, snapshot, this.subscribersOf(tileKey(tile)));
   }
 
   private announce(r: TileRecord): void {
@@ -1319,16 +1278,16 @@ export class RelayCore {
     const key = tileKey(tile);
     let r = this.tiles.get(key);
     if (!r) {
-      const sim = TileSimulation.create(tile, this.config, this.opts.registry, [], this.own.tick);
+      const sim = TileSimulation.create(tile, this.config, this.opts.registry, [], this.authority.tick);
       const snap = sim.snapshot();
       sim.dispose();
-      this.own.adopt(tile, 1, snap, this.subscribersOf(key));
-      r = { tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(tile, RELAY_PEER, 1, this.own.tick), keyframe: undefined, handoff: undefined, grantedAtTick: 0, queued: [] };
+      this.authority.adopt(tile, 1, snap, this.subscribersOf(key));
+      r = { tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(tile, RELAY_PEER, 1, this.authority.tick), keyframe: undefined, handoff: undefined, grantedAtTick: 0, queued: [] };
       this.tiles.set(key, r);
       for (const p of this.peers.values()) this.updateInterest(p);
     }
     if (r.owner === RELAY_PEER && !r.handoff) {
-      this.own.insert(e, fromTick);
+      if (!this.authority.insert(e, fromTick)) this.refuse(undefined, 'route', `entity ${e.id} could not be placed in tile ${key}`);
     } else {
       this.logTransit(tile, { in: e });
       // A tile in handoff: its next owner receives the spawn right after the state.
@@ -1343,13 +1302,7 @@ export class RelayCore {
   }
 
   private removeEntity(id: EntityId): void {
-    // The relay's own tiles first, whatever the view says (a worker's may not show an entity that
-    // just arrived): when it is not there, `removeMissed` looks elsewhere.
-    this.own.remove(id);
-  }
-
-  /** Removes an entity that is not in the relay's own tiles: its owner is told, or every owner it may be with. */
-  private removeElsewhere(id: EntityId): void {
+    if (this.authority.remove(id)) return;
     const key = this.avatarTiles.get(id);
     const t = this.locate(id);
     const r = t ? this.tiles.get(tileKey(t)) : key ? this.tiles.get(key) : undefined;
@@ -1366,70 +1319,31 @@ export class RelayCore {
   }
 
   /**
-   * Fixed bodies (terrain, walls) of the peer-owned tiles next to the relay's own, from each
-   * tile's last keyframe, go to the relay's tiles: so bodies there rest on and bump into them
-   * across the owner border. (Moving bodies are not ghosted from keyframes: those are up to a
-   * second old.) Sent when a keyframe changes.
+   * Fixed bodies (terrain, walls) of a peer-owned tile near one of the relay's tiles, from that
+   * tile's last keyframe: so bodies in relay tiles rest on and bump into them across the owner
+   * border. (Moving bodies are not ghosted from keyframes: those are up to a second old.)
    */
-  private pushFixedBodies(): void {
-    for (const r of this.sortedTiles()) {
-      const key = tileKey(r.tile);
-      const nearOwn = r.owner !== RELAY_PEER && r.keyframe !== undefined && neighbours(r.tile).some((n) => this.own.holds(n));
-      const sent = this.fixedSent.get(key);
-      if (!nearOwn) {
-        if (sent !== undefined) {
-          this.fixedSent.delete(key);
-          this.own.setFixedBodies(r.tile, undefined);
-        }
-        continue;
-      }
-      if (sent === r.keyframe!.tick) continue;
-      this.fixedSent.set(key, r.keyframe!.tick);
-      this.own.setFixedBodies(r.tile, this.fixedBodiesOf(r));
-    }
-  }
-
-  private fixedBodiesOf(r: TileRecord): EntityDesc[] {
-    const kf = r.keyframe!;
-    let cached = this.keyframeBodies.get(tileKey(r.tile));
-    if (!cached || cached.tick !== kf.tick) {
+  private fixedGhostsFrom(from: TileId, to: TileId): GhostState[] | undefined {
+    const r = this.tiles.get(tileKey(from));
+    if (!r || r.owner === RELAY_PEER || !r.keyframe) return undefined;
+    let cached = this.keyframeBodies.get(tileKey(from));
+    if (!cached || cached.tick !== r.keyframe.tick) {
       let fixed: EntityDesc[] = [];
       try {
-        const sim = TileSimulation.restore(kf.snapshot, this.config, this.opts.registry);
+        const sim = TileSimulation.restore(r.keyframe.snapshot, this.config, this.opts.registry);
         fixed = sim.describeAll().filter((e) => e.body.type === 'fixed');
         sim.dispose();
       } catch (e) {
         // Checked on arrival; should it still fail, the tile simply shows no ghosts here.
-        this.refuse(undefined, 'snapshot', `keyframe of ${tileKey(r.tile)}: ${e instanceof Error ? e.message : String(e)}`);
+        this.refuse(undefined, 'snapshot', `keyframe of ${tileKey(from)}: ${e instanceof Error ? e.message : String(e)}`);
       }
-      cached = { tick: kf.tick, fixed };
-      this.keyframeBodies.set(tileKey(r.tile), cached);
+      cached = { tick: r.keyframe.tick, fixed };
+      this.keyframeBodies.set(tileKey(from), cached);
     }
-    return cached.fixed;
-  }
-
-  /**
-   * A migrant or a message from the relay's own tiles to a tile they do not hold: to the tile's
-   * owner (logged, as every migration the relay passes on), or placed by the relay (a tile nobody
-   * holds yet is created).
-   */
-  private routeFromOwnTiles(message: Message): void {
-    if (message.type === MsgType.Migrate) {
-      const r = this.tiles.get(tileKey(message.to));
-      if (r && r.owner !== RELAY_PEER) {
-        this.logTransit(message.to, { in: message.entity });
-        this.sendTo(r.owner, message, true);
-      } else this.placeEntity(message.entity, message.tick);
-      return;
-    }
-    if (message.type === MsgType.EntityMail) {
-      const t = this.locate(message.message.to);
-      const r = t ? this.tiles.get(tileKey(t)) : undefined;
-      if (!r) return this.refuse(undefined, 'route', `message ${message.message.topic} to ${message.message.to} dropped: its tile is unknown here`);
-      if (r.owner !== RELAY_PEER) return this.sendTo(r.owner, { ...message, tile: r.tile }, true);
-      return this.own.deliver(message.message);
-    }
-    this.refuse(undefined, 'route', `message type ${message.type} from the relay's own tiles has no route`);
+    const margin = this.config.ghostMargin;
+    return cached.fixed
+      .filter((e) => distanceToTile(e.state.position, to, this.config.tileEdge) <= margin + boundingRadius(e.body.shape))
+      .map((e) => ({ id: e.id, kind: e.kind, body: e.body, state: e.state }));
   }
 
   private logTransit(tile: TileId, item: { in?: EntityDesc; out?: EntityId }): void {
@@ -1458,7 +1372,7 @@ export class RelayCore {
     const sim = TileSimulation.restore(snapshot, this.config, this.opts.registry);
     let changed = false;
     for (const item of list) {
-      if (item.in && !sim.has(item.in.id) && !this.own.tileOfEntity(item.in.id)) {
+      if (item.in && !sim.has(item.in.id) && !this.authority.world.tileOfEntity(item.in.id)) {
         sim.receiveImmigrants([{ ...item.in, state: { ...item.in.state, position: clampInto(item.in.state.position, r.tile, this.config.tileEdge) } }]);
         changed = true;
       }
@@ -1474,7 +1388,7 @@ export class RelayCore {
   }
 
   private locate(id: EntityId): TileId | undefined {
-    const own = this.own.tileOfEntity(id);
+    const own = this.authority.world.tileOfEntity(id);
     if (own) return own;
     const key = this.avatarTiles.get(id);
     return key ? this.tiles.get(key)?.tile : undefined;
@@ -1535,8 +1449,6 @@ const MAX_UNJUDGED_TICKS = 3;
 
 /** Ticks after which the relay sends its copy of an input no record applied yet (0.75 s: past the usual commitment lag). */
 const INPUT_FALLBACK_TICKS = 45;
-/** Most ticks the relay's own tiles may stand behind the timeline for one of them to be handed to a player. */
-const HANDOFF_MAX_LAG_TICKS = 10;
 
 /** The sender's tick a message carries, if it carries one. */
 function sentTickOf(m: Message): number | undefined {

@@ -1,5 +1,4 @@
-import type { Worker } from 'node:worker_threads';
-import { startModuleWorker } from '../module-worker.js';
+import { Worker } from 'node:worker_threads';
 import type { BehaviourRegistry, WorldConfig } from '../../src/index.js';
 import { runAuditJob, type AuditJob, type AuditOutcome, type Auditor } from './auditor.js';
 
@@ -21,7 +20,7 @@ export class ThreadAuditor implements Auditor {
     kindsUrl?: string,
   ) {
     try {
-      this.worker = startModuleWorker(import.meta.url, 'audit-worker', { config, kindsUrl });
+      this.worker = startWorker(config, kindsUrl);
       this.worker.unref();
       this.worker.on('message', (m: { id: number; outcome: AuditOutcome }) => {
         const w = this.waiting.get(m.id);
@@ -68,4 +67,15 @@ export class ThreadAuditor implements Auditor {
     this.waiting.clear();
     for (const j of jobs) j.done(runAuditJob(j.job, this.config, this.registry, () => performance.now()));
   }
+}
+
+/** The audit worker, from the built JavaScript, or from the TypeScript sources when run with tsx (development). */
+function startWorker(config: WorldConfig, kindsUrl: string | undefined): Worker {
+  const workerData = { config, kindsUrl };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./audit-worker.js', import.meta.url), { workerData });
+  // Worker threads do not inherit tsx's loader: register it first, then load the worker module.
+  const api = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./audit-worker.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(code, { eval: true, workerData });
 }

@@ -328,7 +328,7 @@ export class DashboardData {
     const a = this.core.audit.counters;
     this.samples.push({
       t: this.now(),
-      simTick: this.core.ownTiles.tick,
+      simTick: this.core.ownWorld.tick,
       cpuUs: this.cpuMicros(),
       leases: m.leasesGranted,
       handoffs: m.handoffs,
@@ -395,7 +395,7 @@ export class DashboardData {
     const players: DashboardPlayer[] = records.map((r) => {
       let avatarTile: TileId | null = null;
       let avatarTileFrom: 'relay' | 'pose' | null = null;
-      const simTile = r.avatar !== null ? core.ownTiles.tileOfEntity(r.avatar) : undefined;
+      const simTile = r.avatar !== null ? core.ownWorld.tileOfEntity(r.avatar) : undefined;
       if (simTile) {
         avatarTile = { x: simTile.x, y: simTile.y, z: simTile.z };
         avatarTileFrom = 'relay';
@@ -423,7 +423,7 @@ export class DashboardData {
       auth: this.opts.auth,
       authority: this.opts.authority ?? 'peers',
       tick: core.currentTick,
-      simTick: core.ownTiles.tick,
+      simTick: core.ownWorld.tick,
       tileEdge: edge,
       peers: core.peerCount,
       tiles: directory.map((d) => ({ x: d.tile.x, y: d.tile.y, z: d.tile.z, owner: d.owner, epoch: d.epoch })),

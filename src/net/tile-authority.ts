@@ -450,11 +450,6 @@ export class TileAuthority {
     for (const m of now) if (!this.insert(m.entity, Math.min(m.fromTick, this.world.tick))) this.out.dropped(`migrant ${m.entity.id}: its tile is no longer held here`);
   }
 
-  /** Migrants waiting for a tick this node has not simulated yet (a checkpoint counts them in the tile their position is in). */
-  earlyMigrants(): EntityDesc[] {
-    return this.early.map((m) => m.entity);
-  }
-
   /** Removes an entity from a held tile; false if not held. */
   remove(id: EntityId): boolean {
     const t = this.world.tileOfEntity(id);

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { initPhysics, resolveWorldConfig, standardKinds, tileKey, TileSimulation } from './imports.js';
 import { Harness, seeds, withSeed } from './harness.js';
 import { SCENES } from '../../relay/server.js';
-import type { TileCheckpoint } from '../../relay/store/world-store.js';
 
 // What the relay saves is a cut of the whole world: tiles players own are saved as their last
 // trusted state (older than the relay's own tiles), so an entity crossing between tiles of
@@ -40,9 +39,7 @@ describe('relay checkpoints', () => {
             last.set(id, o);
           }
           const count = new Map<number, number>();
-          let cut: TileCheckpoint[] = [];
-          h.relay.checkpoints((c) => (cut = c ?? []));
-          for (const c of cut) {
+          for (const c of h.relay.checkpoints()) {
             const sim = TileSimulation.restore(c.snapshot, config, registry);
             for (const id of sim.entityIds()) count.set(id, (count.get(id) ?? 0) + 1);
             sim.dispose();

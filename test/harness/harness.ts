@@ -108,12 +108,8 @@ export class Harness {
 
   /** Saves a checkpoint cut of the world, as the relay server does every `saveEveryMs`. */
   save(): void {
-    const applied = this.relay.doc.appliedObjects();
-    // The relay's tiles run on this thread here: the cut comes back before `checkpoints` returns.
-    this.relay.checkpoints((tiles) => {
-      if (tiles) this.store.tiles = tiles;
-    });
-    this.store.applied = applied;
+    this.store.tiles = this.relay.checkpoints();
+    this.store.applied = this.relay.doc.appliedObjects();
     this.store.savedAt = this.scheduler.now();
   }
 

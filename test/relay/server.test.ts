@@ -69,7 +69,7 @@ describe('relay server (real sockets)', () => {
     // The relay's own tiles run: its tick follows the clock.
     const t0 = (await (await fetch(`http://127.0.0.1:${server.port}/healthz`)).json()) as { tick: number };
     await new Promise((r) => setTimeout(r, 200));
-    expect(server.core.ownTiles.tick).toBeGreaterThan(t0.tick);
+    expect(server.core.ownWorld.tick).toBeGreaterThan(t0.tick);
   }, 30_000);
 
   it('refuses a stale-epoch update and garbage, counts them, and stays up', async () => {
