@@ -46,7 +46,9 @@ export { BehaviourRegistry, defineKind, resolveProps } from './core/behaviour.js
 
 export { initPhysics } from './sim/physics.js';
 export type { GhostState, GhostExport } from './sim/ghost.js';
-export type { Emigrant, CriticalWrite, RemovalReason, StepResult } from './sim/tile-simulation.js';
+export type { Emigrant, CriticalWrite, RemovalReason, StepResult, TileSimulationOptions } from './sim/tile-simulation.js';
+export type { IslandNode } from './sim/islands.js';
+export { islandTargets, ISLAND_LOOKAHEAD_S, ISLAND_MIN_CLOSING } from './sim/islands.js';
 export { TileSimulation } from './sim/tile-simulation.js';
 export type { SceneDesc, WorldStepReport } from './sim/tile-world.js';
 export { TileWorld } from './sim/tile-world.js';

@@ -26,10 +26,11 @@ export function borderScene(name: BorderSceneName, tileEdge: number, config: Par
   const entities: EntityDesc[] = [];
   let c: Partial<WorldConfig> = { tileEdge, ...config };
   if (name === 'collision') {
-    // Two boxes sliding at each other across x = 16: one fast, one slow (the result is not symmetric).
+    // Two boxes thrown at each other across x = 16, one faster: they meet in the air over the
+    // border, bounce apart and land.
     entities.push(...groundTiles(16, 0, 1, 0, 0, 1));
-    entities.push(entityDesc({ id: BORDER_FIRST_BODY, kind: 'box', body: smallBox(0.2, 0.4), position: { x: 15.1, y: 1.25, z: 8 }, linvel: { x: 4, y: 0, z: 0 } }));
-    entities.push(entityDesc({ id: BORDER_FIRST_BODY + 1, kind: 'box', body: smallBox(0.2, 0.4), position: { x: 16.9, y: 1.25, z: 8 }, linvel: { x: -1.5, y: 0, z: 0 } }));
+    entities.push(entityDesc({ id: BORDER_FIRST_BODY, kind: 'box', body: smallBox(0.5, 0.5), position: { x: 14.5, y: 1.3, z: 8 }, linvel: { x: 4, y: 4, z: 0 } }));
+    entities.push(entityDesc({ id: BORDER_FIRST_BODY + 1, kind: 'box', body: smallBox(0.5, 0.5), position: { x: 17.5, y: 1.3, z: 8 }, linvel: { x: -3, y: 4, z: 0 } }));
   } else if (name === 'stack') {
     // Five boxes resting on each other, staggered ±0.1 m about x = 16: every other one is in the next tile.
     entities.push(...groundTiles(16, 0, 1, 0, 0, 1));

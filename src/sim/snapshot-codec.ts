@@ -293,7 +293,7 @@ export function decodeTileSnapshot(bytes: Uint8Array): TileSnapshotData {
   const pendingMessages: EntityMessage[] = [];
   for (let i = 0, n = r.count(MAX_ITEMS, 'message'); i < n; i++) pendingMessages.push(readMessage(r));
   const pendingGhosts: { from: TileId; ghosts: GhostState[] }[] = [];
-  for (let i = 0, n = r.count(27, 'ghost source'); i < n; i++) {
+  for (let i = 0, n = r.count(125, 'ghost source'); i < n; i++) {
     const from = readTile(r);
     const list: GhostState[] = [];
     for (let j = 0, m = r.count(MAX_ITEMS, 'ghost'); j < m; j++) {
@@ -305,7 +305,7 @@ export function decodeTileSnapshot(bytes: Uint8Array): TileSnapshotData {
     pendingGhosts.push({ from, ghosts: list });
   }
   const ghostTargets: TileId[] = [];
-  for (let i = 0, n = r.count(27, 'ghost target'); i < n; i++) ghostTargets.push(readTile(r));
+  for (let i = 0, n = r.count(125, 'ghost target'); i < n; i++) ghostTargets.push(readTile(r));
   const physics = r.bytes(MAX_TILE_SNAPSHOT_BYTES).slice();
   r.end();
   return { tile, tick, rng, spawnCounter, messageSeq, entities, ghosts, mailbox, pendingImmigrants, pendingMessages, pendingGhosts, ghostTargets, physics };

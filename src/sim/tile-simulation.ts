@@ -25,12 +25,13 @@ import { ByteWriter } from '../core/bytes.js';
 import { StateHasher } from '../core/hash.js';
 import { spawnedEntityId } from '../core/ids.js';
 import { mixSeed, SeededRng } from '../core/rng.js';
-import { compareTiles, sameTile, tileContains, tileKey, tileOf, type TileId } from '../core/tile.js';
+import { compareTiles, parseTileKey, sameTile, tileContains, tileKey, tileOf, type TileId } from '../core/tile.js';
 import { IDENTITY, ZERO, type Quat, type Vec3 } from '../core/vec.js';
 import type { WorldConfig } from '../core/world-config.js';
 import { createBody, type Collider, type RigidBody } from './body-builder.js';
 import { checkBodyParameters, checkWorldParameters } from './physics-parameters.js';
 import type { GhostExport, GhostState } from './ghost.js';
+import { islandTargets, ISLAND_LOOKAHEAD_S, ISLAND_MIN_CLOSING, type IslandNode } from './islands.js';
 import { RAPIER } from './physics.js';
 import { decodeTileSnapshot, encodeTileSnapshot, writeProps, type TileContinuity, type TileSnapshotData } from './snapshot-codec.js';
 export type { TileContinuity } from './snapshot-codec.js';
@@ -38,6 +39,16 @@ import type { InboundBatch, TickRecord } from './tick-record.js';
 
 type World = InstanceType<typeof RAPIER.World>;
 
+
+/** How a tile simulation runs; every runtime simulating a world (owners, replicas, the auditor) must use the same. */
+export interface TileSimulationOptions {
+  /**
+   * Physics islands across borders (default true): dynamic bodies touching, or about to touch,
+   * bodies of another tile are simulated by one tile (`islandTargets`). Off only to measure
+   * what the tracking costs: without it, bodies meet across a border as immovable ghosts.
+   */
+  readonly islands?: boolean;
+}
 
 /** An entity whose reference point left the tile, with the tile it now belongs to. */
 export interface Emigrant {
@@ -120,6 +131,8 @@ interface Ghost {
   readonly kind: string;
   readonly body: BodyDesc;
   readonly source: string;
+  /** Bounding radius of its shape, metres. */
+  readonly radius: number;
   rb: RigidBody;
   collider: Collider;
 }
@@ -163,6 +176,8 @@ function readState(rb: RigidBody): DynamicState {
 export class TileSimulation {
   /** The tile this simulation is authoritative for. */
   readonly tile: TileId;
+  /** Whether islands across borders are tracked (`TileSimulationOptions.islands`). */
+  readonly islands: boolean;
   /** The world's configuration (tile edge, tick rate, seed, gravity…). */
   readonly config: WorldConfig;
   private readonly registry: BehaviourRegistry;
@@ -200,6 +215,8 @@ export class TileSimulation {
   private readonly byBody = new Map<number, LiveEntity>();
   /** Non-fixed entities not known to be asleep: visited after every step. */
   private readonly unsettled = new Set<LiveEntity>();
+  /** Dynamic entities whose reference point lies outside the tile (held with their island), asleep or not. */
+  private readonly guests = new Set<LiveEntity>();
   /** Sleeping entities near a border: their ghosts are re-sent from cache. */
   private readonly sleepingGhosts = new Set<LiveEntity>();
   private fixedGhostsCache: Map<string, { to: TileId; ghosts: GhostState[] }> | undefined;
@@ -220,7 +237,8 @@ export class TileSimulation {
   /** What entered the tile since the last step, while recording (the audit's input log). */
   private recording: { inbound: InboundBatch[]; messages: EntityMessage[]; inputs: EntityInput[]; after: InboundBatch[]; stepped: boolean } | undefined;
 
-  private constructor(tile: TileId, config: WorldConfig, registry: BehaviourRegistry, world: World, tick: number) {
+  private constructor(tile: TileId, config: WorldConfig, registry: BehaviourRegistry, world: World, tick: number, options: TileSimulationOptions = {}) {
+    this.islands = options.islands ?? true;
     this.tile = tile;
     this.config = config;
     this.registry = registry;
@@ -234,11 +252,12 @@ export class TileSimulation {
 
   /**
    * Creates a tile at `tick` holding `entities` (created in id order, whatever order they are
-   * given in). Each entity's position must lie in the tile. `initPhysics()` must have resolved.
+   * given in). Each fixed or kinematic entity's position must lie in the tile; a dynamic one may
+   * lie outside it (held with its island). `initPhysics()` must have resolved.
    */
-  static create(tile: TileId, config: WorldConfig, registry: BehaviourRegistry, entities: readonly EntityDesc[] = [], tick = 0, continuity?: TileContinuity): TileSimulation {
+  static create(tile: TileId, config: WorldConfig, registry: BehaviourRegistry, entities: readonly EntityDesc[] = [], tick = 0, continuity?: TileContinuity, options?: TileSimulationOptions): TileSimulation {
     const g = config.gravity;
-    const sim = new TileSimulation(tile, config, registry, new RAPIER.World({ x: g.x, y: g.y, z: g.z }), tick);
+    const sim = new TileSimulation(tile, config, registry, new RAPIER.World({ x: g.x, y: g.y, z: g.z }), tick, options);
     if (continuity) {
       sim.rng.setState(continuity.rng);
       sim.spawnCounter = continuity.spawnCounter;
@@ -249,7 +268,7 @@ export class TileSimulation {
   }
 
   /** Rebuilds a tile from `snapshot()` bytes; it continues exactly as the original would. */
-  static restore(bytes: Uint8Array, config: WorldConfig, registry: BehaviourRegistry): TileSimulation {
+  static restore(bytes: Uint8Array, config: WorldConfig, registry: BehaviourRegistry, options?: TileSimulationOptions): TileSimulation {
     const data = decodeTileSnapshot(bytes);
     const world = RAPIER.World.restoreSnapshot(data.physics);
     if (!world) throw new TesseraError(ErrorCode.BadSnapshot, 'tile snapshot: physics state could not be restored');
@@ -259,7 +278,7 @@ export class TileSimulation {
       world.free();
       throw e;
     }
-    const sim = new TileSimulation(data.tile, config, registry, world, data.tick);
+    const sim = new TileSimulation(data.tile, config, registry, world, data.tick, options);
     try {
       sim.rng.setState(data.rng);
       sim.spawnCounter = data.spawnCounter;
@@ -279,7 +298,7 @@ export class TileSimulation {
         const rb = world.getRigidBody(g.rbHandle);
         const collider = world.getCollider(g.colliderHandle);
         if (!rb || !collider) throw new TesseraError(ErrorCode.BadSnapshot, `tile snapshot: ghost ${g.id} has no body in the physics state`);
-        sim.ghosts.set(g.id, { id: g.id, kind: g.kind, body: g.body, source: g.source, rb, collider });
+        sim.ghosts.set(g.id, { id: g.id, kind: g.kind, body: g.body, source: g.source, radius: boundingRadius(g.body.shape), rb, collider });
         sim.byCollider.set(collider.handle, g.id);
       }
       sim.mailbox = [...data.mailbox];
@@ -623,11 +642,8 @@ export class TileSimulation {
       if (e && e.body.type !== 'fixed') visit.add(e);
     }
     const ghostOut = this.fixedGhostsOut();
-    for (const e of this.sleepingGhosts) {
-      if (visit.has(e)) continue;
-      const c = e.asleep!;
-      for (const t of c.ghostTargets) addGhostOut(ghostOut, t, c.ghost!);
-    }
+    // Ghosts are sent once the island pass has said which bodies leave with their island.
+    const staying: { e: LiveEntity; targets: TileId[]; ghost: GhostState | undefined }[] = [];
     for (const e of [...visit].sort(byId)) {
       if (!this.entities.has(e.id)) continue;
       e.asleep = undefined;
@@ -642,22 +658,37 @@ export class TileSimulation {
         removed.push({ id: e.id, reason: 'fell-out' });
         continue;
       }
-      if (!tileContains(this.tile, p, edge)) {
+      if (tileContains(this.tile, p, edge)) this.guests.delete(e);
+      else if (this.islands && e.body.type === 'dynamic') this.guests.add(e); // its island decides where it goes
+      else {
         const entity = this.describe(e.id);
         this.removeEntity(e.id);
         emigrants.push({ to: tileOf(entity.state.position, edge), entity });
         continue;
       }
       const targets = this.ghostTilesOf(p, e.radius);
-      let ghost: GhostState | undefined;
-      if (targets.length > 0) {
-        ghost = { id: e.id, kind: e.kind.def.name, body: e.body, state: readState(e.rb) };
-        for (const t of targets) addGhostOut(ghostOut, t, ghost);
-      }
+      const ghost: GhostState | undefined = targets.length > 0 ? { id: e.id, kind: e.kind.def.name, body: e.body, state: readState(e.rb) } : undefined;
       if (e.body.type === 'dynamic' && !awake.has(e.rb.handle)) {
         e.asleep = { stateDigest: this.stateDigest(e), ghostTargets: targets, ghost };
         this.unsettled.delete(e);
         if (ghost) this.sleepingGhosts.add(e);
+      }
+      staying.push({ e, targets, ghost });
+    }
+    const leave = this.islands ? this.islandPass(staying, [...this.guests].sort(byId), visit) : undefined;
+    for (const e of this.sleepingGhosts) {
+      if (visit.has(e) || leave?.has(e.id)) continue;
+      const c = e.asleep!;
+      for (const t of c.ghostTargets) addGhostOut(ghostOut, t, c.ghost!);
+    }
+    for (const { e, targets, ghost } of staying) {
+      if (ghost && !leave?.has(e.id)) for (const t of targets) addGhostOut(ghostOut, t, ghost);
+    }
+    if (leave) {
+      for (const id of [...leave.keys()].sort((a, b) => a - b)) {
+        const entity = this.describe(id);
+        this.removeEntity(id);
+        emigrants.push({ to: leave.get(id)!, entity });
       }
     }
     // Messages still waiting for an entity that left go where the entity went.
@@ -800,6 +831,110 @@ export class TileSimulation {
     }
   }
 
+  /**
+   * Finds the islands that must leave this tile at this tick boundary (`islandTargets`): links
+   * are Rapier contacts between this tile's dynamic bodies, and, across borders, contacts with
+   * dynamic ghosts or bounding spheres closing on them within `ISLAND_LOOKAHEAD_S`. Only bodies
+   * near a border or outside the tile are looked at, with the bodies in contact with them.
+   * Cost: dynamic ghosts × border bodies sphere tests, plus one contact-graph walk per island
+   * that touches a border; nothing when no dynamic ghost is near and no body is outside.
+   */
+  private islandPass(staying: readonly { e: LiveEntity; targets: readonly TileId[] }[], outside: readonly LiveEntity[], visited: ReadonlySet<LiveEntity>): Map<EntityId, TileId> | undefined {
+    const ghosts: Ghost[] = [];
+    for (const g of this.ghosts.values()) if (g.body.type === 'dynamic') ghosts.push(g);
+    if (ghosts.length === 0 && outside.length === 0) return undefined;
+    ghosts.sort(byId);
+    const near: LiveEntity[] = [];
+    for (const s of staying) if (s.e.body.type === 'dynamic' && s.targets.length > 0) near.push(s.e);
+    for (const e of this.sleepingGhosts) if (!visited.has(e) && e.body.type === 'dynamic') near.push(e);
+    near.sort(byId);
+    const links = new Map<LiveEntity, TileId[]>();
+    for (const g of ghosts) {
+      let source: TileId | undefined;
+      for (const e of near) {
+        if (!this.linked(e, g.rb, g.radius, g.collider)) continue;
+        source ??= parseTileKey(g.source);
+        const list = links.get(e);
+        if (list) list.push(source);
+        else links.set(e, [source]);
+      }
+    }
+    // The islands of the linked bodies and of the bodies outside the tile, over Rapier's contact graph.
+    const index = new Map<LiveEntity, number>();
+    const members: LiveEntity[] = [];
+    const add = (e: LiveEntity): number => {
+      let i = index.get(e);
+      if (i === undefined) {
+        index.set(e, (i = members.length));
+        members.push(e);
+      }
+      return i;
+    };
+    for (const e of [...links.keys()].sort(byId)) add(e);
+    const edges: [number, number][] = [];
+    // A body outside the tile stays with the bodies of the tile it is about to meet, too (or it
+    // would go home for a tick and be handed back the next).
+    for (const o of outside) {
+      const i = add(o);
+      for (const e of near) if (e !== o && this.linked(o, e.rb, e.radius, e.collider)) edges.push([i, add(e)]);
+    }
+    if (members.length === 0) return undefined;
+    for (let i = 0; i < members.length; i++) {
+      const e = members[i]!;
+      const touching: LiveEntity[] = [];
+      this.world.narrowPhase.contactPairsWith(e.collider.handle, (h) => {
+        const id = this.byCollider.get(h);
+        const o = id === undefined ? undefined : this.entities.get(id);
+        if (o && o.body.type === 'dynamic') touching.push(o);
+      });
+      for (const o of touching.sort(byId)) {
+        let inContact = false;
+        this.world.contactPair(e.collider, o.collider, (m) => void (inContact ||= m.numContacts() > 0));
+        if (!inContact) continue;
+        add(o);
+        edges.push([i, index.get(o)!]);
+      }
+    }
+    const edge = this.config.tileEdge;
+    const margin = this.config.ghostMargin;
+    const t = this.tile;
+    const nodes: IslandNode[] = members.map((e) => {
+      const p = e.rb.translation();
+      const close = p.x >= t.x * edge - margin && p.x < (t.x + 1) * edge + margin && p.y >= t.y * edge - margin && p.y < (t.y + 1) * edge + margin && p.z >= t.z * edge - margin && p.z < (t.z + 1) * edge + margin;
+      return { id: e.id, home: tileOf(p, edge), links: links.get(e) ?? [], close };
+    });
+    const out = islandTargets(this.tile, nodes, edges);
+    return out.size > 0 ? out : undefined;
+  }
+
+  /**
+   * True when dynamic body `e` touches the body `rb` (bounding radius `radius`), or their
+   * bounding spheres close on each other within `ISLAND_LOOKAHEAD_S`.
+   */
+  private linked(e: LiveEntity, rb: RigidBody, radius: number, collider: Collider): boolean {
+    const p = e.rb.translation();
+    const q = rb.translation();
+    const dx = p.x - q.x;
+    const dy = p.y - q.y;
+    const dz = p.z - q.z;
+    const reach = e.radius + radius;
+    const d2 = dx * dx + dy * dy + dz * dz;
+    // Farther than a ghost margin apart: not linked at any closing speed a tile can see.
+    const far = reach + this.config.ghostMargin;
+    if (d2 > far * far) return false;
+    const d = Math.sqrt(d2);
+    const v = e.rb.linvel();
+    const w = rb.linvel();
+    // Closing speed along the line between centres (m/s); > 0 when they approach.
+    const closing = d > 0 ? -((v.x - w.x) * dx + (v.y - w.y) * dy + (v.z - w.z) * dz) / d : 0;
+    const gap = d - reach; // ≤ the true gap: bounding spheres
+    if (closing > ISLAND_MIN_CLOSING && gap < closing * ISLAND_LOOKAHEAD_S) return true;
+    if (gap >= 0) return false;
+    let touching = false;
+    this.world.contactPair(e.collider, collider, (m) => void (touching ||= m.numContacts() > 0));
+    return touching;
+  }
+
   private ghostTilesOf(p: Vec3, radius: number): TileId[] {
     const edge = this.config.tileEdge;
     const m = this.config.ghostMargin;
@@ -808,10 +943,26 @@ export class TileSimulation {
     const ly = p.y - this.tile.y * edge;
     const lz = p.z - this.tile.z * edge;
     if (lx >= reach && lx <= edge - reach && ly >= reach && ly <= edge - reach && lz >= reach && lz <= edge - reach) return [];
-    // Only the 26 neighbours: a body reaching farther is ghosted no farther than next door.
     const only = this.ghostNeighbours;
-    if (only && only.size === 0) return [];
     const t = this.tile;
+    if (lx < 0 || lx >= edge || ly < 0 || ly >= edge || lz < 0 || lz >= edge) {
+      // A body held outside the tile (its island lives here): every tile its reach overlaps,
+      // next door or farther (the neighbour filter applies to the 26 neighbours only).
+      const out: TileId[] = [];
+      for (let x = Math.floor((p.x - reach) / edge); x <= Math.floor((p.x + reach) / edge); x++) {
+        for (let y = Math.floor((p.y - reach) / edge); y <= Math.floor((p.y + reach) / edge); y++) {
+          for (let z = Math.floor((p.z - reach) / edge); z <= Math.floor((p.z + reach) / edge); z++) {
+            if (x === t.x && y === t.y && z === t.z) continue;
+            const n = { x, y, z };
+            const adjacent = Math.abs(x - t.x) <= 1 && Math.abs(y - t.y) <= 1 && Math.abs(z - t.z) <= 1;
+            if (!only || !adjacent || only.has(tileKey(n))) out.push(n);
+          }
+        }
+      }
+      return out;
+    }
+    // Only the 26 neighbours: a body reaching farther is ghosted no farther than next door.
+    if (only && only.size === 0) return [];
     // Per axis: -1 when the body reaches over the lower face, +1 over the upper one.
     const lo = (l: number): number => (l < reach ? -1 : 0);
     const hi = (l: number): number => (l > edge - reach ? 1 : 0);
@@ -878,7 +1029,8 @@ export class TileSimulation {
     const kind = this.registry.get(desc.kind);
     checkBodyDesc(desc.body, where);
     checkDynamicState(desc.state, where);
-    if (checkPlacement) {
+    // A dynamic body may be held outside the tile, with its island (a tile's entity list carries such guests).
+    if (checkPlacement && desc.body.type !== 'dynamic') {
       assert(tileContains(this.tile, desc.state.position, this.config.tileEdge), ErrorCode.WrongTile, () => `${where} at (${desc.state.position.x}, ${desc.state.position.y}, ${desc.state.position.z}) is not in tile ${tileKey(this.tile)}`);
     }
     const props = resolveProps(kind, desc.props);
@@ -928,6 +1080,7 @@ export class TileSimulation {
     this.byBody.set(e.rb.handle, e);
     if (e.body.type === 'fixed') this.fixedGhostsCache = undefined;
     else this.unsettled.add(e);
+    if (this.islands && e.body.type === 'dynamic' && !tileContains(this.tile, e.rb.translation(), this.config.tileEdge)) this.guests.add(e);
     this.digestDirty.add(e);
     if (e.kind.propKeys.some((k) => e.kind.def.props?.[k]?.critical)) this.criticalHolders.add(e);
   }
@@ -938,6 +1091,7 @@ export class TileSimulation {
     this.byBody.delete(e.rb.handle);
     this.unsettled.delete(e);
     this.sleepingGhosts.delete(e);
+    this.guests.delete(e);
     this.digestDirty.delete(e);
     this.criticalHolders.delete(e);
     if (e.digest) {
@@ -985,7 +1139,7 @@ export class TileSimulation {
       let ghost = this.ghosts.get(id);
       if (!ghost) {
         const { rb, collider } = createBody(this.world, g.body, g.state, 'ghost', false);
-        ghost = { id, kind: g.kind, body: g.body, source, rb, collider };
+        ghost = { id, kind: g.kind, body: g.body, source, radius: boundingRadius(g.body.shape), rb, collider };
         this.ghosts.set(id, ghost);
         this.byCollider.set(collider.handle, id);
       }

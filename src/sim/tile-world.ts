@@ -6,7 +6,7 @@ import { StateHasher } from '../core/hash.js';
 import { compareTiles, neighbours, parseTileKey, tileKey, tileOf, type TileId } from '../core/tile.js';
 import { resolveWorldConfig, type WorldConfig } from '../core/world-config.js';
 import { readTile, writeTile } from './snapshot-codec.js';
-import { TileSimulation, type RemovalReason, type StepResult } from './tile-simulation.js';
+import { TileSimulation, type RemovalReason, type StepResult, type TileSimulationOptions } from './tile-simulation.js';
 
 /** A world as data: its config and its authored entities. JSON-safe. */
 export interface SceneDesc {
@@ -73,8 +73,11 @@ export class TileWorld {
   private currentTick: number;
   /** A world that holds every tile creates tiles as entities arrive; a part of a distributed world hands them out instead. */
   private readonly createsTiles: boolean;
+  /** How the tiles this world creates or restores run. */
+  private readonly options: TileSimulationOptions;
 
-  private constructor(config: WorldConfig, registry: BehaviourRegistry, tick: number, createsTiles = true) {
+  private constructor(config: WorldConfig, registry: BehaviourRegistry, tick: number, createsTiles = true, options: TileSimulationOptions = {}) {
+    this.options = options;
     this.config = config;
     this.registry = registry;
     this.currentTick = tick;
@@ -85,14 +88,14 @@ export class TileWorld {
    * An empty world at `tick` that holds only the tiles given to it with `adoptTile`: entities
    * and messages bound for other tiles come out of `step` as outbound items.
    */
-  static partial(config: WorldConfig, registry: BehaviourRegistry, tick: number): TileWorld {
-    return new TileWorld(config, registry, tick, false);
+  static partial(config: WorldConfig, registry: BehaviourRegistry, tick: number, options?: TileSimulationOptions): TileWorld {
+    return new TileWorld(config, registry, tick, false, options);
   }
 
   /** Builds a world from a scene: each entity goes to the tile holding its position. */
-  static fromScene(scene: SceneDesc, registry: BehaviourRegistry): TileWorld {
+  static fromScene(scene: SceneDesc, registry: BehaviourRegistry, options?: TileSimulationOptions): TileWorld {
     const config = resolveWorldConfig(scene.config);
-    const world = new TileWorld(config, registry, 0);
+    const world = new TileWorld(config, registry, 0, true, options);
     const byTile = new Map<string, { tile: TileId; entities: EntityDesc[] }>();
     const seen = new Set<EntityId>();
     for (const e of scene.entities) {
@@ -105,22 +108,22 @@ export class TileWorld {
       group.entities.push(e);
     }
     for (const [key, g] of [...byTile].sort((a, b) => compareTiles(a[1].tile, b[1].tile))) {
-      world.addTile(TileSimulation.create(g.tile, config, registry, g.entities, 0));
+      world.addTile(TileSimulation.create(g.tile, config, registry, g.entities, 0, undefined, options));
       for (const e of g.entities) world.directory.set(e.id, key);
     }
     return world;
   }
 
   /** Rebuilds a world from `snapshot()` bytes. */
-  static restore(bytes: Uint8Array, registry: BehaviourRegistry, config: Partial<WorldConfig>): TileWorld {
+  static restore(bytes: Uint8Array, registry: BehaviourRegistry, config: Partial<WorldConfig>, options?: TileSimulationOptions): TileWorld {
     const r = new ByteReader(bytes, ErrorCode.BadSnapshot, 'world snapshot');
     if (r.u32() !== WORLD_MAGIC) r.fail('not a world snapshot (bad magic)');
     const tick = r.f64();
-    const world = new TileWorld(resolveWorldConfig(config), registry, tick);
+    const world = new TileWorld(resolveWorldConfig(config), registry, tick, true, options);
     const n = r.count(1_000_000, 'tile');
     for (let i = 0; i < n; i++) {
       const expected = readTile(r);
-      const sim = TileSimulation.restore(r.bytes(Number.MAX_SAFE_INTEGER), world.config, registry);
+      const sim = TileSimulation.restore(r.bytes(Number.MAX_SAFE_INTEGER), world.config, registry, options);
       assert(tileKey(sim.tile) === tileKey(expected), ErrorCode.BadSnapshot, `world snapshot: tile ${tileKey(expected)} holds a snapshot of ${tileKey(sim.tile)}`);
       world.addTile(sim);
       for (const id of sim.entityIds()) world.directory.set(id, tileKey(sim.tile));
@@ -333,7 +336,7 @@ export class TileWorld {
   private tileFor(t: TileId): TileSimulation {
     const existing = this.tiles.get(tileKey(t));
     if (existing) return existing;
-    const sim = TileSimulation.create(t, this.config, this.registry, [], this.currentTick + 1);
+    const sim = TileSimulation.create(t, this.config, this.registry, [], this.currentTick + 1, undefined, this.options);
     this.addTile(sim);
     return sim;
   }
