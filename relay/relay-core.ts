@@ -280,7 +280,7 @@ export class RelayCore {
         send: (to, message, reliable) => {
           if (to === RELAY_PEER) {
             // The relay's own tiles sending to a tile nobody holds yet: the relay creates it.
-            if (message.type === MsgType.Migrate) this.placeEntity(message.entity, message.tick);
+            if (message.type === MsgType.Migrate) this.placeEntity(message.entity, message.tick, message.to);
             else if (message.type === MsgType.EntityMail && !this.authority.deliver(message.message)) this.refuse(undefined, 'route', `message to ${message.message.to} not deliverable`);
             return;
           }
@@ -825,16 +825,19 @@ export class RelayCore {
       case MsgType.Migrate: {
         const from = this.tiles.get(tileKey(m.from));
         if (!from || from.owner !== peer.id || m.epoch !== from.epoch) return this.stale(peer, m.from, m.epoch, from?.epoch);
-        // An entity leaves only for a tile next door, and lands in the tile it names.
+        // An entity leaves for a tile at most two away (an island of three tiles goes to the lowest),
+        // and lies at most a tile from it (a body handed over with its island may stick out of
+        // the tile that takes it). The audit checks the tile's re-execution produced it.
         const lands = tileOf(m.entity.state.position, this.config.tileEdge);
-        if (tileKey(lands) !== tileKey(m.to) || Math.max(Math.abs(m.to.x - m.from.x), Math.abs(m.to.y - m.from.y), Math.abs(m.to.z - m.from.z)) !== 1) {
-          return this.refuse(this.connOf(peer), 'migrate', `migration of ${m.entity.id} from ${tileKey(m.from)} to ${tileKey(m.to)} (lands in ${tileKey(lands)}) is not to a neighbouring tile`);
+        const apart = (a: TileId, b: TileId): number => Math.max(Math.abs(a.x - b.x), Math.abs(a.y - b.y), Math.abs(a.z - b.z));
+        if (apart(m.to, m.from) < 1 || apart(m.to, m.from) > 2 || apart(lands, m.to) > 1) {
+          return this.refuse(this.connOf(peer), 'migrate', `migration of ${m.entity.id} from ${tileKey(m.from)} to ${tileKey(m.to)} (lands in ${tileKey(lands)}) is not to a tile near it`);
         }
         this.logTransit(m.from, { out: m.entity.id });
         // The migrant leaves the tile's record with the relay's knowledge, and the tile's re-execution must produce it.
         this.evidence.removal(tileKey(m.from), m.entity.id, this.currentTick);
         this.audit.onMigrateOut(m.from, peer.id, m.epoch, m.tick, m.entity);
-        this.placeEntity(m.entity, m.tick);
+        this.placeEntity(m.entity, m.tick, m.to);
         return;
       }
       case MsgType.EntityMail: {
@@ -1094,7 +1097,7 @@ export class RelayCore {
     r.queued = [];
     for (const q of queued) {
       if ('in' in q) {
-        if (to === RELAY_PEER) this.authority.insert(q.in);
+        if (to === RELAY_PEER) this.authority.insert(q.in, undefined, r.tile);
         else this.sendTo(to, { type: MsgType.Spawn, tile: r.tile, entity: q.in }, true);
       } else if (to === RELAY_PEER) this.authority.remove(q.out);
       else this.sendTo(to, { type: MsgType.Despawn, tile: r.tile, id: q.out }, true);
@@ -1273,8 +1276,8 @@ export class RelayCore {
   // ---- entities the relay places ------------------------------------------------------------
 
   /** Puts an entity into whoever owns the tile at its position; creates the tile (relay-owned) if new. */
-  private placeEntity(e: EntityDesc, fromTick?: number): void {
-    const tile = tileOf(e.state.position, this.config.tileEdge);
+  private placeEntity(e: EntityDesc, fromTick?: number, to?: TileId): void {
+    const tile = to ?? tileOf(e.state.position, this.config.tileEdge);
     const key = tileKey(tile);
     let r = this.tiles.get(key);
     if (!r) {
@@ -1287,7 +1290,7 @@ export class RelayCore {
       for (const p of this.peers.values()) this.updateInterest(p);
     }
     if (r.owner === RELAY_PEER && !r.handoff) {
-      if (!this.authority.insert(e, fromTick)) this.refuse(undefined, 'route', `entity ${e.id} could not be placed in tile ${key}`);
+      if (!this.authority.insert(e, fromTick, tile)) this.refuse(undefined, 'route', `entity ${e.id} could not be placed in tile ${key}`);
     } else {
       this.logTransit(tile, { in: e });
       // A tile in handoff: its next owner receives the spawn right after the state.

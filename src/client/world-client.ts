@@ -659,7 +659,7 @@ export class WorldClient implements PlayerClient {
         return;
       }
       case MsgType.Spawn:
-        if (!this.authority?.insert(m.entity)) this.reject(`spawn of ${m.entity.id} in ${tileKey(m.tile)}: tile not held here`);
+        if (!this.authority?.insert(m.entity, undefined, m.tile)) this.reject(`spawn of ${m.entity.id} in ${tileKey(m.tile)}: tile not held here`);
         return;
       case MsgType.Despawn:
         this.authority?.remove(m.id);
@@ -784,7 +784,7 @@ export class WorldClient implements PlayerClient {
       }
       case MsgType.Migrate: {
         if (from !== RELAY_PEER && !ownerOk(m.from, m.epoch)) return;
-        if (!this.authority?.insert(m.entity, m.tick)) {
+        if (!this.authority?.insert(m.entity, m.tick, m.to)) {
           // Not ours (any more): hand it to the relay, which knows the current owner.
           this.sendRelay({ ...m }, true);
         }

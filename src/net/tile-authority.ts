@@ -165,7 +165,7 @@ export class TileAuthority {
   private readonly held = new Map<string, HeldTile>();
   private inputs: { tick: number; input: EntityInput }[] = [];
   /** Migrants stamped with a tick this node has not reached yet: they join at that tick, in arrival order. */
-  private early: { fromTick: number; entity: EntityDesc }[] = [];
+  private early: { fromTick: number; entity: EntityDesc; tile: TileId }[] = [];
   /** Counters for stats and metrics. */
   readonly counters = {
     /** Ticks stepped. */
@@ -420,19 +420,22 @@ export class TileAuthority {
    * moving it along its velocity, so it does not fall behind (at most 30 ticks). One stamped
    * with a tick this node has not simulated yet (its sender's clock or simulation ran ahead)
    * waits for that tick (at most `MAX_TRANSIT_TICKS`): stepping it through ticks it already
-   * lived would put it ahead of itself.
+   * lived would put it ahead of itself. `tile` is the tile it goes to (default: the one holding
+   * its position; a body handed over with its island may lie outside the tile that takes it).
    */
-  insert(entity: EntityDesc, fromTick?: number): boolean {
+  insert(entity: EntityDesc, fromTick?: number, tile?: TileId): boolean {
+    const to = tile ?? tileOf(entity.state.position, this.config.tileEdge);
     // At most a transit's worth ahead: a tick further out is forged (or a clock far off), and
     // holding it would hide the entity indefinitely; it is placed now, as reported.
     if (fromTick !== undefined && fromTick > this.world.tick && fromTick - this.world.tick <= MAX_TRANSIT_TICKS) {
-      if (!this.held.has(tileKey(tileOf(entity.state.position, this.config.tileEdge)))) return false;
-      this.early.push({ fromTick, entity });
+      if (!this.held.has(tileKey(to))) return false;
+      this.early.push({ fromTick, entity, tile: to });
       return true;
     }
     const gap = fromTick === undefined ? 0 : Math.min(MAX_TRANSIT_TICKS, this.world.tick - fromTick);
     const e = migrantAfterTransit(entity, gap, this.config.tickRate);
-    const placed = this.world.insertEntity(e) || (e !== entity && this.world.insertEntity(entity)); // made-up motion may carry it out: place it where it was reported
+    // Made-up motion may carry it out of the tile it was sent to: placed where it was reported.
+    const placed = tile !== undefined ? this.world.insertEntity(e, tile) : this.world.insertEntity(e) || (e !== entity && this.world.insertEntity(entity));
     if (placed) {
       const t = this.world.tileOfEntity(entity.id);
       const h = t ? this.held.get(tileKey(t)) : undefined;
@@ -444,10 +447,10 @@ export class TileAuthority {
   /** Early migrants whose tick has come (or, with `tile`, every one bound for it: the tile is leaving) join now. */
   private admitEarly(tile?: TileId): void {
     if (this.early.length === 0) return;
-    const now = this.early.filter((m) => (tile ? tileKey(tileOf(m.entity.state.position, this.config.tileEdge)) === tileKey(tile) : m.fromTick <= this.world.tick));
+    const now = this.early.filter((m) => (tile ? tileKey(m.tile) === tileKey(tile) : m.fromTick <= this.world.tick));
     if (now.length === 0) return;
     this.early = this.early.filter((m) => !now.includes(m));
-    for (const m of now) if (!this.insert(m.entity, Math.min(m.fromTick, this.world.tick))) this.out.dropped(`migrant ${m.entity.id}: its tile is no longer held here`);
+    for (const m of now) if (!this.insert(m.entity, Math.min(m.fromTick, this.world.tick), m.tile)) this.out.dropped(`migrant ${m.entity.id}: its tile is no longer held here`);
   }
 
   /** Removes an entity from a held tile; false if not held. */

@@ -6,8 +6,12 @@ import { groundTiles } from './scenes.js';
 // Scenes where dynamic bodies meet across tile borders. Each is laid out in absolute metres, so
 // the same bodies can be simulated split over small tiles or whole in one big tile and compared.
 
-/** Which border scene: two boxes head-on, a staggered stack of five, a row of ten in zero gravity. */
-export type BorderSceneName = 'collision' | 'stack' | 'cradle';
+/**
+ * Which border scene: two boxes head-on, a staggered stack of five, a row of ten in zero
+ * gravity, or two boxes drifting at each other in zero gravity for seconds (time for players to
+ * take the tiles over before they meet).
+ */
+export type BorderSceneName = 'collision' | 'stack' | 'cradle' | 'drift';
 
 /** The dynamic bodies' ids in every border scene start here, in order along +x (collision, cradle) or up (stack). */
 export const BORDER_FIRST_BODY = 100;
@@ -37,6 +41,11 @@ export function borderScene(name: BorderSceneName, tileEdge: number, config: Par
     for (let i = 0; i < 5; i++) {
       entities.push(entityDesc({ id: BORDER_FIRST_BODY + i, kind: 'box', body: smallBox(0.6, 0), position: { x: i % 2 === 0 ? 15.9 : 16.1, y: 1.25 + 0.5 * i, z: 8 } }));
     }
+  } else if (name === 'drift') {
+    // Zero gravity: they meet at x ≈ 15.75 after about 7.5 s, and bounce apart.
+    c = { gravity: { x: 0, y: 0, z: 0 }, ...c };
+    entities.push(entityDesc({ id: BORDER_FIRST_BODY, kind: 'box', body: smallBox(0.5, 0.5), position: { x: 8, y: 4, z: 8 }, linvel: { x: 1, y: 0, z: 0 } }));
+    entities.push(entityDesc({ id: BORDER_FIRST_BODY + 1, kind: 'box', body: smallBox(0.5, 0.5), position: { x: 22, y: 4, z: 8 }, linvel: { x: -0.8, y: 0, z: 0 } }));
   } else {
     // Newton's cradle in zero gravity: ten boxes 1.2 m apart along x from 6.5 to 17.3 (tiles 0, 1, 2
     // at 8 m), the first pushed at 3 m/s; elastic, frictionless, not turning (faces stay square).

@@ -217,6 +217,11 @@ export class TileSimulation {
   private readonly unsettled = new Set<LiveEntity>();
   /** Dynamic entities whose reference point lies outside the tile (held with their island), asleep or not. */
   private readonly guests = new Set<LiveEntity>();
+  /**
+   * Sleeping dynamic entities within reach of a border (whatever neighbours receive ghosts: the
+   * island pass must not depend on where ghosts are sent, which is not part of the state).
+   */
+  private readonly borderSleepers = new Set<LiveEntity>();
   /** Sleeping entities near a border: their ghosts are re-sent from cache. */
   private readonly sleepingGhosts = new Set<LiveEntity>();
   private fixedGhostsCache: Map<string, { to: TileId; ghosts: GhostState[] }> | undefined;
@@ -565,6 +570,7 @@ export class TileSimulation {
     e.asleep = undefined;
     e.lastTranslation = undefined;
     this.sleepingGhosts.delete(e);
+    this.borderSleepers.delete(e);
     if (e.body.type !== 'fixed') this.unsettled.add(e);
     this.digestDirty.add(e);
   }
@@ -643,11 +649,12 @@ export class TileSimulation {
     }
     const ghostOut = this.fixedGhostsOut();
     // Ghosts are sent once the island pass has said which bodies leave with their island.
-    const staying: { e: LiveEntity; targets: TileId[]; ghost: GhostState | undefined }[] = [];
+    const staying: { e: LiveEntity; targets: TileId[]; ghost: GhostState | undefined; border: boolean }[] = [];
     for (const e of [...visit].sort(byId)) {
       if (!this.entities.has(e.id)) continue;
       e.asleep = undefined;
       this.sleepingGhosts.delete(e);
+      this.borderSleepers.delete(e);
       this.unsettled.add(e);
       this.digestDirty.add(e);
       const p = e.rb.translation();
@@ -668,12 +675,14 @@ export class TileSimulation {
       }
       const targets = this.ghostTilesOf(p, e.radius);
       const ghost: GhostState | undefined = targets.length > 0 ? { id: e.id, kind: e.kind.def.name, body: e.body, state: readState(e.rb) } : undefined;
+      const border = this.islands && e.body.type === 'dynamic' && this.nearBorder(p, e.radius);
       if (e.body.type === 'dynamic' && !awake.has(e.rb.handle)) {
         e.asleep = { stateDigest: this.stateDigest(e), ghostTargets: targets, ghost };
         this.unsettled.delete(e);
         if (ghost) this.sleepingGhosts.add(e);
+        if (border) this.borderSleepers.add(e);
       }
-      staying.push({ e, targets, ghost });
+      staying.push({ e, targets, ghost, border });
     }
     const leave = this.islands ? this.islandPass(staying, [...this.guests].sort(byId), visit) : undefined;
     for (const e of this.sleepingGhosts) {
@@ -826,6 +835,7 @@ export class TileSimulation {
       else if (e.asleep) {
         e.asleep = undefined;
         this.sleepingGhosts.delete(e);
+        this.borderSleepers.delete(e);
         this.unsettled.add(e);
       }
     }
@@ -839,14 +849,14 @@ export class TileSimulation {
    * Cost: dynamic ghosts × border bodies sphere tests, plus one contact-graph walk per island
    * that touches a border; nothing when no dynamic ghost is near and no body is outside.
    */
-  private islandPass(staying: readonly { e: LiveEntity; targets: readonly TileId[] }[], outside: readonly LiveEntity[], visited: ReadonlySet<LiveEntity>): Map<EntityId, TileId> | undefined {
+  private islandPass(staying: readonly { e: LiveEntity; border: boolean }[], outside: readonly LiveEntity[], visited: ReadonlySet<LiveEntity>): Map<EntityId, TileId> | undefined {
     const ghosts: Ghost[] = [];
     for (const g of this.ghosts.values()) if (g.body.type === 'dynamic') ghosts.push(g);
     if (ghosts.length === 0 && outside.length === 0) return undefined;
     ghosts.sort(byId);
     const near: LiveEntity[] = [];
-    for (const s of staying) if (s.e.body.type === 'dynamic' && s.targets.length > 0) near.push(s.e);
-    for (const e of this.sleepingGhosts) if (!visited.has(e) && e.body.type === 'dynamic') near.push(e);
+    for (const s of staying) if (s.border) near.push(s.e);
+    for (const e of this.borderSleepers) if (!visited.has(e)) near.push(e);
     near.sort(byId);
     const links = new Map<LiveEntity, TileId[]>();
     for (const g of ghosts) {
@@ -933,6 +943,16 @@ export class TileSimulation {
     let touching = false;
     this.world.contactPair(e.collider, collider, (m) => void (touching ||= m.numContacts() > 0));
     return touching;
+  }
+
+  /** True when a body at `p` (bounding radius `radius`) reaches within the ghost margin of a face of the tile, or lies outside it. */
+  private nearBorder(p: Vec3, radius: number): boolean {
+    const edge = this.config.tileEdge;
+    const reach = radius + this.config.ghostMargin;
+    const lx = p.x - this.tile.x * edge;
+    const ly = p.y - this.tile.y * edge;
+    const lz = p.z - this.tile.z * edge;
+    return !(lx >= reach && lx <= edge - reach && ly >= reach && ly <= edge - reach && lz >= reach && lz <= edge - reach);
   }
 
   private ghostTilesOf(p: Vec3, radius: number): TileId[] {
@@ -1091,6 +1111,7 @@ export class TileSimulation {
     this.byBody.delete(e.rb.handle);
     this.unsettled.delete(e);
     this.sleepingGhosts.delete(e);
+    this.borderSleepers.delete(e);
     this.guests.delete(e);
     this.digestDirty.delete(e);
     this.criticalHolders.delete(e);

@@ -270,11 +270,12 @@ export class TileWorld {
   }
 
   /**
-   * Puts an entity into the held tile containing its position at this tick boundary (an avatar
-   * joining, a migrant from another owner). Returns false when that tile is not held here.
+   * Puts an entity into a held tile at this tick boundary (an avatar joining, a migrant from
+   * another owner): `tile`, or else the tile containing its position (a body handed over with
+   * its island may lie outside the tile that takes it). Returns false when that tile is not held here.
    */
-  insertEntity(e: EntityDesc): boolean {
-    const t = tileOf(e.state.position, this.config.tileEdge);
+  insertEntity(e: EntityDesc, tile?: TileId): boolean {
+    const t = tile ?? tileOf(e.state.position, this.config.tileEdge);
     const sim = this.tiles.get(tileKey(t));
     if (!sim) return false;
     sim.receiveImmigrants([e]);
