@@ -845,31 +845,46 @@ export class TileSimulation {
    * Finds the islands that must leave this tile at this tick boundary (`islandTargets`): links
    * are Rapier contacts between this tile's dynamic bodies, and, across borders, contacts with
    * dynamic ghosts or bounding spheres closing on them within `ISLAND_LOOKAHEAD_S`. Only bodies
-   * near a border or outside the tile are looked at, with the bodies in contact with them.
-   * Cost: dynamic ghosts × border bodies sphere tests, plus one contact-graph walk per island
-   * that touches a border; nothing when no dynamic ghost is near and no body is outside.
+   * near a border or outside the tile are looked at: sphere tests against dynamic ghosts and
+   * guests in a sweep along x; then Rapier's contact graph is walked from bodies linked to a lower
+   * tile (their whole island moves) and from guests until a body of this tile is reached (it
+   * stays). Nothing when no dynamic ghost is near and no body is outside.
    */
   private islandPass(staying: readonly { e: LiveEntity; border: boolean }[], outside: readonly LiveEntity[], visited: ReadonlySet<LiveEntity>): Map<EntityId, TileId> | undefined {
     const ghosts: Ghost[] = [];
     for (const g of this.ghosts.values()) if (g.body.type === 'dynamic') ghosts.push(g);
     if (ghosts.length === 0 && outside.length === 0) return undefined;
     ghosts.sort(byId);
-    const near: LiveEntity[] = [];
-    for (const s of staying) if (s.border) near.push(s.e);
-    for (const e of this.borderSleepers) if (!visited.has(e)) near.push(e);
-    near.sort(byId);
+    const nearList: LiveEntity[] = [];
+    for (const s of staying) if (s.border) nearList.push(s.e);
+    for (const e of this.borderSleepers) if (!visited.has(e)) nearList.push(e);
+    // Positions and velocities read once (each read is a call into Rapier), sorted along x for the sweep.
+    const near = nearList.map((e) => ({ e, p: e.rb.translation(), v: e.rb.linvel(), r: e.radius, collider: e.collider })).sort((a, b) => a.p.x - b.p.x || a.e.id - b.e.id);
+    const maxR = near.reduce((m, n) => Math.max(m, n.r), 0);
+    const margin = this.config.ghostMargin;
+    /** Calls `visit` for the near bodies whose x is within `reach` of `x`, in x order. */
+    const around = (x: number, reach: number, visit: (n: (typeof near)[number]) => void): void => {
+      let lo = 0;
+      let hi = near.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (near[mid]!.p.x < x - reach) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo; i < near.length && near[i]!.p.x <= x + reach; i++) visit(near[i]!);
+    };
     const links = new Map<LiveEntity, TileId[]>();
     for (const g of ghosts) {
       let source: TileId | undefined;
-      for (const e of near) {
-        if (!this.linked(e, g.rb, g.radius, g.collider)) continue;
+      const gb = { p: g.rb.translation(), v: g.rb.linvel(), r: g.radius, collider: g.collider };
+      around(gb.p.x, gb.r + maxR + margin, (n) => {
+        if (!this.linked(n, gb, false)) return;
         source ??= parseTileKey(g.source);
-        const list = links.get(e);
+        const list = links.get(n.e);
         if (list) list.push(source);
-        else links.set(e, [source]);
-      }
+        else links.set(n.e, [source]);
+      });
     }
-    // The islands of the linked bodies and of the bodies outside the tile, over Rapier's contact graph.
     const index = new Map<LiveEntity, number>();
     const members: LiveEntity[] = [];
     const add = (e: LiveEntity): number => {
@@ -882,31 +897,45 @@ export class TileSimulation {
     };
     for (const e of [...links.keys()].sort(byId)) add(e);
     const edges: [number, number][] = [];
-    // A body outside the tile stays with the bodies of the tile it is about to meet, too (or it
-    // would go home for a tick and be handed back the next).
+    // A guest stays with the bodies of the tile it touches or is near (looser than what links
+    // bodies across a border: the gap between the two keeps a body from being handed back and
+    // forth while its neighbours jostle).
     for (const o of outside) {
       const i = add(o);
-      for (const e of near) if (e !== o && this.linked(o, e.rb, e.radius, e.collider)) edges.push([i, add(e)]);
+      const ob = { e: o, p: o.rb.translation(), v: o.rb.linvel(), r: o.radius, collider: o.collider };
+      around(ob.p.x, ob.r + maxR + margin, (n) => {
+        if (n.e !== o && this.linked(ob, n, true)) edges.push([i, add(n.e)]);
+      });
     }
     if (members.length === 0) return undefined;
-    for (let i = 0; i < members.length; i++) {
-      const e = members[i]!;
-      const touching: LiveEntity[] = [];
-      this.world.narrowPhase.contactPairsWith(e.collider.handle, (h) => {
-        const id = this.byCollider.get(h);
-        const o = id === undefined ? undefined : this.entities.get(id);
-        if (o && o.body.type === 'dynamic') touching.push(o);
-      });
-      for (const o of touching.sort(byId)) {
-        let inContact = false;
-        this.world.contactPair(e.collider, o.collider, (m) => void (inContact ||= m.numContacts() > 0));
-        if (!inContact) continue;
-        add(o);
-        edges.push([i, index.get(o)!]);
-      }
-    }
     const edge = this.config.tileEdge;
-    const margin = this.config.ghostMargin;
+    const explored = new Set<LiveEntity>();
+    /** Walks the contact graph from `seed`; with `untilHome`, stops at the first body whose reference point is in this tile. */
+    const walk = (seed: LiveEntity, untilHome: boolean): void => {
+      const queue = [seed];
+      for (let q = 0; q < queue.length; q++) {
+        const e = queue[q]!;
+        if (explored.has(e)) continue;
+        explored.add(e);
+        if (untilHome && tileContains(this.tile, e.rb.translation(), edge)) return;
+        const i = add(e);
+        const touching: LiveEntity[] = [];
+        this.world.narrowPhase.contactPairsWith(e.collider.handle, (h) => {
+          const id = this.byCollider.get(h);
+          const o = id === undefined ? undefined : this.entities.get(id);
+          if (o && o.body.type === 'dynamic') touching.push(o);
+        });
+        for (const o of touching.sort(byId)) {
+          let inContact = false;
+          this.world.contactPair(e.collider, o.collider, (m) => void (inContact ||= m.numContacts() > 0));
+          if (!inContact) continue;
+          edges.push([i, add(o)]);
+          if (!explored.has(o)) queue.push(o);
+        }
+      }
+    };
+    for (const e of [...links.keys()].sort(byId)) if (links.get(e)!.some((t) => compareTiles(t, this.tile) < 0)) walk(e, false);
+    for (const o of outside) walk(o, true);
     const t = this.tile;
     const nodes: IslandNode[] = members.map((e) => {
       const p = e.rb.translation();
@@ -918,30 +947,28 @@ export class TileSimulation {
   }
 
   /**
-   * True when dynamic body `e` touches the body `rb` (bounding radius `radius`), or their
-   * bounding spheres close on each other within `ISLAND_LOOKAHEAD_S`.
+   * True when body `a` touches body `b`, or their bounding spheres close on each other faster
+   * than `ISLAND_MIN_CLOSING` within `ISLAND_LOOKAHEAD_S`. `holding` (a guest and a body of the
+   * holder) links them also while their bounding spheres overlap, or they close at any speed.
    */
-  private linked(e: LiveEntity, rb: RigidBody, radius: number, collider: Collider): boolean {
-    const p = e.rb.translation();
-    const q = rb.translation();
-    const dx = p.x - q.x;
-    const dy = p.y - q.y;
-    const dz = p.z - q.z;
-    const reach = e.radius + radius;
+  private linked(a: { p: Vec3; v: Vec3; r: number; collider: Collider }, b: { p: Vec3; v: Vec3; r: number; collider: Collider }, holding: boolean): boolean {
+    const dx = a.p.x - b.p.x;
+    const dy = a.p.y - b.p.y;
+    const dz = a.p.z - b.p.z;
+    const reach = a.r + b.r;
     const d2 = dx * dx + dy * dy + dz * dz;
     // Farther than a ghost margin apart: not linked at any closing speed a tile can see.
     const far = reach + this.config.ghostMargin;
     if (d2 > far * far) return false;
     const d = Math.sqrt(d2);
-    const v = e.rb.linvel();
-    const w = rb.linvel();
     // Closing speed along the line between centres (m/s); > 0 when they approach.
-    const closing = d > 0 ? -((v.x - w.x) * dx + (v.y - w.y) * dy + (v.z - w.z) * dz) / d : 0;
+    const closing = d > 0 ? -((a.v.x - b.v.x) * dx + (a.v.y - b.v.y) * dy + (a.v.z - b.v.z) * dz) / d : 0;
     const gap = d - reach; // ≤ the true gap: bounding spheres
-    if (closing > ISLAND_MIN_CLOSING && gap < closing * ISLAND_LOOKAHEAD_S) return true;
+    if (closing > (holding ? 0 : ISLAND_MIN_CLOSING) && gap < closing * ISLAND_LOOKAHEAD_S) return true;
     if (gap >= 0) return false;
+    if (holding) return true;
     let touching = false;
-    this.world.contactPair(e.collider, collider, (m) => void (touching ||= m.numContacts() > 0));
+    this.world.contactPair(a.collider, b.collider, (m) => void (touching ||= m.numContacts() > 0));
     return touching;
   }
 
