@@ -15,6 +15,7 @@ import { wanderersRollbacksPerS } from '../test/replica/wanderers-scenario.js';
 import { restartRecovery } from './store-bench.js';
 import { editLatency, relayEditCost } from './doc-bench.js';
 import { floodBench } from './flood-bench.js';
+import { borderError, islandStepOverhead, pileAcrossTiles } from './border-bench.js';
 import { relayCapacity } from './scale-bench.js';
 import { spawn } from 'node:child_process';
 
@@ -116,6 +117,14 @@ async function main(): Promise<void> {
   figures['sim_cheaters_caught'] = sim.cheatersCaught;
   console.error(`fault simulator: ${sim.worlds} worlds in ${sim.seconds.toFixed(1)} s; ${sim.violations} violations, ${sim.falseConvictions} false convictions, ${sim.entitiesLost} entities lost; ${sim.handoffs} handoffs, ${sim.takeovers} takeovers`);
   console.error(`audit detection over ${detect.length} seeds: p50 ${pct(0.5)} s, p99 ${pct(0.99)} s, max ${caught.at(-1)} s`);
+
+  // Physics across tile borders (issue 13): a collision split over two tiles against the same
+  // collision in one tile, and the tile step with island tracking against without (same scene, same run).
+  const bc = borderError('collision', 120);
+  figures['border_collision_error_cm'] = round(bc.positionCm, 3);
+  const io = islandStepOverhead(pileAcrossTiles(1000), 60, 600, () => performance.now());
+  figures['island_step_overhead_ratio'] = round(io.ratio, 3);
+  console.error(`border collision: ${bc.positionCm.toFixed(3)} cm, ${bc.velocityCmPerS.toFixed(3)} cm/s from the single-tile run; 1,000-box pile across four tiles: step ${io.withMs.toFixed(2)} ms with island tracking, ${io.withoutMs.toFixed(2)} ms without (${io.migrationsWith} vs ${io.migrationsWithout} migrations)`);
 
   // Speculation: a rollback's replay cost, the train scenario's hit rates and view errors.
   // The key is the worst layout: 200 boxes falling onto a pile, every body in contact.
