@@ -65,44 +65,31 @@ export function checkBodyParameters(id: number, body: BodyDesc, rb: RigidBody, c
   const bad = (what: string, got: unknown, want: unknown): never => {
     throw new TesseraError(ErrorCode.BadSnapshot, `tile snapshot: entity ${id}'s ${what} is ${String(got)}, its body description gives ${String(want)}`);
   };
-  // Every value is read once (each read is a call into WebAssembly; a restore checks every body).
   const type = body.type === 'fixed' ? RAPIER.RigidBodyType.Fixed : body.type === 'kinematic' ? RAPIER.RigidBodyType.KinematicPositionBased : RAPIER.RigidBodyType.Dynamic;
-  const bodyType = rb.bodyType();
-  if (bodyType !== type) bad('body type', bodyType, type);
-  const gravityScale = rb.gravityScale();
-  if (gravityScale !== 1) bad('gravity scale', gravityScale, 1);
-  const dominance = rb.dominanceGroup();
-  if (dominance !== 0) bad('dominance group', dominance, 0);
+  if (rb.bodyType() !== type) bad('body type', rb.bodyType(), type);
+  if (rb.gravityScale() !== 1) bad('gravity scale', rb.gravityScale(), 1);
+  if (rb.dominanceGroup() !== 0) bad('dominance group', rb.dominanceGroup(), 0);
   if (body.type === 'dynamic') {
-    const linearDamping = rb.linearDamping();
-    if (!near(linearDamping, body.linearDamping ?? 0)) bad('linear damping', linearDamping, body.linearDamping ?? 0);
-    const angularDamping = rb.angularDamping();
-    if (!near(angularDamping, body.angularDamping ?? 0)) bad('angular damping', angularDamping, body.angularDamping ?? 0);
-    const ccd = rb.isCcdEnabled();
-    if (ccd !== (body.ccd ?? false)) bad('ccd', ccd, body.ccd ?? false);
+    if (!near(rb.linearDamping(), body.linearDamping ?? 0)) bad('linear damping', rb.linearDamping(), body.linearDamping ?? 0);
+    if (!near(rb.angularDamping(), body.angularDamping ?? 0)) bad('angular damping', rb.angularDamping(), body.angularDamping ?? 0);
+    if (rb.isCcdEnabled() !== (body.ccd ?? false)) bad('ccd', rb.isCcdEnabled(), body.ccd ?? false);
   }
-  const friction = collider.friction();
-  if (!near(friction, body.friction ?? 0.5)) bad('friction', friction, body.friction ?? 0.5);
-  const restitution = collider.restitution();
-  if (!near(restitution, body.restitution ?? 0)) bad('restitution', restitution, body.restitution ?? 0);
-  const density = collider.density();
-  if (!near(density, body.density ?? 1)) bad('density', density, body.density ?? 1);
-  const sensor = collider.isSensor();
-  if (sensor !== (body.sensor ?? false)) bad('sensor flag', sensor, body.sensor ?? false);
+  if (!near(collider.friction(), body.friction ?? 0.5)) bad('friction', collider.friction(), body.friction ?? 0.5);
+  if (!near(collider.restitution(), body.restitution ?? 0)) bad('restitution', collider.restitution(), body.restitution ?? 0);
+  if (!near(collider.density(), body.density ?? 1)) bad('density', collider.density(), body.density ?? 1);
+  if (collider.isSensor() !== (body.sensor ?? false)) bad('sensor flag', collider.isSensor(), body.sensor ?? false);
   const s = body.shape;
-  const shapeType = collider.shapeType();
   switch (s.type) {
     case 'box': {
-      if (shapeType !== RAPIER.ShapeType.Cuboid) bad('shape', shapeType, 'its box');
       const h = collider.halfExtents();
-      if (!h || !near(h.x, s.halfExtents.x) || !near(h.y, s.halfExtents.y) || !near(h.z, s.halfExtents.z)) bad('shape', shapeType, 'its box');
+      if (!h || collider.shapeType() !== RAPIER.ShapeType.Cuboid || !near(h.x, s.halfExtents.x) || !near(h.y, s.halfExtents.y) || !near(h.z, s.halfExtents.z)) bad('shape', collider.shapeType(), 'its box');
       break;
     }
     case 'ball':
-      if (shapeType !== RAPIER.ShapeType.Ball || !near(collider.radius(), s.radius)) bad('shape', shapeType, 'its ball');
+      if (collider.shapeType() !== RAPIER.ShapeType.Ball || !near(collider.radius(), s.radius)) bad('shape', collider.shapeType(), 'its ball');
       break;
     case 'capsule':
-      if (shapeType !== RAPIER.ShapeType.Capsule || !near(collider.radius(), s.radius) || !near(collider.halfHeight(), s.halfHeight)) bad('shape', shapeType, 'its capsule');
+      if (collider.shapeType() !== RAPIER.ShapeType.Capsule || !near(collider.radius(), s.radius) || !near(collider.halfHeight(), s.halfHeight)) bad('shape', collider.shapeType(), 'its capsule');
       break;
   }
 }

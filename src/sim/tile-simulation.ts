@@ -962,24 +962,15 @@ export class TileSimulation {
     // The end of the step already read the position; nothing moves bodies between then and now
     // (-1: not read since the entity was made or tampered with).
     const at = e.lastTranslationTick;
-    const p = at >= 0 && at === this.currentTick - 1 ? e.lastTranslation : e.rb.translation(this.velScratch);
-    s[0] = p.x;
-    s[1] = p.y;
-    s[2] = p.z;
+    put3(s, 0, at >= 0 && at === this.currentTick - 1 ? e.lastTranslation : e.rb.translation(this.velScratch));
     // Read into scratch targets: the same values, without an object per read.
     const q = e.rb.rotation(this.rotScratch);
     s[3] = q.x;
     s[4] = q.y;
     s[5] = q.z;
     s[6] = q.w;
-    const v = e.rb.linvel(this.velScratch);
-    s[7] = v.x;
-    s[8] = v.y;
-    s[9] = v.z;
-    const w = e.rb.angvel(this.velScratch);
-    s[10] = w.x;
-    s[11] = w.y;
-    s[12] = w.z;
+    put3(s, 7, e.rb.linvel(this.velScratch));
+    put3(s, 10, e.rb.angvel(this.velScratch));
     // Each float's 32-bit pattern, in that order: what `f32` feeds, value by value.
     return this.scratch.reset().u32s(this.stateU32, 13);
   }
@@ -1346,6 +1337,13 @@ function addGhostOut(out: Map<string, { to: TileId; ghosts: GhostState[] }>, to:
   let g = out.get(key);
   if (!g) out.set(key, (g = { to, ghosts: [] }));
   g.ghosts.push(ghost);
+}
+
+/** Writes a vector's components to `out[at..at + 2]`. */
+function put3(out: Float32Array, at: number, v: Vec3): void {
+  out[at] = v.x;
+  out[at + 1] = v.y;
+  out[at + 2] = v.z;
 }
 
 function binarySearch(list: readonly LiveEntity[], id: EntityId): number {
