@@ -817,6 +817,11 @@ export class RelayCore {
         // owner), the relay's copy goes to the owner of the avatar's tile: the audit expects every
         // input applied. Not at once: the direct copy is the one that arrives in time.
         this.inputFallbacks.push({ due: now + INPUT_FALLBACK_TICKS, peer: peer.id, avatar: peer.avatar, tick: m.tick, inputs: fresh });
+        // …unless the avatar's tile changed hands just now: the player's copy went to the one
+        // before (it had not heard of the new lease), so the new owner gets the relay's copy at
+        // once (it drops a repeat by sequence number, and waits for the avatar should it not hold it yet).
+        const r = this.avatarTileRecord(peer.avatar);
+        if (r && r.owner !== RELAY_PEER && this.currentTick - r.grantedAtTick <= INPUT_FALLBACK_TICKS) this.sendTo(r.owner, { type: MsgType.Input, tick: m.tick, inputs: fresh }, true);
         return;
       }
       case MsgType.KeyframeRequest:
@@ -936,6 +941,33 @@ export class RelayCore {
         if (r && r.owner !== RELAY_PEER) owners.add(r.owner);
       }
       for (const o of [...owners].sort((a, b) => a - b)) this.sendTo(o, { type: MsgType.Input, tick: f.tick, inputs }, true);
+    }
+  }
+
+  /** The record of the tile the relay last knew a player's avatar in (from its committed state, else its pose). */
+  private avatarTileRecord(avatar: EntityId): TileRecord | undefined {
+    const key = this.committed.get(avatar)?.tile ?? this.avatarTiles.get(avatar);
+    return key === undefined ? undefined : this.tiles.get(key);
+  }
+
+  /**
+   * An avatar arrived in a tile at `tick` (a migrant): the inputs its player stamped from then on
+   * that no record applied yet can only be applied there, so they go there now rather than at
+   * their fallback time: applied in the relay's own tile, or sent to its owner with the migrant.
+   */
+  private inputsFollowAvatar(avatar: EntityId, tick: number, to: PeerId): void {
+    const follow = this.inputFallbacks.filter((f) => f.avatar === avatar && f.tick >= tick);
+    if (follow.length === 0) return;
+    this.inputFallbacks = this.inputFallbacks.filter((f) => !follow.includes(f));
+    for (const f of follow) {
+      const inputs = f.inputs.filter((i) => !this.inputLedger.appliedAt(i.entity, i.seq));
+      if (inputs.length === 0) continue;
+      if (to !== RELAY_PEER) {
+        this.sendTo(to, { type: MsgType.Input, tick: f.tick, inputs }, true);
+        continue;
+      }
+      this.authority.addInputs(f.tick, inputs);
+      for (const i of inputs) this.inputLedger.apply(i, 'relay', Math.max(f.tick, this.currentTick) + 1);
     }
   }
 
@@ -1279,6 +1311,8 @@ export class RelayCore {
   private placeEntity(e: EntityDesc, fromTick?: number, to?: TileId): void {
     const tile = to ?? tileOf(e.state.position, this.config.tileEdge);
     const key = tileKey(tile);
+    // Where it is now, for routing its player's inputs (the sender's committed states still show it in the tile it left).
+    if (fromTick !== undefined) this.noteCommitted(tile, fromTick, new Map([[e.id, e.state.position]]));
     let r = this.tiles.get(key);
     if (!r) {
       const sim = TileSimulation.create(tile, this.config, this.opts.registry, [], this.authority.tick);
@@ -1291,6 +1325,7 @@ export class RelayCore {
     }
     if (r.owner === RELAY_PEER && !r.handoff) {
       if (!this.authority.insert(e, fromTick, tile)) this.refuse(undefined, 'route', `entity ${e.id} could not be placed in tile ${key}`);
+      else if (fromTick !== undefined) this.inputsFollowAvatar(e.id, fromTick, RELAY_PEER);
     } else {
       this.logTransit(tile, { in: e });
       // A tile in handoff: its next owner receives the spawn right after the state.
@@ -1300,7 +1335,10 @@ export class RelayCore {
       }
       const to = r.owner;
       if (fromTick === undefined) this.sendTo(to, { type: MsgType.Spawn, tile, entity: e }, true);
-      else this.sendTo(to, { type: MsgType.Migrate, from: tile, to: tile, epoch: 0, tick: fromTick, entity: e }, true);
+      else {
+        this.sendTo(to, { type: MsgType.Migrate, from: tile, to: tile, epoch: 0, tick: fromTick, entity: e }, true);
+        this.inputsFollowAvatar(e.id, fromTick, to);
+      }
     }
   }
 

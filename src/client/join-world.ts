@@ -17,7 +17,16 @@ import { WorldDocument } from '../authoring/world-document.js';
 import { DocSync } from '../net/doc-sync.js';
 
 /** Colours players get when they do not choose one. */
-const PROFILE_COLOURS = ['#ff8c42', '#3fa7ff', '#c86bff', '#ffd23f', '#ff5d8f', '#4fd1c5', '#a3e635', '#f97316'];
+const PROFILE_COLOURS = ['#ff8c42', '#3fa7ff', '#c86bff', '#ffd23f', '#ff5d8f', '#4fd1c5', '#a3e635', '#f1f5f9'];
+
+/**
+ * The kinds module's URL, absolute: a relative one is the page's (as a `<script src>` would be),
+ * in the worker and on the page alike; imported as given, it would resolve against this library's module.
+ */
+function kindsModuleUrl(kinds: string | URL): string {
+  const base = globalThis.location?.href;
+  return base === undefined ? String(kinds) : new URL(String(kinds), base).href;
+}
 
 /** Options of `joinWorld`. */
 export interface JoinOptions {
@@ -325,7 +334,7 @@ async function mainOpener(opts: JoinOptions, rtc: PeerConnector | undefined, con
   // a bundled page that only runs `simulation: 'worker'`, where the worker has its own copy.
   const [{ initPhysics }, { WorldClient }, { standardKinds }, { loadKindsModule }] = await Promise.all([import('../sim/physics.js'), import('./world-client.js'), import('../kinds/standard-kinds.js'), import('./kinds-module.js')]);
   await initPhysics(); // owned tiles and keyframes need Rapier
-  const registry = opts.registry ?? (opts.kinds ? await loadKindsModule(String(opts.kinds)) : standardKinds());
+  const registry = opts.registry ?? (opts.kinds ? await loadKindsModule(kindsModuleUrl(opts.kinds)) : standardKinds());
   const transport = opts.transport ?? 'auto';
   const connector: PeerConnector | undefined = rtc && opts.conditions ? conditionedConnector(rtc, condition) : rtc;
   return {
@@ -388,7 +397,7 @@ function workerOpener(opts: JoinOptions, rtc: PeerConnector | undefined, conditi
     ...(opts.speculation !== undefined ? { speculation: opts.speculation } : {}),
     ...(opts.replication ? { replication: opts.replication } : {}),
     ...(opts.conditions ? { conditions: opts.conditions } : {}),
-    ...(opts.kinds !== undefined ? { kinds: new URL(String(opts.kinds), globalThis.location?.href).href } : {}),
+    ...(opts.kinds !== undefined ? { kinds: kindsModuleUrl(opts.kinds) } : {}),
   };
   return {
     open: () => {

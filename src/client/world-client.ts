@@ -238,8 +238,9 @@ export class WorldClient implements PlayerClient {
     // The relay keeps its own copy of every input: the audit checks owners' logs against it.
     this.sendRelay({ type: MsgType.Input, tick, inputs: [input] }, true);
     this.speculative?.addInput(tick, input);
-    if (tile && this.authority?.holds(tile)) {
-      // Applied here: should the relay's copy come back (its fallback before it saw the record), it is a repeat.
+    // Applied here when the tile is held, or leased here with its handoff state on the way (the
+    // input waits for it): should the relay's copy come back (its fallback before it saw the record), it is a repeat.
+    if (tile && this.authority && (this.authority.holds(tile) || owner === this.selfId)) {
       this.inputSeqs.add(input.entity, input.seq);
       this.authority.addInputs(tick, [input]);
     }

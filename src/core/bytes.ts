@@ -1,6 +1,8 @@
 import { ErrorCode, TesseraError, type ErrorCode as Code } from './errors.js';
 
 const encoder = new TextEncoder();
+/** Strings up to this many bytes (or UTF-16 units) are tried as plain ASCII first. */
+const SHORT_STRING = 64;
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Little-endian binary writer that grows as needed. `finish()` returns exactly the bytes written. */
@@ -61,6 +63,19 @@ export class ByteWriter {
   }
   /** UTF-8 string with a u32 byte-length prefix. */
   str(s: string): this {
+    // Short ASCII strings (kinds, keys, topics: most of them) are their own UTF-8 bytes.
+    const n = s.length;
+    if (n <= SHORT_STRING) {
+      let i = 0;
+      while (i < n && s.charCodeAt(i) < 0x80) i++;
+      if (i === n) {
+        this.u32(n);
+        this.room(n);
+        for (let j = 0; j < n; j++) this.buf[this.pos + j] = s.charCodeAt(j);
+        this.pos += n;
+        return this;
+      }
+    }
     const b = encoder.encode(s);
     this.u32(b.length);
     return this.raw(b);
@@ -151,6 +166,16 @@ export class ByteReader {
   str(maxBytes = 4096): string {
     const n = this.count(maxBytes, 'string byte');
     this.need(n);
+    if (n <= SHORT_STRING) {
+      // Bytes below 0x80 are ASCII: the string the decoder would give, without a call into it.
+      const start = this.pos;
+      let i = 0;
+      while (i < n && this.buf[start + i]! < 0x80) i++;
+      if (i === n) {
+        this.pos += n;
+        return String.fromCharCode.apply(null, this.buf.subarray(start, start + n) as unknown as number[]);
+      }
+    }
     try {
       return decoder.decode(this.buf.subarray(this.pos, this.pos + n));
     } catch (cause) {

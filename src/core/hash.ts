@@ -28,6 +28,34 @@ export class StateHasher {
     return this;
   }
 
+  /**
+   * Feeds `count` words of `words`, in order: the same as calling `u32` on each, in one loop
+   * (hot paths hash many words at once; a typed-array view over a `Float32Array` feeds floats'
+   * exact 32-bit patterns, as `f32` does).
+   */
+  u32s(words: Uint32Array, count = words.length): this {
+    let h1 = this.h1;
+    let h2 = this.h2;
+    for (let i = 0; i < count; i++) {
+      const word = words[i]!;
+      let k = Math.imul(word | 0, 0xcc9e2d51);
+      k = (k << 15) | (k >>> 17);
+      k = Math.imul(k, 0x1b873593);
+      h1 ^= k;
+      h1 = (h1 << 13) | (h1 >>> 19);
+      h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+      let j = Math.imul(word ^ 0x5bd1e995, 0x85ebca6b);
+      j = (j << 17) | (j >>> 15);
+      j = Math.imul(j, 0xc2b2ae35);
+      h2 ^= j;
+      h2 = (h2 << 11) | (h2 >>> 21);
+      h2 = (Math.imul(h2, 9) + 0x38495ab5) | 0;
+    }
+    this.h1 = h1;
+    this.h2 = h2;
+    return this;
+  }
+
   /** Feeds a float's exact 64-bit pattern. */
   f64(x: number): this {
     this.f64Scratch[0] = x;
@@ -65,11 +93,24 @@ export class StateHasher {
 
   /** The final hash as two uint32 words (for hashing hashes without strings). */
   words(): [number, number] {
-    let a = this.h1 ^ this.h2;
-    let b = this.h2 ^ (this.h1 >>> 7);
-    a = fmix(a);
-    b = fmix(b ^ a);
-    return [a >>> 0, b >>> 0];
+    return [this.word0(), this.word1()];
+  }
+
+  /** Writes `words()` to `out[at]` and `out[at + 1]` (hot paths: no pair built). */
+  wordsInto(out: Uint32Array, at: number): void {
+    const a = fmix(this.h1 ^ this.h2);
+    out[at] = a;
+    out[at + 1] = fmix(this.h2 ^ (this.h1 >>> 7) ^ a);
+  }
+
+  /** `words()[0]`, without building the pair. */
+  word0(): number {
+    return fmix(this.h1 ^ this.h2) >>> 0;
+  }
+
+  /** `words()[1]`, without building the pair. */
+  word1(): number {
+    return fmix(this.h2 ^ (this.h1 >>> 7) ^ fmix(this.h1 ^ this.h2)) >>> 0;
   }
 
   /** Starts over, as a new hasher would (reuse one hasher on hot paths). */

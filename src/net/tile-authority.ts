@@ -84,6 +84,14 @@ function tilePhase(t: TileId): number {
 
 /** Most inputs waiting for their tick. */
 const MAX_QUEUED_INPUTS = 4096;
+/**
+ * How long an input for an entity not held here waits for it, ticks past its stamp. At a tile
+ * border the player's input reaches the tile's next holder before the entity does (a migrant on
+ * its way, a handoff state not yet in); dropped, a stop input was lost and the avatar walked on
+ * until the relay's copy came back 45 ticks later, or for good. Shorter than that fallback, so a
+ * copy the relay sends on to another holder meanwhile is not applied here too.
+ */
+const INPUT_WAIT_TICKS = 30;
 
 /** Dead reckoning: an entity is re-sent when the subscriber's extrapolation would be this far off (metres). */
 const RESEND_ERROR_M = 0.01;
@@ -163,7 +171,7 @@ export class TileAuthority {
   /** The held tiles, as one partial world stepped on the shared timeline. */
   readonly world: TileWorld;
   private readonly held = new Map<string, HeldTile>();
-  private inputs: { tick: number; input: EntityInput }[] = [];
+  private inputs: { tick: number; input: EntityInput; waited?: boolean }[] = [];
   /** Migrants stamped with a tick this node has not reached yet: they join at that tick, in arrival order. */
   private early: { fromTick: number; entity: EntityDesc; tile: TileId }[] = [];
   /** Counters for stats and metrics. */
@@ -182,6 +190,10 @@ export class TileAuthority {
     migrationsOut: 0,
     /** Inputs applied by steps. */
     inputsApplied: 0,
+    /** Inputs applied after waiting for their entity to arrive (a migrant, a tile being handed over). */
+    inputsAwaited: 0,
+    /** Inputs dropped: their entity was not held here within `INPUT_WAIT_TICKS` of their stamp. */
+    inputsDropped: 0,
     /** Tick commitments sent to the relay (one per tick, in `Commits` batches). */
     commitsSent: 0,
     /** Audit-window start states sent in answer to the relay's `AuditRequest`. */
@@ -495,10 +507,14 @@ export class TileAuthority {
     const tick = this.world.tick;
     const due: EntityInput[] = [];
     if (this.inputs.length > 0) {
-      const later: { tick: number; input: EntityInput }[] = [];
+      const later: { tick: number; input: EntityInput; waited?: boolean }[] = [];
       for (const i of this.inputs) {
         if (i.tick > tick) later.push(i);
-        else due.push(i.input);
+        else if (this.world.tileOfEntity(i.input.entity)) {
+          if (i.waited) this.counters.inputsAwaited++;
+          due.push(i.input);
+        } else if (tick - i.tick < INPUT_WAIT_TICKS) later.push({ ...i, waited: true });
+        else this.counters.inputsDropped++;
       }
       this.inputs = later;
     }

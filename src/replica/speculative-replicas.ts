@@ -1,6 +1,6 @@
 import type { BehaviourRegistry, EntityInput } from '../core/behaviour.js';
 import type { EntityDesc, EntityId, PropValue } from '../core/entity.js';
-import { tileKey, type TileId } from '../core/tile.js';
+import { neighbours, tileKey, type TileId } from '../core/tile.js';
 import type { Quat, Vec3 } from '../core/vec.js';
 import type { WorldConfig } from '../core/world-config.js';
 import type { EntityPose, PropsUpdate } from '../protocol/messages.js';
@@ -182,12 +182,12 @@ export class SpeculativeReplicas {
     if (!this.world.holds(r.tile)) {
       // A tile seen for the first time has nothing to correct: it starts at the present,
       // its bodies moved along their velocities (no replay of the ticks in between).
-      const sim = TileSimulation.create(r.tile, this.config, this.registry, this.jumped(r.tile, entities, this.world.tick - r.tick), this.world.tick, r.continuity);
+      const sim = this.standalone(TileSimulation.create(r.tile, this.config, this.registry, this.jumped(r.tile, entities, this.world.tick - r.tick), this.world.tick, r.continuity));
       sim.sleepResting();
       this.install(key, sim, sim.tick);
       return;
     }
-    const sim = TileSimulation.create(r.tile, this.config, this.registry, entities, r.tick, r.continuity);
+    const sim = this.standalone(TileSimulation.create(r.tile, this.config, this.registry, entities, r.tick, r.continuity));
     sim.sleepResting();
     this.install(key, sim, r.tick);
   }
@@ -372,6 +372,18 @@ export class SpeculativeReplicas {
 
   // ---- internals ----
 
+  /**
+   * A tile simulation stepped on its own (a rewind's replay, a rebuild) before the replica world
+   * adopts it: it sends ghosts only to the neighbours the world holds, as it will once adopted.
+   * Ghosts for the other neighbours would be dropped, and cost a full state read per replayed
+   * tick for every body near a face (every avatar on the ground is near the tile below). Ghost
+   * exports are outputs only: the tile's own simulation is the same either way.
+   */
+  private standalone(sim: TileSimulation): TileSimulation {
+    sim.setGhostNeighbours(neighbours(sim.tile).filter((t) => this.world.holds(t)));
+    return sim;
+  }
+
   /** Rolls `sim` (standing at `from`) forward to the world's tick with the known inputs, then puts it in place of the tile. */
   private install(key: string, sim: TileSimulation, from: number): void {
     const tile = sim.tile;
@@ -518,7 +530,7 @@ export class SpeculativeReplicas {
     for (const r of ring) if (r.tick <= tick) at = r;
     // (A still tile keeps an old snapshot; stepping a still tile is cheap, but not without end.)
     if (!at || tick - at.tick > 4 * this.config.tickRate) return undefined;
-    const sim = TileSimulation.restore(at.snapshot, this.config, this.registry);
+    const sim = this.standalone(TileSimulation.restore(at.snapshot, this.config, this.registry));
     while (sim.tick < tick) {
       sim.step(this.inputsAt(sim.tick, sim));
       sim.applyInbound();

@@ -217,7 +217,7 @@ function readMessage(r: ByteReader): EntityMessage {
 
 /** Encodes a tile snapshot. Layout in `src/protocol/PROTOCOL.md` ("Tile snapshot"). */
 export function encodeTileSnapshot(d: TileSnapshotData): Uint8Array {
-  const w = new ByteWriter(4096 + d.physics.length);
+  const w = new ByteWriter(4096);
   w.u32(MAGIC).u8(VERSION);
   writeTile(w, d.tile);
   w.f64(d.tick);
@@ -254,12 +254,25 @@ export function encodeTileSnapshot(d: TileSnapshotData): Uint8Array {
   }
   w.u32(d.ghostTargets.length);
   for (const t of d.ghostTargets) writeTile(w, t);
-  w.bytes(d.physics);
-  return w.finish();
+  w.u32(d.physics.length);
+  // Rapier's part (most of the bytes) is copied once, into a buffer of exactly the right size.
+  const head = w.finish();
+  const out = new Uint8Array(head.length + d.physics.length);
+  out.set(head);
+  out.set(d.physics, head.length);
+  return out;
 }
 
 /** Decodes a tile snapshot; throws `bad-snapshot` with the reason on malformed bytes. */
 export function decodeTileSnapshot(bytes: Uint8Array): TileSnapshotData {
+  return decodeTileSnapshotBytes(bytes, true);
+}
+
+/**
+ * `decodeTileSnapshot`, with `physics` a view into `bytes` unless `copyPhysics` (a restore hands
+ * it straight to Rapier, which copies it in: a second copy would be wasted).
+ */
+export function decodeTileSnapshotBytes(bytes: Uint8Array, copyPhysics: boolean): TileSnapshotData {
   const r = new ByteReader(bytes, ErrorCode.BadSnapshot, 'tile snapshot');
   if (bytes.length > MAX_TILE_SNAPSHOT_BYTES) r.fail(`${bytes.length} bytes exceeds ${MAX_TILE_SNAPSHOT_BYTES}`);
   if (r.u32() !== MAGIC) r.fail('not a tile snapshot (bad magic)');
@@ -306,7 +319,8 @@ export function decodeTileSnapshot(bytes: Uint8Array): TileSnapshotData {
   }
   const ghostTargets: TileId[] = [];
   for (let i = 0, n = r.count(125, 'ghost target'); i < n; i++) ghostTargets.push(readTile(r));
-  const physics = r.bytes(MAX_TILE_SNAPSHOT_BYTES).slice();
+  const view = r.bytes(MAX_TILE_SNAPSHOT_BYTES);
+  const physics = copyPhysics ? view.slice() : view;
   r.end();
   return { tile, tick, rng, spawnCounter, messageSeq, entities, ghosts, mailbox, pendingImmigrants, pendingMessages, pendingGhosts, ghostTargets, physics };
 }

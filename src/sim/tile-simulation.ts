@@ -33,7 +33,7 @@ import { checkBodyParameters, checkWorldParameters } from './physics-parameters.
 import type { GhostExport, GhostState } from './ghost.js';
 import { islandTargets, ISLAND_LOOKAHEAD_S, ISLAND_MIN_CLOSING, type IslandNode } from './islands.js';
 import { RAPIER } from './physics.js';
-import { decodeTileSnapshot, encodeTileSnapshot, writeProps, type TileContinuity, type TileSnapshotData } from './snapshot-codec.js';
+import { decodeTileSnapshotBytes, encodeTileSnapshot, writeProps, type TileContinuity, type TileSnapshotData } from './snapshot-codec.js';
 export type { TileContinuity } from './snapshot-codec.js';
 import type { InboundBatch, TickRecord } from './tick-record.js';
 
@@ -110,13 +110,34 @@ interface LiveEntity {
   readonly fixedGhost: { readonly targets: readonly TileId[]; readonly ghost: GhostState } | undefined;
   /** Set when Rapier reported the body asleep at the end of the last step: its state cannot have changed since. */
   asleep: SleepCache | undefined;
-  /** Hash words of the props, until a prop is written. */
-  propsDigest: [number, number] | undefined;
-  /** This entity's share of the tile hash (id, kind, state, props), while it holds. */
-  digest: [number, number] | undefined;
-  /** Position read at the end of tick `lastTranslationTick` (saves reading it again to hash). */
-  lastTranslation: Vec3 | undefined;
+  /** Hash words of the props (while `hasPropsDigest`: until a prop is written). */
+  propsA: number;
+  propsB: number;
+  hasPropsDigest: boolean;
+  /** `body.type === 'fixed'` (read on hot paths without going to the body). */
+  readonly fixed: boolean;
+  /** This entity's share of the tile hash (id, kind, state, props), while `hasDigest`. */
+  digestA: number;
+  digestB: number;
+  hasDigest: boolean;
+  /** Hash word of the kind's name (part of the entity's digest). */
+  readonly kindWord: number;
+  /** The id's two 32-bit words as a float64 (what `StateHasher.f64` feeds), low word first. */
+  readonly idLo: number;
+  readonly idHi: number;
+  /** Position read at the end of tick `lastTranslationTick` (-1: none; saves reading it again to hash); read into, never handed out. */
+  readonly lastTranslation: { x: number; y: number; z: number };
   lastTranslationTick: number;
+  /** Set once the entity left the tile (its record may still sit in a list being walked). */
+  gone: boolean;
+  /** Mirrors membership of `TileSimulation.unsettled` (saves a set lookup per body per tick). */
+  inUnsettled: boolean;
+  /** Mirrors membership of `TileSimulation.digestDirty`. */
+  inDirty: boolean;
+  /** The step (`TileSimulation.stepStamp`) that last queued this entity for the after-step visit. */
+  visitStamp: number;
+  /** The step in which Rapier last reported this entity's body awake. */
+  awakeStamp: number;
 }
 
 /** What a sleeping body's unchanged state lets us reuse instead of reading physics again. */
@@ -138,6 +159,18 @@ interface Ghost {
 }
 
 const byId = (a: { id: EntityId }, b: { id: EntityId }): number => a.id - b.id;
+
+const f64Bits = new Float64Array(1);
+const f64BitWords = new Uint32Array(f64Bits.buffer);
+
+/** Word `i` (0: low, 1: high) of the float64 bit pattern of `x`, as `StateHasher.f64` reads it. */
+function f64Word(x: number, i: 0 | 1): number {
+  f64Bits[0] = x;
+  return f64BitWords[i]!;
+}
+
+/** No tiles (shared: never written to). */
+const NO_TILES: readonly TileId[] = Object.freeze([]);
 
 function newRecording(): { inbound: InboundBatch[]; messages: EntityMessage[]; inputs: EntityInput[]; after: InboundBatch[]; stepped: boolean } {
   return { inbound: [], messages: [], inputs: [], after: [], stepped: false };
@@ -210,9 +243,23 @@ export class TileSimulation {
   private rejectedNow: string[] = [];
   private readonly ctx: TileContext;
   private readonly scratch = new StateHasher();
-  private readonly awakeHandles = new Set<number>();
-  // Bookkeeping that makes a step and a hash cost O(awake bodies), not O(all bodies):
-  private readonly byBody = new Map<number, LiveEntity>();
+  /** Scratch targets for body reads that are consumed at once (no allocation per read). */
+  private readonly rotScratch = { x: 0, y: 0, z: 0, w: 1 };
+  private readonly velScratch = { x: 0, y: 0, z: 0 };
+  /** An entity's 13 state floats, rounded to float32, and their bit patterns (what its state digest hashes). */
+  private readonly stateF32 = new Float32Array(13);
+  private readonly stateU32 = new Uint32Array(this.stateF32.buffer);
+  /** An entity digest's input words, and its output. */
+  private readonly entityWords = new Uint32Array(7);
+  private readonly digestWords = new Uint32Array(2);
+  /** Counts steps; entities carry the stamp of the step that visited them (instead of a set per step). */
+  private stepStamp = 0;
+  /** Entities whose kind has an `onStep` handler, by id: the only ones the step dispatches to. */
+  private steppers: LiveEntity[] = [];
+  /** The entity whose handler is running (see `runningEntity`): its context calls skip the id lookup. */
+  private runningLive: LiveEntity | undefined;
+  // Bookkeeping that makes a step and a hash cost O(awake bodies), not O(all bodies)
+  // (and an entity's body carries its record in `userData`, for Rapier's list of awake bodies):
   /** Non-fixed entities not known to be asleep: visited after every step. */
   private readonly unsettled = new Set<LiveEntity>();
   /** Dynamic entities whose reference point lies outside the tile (held with their island), asleep or not. */
@@ -274,7 +321,7 @@ export class TileSimulation {
 
   /** Rebuilds a tile from `snapshot()` bytes; it continues exactly as the original would. */
   static restore(bytes: Uint8Array, config: WorldConfig, registry: BehaviourRegistry, options?: TileSimulationOptions): TileSimulation {
-    const data = decodeTileSnapshot(bytes);
+    const data = decodeTileSnapshotBytes(bytes, false);
     const world = RAPIER.World.restoreSnapshot(data.physics);
     if (!world) throw new TesseraError(ErrorCode.BadSnapshot, 'tile snapshot: physics state could not be restored');
     try {
@@ -565,14 +612,14 @@ export class TileSimulation {
         checkPropValue(e.kind.def.name, key, spec, value);
         e.props[key] = value;
       }
-      e.propsDigest = undefined;
+      e.hasPropsDigest = false;
     }
     e.asleep = undefined;
-    e.lastTranslation = undefined;
+    e.lastTranslationTick = -1;
     this.sleepingGhosts.delete(e);
     this.borderSleepers.delete(e);
-    if (e.body.type !== 'fixed') this.unsettled.add(e);
-    this.digestDirty.add(e);
+    if (!e.fixed) this.markUnsettled(e);
+    this.markDirty(e);
   }
 
   /** Changes the tile's gravity outside the rules (cheat drills: a snapshot carrying it is refused on restore). */
@@ -616,12 +663,14 @@ export class TileSimulation {
     this.deliverMessages(tick);
     this.applyInputs(inputs);
 
-    const snapshotOrder = this.order.slice();
-    for (const e of snapshotOrder) {
-      const onStep = e.kind.def.onStep;
-      if (onStep && this.entities.has(e.id)) {
+    // Only kinds with an `onStep` handler are dispatched to, in id order; entities spawned
+    // during this loop take their first step at the next tick.
+    if (this.steppers.length > 0) {
+      for (const e of this.steppers.slice()) {
+        if (e.gone) continue;
         this.runningEntity = e.id;
-        onStep(this.ctx, e.id);
+        this.runningLive = e;
+        e.kind.def.onStep!(this.ctx, e.id);
       }
     }
 
@@ -639,26 +688,42 @@ export class TileSimulation {
     const edge = this.config.tileEdge;
     // Rapier knows which bodies are awake; a sleeping body has not moved, so its tile, ghosts
     // and hash are what they were when it fell asleep: only awake or unsettled bodies are visited.
-    const awake = this.awakeHandles;
-    awake.clear();
-    this.world.forEachActiveRigidBody((rb) => awake.add(rb.handle));
-    const visit = new Set<LiveEntity>(this.unsettled);
-    for (const h of awake) {
-      const e = this.byBody.get(h);
-      if (e && e.body.type !== 'fixed') visit.add(e);
+    const stamp = ++this.stepStamp;
+    const visit: LiveEntity[] = [];
+    for (const e of this.unsettled) {
+      e.visitStamp = stamp;
+      visit.push(e);
     }
+    const bodies = this.world.bodies;
+    this.world.islands.forEachActiveRigidBodyHandle((h) => {
+      // An entity's body carries its record (`track`); ghosts' bodies carry none.
+      const e = bodies.get(h)?.userData as LiveEntity | undefined;
+      if (e === undefined) return;
+      e.awakeStamp = stamp;
+      if (e.visitStamp !== stamp && !e.fixed) {
+        e.visitStamp = stamp;
+        visit.push(e);
+      }
+    });
     const ghostOut = this.fixedGhostsOut();
     // Ghosts are sent once the island pass has said which bodies leave with their island.
-    const staying: { e: LiveEntity; targets: TileId[]; ghost: GhostState | undefined; border: boolean }[] = [];
-    for (const e of [...visit].sort(byId)) {
-      if (!this.entities.has(e.id)) continue;
-      e.asleep = undefined;
-      this.sleepingGhosts.delete(e);
+    const staying: { e: LiveEntity; targets: readonly TileId[]; ghost: GhostState | undefined; border: boolean }[] = [];
+    // In id order: a walk of `order` when most entities are visited, else a sort of the few.
+    let visitInOrder: LiveEntity[];
+    if (visit.length * 4 >= this.order.length) {
+      visitInOrder = [];
+      for (const e of this.order) if (e.visitStamp === stamp) visitInOrder.push(e);
+    } else visitInOrder = visit.sort(byId);
+    for (const e of visitInOrder) {
+      if (e.gone) continue;
+      if (e.asleep !== undefined) {
+        e.asleep = undefined;
+        this.sleepingGhosts.delete(e);
+      }
       this.borderSleepers.delete(e);
-      this.unsettled.add(e);
-      this.digestDirty.add(e);
-      const p = e.rb.translation();
-      e.lastTranslation = p;
+      this.markUnsettled(e);
+      this.markDirty(e);
+      const p = e.rb.translation(e.lastTranslation);
       e.lastTranslationTick = tick;
       if (p.y < this.config.floorY) {
         this.removeEntity(e.id);
@@ -676,17 +741,18 @@ export class TileSimulation {
       const targets = this.ghostTilesOf(p, e.radius);
       const ghost: GhostState | undefined = targets.length > 0 ? { id: e.id, kind: e.kind.def.name, body: e.body, state: readState(e.rb) } : undefined;
       const border = this.islands && e.body.type === 'dynamic' && this.nearBorder(p, e.radius);
-      if (e.body.type === 'dynamic' && !awake.has(e.rb.handle)) {
+      if (e.awakeStamp !== stamp && e.body.type === 'dynamic') {
         e.asleep = { stateDigest: this.stateDigest(e), ghostTargets: targets, ghost };
         this.unsettled.delete(e);
+        e.inUnsettled = false;
         if (ghost) this.sleepingGhosts.add(e);
         if (border) this.borderSleepers.add(e);
       }
       staying.push({ e, targets, ghost, border });
     }
-    const leave = this.islands ? this.islandPass(staying, [...this.guests].sort(byId), visit) : undefined;
+    const leave = this.islands ? this.islandPass(staying, [...this.guests].sort(byId), stamp) : undefined;
     for (const e of this.sleepingGhosts) {
-      if (visit.has(e) || leave?.has(e.id)) continue;
+      if (e.visitStamp === stamp || leave?.has(e.id)) continue;
       const c = e.asleep!;
       for (const t of c.ghostTargets) addGhostOut(ghostOut, t, c.ghost!);
     }
@@ -748,16 +814,13 @@ export class TileSimulation {
     for (const w of this.rng.getState()) h.u32(w);
     // Entities enter as a sum of per-entity digests (each covers id, kind, exact state and
     // props), kept up to date for the entities that changed: cost O(changed), not O(all).
+    // (A sum does not depend on the order the set is walked in.)
     for (const e of this.digestDirty) {
-      if (e.digest) {
-        this.sumA = (this.sumA - e.digest[0]) | 0;
-        this.sumB = (this.sumB - e.digest[1]) | 0;
+      this.updateDigest(e);
+      if (e.fixed || e.asleep) {
+        this.digestDirty.delete(e); // cannot change until touched again
+        e.inDirty = false;
       }
-      const d = this.entityDigest(e);
-      e.digest = d;
-      this.sumA = (this.sumA + d[0]) | 0;
-      this.sumB = (this.sumB + d[1]) | 0;
-      if (e.body.type === 'fixed' || e.asleep) this.digestDirty.delete(e); // cannot change until touched again
     }
     h.u32(this.order.length).u32(this.sumA).u32(this.sumB);
     h.u32(this.mailbox.length);
@@ -809,6 +872,18 @@ export class TileSimulation {
     return e;
   }
 
+  /** `live(id)`, without the lookup when `id` is the entity whose handler is running (the usual case). */
+  private cur(id: EntityId): LiveEntity {
+    const r = this.runningLive;
+    return r !== undefined && r.id === id && !r.gone ? r : this.live(id);
+  }
+
+  /** `body(id)`, without the lookup when `id` is the entity whose handler is running. */
+  private curBody(id: EntityId): RigidBody {
+    const r = this.runningLive;
+    return r !== undefined && r.id === id && !r.gone ? r.rb : this.body(id);
+  }
+
   private body(id: EntityId): RigidBody {
     const e = this.entities.get(id);
     if (e) return e.rb;
@@ -836,7 +911,7 @@ export class TileSimulation {
         e.asleep = undefined;
         this.sleepingGhosts.delete(e);
         this.borderSleepers.delete(e);
-        this.unsettled.add(e);
+        this.markUnsettled(e);
       }
     }
   }
@@ -850,14 +925,14 @@ export class TileSimulation {
    * tile (their whole island moves) and from guests until a body of this tile is reached (it
    * stays). Nothing when no dynamic ghost is near and no body is outside.
    */
-  private islandPass(staying: readonly { e: LiveEntity; border: boolean }[], outside: readonly LiveEntity[], visited: ReadonlySet<LiveEntity>): Map<EntityId, TileId> | undefined {
+  private islandPass(staying: readonly { e: LiveEntity; border: boolean }[], outside: readonly LiveEntity[], stamp: number): Map<EntityId, TileId> | undefined {
     const ghosts: Ghost[] = [];
     for (const g of this.ghosts.values()) if (g.body.type === 'dynamic') ghosts.push(g);
     if (ghosts.length === 0 && outside.length === 0) return undefined;
     ghosts.sort(byId);
     const nearList: LiveEntity[] = [];
     for (const s of staying) if (s.border) nearList.push(s.e);
-    for (const e of this.borderSleepers) if (!visited.has(e)) nearList.push(e);
+    for (const e of this.borderSleepers) if (e.visitStamp !== stamp) nearList.push(e);
     // Positions and velocities read once (each read is a call into Rapier), sorted along x for the sweep.
     const near = nearList.map((e) => ({ e, p: e.rb.translation(), v: e.rb.linvel(), r: e.radius, collider: e.collider })).sort((a, b) => a.p.x - b.p.x || a.e.id - b.e.id);
     const maxR = near.reduce((m, n) => Math.max(m, n.r), 0);
@@ -982,15 +1057,16 @@ export class TileSimulation {
     return !(lx >= reach && lx <= edge - reach && ly >= reach && ly <= edge - reach && lz >= reach && lz <= edge - reach);
   }
 
-  private ghostTilesOf(p: Vec3, radius: number): TileId[] {
+  private ghostTilesOf(p: Vec3, radius: number): readonly TileId[] {
     const edge = this.config.tileEdge;
     const m = this.config.ghostMargin;
     const reach = radius + m;
     const lx = p.x - this.tile.x * edge;
     const ly = p.y - this.tile.y * edge;
     const lz = p.z - this.tile.z * edge;
-    if (lx >= reach && lx <= edge - reach && ly >= reach && ly <= edge - reach && lz >= reach && lz <= edge - reach) return [];
+    if (lx >= reach && lx <= edge - reach && ly >= reach && ly <= edge - reach && lz >= reach && lz <= edge - reach) return NO_TILES;
     const only = this.ghostNeighbours;
+    if (only && only.size === 0) return NO_TILES;
     const t = this.tile;
     if (lx < 0 || lx >= edge || ly < 0 || ly >= edge || lz < 0 || lz >= edge) {
       // A body held outside the tile (its island lives here): every tile its reach overlaps,
@@ -1026,10 +1102,26 @@ export class TileSimulation {
     return out;
   }
 
-  /** An entity's share of the tile hash: id, kind, exact state (unless fixed) and props. */
-  private entityDigest(e: LiveEntity): [number, number] {
-    const state = e.body.type === 'fixed' ? undefined : (e.asleep?.stateDigest ?? this.stateDigest(e));
-    if (!e.propsDigest) {
+  /**
+   * Works out an entity's share of the tile hash again (id, kind, exact state unless fixed, and
+   * props) and puts it in the tile's sums in place of the old one.
+   */
+  private updateDigest(e: LiveEntity): void {
+    // The words hashed, in order: id (as f64), kind, state digest (unless fixed), props digest.
+    const w = this.entityWords;
+    w[0] = e.idLo;
+    w[1] = e.idHi;
+    w[2] = e.kindWord;
+    let n = 3;
+    if (!e.fixed) {
+      const sleeping = e.asleep?.stateDigest;
+      if (sleeping) {
+        w[3] = sleeping[0];
+        w[4] = sleeping[1];
+      } else this.hashState(e).wordsInto(w, 3);
+      n = 5;
+    }
+    if (!e.hasPropsDigest) {
       const ph = this.scratch.reset();
       for (const key of e.kind.propKeys) {
         const v = e.props[key]!;
@@ -1037,24 +1129,49 @@ export class TileSimulation {
         else if (typeof v === 'boolean') ph.u32(v ? 1 : 0);
         else ph.str(v);
       }
-      e.propsDigest = ph.words();
+      e.propsA = ph.word0() | 0;
+      e.propsB = ph.word1() | 0;
+      e.hasPropsDigest = true;
     }
-    const kind = this.kindHash(e.kind); // (uses the scratch hasher too: before the chain below)
-    const h = this.scratch.reset().f64(e.id).u32(kind);
-    if (state) h.u32(state[0]).u32(state[1]);
-    return h.u32(e.propsDigest[0]).u32(e.propsDigest[1]).words();
+    w[n] = e.propsA;
+    w[n + 1] = e.propsB;
+    const out = this.digestWords;
+    this.scratch.reset().u32s(w, n + 2).wordsInto(out, 0);
+    const a = out[0]! | 0;
+    const b = out[1]! | 0;
+    if (e.hasDigest) {
+      this.sumA = (this.sumA - e.digestA) | 0;
+      this.sumB = (this.sumB - e.digestB) | 0;
+    }
+    e.digestA = a;
+    e.digestB = b;
+    e.hasDigest = true;
+    this.sumA = (this.sumA + a) | 0;
+    this.sumB = (this.sumB + b) | 0;
   }
 
   /** Hash words of an entity's exact physics state (13 float32 values). */
   private stateDigest(e: LiveEntity): [number, number] {
-    const h = this.scratch.reset();
-    // The end of the step already read the position; nothing moves bodies between then and now.
-    const p = e.lastTranslationTick === this.currentTick - 1 && e.lastTranslation ? e.lastTranslation : e.rb.translation();
-    const q = e.rb.rotation();
-    const v = e.rb.linvel();
-    const w = e.rb.angvel();
-    h.f32(p.x).f32(p.y).f32(p.z).f32(q.x).f32(q.y).f32(q.z).f32(q.w).f32(v.x).f32(v.y).f32(v.z).f32(w.x).f32(w.y).f32(w.z);
-    return h.words();
+    return this.hashState(e).words();
+  }
+
+  /** The scratch hasher fed with an entity's exact physics state (13 float32 values), for `words()`. */
+  private hashState(e: LiveEntity): StateHasher {
+    const s = this.stateF32;
+    // The end of the step already read the position; nothing moves bodies between then and now
+    // (-1: not read since the entity was made or tampered with).
+    const at = e.lastTranslationTick;
+    put3(s, 0, at >= 0 && at === this.currentTick - 1 ? e.lastTranslation : e.rb.translation(this.velScratch));
+    // Read into scratch targets: the same values, without an object per read.
+    const q = e.rb.rotation(this.rotScratch);
+    s[3] = q.x;
+    s[4] = q.y;
+    s[5] = q.z;
+    s[6] = q.w;
+    put3(s, 7, e.rb.linvel(this.velScratch));
+    put3(s, 10, e.rb.angvel(this.velScratch));
+    // Each float's 32-bit pattern, in that order: what `f32` feeds, value by value.
+    return this.scratch.reset().u32s(this.stateU32, 13);
   }
 
   private kindHash(kind: RegisteredKind): number {
@@ -1092,21 +1209,37 @@ export class TileSimulation {
 
   /** The bookkeeping record of an entity whose body exists (not yet in `order` or the indexes). */
   private makeLive(id: EntityId, kind: RegisteredKind, body: BodyDesc, props: Record<string, PropValue>, rb: RigidBody, collider: Collider): LiveEntity {
+    // Fields in the order the hot loops read them (behaviours, the after-step visit, the hash),
+    // so that each touches few cache lines per entity; hash words are kept as int32 (small
+    // integers in the object, not boxed doubles): only their bits matter.
     const live: LiveEntity = {
       id,
+      gone: false,
       kind,
-      body,
       props,
       rb,
-      collider,
-      radius: boundingRadius(body.shape),
       mass: rb.mass(),
-      fixedGhost: undefined,
+      visitStamp: 0,
+      awakeStamp: 0,
       asleep: undefined,
-      propsDigest: undefined,
-      digest: undefined,
-      lastTranslation: undefined,
+      inUnsettled: false,
+      inDirty: false,
+      lastTranslation: { x: 0, y: 0, z: 0 },
       lastTranslationTick: -1,
+      radius: boundingRadius(body.shape),
+      fixed: body.type === 'fixed',
+      idLo: f64Word(id, 0) | 0,
+      idHi: f64Word(id, 1) | 0,
+      kindWord: this.kindHash(kind) | 0,
+      hasPropsDigest: false,
+      propsA: 0,
+      propsB: 0,
+      hasDigest: false,
+      digestA: 0,
+      digestB: 0,
+      body,
+      collider,
+      fixedGhost: undefined,
     };
     if (body.type === 'fixed') (live as { fixedGhost: LiveEntity['fixedGhost'] }).fixedGhost = this.fixedGhostOf(live);
     return live;
@@ -1124,28 +1257,50 @@ export class TileSimulation {
   private track(e: LiveEntity): void {
     this.entities.set(e.id, e);
     this.byCollider.set(e.collider.handle, e.id);
-    this.byBody.set(e.rb.handle, e);
+    e.rb.userData = e;
     if (e.body.type === 'fixed') this.fixedGhostsCache = undefined;
-    else this.unsettled.add(e);
+    else this.markUnsettled(e);
     if (this.islands && e.body.type === 'dynamic' && !tileContains(this.tile, e.rb.translation(), this.config.tileEdge)) this.guests.add(e);
-    this.digestDirty.add(e);
+    this.markDirty(e);
     if (e.kind.propKeys.some((k) => e.kind.def.props?.[k]?.critical)) this.criticalHolders.add(e);
+    if (e.kind.def.onStep) insertSorted(this.steppers, e);
+  }
+
+  /** Puts a non-fixed entity among those visited after every step. */
+  private markUnsettled(e: LiveEntity): void {
+    if (e.inUnsettled) return;
+    e.inUnsettled = true;
+    this.unsettled.add(e);
+  }
+
+  /** Marks an entity's share of the hash as needing to be worked out again. */
+  private markDirty(e: LiveEntity): void {
+    if (e.inDirty) return;
+    e.inDirty = true;
+    this.digestDirty.add(e);
   }
 
   private untrack(e: LiveEntity): void {
     this.entities.delete(e.id);
     this.byCollider.delete(e.collider.handle);
-    this.byBody.delete(e.rb.handle);
+    e.rb.userData = undefined;
     this.unsettled.delete(e);
     this.sleepingGhosts.delete(e);
     this.borderSleepers.delete(e);
     this.guests.delete(e);
     this.digestDirty.delete(e);
     this.criticalHolders.delete(e);
-    if (e.digest) {
-      this.sumA = (this.sumA - e.digest[0]) | 0;
-      this.sumB = (this.sumB - e.digest[1]) | 0;
-      e.digest = undefined;
+    e.gone = true;
+    e.inUnsettled = false;
+    e.inDirty = false;
+    if (e.kind.def.onStep) {
+      const i = binarySearch(this.steppers, e.id);
+      if (i >= 0) this.steppers.splice(i, 1);
+    }
+    if (e.hasDigest) {
+      this.sumA = (this.sumA - e.digestA) | 0;
+      this.sumB = (this.sumB - e.digestB) | 0;
+      e.hasDigest = false;
     }
     if (e.body.type === 'fixed') this.fixedGhostsCache = undefined;
   }
@@ -1236,6 +1391,7 @@ export class TileSimulation {
         continue;
       }
       this.runningEntity = m.to;
+      this.runningLive = e;
       e.kind.def.onMessage?.(this.ctx, m.to, m);
     }
   }
@@ -1251,6 +1407,7 @@ export class TileSimulation {
         continue;
       }
       this.runningEntity = input.entity;
+      this.runningLive = e;
       try {
         e.kind.def.onInput?.(this.ctx, input.entity, input.data);
       } catch (cause) {
@@ -1276,11 +1433,13 @@ export class TileSimulation {
       const ea = this.entities.get(a);
       if (ea?.kind.def.onContact) {
         this.runningEntity = a;
+        this.runningLive = ea;
         ea.kind.def.onContact(this.ctx, a, b);
       }
       const eb = this.entities.get(b);
       if (eb?.kind.def.onContact) {
         this.runningEntity = b;
+        this.runningLive = eb;
         eb.kind.def.onContact(this.ctx, b, a);
       }
     }
@@ -1308,14 +1467,14 @@ export class TileSimulation {
   }
 
   private setProp(id: EntityId, key: string, value: PropValue): void {
-    const e = this.live(id);
+    const e = this.cur(id);
     const spec = e.kind.def.props?.[key];
     assert(spec !== undefined, ErrorCode.BadInput, () => `kind ${e.kind.def.name} has no prop ${JSON.stringify(key)}`);
     checkPropValue(e.kind.def.name, key, spec, value);
     this.touchProps(e);
     e.props[key] = value;
-    e.propsDigest = undefined;
-    this.digestDirty.add(e);
+    e.hasPropsDigest = false;
+    this.markDirty(e);
     if (spec.critical) this.criticalNow.push({ entity: id, key, value });
   }
 
@@ -1331,22 +1490,26 @@ export class TileSimulation {
       exists: (id) => sim.entities.has(id) || sim.ghosts.has(id),
       isGhost: (id) => sim.ghosts.has(id),
       kindOf: (id) => sim.entities.get(id)?.kind.def.name ?? sim.ghosts.get(id)?.kind ?? sim.live(id).kind.def.name,
-      position: (id) => sim.body(id).translation(),
-      rotation: (id) => sim.body(id).rotation(),
-      linvel: (id) => sim.body(id).linvel(),
-      mass: (id) => sim.entities.get(id)?.mass ?? sim.body(id).mass(),
+      position: (id) => sim.curBody(id).translation(),
+      rotation: (id) => sim.curBody(id).rotation(),
+      linvel: (id) => sim.curBody(id).linvel(),
+      mass: (id) => {
+        const r = sim.runningLive;
+        if (r !== undefined && r.id === id && !r.gone) return r.mass;
+        return sim.entities.get(id)?.mass ?? sim.body(id).mass();
+      },
       prop: (id, key) => {
-        const e = sim.live(id);
+        const e = sim.cur(id);
         const v = e.props[key];
         // Plain `if` on this hot path: no message closure is built unless it fails.
         if (v === undefined) throw new TesseraError(ErrorCode.BadInput, `kind ${e.kind.def.name} has no prop ${JSON.stringify(key)}`);
         return v;
       },
       setProp: (id, key, value) => sim.setProp(id, key, value),
-      applyImpulse: (id, impulse) => sim.live(id).rb.applyImpulse(impulse, true),
-      applyTorqueImpulse: (id, impulse) => sim.live(id).rb.applyTorqueImpulse(impulse, true),
+      applyImpulse: (id, impulse) => sim.cur(id).rb.applyImpulse(impulse, true),
+      applyTorqueImpulse: (id, impulse) => sim.cur(id).rb.applyTorqueImpulse(impulse, true),
       moveKinematic: (id, position, rotation) => {
-        const e = sim.live(id);
+        const e = sim.cur(id);
         assert(e.body.type === 'kinematic', ErrorCode.BadInput, () => `entity ${id} is ${e.body.type}, not kinematic: it cannot be moved by position`);
         e.rb.setNextKinematicTranslation(position);
         if (rotation) e.rb.setNextKinematicRotation(rotation);
@@ -1377,6 +1540,13 @@ function addGhostOut(out: Map<string, { to: TileId; ghosts: GhostState[] }>, to:
   let g = out.get(key);
   if (!g) out.set(key, (g = { to, ghosts: [] }));
   g.ghosts.push(ghost);
+}
+
+/** Writes a vector's components to `out[at..at + 2]`. */
+function put3(out: Float32Array, at: number, v: Vec3): void {
+  out[at] = v.x;
+  out[at + 1] = v.y;
+  out[at + 2] = v.z;
 }
 
 function binarySearch(list: readonly LiveEntity[], id: EntityId): number {

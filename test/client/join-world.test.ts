@@ -39,3 +39,18 @@ describe('joinWorld: the first join retries', () => {
     }
   }, 30_000);
 });
+
+describe('joinWorld: the kinds module', () => {
+  it('resolves a relative kinds URL against the page, not against the library (simulation on the page)', async () => {
+    const g = globalThis as { location?: { href: string } };
+    const had = g.location;
+    g.location = { href: 'file:///srv/game/index.html' };
+    try {
+      const port = await freePort();
+      await expect(joinWorld({ relay: `ws://127.0.0.1:${port}/`, world: 'demo', transport: 'relay', webSocket: ws, simulation: 'main', kinds: './my-kinds.js', joinAttempts: 1, timeoutMs: 400 })).rejects.toThrow(/kinds module file:\/\/\/srv\/game\/my-kinds\.js could not be loaded/);
+    } finally {
+      if (had === undefined) delete g.location;
+      else g.location = had;
+    }
+  });
+});

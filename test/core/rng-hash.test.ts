@@ -57,6 +57,27 @@ describe('StateHasher', () => {
     for (let i = 0; i < 50_000; i++) seen.add(new StateHasher().u32(i).digest());
     expect(seen.size).toBe(50_000);
   });
+
+  it('feeds a run of words with u32s exactly as one u32 per word, and gives its words whichever way they are read', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 20 }), fc.nat({ max: 20 }), (words, cut) => {
+        const count = Math.min(cut, words.length);
+        const one = new StateHasher().u32(9);
+        for (const w of words.slice(0, count)) one.u32(w);
+        const run = new StateHasher().u32(9).u32s(Uint32Array.from(words), count);
+        expect(run.words()).toEqual(one.words());
+        const out = new Uint32Array(3);
+        run.wordsInto(out, 1);
+        expect([out[1], out[2]]).toEqual(one.words());
+        expect([run.word0(), run.word1()]).toEqual(one.words());
+      }),
+    );
+    // A float32 view's words are the floats' exact patterns, as f32 feeds them.
+    const floats = Float32Array.from([0.1, -0, 3.5e-39, -2.25]);
+    const byF32 = new StateHasher();
+    for (const x of floats) byF32.f32(x);
+    expect(new StateHasher().u32s(new Uint32Array(floats.buffer)).digest()).toBe(byF32.digest());
+  });
 });
 
 describe('ByteWriter / ByteReader', () => {
@@ -74,6 +95,19 @@ describe('ByteWriter / ByteReader', () => {
         r.end();
       }),
     );
+  });
+
+  it('writes a string as its UTF-8 bytes after their length, short ASCII or not', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 70 }), fc.string({ maxLength: 70, unit: 'grapheme' })), (s) => {
+        const utf8 = new TextEncoder().encode(s);
+        const bytes = new ByteWriter(1).str(s).finish();
+        expect(Array.from(bytes)).toEqual([...Array.from(new ByteWriter().u32(utf8.length).finish()), ...Array.from(utf8)]);
+        expect(new ByteReader(bytes).str(1 << 20)).toBe(s);
+      }),
+    );
+    // Invalid UTF-8 is refused in short strings too (the ASCII shortcut does not take it).
+    expect(() => new ByteReader(new Uint8Array([3, 0, 0, 0, 0x61, 0xc3, 0x28])).str()).toThrow(TesseraError);
   });
 
   it('refuses truncated input and oversized counts with a TesseraError', () => {
