@@ -1084,7 +1084,25 @@ export class RelayCore {
     let to = h.to;
     if (to !== RELAY_PEER && !this.peers.has(to)) to = RELAY_PEER;
     this.revoke(r);
-    this.leases.transfer(tileKey(r.tile), r.epoch, to, h.epoch, (d) => (d.granted ? this.leaseTransferred(r, h, to, tick, snapshot) : this.leaseRefused(r.tile, d)));
+    this.leases.transfer(tileKey(r.tile), r.epoch, to, h.epoch, (d) => (d.granted ? this.leaseTransferred(r, h, to, tick, snapshot) : this.handoffRefused(r, snapshot, d)));
+  }
+
+  /**
+   * The lease table refused the move (a shared table that another node changed first, or could
+   * not be asked): the tile stays with its holder. A tile of the relay's own that it had let go
+   * of for the handoff, it simulates again from the state it handed over.
+   */
+  private handoffRefused(r: TileRecord, snapshot: Uint8Array, d: Extract<LeaseDecision, { granted: false }>): void {
+    this.leaseRefused(r.tile, d);
+    const held = this.leases.get(tileKey(r.tile));
+    if (held?.node !== this.leases.node || held.owner !== RELAY_PEER || this.authority.holds(r.tile)) return;
+    this.adoptOwn(r.tile, r.epoch, snapshot);
+    const queued = r.queued;
+    r.queued = [];
+    for (const q of queued) {
+      if ('in' in q) this.authority.insert(q.in);
+      else this.authority.remove(q.out);
+    }
   }
 
   /** The lease table gave the tile to `to` under the handoff's epoch: the new owner runs from `tick`. */

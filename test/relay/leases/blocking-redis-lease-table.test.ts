@@ -84,6 +84,31 @@ describeWithRedis('BlockingRedisLeaseTable (real redis-server)', () => {
       h2.relay.close();
     }));
 
+  it('a handoff Redis refuses leaves the tile where it was: a relay tile it had let go of, the relay simulates again', () =>
+    withSeed(16, async () => {
+      await initPhysics();
+      const own = await startRedis();
+      const table = await BlockingRedisLeaseTable.open({ url: own.url, node: 'relay-1', prefix: 'refused:' });
+      tables.push(table);
+      const h = new Harness({ seed: 16, relay: { leases: table } });
+      const entities = h.relay.relayEntityCount();
+      const tiles = h.relay.directory().length;
+      await own.stop(true);
+      await new Promise((r) => setTimeout(r, 100));
+      // A player arrives: the relay hands it the spawn tile, and Redis cannot be asked.
+      const a = h.addClient('alice');
+      h.run(3000);
+      expect(h.logs.filter((l) => l.msg === 'lease change refused' && l['reason'] === 'unreachable').length).toBeGreaterThan(0);
+      expect(a.client.stats().ownedTiles).toEqual([]);
+      expect(h.relay.directory().every((d) => d.owner === RELAY_PEER && d.epoch === 1)).toBe(true);
+      expect(h.relay.directory().length).toBe(tiles);
+      // Every tile still runs at the relay, nothing lost: the avatar joined the relay's world.
+      expect(h.relay.ownWorld.tileList().length).toBe(tiles);
+      expect(h.relay.ownWorld.tick).toBe(h.relay.currentTick);
+      expect(h.relay.relayEntityCount()).toBe(entities + 1);
+      h.relay.close();
+    }));
+
   it('refuses at once while Redis is down and grants again once it is back; an unreachable Redis fails open() with a clear error', async () => {
     const own = await startRedis();
     const statuses: boolean[] = [];
