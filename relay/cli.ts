@@ -3,11 +3,13 @@
 import { parseArgs } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import * as Y from 'yjs';
 import { layoutAsTemplate, PROTOCOL_VERSION, readTemplateFile, resolveWorldConfig, WorldLayout } from '../src/index.js';
 import { WorldStore } from './store/world-store.js';
 import { SCENES, startRelay } from './server.js';
 import { makeToken } from './tokens.js';
+import { validNodeId } from './cluster/cluster-node.js';
 import { LOADTEST_USAGE, loadtestCommand } from './loadtest/loadtest-command.js';
 
 const USAGE = `Usage: tessera <command> [flags]
@@ -36,6 +38,10 @@ relay flags (environment variable in brackets):
   --data-dir DIR        where the world is kept between runs (SQLite; default ./tessera-data) [TESSERA_DATA_DIR]
   --memory-only         keep nothing between runs [TESSERA_MEMORY_ONLY=1]
   --template FILE       a new world's base layer: template JSON or a binary Yjs update [TESSERA_TEMPLATE]
+  --cluster URL         run as a node of a cluster sharing the world's leases in Redis, e.g.
+                        redis://127.0.0.1:6379 (redis-server 7; Debian package redis-server).
+                        First step: leases and membership only, no cross-node traffic yet [TESSERA_CLUSTER]
+  --node-id ID          this node's id in the cluster (default HOSTNAME-PID) [TESSERA_NODE_ID]
 
 template flags:
   --data-dir DIR        the relay's data dir (default ./tessera-data) [TESSERA_DATA_DIR]
@@ -81,6 +87,8 @@ async function main(argv: string[]): Promise<number> {
       'data-dir': { type: 'string' },
       'memory-only': { type: 'boolean' },
       template: { type: 'string' },
+      cluster: { type: 'string' },
+      'node-id': { type: 'string' },
       ttl: { type: 'string' },
       role: { type: 'string' },
       help: { type: 'boolean' },
@@ -139,6 +147,11 @@ async function main(argv: string[]): Promise<number> {
   const templateFile = values.template ?? env['TESSERA_TEMPLATE'];
   const memoryOnly = values['memory-only'] === true || env['TESSERA_MEMORY_ONLY'] === '1';
   const dataDir = memoryOnly ? undefined : (values['data-dir'] ?? env['TESSERA_DATA_DIR'] ?? 'tessera-data');
+  const clusterUrl = values.cluster ?? env['TESSERA_CLUSTER'];
+  const nodeId = values['node-id'] ?? env['TESSERA_NODE_ID'] ?? `${hostname()}-${process.pid}`;
+  if (clusterUrl === undefined && (values['node-id'] ?? env['TESSERA_NODE_ID']) !== undefined) throw new Error('--node-id needs --cluster');
+  if (clusterUrl !== undefined && !/^rediss?:\/\/[^/]/.test(clusterUrl)) throw new Error(`--cluster must be a redis:// or rediss:// URL, got ${JSON.stringify(clusterUrl)}`);
+  if (clusterUrl !== undefined && !validNodeId(nodeId)) throw new Error(`--node-id must be 1 to 64 letters, digits, '.', '_' or '-', got ${JSON.stringify(nodeId)}`);
   const server = await startRelay({
     port,
     host: values.host ?? env['TESSERA_HOST'] ?? '127.0.0.1',
@@ -153,6 +166,7 @@ async function main(argv: string[]): Promise<number> {
     ...(auditSample !== undefined ? { auditSample } : {}),
     ...(auditInline ? { auditThread: false } : {}),
     ...(dataDir !== undefined ? { dataDir } : {}),
+    ...(clusterUrl !== undefined ? { cluster: { url: clusterUrl, node: nodeId } } : {}),
   });
   const stop = (): void => {
     void server.close().then(() => process.exit(0));

@@ -51,6 +51,8 @@ import type { DocRole } from './doc/update-rules.js';
 import { RelayMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limiter.js';
 import { connectionGuard, type GuardedConnection } from './connection-guard.js';
+import type { LeaseDecision, LeaseTable } from './leases/lease-table.js';
+import { LocalLeaseTable } from './leases/local-lease-table.js';
 
 /** Signs lease bytes (Ed25519 in the server; any signer in tests). */
 export interface LeaseSigner {
@@ -129,6 +131,8 @@ export interface RelayCoreOptions {
   readonly document?: StoredDocument;
   /** Stores a document update before the relay acknowledges it (the server's store; none in memory-only runs). */
   readonly persistDocUpdate?: (update: Uint8Array) => void;
+  /** Who holds each tile at which epoch (default: a `LocalLeaseTable`, this process alone). */
+  readonly leases?: LeaseTable;
 }
 
 /** A player that sent no pose for this long is given no tile, ms (poses come every 100 ms: three missed). */
@@ -160,8 +164,10 @@ interface PeerState {
 
 interface TileRecord {
   readonly tile: TileId;
-  owner: PeerId;
-  epoch: number;
+  /** The holder, read from the lease table (`tileRecord`). */
+  readonly owner: PeerId;
+  /** The holder's epoch, read from the lease table. */
+  readonly epoch: number;
   lease: TileLease;
   /** Last keyframe received from a peer owner; `matched` once it hashed to the owner's commitment. */
   keyframe: { epoch: number; tick: number; snapshot: Uint8Array; matched: boolean } | undefined;
@@ -203,6 +209,8 @@ export class RelayCore {
   private readonly opts: RelayCoreOptions;
   private readonly authority: TileAuthority;
   private readonly tiles = new Map<string, TileRecord>();
+  /** Who holds each tile at which epoch: the records' `owner` and `epoch` are read from it. */
+  private readonly leases: LeaseTable;
   private readonly peers = new Map<PeerId, PeerState>();
   private readonly connections = new Set<Connection>();
   private readonly tickZeroMs: number;
@@ -247,6 +255,7 @@ export class RelayCore {
 
   constructor(opts: RelayCoreOptions) {
     this.opts = opts;
+    this.leases = opts.leases ?? new LocalLeaseTable();
     this.config = resolveWorldConfig(opts.scene.config);
     const stored = opts.initialTiles ?? [];
     const startTick = stored.reduce((t, c) => Math.max(t, c.tick), 0);
@@ -305,8 +314,11 @@ export class RelayCore {
       return { tile: sim.tile, snapshot };
     });
     for (const { tile, snapshot } of initial.sort((a, b) => a.tile.x - b.tile.x || a.tile.y - b.tile.y || a.tile.z - b.tile.z)) {
-      this.authority.adopt(tile, 1, snapshot, []);
-      this.tiles.set(tileKey(tile), { tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(tile, RELAY_PEER, 1, startTick), keyframe: undefined, handoff: undefined, grantedAtTick: 0, queued: [] });
+      this.leases.grant(tileKey(tile), RELAY_PEER, (d) => {
+        if (!d.granted) return this.leaseRefused(tile, d);
+        this.authority.adopt(tile, d.entry.epoch, snapshot, []);
+        this.tiles.set(tileKey(tile), this.tileRecord(tile, this.signLease(tile, RELAY_PEER, d.entry.epoch, startTick)));
+      });
     }
     this.doc = new WorldDocHost(opts.registry, this.config.tileEdge, opts.document, {
       place: (e) => this.placeEntity(e),
@@ -1107,8 +1119,29 @@ export class RelayCore {
     let to = h.to;
     if (to !== RELAY_PEER && !this.peers.has(to)) to = RELAY_PEER;
     this.revoke(r);
-    r.owner = to;
-    r.epoch = h.epoch;
+    this.leases.transfer(tileKey(r.tile), r.epoch, to, h.epoch, (d) => (d.granted ? this.leaseTransferred(r, h, to, tick, snapshot) : this.handoffRefused(r, snapshot, d)));
+  }
+
+  /**
+   * The lease table refused the move (a shared table that another node changed first, or could
+   * not be asked): the tile stays with its holder. A tile of the relay's own that it had let go
+   * of for the handoff, it simulates again from the state it handed over.
+   */
+  private handoffRefused(r: TileRecord, snapshot: Uint8Array, d: Extract<LeaseDecision, { granted: false }>): void {
+    this.leaseRefused(r.tile, d);
+    const held = this.leases.get(tileKey(r.tile));
+    if (held?.node !== this.leases.node || held.owner !== RELAY_PEER || this.authority.holds(r.tile)) return;
+    this.adoptOwn(r.tile, r.epoch, snapshot);
+    const queued = r.queued;
+    r.queued = [];
+    for (const q of queued) {
+      if ('in' in q) this.authority.insert(q.in);
+      else this.authority.remove(q.out);
+    }
+  }
+
+  /** The lease table gave the tile to `to` under the handoff's epoch: the new owner runs from `tick`. */
+  private leaseTransferred(r: TileRecord, h: NonNullable<TileRecord['handoff']>, to: PeerId, tick: number, snapshot: Uint8Array): void {
     r.lease = this.signLease(r.tile, to, h.epoch, tick);
     r.grantedAtTick = this.currentTick;
     r.keyframe = { epoch: h.epoch, tick, snapshot, matched: true };
@@ -1295,9 +1328,37 @@ export class RelayCore {
       // Only an owner that keeps committing is renewed (a fresh lease has a second to start).
       const last = this.audit.lastCommittedTick(r.tile) ?? r.lease.fromTick;
       if (listening && r.owner !== RELAY_PEER && now - Math.max(last, r.lease.fromTick) > this.config.tickRate) continue;
-      r.lease = this.signLease(r.tile, r.owner, r.epoch, r.lease.fromTick);
-      if (r.owner !== RELAY_PEER) this.sendTo(r.owner, { type: MsgType.Lease, lease: r.lease }, true);
+      this.leases.renew(tileKey(r.tile), r.owner, r.epoch, (d) => {
+        if (!d.granted) return this.leaseRefused(r.tile, d);
+        r.lease = this.signLease(r.tile, r.owner, r.epoch, r.lease.fromTick);
+        if (r.owner !== RELAY_PEER) this.sendTo(r.owner, { type: MsgType.Lease, lease: r.lease }, true);
+      });
     }
+  }
+
+  /** A tile's record; its owner and epoch are the lease table's. */
+  private tileRecord(tile: TileId, lease: TileLease): TileRecord {
+    const key = tileKey(tile);
+    const leases = this.leases;
+    return {
+      tile,
+      get owner() {
+        return leases.get(key)!.owner;
+      },
+      get epoch() {
+        return leases.get(key)!.epoch;
+      },
+      lease,
+      keyframe: undefined,
+      handoff: undefined,
+      grantedAtTick: 0,
+      queued: [],
+    };
+  }
+
+  /** The lease table refused a change the relay asked for: nothing changes for the tile. */
+  private leaseRefused(tile: TileId, d: Extract<LeaseDecision, { granted: false }>): void {
+    this.opts.log({ level: 'error', msg: 'lease change refused', tile: tileKey(tile), reason: d.reason, current: d.current });
   }
 
   private signLease(tile: TileId, owner: PeerId, epoch: number, fromTick: number): TileLease {
@@ -1318,9 +1379,13 @@ export class RelayCore {
       const sim = TileSimulation.create(tile, this.config, this.opts.registry, [], this.authority.tick);
       const snap = sim.snapshot();
       sim.dispose();
-      this.authority.adopt(tile, 1, snap, this.subscribersOf(key));
-      r = { tile, owner: RELAY_PEER, epoch: 1, lease: this.signLease(tile, RELAY_PEER, 1, this.authority.tick), keyframe: undefined, handoff: undefined, grantedAtTick: 0, queued: [] };
-      this.tiles.set(key, r);
+      this.leases.grant(key, RELAY_PEER, (d) => {
+        if (!d.granted) return this.leaseRefused(tile, d);
+        this.authority.adopt(tile, d.entry.epoch, snap, this.subscribersOf(key));
+        this.tiles.set(key, this.tileRecord(tile, this.signLease(tile, RELAY_PEER, d.entry.epoch, this.authority.tick)));
+      });
+      r = this.tiles.get(key);
+      if (!r) return this.refuse(undefined, 'route', `entity ${e.id} could not be placed in tile ${key}: no lease for it`);
       for (const p of this.peers.values()) this.updateInterest(p);
     }
     if (r.owner === RELAY_PEER && !r.handoff) {

@@ -17,6 +17,7 @@ import { wsLink } from './ws-link.js';
 import { startKeepalive } from './keepalive.js';
 import { DashboardData } from './dashboard/dashboard-data.js';
 import { dashboardRoutes } from './dashboard/dashboard-http.js';
+import { joinCluster, type ClusterOptions } from './cluster/cluster-node.js';
 
 /** Options of `startRelay`. */
 export interface RelayServerOptions {
@@ -74,6 +75,8 @@ export interface RelayServerOptions {
   readonly maxSendQueueBytes?: number;
   /** WebSocket keepalive: every connection is pinged this often; one that missed the last ping is cut, ms (default 5000). */
   readonly keepaliveMs?: number;
+  /** Run as a node of a cluster: leases in this Redis, shared with the other nodes of the world (default: this process alone). */
+  readonly cluster?: ClusterOptions;
 }
 
 /** A running relay. Call `close()` to stop it. */
@@ -125,6 +128,7 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
     templateHash = store.createWorld(world, opts.template).template;
     document = store.loadDocument(world);
   }
+  const cluster = opts.cluster ? await joinCluster(opts.cluster, world, log) : undefined;
   const auditor = opts.auditThread === false ? new InlineAuditor(config, registry) : new ThreadAuditor(config, registry, (msg) => log({ level: 'warn', msg }), kindsUrl);
   const core = new RelayCore({
     world,
@@ -148,7 +152,9 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
     roleOf: (token) => (secret ? tokenRole(token) : 'creator'),
     ...(opts.maxPeers !== undefined ? { maxPeers: opts.maxPeers } : {}),
     ...(opts.authority === 'relay' ? { maxTilesPerPeer: 0 } : {}),
+    ...(cluster ? { leases: cluster.leases } : {}),
   });
+  await cluster?.start(() => ({ players: core.peerCount, tiles: core.directory().filter((d) => d.owner === 0).length }));
 
   configureConnectionGuard(core, opts.guard ?? {});
   dashboard = new DashboardData(core, { world, auth: secret ? 'token' : 'open', authority: opts.authority ?? 'peers' });
@@ -250,6 +256,7 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((r) => wss.close(() => r()));
       await new Promise<void>((r) => http.close(() => r()));
+      await cluster?.close();
     },
   };
 }

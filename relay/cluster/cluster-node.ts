@@ -1,0 +1,83 @@
+import { cpuUsage } from 'node:process';
+import { Redis } from 'ioredis';
+import { BlockingRedisLeaseTable } from '../leases/blocking-redis-lease-table.js';
+import type { RelayLog } from '../relay-core.js';
+import { Membership } from './membership.js';
+import type { NodeLoad } from './node-load.js';
+
+/** Where a relay node finds its cluster. */
+export interface ClusterOptions {
+  /** `redis://host:port` (or `rediss://`). */
+  readonly url: string;
+  /** This node's id, unique in the cluster. */
+  readonly node: string;
+}
+
+/** A relay node's part in its cluster: the shared lease table and its membership. Call `close()`. */
+export interface ClusterNode {
+  /** Leases in Redis, decided synchronously for the relay core. */
+  readonly leases: BlockingRedisLeaseTable;
+  /** Joins the membership (first heartbeat) with the node's load read from `load` at every beat. */
+  start(load: () => Omit<NodeLoad, 'cpu'>): Promise<void>;
+  /** Leaves the membership and closes both connections. */
+  close(): Promise<void>;
+}
+
+/** The keys of one world in Redis: `tessera:<world>:lease:<tile>`, `tessera:<world>:node:<id>`, `tessera:<world>:nodes`. */
+export function clusterPrefix(world: string): string {
+  return `tessera:${world}:`;
+}
+
+/** Checks a `--node-id`: letters, digits, `.`, `_`, `-`; 1 to 64 of them. */
+export function validNodeId(id: string): boolean {
+  return /^[A-Za-z0-9._-]{1,64}$/.test(id);
+}
+
+/**
+ * Connects a relay node of world `world` to its cluster's Redis. Rejects with an error that
+ * names the URL when Redis cannot be reached within `connectTimeoutMs`.
+ */
+export async function joinCluster(opts: ClusterOptions, world: string, log: RelayLog, connectTimeoutMs = 3000): Promise<ClusterNode> {
+  if (!/^rediss?:\/\//.test(opts.url)) throw new Error(`cluster URL must start with redis:// or rediss://, got ${JSON.stringify(opts.url)}`);
+  if (!validNodeId(opts.node)) throw new Error(`node id must be 1 to 64 letters, digits, '.', '_' or '-', got ${JSON.stringify(opts.node)}`);
+  const prefix = clusterPrefix(world);
+  const leases = await BlockingRedisLeaseTable.open({
+    url: opts.url,
+    node: opts.node,
+    prefix,
+    connectTimeoutMs,
+    onStatus: (s) => log({ level: s.up ? 'info' : 'error', msg: s.up ? 'cluster redis reachable' : 'cluster redis unreachable: lease changes refused', url: opts.url, ...(s.reason ? { reason: s.reason } : {}) }),
+  });
+  const redis = new Redis(opts.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: connectTimeoutMs });
+  // Reported through the lease table's status and the failed beats below.
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+  } catch (e) {
+    await leases.close();
+    throw new Error(`Redis at ${opts.url} is unreachable: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  let membership: Membership | undefined;
+  return {
+    leases,
+    start: async (load) => {
+      // CPU share of one core since the previous beat.
+      let last = { at: performance.now(), cpu: cpuUsage() };
+      const cpu = (): number => {
+        const now = { at: performance.now(), cpu: cpuUsage() };
+        const used = (now.cpu.user + now.cpu.system - last.cpu.user - last.cpu.system) / 1000;
+        const share = now.at > last.at ? used / (now.at - last.at) : 0;
+        last = now;
+        return Math.round(share * 1000) / 1000;
+      };
+      membership = new Membership({ redis, node: opts.node, prefix, load: () => ({ ...load(), cpu: cpu() }), onBeatFailed: (e) => log({ level: 'warn', msg: 'cluster heartbeat failed', reason: e.message }) });
+      await membership.start();
+      log({ level: 'info', msg: 'joined cluster', url: opts.url, node: opts.node, members: (await membership.members()).map((m) => m.node) });
+    },
+    close: async () => {
+      await membership?.leave().catch((e: unknown) => log({ level: 'warn', msg: 'cluster leave failed', reason: e instanceof Error ? e.message : String(e) }));
+      redis.disconnect();
+      await leases.close();
+    },
+  };
+}

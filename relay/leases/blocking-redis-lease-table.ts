@@ -1,0 +1,174 @@
+import { Worker } from 'node:worker_threads';
+import type { PeerId } from '../../src/index.js';
+import { LeaseRefusal, type LeaseDecided, type LeaseDecision, type LeaseEntry, type LeaseTable } from './lease-table.js';
+import { ANSWER_BYTES, HEADER, type LeaseRequest, type LeaseWorkerData, type LeaseWorkerEvent } from './lease-channel.js';
+
+/** How a node reaches the cluster's lease table. */
+export interface BlockingRedisLeaseTableOptions {
+  /** `redis://host:port`. */
+  readonly url: string;
+  /** This node's id, unique in the cluster. */
+  readonly node: string;
+  /** Key prefix (default `tessera:`). */
+  readonly prefix?: string;
+  /** Longest wait for one script's answer before the change is refused as `unreachable`, ms (default 250). */
+  readonly answerTimeoutMs?: number;
+  /** Longest wait for the first connection, ms (default 3000): past it `open` fails. */
+  readonly connectTimeoutMs?: number;
+  /** Hears the connection going down and coming back. */
+  readonly onStatus?: (status: { readonly up: boolean; readonly reason?: string }) => void;
+}
+
+/**
+ * The Redis lease table for the relay core, which decides leases synchronously: every change
+ * is still decided by the Lua script in Redis (`RedisLeaseTable`, run on a worker thread that
+ * holds the connection), and this thread waits for the answer (Atomics.wait, a fraction of a
+ * millisecond on a local network) before `decided` runs, so the core acts on a grant only once
+ * Redis said yes, at the point where it asked. While Redis is unreachable every change is
+ * refused at once (`unreachable`) until the connection is back; one that takes longer than
+ * `answerTimeoutMs` is refused too, and should Redis have granted it after all, the late answer
+ * still updates this node's view (the grant itself takes no effect here). Call `close()`.
+ */
+export class BlockingRedisLeaseTable implements LeaseTable {
+  /** This node's id. */
+  readonly node: string;
+  private readonly worker: Worker;
+  private readonly header: Int32Array;
+  private readonly body: Uint8Array;
+  private readonly timeoutMs: number;
+  private readonly seen = new Map<string, LeaseEntry>();
+  private seq = 0;
+  private up = true;
+  private readonly onStatus: BlockingRedisLeaseTableOptions['onStatus'];
+
+  private constructor(worker: Worker, shared: SharedArrayBuffer, opts: BlockingRedisLeaseTableOptions) {
+    this.node = opts.node;
+    this.worker = worker;
+    this.header = new Int32Array(shared, 0, HEADER);
+    this.body = new Uint8Array(shared, HEADER * 4, ANSWER_BYTES);
+    this.timeoutMs = opts.answerTimeoutMs ?? 250;
+    this.onStatus = opts.onStatus;
+    worker.on('message', (e: LeaseWorkerEvent) => this.onEvent(e));
+  }
+
+  /** Connects to Redis (on a worker thread); rejects with a clear error when it cannot be reached. */
+  static open(opts: BlockingRedisLeaseTableOptions): Promise<BlockingRedisLeaseTable> {
+    const shared = new SharedArrayBuffer(HEADER * 4 + ANSWER_BYTES);
+    const data: LeaseWorkerData = { url: opts.url, node: opts.node, prefix: opts.prefix ?? 'tessera:', connectTimeoutMs: opts.connectTimeoutMs ?? 3000, shared };
+    const worker = startWorker(data);
+    return new Promise((resolve, reject) => {
+      const first = (e: LeaseWorkerEvent): void => {
+        if (e.type === 'ready') {
+          worker.off('message', first);
+          resolve(new BlockingRedisLeaseTable(worker, shared, opts));
+        } else if (e.type === 'failed') {
+          worker.off('message', first);
+          void worker.terminate();
+          reject(new Error(`Redis at ${opts.url} is unreachable: ${e.reason}`));
+        }
+      };
+      worker.on('message', first);
+      worker.once('error', reject);
+    });
+  }
+
+  /** The tile's lease as this node last saw it. */
+  get(tile: string): LeaseEntry | undefined {
+    return this.seen.get(tile);
+  }
+
+  /** Asks Redis to grant a tile nobody holds; decided before this returns. */
+  grant(tile: string, owner: PeerId, decided: LeaseDecided): void {
+    decided(this.ask({ op: 'grant', seq: 0, tile, owner }));
+  }
+
+  /** Asks Redis to move the tile from `fromEpoch` to `owner` at `epoch`; decided before this returns. */
+  transfer(tile: string, fromEpoch: number, owner: PeerId, epoch: number, decided: LeaseDecided): void {
+    decided(this.ask({ op: 'transfer', seq: 0, tile, fromEpoch, owner, epoch }));
+  }
+
+  /** Asks Redis whether `owner` still holds the tile at `epoch`; decided before this returns. */
+  renew(tile: string, owner: PeerId, epoch: number, decided: LeaseDecided): void {
+    decided(this.ask({ op: 'renew', seq: 0, tile, owner, epoch }));
+  }
+
+  /** Asks Redis to let `owner` give the tile up; decided before this returns. */
+  release(tile: string, owner: PeerId, epoch: number, decided: LeaseDecided): void {
+    decided(this.ask({ op: 'release', seq: 0, tile, owner, epoch }));
+  }
+
+  /** Closes the connection and ends the worker. */
+  async close(): Promise<void> {
+    this.worker.postMessage({ op: 'close', seq: 0, tile: '' } satisfies LeaseRequest);
+    await new Promise<void>((resolve) => {
+      this.worker.once('exit', () => resolve());
+      setTimeout(() => void this.worker.terminate(), 1000).unref();
+    });
+  }
+
+  private ask(req: LeaseRequest): LeaseDecision {
+    const tile = req.tile;
+    if (!this.up) return { granted: false, reason: LeaseRefusal.Unreachable, current: this.seen.get(tile) };
+    const seq = ++this.seq;
+    Atomics.store(this.header, 0, -seq);
+    this.worker.postMessage({ ...req, seq });
+    const deadline = performance.now() + this.timeoutMs;
+    for (;;) {
+      const left = deadline - performance.now();
+      if (Atomics.load(this.header, 0) === seq) break;
+      if (left <= 0) {
+        // Withdraw; should the answer have landed meanwhile, take it.
+        if (Atomics.compareExchange(this.header, 0, -seq, 0) === -seq) {
+          this.setUp(false, `no answer from Redis within ${this.timeoutMs} ms`);
+          return { granted: false, reason: LeaseRefusal.Unreachable, current: this.seen.get(tile) };
+        }
+        break;
+      }
+      Atomics.wait(this.header, 0, -seq, left);
+    }
+    const length = Atomics.load(this.header, 1);
+    const d = JSON.parse(new TextDecoder().decode(this.body.subarray(0, length))) as LeaseDecision;
+    if (!d.granted && d.reason === LeaseRefusal.Unreachable) this.setUp(false, 'Redis refused the connection');
+    else this.learn(tile, req.op, d);
+    return d;
+  }
+
+  private learn(tile: string, op: LeaseRequest['op'], d: LeaseDecision): void {
+    const entry = d.granted ? (op === 'release' ? undefined : d.entry) : d.current;
+    if (entry) this.seen.set(tile, entry);
+    else this.seen.delete(tile);
+  }
+
+  private onEvent(e: LeaseWorkerEvent): void {
+    if (e.type === 'ready') this.setUp(true);
+    else if (e.type === 'down' || e.type === 'failed') this.setUp(false, e.reason);
+    else if (e.type === 'late' && (e.decision.granted || e.decision.reason !== LeaseRefusal.Unreachable)) this.learnLate(e.tile, e.op, e.decision);
+  }
+
+  /** A late answer: the current lease it carries is newer than what this node saw before it asked. */
+  private learnLate(tile: string, op: LeaseRequest['op'], d: LeaseDecision): void {
+    const mine = this.seen.get(tile);
+    if (d.granted && op === 'release') {
+      if (mine && mine.epoch <= d.entry.epoch) this.seen.delete(tile);
+      return;
+    }
+    const entry = d.granted ? d.entry : d.current;
+    if (entry && (!mine || entry.epoch >= mine.epoch)) this.seen.set(tile, entry);
+  }
+
+  private setUp(up: boolean, reason?: string): void {
+    if (this.up === up) return;
+    this.up = up;
+    this.onStatus?.(reason === undefined ? { up } : { up, reason });
+  }
+}
+
+/** The lease worker, from the built JavaScript, or from the TypeScript sources when run with tsx (development, tests). */
+function startWorker(workerData: LeaseWorkerData): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./lease-worker.js', import.meta.url), { workerData });
+  // Worker threads do not inherit tsx's loader: register it first, then load the worker module.
+  const api = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./lease-worker.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(code, { eval: true, workerData });
+}

@@ -1,0 +1,46 @@
+// The thread behind `BlockingRedisLeaseTable`: it holds the Redis connection and runs the lease
+// scripts (through `RedisLeaseTable`), and writes each answer into the shared buffer the relay's
+// thread is waiting on.
+import { parentPort, workerData } from 'node:worker_threads';
+import { Redis } from 'ioredis';
+import { RedisLeaseTable } from './redis-lease-table.js';
+import type { LeaseDecision } from './lease-table.js';
+import { ANSWER_BYTES, HEADER, writeAnswer, type LeaseRequest, type LeaseWorkerData, type LeaseWorkerEvent } from './lease-channel.js';
+
+const data = workerData as LeaseWorkerData;
+const port = parentPort!;
+const header = new Int32Array(data.shared, 0, HEADER);
+const body = new Uint8Array(data.shared, HEADER * 4, ANSWER_BYTES);
+const post = (e: LeaseWorkerEvent): void => port.postMessage(e);
+
+const redis = new Redis(data.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: data.connectTimeoutMs });
+// The connection's own errors: the relay hears of them as refusals (`unreachable`) and `down` events.
+redis.on('error', (e: Error) => post({ type: 'down', reason: e.message }));
+redis.on('ready', () => post({ type: 'ready' }));
+const table = new RedisLeaseTable({ redis, node: data.node, prefix: data.prefix });
+
+port.on('message', (req: LeaseRequest) => {
+  const answer = (d: LeaseDecision): void => {
+    // A late answer (the relay stopped waiting) is sent as an event so its view still learns it.
+    if (!writeAnswer(header, body, req.seq, d)) post({ type: 'late', op: req.op, tile: req.tile, decision: d });
+  };
+  switch (req.op) {
+    case 'grant':
+      return table.grant(req.tile, req.owner, answer);
+    case 'transfer':
+      return table.transfer(req.tile, req.fromEpoch, req.owner, req.epoch, answer);
+    case 'renew':
+      return table.renew(req.tile, req.owner, req.epoch, answer);
+    case 'release':
+      return table.release(req.tile, req.owner, req.epoch, answer);
+    case 'close':
+      redis.disconnect();
+      port.close();
+      return;
+  }
+});
+
+redis.connect().then(
+  () => post({ type: 'ready' }),
+  (e: unknown) => post({ type: 'failed', reason: e instanceof Error ? e.message : String(e) }),
+);
