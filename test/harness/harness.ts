@@ -59,6 +59,9 @@ export interface HarnessClient {
   slow?(ms: number, everyMs: number): void;
 }
 
+/** After a partition heals, how long a player's sends to the relay stay ordered behind what waited, ms (longer than any delay and jitter the tests use). */
+const PARTITION_ORDERED_MS = 500;
+
 /** One seeded world: relay, network, clients, all on a virtual clock. */
 export class Harness {
   readonly scheduler = new VirtualScheduler();
@@ -183,7 +186,15 @@ export class Harness {
     const heldOut: { bytes: Uint8Array; reliable: boolean }[] = [];
     const heldIn: Uint8Array[] = [];
     const send = clientEnd.send.bind(clientEnd);
-    clientEnd.send = (bytes, reliable) => (this.scheduler.now() < cutUntil ? heldOut.push({ bytes: bytes.slice(), reliable }) : send(bytes, reliable));
+    // The relay link is one socket (TCP): nothing sent after a partition heals may overtake what
+    // waited (an unreliable send would, by its own jitter, and the relay takes a player's newest
+    // stamp as proof that everything stamped before it has arrived). Ordered for a while after healing.
+    let orderedUntil = -1;
+    clientEnd.send = (bytes, reliable) => {
+      const now = this.scheduler.now();
+      if (now < cutUntil) heldOut.push({ bytes: bytes.slice(), reliable });
+      else send(bytes, reliable || now < orderedUntil);
+    };
     const receive = clientEnd.onMessage;
     clientEnd.onMessage = (b) => (this.scheduler.now() < cutUntil ? heldIn.push(b) : receive?.(b));
     const partition = (ms: number): void => {
@@ -192,6 +203,7 @@ export class Harness {
         if (this.scheduler.now() < cutUntil) return;
         // The socket held them: they arrive in order, as TCP delivers what waited.
         for (const m of heldOut.splice(0)) send(m.bytes, true);
+        orderedUntil = this.scheduler.now() + PARTITION_ORDERED_MS;
         for (const b of heldIn.splice(0)) receive?.(b);
       });
     };
