@@ -82,6 +82,9 @@ function tilePhase(t: TileId): number {
   return ((Math.imul(t.x, 73856093) ^ Math.imul(t.y, 19349663) ^ Math.imul(t.z, 83492791)) >>> 0) % 1024;
 }
 
+/** Arrival ticks remembered (`noteArrival`). */
+const MAX_ARRIVALS_KEPT = 4096;
+
 /** Most inputs waiting for their tick. */
 const MAX_QUEUED_INPUTS = 4096;
 /**
@@ -172,6 +175,8 @@ export class TileAuthority {
   readonly world: TileWorld;
   private readonly held = new Map<string, HeldTile>();
   private inputs: { tick: number; input: EntityInput; waited?: boolean }[] = [];
+  /** Since which tick this node holds each entity that arrived here (`noteArrival`), oldest first. */
+  private readonly arrivedAt = new Map<EntityId, number>();
   /** Migrants stamped with a tick this node has not reached yet: they join at that tick, in arrival order. */
   private early: { fromTick: number; entity: EntityDesc; tile: TileId }[] = [];
   /** Counters for stats and metrics. */
@@ -192,7 +197,7 @@ export class TileAuthority {
     inputsApplied: 0,
     /** Inputs applied after waiting for their entity to arrive (a migrant, a tile being handed over). */
     inputsAwaited: 0,
-    /** Inputs dropped: their entity was not held here within `INPUT_WAIT_TICKS` of their stamp. */
+    /** Inputs dropped: their entity was not held here within `INPUT_WAIT_TICKS` of their stamp, or arrived here after it (its former holder's to apply). */
     inputsDropped: 0,
     /** Tick commitments sent to the relay (one per tick, in `Commits` batches). */
     commitsSent: 0,
@@ -273,6 +278,7 @@ export class TileAuthority {
     const existing = this.world.releaseTile(tile);
     existing?.dispose();
     const sim = TileSimulation.restore(snapshot, this.config, this.registry);
+    for (const id of sim.entityIds()) this.noteArrival(id, sim.tick);
     // A snapshot from a node whose clock ran ahead: let this node's world catch up instead.
     while (this.world.tick < sim.tick) this.stepOnce();
     // Held (with its epoch) before it catches up: what leaves it meanwhile is sent under this lease.
@@ -363,7 +369,7 @@ export class TileAuthority {
    * held here, no state to start from): the input then applies at the next tick.
    */
   private rewind(tick: number, input: EntityInput): boolean {
-    if (this.self === 0 || this.rewindTicks <= 0) return false;
+    if (this.self === 0 || this.rewindTicks <= 0 || tick < (this.arrivedAt.get(input.entity) ?? -1)) return false;
     const now = this.world.tick;
     const tile = this.world.tileOfEntity(input.entity);
     const h = tile ? this.held.get(tileKey(tile)) : undefined;
@@ -452,6 +458,7 @@ export class TileAuthority {
       const t = this.world.tileOfEntity(entity.id);
       const h = t ? this.held.get(tileKey(t)) : undefined;
       if (h) h.fullStateDue = true;
+      this.noteArrival(entity.id, fromTick ?? this.world.tick);
     }
     return placed;
   }
@@ -463,6 +470,18 @@ export class TileAuthority {
     if (now.length === 0) return;
     this.early = this.early.filter((m) => !now.includes(m));
     for (const m of now) if (!this.insert(m.entity, Math.min(m.fromTick, this.world.tick), m.tile)) this.out.dropped(`migrant ${m.entity.id}: its tile is no longer held here`);
+  }
+
+  /**
+   * Since when this node holds an entity (a migrant's tick, a handed-over state's): an input
+   * stamped before that was its former holder's to apply, not this node's, even if a copy
+   * reaches it (applied by both, it would be applied twice: a repeated input in the audit).
+   */
+  private noteArrival(id: EntityId, tick: number): void {
+    this.arrivedAt.delete(id);
+    this.arrivedAt.set(id, tick);
+    // Only recent arrivals matter (inputs are applied within seconds of their stamp).
+    if (this.arrivedAt.size > MAX_ARRIVALS_KEPT) this.arrivedAt.delete(this.arrivedAt.keys().next().value!);
   }
 
   /** Removes an entity from a held tile; false if not held. */
@@ -511,8 +530,11 @@ export class TileAuthority {
       for (const i of this.inputs) {
         if (i.tick > tick) later.push(i);
         else if (this.world.tileOfEntity(i.input.entity)) {
-          if (i.waited) this.counters.inputsAwaited++;
-          due.push(i.input);
+          if (i.tick < (this.arrivedAt.get(i.input.entity) ?? -1)) this.counters.inputsDropped++;
+          else {
+            if (i.waited) this.counters.inputsAwaited++;
+            due.push(i.input);
+          }
         } else if (tick - i.tick < INPUT_WAIT_TICKS) later.push({ ...i, waited: true });
         else this.counters.inputsDropped++;
       }
