@@ -179,6 +179,16 @@ export const ATTACK_CLASSES: readonly { readonly name: string; readonly group: s
     }, ['forged-record']),
   },
   {
+    // Islands let a body be handed to a tile two away, lying next to it: the relay's geometric
+    // check passes such a forgery, and the audit must find that the tile's re-execution never produced it.
+    name: 'migration-forged-two-away',
+    group: 'protocol',
+    run: convicted((a) => {
+      const tick = a.h.relay.currentTick;
+      a.cheat.sendRelay({ type: MsgType.Migrate, from: { x: 0, y: 0, z: 0 }, to: { x: 2, y: 0, z: 0 }, epoch: epochOf(a, '0,0,0'), tick, entity: goldChest(777_001, 31) });
+    }, ['forged-record']),
+  },
+  {
     name: 'mail-for-unowned-entity',
     group: 'protocol',
     run: refusedByRelay('authority', (a) =>
