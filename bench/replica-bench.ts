@@ -2,6 +2,7 @@
 // train scenario with speculative replicas against naive (interpolating) ones.
 import { benchScene, standardKinds, TileSimulation, TileWorld } from '../src/index.js';
 import { TRAIN_DELAYS, trainThrow, trainViewError, type TrainDelays } from '../test/replica/train-scenario.js';
+import { scriptedPathThrow } from '../test/replica/scripted-path-scenario.js';
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const p99 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.ceil(0.99 * xs.length) - 1]!;
@@ -62,4 +63,21 @@ export function viewErrorP99(mode: 'speculative' | 'interpolated', oneWayMs: num
   const all: number[] = [];
   for (const seed of [1, 2, 3]) all.push(...trainViewError(seed, mode, oneWayMs));
   return p99(all);
+}
+
+/** The scripted-path throw (a runner its script turns every 0.5 s) over `seeds` seeds in every replica mode: hit rate, and the median and p99 error of the runner Alice saw as she threw (cm). */
+export function scriptedPathFigures(seeds: number, delays: TrainDelays = TRAIN_DELAYS): Record<'speculative' | 'extrapolated' | 'interpolated', TrainFigures> {
+  const modes = ['speculative', 'extrapolated', 'interpolated'] as const;
+  const out = {} as Record<(typeof modes)[number], TrainFigures>;
+  for (const mode of modes) {
+    let hits = 0;
+    const seen: number[] = [];
+    for (let seed = 1; seed <= seeds; seed++) {
+      const o = scriptedPathThrow(seed, mode, delays);
+      if (o.hit) hits++;
+      seen.push(o.seenError * 100);
+    }
+    out[mode] = { hitRate: hits / seeds, seenErrorMedianCm: median(seen), seenErrorP99Cm: p99(seen) };
+  }
+  return out;
 }

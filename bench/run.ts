@@ -10,7 +10,7 @@ import { bytesPerVisibleAvatar, viewerBytesTotal, tabLatency } from './net-bench
 import { auditCost, detectionTimes, honestIncidents } from './audit-bench.js';
 import { runAttackCampaign, summariseAttacks } from '../test/harness/attack-campaign.js';
 import { CI_SIM_WORLDS, runSimCampaign } from '../test/sim-world/campaign.js';
-import { replayCost, trainFigures, viewErrorP99 } from './replica-bench.js';
+import { replayCost, scriptedPathFigures, trainFigures, viewErrorP99 } from './replica-bench.js';
 import { wanderersRollbacksPerS } from '../test/replica/wanderers-scenario.js';
 import { restartRecovery } from './store-bench.js';
 import { editLatency, relayEditCost } from './doc-bench.js';
@@ -155,6 +155,19 @@ async function main(): Promise<void> {
     }
     console.error(
       `train scenario${suffix ? ' (both 150 ms away)' : ''} over ${seeds} seeds: hit rate ${t.speculative.hitRate} speculative, ${t.extrapolated.hitRate} dead reckoning, ${t.interpolated.hitRate} naive; window seen off by (median) ${t.speculative.seenErrorMedianCm.toFixed(1)} / ${t.extrapolated.seenErrorMedianCm.toFixed(1)} / ${t.interpolated.seenErrorMedianCm.toFixed(1)} cm`,
+    );
+  }
+  // Issue 14's scripted path: a runner its script turns every 0.5 s (the tile's RNG decides), which
+  // only a replica that runs the script foresees; same seeds and delays for every mode.
+  for (const [suffix, seeds, delays] of [['', 30, undefined], ['_150_150', 20, { bobMs: 150, aliceMs: 150 }]] as const) {
+    const t = scriptedPathFigures(seeds, delays);
+    const names = { speculative: 'speculative', extrapolated: 'dead_reckoning', interpolated: 'naive' } as const;
+    for (const mode of ['speculative', 'extrapolated', 'interpolated'] as const) {
+      figures[`scripted_path_hit_rate_${names[mode]}${suffix}`] = round(t[mode].hitRate, 3);
+      figures[`scripted_path_seen_error_cm_${names[mode]}${suffix}`] = round(t[mode].seenErrorMedianCm, 1);
+    }
+    console.error(
+      `scripted path${suffix ? ' (both 150 ms away)' : ''} over ${seeds} seeds: hit rate ${t.speculative.hitRate} speculative, ${t.extrapolated.hitRate} dead reckoning, ${t.interpolated.hitRate} naive; runner seen off by (median) ${t.speculative.seenErrorMedianCm.toFixed(1)} / ${t.extrapolated.seenErrorMedianCm.toFixed(1)} / ${t.interpolated.seenErrorMedianCm.toFixed(1)} cm`,
     );
   }
   // A tile of RNG-driven wanderers with nobody giving input: a replica that continues its owner's random numbers does not roll back.

@@ -84,6 +84,7 @@ export type { Scenario, ScenarioName } from './scenes/scenarios.js';
 export type { BorderSceneName } from './scenes/border-scenes.js';
 export { borderScene, borderSplitEdge, BORDER_FIRST_BODY } from './scenes/border-scenes.js';
 export { scenario } from './scenes/scenarios.js';
+export { scriptedPathScene, SCRIPTED_PATH_SCENE } from './scenes/scripted-path-scene.js';
 export { cannonScene, borderRollScene, busyScene, busyDemoScene, BUSY_DEMO_FIRST_WANDERER, benchScene, demoScene, auditScene, trainScene, trainWindow, groundTiles, walls, CANNON_SCENE, ROLLING_BALL, DEMO_SCENE, AUDIT_SCENE, TRAIN_SCENE } from './scenes/scenes.js';
 
 export type { FrameInfo } from './worker/frame.js';

@@ -599,6 +599,7 @@ export class WorldClient implements PlayerClient {
         this.authority.afterStep = (world) => this.cheats.apply(world);
         if ((this.opts.replicaMode ?? 'speculative') === 'speculative') {
           this.speculative = new SpeculativeReplicas(m.config, this.registry, this.currentTick(), { ...DEFAULT_SPECULATION, ...this.opts.speculation });
+          this.speculative.setOwners((t) => this.directory.get(tileKey(t))?.owner);
         }
         this.emit('joined', { peer: m.peer, avatar: m.avatar, config: m.config, role: m.role });
         return;

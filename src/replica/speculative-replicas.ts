@@ -123,10 +123,16 @@ export class SpeculativeReplicas {
     return this.depth;
   }
 
-  /** Notes how late an update for `tick` arrived; every 32 updates the depth is set from the last 128. */
+  /**
+   * Notes how late an update for `tick` arrived. The depth grows at once to cover an update older
+   * than it (up to the upper bound: an update older than that is a stall, not the link), so a
+   * distant owner's corrections rewind from their second update on instead of after 32; every 32
+   * updates it is set from the p95 of the last 128, which is how it shrinks again.
+   */
   private noteAge(tick: number): void {
     const age = Math.max(0, this.world.tick - tick);
     this.ages[this.agesSeen++ % AGE_SAMPLES] = age;
+    if (age + 4 > this.depth && age + 4 <= this.settings.maxRewindTicks) this.depth = age + 4;
     if (this.agesSeen % 32 !== 0) return;
     const sorted = [...this.ages].sort((a, b) => a - b);
     const p95 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))]!;
@@ -296,8 +302,29 @@ export class SpeculativeReplicas {
     this.rebuilds.delete(key);
   }
 
+  /**
+   * Tells the replicas who owns each tile (undefined: not known). Replicas of tiles with one owner
+   * touch across their border as that owner's world does; tiles of different owners exchange no
+   * ghosts here, because neither owner sees the other's bodies as this world would: the relay
+   * sees only a player tile's fixed bodies, a player sees the other owner's through its own
+   * replicas. Letting them touch made a replica move a box resting on a border into the
+   * neighbour's island, which its owner never did (convergence seed 117: the box left the
+   * replica of its tile until the next full state).
+   */
+  setOwners(ownerOf: (tile: TileId) => number | undefined): void {
+    this.ownerOf = ownerOf;
+    this.world.setGhostLink(this.sameOwner);
+  }
+
+  private ownerOf: ((tile: TileId) => number | undefined) | undefined;
+  private readonly sameOwner = (a: TileId, b: TileId): boolean => {
+    const owner = this.ownerOf!(a);
+    return owner !== undefined && owner === this.ownerOf!(b);
+  };
+
   /** Steps every replica to `tick` (at most `maxTicks` at once: a frame's cost stays bounded), keeping each tile's recent snapshots. */
   stepTo(tick: number, maxTicks = 6): void {
+    if (this.ownerOf) this.world.refreshGhostLinks(); // owners change with leases
     this.rebuildOne();
     // Too far behind to catch up within a frame or two (the page stalled): jump to the present
     // rather than show the world that far in the past while grinding through the gap.
@@ -320,6 +347,7 @@ export class SpeculativeReplicas {
   private jumpTo(tick: number): void {
     const gap = tick - this.world.tick;
     const next = TileWorld.partial(this.config, this.registry, tick);
+    if (this.ownerOf) next.setGhostLink(this.sameOwner);
     for (const sim of this.world.tileList()) {
       const key = tileKey(sim.tile);
       const moved = TileSimulation.create(sim.tile, this.config, this.registry, this.jumped(sim.tile, this.insideOf(sim), gap), tick, sim.continuity());
@@ -380,7 +408,7 @@ export class SpeculativeReplicas {
    * exports are outputs only: the tile's own simulation is the same either way.
    */
   private standalone(sim: TileSimulation): TileSimulation {
-    sim.setGhostNeighbours(neighbours(sim.tile).filter((t) => this.world.holds(t)));
+    sim.setGhostNeighbours(this.world.ghostNeighboursOf(sim.tile));
     return sim;
   }
 

@@ -66,6 +66,7 @@ export class TileWorld {
   readonly config: WorldConfig;
   private readonly registry: BehaviourRegistry;
   private readonly tiles = new Map<string, TileSimulation>();
+  private ghostLink: ((a: TileId, b: TileId) => boolean) | undefined;
   /** Tiles in `compareTiles` order: the order they step and route in. */
   private ordered: TileSimulation[] = [];
   /** Which tile holds each entity. */
@@ -223,7 +224,11 @@ export class TileWorld {
       }
     }
     for (const { sim, result } of results) {
-      for (const g of result.ghosts) this.tiles.get(tileKey(g.to))?.receiveGhosts(sim.tile, g.ghosts);
+      for (const g of result.ghosts) {
+        // (A body held outside its tile reaches tiles past the 26 neighbours, which the filter does not cover.)
+        if (this.ghostLink && !this.ghostLink(sim.tile, g.to)) continue;
+        this.tiles.get(tileKey(g.to))?.receiveGhosts(sim.tile, g.ghosts);
+      }
     }
     for (const { sim, result } of results) {
       for (const m of result.outbox) {
@@ -349,11 +354,34 @@ export class TileWorld {
     this.updateGhostNeighbours(sim.tile);
   }
 
-  /** Ghosts go only to neighbours this world holds (others get theirs from replicas, or do not exist). */
+  /** Ghosts go only to neighbours this world holds (others get theirs from replicas, or do not exist) and that `ghostLink` admits. */
   private updateGhostNeighbours(around: TileId): void {
     for (const t of [around, ...neighbours(around)]) {
       const sim = this.tiles.get(tileKey(t));
-      if (sim) sim.setGhostNeighbours(neighbours(t).filter((n) => this.tiles.has(tileKey(n))));
+      if (sim) sim.setGhostNeighbours(this.ghostNeighboursOf(t));
     }
+  }
+
+  /** The held neighbours of `t` that exchange ghosts with it. */
+  ghostNeighboursOf(t: TileId): TileId[] {
+    const link = this.ghostLink;
+    return neighbours(t).filter((n) => this.tiles.has(tileKey(n)) && (!link || link(t, n)));
+  }
+
+  /**
+   * Limits which held tiles exchange ghosts (both ways: `link` must be symmetric); undefined
+   * links every held neighbour, the default. A replica world links only tiles of one owner: an
+   * owner sees another owner's bodies only as its own replicas of them, never as exactly as the
+   * replica world holds them, so a replica that let them touch would predict contacts and island
+   * moves the owners never make. Call again (or `refreshGhostLinks`) when the answer changes.
+   */
+  setGhostLink(link: ((a: TileId, b: TileId) => boolean) | undefined): void {
+    this.ghostLink = link;
+    this.refreshGhostLinks();
+  }
+
+  /** Re-reads `ghostLink` for every held tile (cheap when nothing changed). */
+  refreshGhostLinks(): void {
+    for (const sim of this.ordered) sim.setGhostNeighbours(this.ghostNeighboursOf(sim.tile));
   }
 }
