@@ -53,6 +53,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { connectionGuard, type GuardedConnection } from './connection-guard.js';
 import type { LeaseDecision, LeaseTable } from './leases/lease-table.js';
 import { LocalLeaseTable } from './leases/local-lease-table.js';
+import { avatarOf, LocalPeerIds, type PeerIdSource } from './cluster/peer-ids.js';
 
 /** Signs lease bytes (Ed25519 in the server; any signer in tests). */
 export interface LeaseSigner {
@@ -133,6 +134,8 @@ export interface RelayCoreOptions {
   readonly persistDocUpdate?: (update: Uint8Array) => void;
   /** Who holds each tile at which epoch (default: a `LocalLeaseTable`, this process alone). */
   readonly leases?: LeaseTable;
+  /** Where joining players' ids come from (default: `LocalPeerIds`, 1, 2, 3, … of this process alone). */
+  readonly peerIds?: PeerIdSource;
 }
 
 /** A player that sent no pose for this long is given no tile, ms (poses come every 100 ms: three missed). */
@@ -214,8 +217,7 @@ export class RelayCore {
   private readonly peers = new Map<PeerId, PeerState>();
   private readonly connections = new Set<Connection>();
   private readonly tickZeroMs: number;
-  private nextPeer = 1;
-  private nextAvatar = 1_000_000;
+  private readonly peerIds: PeerIdSource;
   private chunkId = 1;
   private lastRebalance = 0;
   private lastRenewal = 0;
@@ -256,6 +258,7 @@ export class RelayCore {
   constructor(opts: RelayCoreOptions) {
     this.opts = opts;
     this.leases = opts.leases ?? new LocalLeaseTable();
+    this.peerIds = opts.peerIds ?? new LocalPeerIds();
     this.config = resolveWorldConfig(opts.scene.config);
     const stored = opts.initialTiles ?? [];
     const startTick = stored.reduce((t, c) => Math.max(t, c.tick), 0);
@@ -686,8 +689,10 @@ export class RelayCore {
     if (bad !== undefined) return deny(ProtocolError.Unauthorized, bad);
     if (this.peers.size >= (this.opts.maxPeers ?? 256)) return deny(ProtocolError.Unauthorized, 'world is full');
 
-    const id = this.nextPeer++;
-    const avatar = this.nextAvatar++;
+    const id = this.peerIds.next();
+    if (id === undefined) return deny(ProtocolError.Unauthorized, 'no player id to give now (the cluster store is unreachable): try again');
+    // Derived from the id: unique across a cluster's nodes as the id is.
+    const avatar = avatarOf(id);
     const peer: PeerState = { id, link: conn.link, name: m.name.slice(0, 32) || `player ${id}`, avatar, joinedAt: this.opts.now(), role: this.opts.roleOf?.(m.token) ?? 'creator', position: undefined, subscribed: new Set(), assembler: conn.assembler, limiter: conn.limiter, lastHeardTick: this.currentTick, lastPoseAtMs: this.opts.now() };
     conn.peer = peer;
     this.peers.set(id, peer);

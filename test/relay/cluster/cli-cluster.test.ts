@@ -50,6 +50,9 @@ describe('tessera relay --cluster: flags', () => {
     const noCluster = run(['--node-id', 'n1']);
     expect(await noCluster.exited).toBe(64);
     expect(noCluster.stderr).toContain('--node-id needs --cluster');
+    const keyAlone = run(['--lease-key', '/nonexistent.pem']);
+    expect(await keyAlone.exited).toBe(64);
+    expect(keyAlone.stderr).toContain('--lease-key needs --cluster');
     const badUrl = run(['--cluster', 'http://127.0.0.1:6379']);
     expect(await badUrl.exited).toBe(64);
     expect(badUrl.stderr).toContain('--cluster must be a redis:// or rediss:// URL');
