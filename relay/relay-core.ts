@@ -1328,17 +1328,24 @@ export class RelayCore {
    */
   private renewLeases(listening: boolean): void {
     const now = this.currentTick;
+    const due: TileRecord[] = [];
     for (const r of this.sortedTiles()) {
       if (r.handoff) continue;
       // Only an owner that keeps committing is renewed (a fresh lease has a second to start).
       const last = this.audit.lastCommittedTick(r.tile) ?? r.lease.fromTick;
       if (listening && r.owner !== RELAY_PEER && now - Math.max(last, r.lease.fromTick) > this.config.tickRate) continue;
-      this.leases.renew(tileKey(r.tile), r.owner, r.epoch, (d) => {
+      due.push(r);
+    }
+    // All in one step: one round trip to a shared lease table, however many tiles.
+    this.leases.renewAll(
+      due.map((r) => ({ tile: tileKey(r.tile), owner: r.owner, epoch: r.epoch })),
+      (i, d) => {
+        const r = due[i]!;
         if (!d.granted) return this.leaseRefused(r.tile, d);
         r.lease = this.signLease(r.tile, r.owner, r.epoch, r.lease.fromTick);
         if (r.owner !== RELAY_PEER) this.sendTo(r.owner, { type: MsgType.Lease, lease: r.lease }, true);
-      });
-    }
+      },
+    );
   }
 
   /** A tile's record; its owner and epoch are the lease table's. */
