@@ -46,8 +46,8 @@ export interface BlockPeerIdsOptions {
  * Player ids from a counter shared by the cluster's nodes, taken in blocks: `start()` reserves
  * the first block, and once half of the current block is given out the next one is reserved in
  * the background, so `next()` never waits for Redis. A node that has used up its blocks while
- * Redis is unreachable has no id to give: `next()` returns undefined (the join is refused and the
- * player's client tries again) and asks for a block again. Ids a node reserved and never gave
+ * Redis is unreachable has no id to give: `next()` returns undefined (the join is refused; the
+ * player may join again) and asks for a block again. Ids a node reserved and never gave
  * (it stopped) are skipped, never reused.
  */
 export class BlockPeerIds implements PeerIdSource {
