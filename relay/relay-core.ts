@@ -54,6 +54,7 @@ import { connectionGuard, type GuardedConnection } from './connection-guard.js';
 import type { LeaseDecision, LeaseTable } from './leases/lease-table.js';
 import { LocalLeaseTable } from './leases/local-lease-table.js';
 import { avatarOf, LocalPeerIds, type PeerIdSource } from './cluster/peer-ids.js';
+import { NoRemotePeers, type PeerTraffic, type RemotePeers } from './cluster/remote-peers.js';
 
 /** Signs lease bytes (Ed25519 in the server; any signer in tests). */
 export interface LeaseSigner {
@@ -136,6 +137,8 @@ export interface RelayCoreOptions {
   readonly leases?: LeaseTable;
   /** Where joining players' ids come from (default: `LocalPeerIds`, 1, 2, 3, … of this process alone). */
   readonly peerIds?: PeerIdSource;
+  /** The players of a cluster's other nodes and the way to them (default: `NoRemotePeers`, this process alone). */
+  readonly remotePeers?: RemotePeers;
 }
 
 /** A player that sent no pose for this long is given no tile, ms (poses come every 100 ms: three missed). */
@@ -218,6 +221,7 @@ export class RelayCore {
   private readonly connections = new Set<Connection>();
   private readonly tickZeroMs: number;
   private readonly peerIds: PeerIdSource;
+  private readonly remote: RemotePeers;
   private chunkId = 1;
   private lastRebalance = 0;
   private lastRenewal = 0;
@@ -259,6 +263,8 @@ export class RelayCore {
     this.opts = opts;
     this.leases = opts.leases ?? new LocalLeaseTable();
     this.peerIds = opts.peerIds ?? new LocalPeerIds();
+    this.remote = opts.remotePeers ?? new NoRemotePeers();
+    this.remote.attach({ deliver: (t) => this.fromRemote(t), rosterChanged: () => this.broadcastRoster() });
     this.config = resolveWorldConfig(opts.scene.config);
     const stored = opts.initialTiles ?? [];
     const startTick = stored.reduce((t, c) => Math.max(t, c.tick), 0);
@@ -756,6 +762,7 @@ export class RelayCore {
         return;
       case MsgType.Signal: {
         const to = this.peers.get(m.peer);
+        if (!to && this.remote.send({ kind: 'signal', from: peer.id, to: m.peer, data: m.data })) return void this.metrics.signals++;
         if (!to) return this.refuse(this.connOf(peer), 'route', `signal to unknown peer ${m.peer}`);
         this.metrics.signals++;
         this.sendTo(to.id, { type: MsgType.Signal, peer: peer.id, data: m.data }, true);
@@ -764,6 +771,7 @@ export class RelayCore {
       case MsgType.Forward: {
         // Only to a peer id of this world: the relay never connects anywhere on a peer's behalf.
         const to = this.peers.get(m.to);
+        if (!to && m.to !== peer.id && this.remote.send({ kind: 'forward', from: peer.id, to: m.to, payload: m.payload, reliable: m.reliable })) return this.metrics.relayed(peer.id, m.to, m.payload.length);
         if (!to || to.id === peer.id) return this.refuse(this.connOf(peer), 'route', `forward to unknown peer ${m.to}`);
         this.metrics.relayed(peer.id, to.id, m.payload.length);
         this.sendTo(to.id, { type: MsgType.Forwarded, from: peer.id, payload: m.payload }, m.reliable);
@@ -1513,8 +1521,26 @@ export class RelayCore {
   }
 
   private broadcastRoster(): void {
-    const players = [...this.peers.values()].sort((a, b) => a.id - b.id).map((p) => ({ peer: p.id, name: p.name, avatar: p.avatar }));
+    const local = [...this.peers.values()].sort((a, b) => a.id - b.id).map((p) => ({ peer: p.id, name: p.name, avatar: p.avatar }));
+    this.remote.publishLocal(local);
+    // A cluster's other nodes' players too (none for a single relay).
+    const players = [...local, ...this.remote.players()].sort((a, b) => a.peer - b.peer);
     for (const p of this.peers.values()) this.sendTo(p.id, { type: MsgType.Roster, players }, true);
+  }
+
+  // ---- players of a cluster's other nodes ---------------------------------------------------
+
+  /** Signalling or relayed traffic from a player of another node, for one of this node's. */
+  private fromRemote(t: PeerTraffic): void {
+    const to = this.peers.get(t.to);
+    if (!to) return this.refuse(undefined, 'route', `${t.kind} from another node's player ${t.from} to unknown peer ${t.to}`);
+    if (t.kind === 'signal') {
+      this.metrics.signals++;
+      this.sendTo(to.id, { type: MsgType.Signal, peer: t.from, data: t.data }, true);
+    } else {
+      this.metrics.relayed(t.from, to.id, t.payload.length);
+      this.sendTo(to.id, { type: MsgType.Forwarded, from: t.from, payload: t.payload }, t.reliable);
+    }
   }
 
   private sortedTiles(): TileRecord[] {

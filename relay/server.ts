@@ -153,7 +153,7 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
     roleOf: (token) => (secret ? tokenRole(token) : 'creator'),
     ...(opts.maxPeers !== undefined ? { maxPeers: opts.maxPeers } : {}),
     ...(opts.authority === 'relay' ? { maxTilesPerPeer: 0 } : {}),
-    ...(cluster ? { leases: cluster.leases, peerIds: cluster.peerIds } : {}),
+    ...(cluster ? { leases: cluster.leases, peerIds: cluster.peerIds, remotePeers: cluster.remotePeers } : {}),
   });
   await cluster?.start(() => ({ players: core.peerCount, tiles: core.directory().filter((d) => d.owner === 0).length }));
 

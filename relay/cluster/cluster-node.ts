@@ -6,6 +6,8 @@ import { clusterSigner } from './cluster-key.js';
 import { Membership } from './membership.js';
 import type { NodeLoad } from './node-load.js';
 import { BlockPeerIds } from './peer-ids.js';
+import { BusRemotePeers } from './bus-remote-peers.js';
+import { RedisBus } from './redis-bus.js';
 import { checkPersistence } from './persistence-check.js';
 import { redisReserveIds } from './redis-peer-ids.js';
 
@@ -30,6 +32,8 @@ export interface ClusterNode {
   readonly peerIds: BlockPeerIds;
   /** Signs leases with the cluster's key, so players of every node verify them. */
   readonly signer: LeaseSigner;
+  /** The other nodes' players (roster, signalling, relayed traffic) over Redis pub/sub. */
+  readonly remotePeers: BusRemotePeers;
   /** Joins the membership (first heartbeat) with the node's load read from `load` at every beat. */
   start(load: () => Omit<NodeLoad, 'cpu'>): Promise<void>;
   /** Leaves the membership and closes both connections. */
@@ -75,6 +79,8 @@ export async function joinCluster(opts: ClusterOptions, world: string, log: Rela
   }
   let ids: BlockPeerIds;
   let key: Awaited<ReturnType<typeof clusterSigner>>;
+  let bus: RedisBus | undefined;
+  let remotePeers: BusRemotePeers;
   try {
     const persistence = await checkPersistence(redis);
     if (persistence.ok) log({ level: 'info', msg: 'cluster redis persists (appendonly yes)', url: opts.url });
@@ -82,7 +88,11 @@ export async function joinCluster(opts: ClusterOptions, world: string, log: Rela
     key = await clusterSigner(redis, prefix, opts.leaseKeyPem);
     ids = new BlockPeerIds({ reserve: redisReserveIds(redis, prefix), onError: (e) => log({ level: 'warn', msg: 'cluster player ids: no block reserved', reason: e.message }) });
     await ids.start();
+    bus = await RedisBus.open(redis, opts.url, connectTimeoutMs);
+    remotePeers = new BusRemotePeers({ bus, node: opts.node, prefix, refused: (reason) => log({ level: 'warn', msg: 'cluster message refused', reason }) });
+    await remotePeers.start();
   } catch (e) {
+    await bus?.close();
     redis.disconnect();
     await leases.close();
     throw e;
@@ -94,6 +104,7 @@ export async function joinCluster(opts: ClusterOptions, world: string, log: Rela
     leases,
     peerIds: ids,
     signer: key.signer,
+    remotePeers,
     start: async (load) => {
       // CPU share of one core since the previous beat.
       let last = { at: performance.now(), cpu: cpuUsage() };
@@ -122,6 +133,8 @@ export async function joinCluster(opts: ClusterOptions, world: string, log: Rela
     },
     close: async () => {
       clearInterval(keyTimer);
+      await remotePeers.stop();
+      await bus?.close();
       await membership?.leave().catch((e: unknown) => log({ level: 'warn', msg: 'cluster leave failed', reason: e instanceof Error ? e.message : String(e) }));
       redis.disconnect();
       await leases.close();
