@@ -40,7 +40,8 @@ relay flags (environment variable in brackets):
   --template FILE       a new world's base layer: template JSON or a binary Yjs update [TESSERA_TEMPLATE]
   --cluster URL         run as a node of a cluster sharing the world's leases in Redis, e.g.
                         redis://127.0.0.1:6379 (redis-server 7; Debian package redis-server).
-                        First step: leases, player ids and membership, no cross-node traffic yet [TESSERA_CLUSTER]
+                        So far: leases, player ids, the signing key, membership, and the roster, signals and relayed
+                        traffic between players of different nodes [TESSERA_CLUSTER]
   --node-id ID          this node's id in the cluster (default HOSTNAME-PID) [TESSERA_NODE_ID]
   --lease-key FILE      the cluster's lease-signing key (Ed25519, PKCS#8 PEM), the same file on every
                         node; Redis then keeps only its public key. Default: the first node makes one
