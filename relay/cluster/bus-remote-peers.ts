@@ -25,8 +25,16 @@ const MAX_BUS_MESSAGE = 128 * 1024;
 /** Most players one node may list. */
 const MAX_ROSTER = 4096;
 
+/** The pub/sub channels of one world. */
+export interface ClusterChannels {
+  /** Every node's players (`<prefix>roster`). */
+  readonly roster: string;
+  /** The channel of traffic for `node`'s players (`<prefix>to:<node>`). */
+  to(node: string): string;
+}
+
 /** The channels of world prefix `prefix`: every node's roster, and each node's own traffic. */
-export function clusterChannels(prefix: string): { readonly roster: string; to(node: string): string } {
+export function clusterChannels(prefix: string): ClusterChannels {
   return { roster: `${prefix}roster`, to: (node) => `${prefix}to:${node}` };
 }
 
@@ -38,7 +46,7 @@ export function clusterChannels(prefix: string): { readonly roster: string; to(n
  */
 export class BusRemotePeers implements RemotePeers {
   private readonly opts: BusRemotePeersOptions;
-  private readonly channels: ReturnType<typeof clusterChannels>;
+  private readonly channels: ClusterChannels;
   private readonly now: () => number;
   private readonly ttl: number;
   private readonly remote = new Map<string, { players: RosterPlayer[]; heardAt: number }>();
