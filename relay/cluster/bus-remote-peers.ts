@@ -100,6 +100,10 @@ export class BusRemotePeers implements RemotePeers {
   /** Players of the live other nodes, sorted by id. */
   players(): readonly RosterPlayer[] {
     this.expire();
+    return this.listed();
+  }
+
+  private listed(): RosterPlayer[] {
     return [...this.remote.values()].flatMap((r) => r.players).sort((a, b) => a.peer - b.peer);
   }
 
@@ -128,7 +132,7 @@ export class BusRemotePeers implements RemotePeers {
 
   /** Tells the core when the set of remote players it would show differs from the last one. */
   private changed(): void {
-    const shown = JSON.stringify([...this.remote.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, r]) => [n, r.players]));
+    const shown = JSON.stringify(this.listed());
     if (shown === this.shown) return;
     this.shown = shown;
     this.sink?.rosterChanged();
