@@ -53,7 +53,8 @@ export class BusRemotePeers implements RemotePeers {
   private local: readonly RosterPlayer[] = [];
   private sink: RemoteSink | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
-  private shown = '';
+  /** The remote players the core was last told of (JSON). */
+  private shown = '[]';
 
   /** Call `start()` to subscribe. */
   constructor(opts: BusRemotePeersOptions) {
