@@ -40,8 +40,12 @@ relay flags (environment variable in brackets):
   --template FILE       a new world's base layer: template JSON or a binary Yjs update [TESSERA_TEMPLATE]
   --cluster URL         run as a node of a cluster sharing the world's leases in Redis, e.g.
                         redis://127.0.0.1:6379 (redis-server 7; Debian package redis-server).
-                        First step: leases and membership only, no cross-node traffic yet [TESSERA_CLUSTER]
+                        So far: leases, player ids, the signing key, membership, and the roster, signals and relayed
+                        traffic between players of different nodes [TESSERA_CLUSTER]
   --node-id ID          this node's id in the cluster (default HOSTNAME-PID) [TESSERA_NODE_ID]
+  --lease-key FILE      the cluster's lease-signing key (Ed25519, PKCS#8 PEM), the same file on every
+                        node; Redis then keeps only its public key. Default: the first node makes one
+                        and keeps it in Redis for the others [TESSERA_LEASE_KEY_FILE]
 
 template flags:
   --data-dir DIR        the relay's data dir (default ./tessera-data) [TESSERA_DATA_DIR]
@@ -89,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
       template: { type: 'string' },
       cluster: { type: 'string' },
       'node-id': { type: 'string' },
+      'lease-key': { type: 'string' },
       ttl: { type: 'string' },
       role: { type: 'string' },
       help: { type: 'boolean' },
@@ -152,6 +157,9 @@ async function main(argv: string[]): Promise<number> {
   if (clusterUrl === undefined && (values['node-id'] ?? env['TESSERA_NODE_ID']) !== undefined) throw new Error('--node-id needs --cluster');
   if (clusterUrl !== undefined && !/^rediss?:\/\/[^/]/.test(clusterUrl)) throw new Error(`--cluster must be a redis:// or rediss:// URL, got ${JSON.stringify(clusterUrl)}`);
   if (clusterUrl !== undefined && !validNodeId(nodeId)) throw new Error(`--node-id must be 1 to 64 letters, digits, '.', '_' or '-', got ${JSON.stringify(nodeId)}`);
+  const leaseKeyFile = values['lease-key'] ?? env['TESSERA_LEASE_KEY_FILE'];
+  if (clusterUrl === undefined && leaseKeyFile !== undefined) throw new Error('--lease-key needs --cluster');
+  const leaseKeyPem = leaseKeyFile === undefined ? undefined : readFileSync(leaseKeyFile, 'utf8');
   const server = await startRelay({
     port,
     host: values.host ?? env['TESSERA_HOST'] ?? '127.0.0.1',
@@ -166,7 +174,7 @@ async function main(argv: string[]): Promise<number> {
     ...(auditSample !== undefined ? { auditSample } : {}),
     ...(auditInline ? { auditThread: false } : {}),
     ...(dataDir !== undefined ? { dataDir } : {}),
-    ...(clusterUrl !== undefined ? { cluster: { url: clusterUrl, node: nodeId } } : {}),
+    ...(clusterUrl !== undefined ? { cluster: { url: clusterUrl, node: nodeId, ...(leaseKeyPem !== undefined ? { leaseKeyPem } : {}) } } : {}),
   });
   const stop = (): void => {
     void server.close().then(() => process.exit(0));

@@ -53,6 +53,8 @@ import { RateLimiter } from './rate-limiter.js';
 import { connectionGuard, type GuardedConnection } from './connection-guard.js';
 import type { LeaseDecision, LeaseTable } from './leases/lease-table.js';
 import { LocalLeaseTable } from './leases/local-lease-table.js';
+import { avatarOf, LocalPeerIds, type PeerIdSource } from './cluster/peer-ids.js';
+import { NoRemotePeers, type PeerTraffic, type RemotePeers } from './cluster/remote-peers.js';
 
 /** Signs lease bytes (Ed25519 in the server; any signer in tests). */
 export interface LeaseSigner {
@@ -133,6 +135,10 @@ export interface RelayCoreOptions {
   readonly persistDocUpdate?: (update: Uint8Array) => void;
   /** Who holds each tile at which epoch (default: a `LocalLeaseTable`, this process alone). */
   readonly leases?: LeaseTable;
+  /** Where joining players' ids come from (default: `LocalPeerIds`, 1, 2, 3, … of this process alone). */
+  readonly peerIds?: PeerIdSource;
+  /** The players of a cluster's other nodes and the way to them (default: `NoRemotePeers`, this process alone). */
+  readonly remotePeers?: RemotePeers;
 }
 
 /** A player that sent no pose for this long is given no tile, ms (poses come every 100 ms: three missed). */
@@ -214,8 +220,8 @@ export class RelayCore {
   private readonly peers = new Map<PeerId, PeerState>();
   private readonly connections = new Set<Connection>();
   private readonly tickZeroMs: number;
-  private nextPeer = 1;
-  private nextAvatar = 1_000_000;
+  private readonly peerIds: PeerIdSource;
+  private readonly remote: RemotePeers;
   private chunkId = 1;
   private lastRebalance = 0;
   private lastRenewal = 0;
@@ -256,6 +262,9 @@ export class RelayCore {
   constructor(opts: RelayCoreOptions) {
     this.opts = opts;
     this.leases = opts.leases ?? new LocalLeaseTable();
+    this.peerIds = opts.peerIds ?? new LocalPeerIds();
+    this.remote = opts.remotePeers ?? new NoRemotePeers();
+    this.remote.attach({ deliver: (t) => this.fromRemote(t), rosterChanged: () => this.broadcastRoster() });
     this.config = resolveWorldConfig(opts.scene.config);
     const stored = opts.initialTiles ?? [];
     const startTick = stored.reduce((t, c) => Math.max(t, c.tick), 0);
@@ -686,8 +695,10 @@ export class RelayCore {
     if (bad !== undefined) return deny(ProtocolError.Unauthorized, bad);
     if (this.peers.size >= (this.opts.maxPeers ?? 256)) return deny(ProtocolError.Unauthorized, 'world is full');
 
-    const id = this.nextPeer++;
-    const avatar = this.nextAvatar++;
+    const id = this.peerIds.next();
+    if (id === undefined) return deny(ProtocolError.Unauthorized, 'no player id to give now (the cluster store is unreachable): try again');
+    // Derived from the id: unique across a cluster's nodes as the id is.
+    const avatar = avatarOf(id);
     const peer: PeerState = { id, link: conn.link, name: m.name.slice(0, 32) || `player ${id}`, avatar, joinedAt: this.opts.now(), role: this.opts.roleOf?.(m.token) ?? 'creator', position: undefined, subscribed: new Set(), assembler: conn.assembler, limiter: conn.limiter, lastHeardTick: this.currentTick, lastPoseAtMs: this.opts.now() };
     conn.peer = peer;
     this.peers.set(id, peer);
@@ -751,6 +762,7 @@ export class RelayCore {
         return;
       case MsgType.Signal: {
         const to = this.peers.get(m.peer);
+        if (!to && this.remote.send({ kind: 'signal', from: peer.id, to: m.peer, data: m.data })) return void this.metrics.signals++;
         if (!to) return this.refuse(this.connOf(peer), 'route', `signal to unknown peer ${m.peer}`);
         this.metrics.signals++;
         this.sendTo(to.id, { type: MsgType.Signal, peer: peer.id, data: m.data }, true);
@@ -759,6 +771,7 @@ export class RelayCore {
       case MsgType.Forward: {
         // Only to a peer id of this world: the relay never connects anywhere on a peer's behalf.
         const to = this.peers.get(m.to);
+        if (!to && m.to !== peer.id && this.remote.send({ kind: 'forward', from: peer.id, to: m.to, payload: m.payload, reliable: m.reliable })) return this.metrics.relayed(peer.id, m.to, m.payload.length);
         if (!to || to.id === peer.id) return this.refuse(this.connOf(peer), 'route', `forward to unknown peer ${m.to}`);
         this.metrics.relayed(peer.id, to.id, m.payload.length);
         this.sendTo(to.id, { type: MsgType.Forwarded, from: peer.id, payload: m.payload }, m.reliable);
@@ -1323,17 +1336,24 @@ export class RelayCore {
    */
   private renewLeases(listening: boolean): void {
     const now = this.currentTick;
+    const due: TileRecord[] = [];
     for (const r of this.sortedTiles()) {
       if (r.handoff) continue;
       // Only an owner that keeps committing is renewed (a fresh lease has a second to start).
       const last = this.audit.lastCommittedTick(r.tile) ?? r.lease.fromTick;
       if (listening && r.owner !== RELAY_PEER && now - Math.max(last, r.lease.fromTick) > this.config.tickRate) continue;
-      this.leases.renew(tileKey(r.tile), r.owner, r.epoch, (d) => {
+      due.push(r);
+    }
+    // All in one step: one round trip to a shared lease table, however many tiles.
+    this.leases.renewAll(
+      due.map((r) => ({ tile: tileKey(r.tile), owner: r.owner, epoch: r.epoch })),
+      (i, d) => {
+        const r = due[i]!;
         if (!d.granted) return this.leaseRefused(r.tile, d);
         r.lease = this.signLease(r.tile, r.owner, r.epoch, r.lease.fromTick);
         if (r.owner !== RELAY_PEER) this.sendTo(r.owner, { type: MsgType.Lease, lease: r.lease }, true);
-      });
-    }
+      },
+    );
   }
 
   /** A tile's record; its owner and epoch are the lease table's. */
@@ -1501,8 +1521,26 @@ export class RelayCore {
   }
 
   private broadcastRoster(): void {
-    const players = [...this.peers.values()].sort((a, b) => a.id - b.id).map((p) => ({ peer: p.id, name: p.name, avatar: p.avatar }));
+    const local = [...this.peers.values()].sort((a, b) => a.id - b.id).map((p) => ({ peer: p.id, name: p.name, avatar: p.avatar }));
+    this.remote.publishLocal(local);
+    // A cluster's other nodes' players too (none for a single relay).
+    const players = [...local, ...this.remote.players()].sort((a, b) => a.peer - b.peer);
     for (const p of this.peers.values()) this.sendTo(p.id, { type: MsgType.Roster, players }, true);
+  }
+
+  // ---- players of a cluster's other nodes ---------------------------------------------------
+
+  /** Signalling or relayed traffic from a player of another node, for one of this node's. */
+  private fromRemote(t: PeerTraffic): void {
+    const to = this.peers.get(t.to);
+    if (!to) return this.refuse(undefined, 'route', `${t.kind} from another node's player ${t.from} to unknown peer ${t.to}`);
+    if (t.kind === 'signal') {
+      this.metrics.signals++;
+      this.sendTo(to.id, { type: MsgType.Signal, peer: t.from, data: t.data }, true);
+    } else {
+      this.metrics.relayed(t.from, to.id, t.payload.length);
+      this.sendTo(to.id, { type: MsgType.Forwarded, from: t.from, payload: t.payload }, t.reliable);
+    }
   }
 
   private sortedTiles(): TileRecord[] {

@@ -145,14 +145,15 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
     // A step budget (`stepBudgetMs`) would keep a busy relay tile from holding signalling and leases
     // for long, but lets the relay's tiles run behind the timeline, which the checkpoint cut does
     // not yet allow for (an entity was lost across a kill -9 with it on): off until it does.
-    signer: ed25519Signer(),
+    // A cluster's nodes sign with one key (players of one node verify leases granted by another).
+    signer: cluster?.signer ?? ed25519Signer(),
     log,
     checkToken: (token, w) => (secret ? checkToken(secret, token, w, Date.now()) : undefined),
     // Without a secret (development) everyone is a creator; with one, the signed token says.
     roleOf: (token) => (secret ? tokenRole(token) : 'creator'),
     ...(opts.maxPeers !== undefined ? { maxPeers: opts.maxPeers } : {}),
     ...(opts.authority === 'relay' ? { maxTilesPerPeer: 0 } : {}),
-    ...(cluster ? { leases: cluster.leases } : {}),
+    ...(cluster ? { leases: cluster.leases, peerIds: cluster.peerIds, remotePeers: cluster.remotePeers } : {}),
   });
   await cluster?.start(() => ({ players: core.peerCount, tiles: core.directory().filter((d) => d.owner === 0).length }));
 

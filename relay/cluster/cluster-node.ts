@@ -1,9 +1,15 @@
 import { cpuUsage } from 'node:process';
 import { Redis } from 'ioredis';
 import { BlockingRedisLeaseTable } from '../leases/blocking-redis-lease-table.js';
-import type { RelayLog } from '../relay-core.js';
+import type { LeaseSigner, RelayLog } from '../relay-core.js';
+import { clusterSigner } from './cluster-key.js';
 import { Membership } from './membership.js';
 import type { NodeLoad } from './node-load.js';
+import { BlockPeerIds } from './peer-ids.js';
+import { BusRemotePeers } from './bus-remote-peers.js';
+import { RedisBus } from './redis-bus.js';
+import { checkPersistence } from './persistence-check.js';
+import { redisReserveIds } from './redis-peer-ids.js';
 
 /** Where a relay node finds its cluster. */
 export interface ClusterOptions {
@@ -11,19 +17,34 @@ export interface ClusterOptions {
   readonly url: string;
   /** This node's id, unique in the cluster. */
   readonly node: string;
+  /**
+   * The cluster's lease-signing key (PKCS#8 PEM), the same on every node; Redis then keeps only
+   * its public key. Without it the first node generates one and keeps it in Redis for the others.
+   */
+  readonly leaseKeyPem?: string;
 }
 
 /** A relay node's part in its cluster: the shared lease table and its membership. Call `close()`. */
 export interface ClusterNode {
   /** Leases in Redis, decided synchronously for the relay core. */
   readonly leases: BlockingRedisLeaseTable;
+  /** Player ids from the world's counter in Redis, in blocks. */
+  readonly peerIds: BlockPeerIds;
+  /** Signs leases with the cluster's key, so players of every node verify them. */
+  readonly signer: LeaseSigner;
+  /** The other nodes' players (roster, signalling, relayed traffic) over Redis pub/sub. */
+  readonly remotePeers: BusRemotePeers;
   /** Joins the membership (first heartbeat) with the node's load read from `load` at every beat. */
   start(load: () => Omit<NodeLoad, 'cpu'>): Promise<void>;
   /** Leaves the membership and closes both connections. */
   close(): Promise<void>;
 }
 
-/** The keys of one world in Redis: `tessera:<world>:lease:<tile>`, `tessera:<world>:node:<id>`, `tessera:<world>:nodes`. */
+/**
+ * The prefix of one world's keys in Redis: `tessera:<world>:lease:<tile>`, `tessera:<world>:node:<id>`,
+ * `tessera:<world>:nodes`, `tessera:<world>:peer-ids`, `tessera:<world>:lease-key:public|private`;
+ * and of its pub/sub channels, `tessera:<world>:roster` and `tessera:<world>:to:<node>`.
+ */
 export function clusterPrefix(world: string): string {
   return `tessera:${world}:`;
 }
@@ -57,9 +78,34 @@ export async function joinCluster(opts: ClusterOptions, world: string, log: Rela
     await leases.close();
     throw new Error(`Redis at ${opts.url} is unreachable: ${e instanceof Error ? e.message : String(e)}`);
   }
+  let ids: BlockPeerIds;
+  let key: Awaited<ReturnType<typeof clusterSigner>>;
+  let bus: RedisBus | undefined;
+  let remotePeers: BusRemotePeers;
+  try {
+    const persistence = await checkPersistence(redis);
+    if (persistence.ok) log({ level: 'info', msg: 'cluster redis persists (appendonly yes)', url: opts.url });
+    else log({ level: 'warn', msg: 'cluster redis does not persist: epochs restart when Redis restarts', url: opts.url, reason: persistence.reason });
+    key = await clusterSigner(redis, prefix, opts.leaseKeyPem);
+    ids = new BlockPeerIds({ reserve: redisReserveIds(redis, prefix), onError: (e) => log({ level: 'warn', msg: 'cluster player ids: no block reserved', reason: e.message }) });
+    await ids.start();
+    bus = await RedisBus.open(redis, opts.url, connectTimeoutMs);
+    remotePeers = new BusRemotePeers({ bus, node: opts.node, prefix, refused: (reason) => log({ level: 'warn', msg: 'cluster message refused', reason }) });
+    await remotePeers.start();
+  } catch (e) {
+    await bus?.close();
+    redis.disconnect();
+    await leases.close();
+    throw e;
+  }
   let membership: Membership | undefined;
+  let keyTimer: ReturnType<typeof setInterval> | undefined;
+  let keyProblem = '';
   return {
     leases,
+    peerIds: ids,
+    signer: key.signer,
+    remotePeers,
     start: async (load) => {
       // CPU share of one core since the previous beat.
       let last = { at: performance.now(), cpu: cpuUsage() };
@@ -72,9 +118,24 @@ export async function joinCluster(opts: ClusterOptions, world: string, log: Rela
       };
       membership = new Membership({ redis, node: opts.node, prefix, load: () => ({ ...load(), cpu: cpu() }), onBeatFailed: (e) => log({ level: 'warn', msg: 'cluster heartbeat failed', reason: e.message }) });
       await membership.start();
+      // Should Redis lose the key (restarted without its data), put it back before a new node makes another.
+      keyTimer = setInterval(() => {
+        key.reassert().then(
+          () => (keyProblem = ''),
+          (e: unknown) => {
+            const reason = e instanceof Error ? e.message : String(e);
+            if (reason !== keyProblem) log({ level: 'warn', msg: 'cluster lease key not confirmed', reason });
+            keyProblem = reason;
+          },
+        );
+      }, membership.ttlMs / 3);
+      keyTimer.unref();
       log({ level: 'info', msg: 'joined cluster', url: opts.url, node: opts.node, members: (await membership.members()).map((m) => m.node) });
     },
     close: async () => {
+      clearInterval(keyTimer);
+      await remotePeers.stop();
+      await bus?.close();
       await membership?.leave().catch((e: unknown) => log({ level: 'warn', msg: 'cluster leave failed', reason: e instanceof Error ? e.message : String(e) }));
       redis.disconnect();
       await leases.close();

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { PeerId } from '../../src/index.js';
-import { LeaseRefusal, type LeaseDecided, type LeaseDecision, type LeaseEntry, type LeaseTable } from './lease-table.js';
+import { LeaseRefusal, type LeaseDecided, type LeaseDecision, type LeaseEntry, type LeaseRenewal, type LeaseTable, type RenewalsDecided } from './lease-table.js';
+import { RENEW_ALL_MAX_TILES } from './redis-lease-table.js';
 import { ANSWER_BYTES, HEADER, type LeaseRequest, type LeaseWorkerData, type LeaseWorkerEvent } from './lease-channel.js';
 
 /** How a node reaches the cluster's lease table. */
@@ -92,6 +93,19 @@ export class BlockingRedisLeaseTable implements LeaseTable {
     decided(this.ask({ op: 'renew', seq: 0, tile, owner, epoch }));
   }
 
+  /** Asks Redis to confirm every holder: one script call (per 1,000 tiles), all decided before this returns. */
+  renewAll(renewals: readonly LeaseRenewal[], decided: RenewalsDecided): void {
+    for (let from = 0; from < renewals.length; from += RENEW_ALL_MAX_TILES) {
+      const part = renewals.slice(from, from + RENEW_ALL_MAX_TILES);
+      const answers = this.call({ op: 'renew-all', seq: 0, tile: '', renewals: part }) as LeaseDecision[] | undefined;
+      part.forEach((r, i) => {
+        const d = answers?.[i] ?? { granted: false, reason: LeaseRefusal.Unreachable, current: this.seen.get(r.tile) };
+        if (answers) this.learn(r.tile, 'renew', d);
+        decided(from + i, d);
+      });
+    }
+  }
+
   /** Asks Redis to let `owner` give the tile up; decided before this returns. */
   release(tile: string, owner: PeerId, epoch: number, decided: LeaseDecided): void {
     decided(this.ask({ op: 'release', seq: 0, tile, owner, epoch }));
@@ -106,9 +120,17 @@ export class BlockingRedisLeaseTable implements LeaseTable {
     });
   }
 
-  private ask(req: LeaseRequest): LeaseDecision {
+  private ask(req: Exclude<LeaseRequest, { op: 'renew-all' | 'close' }>): LeaseDecision {
     const tile = req.tile;
-    if (!this.up) return { granted: false, reason: LeaseRefusal.Unreachable, current: this.seen.get(tile) };
+    const d = this.call(req) as LeaseDecision | undefined;
+    if (!d) return { granted: false, reason: LeaseRefusal.Unreachable, current: this.seen.get(tile) };
+    this.learn(tile, req.op, d);
+    return d;
+  }
+
+  /** Sends one request to the worker and waits for its answer: undefined when Redis could not answer (unreachable, or too slow). */
+  private call(req: LeaseRequest): unknown {
+    if (!this.up) return undefined;
     const seq = ++this.seq;
     Atomics.store(this.header, 0, -seq);
     this.worker.postMessage({ ...req, seq });
@@ -120,17 +142,20 @@ export class BlockingRedisLeaseTable implements LeaseTable {
         // Withdraw; should the answer have landed meanwhile, take it.
         if (Atomics.compareExchange(this.header, 0, -seq, 0) === -seq) {
           this.setUp(false, `no answer from Redis within ${this.timeoutMs} ms`);
-          return { granted: false, reason: LeaseRefusal.Unreachable, current: this.seen.get(tile) };
+          return undefined;
         }
         break;
       }
       Atomics.wait(this.header, 0, -seq, left);
     }
     const length = Atomics.load(this.header, 1);
-    const d = JSON.parse(new TextDecoder().decode(this.body.subarray(0, length))) as LeaseDecision;
-    if (!d.granted && d.reason === LeaseRefusal.Unreachable) this.setUp(false, 'Redis refused the connection');
-    else this.learn(tile, req.op, d);
-    return d;
+    const answer = JSON.parse(new TextDecoder().decode(this.body.subarray(0, length))) as LeaseDecision | LeaseDecision[];
+    const first = Array.isArray(answer) ? answer[0] : answer;
+    if (first && !first.granted && first.reason === LeaseRefusal.Unreachable) {
+      this.setUp(false, 'Redis refused the connection');
+      return undefined;
+    }
+    return answer;
   }
 
   private learn(tile: string, op: LeaseRequest['op'], d: LeaseDecision): void {

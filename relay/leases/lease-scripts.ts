@@ -28,6 +28,23 @@ export const RENEW_LUA = `${CURRENT}
 if e ~= tonumber(ARGV[1]) or n ~= ARGV[2] or o ~= ARGV[3] then return {0, 'not-holder', e, n, o} end
 return {1, '', e, n, o}`;
 
+/**
+ * KEYS: every tile's lease. ARGV: node, then epoch and owner of each tile in KEYS' order. RENEW_LUA
+ * for each tile, in one call: one answer {granted, refusal, e, n, o} per tile.
+ */
+export const RENEW_ALL_LUA = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  local c = redis.call('HMGET', key, 'e', 'n', 'o')
+  local e, n, o = tonumber(c[1] or '0'), c[2] or '', c[3] or ''
+  if e ~= tonumber(ARGV[2 * i]) or n ~= ARGV[1] or o ~= ARGV[2 * i + 1] then
+    out[i] = {0, 'not-holder', e, n, o}
+  else
+    out[i] = {1, '', e, n, o}
+  end
+end
+return out`;
+
 /** KEYS: lease. ARGV: epoch, node, owner. The holder at that epoch lets go; the epoch stays. */
 export const RELEASE_LUA = `${CURRENT}
 if e ~= tonumber(ARGV[1]) or n ~= ARGV[2] or o ~= ARGV[3] then return {0, 'not-holder', e, n, o} end

@@ -47,6 +47,19 @@ export type LeaseDecision =
 /** Receives a lease change's decision. */
 export type LeaseDecided = (decision: LeaseDecision) => void;
 
+/** One holder to confirm in `LeaseTable.renewAll`. */
+export interface LeaseRenewal {
+  /** The tile's key. */
+  readonly tile: string;
+  /** Its holder on this node. */
+  readonly owner: PeerId;
+  /** The epoch it holds the tile at. */
+  readonly epoch: number;
+}
+
+/** Receives the decision on `renewals[index]` of a `renewAll`. */
+export type RenewalsDecided = (index: number, decision: LeaseDecision) => void;
+
 /**
  * The lease table: who holds each tile (by tile key) at which epoch. Every change is a
  * compare-and-set on the tile's epoch, so a tile has at most one holder per epoch and epochs
@@ -73,6 +86,11 @@ export interface LeaseTable {
   transfer(tile: string, fromEpoch: number, owner: PeerId, epoch: number, decided: LeaseDecided): void;
   /** Confirms `owner` of this node still holds the tile at `epoch` (before its lease is signed again). Refused (`not-holder`) otherwise. */
   renew(tile: string, owner: PeerId, epoch: number, decided: LeaseDecided): void;
+  /**
+   * `renew` for many tiles in one step (one script call for a shared store, however many tiles):
+   * `decided(i, d)` for each renewal, in order. While the store is unreachable, every one is refused.
+   */
+  renewAll(renewals: readonly LeaseRenewal[], decided: RenewalsDecided): void;
   /** `owner` of this node gives the tile up: nobody holds it; its epoch stays, so the next grant is newer. Refused (`not-holder`) unless it holds it at `epoch`. */
   release(tile: string, owner: PeerId, epoch: number, decided: LeaseDecided): void;
 }

@@ -22,9 +22,19 @@ const table = new RedisLeaseTable({ redis, node: data.node, prefix: data.prefix 
 port.on('message', (req: LeaseRequest) => {
   const answer = (d: LeaseDecision): void => {
     // A late answer (the relay stopped waiting) is sent as an event so its view still learns it.
-    if (!writeAnswer(header, body, req.seq, d)) post({ type: 'late', op: req.op, tile: req.tile, decision: d });
+    if (req.op !== 'renew-all' && req.op !== 'close' && !writeAnswer(header, body, req.seq, d)) post({ type: 'late', op: req.op, tile: req.tile, decision: d });
   };
   switch (req.op) {
+    case 'renew-all': {
+      // One script call; one answer with every decision, written once they are all in.
+      const all: LeaseDecision[] = new Array<LeaseDecision>(req.renewals.length);
+      let left = req.renewals.length;
+      return table.renewAll(req.renewals, (i, d) => {
+        all[i] = d;
+        if (--left > 0) return;
+        if (!writeAnswer(header, body, req.seq, all)) all.forEach((late, j) => post({ type: 'late', op: 'renew', tile: req.renewals[j]!.tile, decision: late }));
+      });
+    }
     case 'grant':
       return table.grant(req.tile, req.owner, answer);
     case 'transfer':

@@ -1,5 +1,5 @@
 import type { PeerId } from '../../src/index.js';
-import { LeaseRefusal, type LeaseDecided, type LeaseEntry, type LeaseTable } from './lease-table.js';
+import { LeaseRefusal, type LeaseDecided, type LeaseEntry, type LeaseRenewal, type LeaseTable, type RenewalsDecided } from './lease-table.js';
 
 /**
  * The lease table of a single relay process (the default): a map in memory, every change
@@ -43,6 +43,11 @@ export class LocalLeaseTable implements LeaseTable {
     const current = this.held.get(tile);
     if (!this.holds(current, owner, epoch)) return decided({ granted: false, reason: LeaseRefusal.NotHolder, current });
     decided({ granted: true, entry: current! });
+  }
+
+  /** Confirms every holder; each decided at once, in order. */
+  renewAll(renewals: readonly LeaseRenewal[], decided: RenewalsDecided): void {
+    renewals.forEach((r, i) => this.renew(r.tile, r.owner, r.epoch, (d) => decided(i, d)));
   }
 
   /** The holder gives the tile up; decided at once. */

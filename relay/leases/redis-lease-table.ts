@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { PeerId } from '../../src/index.js';
-import { LeaseRefusal, type LeaseDecided, type LeaseDecision, type LeaseEntry, type LeaseTable } from './lease-table.js';
-import { GRANT_LUA, RELEASE_LUA, RENEW_LUA, TRANSFER_LUA } from './lease-scripts.js';
+import { LeaseRefusal, type LeaseDecided, type LeaseDecision, type LeaseEntry, type LeaseRenewal, type LeaseTable, type RenewalsDecided } from './lease-table.js';
+import { GRANT_LUA, RELEASE_LUA, RENEW_ALL_LUA, RENEW_LUA, TRANSFER_LUA } from './lease-scripts.js';
 
 /** What every lease script answers: granted (1/0), the refusal, then the tile's epoch, node and owner after it. */
 type ScriptReply = [number, string, number, string, string];
@@ -12,7 +12,11 @@ interface LeaseCommands {
   tesseraLeaseTransfer(key: string, fromEpoch: string, epoch: string, node: string, owner: string): Promise<ScriptReply>;
   tesseraLeaseRenew(key: string, epoch: string, node: string, owner: string): Promise<ScriptReply>;
   tesseraLeaseRelease(key: string, epoch: string, node: string, owner: string): Promise<ScriptReply>;
+  tesseraLeaseRenewAll(keyCount: number, ...keysThenArgs: string[]): Promise<ScriptReply[]>;
 }
+
+/** Most tiles in one renewal script call (a node with more makes several calls). */
+export const RENEW_ALL_MAX_TILES = 1000;
 
 /** How a `RedisLeaseTable` is made. */
 export interface RedisLeaseTableOptions {
@@ -53,6 +57,8 @@ export class RedisLeaseTable implements LeaseTable {
     r.defineCommand('tesseraLeaseTransfer', { numberOfKeys: 1, lua: TRANSFER_LUA });
     r.defineCommand('tesseraLeaseRenew', { numberOfKeys: 1, lua: RENEW_LUA });
     r.defineCommand('tesseraLeaseRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
+    // The number of keys varies: given first at each call.
+    r.defineCommand('tesseraLeaseRenewAll', { lua: RENEW_ALL_LUA });
     this.redis = r as Redis & LeaseCommands;
   }
 
@@ -74,6 +80,23 @@ export class RedisLeaseTable implements LeaseTable {
   /** Asks Redis whether `owner` of this node still holds the tile at `epoch`. */
   renew(tile: string, owner: PeerId, epoch: number, decided: LeaseDecided): void {
     this.ask(tile, this.redis.tesseraLeaseRenew(this.key(tile), String(epoch), this.node, String(owner)), false, decided);
+  }
+
+  /** Asks Redis to confirm every holder, in one script call per `RENEW_ALL_MAX_TILES` tiles. */
+  renewAll(renewals: readonly LeaseRenewal[], decided: RenewalsDecided): void {
+    for (let from = 0; from < renewals.length; from += RENEW_ALL_MAX_TILES) {
+      const part = renewals.slice(from, from + RENEW_ALL_MAX_TILES);
+      const args = [...part.map((r) => this.key(r.tile)), this.node, ...part.flatMap((r) => [String(r.epoch), String(r.owner)])];
+      const reply = this.redis.tesseraLeaseRenewAll(part.length, ...args);
+      part.forEach((r, i) =>
+        this.ask(
+          r.tile,
+          reply.then((all) => all[i]!),
+          false,
+          (d) => decided(from + i, d),
+        ),
+      );
+    }
   }
 
   /** Asks Redis to let `owner` of this node give the tile up. */

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { WebSocket } from 'ws';
+import { decodeMessage, encodeMessage, MsgType, PROTOCOL_VERSION, type Message } from '../../../src/index.js';
 import { describeWithRedis, startRedis, type TestRedis } from '../redis-server.js';
 
 const cli = new URL('../../../relay/cli.ts', import.meta.url).pathname;
@@ -50,6 +52,9 @@ describe('tessera relay --cluster: flags', () => {
     const noCluster = run(['--node-id', 'n1']);
     expect(await noCluster.exited).toBe(64);
     expect(noCluster.stderr).toContain('--node-id needs --cluster');
+    const keyAlone = run(['--lease-key', '/nonexistent.pem']);
+    expect(await keyAlone.exited).toBe(64);
+    expect(keyAlone.stderr).toContain('--lease-key needs --cluster');
     const badUrl = run(['--cluster', 'http://127.0.0.1:6379']);
     expect(await badUrl.exited).toBe(64);
     expect(badUrl.stderr).toContain('--cluster must be a redis:// or rediss:// URL');
@@ -103,5 +108,53 @@ describeWithRedis('tessera relay --cluster (real redis-server, two relay process
     await n2.exited;
     expect(await admin.exists('tessera:demo:node:n2')).toBe(0);
     expect(await admin.sismember('tessera:demo:nodes', 'n2')).toBe(0);
+  }, 120_000);
+
+  it('two relay processes: players joined to different nodes see each other, and signal and relay through Redis', async () => {
+    const n1 = run(['--cluster', redis.url, '--node-id', 'p1', '--world', 'cross']);
+    runs.push(n1);
+    const url1 = String((await logged(n1, 'relay listening'))['url']);
+    const n2 = run(['--cluster', redis.url, '--node-id', 'p2', '--world', 'cross']);
+    runs.push(n2);
+    const url2 = String((await logged(n2, 'relay listening'))['url']);
+    const join = async (url: string, name: string): Promise<{ ws: WebSocket; got: Message[]; send: (m: Message) => void }> => {
+      const ws = new WebSocket(url);
+      const got: Message[] = [];
+      ws.on('message', (b: Buffer) => {
+        try {
+          got.push(decodeMessage(new Uint8Array(b), 16, Number.MAX_SAFE_INTEGER));
+        } catch {
+          // chunks of big messages are not needed here
+        }
+      });
+      await new Promise((r) => ws.once('open', r));
+      const send = (m: Message): void => ws.send(encodeMessage(m, 16, Number.MAX_SAFE_INTEGER));
+      send({ type: MsgType.Hello, version: PROTOCOL_VERSION, world: 'cross', name, token: '' });
+      return { ws, got, send };
+    };
+    const until = async (ok: () => boolean, what: string): Promise<void> => {
+      const end = Date.now() + 20_000;
+      while (!ok()) {
+        if (Date.now() > end) throw new Error(`not in time: ${what}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const alice = await join(url1, 'alice');
+    const bob = await join(url2, 'bob');
+    const idOf = (c: { got: Message[] }): number | undefined => c.got.find((m): m is Extract<Message, { type: typeof MsgType.Welcome }> => m.type === MsgType.Welcome)?.peer;
+    await until(() => idOf(alice) !== undefined && idOf(bob) !== undefined, 'welcomes');
+    const [a, b] = [idOf(alice)!, idOf(bob)!];
+    expect(a).not.toBe(b);
+    const roster = (c: { got: Message[] }): string => JSON.stringify(c.got.filter((m): m is Extract<Message, { type: typeof MsgType.Roster }> => m.type === MsgType.Roster).at(-1)?.players.map((p) => p.name));
+    await until(() => roster(alice) === roster(bob) && roster(bob) === JSON.stringify(a < b ? ['alice', 'bob'] : ['bob', 'alice']), 'both rosters list both');
+    alice.send({ type: MsgType.Signal, peer: b, data: 'offer' });
+    await until(() => bob.got.some((m) => m.type === MsgType.Signal && m.peer === a && m.data === 'offer'), 'the signal crossed');
+    bob.send({ type: MsgType.Forward, to: a, reliable: true, payload: new Uint8Array([9, 8, 7]) });
+    await until(() => alice.got.some((m) => m.type === MsgType.Forwarded && m.from === b && m.payload.join() === '9,8,7'), 'the relayed payload crossed');
+    alice.ws.close();
+    bob.ws.close();
+    n1.child.kill('SIGTERM');
+    n2.child.kill('SIGTERM');
+    await Promise.all([n1.exited, n2.exited]);
   }, 120_000);
 });

@@ -24,6 +24,12 @@ describeWithRedis('BlockingRedisLeaseTable (real redis-server)', () => {
     tables.push(t);
     return t;
   };
+  /** Script calls Redis has run (EVALSHA, and EVAL the first time a script is loaded). */
+  const scriptCalls = async (): Promise<number> => {
+    let n = 0;
+    for (const m of (await admin.info('commandstats')).matchAll(/cmdstat_(evalsha|eval):calls=(\d+)/g)) n += Number(m[2]);
+    return n;
+  };
   beforeAll(async () => {
     redis = await startRedis();
     admin = new Redis(redis.url);
@@ -45,6 +51,43 @@ describeWithRedis('BlockingRedisLeaseTable (real redis-server)', () => {
     expect(a.get('0,0,0')).toEqual({ node: 'b', owner: 3, epoch: 2 });
     expect(await admin.hgetall('sync:lease:0,0,0')).toEqual({ e: '2', n: 'b', o: '3' });
   });
+
+  it('renewAll decides every tile in one script call: holders confirmed, others refused with the current lease', async () => {
+    const a = await open('a', 'all:');
+    const b = await open('b', 'all:');
+    for (let x = 0; x < 5; x++) expect(now((d) => a.grant(`${x},0,0`, 1, d)).granted).toBe(true);
+    expect(now((d) => b.transfer('3,0,0', 1, 9, 2, d)).granted).toBe(true);
+    const calls = await scriptCalls();
+    const got: [number, LeaseDecision][] = [];
+    a.renewAll(
+      [0, 1, 2, 3, 4].map((x) => ({ tile: `${x},0,0`, owner: 1, epoch: 1 })).concat([{ tile: '0,0,0', owner: 2, epoch: 1 }]),
+      (i, d) => got.push([i, d]),
+    );
+    expect(got.map(([i]) => i)).toEqual([0, 1, 2, 3, 4, 5]); // all decided before the call returned, in order
+    expect(got.filter(([, d]) => d.granted).map(([i]) => i)).toEqual([0, 1, 2, 4]);
+    expect(got[3]![1]).toEqual({ granted: false, reason: 'not-holder', current: { node: 'b', owner: 9, epoch: 2 } });
+    expect(got[5]![1]).toMatchObject({ granted: false, reason: 'not-holder' });
+    expect((await scriptCalls()) - calls).toBe(1);
+    expect(a.get('3,0,0')).toEqual({ node: 'b', owner: 9, epoch: 2 });
+  });
+
+  it('the relay core renews all its tiles with one script call a second', () =>
+    withSeed(17, async () => {
+      await initPhysics();
+      const table = await open('relay-1', 'renew:');
+      const h = new Harness({ seed: 17, relay: { leases: table } });
+      const tiles = h.relay.directory().length;
+      expect(tiles).toBeGreaterThan(3);
+      h.run(1500); // past the first renewal: scripts loaded
+      const calls = await scriptCalls();
+      h.run(5000);
+      const made = (await scriptCalls()) - calls;
+      // Five seconds: five renewal rounds (one more if a round falls on both ends), not five times every tile.
+      expect(made).toBeGreaterThanOrEqual(4);
+      expect(made).toBeLessThanOrEqual(6);
+      expect(h.logs.filter((l) => l.msg === 'lease change refused')).toEqual([]);
+      h.relay.close();
+    }));
 
   it('the relay core runs on it: handoffs and a takeover go through Redis, whose leases match the relay’s directory', () =>
     withSeed(14, async () => {
@@ -119,6 +162,12 @@ describeWithRedis('BlockingRedisLeaseTable (real redis-server)', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(now((d) => t.transfer('0,0,0', 1, 2, 2, d))).toEqual({ granted: false, reason: 'unreachable', current: { node: 'a', owner: 1, epoch: 1 } });
     expect(now((d) => t.renew('0,0,0', 1, 1, d))).toMatchObject({ granted: false, reason: 'unreachable' });
+    const all: LeaseDecision[] = [];
+    t.renewAll([{ tile: '0,0,0', owner: 1, epoch: 1 }, { tile: '5,0,0', owner: 1, epoch: 1 }], (_, d) => all.push(d));
+    expect(all).toEqual([
+      { granted: false, reason: 'unreachable', current: { node: 'a', owner: 1, epoch: 1 } },
+      { granted: false, reason: 'unreachable', current: undefined },
+    ]);
     expect(statuses).toEqual([false]);
     await expect(BlockingRedisLeaseTable.open({ url: own.url, node: 'b', connectTimeoutMs: 500 })).rejects.toThrow(`Redis at ${own.url} is unreachable`);
     // Back on the same port (nothing kept: a new, empty Redis), the node grants again.

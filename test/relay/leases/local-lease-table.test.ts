@@ -44,4 +44,24 @@ describe('LocalLeaseTable', () => {
     expect(now((d) => t.renew('0,0,0', 3, 1, d))).toMatchObject({ granted: false, reason: 'not-holder', current: undefined });
     expect(now((d) => t.grant('0,0,0', 9, d))).toEqual({ granted: true, entry: { node: 'a', owner: 9, epoch: 2 } });
   });
+
+  it('renewAll decides each renewal at once, in order, as renew would', () => {
+    const t = new LocalLeaseTable('a');
+    now((d) => t.grant('0,0,0', 3, d));
+    now((d) => t.grant('1,0,0', 4, d));
+    const got: [number, boolean][] = [];
+    t.renewAll(
+      [
+        { tile: '0,0,0', owner: 3, epoch: 1 },
+        { tile: '1,0,0', owner: 3, epoch: 1 },
+        { tile: '1,0,0', owner: 4, epoch: 1 },
+      ],
+      (i, d) => got.push([i, d.granted]),
+    );
+    expect(got).toEqual([
+      [0, true],
+      [1, false],
+      [2, true],
+    ]);
+  });
 });

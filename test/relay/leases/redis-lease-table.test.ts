@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { RELAY_PEER, SeededRng } from '../../../src/index.js';
@@ -142,5 +145,29 @@ describeWithRedis('RedisLeaseTable (real redis-server)', () => {
     expect(t.get('1,0,0')).toBeUndefined();
     expect(errors.length).toBeGreaterThan(0);
     c.disconnect();
+  });
+
+  it('with appendonly yes, epochs survive a Redis killed and started again (without it they would start from 1)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-aof-'));
+    const args = ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
+    let own = await startRedis(args);
+    try {
+      const open = async (url = own.url): Promise<RedisLeaseTable> => {
+        const c = await connect(url);
+        conns.push(c);
+        return new RedisLeaseTable({ redis: c, node: 'a', prefix: 'aof:' });
+      };
+      const a = await open();
+      expect(await decision((d) => a.grant('0,0,0', 1, d))).toMatchObject({ granted: true, entry: { epoch: 1 } });
+      expect(await decision((d) => a.release('0,0,0', 1, 1, d))).toMatchObject({ granted: true });
+      const url = own.url; // the restarted server's handle names its first, overridden port
+      await own.stop(true); // kill -9
+      own = await startRedis(['--port', String(own.port), ...args]);
+      const again = await open(url);
+      expect(await decision((d) => again.grant('0,0,0', 2, d))).toMatchObject({ granted: true, entry: { epoch: 2 } });
+    } finally {
+      await own.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,27 @@
+import type { Redis } from 'ioredis';
+
+/** What a node found of Redis's persistence at start. */
+export type PersistenceCheck =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: string };
+
+/** The redis.conf line a cluster's Redis needs (docs/relay.md, "Running a cluster"). */
+export const APPENDONLY_LINE = 'appendonly yes';
+
+/**
+ * Whether Redis keeps its data across a restart in its append-only file. Without it, a restarted
+ * Redis has lost every tile's epoch: the next grants start again from epoch 1, and a lease older
+ * players still hold could be signed a second time. Read with `CONFIG GET appendonly`; a Redis
+ * that refuses CONFIG (a managed service may) is reported as unknown, not as off.
+ */
+export async function checkPersistence(redis: Redis): Promise<PersistenceCheck> {
+  let reply: unknown;
+  try {
+    reply = await redis.config('GET', 'appendonly');
+  } catch (e) {
+    return { ok: false, reason: `could not read CONFIG GET appendonly (${e instanceof Error ? e.message : String(e)}): make sure Redis runs with '${APPENDONLY_LINE}'` };
+  }
+  const value = Array.isArray(reply) ? reply[1] : undefined;
+  if (value === 'yes') return { ok: true };
+  return { ok: false, reason: `Redis runs with appendonly ${String(value ?? 'unknown')}: a Redis restart loses every tile's epoch and epochs start again from 1 (leases could be signed twice). Put '${APPENDONLY_LINE}' in redis.conf (or run redis-server --appendonly yes)` };
+}
