@@ -84,7 +84,7 @@ export type { Scenario, ScenarioName } from './scenes/scenarios.js';
 export type { BorderSceneName } from './scenes/border-scenes.js';
 export { borderScene, borderSplitEdge, BORDER_FIRST_BODY } from './scenes/border-scenes.js';
 export { scenario } from './scenes/scenarios.js';
-export { cannonScene, borderRollScene, busyScene, busyDemoScene, BUSY_DEMO_FIRST_WANDERER, benchScene, demoScene, auditScene, trainScene, trainWindow, groundTiles, walls, CANNON_SCENE, ROLLING_BALL, DEMO_SCENE, AUDIT_SCENE, TRAIN_SCENE } from './scenes/scenes.js';
+export { cannonScene, borderRollScene, busyScene, busyDemoScene, BUSY_DEMO_FIRST_WANDERER, benchScene, demoScene, auditScene, trainScene, trainWindow, groundTiles, walls, CANNON_SCENE, ROLLING_BALL, DEMO_SCENE, AUDIT_SCENE, TRAIN_SCENE, type TrainSceneOptions } from './scenes/scenes.js';
 
 export type { FrameInfo } from './worker/frame.js';
 export { frameInfo, frameEntity, FRAME_HEADER, FRAME_STRIDE } from './worker/frame.js';
