@@ -1047,6 +1047,28 @@ export class TileSimulation {
     return touching;
   }
 
+  /**
+   * The kinematic body (entity or ghost) `e` stands on: touching it at the end of the last step
+   * (Rapier's contact graph), with the contact normal within 45° of vertical and the body below
+   * `e`; the lowest id when several. What a rider rides (`TileContext.support`, the island pass).
+   */
+  private supportOf(e: LiveEntity): EntityId | undefined {
+    let best: EntityId | undefined;
+    this.world.narrowPhase.contactPairsWith(e.collider.handle, (h) => {
+      const id = this.byCollider.get(h);
+      if (id === undefined || (best !== undefined && best <= id)) return;
+      const o = this.entities.get(id) ?? this.ghosts.get(id);
+      if (o === undefined || o.body.type !== 'kinematic') return;
+      let below = false;
+      this.world.contactPair(e.collider, o.collider, (m, flipped) => {
+        // The manifold's normal points from its first collider to its second: from `e` unless flipped.
+        if (m.numContacts() > 0) below ||= (flipped ? m.normal().y : -m.normal().y) > Math.SQRT1_2;
+      });
+      if (below) best = id;
+    });
+    return best;
+  }
+
   /** True when a body at `p` (bounding radius `radius`) reaches within the ghost margin of a face of the tile, or lies outside it. */
   private nearBorder(p: Vec3, radius: number): boolean {
     const edge = this.config.tileEdge;
@@ -1493,6 +1515,8 @@ export class TileSimulation {
       position: (id) => sim.curBody(id).translation(),
       rotation: (id) => sim.curBody(id).rotation(),
       linvel: (id) => sim.curBody(id).linvel(),
+      angvel: (id) => sim.curBody(id).angvel(),
+      support: (id) => sim.supportOf(sim.cur(id)),
       mass: (id) => {
         const r = sim.runningLive;
         if (r !== undefined && r.id === id && !r.gone) return r.mass;

@@ -1,0 +1,104 @@
+import type { TileContext } from '../core/behaviour.js';
+import type { EntityId } from '../core/entity.js';
+import type { Quat, Vec3 } from '../core/vec.js';
+
+// Riding a moving platform (a train car, a lift): a walking controller whose "standing still"
+// is moving with the platform. Only + - * / and Math.sqrt, like every behaviour.
+
+/** `r` rotated by the rotation `omega · dt` (rad/s × s), through a unit quaternion built without sin or cos. */
+function turn(omega: Vec3, dt: number, r: Vec3, sign: 1 | -1): Vec3 {
+  // q = (ω·dt/2, 1), normalised: its angle is 2·atan(|ω|dt/2), |ω|dt to within (|ω|dt)³/12
+  // (7.5e-7 rad a tick for the train: under a millimetre a lap on a 6 m car).
+  const h = (sign * dt) / 2;
+  let x = omega.x * h;
+  let y = omega.y * h;
+  let z = omega.z * h;
+  const n = Math.sqrt(1 + x * x + y * y + z * z);
+  x /= n;
+  y /= n;
+  z /= n;
+  const w = 1 / n;
+  // r' = r + 2w(u × r) + 2u × (u × r), u = (x, y, z).
+  const tx = 2 * (y * r.z - z * r.y);
+  const ty = 2 * (z * r.x - x * r.z);
+  const tz = 2 * (x * r.y - y * r.x);
+  return { x: r.x + w * tx + (y * tz - z * ty), y: r.y + w * ty + (z * tx - x * tz), z: r.z + w * tz + (x * ty - y * tx) };
+}
+
+/** `r` rotated by the unit quaternion `q`, or by its inverse when `sign` is −1. */
+function rotate(q: Quat, r: Vec3, sign: 1 | -1): Vec3 {
+  const x = q.x * sign;
+  const y = q.y * sign;
+  const z = q.z * sign;
+  const tx = 2 * (y * r.z - z * r.y);
+  const ty = 2 * (z * r.x - x * r.z);
+  const tz = 2 * (x * r.y - y * r.x);
+  return { x: r.x + q.w * tx + (y * tz - z * ty), y: r.y + q.w * ty + (z * tx - x * tz), z: r.z + q.w * tz + (x * ty - y * tx) };
+}
+
+/**
+ * The velocity that keeps a point at `at` fixed on `platform` over the coming tick, from the
+ * platform's velocities after the last step (a kinematic body's are exactly its last step's
+ * motion, and it keeps moving so). Its reference point is taken as its centre of mass (true of
+ * every single-collider body).
+ */
+export function carryVelocity(ctx: TileContext, platform: EntityId, at: Vec3): Vec3 {
+  const c = ctx.position(platform);
+  const V = ctx.linvel(platform);
+  const r = { x: at.x - c.x, y: at.y - c.y, z: at.z - c.z };
+  const rr = turn(ctx.angvel(platform), ctx.dt, r, 1);
+  return { x: V.x + (rr.x - r.x) / ctx.dt, y: V.y + (rr.y - r.y) / ctx.dt, z: V.z + (rr.z - r.z) / ctx.dt };
+}
+
+/** The props a riding kind declares: the platform it stands on (0: none) and where on it it stands, in the platform's frame. */
+export const RIDER_PROPS = {
+  rideOn: { type: 'entity', default: 0 },
+  rideX: { type: 'number', default: 0 },
+  rideY: { type: 'number', default: 0 },
+  rideZ: { type: 'number', default: 0 },
+} as const;
+
+/**
+ * `walk` on a platform (`TileContext.support`). Walking (`mx`, `mz` clamped to length 1, ×
+ * `speed`, world axes) pushes the body's velocity on the platform toward the target, closing half
+ * the gap a tick. Standing, it keeps to the spot where it stopped (kept in the body's props
+ * `RIDER_PROPS`, in the platform's frame): the platform's motion carries it, and half of any
+ * slip is taken back each tick, so that it does not creep round curves.
+ */
+export function ride(ctx: TileContext, self: EntityId, platform: EntityId, mx: number, mz: number, speed: number): void {
+  const len = Math.sqrt(mx * mx + mz * mz);
+  const k = len > 1 ? speed / len : speed;
+  const p = ctx.position(self);
+  const c = ctx.position(platform);
+  const q = ctx.rotation(platform);
+  const walking = mx !== 0 || mz !== 0;
+  if (walking || ctx.prop(self, 'rideOn') !== platform) {
+    // Boarding, or walking: the spot moves with us.
+    const l = rotate(q, { x: p.x - c.x, y: p.y - c.y, z: p.z - c.z }, -1);
+    ctx.setProp(self, 'rideOn', platform);
+    ctx.setProp(self, 'rideX', l.x);
+    ctx.setProp(self, 'rideY', l.y);
+    ctx.setProp(self, 'rideZ', l.z);
+  }
+  const carry = carryVelocity(ctx, platform, p);
+  const v = ctx.linvel(self);
+  let dx: number;
+  let dz: number;
+  if (walking) {
+    dx = (carry.x + mx * k - v.x) * 0.5;
+    dz = (carry.z + mz * k - v.z) * 0.5;
+  } else {
+    const spot = rotate(q, { x: ctx.prop(self, 'rideX') as number, y: ctx.prop(self, 'rideY') as number, z: ctx.prop(self, 'rideZ') as number }, 1);
+    const g = 0.5 / ctx.dt;
+    dx = carry.x + (c.x + spot.x - p.x) * g - v.x;
+    dz = carry.z + (c.z + spot.z - p.z) * g - v.z;
+  }
+  if (dx * dx + dz * dz < 1e-12) return;
+  const m = ctx.mass(self);
+  ctx.applyImpulse(self, { x: dx * m, y: 0, z: dz * m });
+}
+
+/** Forgets the platform a rider stood on (once it no longer stands on it). */
+export function alight(ctx: TileContext, self: EntityId): void {
+  if (ctx.prop(self, 'rideOn') !== 0) ctx.setProp(self, 'rideOn', 0);
+}
