@@ -98,6 +98,25 @@ export function ride(ctx: TileContext, self: EntityId, platform: EntityId, mx: n
   ctx.applyImpulse(self, { x: dx * m, y: 0, z: dz * m });
 }
 
+/**
+ * The platform `self` rides: the kinematic body it stands on (`TileContext.support`), or else
+ * the one it rode (`rideOn`) while it still stands exactly at the height it stood at on it, not
+ * moving up or down on it. The second is for a rider that arrived in this tile at this tick
+ * boundary with its platform (a migration): contacts are found by the step, and it has none yet.
+ */
+export function platformOf(ctx: TileContext, self: EntityId): EntityId | undefined {
+  const s = ctx.support(self);
+  if (s !== undefined) return s;
+  const on = ctx.prop(self, 'rideOn') as number;
+  if (on === 0 || !ctx.exists(on)) return undefined;
+  const p = ctx.position(self);
+  const c = ctx.position(on);
+  const l = rotate(ctx.rotation(on), { x: p.x - c.x, y: p.y - c.y, z: p.z - c.z }, -1);
+  if (Math.abs(l.y - (ctx.prop(self, 'rideY') as number)) > 0.02) return undefined;
+  if (Math.abs(ctx.linvel(self).y - ctx.linvel(on).y) > 0.05) return undefined;
+  return on;
+}
+
 /** Forgets the platform a rider stood on (once it no longer stands on it). */
 export function alight(ctx: TileContext, self: EntityId): void {
   if (ctx.prop(self, 'rideOn') !== 0) ctx.setProp(self, 'rideOn', 0);

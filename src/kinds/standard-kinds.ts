@@ -1,6 +1,6 @@
 import { BehaviourRegistry, defineKind, type KindDef, type TileContext } from '../core/behaviour.js';
 import type { BodyDesc } from '../core/entity.js';
-import { alight, ride, RIDER_PROPS } from './riding.js';
+import { alight, platformOf, ride, RIDER_PROPS } from './riding.js';
 
 // Simulation code uses only + - * / and Math.sqrt/floor/min/max/abs: these round the same in
 // every engine. Math.sin/cos/hypot/pow do not, so they stay out of behaviours.
@@ -57,7 +57,7 @@ export const Avatar = defineKind({
     const mz = ctx.prop(self, 'moveZ') as number;
     const speed = ctx.prop(self, 'speed') as number;
     // Standing on a moving platform (the train): walking is relative to it, and it carries us.
-    const platform = ctx.support(self);
+    const platform = platformOf(ctx, self);
     if (platform === undefined) {
       alight(ctx, self);
       walk(ctx, self, mx, mz, speed);

@@ -220,8 +220,18 @@ export function trainScene(options: TrainSceneOptions = {}): SceneDesc {
     }),
   );
   if (options.rider) {
-    // On the roof, just behind the car's centre (so that it is in the car's tile when the car crosses a border).
-    entities.push(entityDesc({ id: rider, kind: 'avatar', body: AVATAR_BODY, position: { x: centre.x + radius, y: roof + 0.81, z: centre.z + 0.5 }, props: { name: 'bob' } }));
+    // Standing on the roof half a metre behind the car's centre, already riding: moving with the
+    // car (10 m/s towards −z), its spot on the car (in the car's frame: x along it) in its props.
+    entities.push(
+      entityDesc({
+        id: rider,
+        kind: 'avatar',
+        body: AVATAR_BODY,
+        position: { x: centre.x + radius, y: roof + 0.8, z: centre.z + 0.5 },
+        linvel: { x: 0, y: 0, z: -speed },
+        props: { name: 'bob', rideOn: train, rideX: -0.5, rideY: roof + 0.8 - 2.3, rideZ: 0 },
+      }),
+    );
   }
   return { config: { tileEdge: edge, seed: 3 }, entities };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initPhysics, standardKinds, tileKey, TileWorld, TRAIN_SCENE, trainScene, type EntityDesc, type EntityInput, type Vec3 } from '../../src/index.js';
+import { commitOf, initPhysics, islandTargets, standardKinds, tileKey, TileSimulation, TileWorld, TRAIN_SCENE, trainScene, verifyWindow, type CommitWords, type EntityDesc, type EntityInput, type TickRecord, type Vec3 } from '../../src/index.js';
 
 // Riding (issue 13): an avatar standing on a kinematic platform — the train going round its
 // curved track — moves with it, walks on it and jumps off it, in one tile and across tiles.
@@ -117,5 +117,46 @@ describe('riding a moving platform (the train)', () => {
     expect(worst).toBeLessThan(0.05);
     split.dispose();
     whole.dispose();
+  });
+
+  it('an auditor re-executes windows of every tile the car and its rider cross, bit for bit', async () => {
+    await initPhysics();
+    const registry = standardKinds();
+    const world = TileWorld.fromScene(trainScene({ rider: true, tileEdge: 16, slabEdge: 16 }), registry);
+    // Windows of 40 ticks over a lap: each tile's record covers car and rider arriving, riding and leaving.
+    let crossings = 0;
+    for (let w = 0; w < 8; w++) {
+      const tiles = world.tileList().map((sim) => {
+        sim.startRecording();
+        return { sim, from: sim.tick, snapshot: sim.snapshot(), commits: [commitOf(sim)] as CommitWords[], records: [] as TickRecord[] };
+      });
+      for (let i = 0; i < 40; i++) {
+        crossings += world.step().migrations;
+        for (const t of tiles) {
+          t.records.push(t.sim.takeRecord()!);
+          t.commits.push(commitOf(t.sim));
+        }
+      }
+      for (const t of tiles) {
+        const v = verifyWindow(t.snapshot, t.from, t.records, t.commits, world.config, registry);
+        expect(v, `window ${w} tile ${tileKey(t.sim.tile)}`).toMatchObject({ ok: true, ticks: 40 });
+        const end = TileSimulation.restore(v.endSnapshot!, world.config, registry);
+        expect(end.hash()).toBe(t.sim.hash());
+        end.dispose();
+      }
+    }
+    // Car and rider crossed the four borders together (two migrations a crossing).
+    expect(crossings).toBeGreaterThanOrEqual(8);
+    expect(onCar(stateOf(world, train), stateOf(world, rider))).toBe(true);
+    world.dispose();
+  });
+
+  it('the island rule: a rider’s island is its platform’s, whatever else it touches', () => {
+    const a = { x: 0, y: 0, z: 0 };
+    const b = { x: 1, y: 0, z: 0 };
+    // Riding a platform of the holder: stays, though linked to a lower tile and its reference point is elsewhere.
+    expect([...islandTargets(b, [{ id: 1, home: a, links: [a], close: true, platform: b }], [])]).toEqual([]);
+    // Standing on another tile's platform (a ghost here): goes there, even up the tile order, with what it touches.
+    expect([...islandTargets(a, [{ id: 2, home: a, links: [], close: true, platform: b }, { id: 3, home: a, links: [], close: true }], [[0, 1]])]).toEqual([[2, b], [3, b]]);
   });
 });
