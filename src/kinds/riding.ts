@@ -1,40 +1,14 @@
 import type { TileContext } from '../core/behaviour.js';
 import type { EntityId } from '../core/entity.js';
-import type { Quat, Vec3 } from '../core/vec.js';
+import { rotateVec, turnQuat, type Quat, type Vec3 } from '../core/vec.js';
+
+/** `r` rotated by `q`, or by its inverse when `sign` is −1. */
+function rotate(q: Quat, r: Vec3, sign: 1 | -1): Vec3 {
+  return rotateVec(q, r, sign < 0);
+}
 
 // Riding a moving platform (a train car, a lift): a walking controller whose "standing still"
 // is moving with the platform. Only + - * / and Math.sqrt, like every behaviour.
-
-/** `r` rotated by the rotation `omega · dt` (rad/s × s), through a unit quaternion built without sin or cos. */
-function turn(omega: Vec3, dt: number, r: Vec3, sign: 1 | -1): Vec3 {
-  // q = (ω·dt/2, 1), normalised: its angle is 2·atan(|ω|dt/2), |ω|dt to within (|ω|dt)³/12
-  // (7.5e-7 rad a tick for the train: under a millimetre a lap on a 6 m car).
-  const h = (sign * dt) / 2;
-  let x = omega.x * h;
-  let y = omega.y * h;
-  let z = omega.z * h;
-  const n = Math.sqrt(1 + x * x + y * y + z * z);
-  x /= n;
-  y /= n;
-  z /= n;
-  const w = 1 / n;
-  // r' = r + 2w(u × r) + 2u × (u × r), u = (x, y, z).
-  const tx = 2 * (y * r.z - z * r.y);
-  const ty = 2 * (z * r.x - x * r.z);
-  const tz = 2 * (x * r.y - y * r.x);
-  return { x: r.x + w * tx + (y * tz - z * ty), y: r.y + w * ty + (z * tx - x * tz), z: r.z + w * tz + (x * ty - y * tx) };
-}
-
-/** `r` rotated by the unit quaternion `q`, or by its inverse when `sign` is −1. */
-function rotate(q: Quat, r: Vec3, sign: 1 | -1): Vec3 {
-  const x = q.x * sign;
-  const y = q.y * sign;
-  const z = q.z * sign;
-  const tx = 2 * (y * r.z - z * r.y);
-  const ty = 2 * (z * r.x - x * r.z);
-  const tz = 2 * (x * r.y - y * r.x);
-  return { x: r.x + q.w * tx + (y * tz - z * ty), y: r.y + q.w * ty + (z * tx - x * tz), z: r.z + q.w * tz + (x * ty - y * tx) };
-}
 
 /**
  * The velocity that keeps a point at `at` fixed on `platform` over the coming tick, from the
@@ -46,7 +20,7 @@ export function carryVelocity(ctx: TileContext, platform: EntityId, at: Vec3): V
   const c = ctx.position(platform);
   const V = ctx.linvel(platform);
   const r = { x: at.x - c.x, y: at.y - c.y, z: at.z - c.z };
-  const rr = turn(ctx.angvel(platform), ctx.dt, r, 1);
+  const rr = rotateVec(turnQuat(ctx.angvel(platform), ctx.dt), r);
   return { x: V.x + (rr.x - r.x) / ctx.dt, y: V.y + (rr.y - r.y) / ctx.dt, z: V.z + (rr.z - r.z) / ctx.dt };
 }
 
