@@ -92,11 +92,13 @@ export function trainThrow(seed: number, mode: ReplicaMode, delays: TrainDelays 
 
 /**
  * How far the train Alice sees is from where its owner has it at the same instant, cm, sampled
- * every frame for 3 s: Bob (the owner) on a fast link, Alice `oneWayMs` away.
+ * every frame for 3 s: Bob (the owner) on a fast link, Alice `oneWayMs` away. With `riding`, an
+ * avatar rides on the roof and the errors are those of the rider (entity `TRAIN_SCENE.rider`).
  */
-export function trainViewError(seed: number, mode: ReplicaMode, oneWayMs: number): number[] {
-  const { centre, train } = TRAIN_SCENE;
-  const h = new Harness({ seed, scene: trainScene(), conditions: { delayMs: 0, jitterMs: 4, loss: 0 }, relay: { spawn: { x: centre.x, y: 1.81, z: centre.z } } });
+export function trainViewError(seed: number, mode: ReplicaMode, oneWayMs: number, riding = false): number[] {
+  const { centre } = TRAIN_SCENE;
+  const train = riding ? TRAIN_SCENE.rider : TRAIN_SCENE.train;
+  const h = new Harness({ seed, scene: trainScene({ rider: riding }), conditions: { delayMs: 0, jitterMs: 4, loss: 0 }, relay: { spawn: { x: centre.x, y: 1.81, z: centre.z } } });
   const bob = h.addClient('bob', 'auto', { accessDelayMs: 5 }).client;
   h.runUntil(() => bob.stats().ownedTiles.some((t) => tileKey(t) === '0,0,0'), 8000);
   const alice = h.addClient('alice', 'auto', { accessDelayMs: oneWayMs, replicaMode: mode }).client;
