@@ -2,7 +2,7 @@
 
 export { ErrorCode, TesseraError, assert, unexpectedCase } from './core/errors.js';
 export type { Vec3, Quat } from './core/vec.js';
-export { vec3, distance, ZERO, IDENTITY } from './core/vec.js';
+export { vec3, distance, ZERO, IDENTITY, turnQuat, rotateVec, mulQuat } from './core/vec.js';
 export type { TileId } from './core/tile.js';
 export {
   tileId,
@@ -79,6 +79,7 @@ export {
   Train,
   Ramp,
 } from './kinds/standard-kinds.js';
+export { ride, platformOf, alight, carryVelocity, RIDER_PROPS } from './kinds/riding.js';
 export type { BenchLayout } from './scenes/scenes.js';
 export type { Scenario, ScenarioName } from './scenes/scenarios.js';
 export type { BorderSceneName } from './scenes/border-scenes.js';

@@ -1,4 +1,4 @@
-import type { TileContext } from '../core/behaviour.js';
+import type { PropSpec, TileContext } from '../core/behaviour.js';
 import type { EntityId } from '../core/entity.js';
 import { rotateVec, turnQuat, type Quat, type Vec3 } from '../core/vec.js';
 
@@ -24,13 +24,17 @@ export function carryVelocity(ctx: TileContext, platform: EntityId, at: Vec3): V
   return { x: V.x + (rr.x - r.x) / ctx.dt, y: V.y + (rr.y - r.y) / ctx.dt, z: V.z + (rr.z - r.z) / ctx.dt };
 }
 
-/** The props a riding kind declares: the platform it stands on (0: none) and where on it it stands, in the platform's frame. */
-export const RIDER_PROPS = {
+/** The props a riding kind declares: `rideOn`, the platform it stands on (0: none), and `rideX`, `rideY`, `rideZ`, the spot where it stands on it, in the platform's frame (metres from its centre). */
+export const RIDER_PROPS: Readonly<Record<'rideOn' | 'rideX' | 'rideY' | 'rideZ', PropSpec>> = {
+  /** The platform it stands on (0: none). */
   rideOn: { type: 'entity', default: 0 },
+  /** Its spot on the platform, x in the platform's frame (metres from its centre). */
   rideX: { type: 'number', default: 0 },
+  /** Its spot on the platform, y in the platform's frame. */
   rideY: { type: 'number', default: 0 },
+  /** Its spot on the platform, z in the platform's frame. */
   rideZ: { type: 'number', default: 0 },
-} as const;
+};
 
 /**
  * `walk` on a platform (`TileContext.support`). Walking (`mx`, `mz` clamped to length 1, ×
