@@ -58,6 +58,13 @@ export function trainFigures(seeds: number, delays: TrainDelays = TRAIN_DELAYS):
   return out;
 }
 
+/** Alice's hit rate with speculative replicas while an avatar rides on the train's roof (`trainScene({ rider: true })`), seeds 1..`seeds`. */
+export function trainRidingHitRate(seeds: number, delays: TrainDelays = TRAIN_DELAYS): number {
+  let hits = 0;
+  for (let seed = 1; seed <= seeds; seed++) if (trainThrow(seed, 'speculative', delays, true).hit) hits++;
+  return hits / seeds;
+}
+
 /** p99 of the distance between the train a player sees and its owner's, cm, at a one-way delay. */
 export function viewErrorP99(mode: 'speculative' | 'interpolated', oneWayMs: number): number {
   const all: number[] = [];

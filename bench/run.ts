@@ -10,7 +10,7 @@ import { bytesPerVisibleAvatar, viewerBytesTotal, tabLatency } from './net-bench
 import { auditCost, detectionTimes, honestIncidents } from './audit-bench.js';
 import { runAttackCampaign, summariseAttacks } from '../test/harness/attack-campaign.js';
 import { CI_SIM_WORLDS, runSimCampaign } from '../test/sim-world/campaign.js';
-import { replayCost, scriptedPathFigures, trainFigures, viewErrorP99 } from './replica-bench.js';
+import { replayCost, scriptedPathFigures, trainFigures, trainRidingHitRate, viewErrorP99 } from './replica-bench.js';
 import { wanderersRollbacksPerS } from '../test/replica/wanderers-scenario.js';
 import { restartRecovery } from './store-bench.js';
 import { editLatency, relayEditCost } from './doc-bench.js';
@@ -170,6 +170,9 @@ async function main(): Promise<void> {
       `scripted path${suffix ? ' (both 150 ms away)' : ''} over ${seeds} seeds: hit rate ${t.speculative.hitRate} speculative, ${t.extrapolated.hitRate} dead reckoning, ${t.interpolated.hitRate} naive; runner seen off by (median) ${t.speculative.seenErrorMedianCm.toFixed(1)} / ${t.extrapolated.seenErrorMedianCm.toFixed(1)} / ${t.interpolated.seenErrorMedianCm.toFixed(1)} cm`,
     );
   }
+  // The paper's scenario as the issue has it: Bob riding the train (on its roof) while Alice throws.
+  figures['train_hit_rate_speculative_riding'] = round(trainRidingHitRate(40), 3);
+  console.error(`train scenario with Bob riding over 40 seeds: hit rate ${figures['train_hit_rate_speculative_riding']} speculative`);
   // A tile of RNG-driven wanderers with nobody giving input: a replica that continues its owner's random numbers does not roll back.
   // Sparse (3 m apart: the RNG decides) and a jostling crowd (1.4 m: contacts, predicted without the owner's solver state).
   figures['replica_rollbacks_per_s_no_input'] = round(wanderersRollbacksPerS(3, 20, 3, 8), 2);

@@ -2,7 +2,7 @@
 
 export { ErrorCode, TesseraError, assert, unexpectedCase } from './core/errors.js';
 export type { Vec3, Quat } from './core/vec.js';
-export { vec3, distance, ZERO, IDENTITY } from './core/vec.js';
+export { vec3, distance, ZERO, IDENTITY, turnQuat, rotateVec, mulQuat } from './core/vec.js';
 export type { TileId } from './core/tile.js';
 export {
   tileId,
@@ -79,13 +79,14 @@ export {
   Train,
   Ramp,
 } from './kinds/standard-kinds.js';
+export { ride, platformOf, alight, carryVelocity, RIDER_PROPS } from './kinds/riding.js';
 export type { BenchLayout } from './scenes/scenes.js';
 export type { Scenario, ScenarioName } from './scenes/scenarios.js';
 export type { BorderSceneName } from './scenes/border-scenes.js';
 export { borderScene, borderSplitEdge, BORDER_FIRST_BODY } from './scenes/border-scenes.js';
 export { scenario } from './scenes/scenarios.js';
 export { scriptedPathScene, SCRIPTED_PATH_SCENE } from './scenes/scripted-path-scene.js';
-export { cannonScene, borderRollScene, busyScene, busyDemoScene, BUSY_DEMO_FIRST_WANDERER, benchScene, demoScene, auditScene, trainScene, trainWindow, groundTiles, walls, CANNON_SCENE, ROLLING_BALL, DEMO_SCENE, AUDIT_SCENE, TRAIN_SCENE } from './scenes/scenes.js';
+export { cannonScene, borderRollScene, busyScene, busyDemoScene, BUSY_DEMO_FIRST_WANDERER, benchScene, demoScene, auditScene, trainScene, trainWindow, groundTiles, walls, CANNON_SCENE, ROLLING_BALL, DEMO_SCENE, AUDIT_SCENE, TRAIN_SCENE, type TrainSceneOptions } from './scenes/scenes.js';
 
 export type { FrameInfo } from './worker/frame.js';
 export { frameInfo, frameEntity, FRAME_HEADER, FRAME_STRIDE } from './worker/frame.js';

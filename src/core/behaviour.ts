@@ -89,6 +89,14 @@ export interface TileContext {
   rotation(id: EntityId): Quat;
   /** Linear velocity, m/s. */
   linvel(id: EntityId): Vec3;
+  /** Angular velocity of an entity or ghost, rad/s (about its centre of mass). */
+  angvel(id: EntityId): Vec3;
+  /**
+   * The kinematic body (an entity of this tile or a ghost) that `id` stands on: in contact with
+   * it at the end of the last step, below it (contact normal within 45° of vertical); the lowest
+   * id when several. Undefined when none. Read from simulated state only, so every runtime agrees.
+   */
+  support(id: EntityId): EntityId | undefined;
   /** Mass, kg. */
   mass(id: EntityId): number;
   /** A prop of an entity of this tile. */

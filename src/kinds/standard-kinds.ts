@@ -1,5 +1,6 @@
 import { BehaviourRegistry, defineKind, type KindDef, type TileContext } from '../core/behaviour.js';
 import type { BodyDesc } from '../core/entity.js';
+import { alight, platformOf, ride, RIDER_PROPS } from './riding.js';
 
 // Simulation code uses only + - * / and Math.sqrt/floor/min/max/abs: these round the same in
 // every engine. Math.sin/cos/hypot/pow do not, so they stay out of behaviours.
@@ -29,7 +30,8 @@ export const AVATAR_BODY: BodyDesc = { type: 'dynamic', shape: { type: 'capsule'
 
 /**
  * A player's avatar. Input `{ moveX, moveZ }` (each -1..1, held until changed) sets the walking
- * direction; `{ jump: true }` jumps once when grounded. Movement is by impulses toward the
+ * direction; `{ jump: true }` jumps once when grounded. On a kinematic body (the train, a lift:
+ * `TileContext.support`) it walks relative to it and is carried with it (`ride`). Movement is by impulses toward the
  * target velocity, so pushes from elsewhere still add up.
  */
 export const Avatar = defineKind({
@@ -41,6 +43,7 @@ export const Avatar = defineKind({
     moveZ: { type: 'number', default: 0 },
     jump: { type: 'boolean', default: false },
     speed: { type: 'number', default: 5 },
+    ...RIDER_PROPS,
   },
   onInput(ctx, self, input) {
     const clamp = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? Math.max(-1, Math.min(1, v)) : 0);
@@ -50,7 +53,15 @@ export const Avatar = defineKind({
     if (input['throw'] === true) throwBall(ctx, self, input);
   },
   onStep(ctx, self) {
-    walk(ctx, self, ctx.prop(self, 'moveX') as number, ctx.prop(self, 'moveZ') as number, ctx.prop(self, 'speed') as number);
+    const mx = ctx.prop(self, 'moveX') as number;
+    const mz = ctx.prop(self, 'moveZ') as number;
+    const speed = ctx.prop(self, 'speed') as number;
+    // Standing on a moving platform (the train): walking is relative to it, and it carries us.
+    const platform = platformOf(ctx, self);
+    if (platform === undefined) {
+      alight(ctx, self);
+      walk(ctx, self, mx, mz, speed);
+    } else ride(ctx, self, platform, mx, mz, speed);
     if (ctx.prop(self, 'jump') === true) {
       ctx.setProp(self, 'jump', false);
       if (Math.abs(ctx.linvel(self).y) < 0.05) ctx.applyImpulse(self, { x: 0, y: ctx.mass(self) * 5, z: 0 });

@@ -4,6 +4,7 @@ import { entitiesDigest } from '../core/entity-digest.js';
 import { compareTiles, neighbours, tileKey, tileOf, type TileId } from '../core/tile.js';
 import type { GhostState } from '../sim/ghost.js';
 import type { WorldConfig } from '../core/world-config.js';
+import { mulQuat, rotateVec, turnQuat } from '../core/vec.js';
 import { AUDIT_RETAIN_TICKS, AUDIT_WINDOW_TICKS, MsgType, type EntityPose, type Message, type PeerId, type PropsUpdate } from '../protocol/messages.js';
 import { commitOf, replayRecord } from '../sim/replay.js';
 import { EMPTY_RECORD, type TickRecord } from '../sim/tick-record.js';
@@ -148,11 +149,29 @@ export const MAX_TRANSIT_TICKS = 30;
 
 /**
  * A migrant moved along its velocity for the `gap` ticks it spent in transit (the entity itself
- * when `gap` ≤ 0). Pure: the relay's audit recomputes it to match an owner's logged arrival with
+ * when `gap` ≤ 0); a turning kinematic body turns on as it did. Pure: the relay's audit recomputes it to match an owner's logged arrival with
  * the migration the relay routed.
  */
 export function migrantAfterTransit(entity: EntityDesc, gap: number, tickRate: number): EntityDesc {
   if (gap <= 0) return entity;
+  const w = entity.state.angvel;
+  if (entity.body.type === 'kinematic' && (w.x !== 0 || w.y !== 0 || w.z !== 0)) {
+    // A turning platform (the train on its curve) goes on turning: each tick it moves by its
+    // velocity, and its velocity and orientation turn by its angular velocity (exact for a
+    // steady turn), so that it does not leave its track, nor its riders their spots.
+    const dt = 1 / tickRate;
+    const r = turnQuat(w, dt);
+    let p = entity.state.position;
+    let v = entity.state.linvel;
+    let q = entity.state.rotation;
+    for (let i = 0; i < gap; i++) {
+      p = { x: p.x + v.x * dt, y: p.y + v.y * dt, z: p.z + v.z * dt };
+      v = rotateVec(r, v);
+      q = mulQuat(r, q);
+    }
+    const n = Math.sqrt(q.x * q.x + q.y * q.y + q.z * q.z + q.w * q.w);
+    return { ...entity, state: { ...entity.state, position: p, linvel: v, rotation: { x: q.x / n, y: q.y / n, z: q.z / n, w: q.w / n } } };
+  }
   const t = gap / tickRate;
   const { position: p, linvel: v } = entity.state;
   return { ...entity, state: { ...entity.state, position: { x: p.x + v.x * t, y: p.y + v.y * t, z: p.z + v.z * t } } };

@@ -162,6 +162,8 @@ export const DEMO_SCENE = {
 export const TRAIN_SCENE = {
   /** Entity id of the train. */
   train: 60,
+  /** Entity id of the avatar riding the train (`trainScene({ rider: true })`), named `bob`. */
+  rider: 61,
   /** Centre of the circular track (and of the platform), world metres. */
   centre: {
     /** X of the centre, metres. */
@@ -173,19 +175,38 @@ export const TRAIN_SCENE = {
   radius: 8,
   /** Speed of the train along the track, m/s. */
   speed: 10,
-  /** Edge of the scene's single tile, metres. */
+  /** Edge of the scene's single tile, metres (the world is this square, whatever the tile edge). */
   edge: 32,
+  /** Height of the train's roof, metres (a rider's feet). */
+  roof: 3.55,
 } as const;
 
+/** Options of `trainScene`. */
+export interface TrainSceneOptions {
+  /**
+   * Tile edge, metres (default 32: the scene is one tile). 16 cuts the world into 2×2 tiles
+   * whose borders cross the track four times; 64 holds it whole in one bigger tile.
+   */
+  readonly tileEdge?: number;
+  /** Edge of the ground slabs and wall pieces, metres (default: the tile edge, at most 32); the same layout can then be simulated whole or split. */
+  readonly slabEdge?: number;
+  /** Puts an avatar named `bob` (id `TRAIN_SCENE.rider`) standing on the train's roof. */
+  readonly rider?: boolean;
+}
+
 /**
- * The paper's train scenario: one 32 m tile, a platform in the middle of a circular track of
- * 8 m radius, and a train going round it at 10 m/s with an open window on the side facing the
- * platform. Players spawn on the platform (relay `spawn` at the centre).
+ * The paper's train scenario: a 32 m square world, a platform in the middle of a circular track
+ * of 8 m radius, and a train going round it at 10 m/s with an open window on the side facing the
+ * platform. Players spawn on the platform (relay `spawn` at the centre). With `rider`, Bob rides
+ * the train on its roof.
  */
-export function trainScene(): SceneDesc {
-  const { edge, centre, radius, speed, train } = TRAIN_SCENE;
+export function trainScene(options: TrainSceneOptions = {}): SceneDesc {
+  const { edge: size, centre, radius, speed, train, rider, roof } = TRAIN_SCENE;
+  const edge = options.tileEdge ?? size;
+  const slab = options.slabEdge ?? Math.min(edge, size);
   const a = speed / radius / 60; // radians per tick at 60 Hz
-  const entities: EntityDesc[] = [...groundTiles(edge, 0, 0, 0, 0, 1), ...walls(edge, 0, edge, 0, edge, 20)];
+  const n = size / slab;
+  const entities: EntityDesc[] = [...groundTiles(slab, 0, n - 1, 0, n - 1, 1), ...walls(slab, 0, size, 0, size, 20)];
   const half = Math.SQRT1_2;
   entities.push(
     entityDesc({
@@ -198,6 +219,20 @@ export function trainScene(): SceneDesc {
       props: { cx: centre.x, cz: centre.z, c: Math.cos(a), s: Math.sin(a), ch: Math.cos(a / 2), sh: Math.sin(a / 2) },
     }),
   );
+  if (options.rider) {
+    // Standing on the roof half a metre behind the car's centre, already riding: moving with the
+    // car (10 m/s towards −z), its spot on the car (in the car's frame: x along it) in its props.
+    entities.push(
+      entityDesc({
+        id: rider,
+        kind: 'avatar',
+        body: AVATAR_BODY,
+        position: { x: centre.x + radius, y: roof + 0.8, z: centre.z + 0.5 },
+        linvel: { x: 0, y: 0, z: -speed },
+        props: { name: 'bob', rideOn: train, rideX: -0.5, rideY: roof + 0.8 - 2.3, rideZ: 0 },
+      }),
+    );
+  }
   return { config: { tileEdge: edge, seed: 3 }, entities };
 }
 

@@ -42,6 +42,11 @@ export function createBody(
   const p = state.position;
   const q = state.rotation;
   rbDesc.setTranslation(p.x, p.y, p.z).setRotation({ x: q.x, y: q.y, z: q.z, w: q.w });
+  if (body.type === 'kinematic' && role === 'entity') {
+    // Its next step works its velocity out from where it is moved to; until then the velocity it
+    // had is what it has (riders read it: a platform handed to another tile keeps carrying them).
+    rbDesc.setLinvel(state.linvel.x, state.linvel.y, state.linvel.z).setAngvel({ x: state.angvel.x, y: state.angvel.y, z: state.angvel.z });
+  }
   if (body.type === 'dynamic' && role === 'entity') {
     rbDesc.setLinvel(state.linvel.x, state.linvel.y, state.linvel.z).setAngvel({ x: state.angvel.x, y: state.angvel.y, z: state.angvel.z });
     if (body.lockRotations) rbDesc.lockRotations();

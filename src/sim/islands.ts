@@ -25,6 +25,8 @@ export interface IslandNode {
   readonly links: readonly TileId[];
   /** Its reference point lies within the ghost margin of the holder tile (in it, or sticking out a little). */
   readonly close: boolean;
+  /** The tile of the kinematic body (platform) it stands on, if any: its island is that platform's. */
+  readonly platform?: TileId;
 }
 
 /**
@@ -33,6 +35,9 @@ export interface IslandNode {
  * contact). The rule, from simulated state only, so every tile and the auditor reach the same
  * answer without talking:
  *
+ * - an island with a body standing on a platform (a kinematic body: `IslandNode.platform`) goes
+ *   to, or stays in, the platform's tile, whatever else it touches (a platform is never handed
+ *   over for a contact, so its riders follow it);
  * - an island linked to bodies of other tiles goes to the lowest tile (`compareTiles`) among
  *   those and the holder: parts only ever move down the tile order while they touch, so two
  *   tiles never hand their halves to each other at once, and an island spread over k tiles is
@@ -69,6 +74,17 @@ export function islandTargets(holder: TileId, nodes: readonly IslandNode[], edge
   });
   const out = new Map<EntityId, TileId>();
   for (const members of groups.values()) {
+    // Riders: the island is the platform's (kinematic: it is never handed over for a contact),
+    // wherever the platform is simulated; the lowest such tile when it touches several platforms.
+    let ridden: TileId | undefined;
+    for (const i of members) {
+      const pl = nodes[i]!.platform;
+      if (pl && (ridden === undefined || compareTiles(pl, ridden) < 0)) ridden = pl;
+    }
+    if (ridden !== undefined) {
+      if (!sameTile(ridden, holder)) for (const i of members) out.set(nodes[i]!.id, ridden);
+      continue;
+    }
     let target: TileId | undefined;
     let linked = false;
     for (const i of members) {

@@ -706,6 +706,8 @@ export class TileSimulation {
       }
     });
     const ghostOut = this.fixedGhostsOut();
+    /** Kinematic bodies whose reference point left the tile this step (with islands). */
+    const platforms: LiveEntity[] = [];
     // Ghosts are sent once the island pass has said which bodies leave with their island.
     const staying: { e: LiveEntity; targets: readonly TileId[]; ghost: GhostState | undefined; border: boolean }[] = [];
     // In id order: a walk of `order` when most entities are visited, else a sort of the few.
@@ -732,7 +734,11 @@ export class TileSimulation {
       }
       if (tileContains(this.tile, p, edge)) this.guests.delete(e);
       else if (this.islands && e.body.type === 'dynamic') this.guests.add(e); // its island decides where it goes
-      else {
+      else if (this.islands && e.body.type === 'kinematic') {
+        // A platform: its riders leave with it (found below, while its contacts are still here).
+        platforms.push(e);
+        continue;
+      } else {
         const entity = this.describe(e.id);
         this.removeEntity(e.id);
         emigrants.push({ to: tileOf(entity.state.position, edge), entity });
@@ -750,7 +756,17 @@ export class TileSimulation {
       }
       staying.push({ e, targets, ghost, border });
     }
-    const leave = this.islands ? this.islandPass(staying, [...this.guests].sort(byId), stamp) : undefined;
+    let leave = this.islands ? this.islandPass(staying, [...this.guests].sort(byId), stamp) : undefined;
+    if (platforms.length > 0) {
+      // A platform goes to the tile its reference point entered, and its riders with it, at
+      // this tick boundary (whatever their own positions or islands say): they are one island.
+      leave ??= new Map();
+      for (const pl of platforms) {
+        const to = tileOf(pl.rb.translation(), edge);
+        for (const r of this.ridersOf(pl)) leave.set(r.id, to);
+        leave.set(pl.id, to);
+      }
+    }
     for (const e of this.sleepingGhosts) {
       if (e.visitStamp === stamp || leave?.has(e.id)) continue;
       const c = e.asleep!;
@@ -927,8 +943,13 @@ export class TileSimulation {
    */
   private islandPass(staying: readonly { e: LiveEntity; border: boolean }[], outside: readonly LiveEntity[], stamp: number): Map<EntityId, TileId> | undefined {
     const ghosts: Ghost[] = [];
-    for (const g of this.ghosts.values()) if (g.body.type === 'dynamic') ghosts.push(g);
-    if (ghosts.length === 0 && outside.length === 0) return undefined;
+    // Bodies of this tile standing on another tile's platform (boarding it across a border): they join its island there.
+    const boarding: LiveEntity[] = [];
+    for (const g of this.ghosts.values()) {
+      if (g.body.type === 'dynamic') ghosts.push(g);
+      else if (g.body.type === 'kinematic') boarding.push(...this.ridersOf(g));
+    }
+    if (ghosts.length === 0 && outside.length === 0 && boarding.length === 0) return undefined;
     ghosts.sort(byId);
     const nearList: LiveEntity[] = [];
     for (const s of staying) if (s.border) nearList.push(s.e);
@@ -971,6 +992,7 @@ export class TileSimulation {
       return i;
     };
     for (const e of [...links.keys()].sort(byId)) add(e);
+    for (const e of boarding.sort(byId)) add(e);
     const edges: [number, number][] = [];
     // A guest stays with the bodies of the tile it touches or is near (looser than what links
     // bodies across a border: the gap between the two keeps a body from being handed back and
@@ -1015,7 +1037,8 @@ export class TileSimulation {
     const nodes: IslandNode[] = members.map((e) => {
       const p = e.rb.translation();
       const close = p.x >= t.x * edge - margin && p.x < (t.x + 1) * edge + margin && p.y >= t.y * edge - margin && p.y < (t.y + 1) * edge + margin && p.z >= t.z * edge - margin && p.z < (t.z + 1) * edge + margin;
-      return { id: e.id, home: tileOf(p, edge), links: links.get(e) ?? [], close };
+      const platform = this.platformTileOf(e);
+      return { id: e.id, home: tileOf(p, edge), links: links.get(e) ?? [], close, ...(platform ? { platform } : {}) };
     });
     const out = islandTargets(this.tile, nodes, edges);
     return out.size > 0 ? out : undefined;
@@ -1045,6 +1068,47 @@ export class TileSimulation {
     let touching = false;
     this.world.contactPair(a.collider, b.collider, (m) => void (touching ||= m.numContacts() > 0));
     return touching;
+  }
+
+  /** The dynamic entities of this tile standing on `platform` (`supportOf`), by id. */
+  private ridersOf(platform: { id: EntityId; collider: Collider }): LiveEntity[] {
+    const out: LiveEntity[] = [];
+    this.world.narrowPhase.contactPairsWith(platform.collider.handle, (h) => {
+      const id = this.byCollider.get(h);
+      const o = id === undefined ? undefined : this.entities.get(id);
+      if (o && !o.gone && o.body.type === 'dynamic' && this.supportOf(o) === platform.id) out.push(o);
+    });
+    return out.sort(byId);
+  }
+
+  /** The tile of the platform `e` rides (`supportOf`): this one for an entity, the source of a ghost; undefined when it rides none. */
+  private platformTileOf(e: LiveEntity): TileId | undefined {
+    const id = this.supportOf(e);
+    if (id === undefined) return undefined;
+    if (this.entities.has(id)) return this.tile;
+    return parseTileKey(this.ghosts.get(id)!.source);
+  }
+
+  /**
+   * The kinematic body (entity or ghost) `e` stands on: touching it at the end of the last step
+   * (Rapier's contact graph), with the contact normal within 45° of vertical and the body below
+   * `e`; the lowest id when several. What a rider rides (`TileContext.support`, the island pass).
+   */
+  private supportOf(e: LiveEntity): EntityId | undefined {
+    let best: EntityId | undefined;
+    this.world.narrowPhase.contactPairsWith(e.collider.handle, (h) => {
+      const id = this.byCollider.get(h);
+      if (id === undefined || (best !== undefined && best <= id)) return;
+      const o = this.entities.get(id) ?? this.ghosts.get(id);
+      if (o === undefined || o.body.type !== 'kinematic') return;
+      let below = false;
+      this.world.contactPair(e.collider, o.collider, (m, flipped) => {
+        // The manifold's normal points from its first collider to its second: from `e` unless flipped.
+        if (m.numContacts() > 0) below ||= (flipped ? m.normal().y : -m.normal().y) > Math.SQRT1_2;
+      });
+      if (below) best = id;
+    });
+    return best;
   }
 
   /** True when a body at `p` (bounding radius `radius`) reaches within the ghost margin of a face of the tile, or lies outside it. */
@@ -1493,6 +1557,8 @@ export class TileSimulation {
       position: (id) => sim.curBody(id).translation(),
       rotation: (id) => sim.curBody(id).rotation(),
       linvel: (id) => sim.curBody(id).linvel(),
+      angvel: (id) => sim.curBody(id).angvel(),
+      support: (id) => sim.supportOf(sim.cur(id)),
       mass: (id) => {
         const r = sim.runningLive;
         if (r !== undefined && r.id === id && !r.gone) return r.mass;

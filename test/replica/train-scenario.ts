@@ -23,10 +23,13 @@ export interface TrainDelays {
 /** The paper's setting: Bob 110 ms from the relay, Alice 40 ms. */
 export const TRAIN_DELAYS: TrainDelays = { bobMs: 110, aliceMs: 40 };
 
-/** One throw of the scenario: Bob owns the train's tile, Alice throws with her replicas in `mode`. */
-export function trainThrow(seed: number, mode: ReplicaMode, delays: TrainDelays = TRAIN_DELAYS): Outcome {
+/**
+ * One throw of the scenario: Bob owns the train's tile, Alice throws with her replicas in `mode`.
+ * With `riding`, an avatar rides on the train's roof (`trainScene({ rider: true })`) all along.
+ */
+export function trainThrow(seed: number, mode: ReplicaMode, delays: TrainDelays = TRAIN_DELAYS, riding = false): Outcome {
   const { centre, train } = TRAIN_SCENE;
-  const h = new Harness({ seed, scene: trainScene(), conditions: { delayMs: 0, jitterMs: 6, loss: 0 }, relay: { spawn: { x: centre.x, y: 1.81, z: centre.z } } });
+  const h = new Harness({ seed, scene: trainScene({ rider: riding }), conditions: { delayMs: 0, jitterMs: 6, loss: 0 }, relay: { spawn: { x: centre.x, y: 1.81, z: centre.z } } });
   const bob = h.addClient('bob', 'auto', { accessDelayMs: delays.bobMs }).client;
   if (h.runUntil(() => bob.stats().ownedTiles.some((t) => tileKey(t) === '0,0,0'), 8000) < 0) throw new Error('Bob never got the train’s tile');
   const alice = h.addClient('alice', 'auto', { accessDelayMs: delays.aliceMs, replicaMode: mode }).client;
@@ -89,11 +92,13 @@ export function trainThrow(seed: number, mode: ReplicaMode, delays: TrainDelays 
 
 /**
  * How far the train Alice sees is from where its owner has it at the same instant, cm, sampled
- * every frame for 3 s: Bob (the owner) on a fast link, Alice `oneWayMs` away.
+ * every frame for 3 s: Bob (the owner) on a fast link, Alice `oneWayMs` away. With `riding`, an
+ * avatar rides on the roof and the errors are those of the rider (entity `TRAIN_SCENE.rider`).
  */
-export function trainViewError(seed: number, mode: ReplicaMode, oneWayMs: number): number[] {
-  const { centre, train } = TRAIN_SCENE;
-  const h = new Harness({ seed, scene: trainScene(), conditions: { delayMs: 0, jitterMs: 4, loss: 0 }, relay: { spawn: { x: centre.x, y: 1.81, z: centre.z } } });
+export function trainViewError(seed: number, mode: ReplicaMode, oneWayMs: number, riding = false): number[] {
+  const { centre } = TRAIN_SCENE;
+  const train = riding ? TRAIN_SCENE.rider : TRAIN_SCENE.train;
+  const h = new Harness({ seed, scene: trainScene({ rider: riding }), conditions: { delayMs: 0, jitterMs: 4, loss: 0 }, relay: { spawn: { x: centre.x, y: 1.81, z: centre.z } } });
   const bob = h.addClient('bob', 'auto', { accessDelayMs: 5 }).client;
   h.runUntil(() => bob.stats().ownedTiles.some((t) => tileKey(t) === '0,0,0'), 8000);
   const alice = h.addClient('alice', 'auto', { accessDelayMs: oneWayMs, replicaMode: mode }).client;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { initPhysics } from '../../src/index.js';
 import { seeds, withSeed } from '../harness/harness.js';
-import { trainThrow, trainViewError, type Outcome } from './train-scenario.js';
+import { TRAIN_DELAYS, trainThrow, trainViewError, type Outcome } from './train-scenario.js';
 
 // The paper's Alice-and-Bob scenario (§3.6): Bob's link has 110 ms one-way delay, Alice's 40 ms.
 // Bob owns the tile of a train going round a curved track at 10 m/s; Alice, on the platform in
@@ -33,12 +33,33 @@ describe('the train scenario (paper §3.6): speculative replicas against naive o
     expect(jump).toBeLessThan(0.05);
   }, 600_000);
 
+  it('with Bob riding on the train’s roof, Alice still hits the window in ≥ 95% of throws (40 seeds, speculative)', async () => {
+    await initPhysics();
+    const list = seeds(40);
+    const outcomes: Outcome[] = [];
+    for (const seed of list) await withSeed(seed, () => outcomes.push(trainThrow(seed, 'speculative', TRAIN_DELAYS, true)));
+    const rate = outcomes.filter((o) => o.hit).length / outcomes.length;
+    console.log(`train with Bob riding: hit rate speculative ${(rate * 100).toFixed(0)}% over ${list.length} seeds`);
+    if (list.length > 1) expect(rate).toBeGreaterThanOrEqual(0.95);
+    expect(Math.max(...outcomes.map((o) => o.bobJump))).toBeLessThan(0.05);
+  }, 600_000);
+
   it('what a player 100 ms away sees of the train is within centimetres with speculation, metres behind without', async () => {
     await initPhysics();
     const p99 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.ceil(0.99 * xs.length) - 1]!;
     const spec = p99(trainViewError(5, 'speculative', 100));
     const naive = p99(trainViewError(5, 'interpolated', 100));
     console.log(`train seen 100 ms away: prediction error p99 ${spec.toFixed(1)} cm speculative, ${naive.toFixed(1)} cm naive`);
+    expect(spec).toBeLessThan(10);
+    expect(naive).toBeGreaterThan(100);
+  }, 60_000);
+
+  it('Bob riding the train, seen by a player 100 ms away: where his owner has him, within centimetres, with speculation', async () => {
+    await initPhysics();
+    const p99 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.ceil(0.99 * xs.length) - 1]!;
+    const spec = p99(trainViewError(5, 'speculative', 100, true));
+    const naive = p99(trainViewError(5, 'interpolated', 100, true));
+    console.log(`Bob riding, seen 100 ms away: prediction error p99 ${spec.toFixed(1)} cm speculative, ${naive.toFixed(1)} cm naive`);
     expect(spec).toBeLessThan(10);
     expect(naive).toBeGreaterThan(100);
   }, 60_000);
