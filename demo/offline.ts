@@ -3,6 +3,7 @@ import * as THREE from 'three';
 import { connectTileWorker, demoScene, DEMO_SCENE, encodeInputs, frameEntity, frameInfo, MAX_TICKS_PER_CALL, type EntityInput, type EntityLook } from '../src/index.js';
 import type { Hud } from './hud.js';
 import { faceAlong, meshFor, nameTag, tileGrid } from './render/meshes.js';
+import { TrackFinder } from './render/track.js';
 import { createView, headingTowards, keyboardInput } from './render/view.js';
 import { createTouchControls } from './touch-controls.js';
 
@@ -58,6 +59,8 @@ export async function runOffline(canvas: HTMLCanvasElement, statsEl: HTMLElement
   };
 
   const meshes = new Map<number, THREE.Object3D>();
+  // The train's track, drawn once the train has been seen going round.
+  const tracks = new TrackFinder((t) => view.add(t));
   const looking = new Set<number>();
   const e = { id: 0, kind: 0, tile: 0, x: 0, y: 0, z: 0, qx: 0, qy: 0, qz: 0, qw: 1 };
   const avatarPos = new THREE.Vector3(spawn.x, spawn.y, spawn.z);
@@ -89,6 +92,7 @@ export async function runOffline(canvas: HTMLCanvasElement, statsEl: HTMLElement
         faceAlong(mesh, e.x - mesh.position.x, e.z - mesh.position.z);
       } else mesh.quaternion.set(e.qx, e.qy, e.qz, e.qw);
       mesh.position.set(e.x, e.y, e.z);
+      if (mesh.userData['train']) tracks.see(e.id, e, mesh.quaternion);
       if (e.id === DEMO_SCENE.avatar) {
         avatarPos.set(e.x, e.y, e.z);
         tag.position.set(e.x, e.y + 1.3, e.z);

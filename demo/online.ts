@@ -6,6 +6,7 @@ import { createEditor } from './editor.js';
 import { createSocialPanel } from './social-panel.js';
 import type { Hud } from './hud.js';
 import { faceAlong, meshFor, NAME_TAG_SIZE, nameTag } from './render/meshes.js';
+import { TrackFinder } from './render/track.js';
 import { createView, headingTowards, keyboardInput } from './render/view.js';
 import { createTouchControls } from './touch-controls.js';
 
@@ -114,6 +115,8 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   const tintGeometry = new THREE.PlaneGeometry(edge * 0.98, edge * 0.98).rotateX(-Math.PI / 2);
   const meshes = new Map<number, THREE.Object3D>();
   const labels = new Map<number, THREE.Sprite>();
+  // The train's track, drawn once the train has been seen going round.
+  const tracks = new TrackFinder((t) => view.scene.add(t));
   const focus = new THREE.Vector3(edge / 2, 1.8, edge / 2);
 
   // Tile tints show who simulates what: a debug view, shown with the debug panel.
@@ -232,6 +235,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
           else faceAlong(mesh, e.position.x - mesh.position.x, e.position.z - mesh.position.z);
         } else mesh.quaternion.set(e.rotation.x, e.rotation.y, e.rotation.z, e.rotation.w);
         mesh.position.set(e.position.x, e.position.y, e.position.z);
+        if (mesh.userData['train']) tracks.see(e.id, e.position, e.rotation);
         if (e.kind === 'avatar') {
           const who = presence.get(e.id);
           const known = who?.name ?? names.get(e.id) ?? (e.id === client.avatar ? name : undefined);

@@ -1,6 +1,7 @@
 import * as THREE from 'three';
 import { avatarMesh, meshFor, nameTag, useTextures } from './meshes.js';
 import { scenery, SKY } from './scenery.js';
+import { trackMesh } from './track.js';
 
 /** The three.js scene shared by the demo's modes: renderer, camera following a point, sky, lights. */
 export interface View {
@@ -185,6 +186,8 @@ function warmUpSamples(): THREE.Group {
     meshFor({ id: -5, kind: 'cannon', body: box(0.6, 0.4, 0.4), position: at }, 16),
     meshFor({ id: -6, kind: 'chest', body: box(0.5, 0.35, 0.35), position: at }, 16),
     meshFor({ id: -7, kind: 'switch', body: box(0.5, 0.1, 0.5), position: at }, 16),
+    meshFor({ id: -8, kind: 'train', body: box(3, 1.25, 1.25), position: at }, 16),
+    trackMesh(8, 8, 5),
     avatarMesh(0x35d07f),
     nameTag('warm', '#35d07f'),
     // The debug view's tile tints and outlines (opening the debug panel must not stall the game).
