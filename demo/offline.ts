@@ -92,7 +92,7 @@ export async function runOffline(canvas: HTMLCanvasElement, statsEl: HTMLElement
         faceAlong(mesh, e.x - mesh.position.x, e.z - mesh.position.z);
       } else mesh.quaternion.set(e.qx, e.qy, e.qz, e.qw);
       mesh.position.set(e.x, e.y, e.z);
-      if (mesh.userData['train']) tracks.see(e.id, e, mesh.quaternion);
+      if (mesh.userData['train']) tracks.see(e.id, e);
       if (e.id === DEMO_SCENE.avatar) {
         avatarPos.set(e.x, e.y, e.z);
         tag.position.set(e.x, e.y + 1.3, e.z);

@@ -89,13 +89,7 @@ export function createView(canvas: HTMLCanvasElement, quality: 'high' | 'low' = 
       heading = h;
     },
     toWorld(right, back) {
-      // Forward f = (−sin h, −cos h); right = (cos h, −sin h).
-      const s = Math.sin(heading);
-      const c = Math.cos(heading);
-      const moveX = right * c + back * s;
-      const moveZ = -right * s + back * c;
-      // Rounded so an axis-aligned camera sends exactly what it did before (no 1e-17 leftovers).
-      return { moveX: Math.round(moveX * 1000) / 1000, moveZ: Math.round(moveZ * 1000) / 1000 };
+      return cameraToWorld(heading, right, back);
     },
     render(p) {
       const back = tall ? 1.3 : 1;
@@ -135,6 +129,19 @@ export function headingTowards(from: { x: number; z: number }, to: { x: number; 
   const dz = to.z - from.z;
   if (Math.hypot(dx, dz) < 1) return 0;
   return Math.atan2(-dx, -dz);
+}
+
+/**
+ * A move in the frame of a camera looking along `heading` (`right` +1 = to the screen's right,
+ * `back` +1 = towards the camera) as the world's `moveX`, `moveZ`.
+ */
+export function cameraToWorld(heading: number, right: number, back: number): { moveX: number; moveZ: number } {
+  // Forward f = (−sin h, −cos h); right = (cos h, −sin h); back = −f.
+  const s = Math.sin(heading);
+  const c = Math.cos(heading);
+  // Rounded so an axis-aligned camera sends exactly what it did before (no 1e-17 leftovers).
+  const round = (v: number): number => Math.round(v * 1000) / 1000 + 0;
+  return { moveX: round(right * c + back * s), moveZ: round(-right * s + back * c) };
 }
 
 /** WASD / arrows / Space → a move `(right, back)` in the camera's frame when it changes (see `View.toWorld`), and jumps. */
