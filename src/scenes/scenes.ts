@@ -350,9 +350,10 @@ export function demoScene(): SceneDesc {
     const z = pit.z + (Math.floor(k / n) - (n - 1) / 2) * 0.6;
     entities.push(entityDesc({ id: DEMO_SCENE.ballPit + i, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: r }, restitution: 0.3, friction: 0.5, angularDamping: 0.5 }, position: { x, y: 1 + r + 0.01 + (upper ? 0.45 : 0), z } }));
   }
-  // A few loose balls rolling about the plaza.
+  // A few loose balls at rest on the plaza (asleep until kicked: rolling ones would keep the
+  // tiles busy and run into the train).
   for (let i = 0; i < 8; i++) {
-    entities.push(entityDesc({ id: 300 + i, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: 0.3 }, restitution: 0.5, friction: 0.4, angularDamping: 0.3 }, position: { x: rng.range(20, 28), y: 1.35, z: rng.range(24, 29) }, linvel: { x: rng.range(-1.5, 1.5), y: 0, z: rng.range(-1.5, 1.5) } }));
+    entities.push(entityDesc({ id: 300 + i, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: 0.3 }, restitution: 0.5, friction: 0.4, angularDamping: 0.3 }, position: { x: 21 + (i % 4) * 2 + rng.range(-0.4, 0.4), y: 1.33, z: 26 + Math.floor(i / 4) * 1.8 + rng.range(-0.4, 0.4) } }));
   }
   return { config: { tileEdge: edge, seed: 2026 }, entities };
 }
