@@ -6,7 +6,7 @@ import { mergeGeometries } from './merge.js';
 // worked out from where the page sees the train go — a circle fitted to its positions once it
 // has gone a quarter of the way round — and then drawn once: a gravel bed, sleepers and two
 // rails, three draw calls. (Positions only: a replica's are extrapolated and corrected, so the
-// fit waits until they lie on one circle to within 15 cm.)
+// fit waits until they lie on one circle to within 25 cm.)
 
 /** Gauge between the rails' centres, metres. */
 const GAUGE = 1.5;
@@ -43,7 +43,7 @@ export class TrackFinder {
 
 /**
  * The circle through `points` (least squares, Kåsa's method), when they span at least a quarter
- * turn and all lie within 15 cm of it (a replica's positions are a little off); otherwise undefined.
+ * turn and all lie within 25 cm of it (a replica's positions are a little off); otherwise undefined.
  */
 export function fitCircle(points: readonly { x: number; z: number }[]): { x: number; z: number; r: number } | undefined {
   if (points.length < 6) return undefined;
@@ -74,7 +74,7 @@ export function fitCircle(points: readonly { x: number; z: number }[]): { x: num
   if (!(r > 2 && r < 200)) return undefined;
   let worst = 0;
   for (const p of points) worst = Math.max(worst, Math.abs(Math.hypot(p.x - mx - cx, p.z - mz - cz) - r));
-  if (worst > 0.15) return undefined;
+  if (worst > 0.25) return undefined;
   // A quarter turn at least between the first and the last point kept.
   const a0 = Math.atan2(points[0]!.z - mz - cz, points[0]!.x - mx - cx);
   const a1 = Math.atan2(points[points.length - 1]!.z - mz - cz, points[points.length - 1]!.x - mx - cx);

@@ -281,7 +281,7 @@ function fixedBox(id: number, half: { x: number; y: number; z: number }, positio
  * train going round it on a circular track (radius 14 m, through the eight outer tiles) with a
  * station platform on the south side; the cannon range (cannon and switch on the plaza's west
  * side, aimed at crates stacked across the border x = 32); a ball pit across the border x = 16;
- * a chest, two crates and a few balls; the player's avatar at the spawn point (8, 8), in the
+ * a chest, two crates and a few balls rolling in the north; the player's avatar at the spawn point (8, 8), in the
  * corner tile, outside the track.
  */
 export function demoScene(): SceneDesc {
@@ -350,10 +350,10 @@ export function demoScene(): SceneDesc {
     const z = pit.z + (Math.floor(k / n) - (n - 1) / 2) * 0.6;
     entities.push(entityDesc({ id: DEMO_SCENE.ballPit + i, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: r }, restitution: 0.3, friction: 0.5, angularDamping: 0.5 }, position: { x, y: 1 + r + 0.01 + (upper ? 0.45 : 0), z } }));
   }
-  // A few loose balls at rest on the plaza (asleep until kicked: rolling ones would keep the
-  // tiles busy and run into the train).
+  // A few balls rolling about the north of the world, north of the track (z 3–7): they cross
+  // the borders between the spawn tile, its neighbours and the relay's tiles.
   for (let i = 0; i < 8; i++) {
-    entities.push(entityDesc({ id: 300 + i, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: 0.3 }, restitution: 0.5, friction: 0.4, angularDamping: 0.3 }, position: { x: 21 + (i % 4) * 2 + rng.range(-0.4, 0.4), y: 1.33, z: 26 + Math.floor(i / 4) * 1.8 + rng.range(-0.4, 0.4) } }));
+    entities.push(entityDesc({ id: 300 + i, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: 0.3 }, restitution: 0.5, friction: 0.4, angularDamping: 0.3 }, position: { x: rng.range(4, 44), y: 1.3, z: rng.range(3, 7) }, linvel: { x: rng.range(-3, 3), y: 0, z: rng.range(-1, 1) } }));
   }
   return { config: { tileEdge: edge, seed: 2026 }, entities };
 }
