@@ -235,7 +235,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
           else faceAlong(mesh, e.position.x - mesh.position.x, e.position.z - mesh.position.z);
         } else mesh.quaternion.set(e.rotation.x, e.rotation.y, e.rotation.z, e.rotation.w);
         mesh.position.set(e.position.x, e.position.y, e.position.z);
-        if (mesh.userData['train']) tracks.see(e.id, e.position);
+        if (mesh.userData['train']) tracks.see(e.id, client.reportedPosition(e.id)?.position ?? e.position); // as its owner reported it: on the circle, not extrapolated off it
         if (e.kind === 'avatar') {
           const who = presence.get(e.id);
           const known = who?.name ?? names.get(e.id) ?? (e.id === client.avatar ? name : undefined);
