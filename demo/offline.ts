@@ -3,7 +3,8 @@ import * as THREE from 'three';
 import { connectTileWorker, demoScene, DEMO_SCENE, encodeInputs, frameEntity, frameInfo, MAX_TICKS_PER_CALL, type EntityInput, type EntityLook } from '../src/index.js';
 import type { Hud } from './hud.js';
 import { faceAlong, meshFor, nameTag, tileGrid } from './render/meshes.js';
-import { createView, keyboardInput } from './render/view.js';
+import { TrackFinder } from './render/track.js';
+import { createView, headingTowards, keyboardInput } from './render/view.js';
 import { createTouchControls } from './touch-controls.js';
 
 /** Runs the single-player demo: the world in a Web Worker, rendered here. */
@@ -16,11 +17,19 @@ export async function runOffline(canvas: HTMLCanvasElement, statsEl: HTMLElement
   const loaded = await sim.load(scene);
   const tickRate = loaded.config.tickRate;
 
-  const { scene: view, render, fitWorld } = createView(canvas);
+  const camera = createView(canvas);
+  const { scene: view, render, fitWorld } = camera;
   const edge = loaded.config.tileEdge;
   const ground = loaded.tiles.filter((t) => t.y === 0);
+  const spawn = scene.entities.find((d) => d.id === DEMO_SCENE.avatar)!.state.position;
   if (ground.length > 0) {
-    fitWorld(Math.min(...ground.map((t) => t.x)) * edge, (Math.max(...ground.map((t) => t.x)) + 1) * edge, Math.min(...ground.map((t) => t.z)) * edge, (Math.max(...ground.map((t) => t.z)) + 1) * edge);
+    const x0 = Math.min(...ground.map((t) => t.x)) * edge;
+    const x1 = (Math.max(...ground.map((t) => t.x)) + 1) * edge;
+    const z0 = Math.min(...ground.map((t) => t.z)) * edge;
+    const z1 = (Math.max(...ground.map((t) => t.z)) + 1) * edge;
+    fitWorld(x0, x1, z0, z1);
+    // The player starts looking into the world, towards its centre.
+    camera.heading = headingTowards(spawn, { x: (x0 + x1) / 2, z: (z0 + z1) / 2 });
   }
   // The tiles' outlines are a debug view: shown with the debug panel.
   const grid = tileGrid(loaded.tiles, edge);
@@ -37,7 +46,8 @@ export async function runOffline(canvas: HTMLCanvasElement, statsEl: HTMLElement
   // Keyboard → avatar input, sent with the next step.
   let seq = 0;
   let pending: EntityInput[] = [];
-  const move = (moveX: number, moveZ: number): number => pending.push({ entity: DEMO_SCENE.avatar, seq: seq++, data: { moveX, moveZ } });
+  // Keys and stick give a move in the camera's frame; the avatar takes it in the world's.
+  const move = (right: number, back: number): number => pending.push({ entity: DEMO_SCENE.avatar, seq: seq++, data: camera.toWorld(right, back) });
   const jump = (): number => pending.push({ entity: DEMO_SCENE.avatar, seq: seq++, data: { jump: true } });
   keyboardInput(move, jump);
   // Phones: a stick and a jump button.
@@ -49,11 +59,13 @@ export async function runOffline(canvas: HTMLCanvasElement, statsEl: HTMLElement
   };
 
   const meshes = new Map<number, THREE.Object3D>();
+  // The train's track, drawn once the train has been seen going round.
+  const tracks = new TrackFinder((t) => view.add(t));
   const looking = new Set<number>();
   const e = { id: 0, kind: 0, tile: 0, x: 0, y: 0, z: 0, qx: 0, qy: 0, qz: 0, qw: 1 };
-  const avatarPos = new THREE.Vector3(18, 1.8, 28);
+  const avatarPos = new THREE.Vector3(spawn.x, spawn.y, spawn.z);
   const tag = nameTag('you', '#35d07f');
-  tag.position.set(18, 3.1, 28);
+  tag.position.set(spawn.x, spawn.y + 1.3, spawn.z);
   view.add(tag);
   let stepMsAvg = 0;
   let fps = 0;
@@ -80,6 +92,7 @@ export async function runOffline(canvas: HTMLCanvasElement, statsEl: HTMLElement
         faceAlong(mesh, e.x - mesh.position.x, e.z - mesh.position.z);
       } else mesh.quaternion.set(e.qx, e.qy, e.qz, e.qw);
       mesh.position.set(e.x, e.y, e.z);
+      if (mesh.userData['train']) tracks.see(e.id, e);
       if (e.id === DEMO_SCENE.avatar) {
         avatarPos.set(e.x, e.y, e.z);
         tag.position.set(e.x, e.y + 1.3, e.z);

@@ -6,13 +6,21 @@ import { createEditor } from './editor.js';
 import { createSocialPanel } from './social-panel.js';
 import type { Hud } from './hud.js';
 import { faceAlong, meshFor, NAME_TAG_SIZE, nameTag } from './render/meshes.js';
-import { createView, keyboardInput } from './render/view.js';
+import { TrackFinder } from './render/track.js';
+import { createView, headingTowards, keyboardInput } from './render/view.js';
 import { createTouchControls } from './touch-controls.js';
 
 declare global {
   interface Window {
     /** The demo's world handle, for tests and the console. */
-    tesseraDemo?: { handle: WorldHandle; client: PlayerClient; joinedAtMs?: number; screenOf?: (entity: number) => { x: number; y: number } | undefined };
+    tesseraDemo?: {
+      handle: WorldHandle;
+      client: PlayerClient;
+      joinedAtMs?: number;
+      screenOf?: (entity: number) => { x: number; y: number } | undefined;
+      /** Which way the camera looks (`View.heading`, radians; 0 = towards −z), once set for the avatar: the keys and the stick walk in its frame. */
+      heading?: () => number | undefined;
+    };
   }
 }
 
@@ -80,7 +88,9 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   // `?render=off`: simulate and replicate without drawing (load tests, benchmarks).
   const render = params.get('render') !== 'off';
   let facing = { x: 0, z: -1 };
-  const move = (moveX: number, moveZ: number): void => {
+  // Keys and stick give a move in the camera's frame (W: where the camera looks); the avatar takes it in the world's.
+  const move = (right: number, back: number): void => {
+    const { moveX, moveZ } = view.toWorld(right, back);
     if (moveX !== 0 || moveZ !== 0) facing = { x: moveX, z: moveZ };
     client.send({ moveX, moveZ });
   };
@@ -105,6 +115,8 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   const tintGeometry = new THREE.PlaneGeometry(edge * 0.98, edge * 0.98).rotateX(-Math.PI / 2);
   const meshes = new Map<number, THREE.Object3D>();
   const labels = new Map<number, THREE.Sprite>();
+  // The train's track, drawn once the train has been seen going round.
+  const tracks = new TrackFinder((t) => view.scene.add(t));
   const focus = new THREE.Vector3(edge / 2, 1.8, edge / 2);
 
   // Tile tints show who simulates what: a debug view, shown with the debug panel.
@@ -141,6 +153,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   await yieldToPage();
   let lastPresence = 0;
   // Where an entity is drawn on the page, CSS pixels (tests click objects with it).
+  window.tesseraDemo.heading = () => (aimed ? view.heading : undefined);
   window.tesseraDemo.screenOf = (entity) => {
     const mesh = meshes.get(entity);
     if (!mesh) return undefined;
@@ -149,6 +162,19 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
     return { x: r.left + ((p.x + 1) / 2) * r.width, y: r.top + ((1 - p.y) / 2) * r.height };
   };
 
+  // A new player looks into the world, towards the centre of its tiles (once, when its avatar
+  // first shows and the tiles are known); from then on the camera keeps that heading.
+  let aimed = false;
+  const aimAtCentre = (p: { x: number; z: number }): boolean => {
+    const ground = client.tiles().filter((t) => t.tile.y === 0);
+    if (ground.length === 0) return false;
+    const xs = ground.map((t) => t.tile.x);
+    const zs = ground.map((t) => t.tile.z);
+    const centre = { x: ((Math.min(...xs) + Math.max(...xs) + 1) / 2) * edge, z: ((Math.min(...zs) + Math.max(...zs) + 1) / 2) * edge };
+    view.heading = headingTowards(p, centre);
+    facing = { x: -Math.sin(view.heading), z: -Math.cos(view.heading) };
+    return true;
+  };
   let frames = 0;
   let lastHud = 0;
   let fpsFrames = 0;
@@ -209,6 +235,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
           else faceAlong(mesh, e.position.x - mesh.position.x, e.position.z - mesh.position.z);
         } else mesh.quaternion.set(e.rotation.x, e.rotation.y, e.rotation.z, e.rotation.w);
         mesh.position.set(e.position.x, e.position.y, e.position.z);
+        if (mesh.userData['train']) tracks.see(e.id, client.reportedPosition(e.id)?.position ?? e.position); // as its owner reported it: on the circle, not extrapolated off it
         if (e.kind === 'avatar') {
           const who = presence.get(e.id);
           const known = who?.name ?? names.get(e.id) ?? (e.id === client.avatar ? name : undefined);
@@ -236,7 +263,10 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
           }
           l?.position.set(e.position.x, e.position.y + 1.3, e.position.z);
         }
-        if (e.id === client.avatar) focus.set(e.position.x, e.position.y, e.position.z);
+        if (e.id === client.avatar) {
+          focus.set(e.position.x, e.position.y, e.position.z);
+          if (!aimed) aimed = aimAtCentre(e.position);
+        }
       }
       for (const [id, mesh] of meshes) {
         if (seen.has(id)) continue;

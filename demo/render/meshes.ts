@@ -23,8 +23,8 @@ const COLOURS: Record<string, number> = {
 
 /** Colours of loose balls, one per ball by id (a thrown ball gets one too). */
 const BALL_COLOURS = [0x3f7fd9, 0xe5484d, 0xf5a524, 0x46a758, 0x8e4ec6, 0xf2f2f2];
-/** Shades of grass, one per ground tile by a hash of its coordinates. */
-const GRASS = [0x70a052, 0x6b9d55, 0x77a24f, 0x6e9f58, 0x74a150, 0x6f9c4d];
+/** Grass: the base shade, and how much the world-space patches (`grassShade`) lighten or darken it. */
+const GRASS = { base: new THREE.Color(0x70a052), patch: 0.09 } as const;
 
 /** Textured ground, walls and crates (off in low quality: sampling textures over the whole screen is what costs most in software WebGL). */
 let textured = true;
@@ -52,10 +52,35 @@ function shared<M extends THREE.Material>(key: string, make: () => M): M {
   return m;
 }
 
-function hash2(x: number, z: number): number {
-  let h = Math.imul(x | 0, 374761393) ^ Math.imul(z | 0, 668265263);
-  h = Math.imul(h ^ (h >>> 13), 1274126177);
-  return (h ^ (h >>> 16)) >>> 0;
+/**
+ * A whole-tile ground slab's geometry, its texture coordinates and colours taken from world
+ * coordinates (the grass repeats every 4 m; lighter and darker patches a dozen metres across,
+ * from a smooth function of x and z): neighbouring tiles continue each other, no seam shows.
+ * The top is cut into 2 m squares so the patches have vertices to vary on.
+ */
+function groundGeometry(half: { x: number; y: number; z: number }, at: { x: number; y: number; z: number }): THREE.BufferGeometry {
+  const g = new THREE.BoxGeometry(half.x * 2, half.y * 2, half.z * 2, Math.max(1, Math.round(half.x)), 1, Math.max(1, Math.round(half.z)));
+  const pos = g.getAttribute('position');
+  const uv = g.getAttribute('uv');
+  const colours = new Float32Array(pos.count * 3);
+  const c = new THREE.Color();
+  for (let i = 0; i < pos.count; i++) {
+    const x = at.x + pos.getX(i);
+    const y = at.y + pos.getY(i);
+    const z = at.z + pos.getZ(i);
+    // Top: x and z; the sides (seen only at the world's edge): along the side and down.
+    const top = pos.getY(i) > half.y - 1e-6;
+    uv.setXY(i, top || Math.abs(pos.getZ(i)) > half.z - 1e-6 ? x / 4 : z / 4, top ? -z / 4 : y / 4);
+    c.copy(GRASS.base).multiplyScalar(1 + GRASS.patch * grassShade(x, z));
+    colours.set([c.r, c.g, c.b], i * 3);
+  }
+  g.setAttribute('color', new THREE.BufferAttribute(colours, 3));
+  return g;
+}
+
+/** Smooth, in [-1, 1]: a few long waves across the ground, the same wherever a tile's edge is. */
+function grassShade(x: number, z: number): number {
+  return (Math.sin(x * 0.21 + z * 0.07) + Math.sin(z * 0.17 - x * 0.11 + 1.3) + 0.6 * Math.sin((x + z) * 0.43 + 0.4)) / 2.6;
 }
 
 /** A texture repeating every `metres` over a face `w` × `h` metres. */
@@ -86,14 +111,19 @@ export function meshFor(look: EntityLook, tileEdge: number): THREE.Mesh {
     });
     let colour = COLOURS[look.kind] ?? 0xcccccc;
     let map: THREE.Texture | undefined;
+    let meadow: THREE.BufferGeometry | undefined;
     if (look.kind === 'ground' && s.type === 'box') {
       const w = s.halfExtents.x * 2;
       const d = s.halfExtents.z * 2;
       if (w >= tileEdge * 0.99 && d >= tileEdge * 0.99) {
-        // A whole-tile slab: grass, a shade of its own per tile.
-        const h = hash2(Math.floor(look.position.x / tileEdge), Math.floor(look.position.z / tileEdge));
-        colour = GRASS[h % GRASS.length]!;
-        map = repeated(grassTexture(), w, d, 4);
+        // A whole-tile slab: grass laid in world coordinates, so the tiles meet without a seam.
+        colour = 0xffffff;
+        meadow = groundGeometry(s.halfExtents, look.position);
+        map = grassTexture();
+      } else if (s.halfExtents.y <= 0.2 && Math.min(w, d) >= 1) {
+        // A low, wide piece (a plaza, a platform, a ramp): paving slabs.
+        colour = 0xd6cdbb;
+        map = repeated(stoneTexture(), w, d, 2);
       } else {
         // A wall (or any other fixed piece): stone blocks.
         colour = 0xb7ae9c;
@@ -101,8 +131,8 @@ export function meshFor(look: EntityLook, tileEdge: number): THREE.Mesh {
       }
     } else if (look.kind === 'box') map = crateTexture();
     else if (look.kind === 'ball') colour = BALL_COLOURS[look.id % BALL_COLOURS.length]!;
-    const material = new THREE.MeshLambertMaterial({ color: colour, ...(map && textured ? { map } : {}) });
-    mesh = new THREE.Mesh(geometry, material);
+    const material = new THREE.MeshLambertMaterial({ color: colour, ...(map && textured ? { map } : {}), ...(meadow ? { vertexColors: true } : {}) });
+    mesh = new THREE.Mesh(meadow ?? geometry, material);
     mesh.castShadow = look.kind !== 'ground';
     if (look.kind === 'ground' && s.type === 'box' && s.halfExtents.y > 0.6) mesh.castShadow = true; // walls
     mesh.receiveShadow = true;
@@ -120,10 +150,25 @@ function addDetails(look: EntityLook, mesh: THREE.Mesh): void {
   if (s.type !== 'box') return;
   const h = s.halfExtents;
   if (look.kind === 'train') {
-    // The open window, on the side that faces the track's centre (local −z).
-    const window = new THREE.Mesh(new THREE.PlaneGeometry(1.6, 1), shared('window', () => new THREE.MeshBasicMaterial({ color: 0x10161f, side: THREE.DoubleSide })));
-    window.position.set(0, 0.3, -h.z - 0.01);
-    mesh.add(window);
+    // The open window, on the side that faces the track's centre (local −z), and two closed
+    // ones on the other side; a grey roof and a cream stripe along both sides.
+    const dark = shared('window', () => new THREE.MeshBasicMaterial({ color: 0x10161f, side: THREE.DoubleSide }));
+    const open = new THREE.Mesh(geometryOf('train-window', () => new THREE.PlaneGeometry(1.6, 1)), dark);
+    open.position.set(0, 0.3, -h.z - 0.01);
+    const glass = shared('train-glass', () => new THREE.MeshLambertMaterial({ color: 0x9fc3d9 }));
+    const pane = geometryOf('train-pane', () => new THREE.PlaneGeometry(1.2, 0.8));
+    for (const x of [-1.5, 1.5]) {
+      const w = new THREE.Mesh(pane, glass);
+      w.position.set(x, 0.35, h.z + 0.01);
+      mesh.add(w);
+    }
+    const roof = new THREE.Mesh(geometryOf(`train-roof:${h.x},${h.z}`, () => new THREE.BoxGeometry(h.x * 2 + 0.1, 0.18, h.z * 2 + 0.1)), shared('train-roof', () => new THREE.MeshLambertMaterial({ color: 0x4a4f57 })));
+    roof.position.y = h.y + 0.09;
+    roof.castShadow = true;
+    const stripe = new THREE.Mesh(geometryOf(`train-stripe:${h.x},${h.z}`, () => new THREE.BoxGeometry(h.x * 2 + 0.02, 0.16, h.z * 2 + 0.02)), shared('train-stripe', () => new THREE.MeshLambertMaterial({ color: 0xf1e6c8 })));
+    stripe.position.y = -0.45;
+    mesh.add(open, roof, stripe);
+    mesh.userData['train'] = true;
   } else if (look.kind === 'cannon') {
     // A barrel pointing the way the demo's cannon fires (+x, 37° up), on two wheels.
     const metal = shared('cannon-metal', () => new THREE.MeshLambertMaterial({ color: 0x2a2e35 }));

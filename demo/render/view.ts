@@ -1,6 +1,7 @@
 import * as THREE from 'three';
 import { avatarMesh, meshFor, nameTag, useTextures } from './meshes.js';
 import { scenery, SKY } from './scenery.js';
+import { trackMesh } from './track.js';
 
 /** The three.js scene shared by the demo's modes: renderer, camera following a point, sky, lights. */
 export interface View {
@@ -9,6 +10,14 @@ export interface View {
   readonly camera: THREE.PerspectiveCamera;
   /** Points the camera and the sun's shadow at `p`, then renders. */
   render(p: THREE.Vector3): void;
+  /** Which way the camera looks: radians about +y, 0 = towards −z (north), π/2 = towards −x. */
+  heading: number;
+  /**
+   * A move typed in the camera's frame (`right` +1 = to the right of the screen, `back` +1 =
+   * towards the camera, as the keys and the stick give it) turned into the world's `moveX`,
+   * `moveZ`: W always walks where the camera looks.
+   */
+  toWorld(right: number, back: number): { moveX: number; moveZ: number };
   /** The world's ground covers `[x0, x1] × [z0, z1]`: no tree stands on it. */
   fitWorld(x0: number, x1: number, z0: number, z1: number): void;
 }
@@ -68,16 +77,29 @@ export function createView(canvas: HTMLCanvasElement, quality: 'high' | 'low' = 
   scene.remove(samples);
   const far = new THREE.Vector3();
   let horizon = NaN;
+  let heading = 0;
   return {
     renderer,
     scene,
     camera,
+    get heading() {
+      return heading;
+    },
+    set heading(h) {
+      heading = h;
+    },
+    toWorld(right, back) {
+      return cameraToWorld(heading, right, back);
+    },
     render(p) {
       const back = tall ? 1.3 : 1;
-      camera.position.set(p.x, p.y + 8.5 * back, p.z + 13 * back);
-      camera.lookAt(p.x, p.y + 0.5, p.z - 6);
+      // Behind the player, looking the way `heading` points.
+      const fx = -Math.sin(heading);
+      const fz = -Math.cos(heading);
+      camera.position.set(p.x - fx * 13 * back, p.y + 8.5 * back, p.z - fz * 13 * back);
+      camera.lookAt(p.x + fx * 6, p.y + 0.5, p.z + fz * 6);
       // Where the horizon is on the screen: the sky's gradient ends there.
-      far.set(camera.position.x, camera.position.y, camera.position.z - 1000).project(camera);
+      far.set(camera.position.x + fx * 1000, camera.position.y, camera.position.z + fz * 1000).project(camera);
       const y = Math.round(((1 - far.y) / 2) * window.innerHeight);
       if (y !== horizon) {
         horizon = y;
@@ -88,7 +110,8 @@ export function createView(canvas: HTMLCanvasElement, quality: 'high' | 'low' = 
       const tx = Math.round(p.x / texel) * texel;
       const tz = Math.round(p.z / texel) * texel;
       sun.target.position.set(tx, p.y, tz);
-      sun.position.set(tx + 24, p.y + 40, tz + 14);
+      // From the camera's right and a little behind it, whichever way it looks.
+      sun.position.set(tx - fz * 24 - fx * 14, p.y + 40, tz + fx * 24 - fz * 14);
       renderer.render(scene, camera);
     },
     fitWorld(x0, x1, z0, z1) {
@@ -97,7 +120,31 @@ export function createView(canvas: HTMLCanvasElement, quality: 'high' | 'low' = 
   };
 }
 
-/** WASD / arrows / Space → a move input `{ moveX, moveZ }` when it changes, and jumps. */
+/**
+ * Which way to look from `from` to face `to` (a `View.heading`): a new player faces into the
+ * world rather than at the wall behind its spawn point.
+ */
+export function headingTowards(from: { x: number; z: number }, to: { x: number; z: number }): number {
+  const dx = to.x - from.x;
+  const dz = to.z - from.z;
+  if (Math.hypot(dx, dz) < 1) return 0;
+  return Math.atan2(-dx, -dz);
+}
+
+/**
+ * A move in the frame of a camera looking along `heading` (`right` +1 = to the screen's right,
+ * `back` +1 = towards the camera) as the world's `moveX`, `moveZ`.
+ */
+export function cameraToWorld(heading: number, right: number, back: number): { moveX: number; moveZ: number } {
+  // Forward f = (−sin h, −cos h); right = (cos h, −sin h); back = −f.
+  const s = Math.sin(heading);
+  const c = Math.cos(heading);
+  // Rounded so an axis-aligned camera sends exactly what it did before (no 1e-17 leftovers).
+  const round = (v: number): number => Math.round(v * 1000) / 1000 + 0;
+  return { moveX: round(right * c + back * s), moveZ: round(-right * s + back * c) };
+}
+
+/** WASD / arrows / Space → a move `(right, back)` in the camera's frame when it changes (see `View.toWorld`), and jumps. */
 export function keyboardInput(onMove: (moveX: number, moveZ: number) => void, onJump: () => void): () => void {
   const keys = new Set<string>();
   let last = '0,0';
@@ -146,6 +193,8 @@ function warmUpSamples(): THREE.Group {
     meshFor({ id: -5, kind: 'cannon', body: box(0.6, 0.4, 0.4), position: at }, 16),
     meshFor({ id: -6, kind: 'chest', body: box(0.5, 0.35, 0.35), position: at }, 16),
     meshFor({ id: -7, kind: 'switch', body: box(0.5, 0.1, 0.5), position: at }, 16),
+    meshFor({ id: -8, kind: 'train', body: box(3, 1.25, 1.25), position: at }, 16),
+    trackMesh(8, 8, 5),
     avatarMesh(0x35d07f),
     nameTag('warm', '#35d07f'),
     // The debug view's tile tints and outlines (opening the debug panel must not stall the game).

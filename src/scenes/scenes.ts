@@ -144,11 +144,11 @@ export function benchScene(layout: BenchLayout, count: number, edge = 128): Scen
   return { config: { tileEdge: edge, ghostMargin: 2 }, entities };
 }
 
-/** Ids of the notable entities in `demoScene`. */
+/** Ids and layout of the notable things in `demoScene`. */
 export const DEMO_SCENE = {
-  /** The player's avatar, named `you`. */
+  /** The player's avatar, named `you` (offline; a shared world leaves it out and spawns players at the relay's spawn point, tile 0,0,0). */
   avatar: 500,
-  /** The cannon (fires when its switch is stepped on). */
+  /** The cannon (fires when its switch is stepped on), aimed over the plaza at the crates on the border x = 32. */
   cannon: 100,
   /** The floor switch aimed at the cannon. */
   switch: 101,
@@ -156,6 +156,35 @@ export const DEMO_SCENE = {
   chest: 102,
   /** The first of 2 boxes placed near the spawn point (ids `spawnBoxes` and `spawnBoxes + 1`). */
   spawnBoxes: 320,
+  /** The train, going round the plaza on a circular track through the eight outer tiles. */
+  train: 60,
+  /** The paved plaza (a fixed slab 2 cm proud of the grass) in the middle tile. */
+  plaza: 50,
+  /** The station platform beside the track, south of the plaza. */
+  platform: 51,
+  /** The ramp up to the platform from the plaza's side. */
+  ramp: 52,
+  /** The first of 24 crates stacked across the border x = 32 (2 deep, one on each side; 4 wide; 3 high). */
+  borderBoxes: 200,
+  /** How many crates are stacked across the border. */
+  borderBoxCount: 24,
+  /** The first of 6 low walls of the ball pit (split at the border x = 16 so each lies in one tile). */
+  ballPitWalls: 40,
+  /** The first of 25 balls in the ball pit, which straddles the border x = 16. */
+  ballPit: 400,
+  /** How many balls the pit holds. */
+  ballPitCount: 25,
+  /** The track: its centre and radius (metres), and the train's speed along it (m/s). */
+  track: {
+    /** X of the track's centre (the world's centre), metres. */
+    x: 24,
+    /** Z of the track's centre, metres. */
+    z: 24,
+    /** Radius of the track, metres. */
+    radius: 14,
+    /** Speed of the train, m/s. */
+    speed: 5,
+  },
 } as const;
 
 /** The train scenario's layout (paper §3.6): ids, the track, the platform in its middle. */
@@ -277,29 +306,89 @@ export function auditScene(): SceneDesc {
   return { config: { tileEdge: edge, seed: 77 }, entities };
 }
 
+/** A fixed box of the `ground` kind (a wall, a slab, a platform), optionally turned about x. */
+function fixedBox(id: number, half: { x: number; y: number; z: number }, position: { x: number; y: number; z: number }, tiltX = 0): EntityDesc {
+  return entityDesc({ id, kind: 'ground', body: groundBody(half.x, half.y, half.z), position, ...(tiltX !== 0 ? { rotation: { x: Math.sin(tiltX / 2), y: 0, z: 0, w: Math.cos(tiltX / 2) } } : {}) });
+}
+
 /**
- * The demo world: 3×3 tiles of 16 m with walls, a pile of boxes, the cannon and its switch, a
- * few balls and the player's avatar.
+ * The demo world: 3×3 tiles of 16 m inside a stone wall. A paved plaza in the middle tile; a
+ * train going round it on a circular track (radius 14 m, through the eight outer tiles) with a
+ * station platform on the south side; the cannon range (cannon and switch on the plaza's west
+ * side, aimed at crates stacked across the border x = 32); a ball pit across the border x = 16;
+ * a chest, two crates and a few balls rolling in the north; the player's avatar at the spawn point (8, 8), in the
+ * corner tile, outside the track.
  */
 export function demoScene(): SceneDesc {
   const edge = 16;
   const rng = new SeededRng(2026);
+  const { track } = DEMO_SCENE;
   const entities: EntityDesc[] = [...groundTiles(edge, 0, 2, 0, 2, 1), ...walls(edge, 0, 3 * edge, 0, 3 * edge, 20)];
+  // The plaza: a thin paved slab, its top 2 cm above the grass (low enough to walk and roll onto), inside the middle tile.
+  entities.push(fixedBox(DEMO_SCENE.plaza, { x: 6, y: 0.04, z: 6 }, { x: track.x, y: 0.98, z: track.z }));
+  // The station: a platform 30 cm high beside the track (0.35–0.85 m from the train's sides as it
+  // passes), and a ramp up to it from the plaza's side; both in tile (1, 0, 2).
+  entities.push(fixedBox(DEMO_SCENE.platform, { x: 3.5, y: 0.15, z: 1 }, { x: track.x, y: 1.15, z: track.z + 10.9 }));
+  const rampTilt = Math.atan2(0.3, 1.8);
+  entities.push(fixedBox(DEMO_SCENE.ramp, { x: 1, y: 0.05, z: 0.95 }, { x: track.x, y: 1.1, z: track.z + 9 }, -rampTilt));
+  // The train: turning about the track's centre by a fixed angle per tick (see the `train` kind),
+  // starting east of the plaza, its long side along the track, its window towards the centre.
+  const a = track.speed / track.radius / 60; // radians per tick at 60 Hz
+  const half = Math.SQRT1_2;
   entities.push(
-    entityDesc({ id: DEMO_SCENE.cannon, kind: 'cannon', body: { type: 'fixed', shape: { type: 'box', halfExtents: { x: 0.6, y: 0.4, z: 0.4 } } }, position: { x: 14, y: 1.4, z: 24 }, props: { dirX: 0.8, dirY: 0.6, dirZ: 0, speed: 11 } }),
-    entityDesc({ id: DEMO_SCENE.switch, kind: 'switch', body: { type: 'fixed', shape: { type: 'box', halfExtents: { x: 0.5, y: 0.1, z: 0.5 } } }, position: { x: 10, y: 1.1, z: 24 }, props: { target: DEMO_SCENE.cannon } }),
-    entityDesc({ id: DEMO_SCENE.avatar, kind: 'avatar', body: AVATAR_BODY, position: { x: 18, y: 1.81, z: 28 }, props: { name: 'you' } }),
+    entityDesc({
+      id: DEMO_SCENE.train,
+      kind: 'train',
+      body: { type: 'kinematic', shape: { type: 'box', halfExtents: { x: 3, y: 1.25, z: 1.25 } }, friction: 0.9 },
+      position: { x: track.x + track.radius, y: 2.3, z: track.z },
+      rotation: { x: 0, y: half, z: 0, w: half },
+      props: { cx: track.x, cz: track.z, c: Math.cos(a), s: Math.sin(a), ch: Math.cos(a / 2), sh: Math.sin(a / 2) },
+    }),
+  );
+  // The cannon range: the switch and the cannon on the plaza's west side, firing east (+x) over
+  // the plaza; the ball comes down on the crates across the border x = 32.
+  entities.push(
+    entityDesc({ id: DEMO_SCENE.cannon, kind: 'cannon', body: { type: 'fixed', shape: { type: 'box', halfExtents: { x: 0.6, y: 0.4, z: 0.4 } } }, position: { x: 19.5, y: 1.42, z: 21 }, props: { dirX: 0.8, dirY: 0.6, dirZ: 0, speed: 11 } }),
+    entityDesc({ id: DEMO_SCENE.switch, kind: 'switch', body: { type: 'fixed', shape: { type: 'box', halfExtents: { x: 0.5, y: 0.1, z: 0.5 } } }, position: { x: 15.3, y: 1.1, z: 21 }, props: { target: DEMO_SCENE.cannon } }),
+    entityDesc({ id: DEMO_SCENE.avatar, kind: 'avatar', body: AVATAR_BODY, position: { x: 8, y: 1.81, z: 8 }, props: { name: 'you' } }),
     entityDesc({ id: DEMO_SCENE.chest, kind: 'chest', body: { type: 'fixed', shape: { type: 'box', halfExtents: { x: 0.5, y: 0.35, z: 0.35 } }, friction: 0.8 }, position: { x: 4, y: 1.35, z: 4 } }),
   );
-  for (let i = 0; i < 48; i++) {
-    const level = Math.floor(i / 16);
-    const k = i % 16;
-    entities.push(entityDesc({ id: 200 + i, kind: 'box', body: { type: 'dynamic', shape: { type: 'box', halfExtents: { x: 0.25, y: 0.25, z: 0.25 } }, friction: 0.6 }, position: { x: 24 + (k % 4) * 0.55 + rng.range(-0.02, 0.02), y: 1.26 + level * 0.52, z: 22 + Math.floor(k / 4) * 0.55 } }));
+  // Crates stacked across the border x = 32: one column on each side of it, face to face — one pile
+  // in the physics (an island is simulated whole by one tile: docs/islands.md).
+  const crate = { type: 'dynamic' as const, shape: { type: 'box' as const, halfExtents: { x: 0.25, y: 0.25, z: 0.25 } }, friction: 0.6 };
+  for (let i = 0; i < DEMO_SCENE.borderBoxCount; i++) {
+    const level = Math.floor(i / 8);
+    const k = i % 8;
+    const side = k % 2; // 0: west of the border, 1: east
+    const row = Math.floor(k / 2);
+    entities.push(entityDesc({ id: DEMO_SCENE.borderBoxes + i, kind: 'box', body: crate, position: { x: 2 * edge - 0.25 + side * 0.5, y: 1.26 + level * 0.51, z: 21 + (row - 1.5) * 0.56 } }));
   }
-  // Two boxes near the players' spawn point (in the tile the first player owns).
-  for (let i = 0; i < 2; i++) entities.push(entityDesc({ id: DEMO_SCENE.spawnBoxes + i, kind: 'box', body: { type: 'dynamic', shape: { type: 'box', halfExtents: { x: 0.25, y: 0.25, z: 0.25 } }, friction: 0.6 }, position: { x: 11 + i * 0.7, y: 1.26, z: 3.5 } }));
+  // Two crates near the players' spawn point (in the tile the first player owns).
+  for (let i = 0; i < 2; i++) entities.push(entityDesc({ id: DEMO_SCENE.spawnBoxes + i, kind: 'box', body: crate, position: { x: 11 + i * 0.7, y: 1.26, z: 3.5 } }));
+  // The ball pit, across the border x = 16: low walls round a 2.4 m square (each wall in one
+  // tile), two layers of balls filling it.
+  const pit = { x: edge, z: 27, inner: 1.2, t: 0.1, h: 0.25 };
+  const wy = 1 + pit.h;
+  const outer = pit.inner + pit.t;
+  let w = DEMO_SCENE.ballPitWalls;
+  for (const z of [pit.z - outer, pit.z + outer]) {
+    entities.push(fixedBox(w++, { x: outer / 2, y: pit.h, z: pit.t }, { x: pit.x - outer / 2, y: wy, z }), fixedBox(w++, { x: outer / 2, y: pit.h, z: pit.t }, { x: pit.x + outer / 2, y: wy, z }));
+  }
+  for (const x of [pit.x - outer, pit.x + outer]) entities.push(fixedBox(w++, { x: pit.t, y: pit.h, z: pit.inner }, { x, y: wy, z: pit.z }));
+  // 4 × 4 balls on the floor, 3 × 3 in the hollows over them.
+  const r = 0.25;
+  for (let i = 0; i < DEMO_SCENE.ballPitCount; i++) {
+    const upper = i >= 16;
+    const k = upper ? i - 16 : i;
+    const n = upper ? 3 : 4;
+    const x = pit.x + ((k % n) - (n - 1) / 2) * 0.6;
+    const z = pit.z + (Math.floor(k / n) - (n - 1) / 2) * 0.6;
+    entities.push(entityDesc({ id: DEMO_SCENE.ballPit + i, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: r }, restitution: 0.3, friction: 0.5, angularDamping: 0.5 }, position: { x, y: 1 + r + 0.01 + (upper ? 0.45 : 0), z } }));
+  }
+  // A few balls rolling about the north of the world, north of the track (z 3–7): they cross
+  // the borders between the spawn tile, its neighbours and the relay's tiles.
   for (let i = 0; i < 8; i++) {
-    entities.push(entityDesc({ id: 300 + i, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: 0.3 }, restitution: 0.5, friction: 0.4, angularDamping: 0.3 }, position: { x: rng.range(4, 44), y: 1.3, z: rng.range(4, 12) }, linvel: { x: rng.range(-3, 3), y: 0, z: rng.range(-3, 3) } }));
+    entities.push(entityDesc({ id: 300 + i, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: 0.3 }, restitution: 0.5, friction: 0.4, angularDamping: 0.3 }, position: { x: rng.range(4, 44), y: 1.3, z: rng.range(3, 7) }, linvel: { x: rng.range(-3, 3), y: 0, z: rng.range(-1, 1) } }));
   }
   return { config: { tileEdge: edge, seed: 2026 }, entities };
 }

@@ -93,16 +93,25 @@ test('on a phone: the stick walks the avatar, the buttons jump and throw, the HU
     const to = await where();
     return { x: to.x - from.x, y: to.y - from.y, z: to.z - from.z };
   };
-  // Thumb to the right: the avatar walks +x (right on the screen), not sideways.
-  const right = await push(70, 0, 1000);
-  console.log(`stick right 1 s: moved ${right.x.toFixed(2)}, ${right.z.toFixed(2)} m`);
-  expect(right.x).toBeGreaterThan(1.5);
-  expect(Math.abs(right.z)).toBeLessThan(0.5);
-  // Thumb down: towards the camera (+z).
-  const down = await push(0, 70, 800);
-  console.log(`stick down 0.8 s: moved ${down.x.toFixed(2)}, ${down.z.toFixed(2)} m`);
-  expect(down.z).toBeGreaterThan(1.2);
-  expect(Math.abs(down.x)).toBeLessThan(0.5);
+  // The camera looks into the world (`heading`, radians about +y, 0 = towards −z): the stick
+  // walks in its frame. A walk `w` in the camera's frame: `side` to the screen's right, `back`
+  // towards the camera.
+  let heading = NaN;
+  await expect.poll(async () => (heading = (await page.evaluate(() => window.tesseraDemo!.heading!())) ?? NaN), { timeout: 5_000 }).not.toBeNaN();
+  const onScreen = (w: Vec): { side: number; back: number } => ({
+    side: w.x * Math.cos(heading) - w.z * Math.sin(heading),
+    back: w.x * Math.sin(heading) + w.z * Math.cos(heading),
+  });
+  // Thumb to the right: the avatar walks right on the screen, not sideways.
+  const right = onScreen(await push(70, 0, 1000));
+  console.log(`stick right 1 s: moved ${right.side.toFixed(2)} m right, ${right.back.toFixed(2)} m back (heading ${heading.toFixed(2)} rad)`);
+  expect(right.side).toBeGreaterThan(1.5);
+  expect(Math.abs(right.back)).toBeLessThan(0.5);
+  // Thumb down: towards the camera.
+  const down = onScreen(await push(0, 70, 800));
+  console.log(`stick down 0.8 s: moved ${down.side.toFixed(2)} m right, ${down.back.toFixed(2)} m back`);
+  expect(down.back).toBeGreaterThan(1.2);
+  expect(Math.abs(down.side)).toBeLessThan(0.5);
   // Let go: it comes to rest near where the thumb let go, and stays there. At once where this
   // tab owns the avatar's tile; where the walk has just crossed into a tile the relay still holds,
   // the stop goes through the relay and the shown avatar may run on and be pulled back (up to a
