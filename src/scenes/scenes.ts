@@ -388,7 +388,11 @@ export function demoScene(): SceneDesc {
   // A few balls rolling about the north of the world, north of the track (z 3–7): they cross
   // the borders between the spawn tile, its neighbours and the relay's tiles.
   for (let i = 0; i < 8; i++) {
-    entities.push(entityDesc({ id: 300 + i, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: 0.3 }, restitution: 0.5, friction: 0.4, angularDamping: 0.3 }, position: { x: rng.range(4, 44), y: 1.3, z: rng.range(3, 7) }, linvel: { x: rng.range(-3, 3), y: 0, z: rng.range(-1, 1) } }));
+    // Lively enough to keep crossing for a while (bouncy, little rolling friction), as the checkpoint test needs.
+    const x = rng.range(4, 44);
+    const z = rng.range(3, 7);
+    const vx = (i % 2 === 0 ? 1 : -1) * rng.range(3, 5);
+    entities.push(entityDesc({ id: 300 + i, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: 0.3 }, restitution: 0.8, friction: 0.1, angularDamping: 0.05 }, position: { x, y: 1.3, z }, linvel: { x: vx, y: 0, z: rng.range(-1, 1) } }));
   }
   return { config: { tileEdge: edge, seed: 2026 }, entities };
 }
