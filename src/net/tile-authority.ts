@@ -65,6 +65,10 @@ interface SentState {
   readonly vx: number;
   readonly vy: number;
   readonly vz: number;
+  /** Angular velocity, rad/s (a spin that changes must be sent: replicas predict with it). */
+  readonly wx: number;
+  readonly wy: number;
+  readonly wz: number;
   /** Rotation, rounded (a change of orientation must be sent). */
   readonly rot: string;
   /** Deltas still to carry this entity again although it did not change (see `CHANGE_REPEATS`). */
@@ -705,7 +709,7 @@ export class TileAuthority {
       }
       if (any) pending.set(u.id, { props: { ...pending.get(u.id)?.props, ...changed }, left: steered.has(u.id) ? repeatChanges + 1 : 1 });
     }
-    sim.forEachMotion((id, p, q, v, fixed) => {
+    sim.forEachMotion((id, p, q, v, fixed, w) => {
       seen.add(id);
       if (fixed) return;
       const rot = `${Math.round(q.x * 1000)},${Math.round(q.y * 1000)},${Math.round(q.z * 1000)}`;
@@ -717,15 +721,16 @@ export class TileAuthority {
         const ex = last.x + last.vx * ahead - p.x;
         const ey = last.y + last.vy * ahead - p.y;
         const ez = last.z + last.vz * ahead - p.z;
-        const dv = Math.abs(last.vx - v.x) + Math.abs(last.vy - v.y) + Math.abs(last.vz - v.z);
+        const dv = Math.abs(last.vx - v.x) + Math.abs(last.vy - v.y) + Math.abs(last.vz - v.z) + Math.abs(last.wx - w.x) + Math.abs(last.wy - w.y) + Math.abs(last.wz - w.z);
         const turned = dv >= RESEND_VELOCITY || last.rot !== rot;
         if (!refresh && !turned && !steered.has(id) && last.repeats <= 0 && ex * ex + ey * ey + ez * ez < RESEND_ERROR_M * RESEND_ERROR_M) return;
         // Still changing while its repeats run (an avatar speeding up over a few ticks): re-armed.
         if (!steered.has(id)) repeats = turned && last.repeats > 0 ? repeatChanges : Math.max(0, last.repeats - 1);
       }
-      h.lastSent.set(id, { tick, x: p.x, y: p.y, z: p.z, vx: v.x, vy: v.y, vz: v.z, rot, repeats });
+      h.lastSent.set(id, { tick, x: p.x, y: p.y, z: p.z, vx: v.x, vy: v.y, vz: v.z, wx: w.x, wy: w.y, wz: w.z, rot, repeats });
       const still = q.x === 0 && q.y === 0 && q.z === 0 && q.w === 1;
-      poses.push({ id, x: p.x, y: p.y, z: p.z, rotation: still ? undefined : { x: q.x, y: q.y, z: q.z, w: q.w }, vx: v.x, vy: v.y, vz: v.z });
+      const spins = w.x !== 0 || w.y !== 0 || w.z !== 0;
+      poses.push({ id, x: p.x, y: p.y, z: p.z, rotation: still ? undefined : { x: q.x, y: q.y, z: q.z, w: q.w }, vx: v.x, vy: v.y, vz: v.z, ...(spins ? { angvel: { x: w.x, y: w.y, z: w.z } } : {}) });
     });
     const removed: EntityId[] = [];
     const departed: EntityId[] = [];
@@ -768,8 +773,8 @@ export class TileAuthority {
     h.fullStateDue = false;
     h.lastSent.clear();
     const tick = sim.tick;
-    sim.forEachMotion((id, p, q, v) => {
-      h.lastSent.set(id, { tick, x: p.x, y: p.y, z: p.z, vx: v.x, vy: v.y, vz: v.z, rot: `${Math.round(q.x * 1000)},${Math.round(q.y * 1000)},${Math.round(q.z * 1000)}`, repeats: 0 });
+    sim.forEachMotion((id, p, q, v, _fixed, w) => {
+      h.lastSent.set(id, { tick, x: p.x, y: p.y, z: p.z, vx: v.x, vy: v.y, vz: v.z, wx: w.x, wy: w.y, wz: w.z, rot: `${Math.round(q.x * 1000)},${Math.round(q.y * 1000)},${Math.round(q.z * 1000)}`, repeats: 0 });
     });
   }
 

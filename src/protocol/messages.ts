@@ -8,7 +8,7 @@ import { readEntity, readProps, readTile, writeEntity, writeProps, writeTile, ty
 import { readTickRecords, writeTickRecords, type TickRecord } from '../sim/tick-record.js';
 
 /** Version of the relay/peer protocol; a peer speaking another version is refused at hello. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 /** Largest message accepted on any socket or data channel, bytes (bigger payloads travel as chunks). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 /** Payload bytes per chunk: keeps every data-channel message far below Chromium's 256 KiB. */
@@ -152,6 +152,21 @@ export interface EntityPose {
   readonly vy: number;
   /** Linear velocity z, m/s (quantised to 0.01 m/s). */
   readonly vz: number;
+  /**
+   * Angular velocity, rad/s (quantised to 0.01 rad/s, at most ±327), or undefined when zero: a
+   * speculative replica corrected by deltas alone must spin a ball as its owner does, or it
+   * predicts the wrong path (a ball with backspin slows, one with topspin speeds up).
+   */
+  readonly angvel?:
+    | {
+        /** About x, rad/s. */
+        x: number;
+        /** About y, rad/s. */
+        y: number;
+        /** About z, rad/s. */
+        z: number;
+      }
+    | undefined;
 }
 
 /** The props of an entity that changed since the last delta (discrete state switches at once on replicas). */
@@ -727,7 +742,9 @@ export function encodeMessage(m: Message, tileEdge: number, limit = MAX_MESSAGE_
         writeVarUint(w, p.id);
         const hasRot = p.rotation !== undefined;
         const hasVel = p.vx !== 0 || p.vy !== 0 || p.vz !== 0;
-        w.u8((hasRot ? 1 : 0) | (hasVel ? 2 : 0));
+        const a = p.angvel;
+        const hasSpin = a !== undefined && (qVel(a.x) !== 0 || qVel(a.y) !== 0 || qVel(a.z) !== 0);
+        w.u8((hasRot ? 1 : 0) | (hasVel ? 2 : 0) | (hasSpin ? 4 : 0));
         writeU16(w, q16(p.x, lo.x, span));
         writeU16(w, q16(p.y, lo.y, span));
         writeU16(w, q16(p.z, lo.z, span));
@@ -736,6 +753,11 @@ export function encodeMessage(m: Message, tileEdge: number, limit = MAX_MESSAGE_
           writeI16(w, qVel(p.vx));
           writeI16(w, qVel(p.vy));
           writeI16(w, qVel(p.vz));
+        }
+        if (hasSpin) {
+          writeI16(w, qVel(a.x));
+          writeI16(w, qVel(a.y));
+          writeI16(w, qVel(a.z));
         }
       }
       writeU16(w, m.removed.length);
@@ -989,7 +1011,7 @@ export function decodeMessage(bytes: Uint8Array, tileEdge: number, limit = MAX_M
       for (let i = 0; i < n; i++) {
         const id = readVarUint(r);
         const flags = r.u8();
-        if (flags > 3) r.fail(`bad pose flags ${flags}`);
+        if (flags > 7) r.fail(`bad pose flags ${flags}`);
         const x = dq16(readU16(r), lo.x, span);
         const y = dq16(readU16(r), lo.y, span);
         const z = dq16(readU16(r), lo.z, span);
@@ -1002,7 +1024,8 @@ export function decodeMessage(bytes: Uint8Array, tileEdge: number, limit = MAX_M
           vy = readI16(r) * VEL_Q;
           vz = readI16(r) * VEL_Q;
         }
-        poses.push({ id, x, y, z, rotation, vx, vy, vz });
+        const angvel = flags & 4 ? { x: readI16(r) * VEL_Q, y: readI16(r) * VEL_Q, z: readI16(r) * VEL_Q } : undefined;
+        poses.push(angvel ? { id, x, y, z, rotation, vx, vy, vz, angvel } : { id, x, y, z, rotation, vx, vy, vz });
       }
       const removed: EntityId[] = [];
       for (let i = 0, k = readU16(r); i < k; i++) removed.push(readVarUint(r));

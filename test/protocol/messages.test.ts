@@ -115,6 +115,30 @@ describe('relay/peer message codec', () => {
     expect(Math.abs(p.rotation!.y - 0.7071068)).toBeLessThan(1e-4);
     expect(back.removed).toEqual([5]);
     expect(back.departed).toEqual([2 ** 40]);
+    expect(p.angvel).toBeUndefined();
+  });
+
+  it('carries a spinning body\'s angular velocity to within 0.005 rad/s, and none for a body that does not spin', () => {
+    const m: Message = {
+      type: MsgType.StateDelta,
+      tile: { x: 0, y: 0, z: 0 },
+      epoch: 1,
+      tick: 5,
+      seq: 0,
+      poses: [
+        { id: 2, x: 3, y: 1.25, z: 8, rotation: { x: 0, y: 0, z: 0.6, w: 0.8 }, vx: 4, vy: 0, vz: 0, angvel: { x: 0.123, y: -7.5, z: 16.004 } },
+        { id: 3, x: 3, y: 1.25, z: 8, rotation: undefined, vx: 0, vy: 0, vz: 0, angvel: { x: 0.001, y: 0, z: 0 } },
+      ],
+      removed: [],
+      departed: [],
+    };
+    const back = decodeMessage(encodeMessage(m, EDGE), EDGE) as Extract<Message, { type: typeof MsgType.StateDelta }>;
+    const a = back.poses[0]!.angvel!;
+    expect(Math.abs(a.x - 0.123)).toBeLessThanOrEqual(0.005);
+    expect(Math.abs(a.y + 7.5)).toBeLessThanOrEqual(0.005);
+    expect(Math.abs(a.z - 16.004)).toBeLessThanOrEqual(0.005);
+    // Below the quantum: not sent at all.
+    expect(back.poses[1]!.angvel).toBeUndefined();
   });
 
   const runs = Number(process.env['FUZZ_RUNS'] ?? 100_000);
