@@ -466,8 +466,14 @@ export class RelayCore {
     return this.authority.world;
   }
 
-  /** Tick and `entitiesDigest` of the last `TileState` the relay sent for a tile it simulates. */
-  stateDigest(tile: TileId):
+  /**
+   * Tick and `entitiesDigest` of the last `TileState` the relay sent for a tile it simulates: to
+   * `peer` when given (subscribers get full states when they join or ask, each its own), else to anyone.
+   */
+  stateDigest(
+    tile: TileId,
+    peer?: PeerId,
+  ):
     | {
         /** The tick of that `TileState`. */
         tick: number;
@@ -475,7 +481,7 @@ export class RelayCore {
         digest: string;
       }
     | undefined {
-    return this.authority.stateDigests.get(tileKey(tile));
+    return peer === undefined ? this.authority.stateDigests.get(tileKey(tile)) : this.authority.stateDigestFor(tile, peer);
   }
 
   /** Takes a new connection; the first message must be a hello. */

@@ -479,8 +479,14 @@ export class WorldClient implements PlayerClient {
     this.sendPeer(peer, message, reliable);
   }
 
-  /** Tick and `entitiesDigest` of the last full state this client sent its subscribers for an owned tile. */
-  ownedStateDigest(tile: TileId):
+  /**
+   * Tick and `entitiesDigest` of the last full state this client sent for an owned tile: to
+   * subscriber `peer` when given (each gets its own when it joins or asks), else to anyone.
+   */
+  ownedStateDigest(
+    tile: TileId,
+    peer?: PeerId,
+  ):
     | {
         /** The tick of that full state. */
         tick: number;
@@ -488,7 +494,7 @@ export class WorldClient implements PlayerClient {
         digest: string;
       }
     | undefined {
-    return this.authority?.stateDigests.get(tileKey(tile));
+    return peer === undefined ? this.authority?.stateDigests.get(tileKey(tile)) : this.authority?.stateDigestFor(tile, peer);
   }
 
   /** Tick and `entitiesDigest` of the last full state this client's replica of `tile` took from its owner. */

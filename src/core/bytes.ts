@@ -192,6 +192,13 @@ export class ByteReader {
     this.pos += n;
     return out;
   }
+  /** Reads `n` bytes with no length prefix, as a view into the input (not a copy). Throws `TesseraError` when fewer remain. */
+  raw(n: number): Uint8Array {
+    this.need(n);
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
   /** Bytes left to read. */
   get remaining(): number {
     return this.buf.length - this.pos;

@@ -95,19 +95,31 @@ export class ReplicaStore {
   /** Replaces a tile's replica with the owner's full list of its entities and their states at `tick`. */
   applyKeyframe(tile: TileId, epoch: number, tick: number, all: readonly EntityDesc[]): ReplicaUpdate {
     const t = this.tileRecord(tile);
-    const refused = this.refuse(t, epoch, tick);
+    // A full state older than a delta already applied is still taken when it is newer than the
+    // last full state: it comes on the reliable path and deltas on the unreliable one, so a delta
+    // sent after it may arrive first (refused, the replica waited for the next full state: 10 s).
+    // Entities a newer delta placed keep that newer pose.
+    const behind = epoch === t.epoch && tick < t.tick && tick > (t.keyframe?.tick ?? -1);
+    const refused = behind ? undefined : this.refuse(t, epoch, tick);
     if (refused) return refused;
-    for (const id of t.ids) if (this.entities.get(id)?.tile && tileKey(this.entities.get(id)!.tile) === tileKey(tile)) this.entities.delete(id);
+    const newer = new Map<EntityId, ReplicaEntity>();
+    for (const id of t.ids) {
+      const e = this.entities.get(id);
+      if (e?.tile && tileKey(e.tile) === tileKey(tile)) {
+        if (behind && e.tick > tick) newer.set(id, e);
+        this.entities.delete(id);
+      }
+    }
     t.ids = new Set();
     for (const e of all) {
       this.looks.set(e.id, { kind: e.kind, body: e.body });
       const prev = this.entities.get(e.id);
       if (prev && tileKey(prev.tile) !== tileKey(tile) && prev.tick > tick) continue; // it has moved on since
-      this.entities.set(e.id, { id: e.id, kind: e.kind, body: e.body, tile, position: e.state.position, rotation: e.state.rotation, velocity: e.state.linvel, tick });
+      this.entities.set(e.id, newer.get(e.id) ?? { id: e.id, kind: e.kind, body: e.body, tile, position: e.state.position, rotation: e.state.rotation, velocity: e.state.linvel, tick });
       t.ids.add(e.id);
     }
     t.epoch = epoch;
-    t.tick = tick;
+    t.tick = Math.max(tick, behind ? t.tick : tick);
     t.keyframe = { tick, digest: entitiesDigest(all) };
     this.counters.keyframes++;
     return 'applied';

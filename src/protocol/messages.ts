@@ -6,9 +6,11 @@ import type { TileId } from '../core/tile.js';
 import type { WorldConfig } from '../core/world-config.js';
 import { readEntity, readProps, readTile, writeEntity, writeProps, writeTile, type TileContinuity } from '../sim/snapshot-codec.js';
 import { readTickRecords, writeTickRecords, type TickRecord } from '../sim/tick-record.js';
+import { deflateBytes, inflateBounded } from './compression.js';
+import { readDeltaBody, writeDeltaBody } from './delta-codec.js';
 
 /** Version of the relay/peer protocol; a peer speaking another version is refused at hello. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 /** Largest message accepted on any socket or data channel, bytes (bigger payloads travel as chunks). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 /** Payload bytes per chunk: keeps every data-channel message far below Chromium's 256 KiB. */
@@ -152,6 +154,21 @@ export interface EntityPose {
   readonly vy: number;
   /** Linear velocity z, m/s (quantised to 0.01 m/s). */
   readonly vz: number;
+  /**
+   * Angular velocity, rad/s (quantised to 0.01 rad/s, at most ±327), or undefined when zero: a
+   * speculative replica corrected by deltas alone must spin a ball as its owner does, or it
+   * predicts the wrong path (a ball with backspin slows, one with topspin speeds up).
+   */
+  readonly angvel?:
+    | {
+        /** About x, rad/s. */
+        x: number;
+        /** About y, rad/s. */
+        y: number;
+        /** About z, rad/s. */
+        z: number;
+      }
+    | undefined;
 }
 
 /** The props of an entity that changed since the last delta (discrete state switches at once on replicas). */
@@ -611,21 +628,7 @@ export const ProtocolError = {
 // ---- position / rotation quantisation --------------------------------------------------------
 
 /** Deltas quantise positions to 16 bits over the tile grown by this many metres on each side. */
-export const POSE_MARGIN = 4;
-/** Velocity quantum, m/s. */
-const VEL_Q = 0.01;
-
-function q16(v: number, lo: number, span: number): number {
-  const t = Math.round(((v - lo) / span) * 65535);
-  return t < 0 ? 0 : t > 65535 ? 65535 : t;
-}
-function dq16(v: number, lo: number, span: number): number {
-  return lo + (v / 65535) * span;
-}
-function qVel(v: number): number {
-  const t = Math.round(v / VEL_Q);
-  return t < -32767 ? -32767 : t > 32767 ? 32767 : t;
-}
+export { POSE_MARGIN } from './delta-codec.js';
 
 function writeI16(w: ByteWriter, v: number): void {
   w.u8(v & 0xff).u8((v >> 8) & 0xff);
@@ -718,37 +721,9 @@ export function encodeMessage(m: Message, tileEdge: number, limit = MAX_MESSAGE_
     case MsgType.Forwarded:
       w.u32(m.from).bytes(m.payload);
       break;
-    case MsgType.StateDelta: {
-      writeTile(w, m.tile);
-      w.u32(m.epoch).f64(m.tick).u32(m.seq);
-      writeU16(w, m.poses.length);
-      const { lo, span } = poseFrame(m.tile, tileEdge);
-      for (const p of m.poses) {
-        writeVarUint(w, p.id);
-        const hasRot = p.rotation !== undefined;
-        const hasVel = p.vx !== 0 || p.vy !== 0 || p.vz !== 0;
-        w.u8((hasRot ? 1 : 0) | (hasVel ? 2 : 0));
-        writeU16(w, q16(p.x, lo.x, span));
-        writeU16(w, q16(p.y, lo.y, span));
-        writeU16(w, q16(p.z, lo.z, span));
-        if (hasRot) writeRotation(w, p.rotation!);
-        if (hasVel) {
-          writeI16(w, qVel(p.vx));
-          writeI16(w, qVel(p.vy));
-          writeI16(w, qVel(p.vz));
-        }
-      }
-      writeU16(w, m.removed.length);
-      for (const id of m.removed) writeVarUint(w, id);
-      writeU16(w, m.departed.length);
-      for (const id of m.departed) writeVarUint(w, id);
-      writeU16(w, m.props?.length ?? 0);
-      for (const u of m.props ?? []) {
-        writeVarUint(w, u.id);
-        writeProps(w, u.props);
-      }
+    case MsgType.StateDelta:
+      writeDeltaBody(w, m, tileEdge);
       break;
-    }
     case MsgType.Keyframe:
       writeTile(w, m.tile);
       w.u32(m.epoch).f64(m.tick).bytes(m.snapshot);
@@ -802,7 +777,7 @@ export function encodeMessage(m: Message, tileEdge: number, limit = MAX_MESSAGE_
       w.u32(m.epoch).f64(m.tick);
       for (const x of m.continuity.rng) w.u32(x);
       w.f64(m.continuity.spawnCounter).f64(m.continuity.messageSeq).u32(m.entities.length);
-      for (const e of m.entities) writeEntity(w, e);
+      writeStateEntities(w, m.entities);
       break;
     case MsgType.Commits:
       writeTile(w, m.tile);
@@ -845,30 +820,48 @@ export function encodeMessage(m: Message, tileEdge: number, limit = MAX_MESSAGE_
   return w.finish();
 }
 
-function poseFrame(tile: TileId, edge: number): { lo: { x: number; y: number; z: number }; span: number } {
-  return { lo: { x: tile.x * edge - POSE_MARGIN, y: tile.y * edge - POSE_MARGIN, z: tile.z * edge - POSE_MARGIN }, span: edge + 2 * POSE_MARGIN };
+/** A full state's entities smaller than this are sent as they are (deflate would not pay). */
+const DEFLATE_FROM_BYTES = 512;
+
+/**
+ * A full state's entities: `u8 form` then, form 0, the entities as they are; form 1, `varuint
+ * length` and the entities deflated (to the end of the message), when that is smaller.
+ */
+function writeStateEntities(w: ByteWriter, entities: readonly EntityDesc[]): void {
+  const raw = new ByteWriter(256 * Math.max(1, entities.length));
+  for (const e of entities) writeEntity(raw, e);
+  const bytes = raw.finish();
+  const packed = bytes.length >= DEFLATE_FROM_BYTES ? deflateBytes(bytes) : undefined;
+  if (packed && packed.length < bytes.length) {
+    w.u8(1);
+    writeVarUint(w, bytes.length);
+    w.raw(packed);
+  } else {
+    w.u8(0);
+    w.raw(bytes);
+  }
 }
 
-/** Smallest-three quaternion: index of the dropped largest component (u8) + the other three as i16 (7 bytes). */
-function writeRotation(w: ByteWriter, q: { x: number; y: number; z: number; w: number }): void {
-  const c = [q.x, q.y, q.z, q.w];
-  let big = 0;
-  for (let i = 1; i < 4; i++) if (Math.abs(c[i]!) > Math.abs(c[big]!)) big = i;
-  const sign = c[big]! < 0 ? -1 : 1;
-  const rest = c.filter((_, i) => i !== big).map((v) => v * sign);
-  w.u8(big);
-  for (const v of rest) writeI16(w, Math.round(Math.max(-1, Math.min(1, v * Math.SQRT2)) * 32767));
-}
-function readRotation(r: ByteReader): { x: number; y: number; z: number; w: number } {
-  const big = r.u8();
-  if (big > 3) r.fail(`bad rotation index ${big}`);
-  const rest = [readI16(r), readI16(r), readI16(r)].map((v) => v / 32767 / Math.SQRT2);
-  const sum = rest.reduce((s, v) => s + v * v, 0);
-  const largest = Math.sqrt(Math.max(0, 1 - sum));
-  const c: number[] = [];
-  let k = 0;
-  for (let i = 0; i < 4; i++) c.push(i === big ? largest : rest[k++]!);
-  return { x: c[0]!, y: c[1]!, z: c[2]!, w: c[3]! };
+/** Reads `n` entities written by `writeStateEntities`; a deflated section inflates to its declared size at most (`inflateBounded`). */
+function readStateEntities(r: ByteReader, n: number): EntityDesc[] {
+  const form = r.u8();
+  if (form > 1) r.fail(`bad entity section form ${form}`);
+  let from = r;
+  if (form === 1) {
+    const size = readVarUint(r);
+    const fail = (reason: string): never => r.fail(reason);
+    from = new ByteReader(inflateBounded(r.raw(r.remaining), size, fail), ErrorCode.BadInput, 'full state entities');
+  }
+  const entities: EntityDesc[] = [];
+  for (let i = 0; i < n; i++) {
+    const e = readEntity(from);
+    checkId(from, e.id);
+    const { position: p, rotation: q, linvel: v, angvel: a } = e.state;
+    checkFinite(from, p.x, p.y, p.z, q.x, q.y, q.z, q.w, v.x, v.y, v.z, a.x, a.y, a.z);
+    entities.push(e);
+  }
+  if (form === 1) from.end();
+  return entities;
 }
 
 // ---- decode ----------------------------------------------------------------------------------
@@ -978,41 +971,9 @@ export function decodeMessage(bytes: Uint8Array, tileEdge: number, limit = MAX_M
     case MsgType.Forwarded:
       m = { type, from: r.u32(), payload: r.bytes(limit).slice() };
       break;
-    case MsgType.StateDelta: {
-      const tile = readTile(r);
-      const epoch = r.u32();
-      const tick = checkTick(r, r.f64());
-      const seq = r.u32();
-      const n = readU16(r);
-      const { lo, span } = poseFrame(tile, tileEdge);
-      const poses: EntityPose[] = [];
-      for (let i = 0; i < n; i++) {
-        const id = readVarUint(r);
-        const flags = r.u8();
-        if (flags > 3) r.fail(`bad pose flags ${flags}`);
-        const x = dq16(readU16(r), lo.x, span);
-        const y = dq16(readU16(r), lo.y, span);
-        const z = dq16(readU16(r), lo.z, span);
-        const rotation = flags & 1 ? readRotation(r) : undefined;
-        let vx = 0;
-        let vy = 0;
-        let vz = 0;
-        if (flags & 2) {
-          vx = readI16(r) * VEL_Q;
-          vy = readI16(r) * VEL_Q;
-          vz = readI16(r) * VEL_Q;
-        }
-        poses.push({ id, x, y, z, rotation, vx, vy, vz });
-      }
-      const removed: EntityId[] = [];
-      for (let i = 0, k = readU16(r); i < k; i++) removed.push(readVarUint(r));
-      const departed: EntityId[] = [];
-      for (let i = 0, k = readU16(r); i < k; i++) departed.push(readVarUint(r));
-      const props: PropsUpdate[] = [];
-      for (let i = 0, k = readU16(r); i < k; i++) props.push({ id: readVarUint(r), props: readProps(r, 64) });
-      m = props.length > 0 ? { type, tile, epoch, tick, seq, poses, removed, departed, props } : { type, tile, epoch, tick, seq, poses, removed, departed };
+    case MsgType.StateDelta:
+      m = { type, ...readDeltaBody(r, tileEdge) } as Message;
       break;
-    }
     case MsgType.Keyframe: {
       const tile = readTile(r);
       const epoch = r.u32();
@@ -1093,15 +1054,7 @@ export function decodeMessage(bytes: Uint8Array, tileEdge: number, limit = MAX_M
       const spawnCounter = r.f64();
       const messageSeq = r.f64();
       for (const c of [spawnCounter, messageSeq]) if (!Number.isSafeInteger(c) || c < 0) r.fail(`tile counter ${c} is not a non-negative integer`);
-      const n = r.count(100_000, 'entity');
-      const entities: EntityDesc[] = [];
-      for (let i = 0; i < n; i++) {
-        const e = readEntity(r);
-        checkId(r, e.id);
-        const { position: p, rotation: q, linvel: v, angvel: a } = e.state;
-        checkFinite(r, p.x, p.y, p.z, q.x, q.y, q.z, q.w, v.x, v.y, v.z, a.x, a.y, a.z);
-        entities.push(e);
-      }
+      const entities = readStateEntities(r, r.count(100_000, 'entity'));
       m = { type, tile, epoch, tick, entities, continuity: { rng, spawnCounter, messageSeq } };
       break;
     }

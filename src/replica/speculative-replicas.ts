@@ -231,7 +231,7 @@ export class SpeculativeReplicas {
       for (const u of props) if (sim.has(u.id)) sim.tamper(u.id, { props: u.props });
       for (const p of poses) {
         if (!sim.has(p.id)) continue;
-        sim.tamper(p.id, { position: { x: p.x, y: p.y, z: p.z }, linvel: { x: p.vx, y: p.vy, z: p.vz }, rotation: p.rotation ?? { x: 0, y: 0, z: 0, w: 1 } });
+        sim.tamper(p.id, { position: { x: p.x, y: p.y, z: p.z }, linvel: { x: p.vx, y: p.vy, z: p.vz }, rotation: p.rotation ?? { x: 0, y: 0, z: 0, w: 1 }, angvel: p.angvel ?? ZERO_SPIN });
       }
       const gone = [...removed, ...departed].filter((id) => sim.has(id));
       if (gone.length > 0) {
@@ -258,7 +258,7 @@ export class SpeculativeReplicas {
           if (!h) return false;
           const d = Math.max(Math.abs(h[0]! - p.x), Math.abs(h[1]! - p.y), Math.abs(h[2]! - p.z));
           const dv = Math.abs(h[3]! - p.vx) + Math.abs(h[4]! - p.vy) + Math.abs(h[5]! - p.vz);
-          return d <= this.settings.tolerance && dv <= 0.05;
+          return d <= this.settings.tolerance && dv <= 0.05 && spinDiffers(h[6]!, h[7]!, h[8]!, p) <= SPIN_TOLERANCE;
         });
       if (agree) return false;
     }
@@ -268,7 +268,7 @@ export class SpeculativeReplicas {
       const sim = this.world.tileAt(tile)!;
       const ahead = (this.world.tick - tick) / this.config.tickRate;
       for (const u of props) if (sim.has(u.id)) sim.tamper(u.id, { props: u.props });
-      for (const p of poses) if (sim.has(p.id)) sim.tamper(p.id, { position: { x: p.x + p.vx * ahead, y: p.y + p.vy * ahead, z: p.z + p.vz * ahead }, linvel: { x: p.vx, y: p.vy, z: p.vz } });
+      for (const p of poses) if (sim.has(p.id)) sim.tamper(p.id, { position: { x: p.x + p.vx * ahead, y: p.y + p.vy * ahead, z: p.z + p.vz * ahead }, linvel: { x: p.vx, y: p.vy, z: p.vz }, angvel: p.angvel ?? ZERO_SPIN });
       const gone = [...removed, ...departed].filter((id) => sim.has(id));
       if (gone.length > 0) {
         sim.receiveRemovals(gone);
@@ -514,8 +514,8 @@ export class SpeculativeReplicas {
     let h = this.history.get(key);
     if (!h) this.history.set(key, (h = new Map()));
     const now = new Map<EntityId, Float64Array>();
-    sim.forEachMotion((id, p, _q, v, fixed) => {
-      if (!fixed) now.set(id, Float64Array.of(p.x, p.y, p.z, v.x, v.y, v.z));
+    sim.forEachMotion((id, p, _q, v, fixed, w) => {
+      if (!fixed) now.set(id, Float64Array.of(p.x, p.y, p.z, v.x, v.y, v.z, w.x, w.y, w.z));
     });
     h.set(sim.tick, now);
     for (const t of h.keys()) {
@@ -602,7 +602,8 @@ export class SpeculativeReplicas {
       const s = sim.describe(p.id).state;
       const d = Math.max(Math.abs(s.position.x - p.x), Math.abs(s.position.y - p.y), Math.abs(s.position.z - p.z));
       const dv = Math.abs(s.linvel.x - p.vx) + Math.abs(s.linvel.y - p.vy) + Math.abs(s.linvel.z - p.vz);
-      worst = Math.max(worst, d, dv > 0.05 ? Number.POSITIVE_INFINITY : 0);
+      const dw = spinDiffers(s.angvel.x, s.angvel.y, s.angvel.z, p);
+      worst = Math.max(worst, d, dv > 0.05 || dw > SPIN_TOLERANCE ? Number.POSITIVE_INFINITY : 0);
     }
     return worst;
   }
@@ -633,6 +634,20 @@ export class SpeculativeReplicas {
 }
 
 /** True when `props` has every key of `update` with the same value (updates carry only the keys that changed). */
+const ZERO_SPIN = { x: 0, y: 0, z: 0 };
+/**
+ * A replica's spin that differs from the owner's by more than this (rad/s, summed over axes) is
+ * corrected: the deltas' quantum is 0.01 rad/s per axis, and a wrong spin bends a rolling
+ * body's path between deltas.
+ */
+const SPIN_TOLERANCE = 0.05;
+
+/** How far a spin (x, y, z) is from a pose's (zero when the pose has none), rad/s summed over axes. */
+function spinDiffers(x: number, y: number, z: number, p: EntityPose): number {
+  const a = p.angvel ?? ZERO_SPIN;
+  return Math.abs(x - a.x) + Math.abs(y - a.y) + Math.abs(z - a.z);
+}
+
 function holdsProps(props: Readonly<Record<string, PropValue>>, update: Readonly<Record<string, PropValue>>): boolean {
   for (const k of Object.keys(update)) if (props[k] !== update[k]) return false;
   return true;

@@ -409,11 +409,11 @@ export class TileSimulation {
     for (const e of this.order) visit(e.id, e.kind.def.name, e.rb.translation(), e.rb.rotation());
   }
 
-  /** Like `forEachTransform`, with linear velocity and whether the body is fixed (for replication). */
-  forEachMotion(visit: (id: EntityId, p: Vec3, q: Quat, v: Vec3, fixed: boolean) => void): void {
+  /** Like `forEachTransform`, with linear velocity, whether the body is fixed, and angular velocity (zero for fixed and rotation-locked bodies), for replication. */
+  forEachMotion(visit: (id: EntityId, p: Vec3, q: Quat, v: Vec3, fixed: boolean, w: Vec3) => void): void {
     for (const e of this.order) {
       const fixed = e.body.type === 'fixed';
-      visit(e.id, e.rb.translation(), e.rb.rotation(), fixed ? ZERO : e.rb.linvel(), fixed);
+      visit(e.id, e.rb.translation(), e.rb.rotation(), fixed ? ZERO : e.rb.linvel(), fixed, fixed || e.body.lockRotations ? ZERO : e.rb.angvel());
     }
   }
 

@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { deflateSync } from 'fflate';
 import { ChunkAssembler, INCIDENT_REASONS, decodeMessage, encodeForWire, encodeMessage, MAX_MESSAGE_BYTES, MsgType, TesseraError, type Message } from '../../src/index.js';
+import { ByteWriter, writeVarUint } from '../../src/core/bytes.js';
+import { MAX_INFLATED_BYTES } from '../../src/protocol/compression.js';
+import { writeEntity, writeTile } from '../../src/sim/snapshot-codec.js';
 
 const EDGE = 16;
 const tile = fc.record({ x: fc.integer({ min: -1000, max: 1000 }), y: fc.integer({ min: -10, max: 10 }), z: fc.integer({ min: -1000, max: 1000 }) });
@@ -115,6 +119,69 @@ describe('relay/peer message codec', () => {
     expect(Math.abs(p.rotation!.y - 0.7071068)).toBeLessThan(1e-4);
     expect(back.removed).toEqual([5]);
     expect(back.departed).toEqual([2 ** 40]);
+    expect(p.angvel).toBeUndefined();
+  });
+
+  it('carries a spinning body\'s angular velocity to within 0.005 rad/s, and none for a body that does not spin', () => {
+    const m: Message = {
+      type: MsgType.StateDelta,
+      tile: { x: 0, y: 0, z: 0 },
+      epoch: 1,
+      tick: 5,
+      seq: 0,
+      poses: [
+        { id: 2, x: 3, y: 1.25, z: 8, rotation: { x: 0, y: 0, z: 0.6, w: 0.8 }, vx: 4, vy: 0, vz: 0, angvel: { x: 0.123, y: -7.5, z: 16.004 } },
+        { id: 3, x: 3, y: 1.25, z: 8, rotation: undefined, vx: 0, vy: 0, vz: 0, angvel: { x: 0.001, y: 0, z: 0 } },
+      ],
+      removed: [],
+      departed: [],
+    };
+    const back = decodeMessage(encodeMessage(m, EDGE), EDGE) as Extract<Message, { type: typeof MsgType.StateDelta }>;
+    const a = back.poses[0]!.angvel!;
+    expect(Math.abs(a.x - 0.123)).toBeLessThanOrEqual(0.005);
+    expect(Math.abs(a.y + 7.5)).toBeLessThanOrEqual(0.005);
+    expect(Math.abs(a.z - 16.004)).toBeLessThanOrEqual(0.005);
+    // Below the quantum: not sent at all.
+    expect(back.poses[1]!.angvel).toBeUndefined();
+  });
+
+  it('deflates a full state where it pays, exactly (every entity as sent), and refuses a decompression bomb before it costs memory', () => {
+    const entities = Array.from({ length: 100 }, (_, i) => ({
+      id: 100 + i,
+      kind: 'wanderer',
+      body: { type: 'dynamic' as const, shape: { type: 'capsule' as const, halfHeight: 0.5, radius: 0.3 }, lockRotations: true, friction: 0.2 },
+      state: { position: { x: 3.123456789 * i, y: 1.8000000119, z: 64 - 0.77 * i }, rotation: { x: 0, y: 0, z: 0, w: 1 }, linvel: { x: Math.sin(i), y: 0, z: Math.cos(i) }, angvel: { x: 0, y: 0, z: 0 } },
+      props: { moveX: Math.sin(i * 7), moveZ: Math.cos(i * 7), speed: 3, turnEvery: 18 + i },
+    }));
+    const m: Message = { type: MsgType.TileState, tile: { x: 0, y: 0, z: 0 }, epoch: 1, tick: 600, entities, continuity: { rng: [1, 2, 3, 4], spawnCounter: 0, messageSeq: 0 } };
+    const bytes = encodeMessage(m, EDGE, Number.MAX_SAFE_INTEGER);
+    expect(decodeMessage(bytes, EDGE, Number.MAX_SAFE_INTEGER)).toEqual(m);
+    // Deterministic: the same state gives the same bytes.
+    expect(encodeMessage(m, EDGE, Number.MAX_SAFE_INTEGER)).toEqual(bytes);
+    const raw = new ByteWriter(1 << 16);
+    for (const e of entities) writeEntity(raw, e);
+    console.log(`full state of 100 wanderers: ${bytes.length} bytes, entities ${raw.length} bytes before deflate`);
+    expect(bytes.length).toBeLessThan(raw.length * 0.6);
+
+    // A forged full state: 1 entity, whose "deflated entities" are 16 MiB of zeros declared as 300 bytes.
+    const forged = (declared: number, payload: Uint8Array): Uint8Array => {
+      const w = new ByteWriter(1024);
+      w.u8(MsgType.TileState);
+      writeTile(w, { x: 0, y: 0, z: 0 });
+      w.u32(1).f64(600).u32(1).u32(2).u32(3).u32(4).f64(0).f64(0).u32(1).u8(1);
+      writeVarUint(w, declared);
+      w.raw(payload);
+      return w.finish();
+    };
+    const bomb = deflateSync(new Uint8Array(16 * 1024 * 1024));
+    expect(bomb.length).toBeLessThan(40_000);
+    expect(() => decodeMessage(forged(300, bomb), EDGE, Number.MAX_SAFE_INTEGER)).toThrowError(/inflates past its declared 300 bytes.*decompression bomb/);
+    // Stopped within the first input steps, not after inflating 16 MiB: with garbage after the
+    // first 4 KiB of the bomb, the refusal is still for the size (the garbage was never read).
+    const early = Uint8Array.from({ length: bomb.length }, (_, i) => (i < 4096 ? bomb[i]! : 0xff));
+    expect(() => decodeMessage(forged(300, early), EDGE, Number.MAX_SAFE_INTEGER)).toThrowError(/inflates past its declared 300 bytes/);
+    expect(() => decodeMessage(forged(MAX_INFLATED_BYTES + 1, bomb), EDGE, Number.MAX_SAFE_INTEGER)).toThrowError(/over the .*-byte cap.*decompression bomb/);
+    expect(() => decodeMessage(forged(300, Uint8Array.of(0xff, 0xff, 0xff)), EDGE, Number.MAX_SAFE_INTEGER)).toThrowError(TesseraError);
   });
 
   const runs = Number(process.env['FUZZ_RUNS'] ?? 100_000);

@@ -4,8 +4,11 @@ import { Harness, seeds, withSeed } from '../harness/harness.js';
 import { SCENES } from '../../relay/server.js';
 
 // After a burst of loss and delay, every replica returns to its owner's state: the full state
-// a replica last took from its owner hashes the same as what the owner sent for that tick, and
-// what the player sees of every entity is where its owner has it.
+// a replica last took from its owner hashes the same as what the owner sent it for that tick, and
+// what the player sees of every entity is where its owner has it. (Full states go to one
+// subscriber when it joins or asks, so the owner's last full state to *this* replica is the one
+// it is compared with; compared with the last one sent to anyone, a replica that needed none
+// while another subscriber asked would never match.)
 
 const FRAME = 1000 / 60;
 
@@ -48,7 +51,7 @@ function replicasMatch(h: Harness, c: WorldClient): boolean {
     const mine = c.replicaDigest(t.tile);
     const owner = t.owner === 0 ? h.relay : h.clients.find((x) => x.client.peerId === t.owner)?.client;
     if (!owner || !mine) return false;
-    const theirs = owner === h.relay ? h.relay.stateDigest(t.tile) : ownerDigest(owner as WorldClient, t.tile);
+    const theirs = owner === h.relay ? h.relay.stateDigest(t.tile, c.peerId) : ownerDigest(owner as WorldClient, t.tile, c.peerId);
     if (!theirs || theirs.tick !== mine.tick || theirs.digest !== mine.digest) return false;
     const now = h.scheduler.now();
     const shown = new Map(c.entities(now).filter((e) => tileKey(e.tile) === key).map((e) => [e.id, e.position]));
@@ -62,6 +65,6 @@ function replicasMatch(h: Harness, c: WorldClient): boolean {
   return true;
 }
 
-function ownerDigest(owner: WorldClient, tile: { x: number; y: number; z: number }): { tick: number; digest: string } | undefined {
-  return owner.ownedStateDigest(tile);
+function ownerDigest(owner: WorldClient, tile: { x: number; y: number; z: number }, to: number): { tick: number; digest: string } | undefined {
+  return owner.ownedStateDigest(tile, to);
 }
