@@ -24,9 +24,9 @@ export interface SwarmLayout {
 const AVATAR_Y = 1.81;
 
 /** A layout for `players` at `perTile` per tile on 16 m tiles. */
-export function swarmLayout(players: number, perTile = 4, crossers = 0.25): SwarmLayout {
+export function swarmLayout(players: number, perTile = 4, crossers = 0.25, speed = 2): SwarmLayout {
   const tiles = Math.ceil(players / perTile);
-  return { players, perTile, side: Math.max(2, Math.ceil(Math.sqrt(tiles))), edge: 16, crossers, speed: 2 };
+  return { players, perTile, side: Math.max(2, Math.ceil(Math.sqrt(tiles))), edge: 16, crossers, speed };
 }
 
 /** The scene: one ground slab per tile of the square, nothing else (the relay starts owning them all). */
