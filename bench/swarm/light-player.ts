@@ -47,6 +47,8 @@ export interface SwarmHost {
   velocity(i: number, tick: number): { x: number; y: number; z: number };
   /** Whether the walk has started (avatars stand still at their spawn before). */
   walking(tick: number): boolean;
+  /** Keys pressed one way then the other (the server-authoritative run: the relay moves avatars, and they must stay in their tiles). */
+  readonly rockingKeys?: boolean;
   /** A real snapshot of `tile` at `tick` built from the model, its commitment, entities and continuity. */
   snapshotAt(tile: TileId, tick: number): ModelState;
   /** Players whose avatars are in tile `key` now. */
@@ -229,7 +231,9 @@ export class LightPlayer {
     if (this.host.walking(now) && now - this.lastInputTick >= rate / 2) {
       this.lastInputTick = now;
       const v = this.host.velocity(this.index, now);
-      const input: EntityInput = { entity: this.avatar, seq: this.inputSeq++, data: { moveX: Math.sign(Math.round(v.x)), moveZ: Math.sign(Math.round(v.z)) } };
+      const rock = Math.floor(now / (rate / 2)) % 2 === 0 ? 1 : -1;
+      const data = this.host.rockingKeys ? { moveX: rock, moveZ: 0 } : { moveX: Math.sign(Math.round(v.x)), moveZ: Math.sign(Math.round(v.z)) };
+      const input: EntityInput = { entity: this.avatar, seq: this.inputSeq++, data };
       this.sendRelay({ type: MsgType.Input, tick: now, inputs: [input] }, true);
       const key = tileKey(this.tileNow(now));
       const owner = this.owners.get(key);

@@ -1,7 +1,7 @@
 // The swarm: the real relay logic (`RelayCore`) in virtual time with N light players
 // (light-player.ts) at fixed local density. Measures what each peer sends and receives, the
 // relay's own CPU per tick (process.cpuUsage around RelayCore's work only), lease churn and
-// audits; and, from measured costs, the server-authoritative model of the same world.
+// audits; with `authority: 'relay'`, the same relay simulating every tile (server-authoritative).
 import { cpuUsage } from 'node:process';
 import { encodeMessage, MsgType, resolveWorldConfig, standardKinds, tileKey, TileSimulation, commitOf, type Link, type PeerId, type TileId } from '../../src/index.js';
 import { RelayCore } from '../../relay/relay-core.js';
@@ -46,8 +46,8 @@ export interface SwarmPoint {
   readonly refused: Record<string, number>;
   /** Messages and bytes per player per second by message type on the relay link (up: player→relay). */
   readonly byType: { readonly up: Record<string, { msgs: number; bytes: number }>; readonly down: Record<string, { msgs: number; bytes: number }> };
-  /** The server-authoritative model of the same world, from measured costs. */
-  readonly server: { readonly relayCpuMsPerTick: number; readonly downBytesPerPeerPerS: number; readonly upBytesPerPeerPerS: number };
+  /** Relay CPU from the first join to the end of the warm-up, s (joins, handoffs out of the relay's own tiles, the walk's start). */
+  readonly joinRelayCpuS: number;
   readonly costs: TileCosts;
 }
 
@@ -61,6 +61,13 @@ export interface SwarmOptions {
   readonly perTile?: number;
   /** Walking speed, m/s (default 2; 0: players stand, turning their keys in place). */
   readonly speed?: number;
+  /**
+   * `peers` (default): players own their tiles. `relay`: the server-authoritative way, the same
+   * relay simulating every tile (`maxTilesPerPeer: 0`, as `tessera relay --authority relay`); the
+   * players only send inputs (a key pressed one way then the other, so avatars stay in their
+   * tiles), poses and pings, and receive updates. The walk is off (the relay moves the avatars).
+   */
+  readonly authority?: 'peers' | 'relay';
   /** Stop (and report `undefined`) when the run's wall-clock time passes this, s. */
   readonly wallLimitS?: number;
   readonly log?: (s: string) => void;
@@ -110,7 +117,8 @@ const cpuUs = (): number => {
 export function runSwarm(n: number, opts: SwarmOptions = {}): SwarmPoint | undefined {
   const log = opts.log ?? (() => {});
   const wall0 = performance.now();
-  const layout = swarmLayout(n, opts.perTile ?? 4, 0.25, opts.speed ?? 2);
+  const serverMode = opts.authority === 'relay';
+  const layout = swarmLayout(n, opts.perTile ?? 4, 0.25, serverMode ? 0 : (opts.speed ?? 2));
   const scene = swarmScene(layout);
   const config = resolveWorldConfig(scene.config);
   const registry = standardKinds();
@@ -190,6 +198,7 @@ export function runSwarm(n: number, opts: SwarmOptions = {}): SwarmPoint | undef
     },
     checkToken: () => undefined,
     maxPeers: n + 16,
+    ...(serverMode ? { maxTilesPerPeer: 0 } : {}),
     spawn,
     auditor,
     auditSeed: 1,
@@ -204,6 +213,7 @@ export function runSwarm(n: number, opts: SwarmOptions = {}): SwarmPoint | undef
     position: (i, t) => model.position(i, t),
     velocity: (i, t) => model.velocity(i, t),
     walking: (t) => t >= model.startTick,
+    rockingKeys: serverMode,
     snapshotAt,
     playersIn: (key) => occupancy.in(key),
     player: byPeer,
@@ -244,12 +254,14 @@ export function runSwarm(n: number, opts: SwarmOptions = {}): SwarmPoint | undef
   const measureTicks = Math.round((opts.measureS ?? 4) * rate);
   const end = warm + measureTicks;
   let relayUs = 0;
+  let joinUs = 0;
   let handoffs0 = 0;
   let granted0 = 0;
   let audits0 = 0;
   for (tick = 1; tick <= end; tick++) {
     if (tick === warm) {
       measuring = true;
+      joinUs = relayUs;
       relayUs = 0;
       excludedUs = 0;
       handoffs0 = relay.metrics.handoffs;
@@ -307,18 +319,6 @@ export function runSwarm(n: number, opts: SwarmOptions = {}): SwarmPoint | undef
     Object.fromEntries(Object.entries(o).map(([k, v]) => [k, { msgs: v.msgs / n / secs, bytes: v.bytes / n / secs }]));
   const audits = relay.audit.counters.audits - audits0;
   const relayCpuMsPerTick = (relayUs - excludedUs) / 1000 / measureTicks;
-  // The server-authoritative model: the relay steps every tile (measured step cost) and encodes a
-  // state update for each subscriber of each tile every `sendEveryTicks` (measured encode cost);
-  // each player receives the same updates it receives on direct paths here, and sends only its inputs, pings and poses.
-  const homeTiles = Math.ceil(n / layout.perTile);
-  const directDown = mean(down) - mean(downRelay);
-  const deltaBytesPerS = byTypeTotal(perSec(byType.up), ['Input', 'Ping', 'Pose']);
-  const updatesPerTick = players.reduce((sum, p) => sum + p.subscriberCount, 0) / 3;
-  const server = {
-    relayCpuMsPerTick: homeTiles * costs.stepMs + updatesPerTick * costs.deltaEncodeMs,
-    downBytesPerPeerPerS: directDown,
-    upBytesPerPeerPerS: deltaBytesPerS,
-  };
   const point: SwarmPoint = {
     players: n,
     joined: relay.peerCount,
@@ -340,16 +340,9 @@ export function runSwarm(n: number, opts: SwarmOptions = {}): SwarmPoint | undef
     notes: { ...notes },
     refused,
     byType: { up: perSec(byType.up), down: perSec(byType.down) },
-    server,
+    joinRelayCpuS: joinUs / 1e6,
     costs,
   };
   relay.close();
   return point;
 }
-
-function byTypeTotal(o: Record<string, { bytes: number }>, types: readonly string[]): number {
-  return types.reduce((s, t) => s + (o[t]?.bytes ?? 0), 0);
-}
-
-/** Bytes of one encoded message (the swarm's sizes are the protocol's). */
-export const encodedSize = (m: Parameters<typeof encodeMessage>[0], edge: number): number => encodeMessage(m, edge, Number.MAX_SAFE_INTEGER).length;
