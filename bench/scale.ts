@@ -18,7 +18,7 @@ if (parts.includes('swarm')) {
   await initPhysics();
   // Each N both ways; the ramp stops at the first run that passes SWARM_WALL_LIMIT_S (default 30 min).
   const steps = (process.env['SWARM_STEPS'] ?? '100,400,1000,3000,10000,30000,100000').split(',').map(Number);
-  const s = swarmScale(steps, { measureS: Number(process.env['SWARM_MEASURE_S'] ?? 4), wallLimitS: Number(process.env['SWARM_WALL_LIMIT_S'] ?? 1800), log: (l) => console.error(l) });
+  const s = swarmScale(steps, { measureS: Number(process.env['SWARM_MEASURE_S'] ?? 4), wallLimitS: Number(process.env['SWARM_WALL_LIMIT_S'] ?? 1800), log: (l) => console.error(l), onStep: (x) => writeSwarmResults(x, dir) });
   writeSwarmResults(s, dir);
   Object.assign(figures, swarmFigures(s));
   if (s.stopped) figures['swarm_stopped'] = s.stopped;

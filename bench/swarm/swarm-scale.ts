@@ -13,8 +13,8 @@ export interface SwarmScale {
   stopped: string | undefined;
 }
 
-/** Runs N = `steps` (peer-assisted, then server-authoritative, at each N) until one run passes `wallLimitS`. */
-export function swarmScale(steps: readonly number[], opts: { measureS?: number; wallLimitS?: number; log?: (s: string) => void } = {}): SwarmScale {
+/** Runs N = `steps` (peer-assisted, then server-authoritative, at each N) until one run passes `wallLimitS`; `onStep` sees the points so far after each N. */
+export function swarmScale(steps: readonly number[], opts: { measureS?: number; wallLimitS?: number; log?: (s: string) => void; onStep?: (s: SwarmScale) => void } = {}): SwarmScale {
   const log = opts.log ?? (() => {});
   const out: SwarmScale = { steps, peers: [], relay: [], stopped: undefined };
   for (const n of steps) {
@@ -33,6 +33,7 @@ export function swarmScale(steps: readonly number[], opts: { measureS?: number; 
     }
     out.relay.push(r);
     log(describe(r));
+    opts.onStep?.(out);
   }
   return out;
 }
