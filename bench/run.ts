@@ -217,7 +217,7 @@ async function main(): Promise<void> {
 
   // The swarm, short: light players on the real relay logic in virtual time, 100 and 400 players
   // at 4 per tile, each both ways (`npm run bench:scale` ramps on towards 100,000 and draws the plots).
-  const swarm = swarmScale([100, 400], { measureS: 3, wallLimitS: 300, log: (l) => console.error(l) });
+  const swarm = swarmScale([100, 400], { measureS: 2, wallLimitS: 300, log: (l) => console.error(l) });
   for (const [k, v] of Object.entries(swarmFigures(swarm))) if (v !== null) figures[k] = v;
   const s400 = swarm.peers.find((p) => p.players === 400);
   const r400 = swarm.relay.find((p) => p.players === 400);
