@@ -97,6 +97,7 @@ export function writeSwarmResults(s: SwarmScale, dir: string): void {
       xLabel: 'players (the world grows with them)',
       leftLabel: 'bytes per peer per second',
       logX: true,
+      xMin: 100,
       series: [
         { name: 'peer-assisted, down', points: xy(s.peers, (p) => p.downBytesPerPeerPerS), color: '#2563eb' },
         { name: 'peer-assisted, up', points: xy(s.peers, (p) => p.upBytesPerPeerPerS), color: '#93c5fd' },
@@ -114,6 +115,7 @@ export function writeSwarmResults(s: SwarmScale, dir: string): void {
       leftLabel: 'relay CPU per tick, ms',
       rightLabel: 'tile handoffs per second',
       logX: true,
+      xMin: 100,
       series: [
         { name: 'peer-assisted', points: xy(s.peers, (p) => p.relayCpuMsPerTick), color: '#2563eb' },
         { name: 'peer-assisted + audit', points: xy(s.peers, (p) => p.relayCpuMsPerTick + auditMsPerTick(p, windowMs)), color: '#7c3aed' },
