@@ -234,6 +234,12 @@ export function runSwarm(n: number, opts: SwarmOptions = {}): SwarmPoint | undef
     const at = model.position(i, 0);
     return { x: at.x - ((k % 4) * 1.2 - 1.8 + Math.floor(k / 4) * 0.6), y: 1.81, z: at.z - ((k % 4) * 1.5 - 2.25) };
   };
+  const relayEnds: SimLink[] = [];
+  // Teardown without every player leaving one by one (each leave sends the roster to all the others: O(N²)).
+  const closeRelay = (): void => {
+    for (const l of relayEnds) l.onClose = undefined;
+    relay.close();
+  };
   const addPlayer = (i: number): void => {
     const toPlayer = (link: SimLink, bytes: Uint8Array): void => void toPlayers.push({ link, bytes, i });
     const fromPlayer = (link: SimLink, bytes: Uint8Array): void => void toRelay.push({ link, bytes, i });
@@ -242,6 +248,7 @@ export function runSwarm(n: number, opts: SwarmOptions = {}): SwarmPoint | undef
     relayEnd.other = playerEnd;
     playerEnd.other = relayEnd;
     relay.connect(relayEnd);
+    relayEnds.push(relayEnd);
     const p = new LightPlayer(i, host, playerEnd);
     playerEnd.onClose = () => note(`closed${measuring ? '' : ':ramp'}`);
     players.push(p);
@@ -302,7 +309,7 @@ export function runSwarm(n: number, opts: SwarmOptions = {}): SwarmPoint | undef
       if (tick % (rate * 2) === 0) log(`swarm N=${n}: tick ${tick}/${end}, ${relay.peerCount} joined, wall ${wallS.toFixed(0)} s`);
       if (opts.wallLimitS !== undefined && wallS > opts.wallLimitS) {
         log(`swarm N=${n}: stopped at tick ${tick} of ${end} (${((tick / end) * 100).toFixed(0)} %): over the wall-clock limit of ${opts.wallLimitS} s`);
-        relay.close();
+        closeRelay();
         return undefined;
       }
     }
@@ -343,6 +350,6 @@ export function runSwarm(n: number, opts: SwarmOptions = {}): SwarmPoint | undef
     joinRelayCpuS: joinUs / 1e6,
     costs,
   };
-  relay.close();
+  closeRelay();
   return point;
 }
