@@ -17,6 +17,8 @@ export interface Chart {
   readonly rightLabel?: string;
   readonly series: readonly ChartSeries[];
   readonly logX?: boolean;
+  /** Left end of the x axis (default 0, or 1 with `logX`): a ramp from 100 need not start at 1. */
+  readonly xMin?: number;
   /** Horizontal reference lines (e.g. a limit), on the left axis unless said. */
   readonly marks?: readonly { readonly y: number; readonly label: string; readonly axis?: 'left' | 'right' }[];
 }
@@ -39,7 +41,7 @@ export function renderChart(chart: Chart): string {
   const all = chart.series.flatMap((s) => s.points);
   const xs = all.map((p) => p[0]);
   const tx = (x: number): number => (chart.logX ? Math.log10(Math.max(x, 1e-9)) : x);
-  const x0 = Math.min(...xs.map(tx), chart.logX ? 0 : 0);
+  const x0 = chart.xMin !== undefined ? tx(chart.xMin) : Math.min(...xs.map(tx), 0);
   const x1 = Math.max(...xs.map(tx), x0 + 1);
   const range = (axis: 'left' | 'right'): [number, number] => {
     const ys = chart.series.filter((s) => (s.axis ?? 'left') === axis).flatMap((s) => s.points.map((p) => p[1]));
