@@ -14,9 +14,10 @@ describe('BehaviourRegistry', () => {
   it('fills defaults and type-checks props', () => {
     const kinds = standardKinds();
     const avatar = kinds.get('avatar');
-    expect(resolveProps(avatar, { name: 'bob' })).toEqual({ jump: false, moveX: 0, moveZ: 0, name: 'bob', speed: 5 });
+    // (rideOn and its spot: where the avatar stands on a moving platform, issue 13's riding.)
+    expect(resolveProps(avatar, { name: 'bob' })).toEqual({ jump: false, moveX: 0, moveZ: 0, name: 'bob', rideOn: 0, rideX: 0, rideY: 0, rideZ: 0, speed: 5 });
     expect(() => resolveProps(avatar, { nmae: 'typo' })).toThrow(/has no prop "nmae"/);
     expect(() => resolveProps(avatar, { speed: Number.NaN })).toThrow(/expects number/);
-    expect(avatar.propKeys).toEqual(['jump', 'moveX', 'moveZ', 'name', 'speed']);
+    expect(avatar.propKeys).toEqual(['jump', 'moveX', 'moveZ', 'name', 'rideOn', 'rideX', 'rideY', 'rideZ', 'speed']);
   });
 });
