@@ -19,20 +19,20 @@ export interface ReplicationConfig {
   readonly keyframeEveryTicks: number;
   /**
    * Subscribers get the tile's full state (every entity) every this many ticks: a safety cadence
-   * (default 120: 2 s). Besides, a subscriber gets one when it subscribes, when it asks (a gap in
+   * (default 60: 1 s). Besides, a subscriber gets one when it subscribes, when it asks (a gap in
    * the deltas' sequence: an empty delta goes out each second where nothing else does, so a
    * gap shows even in a still tile), and all get one when something changed that deltas do not
-   * carry (a body placed or removed from outside: a spawn, a layout edit). Before protocol 3
-   * this was 60 (once a second): 61 % of a viewer's bytes. 600 (10 s) is not the default: the
-   * fault simulator's seed 947 (test/sim-world/replay.test.ts) shows a player its own avatar
-   * 0.5–3.7 m from its owner's state until a full state comes (180 ticks fail, 120 pass): some
-   * divergence that deltas do not repair, not found yet.
+   * carry (a body placed or removed from outside: a spawn, a layout edit). Sparser is not the
+   * default yet: with 120 (2 s) 10 of the fault simulator's 1,000 worlds failed "replicas
+   * converge" (a player shown an avatar or a thrown ball 0.3–7 m from its owner's state; all ten
+   * pass at 60), and at 600 so does seed 947: some divergence that deltas do not repair, not
+   * found yet.
    */
   readonly fullStateEveryTicks?: number;
 }
 
-/** Deltas at 20 Hz, a keyframe to the relay once a second, a full state to subscribers where needed and every 2 s (at 60 ticks/s): what clients and the relay use unless told otherwise. */
-export const DEFAULT_REPLICATION: ReplicationConfig = { sendEveryTicks: 3, keyframeEveryTicks: 60, fullStateEveryTicks: 120 };
+/** Deltas at 20 Hz, a keyframe to the relay once a second, a full state to subscribers where needed and every second (at 60 ticks/s): what clients and the relay use unless told otherwise. */
+export const DEFAULT_REPLICATION: ReplicationConfig = { sendEveryTicks: 3, keyframeEveryTicks: 60, fullStateEveryTicks: 60 };
 
 /**
  * A subscriber asking for full states faster than this (ticks; 250 ms at 60 Hz) gets the next

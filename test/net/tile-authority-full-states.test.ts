@@ -4,8 +4,11 @@ import { AVATAR_BODY, DEFAULT_REPLICATION, entityDesc, groundBody, initPhysics, 
 // Full tile states cost a viewer most of its bytes (≈ 270 bytes per entity, where a delta pose is
 // ≈ 15): subscribers get one only when they need it — when they subscribe, when they ask (a gap
 // in the deltas' sequence), when something changed that deltas do not carry (a body placed or
-// removed from outside, a fixed body a layout edit moved) — plus a safety cadence (2 s). An empty
+// removed from outside, a fixed body a layout edit moved) — plus a safety cadence. An empty
 // delta each second where nothing else is sent lets a subscriber see a gap even in a still tile.
+// The owner here runs a 2 s cadence; the default is 1 s (`DEFAULT_REPLICATION`) until the fault
+// simulator's worlds converge without it (10 of 1,000 did not at 2 s: see docs/timeline.md).
+const REPLICATION = { ...DEFAULT_REPLICATION, fullStateEveryTicks: 120 };
 
 const config = resolveWorldConfig({ tileEdge: 16 });
 const tile = { x: 0, y: 0, z: 0 };
@@ -23,7 +26,7 @@ function owner(sent: { to: number; m: Message }[], moving: boolean): TileAuthori
   const sim = TileSimulation.create(tile, config, registry, entities);
   const snapshot = sim.snapshot();
   sim.dispose();
-  const a = new TileAuthority(config, registry, 7, { send: (to, m) => sent.push({ to, m }), ownerOf: () => undefined, tileOfEntity: () => undefined, dropped: () => {} }, DEFAULT_REPLICATION, 0);
+  const a = new TileAuthority(config, registry, 7, { send: (to, m) => sent.push({ to, m }), ownerOf: () => undefined, tileOfEntity: () => undefined, dropped: () => {} }, REPLICATION, 0);
   a.adopt(tile, 1, snapshot, [A, B]);
   return a;
 }
@@ -37,8 +40,7 @@ describe('full states only where needed', () => {
     const sent: { to: number; m: Message }[] = [];
     const a = owner(sent, true);
     a.stepTo(600, 1000);
-    expect(DEFAULT_REPLICATION.fullStateEveryTicks).toBeGreaterThanOrEqual(120);
-    expect(states(sent, A, 0).length).toBeLessThanOrEqual(Math.ceil(600 / DEFAULT_REPLICATION.fullStateEveryTicks!));
+    expect(states(sent, A, 0).length).toBeLessThanOrEqual(Math.ceil(600 / REPLICATION.fullStateEveryTicks));
     expect(deltas(sent, A).length).toBeGreaterThan(100);
     a.dispose();
   });
@@ -56,7 +58,7 @@ describe('full states only where needed', () => {
     // full state of the safety cadence took the place of a delta: the subscriber was told then).
     for (let i = 1; i < d.length; i++) {
       expect(d[i]!.seq).toBe(d[i - 1]!.seq + 1);
-      expect(d[i]!.tick - d[i - 1]!.tick).toBeLessThanOrEqual(config.tickRate + DEFAULT_REPLICATION.sendEveryTicks);
+      expect(d[i]!.tick - d[i - 1]!.tick).toBeLessThanOrEqual(config.tickRate + REPLICATION.sendEveryTicks);
     }
     a.dispose();
   });
