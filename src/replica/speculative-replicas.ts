@@ -123,16 +123,10 @@ export class SpeculativeReplicas {
     return this.depth;
   }
 
-  /**
-   * Notes how late an update for `tick` arrived. The depth grows at once to cover an update older
-   * than it (up to the upper bound: an update older than that is a stall, not the link), so a
-   * distant owner's corrections rewind from their second update on instead of after 32; every 32
-   * updates it is set from the p95 of the last 128, which is how it shrinks again.
-   */
+  /** Notes how late an update for `tick` arrived; every 32 updates the depth is set from the last 128. */
   private noteAge(tick: number): void {
     const age = Math.max(0, this.world.tick - tick);
     this.ages[this.agesSeen++ % AGE_SAMPLES] = age;
-    if (age + 4 > this.depth && age + 4 <= this.settings.maxRewindTicks) this.depth = age + 4;
     if (this.agesSeen % 32 !== 0) return;
     const sorted = [...this.ages].sort((a, b) => a - b);
     const p95 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))]!;

@@ -225,9 +225,8 @@ export class TileWorld {
     }
     for (const { sim, result } of results) {
       for (const g of result.ghosts) {
-        // (A body held outside its tile reaches tiles past the 26 neighbours, which the filter does not cover.)
-        if (this.ghostLink && !this.ghostLink(sim.tile, g.to)) continue;
-        this.tiles.get(tileKey(g.to))?.receiveGhosts(sim.tile, g.ghosts);
+        const linked = !this.ghostLink || this.ghostLink(sim.tile, g.to);
+        this.tiles.get(tileKey(g.to))?.receiveGhosts(sim.tile, linked ? g.ghosts : g.ghosts.filter((x) => x.body.type === 'fixed'));
       }
     }
     for (const { sim, result } of results) {
@@ -364,24 +363,22 @@ export class TileWorld {
 
   /** The held neighbours of `t` that exchange ghosts with it. */
   ghostNeighboursOf(t: TileId): TileId[] {
-    const link = this.ghostLink;
-    return neighbours(t).filter((n) => this.tiles.has(tileKey(n)) && (!link || link(t, n)));
+    return neighbours(t).filter((n) => this.tiles.has(tileKey(n)));
   }
 
   /**
-   * Limits which held tiles exchange ghosts (both ways: `link` must be symmetric); undefined
-   * links every held neighbour, the default. A replica world links only tiles of one owner: an
-   * owner sees another owner's bodies only as its own replicas of them, never as exactly as the
-   * replica world holds them, so a replica that let them touch would predict contacts and island
-   * moves the owners never make. Call again (or `refreshGhostLinks`) when the answer changes.
+   * Limits which held tiles exchange ghosts of moving bodies (both ways: `link` must be
+   * symmetric); fixed bodies are ghosted to every held neighbour, as every owner gets them.
+   * Undefined links every held neighbour, the default. A replica world links only tiles of one
+   * owner: an owner sees another owner's moving bodies only as its own replicas of them (the
+   * relay not at all), never as exactly as the replica world holds them, so a replica that let
+   * them touch would predict contacts and island moves the owners never make.
    */
   setGhostLink(link: ((a: TileId, b: TileId) => boolean) | undefined): void {
     this.ghostLink = link;
     this.refreshGhostLinks();
   }
 
-  /** Re-reads `ghostLink` for every held tile (cheap when nothing changed). */
-  refreshGhostLinks(): void {
-    for (const sim of this.ordered) sim.setGhostNeighbours(this.ghostNeighboursOf(sim.tile));
-  }
+  /** Kept for callers that change owners: links are read at each step, so there is nothing to redo. */
+  refreshGhostLinks(): void {}
 }
