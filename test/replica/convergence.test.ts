@@ -29,7 +29,8 @@ describe('speculative replicas converge after the network heals', () => {
         h.run(1500);
         h.net.setConditions({ delayMs: 10, jitterMs: 5, loss: 0 });
         const healedAt = h.scheduler.now();
-        const converged = (): boolean => [a, b].every((c) => replicasMatch(h, c));
+        const sent: SentStates = new Map();
+        const converged = (): boolean => [a, b].every((c) => replicasMatch(h, c, sent));
         const took = h.runUntil(converged, 4000, FRAME);
         expect(took, `replicas still differ ${h.scheduler.now() - healedAt} ms after healing`).toBeGreaterThanOrEqual(0);
         expect(took).toBeLessThanOrEqual(2000);
@@ -42,8 +43,18 @@ describe('speculative replicas converge after the network heals', () => {
   }, 600_000);
 });
 
-/** Every tile `c` replicates: its last full state is the owner's for that tick, and every entity it shows is within 5 cm of where the owner has it now. */
-function replicasMatch(h: Harness, c: WorldClient): boolean {
+/** Per owner, subscriber and tile: the digest of every full state the owner sent, by tick, and when the test first saw it sent (ms). */
+type SentStates = Map<string, Map<number, { digest: string; seenAt: number }>>;
+
+/** A full state may be on the wire: the replica may still hold the one before, for this long after the owner sent the next (one-way delay after healing is 10 ± 5 ms). */
+const IN_FLIGHT_MS = 50;
+
+/**
+ * Every tile `c` replicates: its last full state is one its owner sent it, for that tick (the newest,
+ * or the one before while the newest may still be on the wire), and every entity it shows is within 5
+ * cm of where the owner has it now.
+ */
+function replicasMatch(h: Harness, c: WorldClient, sent: SentStates): boolean {
   const owned = new Set(c.stats().ownedTiles.map(tileKey));
   for (const t of c.tiles()) {
     const key = tileKey(t.tile);
@@ -52,8 +63,14 @@ function replicasMatch(h: Harness, c: WorldClient): boolean {
     const owner = t.owner === 0 ? h.relay : h.clients.find((x) => x.client.peerId === t.owner)?.client;
     if (!owner || !mine) return false;
     const theirs = owner === h.relay ? h.relay.stateDigest(t.tile, c.peerId) : ownerDigest(owner as WorldClient, t.tile, c.peerId);
-    if (!theirs || theirs.tick !== mine.tick || theirs.digest !== mine.digest) return false;
+    if (!theirs) return false;
     const now = h.scheduler.now();
+    const log = sent.get(`${t.owner}|${c.peerId}|${key}`) ?? new Map<number, { digest: string; seenAt: number }>();
+    sent.set(`${t.owner}|${c.peerId}|${key}`, log);
+    if (!log.has(theirs.tick)) log.set(theirs.tick, { digest: theirs.digest, seenAt: now });
+    const newestInFlight = theirs.tick !== mine.tick && now - log.get(theirs.tick)!.seenAt < IN_FLIGHT_MS;
+    if (theirs.tick !== mine.tick && !newestInFlight) return false;
+    if (log.get(mine.tick)?.digest !== mine.digest) return false;
     const shown = new Map(c.entities(now).filter((e) => tileKey(e.tile) === key).map((e) => [e.id, e.position]));
     const truth = owner === h.relay ? h.relay.ownWorld.tileAt(t.tile)?.describeAll().map((e) => ({ id: e.id, p: e.state.position })) : (owner as WorldClient).entities(now).filter((e) => tileKey(e.tile) === key).map((e) => ({ id: e.id, p: e.position }));
     if (!truth) return false;
