@@ -338,8 +338,11 @@ export class AuditDesk {
         return undefined;
       }
     }
-    // Every window that just became complete is considered once.
-    const firstEnd = Math.ceil((Math.max(prevLast, firstTick) + 1) / AUDIT_WINDOW_TICKS) * AUDIT_WINDOW_TICKS;
+    // Every window that just became complete is considered once: those ending after the last tick
+    // committed before (or, the lease's first batch, at its first tick or later: earlier ones started
+    // before the lease). Starting one tick later skipped the window ending where a batch began, and an
+    // owner that cut its batches on window boundaries was never audited (`state-nudged-aligned-batches`).
+    const firstEnd = Math.ceil((Math.max(prevLast, firstTick - 1) + 1) / AUDIT_WINDOW_TICKS) * AUDIT_WINDOW_TICKS;
     for (let end = firstEnd; end <= l.lastTick; end += AUDIT_WINDOW_TICKS) this.consider(l, end - AUDIT_WINDOW_TICKS, end);
     return undefined;
   }

@@ -3,7 +3,7 @@
 // relay convicts the cheater (an incident with its reason) or refuses the forgery outright
 // (a counted refusal, and the forgery has no effect). Used by attack.test.ts (CI: 10 seeds
 // per class; `npm run attack`: 100) and by the bench (attack_* figures).
-import { AUDIT_SCENE, entityDesc, initPhysics, MsgType, tileKey, type EntityDesc, type IncidentReason, type WorldClient } from '../../src/index.js';
+import { AUDIT_SCENE, AUDIT_WINDOW_TICKS, entityDesc, initPhysics, MsgType, tileKey, type EntityDesc, type IncidentReason, type TickRecord, type TileId, type WorldClient } from '../../src/index.js';
 import { SCENES } from '../../relay/server.js';
 import { Harness } from './harness.js';
 import { MaliciousClient } from './malicious-client.js';
@@ -143,6 +143,33 @@ export const ATTACK_CLASSES: readonly { readonly name: string; readonly group: s
   { name: 'gravity-changed', group: 'physics', run: convicted((a) => a.cheat.gravity(a.cheat.client.avatar, { x: 0, y: -2, z: 0 }), ['bad-audit-state', 'state-mismatch']) },
   // State edits.
   { name: 'state-nudged', group: 'state', run: convicted((a) => a.cheat.client.cheats.nudge(a.cheat.client.avatar, 0.001), ['state-mismatch', 'bad-audit-state']) },
+  {
+    // The audit desk considered windows from the tick after a batch's first one, so the window ending
+    // where a batch began was skipped: 5-tick batches cut on the windows' boundaries put a tile out
+    // of the audit's reach altogether (found by the swarm's light players). The same nudge must be caught.
+    name: 'state-nudged-aligned-batches',
+    group: 'state',
+    run: convicted((a) => {
+      const pending = new Map<string, { tile: TileId; epoch: number; firstTick: number; hashes: [number, number, number][]; records: TickRecord[] }>();
+      a.cheat.outgoing = (bytes, m) => {
+        if (m.type !== MsgType.Commits) return bytes;
+        const key = `${m.tile.x},${m.tile.y},${m.tile.z}:${m.epoch}`;
+        const p = pending.get(key) ?? { tile: m.tile, epoch: m.epoch, firstTick: m.firstTick, hashes: [], records: [] };
+        p.hashes.push(...m.hashes.map((h) => [h[0], h[1], h[2]] as [number, number, number]));
+        p.records.push(...m.records);
+        pending.set(key, p);
+        // Everything up to the last window boundary goes out in batches that each start on one.
+        while (p.hashes.length > 0) {
+          const n = p.firstTick % AUDIT_WINDOW_TICKS === 0 ? AUDIT_WINDOW_TICKS : AUDIT_WINDOW_TICKS - (p.firstTick % AUDIT_WINDOW_TICKS);
+          if (p.hashes.length < n) break;
+          a.cheat.sendRelay({ type: MsgType.Commits, tile: p.tile, epoch: p.epoch, firstTick: p.firstTick, hashes: p.hashes.splice(0, n), records: p.records.splice(0, n) });
+          p.firstTick += n;
+        }
+        return undefined;
+      };
+      a.cheat.client.cheats.nudge(a.cheat.client.avatar, 0.001);
+    }, ['state-mismatch', 'bad-audit-state']),
+  },
   { name: 'critical-gold', group: 'state', run: convicted((a) => a.cheat.keepProp(AUDIT_SCENE.chest, { gold: 1_000_000 }), ['state-mismatch', 'critical-concealed', 'bad-audit-state']) },
   // Record forgery: inputs.
   { name: 'input-dropped', group: 'record', run: convicted((a) => a.cheat.dropInputsOf(a.victim.avatar), ['dropped-input']) },
