@@ -149,7 +149,22 @@ function addDetails(look: EntityLook, mesh: THREE.Mesh): void {
   const s = look.body.shape;
   if (s.type !== 'box') return;
   const h = s.halfExtents;
-  if (look.kind === 'train') {
+  if (look.kind === 'train' && h.y < 0.5) {
+    // A flatcar (the demo's is coupled behind the train): a plank deck and a low rail at each end.
+    const deck = new THREE.Mesh(geometryOf(`flatcar-deck:${h.x},${h.z}`, () => new THREE.BoxGeometry(h.x * 2 - 0.1, 0.04, h.z * 2 - 0.1)), shared('flatcar-deck', () => new THREE.MeshLambertMaterial({ color: 0x8a6a45 })));
+    deck.position.y = h.y + 0.02;
+    deck.receiveShadow = true;
+    const metal = shared('flatcar-rail', () => new THREE.MeshLambertMaterial({ color: 0x3a3f47 }));
+    const rail = geometryOf(`flatcar-rail:${h.z}`, () => new THREE.BoxGeometry(0.08, 0.5, h.z * 2));
+    for (const x of [-h.x + 0.04, h.x - 0.04]) {
+      const r = new THREE.Mesh(rail, metal);
+      r.position.set(x, h.y + 0.25, 0);
+      r.castShadow = true;
+      mesh.add(r);
+    }
+    mesh.add(deck);
+    mesh.userData['train'] = true;
+  } else if (look.kind === 'train') {
     // The open window, on the side that faces the track's centre (local −z), and two closed
     // ones on the other side; a grey roof and a cream stripe along both sides.
     const dark = shared('window', () => new THREE.MeshBasicMaterial({ color: 0x10161f, side: THREE.DoubleSide }));

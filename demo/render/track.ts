@@ -21,6 +21,7 @@ const KEEP = 40;
 export class TrackFinder {
   private readonly seen = new Map<number, { x: number; z: number }[]>();
   private readonly done = new Set<number>();
+  private readonly drawn: { x: number; z: number; r: number }[] = [];
 
   constructor(private readonly add: (track: THREE.Object3D) => void) {}
 
@@ -37,6 +38,9 @@ export class TrackFinder {
     if (!circle) return;
     this.done.add(id);
     this.seen.delete(id);
+    // Cars on one track (the demo's train and its flatcar): the track is drawn once.
+    if (this.drawn.some((c) => Math.hypot(c.x - circle.x, c.z - circle.z) < 0.5 && Math.abs(c.r - circle.r) < 0.5)) return;
+    this.drawn.push(circle);
     this.add(trackMesh(circle.x, circle.z, circle.r));
   }
 }

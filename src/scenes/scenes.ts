@@ -158,6 +158,11 @@ export const DEMO_SCENE = {
   spawnBoxes: 320,
   /** The train, going round the plaza on a circular track through the eight outer tiles. */
   train: 60,
+  /**
+   * The flatcar coupled behind the train (a `train` too, on the same track): its deck is 7.5 cm above
+   * the station platform, so a player hops across onto it as it passes and rides it round.
+   */
+  wagon: 61,
   /** The paved plaza (a fixed slab 2 cm proud of the grass) in the middle tile. */
   plaza: 50,
   /** The station platform beside the track, south of the plaza. */
@@ -313,8 +318,8 @@ function fixedBox(id: number, half: { x: number; y: number; z: number }, positio
 
 /**
  * The demo world: 3×3 tiles of 16 m inside a stone wall. A paved plaza in the middle tile; a
- * train going round it on a circular track (radius 14 m, through the eight outer tiles) with a
- * station platform on the south side; the cannon range (cannon and switch on the plaza's west
+ * train and its flatcar going round it on a circular track (radius 14 m, through the eight outer
+ * tiles) with a station platform on the south side (players hop onto the flatcar there and ride); the cannon range (cannon and switch on the plaza's west
  * side, aimed at crates stacked across the border x = 32); a ball pit across the border x = 16;
  * a chest, two crates and a few balls rolling in the north; the player's avatar at the spawn point (8, 8), in the
  * corner tile, outside the track.
@@ -342,6 +347,21 @@ export function demoScene(): SceneDesc {
       body: { type: 'kinematic', shape: { type: 'box', halfExtents: { x: 3, y: 1.25, z: 1.25 } }, friction: 0.9 },
       position: { x: track.x + track.radius, y: 2.3, z: track.z },
       rotation: { x: 0, y: half, z: 0, w: half },
+      props: { cx: track.x, cz: track.z, c: Math.cos(a), s: Math.sin(a), ch: Math.cos(a / 2), sh: Math.sin(a / 2) },
+    }),
+  );
+  // The flatcar, coupled 0.6 m behind the train (6.1 m of track between their centres): a deck
+  // 35 cm thick whose top is 7.5 cm above the platform's, so a player hops onto it from the
+  // platform's edge (0.35–0.85 m away) and rides it (the avatar rides any kinematic body it stands on).
+  const behind = 6.1 / track.radius;
+  const turn = Math.PI / 2 - behind; // the train's quarter turn about y, less the arc it trails by
+  entities.push(
+    entityDesc({
+      id: DEMO_SCENE.wagon,
+      kind: 'train',
+      body: { type: 'kinematic', shape: { type: 'box', halfExtents: { x: 2.5, y: 0.175, z: 1.25 } }, friction: 0.9 },
+      position: { x: track.x + track.radius * Math.cos(behind), y: 1.2, z: track.z + track.radius * Math.sin(behind) },
+      rotation: { x: 0, y: Math.sin(turn / 2), z: 0, w: Math.cos(turn / 2) },
       props: { cx: track.x, cz: track.z, c: Math.cos(a), s: Math.sin(a), ch: Math.cos(a / 2), sh: Math.sin(a / 2) },
     }),
   );
