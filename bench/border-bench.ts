@@ -1,6 +1,6 @@
 // Physics across tile borders (issue 13): how far a collision split over tiles ends from the
 // same collision in one tile, and what tracking islands costs a tile step.
-import { BORDER_FIRST_BODY, benchScene, borderScene, borderSplitEdge, standardKinds, TileWorld, type BorderSceneName, type SceneDesc } from '../src/index.js';
+import { BORDER_FIRST_BODY, benchScene, borderScene, borderSplitEdge, demoScene, standardKinds, tileKey, tileOf, TileWorld, type BorderSceneName, type SceneDesc } from '../src/index.js';
 
 /** One border scene run split over tiles and whole in one tile. */
 export interface BorderError {
@@ -97,4 +97,48 @@ export function islandStepOverhead(scene: SceneDesc, warmup: number, ticks: numb
   const withMs = median(timesOn);
   const withoutMs = median(timesOff);
   return { withMs, withoutMs, ratio: withMs / withoutMs, migrationsWith, migrationsWithout };
+}
+
+/** Result of `demoIslandMoves`. */
+export interface DemoIslandMoves {
+  /** Simulated seconds. */
+  readonly seconds: number;
+  /** Entities that changed the tile holding them, per simulated second. */
+  readonly movesPerS: number;
+  /** Of those, moves to a tile that does not contain the entity's reference point (it went with its island or its platform), per second: `island_moves_per_s_demo`. */
+  readonly islandMovesPerS: number;
+}
+
+/**
+ * `island_moves_per_s_demo`: the demo world (train and flatcar, balls rolling across borders, the
+ * crates and the ball pit across borders) stepped whole for `ticks`; counts, after every tick,
+ * the entities whose holding tile changed, and those whose new tile is not where their reference
+ * point lies (held elsewhere because of their island or platform).
+ */
+export function demoIslandMoves(ticks: number): DemoIslandMoves {
+  const scene = demoScene();
+  const world = TileWorld.fromScene(scene, standardKinds());
+  const edge = world.config.tileEdge;
+  const held = new Map<number, string>();
+  for (const e of scene.entities) held.set(e.id, tileKey(world.tileOfEntity(e.id)!));
+  let moves = 0;
+  let islandMoves = 0;
+  try {
+    for (let t = 0; t < ticks; t++) {
+      world.step();
+      for (const [id, was] of held) {
+        const at = world.tileOfEntity(id);
+        if (!at) continue;
+        const key = tileKey(at);
+        if (key === was) continue;
+        held.set(id, key);
+        moves++;
+        if (tileKey(tileOf(world.describe(id)!.state.position, edge)) !== key) islandMoves++;
+      }
+    }
+  } finally {
+    world.dispose();
+  }
+  const seconds = ticks / 60;
+  return { seconds, movesPerS: moves / seconds, islandMovesPerS: islandMoves / seconds };
 }

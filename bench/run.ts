@@ -15,7 +15,7 @@ import { wanderersRollbacksPerS } from '../test/replica/wanderers-scenario.js';
 import { restartRecovery } from './store-bench.js';
 import { editLatency, relayEditCost } from './doc-bench.js';
 import { floodBench } from './flood-bench.js';
-import { borderError, islandStepOverhead, pileAcrossTiles } from './border-bench.js';
+import { borderError, demoIslandMoves, islandStepOverhead, pileAcrossTiles } from './border-bench.js';
 import { relayCapacity } from './scale-bench.js';
 import { swarmFigures, swarmScale } from './swarm/swarm-scale.js';
 import { spawn } from 'node:child_process';
@@ -129,6 +129,10 @@ async function main(): Promise<void> {
   const io = islandStepOverhead(pileAcrossTiles(1000), 60, 600, () => performance.now());
   figures['island_step_overhead_ratio'] = round(io.ratio, 3);
   console.error(`border collision: ${bc.positionCm.toFixed(3)} cm, ${bc.velocityCmPerS.toFixed(3)} cm/s from the single-tile run; 1,000-box pile across four tiles: step ${io.withMs.toFixed(2)} ms with island tracking, ${io.withoutMs.toFixed(2)} ms without (${io.migrationsWith} vs ${io.migrationsWithout} migrations)`);
+  const dm = demoIslandMoves(600);
+  figures['island_moves_per_s_demo'] = round(dm.islandMovesPerS, 2);
+  figures['tile_moves_per_s_demo'] = round(dm.movesPerS, 2);
+  console.error(`demo world over ${dm.seconds} s: ${dm.movesPerS.toFixed(2)} entities/s changed tile, ${dm.islandMovesPerS.toFixed(2)}/s of them to a tile their reference point is not in (with their island or platform)`);
 
   // Speculation: a rollback's replay cost, the train scenario's hit rates and view errors.
   // The key is the worst layout: 200 boxes falling onto a pile, every body in contact.
