@@ -54,6 +54,11 @@ export function checkWorldParameters(world: World, config: WorldConfig): void {
   }
 }
 
+/** Throws `bad-snapshot` for a restored body that is not what its description builds (no closure per check: a restore checks every entity). */
+function badBody(id: number, what: string, got: unknown, want: unknown): never {
+  throw new TesseraError(ErrorCode.BadSnapshot, `tile snapshot: entity ${id}'s ${what} is ${String(got)}, its body description gives ${String(want)}`);
+}
+
 const near = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b));
 
 /**
@@ -62,34 +67,31 @@ const near = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-6 * Math.m
  * a wall into a sensor is refused, whatever hash it carries.
  */
 export function checkBodyParameters(id: number, body: BodyDesc, rb: RigidBody, collider: Collider): void {
-  const bad = (what: string, got: unknown, want: unknown): never => {
-    throw new TesseraError(ErrorCode.BadSnapshot, `tile snapshot: entity ${id}'s ${what} is ${String(got)}, its body description gives ${String(want)}`);
-  };
   const type = body.type === 'fixed' ? RAPIER.RigidBodyType.Fixed : body.type === 'kinematic' ? RAPIER.RigidBodyType.KinematicPositionBased : RAPIER.RigidBodyType.Dynamic;
-  if (rb.bodyType() !== type) bad('body type', rb.bodyType(), type);
-  if (rb.gravityScale() !== 1) bad('gravity scale', rb.gravityScale(), 1);
-  if (rb.dominanceGroup() !== 0) bad('dominance group', rb.dominanceGroup(), 0);
+  if (rb.bodyType() !== type) badBody(id, 'body type', rb.bodyType(), type);
+  if (rb.gravityScale() !== 1) badBody(id, 'gravity scale', rb.gravityScale(), 1);
+  if (rb.dominanceGroup() !== 0) badBody(id, 'dominance group', rb.dominanceGroup(), 0);
   if (body.type === 'dynamic') {
-    if (!near(rb.linearDamping(), body.linearDamping ?? 0)) bad('linear damping', rb.linearDamping(), body.linearDamping ?? 0);
-    if (!near(rb.angularDamping(), body.angularDamping ?? 0)) bad('angular damping', rb.angularDamping(), body.angularDamping ?? 0);
-    if (rb.isCcdEnabled() !== (body.ccd ?? false)) bad('ccd', rb.isCcdEnabled(), body.ccd ?? false);
+    if (!near(rb.linearDamping(), body.linearDamping ?? 0)) badBody(id, 'linear damping', rb.linearDamping(), body.linearDamping ?? 0);
+    if (!near(rb.angularDamping(), body.angularDamping ?? 0)) badBody(id, 'angular damping', rb.angularDamping(), body.angularDamping ?? 0);
+    if (rb.isCcdEnabled() !== (body.ccd ?? false)) badBody(id, 'ccd', rb.isCcdEnabled(), body.ccd ?? false);
   }
-  if (!near(collider.friction(), body.friction ?? 0.5)) bad('friction', collider.friction(), body.friction ?? 0.5);
-  if (!near(collider.restitution(), body.restitution ?? 0)) bad('restitution', collider.restitution(), body.restitution ?? 0);
-  if (!near(collider.density(), body.density ?? 1)) bad('density', collider.density(), body.density ?? 1);
-  if (collider.isSensor() !== (body.sensor ?? false)) bad('sensor flag', collider.isSensor(), body.sensor ?? false);
+  if (!near(collider.friction(), body.friction ?? 0.5)) badBody(id, 'friction', collider.friction(), body.friction ?? 0.5);
+  if (!near(collider.restitution(), body.restitution ?? 0)) badBody(id, 'restitution', collider.restitution(), body.restitution ?? 0);
+  if (!near(collider.density(), body.density ?? 1)) badBody(id, 'density', collider.density(), body.density ?? 1);
+  if (collider.isSensor() !== (body.sensor ?? false)) badBody(id, 'sensor flag', collider.isSensor(), body.sensor ?? false);
   const s = body.shape;
   switch (s.type) {
     case 'box': {
       const h = collider.halfExtents();
-      if (!h || collider.shapeType() !== RAPIER.ShapeType.Cuboid || !near(h.x, s.halfExtents.x) || !near(h.y, s.halfExtents.y) || !near(h.z, s.halfExtents.z)) bad('shape', collider.shapeType(), 'its box');
+      if (!h || collider.shapeType() !== RAPIER.ShapeType.Cuboid || !near(h.x, s.halfExtents.x) || !near(h.y, s.halfExtents.y) || !near(h.z, s.halfExtents.z)) badBody(id, 'shape', collider.shapeType(), 'its box');
       break;
     }
     case 'ball':
-      if (collider.shapeType() !== RAPIER.ShapeType.Ball || !near(collider.radius(), s.radius)) bad('shape', collider.shapeType(), 'its ball');
+      if (collider.shapeType() !== RAPIER.ShapeType.Ball || !near(collider.radius(), s.radius)) badBody(id, 'shape', collider.shapeType(), 'its ball');
       break;
     case 'capsule':
-      if (collider.shapeType() !== RAPIER.ShapeType.Capsule || !near(collider.radius(), s.radius) || !near(collider.halfHeight(), s.halfHeight)) bad('shape', collider.shapeType(), 'its capsule');
+      if (collider.shapeType() !== RAPIER.ShapeType.Capsule || !near(collider.radius(), s.radius) || !near(collider.halfHeight(), s.halfHeight)) badBody(id, 'shape', collider.shapeType(), 'its capsule');
       break;
   }
 }

@@ -1,14 +1,30 @@
 import RAPIER from '@dimforge/rapier3d-deterministic-compat';
 
 let ready: Promise<void> | undefined;
+let loaded = false;
+const warmUps: (() => void)[] = [];
 
 /**
  * Loads the deterministic Rapier WASM module once per realm (page, worker, Node process).
  * Await it before creating any tile simulation.
  */
 export function initPhysics(): Promise<void> {
-  ready ??= RAPIER.init().then(warmUpSnapshots);
+  ready ??= RAPIER.init().then(() => {
+    warmUpSnapshots();
+    loaded = true;
+    for (const warmUp of warmUps.splice(0)) warmUp();
+  });
   return ready;
+}
+
+/**
+ * Registers code to run once while physics loads (at once when it has loaded already): a
+ * module whose code paths run rarely (a tile restore) runs them there on a small world, so
+ * that their first real use does not pay for compiling them. Nothing it builds may stay.
+ */
+export function addPhysicsWarmUp(warmUp: () => void): void {
+  if (loaded) warmUp();
+  else warmUps.push(warmUp);
 }
 
 /**

@@ -105,8 +105,14 @@ export function writeBody(w: ByteWriter, b: BodyDesc): void {
   else if (s.type === 'ball') w.u8(1).f64(s.radius);
   else w.u8(2).f64(s.halfHeight).f64(s.radius);
   // Optional numbers: NaN marks "absent" so defaults stay defaults after a round trip.
-  for (const v of [b.density, b.friction, b.restitution, b.linearDamping, b.angularDamping]) w.f64(v ?? Number.NaN);
+  w.f64(b.density ?? Number.NaN).f64(b.friction ?? Number.NaN).f64(b.restitution ?? Number.NaN).f64(b.linearDamping ?? Number.NaN).f64(b.angularDamping ?? Number.NaN);
   w.u8((b.sensor === undefined ? 0 : b.sensor ? 1 : 2) | ((b.lockRotations === undefined ? 0 : b.lockRotations ? 1 : 2) << 2) | ((b.ccd === undefined ? 0 : b.ccd ? 1 : 2) << 4));
+}
+
+/** One of `writeBody`'s optional flags: 0 absent, 1 true, 2 false. */
+function bodyFlag(flags: number, shift: number): boolean | undefined {
+  const v = (flags >> shift) & 3;
+  return v === 0 ? undefined : v === 1;
 }
 
 /** Reads a body description written by `writeBody`. */
@@ -119,21 +125,22 @@ export function readBody(r: ByteReader): BodyDesc {
   else if (tag === 1) shape = { type: 'ball', radius: r.f64() };
   else if (tag === 2) shape = { type: 'capsule', halfHeight: r.f64(), radius: r.f64() };
   else r.fail(`bad shape tag ${tag}`);
-  const [density, friction, restitution, linearDamping, angularDamping] = [r.f64(), r.f64(), r.f64(), r.f64(), r.f64()];
+  // Read one by one, without an array or a closure per body (a restore reads every entity's).
+  const density = r.f64();
+  const friction = r.f64();
+  const restitution = r.f64();
+  const linearDamping = r.f64();
+  const angularDamping = r.f64();
   const flags = r.u8();
-  const flag = (shift: number): boolean | undefined => {
-    const v = (flags >> shift) & 3;
-    return v === 0 ? undefined : v === 1;
-  };
   const out: { -readonly [K in keyof BodyDesc]: BodyDesc[K] } = { type, shape };
   if (!Number.isNaN(density)) out.density = density;
   if (!Number.isNaN(friction)) out.friction = friction;
   if (!Number.isNaN(restitution)) out.restitution = restitution;
   if (!Number.isNaN(linearDamping)) out.linearDamping = linearDamping;
   if (!Number.isNaN(angularDamping)) out.angularDamping = angularDamping;
-  const sensor = flag(0);
-  const lockRotations = flag(2);
-  const ccd = flag(4);
+  const sensor = bodyFlag(flags, 0);
+  const lockRotations = bodyFlag(flags, 2);
+  const ccd = bodyFlag(flags, 4);
   if (sensor !== undefined) out.sensor = sensor;
   if (lockRotations !== undefined) out.lockRotations = lockRotations;
   if (ccd !== undefined) out.ccd = ccd;
@@ -217,7 +224,8 @@ function readMessage(r: ByteReader): EntityMessage {
 
 /** Encodes a tile snapshot. Layout in `src/protocol/PROTOCOL.md` ("Tile snapshot"). */
 export function encodeTileSnapshot(d: TileSnapshotData): Uint8Array {
-  const w = new ByteWriter(4096);
+  // Room for the usual entity record (id, kind, body, a few props, handles) without regrowing.
+  const w = new ByteWriter(1024 + 160 * (d.entities.length + d.ghosts.length));
   w.u32(MAGIC).u8(VERSION);
   writeTile(w, d.tile);
   w.f64(d.tick);
