@@ -752,6 +752,8 @@ export class RelayCore {
     const peer = conn.peer;
     if (!peer) return;
     this.peers.delete(peer.id);
+    // Out of every tile's subscribers at once: what follows (takeovers, announcements) no longer counts it.
+    for (const key of peer.subscribed) this.unindexSubscriber(key, peer.id);
     this.metrics.leaves++;
     this.opts.log({ level: 'info', msg: 'leave', peer: peer.id });
     // Its tiles go to the relay (or the next best peer at the next rebalance), from the last state it sent.
@@ -765,7 +767,6 @@ export class RelayCore {
     this.departed.set(peer.avatar, this.currentTick);
     if (avatarTile !== undefined) this.removeEntity(peer.avatar);
     this.doc.left(peer.id);
-    for (const key of peer.subscribed) this.unindexSubscriber(key, peer.id);
     for (const key of peer.subscribed) this.pushSubscribers(key);
     if (!this.rosterJoined.delete(peer.id)) this.rosterLeft.add(peer.id);
   }
