@@ -242,6 +242,8 @@ export class RelayCore {
   private readonly peerIds: PeerIdSource;
   private readonly remote: RemotePeers;
   private chunkId = 1;
+  /** The last tile state or delta encoded, and its bytes (sent to every subscriber as they are). */
+  private lastEncoded: { m: Message; parts: Uint8Array[] } | undefined;
   private lastRebalance = 0;
   private lastRenewal = 0;
   /**
@@ -1676,7 +1678,14 @@ export class RelayCore {
     const p = this.peers.get(to);
     if (!p || !p.link.open) return;
     this.noteRouted(m);
-    for (const bytes of this.encode(m)) {
+    // A state or delta of the relay's own tiles goes to each subscriber as the same message object
+    // (built once per round, never changed after): it is encoded (and deflated) once, not once per subscriber.
+    let parts: Uint8Array[];
+    if (m.type === MsgType.TileState || m.type === MsgType.StateDelta) {
+      if (this.lastEncoded?.m !== m) this.lastEncoded = { m, parts: this.encode(m) };
+      parts = this.lastEncoded.parts;
+    } else parts = this.encode(m);
+    for (const bytes of parts) {
       this.metrics.messagesOut++;
       this.metrics.bytesOut += bytes.length;
       p.link.send(bytes, reliable);
