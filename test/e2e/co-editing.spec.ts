@@ -30,6 +30,8 @@ const allShown = (p: Page): Promise<boolean> =>
 const saved = (p: Page): Promise<void> => p.evaluate(() => window.tesseraDemo!.handle.whenAcknowledged());
 
 test('(a) two tabs edit at once: both see both edits; chat and the online list work', async ({ browser }) => {
+  // Two drawing tabs (software WebGL) fill this 2-core machine: every step here is slower than on a laptop.
+  test.setTimeout(120_000);
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-e2e-edit-'));
   const relay = await startRelay(PORT, dataDir);
   try {
