@@ -78,6 +78,13 @@ export class SpeculativeReplicas {
   private readonly pending = new Map<string, Pending[]>();
   /** Full states waiting to rebuild their tile (the newest per tile). */
   private readonly rebuilds = new Map<string, { tile: TileId; tick: number; entities: readonly EntityDesc[]; continuity?: TileContinuity }>();
+  /**
+   * Entities a replica lost that an owner may still report (at most `LOST_KEPT`, oldest first out):
+   * a rewound tile replays without the bodies that entered it from a neighbour in between (the
+   * neighbour is not replayed), and a replay may send a body out that the original run kept. An
+   * owner's delta naming one brings it back into the tile it names.
+   */
+  private readonly lost = new Map<EntityId, EntityDesc>();
   /** Per tile, the RNG state and counters of recent ticks (`TileContinuity` as a string): a full state that differs rebuilds. */
   private readonly continuityAt = new Map<string, Map<number, string>>();
   /** Per tile and tick, the props an entity had before that tick's step wrote them: an owner's state of a past tick is compared with the props as they were then. */
@@ -177,7 +184,11 @@ export class SpeculativeReplicas {
     if (next.done) return;
     const [key, r] = next.value;
     this.rebuilds.delete(key);
-    const entities = r.entities.filter((e) => sameTile(r.tile, e.state.position, this.config.tileEdge));
+    // Every entity the owner's tile holds, including those whose reference point lies outside it
+    // (held with their island, or a platform about to leave with its riders): the replica's step
+    // decides where they go exactly as the owner's does. Dropping them lost them from the view
+    // and made every later update of the tile disagree (a rollback per delta, a rebuild per full state).
+    const entities = r.entities;
     this.counters.rebuilds++;
     if (!this.world.holds(r.tile)) {
       // A tile seen for the first time has nothing to correct: it starts at the present,
@@ -222,6 +233,7 @@ export class SpeculativeReplicas {
     const key = tileKey(tile);
     if (!this.world.holds(tile)) return false;
     const correct = (sim: TileSimulation): void => {
+      for (const p of poses) if (!sim.has(p.id)) this.bringIn(sim, p);
       for (const u of props) if (sim.has(u.id)) sim.tamper(u.id, { props: u.props });
       for (const p of poses) {
         if (!sim.has(p.id)) continue;
@@ -282,6 +294,36 @@ export class SpeculativeReplicas {
     this.counters.rollbacks++;
     this.install(key, past, tick);
     return true;
+  }
+
+  /**
+   * Puts an entity the owner reports in `sim`'s tile into it, from wherever the replicas have it:
+   * another tile (which lets it go), the current replica of the same tile (`sim` is a rewound
+   * copy), or the entities lost to replays. Nothing when the replicas never had it (its full
+   * state brings it).
+   */
+  private bringIn(sim: TileSimulation, p: EntityPose): void {
+    const at = this.world.tileOfEntity(p.id);
+    let desc: EntityDesc | undefined;
+    if (at) {
+      const holder = this.world.tileAt(at)!;
+      desc = holder.describe(p.id);
+      if (holder !== sim && tileKey(at) !== tileKey(sim.tile)) {
+        holder.receiveRemovals([p.id]);
+        holder.applyInbound();
+      }
+    } else desc = this.lost.get(p.id);
+    if (!desc) return;
+    this.lost.delete(p.id);
+    const state = { ...desc.state, position: { x: p.x, y: p.y, z: p.z }, linvel: { x: p.vx, y: p.vy, z: p.vz }, rotation: p.rotation ?? desc.state.rotation, angvel: p.angvel ?? ZERO_SPIN };
+    sim.receiveImmigrants([{ ...desc, state }]);
+    sim.applyInbound();
+  }
+
+  private keepLost(e: EntityDesc): void {
+    this.lost.delete(e.id);
+    this.lost.set(e.id, e);
+    if (this.lost.size > LOST_KEPT) this.lost.delete(this.lost.keys().next().value!);
   }
 
   /** Stops replicating a tile (now owned here, or out of interest). */
@@ -417,7 +459,10 @@ export class SpeculativeReplicas {
     // A correction as old as the rewind depth must replay in full, or the depth buys nothing.
     let budget = Math.max(this.settings.maxReplayTicksPerCall, this.depth + 2);
     while (sim.tick < this.world.tick && budget-- > 0) {
-      sim.step(this.inputsAt(sim.tick, sim));
+      const { emigrants } = sim.step(this.inputsAt(sim.tick, sim));
+      // The original run already handed on what left then; a body the replay sends out that the
+      // world does not hold elsewhere waits for its new owner's report.
+      for (const m of emigrants) if (!this.world.tileOfEntity(m.entity.id) || tileKey(this.world.tileOfEntity(m.entity.id)!) === key) this.keepLost(m.entity);
       sim.applyInbound();
       this.counters.replayedTicks++;
       this.remember(key, sim);
@@ -432,7 +477,11 @@ export class SpeculativeReplicas {
       ring.length = 0;
       ring.push({ tick: sim.tick, snapshot: sim.snapshot() });
     }
-    this.world.releaseTile(tile)?.dispose();
+    const old = this.world.releaseTile(tile);
+    if (old) {
+      for (const id of old.entityIds()) if (!sim.has(id)) this.keepLost(old.describe(id));
+      old.dispose();
+    }
     this.world.adoptTile(sim);
     while (ring.length > 1 && ring[1]!.tick <= sim.tick - this.depth) ring.shift();
     this.rings.set(key, ring);
@@ -629,6 +678,8 @@ export class SpeculativeReplicas {
 
 /** True when `props` has every key of `update` with the same value (updates carry only the keys that changed). */
 const ZERO_SPIN = { x: 0, y: 0, z: 0 };
+/** How many lost entities a replica world remembers (`SpeculativeReplicas.lost`). */
+const LOST_KEPT = 256;
 /**
  * A replica's spin that differs from the owner's by more than this (rad/s, summed over axes) is
  * corrected: the deltas' quantum is 0.01 rad/s per axis, and a wrong spin bends a rolling
