@@ -193,6 +193,13 @@ describe('relay/peer message codec', () => {
     expect(() => decodeMessage(forged(300, early), EDGE, Number.MAX_SAFE_INTEGER)).toThrowError(/inflates past its declared 300 bytes/);
     expect(() => decodeMessage(forged(MAX_INFLATED_BYTES + 1, bomb), EDGE, Number.MAX_SAFE_INTEGER)).toThrowError(/over the .*-byte cap.*decompression bomb/);
     expect(() => decodeMessage(forged(300, Uint8Array.of(0xff, 0xff, 0xff)), EDGE, Number.MAX_SAFE_INTEGER)).toThrowError(TesseraError);
+    // A small bomb (inflated in one call, into a buffer of the declared size): 1 MiB of zeros in about 1 KiB.
+    const small = deflateSync(new Uint8Array(1024 * 1024));
+    expect(small.length).toBeLessThan(4096);
+    expect(() => decodeMessage(forged(300, small), EDGE, Number.MAX_SAFE_INTEGER)).toThrowError(/inflates past its declared 300 bytes.*decompression bomb/);
+    // …and a section that ends short of what it declares, or is cut off.
+    expect(() => decodeMessage(forged(2 * 1024 * 1024, small), EDGE, Number.MAX_SAFE_INTEGER)).toThrowError(/inflated to 1048576 bytes, not the declared 2097152/);
+    expect(() => decodeMessage(forged(1024 * 1024, small.subarray(0, small.length - 8)), EDGE, Number.MAX_SAFE_INTEGER)).toThrowError(TesseraError);
   });
 
   const runs = Number(process.env['FUZZ_RUNS'] ?? 100_000);
