@@ -303,12 +303,12 @@ export class SpeculativeReplicas {
    * state brings it).
    */
   private bringIn(sim: TileSimulation, p: EntityPose): void {
-    const at = this.world.tileOfEntity(p.id);
+    // (A scan, not the world's directory: a tile corrected in place does not update it. Rare.)
+    const holder = this.world.tileList().find((t) => t.has(p.id));
     let desc: EntityDesc | undefined;
-    if (at) {
-      const holder = this.world.tileAt(at)!;
+    if (holder) {
       desc = holder.describe(p.id);
-      if (holder !== sim && tileKey(at) !== tileKey(sim.tile)) {
+      if (holder !== sim && tileKey(holder.tile) !== tileKey(sim.tile)) {
         holder.receiveRemovals([p.id]);
         holder.applyInbound();
       }
@@ -462,7 +462,7 @@ export class SpeculativeReplicas {
       const { emigrants } = sim.step(this.inputsAt(sim.tick, sim));
       // The original run already handed on what left then; a body the replay sends out that the
       // world does not hold elsewhere waits for its new owner's report.
-      for (const m of emigrants) if (!this.world.tileOfEntity(m.entity.id) || tileKey(this.world.tileOfEntity(m.entity.id)!) === key) this.keepLost(m.entity);
+      for (const m of emigrants) if (!this.world.tileList().some((t) => tileKey(t.tile) !== key && t.has(m.entity.id))) this.keepLost(m.entity);
       sim.applyInbound();
       this.counters.replayedTicks++;
       this.remember(key, sim);
