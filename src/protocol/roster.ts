@@ -1,7 +1,21 @@
-import { MsgType, type Message, type PeerId, type RosterEntry } from './messages.js';
+import { MsgType, type PeerId, type RosterEntry } from './messages.js';
 
 /** A `Roster` or a `RosterDelta` message. */
-export type RosterMessage = Extract<Message, { type: typeof MsgType.Roster | typeof MsgType.RosterDelta }>;
+export type RosterMessage =
+  | {
+      /** Tag: `MsgType.Roster` (the whole roster, replacing the copy). */
+      readonly type: typeof MsgType.Roster;
+      /** Players now joined, ascending by peer id. */
+      readonly players: readonly RosterEntry[];
+    }
+  | {
+      /** Tag: `MsgType.RosterDelta` (changes since the last roster message, applied in order). */
+      readonly type: typeof MsgType.RosterDelta;
+      /** Players who joined, or whose entry changed. */
+      readonly added: readonly RosterEntry[];
+      /** Peer ids of players who left. */
+      readonly removed: readonly PeerId[];
+    };
 
 /**
  * A client's copy of the world's players, kept from the relay's `Roster` (which replaces it) and
