@@ -184,11 +184,12 @@ export class SpeculativeReplicas {
     if (next.done) return;
     const [key, r] = next.value;
     this.rebuilds.delete(key);
-    // Every entity the owner's tile holds, including those whose reference point lies outside it
-    // (held with their island, or a platform about to leave with its riders): the replica's step
-    // decides where they go exactly as the owner's does. Dropping them lost them from the view
-    // and made every later update of the tile disagree (a rollback per delta, a rebuild per full state).
-    const entities = r.entities;
+    // Every entity the owner's tile holds, including dynamic bodies whose reference point lies
+    // outside it (held with their island): the replica's step decides where they go exactly as
+    // the owner's does. Dropping them lost them from the view and made every later update of the
+    // tile disagree (a rollback per delta, a rebuild per full state). Anything else outside the
+    // tile no honest owner holds (a forged state): left out, as a tile refuses it.
+    const entities = r.entities.filter((e) => e.body.type === 'dynamic' || sameTile(r.tile, e.state.position, this.config.tileEdge));
     this.counters.rebuilds++;
     if (!this.world.holds(r.tile)) {
       // A tile seen for the first time has nothing to correct: it starts at the present,
