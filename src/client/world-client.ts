@@ -91,6 +91,8 @@ export const MAX_PEER_CONNECTIONS = 16;
 
 /** Walking speed assumed when predicting the player's own avatar (the avatar kind's default, m/s). */
 const AVATAR_SPEED = 5;
+/** Ticks an entity no source holds any more stays in view, carried on along its velocity (250 ms), unless reported removed. */
+const VIEW_GRACE_TICKS = 15;
 
 interface PeerLinkState {
   readonly peer: PeerId;
@@ -119,6 +121,14 @@ export class WorldClient implements PlayerClient {
   private readonly pendingHandoffs = new Map<string, { tile: TileId; epoch: number; atTick: number }>();
   /** Entities that left for a tile owned elsewhere, shown from their last state until the new owner reports them. */
   private readonly inTransit = new Map<EntityId, { entity: EntityDesc; to: TileId; tick: number }>();
+  /**
+   * What `visibleState` last showed of each entity, and when (fractional ticks): an entity no
+   * source holds for a moment (a replica rebuilt or rewound without it, a handoff between owners
+   * in flight) is shown on from there for `VIEW_GRACE_TICKS` instead of blinking out of view.
+   */
+  private readonly lastShown = new Map<EntityId, { state: VisibleState; at: number }>();
+  /** Entities an owner (or this node's own tiles) reported removed, with the tick: never shown on. */
+  private readonly removedAt = new Map<EntityId, number>();
   /** The player's latest walking input and when (ticks), for predicting its avatar on someone else's tile. */
   private lastMove = { tick: -1, moveX: 0, moveZ: 0 };
   /** Blends corrections into what `entities()` shows. */
@@ -410,7 +420,46 @@ export class WorldClient implements PlayerClient {
         reported: { position: r.position, tick: r.tick },
       });
     }
+    this.keepInView(out, seen, nowTicks);
     return out;
+  }
+
+  /**
+   * Adds to `out` the entities shown within the last `VIEW_GRACE_TICKS` that no source holds now
+   * and nobody removed, carried on along their velocity, and notes what is shown. A train that
+   * a replica rebuild dropped for one frame (tab-against-tab handoff test: 96 entities, then 95)
+   * is a glitch a player sees; a body really gone is named in a removal and leaves at once.
+   */
+  private keepInView(out: VisibleState[], seen: Set<EntityId>, nowTicks: number): void {
+    const dt = 1 / this.config!.tickRate;
+    for (const [id, last] of this.lastShown) {
+      if (seen.has(id)) continue;
+      const age = nowTicks - last.at;
+      if (age > VIEW_GRACE_TICKS || this.removedAt.has(id)) {
+        this.lastShown.delete(id);
+        continue;
+      }
+      const { entity: e, v } = last.state;
+      const ahead = Math.max(0, age) * dt;
+      out.push({ ...last.state, entity: { ...e, position: { x: e.position.x + v.x * ahead, y: e.position.y + v.y * ahead, z: e.position.z + v.z * ahead } } });
+    }
+    for (const s of out) {
+      if (!seen.has(s.entity.id)) continue;
+      const kept = this.lastShown.get(s.entity.id);
+      if (kept) {
+        kept.state = s;
+        kept.at = nowTicks;
+      } else this.lastShown.set(s.entity.id, { state: s, at: nowTicks });
+    }
+    for (const [id, tick] of this.removedAt) if (nowTicks - tick > 4 * VIEW_GRACE_TICKS) this.removedAt.delete(id);
+  }
+
+  /** Entities reported removed at `tick` (despawned, fallen out, gone from a tile): not kept in view. */
+  private noteRemoved(ids: readonly EntityId[], tick: number): void {
+    for (const id of ids) {
+      this.removedAt.set(id, tick);
+      this.lastShown.delete(id);
+    }
   }
 
   /** The owner-reported (or own) position of an entity, without extrapolation, with the tick it is from. */
@@ -597,6 +646,7 @@ export class WorldClient implements PlayerClient {
             tileOfEntity: (id) => this.replicas?.get(id)?.tile,
             dropped: (reason) => this.reject(reason),
             migrated: (entity, to, tick) => this.inTransit.set(entity.id, { entity, to, tick }),
+            removed: (ids, tick) => this.noteRemoved(ids, tick),
             ghostsFrom: (from, to, tick) => this.replicas?.ghostsNear(from, to, m.config.ghostMargin, tick),
           },
           this.opts.replication ?? DEFAULT_REPLICATION,
@@ -768,6 +818,7 @@ export class WorldClient implements PlayerClient {
           this.sendPeer(from, { type: MsgType.KeyframeRequest, tile: m.tile }, true);
         }
         const r = this.replicas!.applyDelta(m.tile, m.epoch, m.tick, m.poses, m.removed, m.departed);
+        if ((r === 'applied' || r === 'needs-keyframe') && m.removed.length > 0) this.noteRemoved(m.removed, m.tick);
         if (r === 'applied' || r === 'needs-keyframe') this.speculative?.applyDelta(m.tile, m.tick, m.poses, m.removed, m.departed, m.props);
         if (r === 'needs-keyframe') this.sendPeer(from, { type: MsgType.KeyframeRequest, tile: m.tile }, true);
         if (r === 'applied' || r === 'needs-keyframe') this.emit('deltaApplied', { tile: m.tile, tick: m.tick, from, direct, atMs: this.opts.now() });

@@ -60,6 +60,8 @@ export interface AuthorityOutput {
   dropped(reason: string): void;
   /** An entity left for a tile owned elsewhere (so the node can keep showing it until the new owner reports it). */
   migrated?(entity: EntityDesc, to: TileId, tick: number): void;
+  /** Entities of held tiles removed by the step that ended at `tick` (despawned, fell out of the world). */
+  removed?(ids: readonly EntityId[], tick: number): void;
   /**
    * Read-only copies of the bodies of tile `from` (owned elsewhere) within reach of held tile
    * `to`, as this node last heard of them, at `tick`: so bodies collide across owner borders.
@@ -632,6 +634,7 @@ export class TileAuthority {
       const h = this.held.get(tileKey(r.tile));
       if (!told && h) h.fullStateDue = true;
     }
+    if (report.removed.length > 0) this.out.removed?.(report.removed.map((r) => r.id), this.world.tick);
     for (const m of report.outboundMigrants) this.routeMigrant(m.from, m.to, m.entity);
     for (const m of report.outboundMail) this.routeMail(m.from, m.message);
     const now = this.world.tick;

@@ -59,9 +59,14 @@ const AGE_SAMPLES = 128;
 /** Below this speed (m/s, summed over axes) a body counts as at rest. */
 const RESTING = 0.05;
 /** Ticks between a replica's snapshots. */
-const SNAPSHOT_EVERY = 4;
-/** Replicas further behind the clock than this (ticks; 250 ms) jump to the present instead of catching up. */
-const JUMP_AFTER_TICKS = 15;
+const SNAPSHOT_EVERY = 8;
+/**
+ * Replicas further behind the clock than this (ticks; 750 ms) jump to the present instead of
+ * catching up. A jump forgets every tile's history, so the owners' next updates all rebuild or
+ * correct late: at 250 ms a loaded tab (a frame of 300 ms now and then) jumped about once a
+ * second and spent its time rebuilding, which made its frames longer still.
+ */
+const JUMP_AFTER_TICKS = 45;
 
 /**
  * Speculative replicas (DESIGN: replica/, paper §3.7–3.8): every subscribed tile this node does
@@ -388,6 +393,7 @@ export class SpeculativeReplicas {
     for (const sim of this.world.tileList()) {
       const key = tileKey(sim.tile);
       const moved = TileSimulation.create(sim.tile, this.config, this.registry, this.jumped(sim.tile, this.insideOf(sim), gap), tick, sim.continuity());
+      moved.sleepResting(); // (bodies created at rest start awake: a second of solving a pile for nothing)
       next.adoptTile(moved);
       this.history.get(key)?.clear();
       this.continuityAt.get(key)?.clear();
@@ -473,6 +479,7 @@ export class SpeculativeReplicas {
     // along each body's velocity, rather than stalling the frame.
     if (sim.tick < this.world.tick) {
       const fresh = TileSimulation.create(tile, this.config, this.registry, this.jumped(tile, this.insideOf(sim), this.world.tick - sim.tick), this.world.tick, sim.continuity());
+      fresh.sleepResting();
       sim.dispose();
       sim = fresh;
       ring.length = 0;
@@ -558,9 +565,8 @@ export class SpeculativeReplicas {
     let h = this.history.get(key);
     if (!h) this.history.set(key, (h = new Map()));
     const now = new Map<EntityId, Float64Array>();
-    sim.forEachMotion((id, p, _q, v, fixed, w) => {
-      if (!fixed) now.set(id, Float64Array.of(p.x, p.y, p.z, v.x, v.y, v.z, w.x, w.y, w.z));
-    });
+    // Bodies asleep since the last tick keep last tick's record (no physics read).
+    sim.forEachMoving((id, motion) => now.set(id, motion), h.get(sim.tick - 1));
     h.set(sim.tick, now);
     for (const t of h.keys()) {
       if (t >= sim.tick - this.depth) break;

@@ -143,6 +143,8 @@ interface LiveEntity {
 
 /** What a sleeping body's unchanged state lets us reuse instead of reading physics again. */
 interface SleepCache {
+  /** The step (`TileSimulation.stepStamp`) after which Rapier first reported the body asleep. */
+  readonly stamp: number;
   readonly stateDigest: [number, number];
   readonly ghostTargets: readonly TileId[];
   readonly ghost: GhostState | undefined;
@@ -415,6 +417,31 @@ export class TileSimulation {
     for (const e of this.order) {
       const fixed = e.body.type === 'fixed';
       visit(e.id, e.rb.translation(), e.rb.rotation(), fixed ? ZERO : e.rb.linvel(), fixed, fixed || e.body.lockRotations ? ZERO : e.rb.angvel());
+    }
+  }
+
+  /**
+   * Calls `visit` for every non-fixed entity (ascending id) with its motion as nine numbers:
+   * position, linear velocity, angular velocity (zero for rotation-locked bodies). A body asleep
+   * since before the last step has not moved since then: when `previous` (the motions handed out
+   * after that step) holds it, that same array is handed back and physics is not read — a
+   * replica world of sleeping crates costs nothing per tick. Arrays handed out are not reused.
+   */
+  forEachMoving(visit: (id: EntityId, motion: Float64Array) => void, previous?: ReadonlyMap<EntityId, Float64Array>): void {
+    const stamp = this.stepStamp;
+    for (const e of this.order) {
+      if (e.fixed) continue;
+      if (e.asleep !== undefined && e.asleep.stamp < stamp) {
+        const known = previous?.get(e.id);
+        if (known !== undefined) {
+          visit(e.id, known);
+          continue;
+        }
+      }
+      const p = e.rb.translation();
+      const v = e.rb.linvel();
+      const w = e.body.lockRotations ? ZERO : e.rb.angvel();
+      visit(e.id, Float64Array.of(p.x, p.y, p.z, v.x, v.y, v.z, w.x, w.y, w.z));
     }
   }
 
@@ -749,7 +776,7 @@ export class TileSimulation {
       const ghost: GhostState | undefined = targets.length > 0 ? { id: e.id, kind: e.kind.def.name, body: e.body, state: readState(e.rb) } : undefined;
       const border = this.islands && e.body.type === 'dynamic' && this.nearBorder(p, e.radius);
       if (e.awakeStamp !== stamp && e.body.type === 'dynamic') {
-        e.asleep = { stateDigest: this.stateDigest(e), ghostTargets: targets, ghost };
+        e.asleep = { stamp, stateDigest: this.stateDigest(e), ghostTargets: targets, ghost };
         this.unsettled.delete(e);
         e.inUnsettled = false;
         if (ghost) this.sleepingGhosts.add(e);
