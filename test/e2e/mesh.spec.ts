@@ -48,7 +48,7 @@ test('two tabs connect peer-to-peer; B sees A walk at A’s owner-reported posit
     };
     setInterval(note, 2);
     // …and at every update A sends (every 3 ticks), synchronously: a busy main thread delays the
-    // timer by 100 ms and more, but not what A reports.
+    // timer by 100 ms and more, but not what A sends.
     c.on('deltaSent', note);
   });
   // Walk at (3, 1.5) m/s for 2 s: A stays in the spawn tile, so every position it reports and
@@ -66,8 +66,10 @@ test('two tabs connect peer-to-peer; B sees A walk at A’s owner-reported posit
   expect(moved).toBeGreaterThan(2);
   // A's trajectory as it reported it, noted at every update A sent and every 2 ms besides: A's
   // position at a tick between two noted ones is interpolated by tick (A walks in a straight line
-  // at a constant speed). B's sample stamped tick T must lie within 1 cm
-  // of where A was at some moment between T − 2 and T + 2.
+  // at a constant speed). B's sample stamped tick T must lie within 1 cm of where A was at some
+  // moment between T − 2 and T + 2. A sample whose tick A's record does not cover (a gap of more
+  // than 20 ticks around it: CI once showed only tick T − 2 within ±6) is not judged, and at least
+  // 11 of the 20 must be.
   const ticks = Object.keys(hist).map(Number).sort((x, y) => x - y);
   const at = (t: number): { x: number; z: number } | undefined => {
     let i = 0;
@@ -81,6 +83,10 @@ test('two tabs connect peer-to-peer; B sees A walk at A’s owner-reported posit
   };
   let matched = 0;
   for (const s of samples) {
+    if (!at(s.tick)) {
+      console.log(`B's sample at tick ${s.tick} is not judged: A's record has no tick within 20 around it`);
+      continue;
+    }
     let best = Number.POSITIVE_INFINITY;
     for (let t = s.tick - 2; t <= s.tick + 2; t += 0.125) {
       const p = at(t);
