@@ -243,9 +243,15 @@ test('handoff: A walks from its tile into B’s and back; epochs grow, nothing i
     expect(rec.leases.some((l) => l.tile === '0,0,0' && l.epoch > 2)).toBe(true);
     // A jump: how far a shown position leaves the straight line through its neighbours in time.
     // Steady walking gives ~0 whatever the frame timing; starts and turns are left out (below).
-    // Whether, between `at` and `t`, a frame showed `id` within 1 cm of its unsmoothed position.
-    const settled = (id: number, at: number, t: number): boolean =>
-      rec.frames.some((f) => f.t >= at + 100 && f.t <= t && ((f as { blending?: Record<number, number> }).blending?.[id] ?? 1) < 0.01);
+    // Whether, between `at` and `t`, a frame showed `id` within 1 cm of its unsmoothed position
+    // after the viewer began blending in what it learnt (the first frame 1 cm or more off, if
+    // any yet): a frame from before it learnt anything says nothing (CI: B's page stalled 0.7 s
+    // as A started walking; its catch-up, still blending, was judged as a 4 cm jump).
+    const settled = (id: number, at: number, t: number): boolean => {
+      const since = rec.frames.filter((f) => f.t >= at && f.t <= t);
+      const learnt = Math.max(0, since.findIndex((f) => (f.blending[id] ?? 0) >= 0.01));
+      return since.slice(learnt).some((f) => f.t >= at + 100 && (f.blending[id] ?? 1) < 0.01);
+    };
     for (let i = 1; i + 1 < rec.frames.length; i++) {
       const [f0, f1, f2] = [rec.frames[i - 1]!, rec.frames[i]!, rec.frames[i + 1]!];
       for (const id of Object.keys(f1.pos)) {
