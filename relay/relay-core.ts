@@ -7,6 +7,7 @@ import {
   encodeForWire,
   leaseSigningBytes,
   MsgType,
+  MAX_ROSTER_ENTRIES,
   PROTOCOL_VERSION,
   ProtocolError,
   RELAY_PEER,
@@ -28,6 +29,7 @@ import {
   type Message,
   type PeerId,
   type ReplicationConfig,
+  type RosterEntry,
   type SceneDesc,
   type TileId,
   type TileLease,
@@ -104,6 +106,8 @@ export interface RelayCoreOptions {
   readonly maxPeers?: number;
   /** Most tiles one peer may own (default 8). */
   readonly maxTilesPerPeer?: number;
+  /** Most players per roster message (default and at most `MAX_ROSTER_ENTRIES`; smaller in tests of paging). */
+  readonly rosterPageEntries?: number;
   /** Where avatars appear, metres. */
   readonly spawn?: Vec3;
   /** Messages per second a connection may send before being refused (default 600, burst 1200). */
@@ -218,11 +222,28 @@ export class RelayCore {
   /** Who holds each tile at which epoch: the records' `owner` and `epoch` are read from it. */
   private readonly leases: LeaseTable;
   private readonly peers = new Map<PeerId, PeerState>();
+  /**
+   * Who is subscribed to each tile (tile key → peer ids, ascending): the index of the players'
+   * `subscribed` sets, kept by `updateInterest` and on leave, so a tile's subscribers cost what they number.
+   */
+  private readonly subscriberIndex = new Map<string, PeerId[]>();
+  /** The roster as the players were last told it (this node's players and the cluster's others). */
+  private readonly rosterSent = new Map<PeerId, RosterEntry>();
+  /** The other nodes' players as last listed in `rosterSent`. */
+  private rosterRemote = new Map<PeerId, RosterEntry>();
+  /** This node's players who joined since the last roster was sent (not yet in `rosterSent`): each gets the whole roster. */
+  private readonly rosterJoined = new Map<PeerId, RosterEntry>();
+  /** This node's players in `rosterSent` who left since. */
+  private readonly rosterLeft = new Set<PeerId>();
+  /** The other nodes' players changed since the roster was last sent. */
+  private rosterRemoteChanged = false;
   private readonly connections = new Set<Connection>();
   private readonly tickZeroMs: number;
   private readonly peerIds: PeerIdSource;
   private readonly remote: RemotePeers;
   private chunkId = 1;
+  /** The last tile state or delta encoded, and its bytes (sent to every subscriber as they are). */
+  private lastEncoded: { m: Message; parts: Uint8Array[] } | undefined;
   private lastRebalance = 0;
   private lastRenewal = 0;
   /**
@@ -264,7 +285,10 @@ export class RelayCore {
     this.leases = opts.leases ?? new LocalLeaseTable();
     this.peerIds = opts.peerIds ?? new LocalPeerIds();
     this.remote = opts.remotePeers ?? new NoRemotePeers();
-    this.remote.attach({ deliver: (t) => this.fromRemote(t), rosterChanged: () => this.broadcastRoster() });
+    this.remote.attach({ deliver: (t) => this.fromRemote(t), rosterChanged: () => {
+        this.rosterRemoteChanged = true;
+      },
+    });
     this.config = resolveWorldConfig(opts.scene.config);
     const stored = opts.initialTiles ?? [];
     const startTick = stored.reduce((t, c) => Math.max(t, c.tick), 0);
@@ -512,6 +536,7 @@ export class RelayCore {
     const listening = this.lastTickEndMs === undefined || wall - this.lastTickEndMs <= LISTENING_GAP_MS || this.unjudgedTicks >= MAX_UNJUDGED_TICKS;
     this.unjudgedTicks = listening ? 0 : this.unjudgedTicks + 1;
     if (listening) this.judgeDeadlines(now, wall);
+    this.flushRoster();
     const t0 = performance.now();
     // The relay's own tiles catch up in bites of at most ~40 ms of work, so a busy tile never holds
     // signalling, leases and relayed traffic for long (they fall behind the timeline instead).
@@ -721,7 +746,7 @@ export class RelayCore {
     this.placeEntity({ id: avatar, kind: 'avatar', body: AVATAR_BODY, state: { position, rotation: { x: 0, y: 0, z: 0, w: 1 }, linvel: { x: 0, y: 0, z: 0 }, angvel: { x: 0, y: 0, z: 0 } }, props: { name: peer.name } });
     this.avatarTiles.set(avatar, tileKey(tileOf(position, this.config.tileEdge)));
     this.updateInterest(peer);
-    this.broadcastRoster();
+    this.rosterJoined.set(id, { peer: id, name: peer.name, avatar });
   }
 
   private onClose(conn: Connection): void {
@@ -729,6 +754,8 @@ export class RelayCore {
     const peer = conn.peer;
     if (!peer) return;
     this.peers.delete(peer.id);
+    // Out of every tile's subscribers at once: what follows (takeovers, announcements) no longer counts it.
+    for (const key of peer.subscribed) this.unindexSubscriber(key, peer.id);
     this.metrics.leaves++;
     this.opts.log({ level: 'info', msg: 'leave', peer: peer.id });
     // Its tiles go to the relay (or the next best peer at the next rebalance), from the last state it sent.
@@ -743,7 +770,7 @@ export class RelayCore {
     if (avatarTile !== undefined) this.removeEntity(peer.avatar);
     this.doc.left(peer.id);
     for (const key of peer.subscribed) this.pushSubscribers(key);
-    this.broadcastRoster();
+    if (!this.rosterJoined.delete(peer.id)) this.rosterLeft.add(peer.id);
   }
 
   // ---- messages from players ----------------------------------------------------------------
@@ -1046,6 +1073,8 @@ export class RelayCore {
     if (!changed) return;
     const old = peer.subscribed;
     peer.subscribed = wanted;
+    for (const key of old) if (!wanted.has(key)) this.unindexSubscriber(key, peer.id);
+    for (const key of wanted) if (!old.has(key)) this.indexSubscriber(key, peer.id);
     this.sendDirectory(peer);
     for (const key of new Set([...old, ...wanted])) if (old.has(key) !== wanted.has(key)) this.pushSubscribers(key);
   }
@@ -1056,10 +1085,24 @@ export class RelayCore {
     for (const k of [...peer.subscribed].sort()) this.sendTo(peer.id, { type: MsgType.Lease, lease: this.tiles.get(k)!.lease }, true);
   }
 
+  /** The peers subscribed to a tile, ascending (a copy: callers may keep it). */
   private subscribersOf(key: string): PeerId[] {
-    const out: PeerId[] = [];
-    for (const p of this.peers.values()) if (p.subscribed.has(key)) out.push(p.id);
-    return out.sort((a, b) => a - b);
+    return this.subscriberIndex.get(key)?.slice() ?? [];
+  }
+
+  private indexSubscriber(key: string, id: PeerId): void {
+    let ids = this.subscriberIndex.get(key);
+    if (!ids) this.subscriberIndex.set(key, (ids = []));
+    const i = lowerBound(ids, id);
+    if (ids[i] !== id) ids.splice(i, 0, id);
+  }
+
+  private unindexSubscriber(key: string, id: PeerId): void {
+    const ids = this.subscriberIndex.get(key);
+    if (!ids) return;
+    const i = lowerBound(ids, id);
+    if (ids[i] === id) ids.splice(i, 1);
+    if (ids.length === 0) this.subscriberIndex.delete(key);
   }
 
   private pushSubscribers(key: string): void {
@@ -1326,9 +1369,8 @@ export class RelayCore {
   }
 
   private announce(r: TileRecord): void {
-    const key = tileKey(r.tile);
-    for (const p of this.peers.values()) {
-      if (!p.subscribed.has(key)) continue;
+    for (const id of this.subscribersOf(tileKey(r.tile))) {
+      const p = this.peers.get(id)!;
       this.sendTo(p.id, { type: MsgType.Lease, lease: r.lease }, true);
       this.sendTo(p.id, { type: MsgType.Directory, entries: [...p.subscribed].sort().map((k) => this.tiles.get(k)!).map((t) => ({ tile: t.tile, owner: t.owner, epoch: t.epoch })) }, true);
     }
@@ -1526,12 +1568,57 @@ export class RelayCore {
     return key ? this.tiles.get(key)?.tile : undefined;
   }
 
-  private broadcastRoster(): void {
-    const local = [...this.peers.values()].sort((a, b) => a.id - b.id).map((p) => ({ peer: p.id, name: p.name, avatar: p.avatar }));
-    this.remote.publishLocal(local);
-    // A cluster's other nodes' players too (none for a single relay).
-    const players = [...local, ...this.remote.players()].sort((a, b) => a.peer - b.peer);
-    for (const p of this.peers.values()) this.sendTo(p.id, { type: MsgType.Roster, players }, true);
+  /**
+   * Tells the players who joined or left since the last tick, once per tick and only when the
+   * roster changed: a player who just joined gets the whole roster (`Roster`, then `RosterDelta`s
+   * past `MAX_ROSTER_ENTRIES`), every other player only what changed (`RosterDelta`), encoded
+   * once. A ramp of N joins costs O(N) roster entries per tick at most, not O(N²) per join.
+   */
+  private flushRoster(): void {
+    const localChanged = this.rosterJoined.size > 0 || this.rosterLeft.size > 0;
+    if (!localChanged && !this.rosterRemoteChanged) return;
+    const added: RosterEntry[] = [...this.rosterJoined.values()];
+    const removed: PeerId[] = [...this.rosterLeft];
+    if (localChanged) {
+      // Ids ascend in join order: the peers' order is (nearly) sorted already.
+      this.remote.publishLocal([...this.peers.values()].sort((a, b) => a.id - b.id).map((p) => ({ peer: p.id, name: p.name, avatar: p.avatar })));
+    }
+    if (this.rosterRemoteChanged) {
+      // A cluster's other nodes' players (none for a single relay): what changed since last time.
+      this.rosterRemoteChanged = false;
+      const now = new Map<PeerId, RosterEntry>();
+      for (const p of this.remote.players()) {
+        if (this.peers.has(p.peer) || now.has(p.peer)) continue; // a player is listed once, by its own node first
+        now.set(p.peer, { peer: p.peer, name: p.name, avatar: p.avatar });
+        const was = this.rosterRemote.get(p.peer);
+        if (!was || was.name !== p.name || was.avatar !== p.avatar) added.push(now.get(p.peer)!);
+      }
+      for (const id of this.rosterRemote.keys()) if (!now.has(id)) removed.push(id);
+      this.rosterRemote = now;
+    }
+    for (const id of removed) this.rosterSent.delete(id);
+    for (const p of added) this.rosterSent.set(p.peer, p);
+    added.sort((a, b) => a.peer - b.peer);
+    removed.sort((a, b) => a - b);
+    const joined = [...this.rosterJoined.keys()];
+    this.rosterJoined.clear();
+    this.rosterLeft.clear();
+    const page = Math.max(1, Math.min(MAX_ROSTER_ENTRIES, this.opts.rosterPageEntries ?? MAX_ROSTER_ENTRIES));
+    if (added.length > 0 || removed.length > 0) {
+      const parts: Uint8Array[] = [];
+      for (let i = 0; i < Math.max(added.length, removed.length); i += page) parts.push(...this.encode({ type: MsgType.RosterDelta, added: added.slice(i, i + page), removed: removed.slice(i, i + page) }));
+      const fresh = new Set(joined);
+      for (const p of this.peers.values()) if (!fresh.has(p.id)) this.sendEncoded(p, parts, true);
+    }
+    if (joined.length > 0) {
+      const all = [...this.rosterSent.values()].sort((a, b) => a.peer - b.peer);
+      const parts = this.encode({ type: MsgType.Roster, players: all.slice(0, page) });
+      for (let i = page; i < all.length; i += page) parts.push(...this.encode({ type: MsgType.RosterDelta, added: all.slice(i, i + page), removed: [] }));
+      for (const id of joined) {
+        const p = this.peers.get(id);
+        if (p) this.sendEncoded(p, parts, true);
+      }
+    }
   }
 
   // ---- players of a cluster's other nodes ---------------------------------------------------
@@ -1576,12 +1663,29 @@ export class RelayCore {
     return encodeForWire(m, this.chunkId++, this.config.tileEdge);
   }
 
+  /** Sends bytes encoded once for many players (messages that are no evidence: rosters, stats). */
+  private sendEncoded(p: PeerState, parts: readonly Uint8Array[], reliable: boolean): void {
+    if (!p.link.open) return;
+    for (const bytes of parts) {
+      this.metrics.messagesOut++;
+      this.metrics.bytesOut += bytes.length;
+      p.link.send(bytes, reliable);
+    }
+  }
+
   private sendTo(to: PeerId, m: Message, reliable: boolean): void {
     if (to === RELAY_PEER) return;
     const p = this.peers.get(to);
     if (!p || !p.link.open) return;
     this.noteRouted(m);
-    for (const bytes of this.encode(m)) {
+    // A state or delta of the relay's own tiles goes to each subscriber as the same message object
+    // (built once per round, never changed after): it is encoded (and deflated) once, not once per subscriber.
+    let parts: Uint8Array[];
+    if (m.type === MsgType.TileState || m.type === MsgType.StateDelta) {
+      if (this.lastEncoded?.m !== m) this.lastEncoded = { m, parts: this.encode(m) };
+      parts = this.lastEncoded.parts;
+    } else parts = this.encode(m);
+    for (const bytes of parts) {
       this.metrics.messagesOut++;
       this.metrics.bytesOut += bytes.length;
       p.link.send(bytes, reliable);
@@ -1599,6 +1703,18 @@ const MAX_UNJUDGED_TICKS = 3;
 
 /** Ticks after which the relay sends its copy of an input no record applied yet (0.75 s: past the usual commitment lag). */
 const INPUT_FALLBACK_TICKS = 45;
+
+/** The first index of ascending `xs` whose value is not below `x` (`xs.length` if none). */
+function lowerBound(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 /** The sender's tick a message carries, if it carries one. */
 function sentTickOf(m: Message): number | undefined {

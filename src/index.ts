@@ -108,6 +108,7 @@ export type { PeerId, TileLease, DirectoryEntry, EntityPose, PropsUpdate, Roster
 export { INCIDENT_REASONS, MEMBER_ROLES } from './protocol/messages.js';
 export type { MemberRole } from './protocol/messages.js';
 export type { MessageRoute } from './protocol/routes.js';
+export { RosterView, type RosterMessage } from './protocol/roster.js';
 export { MESSAGE_ROUTES, allowedRoute } from './protocol/routes.js';
 export {
   AUDIT_WINDOW_TICKS,
@@ -116,6 +117,7 @@ export {
   MAX_MESSAGE_BYTES,
   CHUNK_BYTES,
   MAX_CHUNKS,
+  MAX_ROSTER_ENTRIES,
   RELAY_PEER,
   MsgType,
   ProtocolError,

@@ -126,13 +126,13 @@ export class LightPlayer {
   private onBytes(bytes: Uint8Array): void {
     let m: Message;
     // What a light player has no use for is counted (by the link) but not decoded: the roster and stats.
-    if (bytes[0] === MsgType.Roster || bytes[0] === MsgType.AuditStats || bytes[0] === MsgType.Pong || bytes[0] === MsgType.TileState || bytes[0] === MsgType.StateDelta) return;
+    if (bytes[0] === MsgType.Roster || bytes[0] === MsgType.RosterDelta || bytes[0] === MsgType.AuditStats || bytes[0] === MsgType.Pong || bytes[0] === MsgType.TileState || bytes[0] === MsgType.StateDelta) return;
     try {
       m = decodeMessage(bytes, this.host.edge, Number.MAX_SAFE_INTEGER);
       if (m.type === MsgType.Chunk) {
         const whole = this.assembler.add(m);
         if (!whole) return;
-        if (whole[0] === MsgType.Roster) return;
+        if (whole[0] === MsgType.Roster || whole[0] === MsgType.RosterDelta) return;
         m = decodeMessage(whole, this.host.edge, Number.MAX_SAFE_INTEGER);
       }
     } catch {

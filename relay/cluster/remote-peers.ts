@@ -41,7 +41,7 @@ export type PeerTraffic =
 export interface RemoteSink {
   /** Traffic from a player of another node to one of this node's (validated by the sender's node and `RemotePeers`). */
   deliver(traffic: PeerTraffic): void;
-  /** The other nodes' players changed: the roster is sent again. */
+  /** The other nodes' players changed: what changed goes to the players at the next relay tick. */
   rosterChanged(): void;
 }
 

@@ -30,6 +30,7 @@ import {
   type TileLease,
 } from '../protocol/messages.js';
 import { allowedRoute } from '../protocol/routes.js';
+import { RosterView } from '../protocol/roster.js';
 import type { ClientStats, DocMessage, PeerPathStats, PlayerClient, ReplicaMode, TransportMode, VisibleEntity, WorldClientEvents } from './player-client.js';
 import { ViewSmoother, type RawVisible } from './view-smoothing.js';
 
@@ -147,7 +148,7 @@ export class WorldClient implements PlayerClient {
   private lastPingMs = -1e9;
   private pings = 0;
   private lastPoseTick = -1e9;
-  private roster: RosterEntry[] = [];
+  private readonly roster = new RosterView();
   private closed = false;
   private refused = 0;
   private readonly traffic = { up: 0, down: 0, upRate: 0, downRate: 0, windowStart: 0 };
@@ -212,7 +213,7 @@ export class WorldClient implements PlayerClient {
 
   /** Players in the world. */
   players(): readonly RosterEntry[] {
-    return this.roster;
+    return this.roster.players();
   }
 
   /** The shared timeline's current tick, from the estimated relay clock. */
@@ -729,8 +730,9 @@ export class WorldClient implements PlayerClient {
         this.onPeerBytes(m.from, m.payload, false);
         return;
       case MsgType.Roster:
-        this.roster = m.players;
-        this.emit('roster', { players: m.players });
+      case MsgType.RosterDelta:
+        this.roster.apply(m);
+        this.emit('roster', { players: this.roster.players() });
         return;
       case MsgType.Error:
         this.emit('error', { reason: `relay: ${m.reason}` });
@@ -833,7 +835,7 @@ export class WorldClient implements PlayerClient {
         return;
       case MsgType.Input: {
         // From the player itself (its own avatar only), or the relay's copy of it (whichever comes first is applied).
-        const player = this.roster.find((p) => p.peer === from);
+        const player = this.roster.get(from);
         const ok = from === RELAY_PEER ? m.inputs : m.inputs.filter((i) => player !== undefined && i.entity === player.avatar);
         if (ok.length !== m.inputs.length) this.reject(`peer ${from} sent input for an entity that is not its avatar`);
         // A copy seen before (the other path's, or a replay) is dropped: each input applies once.

@@ -10,7 +10,7 @@ import { deflateBytes, inflateBounded } from './compression.js';
 import { readDeltaBody, writeDeltaBody } from './delta-codec.js';
 
 /** Version of the relay/peer protocol; a peer speaking another version is refused at hello. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 /** Largest message accepted on any socket or data channel, bytes (bigger payloads travel as chunks). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 /** Payload bytes per chunk: keeps every data-channel message far below Chromium's 256 KiB. */
@@ -19,6 +19,8 @@ export const CHUNK_BYTES = 48 * 1024;
 export const MAX_CHUNKS = 1024;
 /** Most kind names a welcome lists (the kinds the relay's world simulates). */
 export const MAX_WELCOME_KINDS = 1024;
+/** Most players one `Roster` lists, and most added (or removed) in one `RosterDelta`. */
+export const MAX_ROSTER_ENTRIES = 4096;
 
 /** Audit windows are this many ticks long and start at multiples of it; owners keep the state at each start. */
 export const AUDIT_WINDOW_TICKS = 5;
@@ -76,7 +78,10 @@ export const MsgType = {
   Despawn: 21,
   /** Relay → client: a refusal, with a `ProtocolError` code and a reason. */
   Error: 22,
-  /** Relay → client: every player of the world. */
+  /**
+   * Relay → client: the players of the world, replacing the client's list (a world of more than
+   * `MAX_ROSTER_ENTRIES` players: the first ones, the rest follow in `RosterDelta`s).
+   */
   Roster: 23,
   /** Any direction: one piece of a message bigger than `MAX_MESSAGE_BYTES`. */
   Chunk: 24,
@@ -96,6 +101,11 @@ export const MsgType = {
   DocAck: 31,
   /** Player ↔ relay and player ↔ player: a y-protocols awareness update. */
   Presence: 32,
+  /**
+   * Relay → client: players who joined or changed (`added`) and who left (`removed`) since the
+   * last `Roster` or `RosterDelta`, applied in order to the list the last `Roster` began.
+   */
+  RosterDelta: 33,
 } as const;
 export type MsgType = (typeof MsgType)[keyof typeof MsgType];
 
@@ -446,8 +456,17 @@ export type Message =
   | {
       /** Tag: `MsgType.Roster`. */
       type: typeof MsgType.Roster;
-      /** Every player now joined (at most 4096). */
+      /** Players now joined, ascending by peer id (at most `MAX_ROSTER_ENTRIES`). */
       players: RosterEntry[];
+    }
+  /** Relay → client: what changed in the players since the last `Roster` or `RosterDelta`. */
+  | {
+      /** Tag: `MsgType.RosterDelta`. */
+      type: typeof MsgType.RosterDelta;
+      /** Players who joined, or whose entry changed (at most `MAX_ROSTER_ENTRIES`). */
+      added: RosterEntry[];
+      /** Peer ids of players who left (at most `MAX_ROSTER_ENTRIES`; each at most once). */
+      removed: PeerId[];
     }
   /** Any direction: one piece of a message bigger than `MAX_MESSAGE_BYTES` (see `encodeForWire`). */
   | {
@@ -772,6 +791,12 @@ export function encodeMessage(m: Message, tileEdge: number, limit = MAX_MESSAGE_
       w.u32(m.players.length);
       for (const p of m.players) w.u32(p.peer).str(p.name).f64(p.avatar);
       break;
+    case MsgType.RosterDelta:
+      w.u32(m.added.length);
+      for (const p of m.added) w.u32(p.peer).str(p.name).f64(p.avatar);
+      w.u32(m.removed.length);
+      for (const id of m.removed) w.u32(id);
+      break;
     case MsgType.TileState:
       writeTile(w, m.tile);
       w.u32(m.epoch).f64(m.tick);
@@ -1040,10 +1065,31 @@ export function decodeMessage(bytes: Uint8Array, tileEdge: number, limit = MAX_M
       m = { type, code: r.u32(), reason: r.str(1024) };
       break;
     case MsgType.Roster: {
-      const n = r.count(MAX_LIST, 'player');
+      const n = r.count(MAX_ROSTER_ENTRIES, 'player');
       const players: RosterEntry[] = [];
       for (let i = 0; i < n; i++) players.push({ peer: r.u32(), name: r.str(64), avatar: checkId(r, r.f64()) });
       m = { type, players };
+      break;
+    }
+    case MsgType.RosterDelta: {
+      const n = r.count(MAX_ROSTER_ENTRIES, 'added player');
+      const added: RosterEntry[] = [];
+      const seen = new Set<PeerId>();
+      for (let i = 0; i < n; i++) {
+        const p = { peer: r.u32(), name: r.str(64), avatar: checkId(r, r.f64()) };
+        if (seen.has(p.peer)) r.fail(`player ${p.peer} added twice in one roster delta`);
+        seen.add(p.peer);
+        added.push(p);
+      }
+      const k = r.count(MAX_ROSTER_ENTRIES, 'removed player');
+      const removed: PeerId[] = [];
+      for (let i = 0; i < k; i++) {
+        const id = r.u32();
+        if (seen.has(id)) r.fail(`player ${id} both added and removed in one roster delta`);
+        seen.add(id);
+        removed.push(id);
+      }
+      m = { type, added, removed };
       break;
     }
     case MsgType.TileState: {

@@ -46,6 +46,7 @@ export const MESSAGE_ROUTES: Readonly<Record<MsgType, readonly MessageRoute[]>> 
   [MsgType.Despawn]: [R2P],
   [MsgType.Error]: [R2P],
   [MsgType.Roster]: [R2P],
+  [MsgType.RosterDelta]: [R2P],
   [MsgType.Chunk]: [P2R, R2P, P2P],
   [MsgType.Commits]: [P2R],
   [MsgType.AuditRequest]: [R2P],

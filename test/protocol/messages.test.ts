@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { deflateSync } from 'fflate';
-import { ChunkAssembler, INCIDENT_REASONS, decodeMessage, encodeForWire, encodeMessage, MAX_MESSAGE_BYTES, MsgType, TesseraError, type Message } from '../../src/index.js';
+import { ChunkAssembler, INCIDENT_REASONS, decodeMessage, encodeForWire, encodeMessage, MAX_MESSAGE_BYTES, MAX_ROSTER_ENTRIES, MsgType, RosterView, TesseraError, type Message } from '../../src/index.js';
 import { ByteWriter, writeVarUint } from '../../src/core/bytes.js';
 import { MAX_INFLATED_BYTES } from '../../src/protocol/compression.js';
 import { writeEntity, writeTile } from '../../src/sim/snapshot-codec.js';
 
 const EDGE = 16;
+const rosterEntry = fc.record({ peer: fc.nat(0xffffffff), name: fc.string({ maxLength: 20 }), avatar: fc.nat(1_000_000_000) });
 const tile = fc.record({ x: fc.integer({ min: -1000, max: 1000 }), y: fc.integer({ min: -10, max: 10 }), z: fc.integer({ min: -1000, max: 1000 }) });
 const tick = fc.integer({ min: 0, max: 1e9 });
 const id = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
@@ -88,6 +89,16 @@ const message: fc.Arbitrary<Message> = fc.oneof(
   fc.record({ type: fc.constant(MsgType.DocSync), payload: fc.uint8Array({ minLength: 1, maxLength: 64 }) }),
   fc.record({ type: fc.constant(MsgType.DocAck), stateVector: fc.uint8Array({ maxLength: 32 }) }),
   fc.record({ type: fc.constant(MsgType.Presence), payload: fc.uint8Array({ minLength: 1, maxLength: 64 }) }),
+  fc.record({ type: fc.constant(MsgType.Roster), players: fc.array(rosterEntry, { maxLength: 5 }) }),
+  fc.uniqueArray(fc.nat(0xffffffff), { maxLength: 8 }).chain((ids) =>
+    fc.integer({ min: 0, max: ids.length }).chain((k) =>
+      fc.record({
+        type: fc.constant(MsgType.RosterDelta),
+        added: fc.tuple(...ids.slice(0, k).map((peer) => rosterEntry.map((e) => ({ ...e, peer })))),
+        removed: fc.constant(ids.slice(k)),
+      }),
+    ),
+  ),
 );
 
 describe('relay/peer message codec', () => {
@@ -212,6 +223,34 @@ describe('relay/peer message codec', () => {
     );
     expect(refused).toBeGreaterThan(runs / 2);
     expect(() => decodeMessage(new Uint8Array(MAX_MESSAGE_BYTES + 1), EDGE)).toThrow(/exceeds/);
+  });
+
+  it('refuses a roster delta that adds a player twice, adds and removes one, or lists more than MAX_ROSTER_ENTRIES', () => {
+    const ann = { peer: 1, name: 'ann', avatar: 1_000_000 };
+    const ok: Message = { type: MsgType.RosterDelta, added: [ann], removed: [2] };
+    expect(decodeMessage(encodeMessage(ok, EDGE), EDGE)).toEqual(ok);
+    expect(() => decodeMessage(encodeMessage({ type: MsgType.RosterDelta, added: [ann, ann], removed: [] }, EDGE), EDGE)).toThrow(/added twice/);
+    expect(() => decodeMessage(encodeMessage({ type: MsgType.RosterDelta, added: [ann], removed: [1] }, EDGE), EDGE)).toThrow(/both added and removed/);
+    const removed = Array.from({ length: MAX_ROSTER_ENTRIES + 1 }, (_, i) => i + 10);
+    expect(() => decodeMessage(encodeMessage({ type: MsgType.RosterDelta, added: [], removed }, EDGE), EDGE)).toThrow(TesseraError);
+    expect(decodeMessage(encodeMessage({ type: MsgType.RosterDelta, added: [], removed: removed.slice(1) }, EDGE), EDGE)).toMatchObject({ removed: removed.slice(1) });
+    const players = Array.from({ length: MAX_ROSTER_ENTRIES + 1 }, (_, i) => ({ peer: i + 1, name: 'p', avatar: i + 1 }));
+    expect(() => decodeMessage(encodeMessage({ type: MsgType.Roster, players }, EDGE, Number.MAX_SAFE_INTEGER), EDGE, Number.MAX_SAFE_INTEGER)).toThrow(TesseraError);
+  });
+
+  it('keeps a roster from a Roster and the RosterDeltas after it, sorted by peer id', () => {
+    const view = new RosterView();
+    view.apply({ type: MsgType.Roster, players: [{ peer: 3, name: 'cal', avatar: 30 }, { peer: 1, name: 'ann', avatar: 10 }] });
+    expect(view.players().map((p) => p.name)).toEqual(['ann', 'cal']);
+    const first = view.players();
+    expect(view.players()).toBe(first); // the same array until something changes
+    view.apply({ type: MsgType.RosterDelta, added: [{ peer: 2, name: 'ben', avatar: 20 }, { peer: 3, name: 'cleo', avatar: 30 }], removed: [1, 99] });
+    expect(view.players()).toEqual([{ peer: 2, name: 'ben', avatar: 20 }, { peer: 3, name: 'cleo', avatar: 30 }]);
+    expect(view.get(1)).toBeUndefined();
+    expect(view.get(2)?.avatar).toBe(20);
+    view.apply({ type: MsgType.Roster, players: [{ peer: 7, name: 'eve', avatar: 70 }] });
+    expect(view.players().map((p) => p.peer)).toEqual([7]);
+    expect(view.size).toBe(1);
   });
 
   it('cuts big messages into chunks and reassembles them, in any order', () => {

@@ -41,7 +41,7 @@ const message: fc.Arbitrary<Message> = fc.oneof(
   fc.record({ type: fc.constant(MsgType.Migrate), from: tile, to: tile, epoch: fc.nat(10), tick, entity }),
   fc.record({ type: fc.constant(MsgType.EntityMail), tile, epoch: fc.nat(10), message: fc.record({ from: id, to: id, topic: fc.constantFrom('fire', 'x'), data: fc.constant({}), dueTick: tick, seq: fc.nat() }) }),
   fc.record({ type: fc.constant(MsgType.Spawn), tile, entity }),
-  fc.record({ type: fc.constant(MsgType.Hello), version: fc.nat(3), world: fc.constantFrom('test', 'x'), name: fc.string({ maxLength: 10 }), token: fc.string({ maxLength: 10 }) }),
+  fc.record({ type: fc.constant(MsgType.Hello), version: fc.nat(PROTOCOL_VERSION), world: fc.constantFrom('test', 'x'), name: fc.string({ maxLength: 10 }), token: fc.string({ maxLength: 10 }) }),
   fc.record({ type: fc.constant(MsgType.Chunk), id: fc.nat(5), index: fc.nat(3), count: fc.integer({ min: 1, max: 4 }), part: fc.uint8Array({ maxLength: 30 }) }),
   fc.integer({ min: 1, max: 4 }).chain((n) =>
     fc.record({
@@ -65,6 +65,8 @@ const message: fc.Arbitrary<Message> = fc.oneof(
   fc.record({ type: fc.constant(MsgType.DocSync), payload: fc.uint8Array({ minLength: 1, maxLength: 64 }) }),
   fc.record({ type: fc.constant(MsgType.DocAck), stateVector: fc.uint8Array({ maxLength: 32 }) }),
   fc.record({ type: fc.constant(MsgType.Presence), payload: fc.uint8Array({ minLength: 1, maxLength: 64 }) }),
+  // Relay → player only: refused from a player.
+  fc.record({ type: fc.constant(MsgType.RosterDelta), added: fc.constant([{ peer: 9, name: 'x', avatar: 9 }]).map((a) => [...a]), removed: fc.constant([1]).map((r) => [...r]) }),
 );
 
 describe('relay message handler fuzzing', () => {

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
-import { decodeMessage, encodeMessage, MsgType, PROTOCOL_VERSION, type Message } from '../../../src/index.js';
+import { decodeMessage, encodeMessage, MsgType, PROTOCOL_VERSION, RosterView, type Message } from '../../../src/index.js';
 import { describeWithRedis, startRedis, type TestRedis } from '../redis-server.js';
 
 const cli = new URL('../../../relay/cli.ts', import.meta.url).pathname;
@@ -145,7 +145,12 @@ describeWithRedis('tessera relay --cluster (real redis-server, two relay process
     await until(() => idOf(alice) !== undefined && idOf(bob) !== undefined, 'welcomes');
     const [a, b] = [idOf(alice)!, idOf(bob)!];
     expect(a).not.toBe(b);
-    const roster = (c: { got: Message[] }): string => JSON.stringify(c.got.filter((m): m is Extract<Message, { type: typeof MsgType.Roster }> => m.type === MsgType.Roster).at(-1)?.players.map((p) => p.name));
+    // The roster a client would hold now: the last full `Roster`, then the `RosterDelta`s after it.
+    const roster = (c: { got: Message[] }): string => {
+      const view = new RosterView();
+      for (const m of c.got) if (m.type === MsgType.Roster || m.type === MsgType.RosterDelta) view.apply(m);
+      return JSON.stringify(view.players().map((p) => p.name));
+    };
     await until(() => roster(alice) === roster(bob) && roster(bob) === JSON.stringify(a < b ? ['alice', 'bob'] : ['bob', 'alice']), 'both rosters list both');
     alice.send({ type: MsgType.Signal, peer: b, data: 'offer' });
     await until(() => bob.got.some((m) => m.type === MsgType.Signal && m.peer === a && m.data === 'offer'), 'the signal crossed');

@@ -2,7 +2,7 @@
 // other's roster, and their signalling and relayed traffic crosses between the nodes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { decodeMessage, encodeMessage, initPhysics, MemoryNetwork, MsgType, PROTOCOL_VERSION, standardKinds, VirtualScheduler, type Link, type Message } from '../../../src/index.js';
+import { decodeMessage, encodeMessage, initPhysics, MemoryNetwork, MsgType, PROTOCOL_VERSION, RosterView, standardKinds, VirtualScheduler, type Link, type Message } from '../../../src/index.js';
 import { RelayCore } from '../../../relay/relay-core.js';
 import { ed25519Signer } from '../../../relay/lease-signer.js';
 import { SCENES } from '../../../relay/server.js';
@@ -68,9 +68,16 @@ function raw(n: Node): Raw {
   return out;
 }
 
+/** The roster a client would hold now: the last full `Roster`, then the `RosterDelta`s after it. */
 const rosterOf = (r: Raw): number[] | undefined => {
-  const last = r.got.filter((m): m is Extract<Message, { type: typeof MsgType.Roster }> => m.type === MsgType.Roster).at(-1);
-  return last?.players.map((p) => p.peer);
+  const view = new RosterView();
+  let any = false;
+  for (const m of r.got) {
+    if (m.type !== MsgType.Roster && m.type !== MsgType.RosterDelta) continue;
+    any = true;
+    view.apply(m);
+  }
+  return any ? view.players().map((p) => p.peer) : undefined;
 };
 const welcomeOf = (r: Raw): number => r.got.find((m): m is Extract<Message, { type: typeof MsgType.Welcome }> => m.type === MsgType.Welcome)!.peer;
 
