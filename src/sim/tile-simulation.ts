@@ -172,6 +172,11 @@ function f64Word(x: number, i: 0 | 1): number {
   return f64BitWords[i]!;
 }
 
+/** Euclidean length of a velocity, m/s. */
+function speedOf(v: Vec3): number {
+  return Math.sqrt(v.x * v.x + v.y * v.y + v.z * v.z);
+}
+
 /** No tiles (shared: never written to). */
 const NO_TILES: readonly TileId[] = Object.freeze([]);
 
@@ -985,9 +990,18 @@ export class TileSimulation {
     // Positions and velocities read once (each read is a call into Rapier), sorted along x for the sweep.
     const near = nearList.map((e) => ({ e, p: e.rb.translation(), v: e.rb.linvel(), r: e.radius, collider: e.collider })).sort((a, b) => a.p.x - b.p.x || a.e.id - b.e.id);
     const maxR = near.reduce((m, n) => Math.max(m, n.r), 0);
+    const maxSpeed = near.reduce((m, n) => Math.max(m, speedOf(n.v)), 0);
     const margin = this.config.ghostMargin;
-    /** Calls `visit` for the near bodies whose x is within `reach` of `x`, in x order. */
-    const around = (x: number, reach: number, visit: (n: (typeof near)[number]) => void): void => {
+    /**
+     * How far from a body of bounding radius `r` moving at `v` another near body can be and
+     * still be `linked` to it: its bounding spheres overlap, or close within the look-ahead (at
+     * most at the sum of the two speeds), and never beyond the ghost margin. (A pile across a
+     * border put hundreds of bodies within the margin of every guest, a few of them linked.)
+     */
+    const reachOf = (r: number, v: Vec3): number => r + maxR + Math.min(margin, (speedOf(v) + maxSpeed) * ISLAND_LOOKAHEAD_S) + 1e-6;
+    /** Calls `visit` for the near bodies within `reach` of `at` along every axis, in x order (the order `linked` pairs are taken in). */
+    const around = (at: Vec3, reach: number, visit: (n: (typeof near)[number]) => void): void => {
+      const x = at.x;
       let lo = 0;
       let hi = near.length;
       while (lo < hi) {
@@ -995,13 +1009,17 @@ export class TileSimulation {
         if (near[mid]!.p.x < x - reach) lo = mid + 1;
         else hi = mid;
       }
-      for (let i = lo; i < near.length && near[i]!.p.x <= x + reach; i++) visit(near[i]!);
+      for (let i = lo; i < near.length; i++) {
+        const n = near[i]!;
+        if (n.p.x > x + reach) break;
+        if (Math.abs(n.p.y - at.y) <= reach && Math.abs(n.p.z - at.z) <= reach) visit(n);
+      }
     };
     const links = new Map<LiveEntity, TileId[]>();
     for (const g of ghosts) {
       let source: TileId | undefined;
       const gb = { p: g.rb.translation(), v: g.rb.linvel(), r: g.radius, collider: g.collider };
-      around(gb.p.x, gb.r + maxR + margin, (n) => {
+      around(gb.p, reachOf(gb.r, gb.v), (n) => {
         if (!this.linked(n, gb, false)) return;
         source ??= parseTileKey(g.source);
         const list = links.get(n.e);
@@ -1028,7 +1046,7 @@ export class TileSimulation {
     for (const o of outside) {
       const i = add(o);
       const ob = { e: o, p: o.rb.translation(), v: o.rb.linvel(), r: o.radius, collider: o.collider };
-      around(ob.p.x, ob.r + maxR + margin, (n) => {
+      around(ob.p, reachOf(ob.r, ob.v), (n) => {
         if (n.e !== o && this.linked(ob, n, true)) edges.push([i, add(n.e)]);
       });
     }
@@ -1062,10 +1080,13 @@ export class TileSimulation {
     for (const e of [...links.keys()].sort(byId)) if (links.get(e)!.some((t) => compareTiles(t, this.tile) < 0)) walk(e, false);
     for (const o of outside) walk(o, true);
     const t = this.tile;
+    // A rider needs a kinematic body to stand on: with none here nor among the ghosts, no member
+    // rides one, and the contact graph is not asked (a query per member: a pile of 1,000 bodies).
+    const platforms = boarding.length > 0 || this.order.some((e) => e.body.type === 'kinematic') || [...this.ghosts.values()].some((g) => g.body.type === 'kinematic');
     const nodes: IslandNode[] = members.map((e) => {
       const p = e.rb.translation();
       const close = p.x >= t.x * edge - margin && p.x < (t.x + 1) * edge + margin && p.y >= t.y * edge - margin && p.y < (t.y + 1) * edge + margin && p.z >= t.z * edge - margin && p.z < (t.z + 1) * edge + margin;
-      const platform = this.platformTileOf(e);
+      const platform = platforms ? this.platformTileOf(e) : undefined;
       return { id: e.id, home: tileOf(p, edge), links: links.get(e) ?? [], close, ...(platform ? { platform } : {}) };
     });
     const out = islandTargets(this.tile, nodes, edges);
