@@ -16,6 +16,9 @@ const described = (p: Page, keys: string[]) =>
 const worldIds = (p: Page) => p.evaluate(() => window.tesseraDemo!.client.entities().filter((e) => e.kind !== 'avatar').map((e) => e.id).sort((a, b) => a - b));
 
 test('(c) the relay is killed with SIGKILL; started again, both tabs reconnect on their own within 5 s and no entity is lost', async ({ browser }) => {
+  // Two tabs, two relay starts and a dozen waits: 55 s of the default 60 s in a passing CI-like
+  // run, and over it in the next (the 5 s reconnection bound below is what is judged).
+  test.setTimeout(120_000);
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-e2e-store-'));
   let relay = await startRelay(PORT, dataDir);
   try {
