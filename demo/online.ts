@@ -1,6 +1,6 @@
 // Online mode of the demo: this tab is one player in a world shared through the relay.
 import * as THREE from 'three';
-import { joinWorld, tileKey, type ReplicaMode, type StatusEvent, type TransportMode, type PlayerClient, type WorldHandle } from '../src/index.js';
+import { DEFAULT_REPLICATION, joinWorld, tileKey, type ReplicaMode, type StatusEvent, type TransportMode, type PlayerClient, type WorldHandle } from '../src/index.js';
 import { debugPanel } from './debug-panel.js';
 import { createEditor } from './editor.js';
 import { createSocialPanel } from './social-panel.js';
@@ -43,7 +43,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   statsEl.textContent = `joining ${relay} …`;
   hud.setBadge(`joining as ${name}…`, 'offline');
   const sendHz = Number(params.get('sendHz') ?? 20);
-  const replication = { sendEveryTicks: Math.max(1, Math.round(60 / sendHz)), keyframeEveryTicks: 60 };
+  const replication = { ...DEFAULT_REPLICATION, sendEveryTicks: Math.max(1, Math.round(60 / sendHz)) };
   // `?delay=40&jitter=10&loss=0.02`: play under simulated network trouble (one way, ms).
   const delayMs = Number(params.get('delay') ?? 0);
   const jitterMs = Number(params.get('jitter') ?? 0);

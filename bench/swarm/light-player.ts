@@ -313,9 +313,11 @@ export class LightPlayer {
     if (keyframe) {
       const m: Message = { type: MsgType.Keyframe, tile: o.tile, epoch: o.epoch, tick: keyframe.tick, snapshot: keyframe.snapshot };
       this.sendRelay(m, true);
-      // The full state to every subscriber too (`fullStateEveryTicks`), on direct paths: entities and continuity, as `TileAuthority` sends it.
-      const bytes = encodeMessage({ type: MsgType.TileState, tile: o.tile, epoch: o.epoch, tick: keyframe.tick, entities: keyframe.entities, continuity: keyframe.continuity }, this.host.edge, Number.MAX_SAFE_INTEGER).length;
-      for (const s of o.subscribers) if (s !== this.peer) this.host.direct(this, s, bytes);
+      // The full state to every subscriber too, at its own cadence (`fullStateEveryTicks`), on direct paths: entities and continuity, as `TileAuthority` sends it.
+      if (keyframe.tick % (DEFAULT_REPLICATION.fullStateEveryTicks ?? kf) === 0) {
+        const bytes = encodeMessage({ type: MsgType.TileState, tile: o.tile, epoch: o.epoch, tick: keyframe.tick, entities: keyframe.entities, continuity: keyframe.continuity }, this.host.edge, Number.MAX_SAFE_INTEGER).length;
+        for (const s of o.subscribers) if (s !== this.peer) this.host.direct(this, s, bytes);
+      }
     }
   }
 }

@@ -19,20 +19,20 @@ export interface ReplicationConfig {
   readonly keyframeEveryTicks: number;
   /**
    * Subscribers get the tile's full state (every entity) every this many ticks: a safety cadence
-   * (default 60: 1 s). Besides, a subscriber gets one when it subscribes, when it asks (a gap in
+   * (default 600: 10 s). Besides, a subscriber gets one when it subscribes, when it asks (a gap in
    * the deltas' sequence: an empty delta goes out each second where nothing else does, so a
    * gap shows even in a still tile), and all get one when something changed that deltas do not
-   * carry (a body placed or removed from outside: a spawn, a layout edit). Sparser is not the
-   * default yet: with 120 (2 s) 10 of the fault simulator's 1,000 worlds failed "replicas
-   * converge" (a player shown an avatar or a thrown ball 0.3–7 m from its owner's state; all ten
-   * pass at 60), and at 600 so does seed 947: some divergence that deltas do not repair, not
-   * found yet.
+   * carry (a body placed or removed from outside: a spawn, a layout edit). It was 60 (1 s)
+   * while sparser failed "replicas converge" in the fault simulator (10 of 1,000 worlds at 2 s):
+   * those were deltas refused on arrival — a pose id written as a zigzag difference overflowed
+   * 2^53 between an avatar and a spawned body (protocol 5 fixed the codec) — so only full states
+   * repaired such a tile.
    */
   readonly fullStateEveryTicks?: number;
 }
 
-/** Deltas at 20 Hz, a keyframe to the relay once a second, a full state to subscribers where needed and every second (at 60 ticks/s): what clients and the relay use unless told otherwise. */
-export const DEFAULT_REPLICATION: ReplicationConfig = { sendEveryTicks: 3, keyframeEveryTicks: 60, fullStateEveryTicks: 60 };
+/** Deltas at 20 Hz, a keyframe to the relay once a second, a full state to subscribers where needed and every 10 s (at 60 ticks/s): what clients and the relay use unless told otherwise. */
+export const DEFAULT_REPLICATION: ReplicationConfig = { sendEveryTicks: 3, keyframeEveryTicks: 60, fullStateEveryTicks: 600 };
 
 /**
  * A subscriber asking for full states faster than this (ticks; 250 ms at 60 Hz) gets the next

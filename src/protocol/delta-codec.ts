@@ -1,4 +1,4 @@
-// The StateDelta body (protocol 3): what a viewer receives 20 times a second per tile, so every
+// The StateDelta body (protocol 5): what a viewer receives 20 times a second per tile, so every
 // byte counts. Layout in PROTOCOL.md ("StateDelta"). Quantisation and bounds are checked here;
 // the message envelope (type byte, size limit) is messages.ts's.
 import { ByteReader, ByteWriter, readVarUint, writeVarUint } from '../core/bytes.js';
@@ -52,6 +52,8 @@ const SPIN = 2;
 const VX = 4;
 const VY = 8;
 const VZ = 16;
+/** The id is below the previous pose's: its difference is written as a magnitude (ids span 2^53, so a signed zigzag difference would not fit a safe integer). */
+const ID_DOWN = 32;
 
 // Prop value tags (low 3 bits of a prop's head byte; the key's index in the high 5, 31 = a varuint index follows).
 const T_F64 = 0;
@@ -179,17 +181,19 @@ export function writeDeltaBody(w: ByteWriter, m: DeltaBody, tileEdge: number): v
   writeVarUint(w, m.seq);
   writeVarUint(w, m.poses.length);
   const { lo, span } = poseFrame(m.tile, tileEdge);
-  // Ids as differences from the previous pose's (the owner sends them in its tile's order).
+  // Ids as differences from the previous pose's (the owner sends them in its tile's order): the
+  // flags first, whose ID_DOWN bit gives the difference's sign, then its magnitude.
   let prev = 0;
   for (const p of m.poses) {
-    writeVarInt(w, p.id - prev);
-    prev = p.id;
     const vx = qVel(p.vx);
     const vy = qVel(p.vy);
     const vz = qVel(p.vz);
     const a = p.angvel;
     const spin = a !== undefined && (qVel(a.x) !== 0 || qVel(a.y) !== 0 || qVel(a.z) !== 0);
-    w.u8((p.rotation ? ROT : 0) | (spin ? SPIN : 0) | (vx !== 0 ? VX : 0) | (vy !== 0 ? VY : 0) | (vz !== 0 ? VZ : 0));
+    const down = p.id < prev;
+    w.u8((p.rotation ? ROT : 0) | (spin ? SPIN : 0) | (vx !== 0 ? VX : 0) | (vy !== 0 ? VY : 0) | (vz !== 0 ? VZ : 0) | (down ? ID_DOWN : 0));
+    writeVarUint(w, down ? prev - p.id : p.id - prev);
+    prev = p.id;
     writeU16(w, q16(p.x, lo.x, span));
     writeU16(w, q16(p.y, lo.y, span));
     writeU16(w, q16(p.z, lo.z, span));
@@ -243,11 +247,12 @@ export function readDeltaBody(r: ByteReader, tileEdge: number): DeltaBody {
   const poses: DeltaPose[] = [];
   let prev = 0;
   for (let i = 0; i < n; i++) {
-    const id = prev + readVarInt(r);
+    const mask = r.u8();
+    if (mask > 63) r.fail(`bad pose flags ${mask}`);
+    const step = readVarUint(r);
+    const id = mask & ID_DOWN ? prev - step : prev + step;
     if (!Number.isSafeInteger(id) || id < 0) r.fail(`entity id ${id} is not a non-negative safe integer`);
     prev = id;
-    const mask = r.u8();
-    if (mask > 31) r.fail(`bad pose flags ${mask}`);
     const x = dq16(readU16(r), lo.x, span);
     const y = dq16(readU16(r), lo.y, span);
     const z = dq16(readU16(r), lo.z, span);

