@@ -231,3 +231,21 @@ export function readVarUint(r: ByteReader): number {
   }
   return r.fail('varint longer than 8 bytes');
 }
+
+/** A signed 16-bit integer, little-endian. */
+export function writeI16(w: ByteWriter, v: number): void {
+  w.u8(v & 0xff).u8((v >> 8) & 0xff);
+}
+/** Reads a value written by `writeI16`. */
+export function readI16(r: ByteReader): number {
+  const v = r.u8() | (r.u8() << 8);
+  return v >= 0x8000 ? v - 0x10000 : v;
+}
+/** An unsigned 16-bit integer, little-endian. */
+export function writeU16(w: ByteWriter, v: number): void {
+  w.u8(v & 0xff).u8(v >> 8);
+}
+/** Reads a value written by `writeU16`. */
+export function readU16(r: ByteReader): number {
+  return r.u8() | (r.u8() << 8);
+}

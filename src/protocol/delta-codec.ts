@@ -1,7 +1,7 @@
 // The StateDelta body (protocol 5): what a viewer receives 20 times a second per tile, so every
 // byte counts. Layout in PROTOCOL.md ("StateDelta"). Quantisation and bounds are checked here;
 // the message envelope (type byte, size limit) is messages.ts's.
-import { ByteReader, ByteWriter, readVarUint, writeVarUint } from '../core/bytes.js';
+import { ByteReader, ByteWriter, readI16, readU16, readVarUint, writeI16, writeU16, writeVarUint } from '../core/bytes.js';
 import type { EntityId, PropValue } from '../core/entity.js';
 import type { TileId } from '../core/tile.js';
 import { tileId } from '../core/tile.js';
@@ -78,19 +78,6 @@ function dq16(v: number, lo: number, span: number): number {
 export function qVel(v: number): number {
   const t = Math.round(v / VEL_Q);
   return t < -32767 ? -32767 : t > 32767 ? 32767 : t;
-}
-function writeI16(w: ByteWriter, v: number): void {
-  w.u8(v & 0xff).u8((v >> 8) & 0xff);
-}
-function readI16(r: ByteReader): number {
-  const v = r.u8() | (r.u8() << 8);
-  return v >= 0x8000 ? v - 0x10000 : v;
-}
-function writeU16(w: ByteWriter, v: number): void {
-  w.u8(v & 0xff).u8(v >> 8);
-}
-function readU16(r: ByteReader): number {
-  return r.u8() | (r.u8() << 8);
 }
 /** Zigzag varint for signed safe integers. */
 function writeVarInt(w: ByteWriter, v: number): void {

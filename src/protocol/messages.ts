@@ -1,5 +1,5 @@
 import type { EntityInput, EntityMessage } from '../core/behaviour.js';
-import { ByteReader, ByteWriter, readVarUint, writeVarUint } from '../core/bytes.js';
+import { ByteReader, ByteWriter, readI16, readU16, readVarUint, writeI16, writeU16, writeVarUint } from '../core/bytes.js';
 import type { EntityDesc, EntityId, Props } from '../core/entity.js';
 import { ErrorCode, TesseraError } from '../core/errors.js';
 import type { TileId } from '../core/tile.js';
@@ -649,19 +649,6 @@ export const ProtocolError = {
 /** Deltas quantise positions to 16 bits over the tile grown by this many metres on each side. */
 export { POSE_MARGIN } from './delta-codec.js';
 
-function writeI16(w: ByteWriter, v: number): void {
-  w.u8(v & 0xff).u8((v >> 8) & 0xff);
-}
-function readI16(r: ByteReader): number {
-  const v = r.u8() | (r.u8() << 8);
-  return v >= 0x8000 ? v - 0x10000 : v;
-}
-function writeU16(w: ByteWriter, v: number): void {
-  w.u8(v & 0xff).u8(v >> 8);
-}
-function readU16(r: ByteReader): number {
-  return r.u8() | (r.u8() << 8);
-}
 
 /** The bytes a lease signature covers. */
 export function leaseSigningBytes(l: Omit<TileLease, 'signature'>): Uint8Array {
