@@ -15,6 +15,7 @@ import {
   TileWorld,
   type Message,
   type ReplicationConfig,
+  type SceneDesc,
 } from '../src/index.js';
 
 /** Bytes per second a subscriber receives per moving avatar, at `sendHz` deltas per second. */
@@ -22,25 +23,38 @@ export async function bytesPerVisibleAvatar(avatars: number, sendHz: number, sec
   await initPhysics();
   const scene = benchScene('avatars', avatars, 64);
   const config = resolveWorldConfig(scene.config);
-  const registry = standardKinds();
   let bytes = 0;
   let messages = 0;
+  watchOneTile(scene, { sendEveryTicks: Math.round(config.tickRate / sendHz), keyframeEveryTicks: 1_000_000 }, seconds, (_to, m) => {
+    if (m.type !== MsgType.StateDelta) return;
+    bytes += encodeMessage(m, config.tileEdge).length;
+    messages++;
+  });
+  return { bytesPerAvatarPerS: bytes / seconds / avatars, messagesPerS: messages / seconds };
+}
+
+/**
+ * The real owner code (`TileAuthority`) holding the one tile of `scene` with subscriber 2: two
+ * seconds of warm-up (everyone walking), then `seconds` during which every message it sends
+ * goes to `sent`.
+ */
+function watchOneTile(scene: SceneDesc, replication: ReplicationConfig, seconds: number, sent: (to: number, m: Message) => void): void {
+  const config = resolveWorldConfig(scene.config);
+  const registry = standardKinds();
   let counting = false;
   const authority = new TileAuthority(
     config,
     registry,
     1,
     {
-      send: (_to: number, m: Message) => {
-        if (!counting || m.type !== MsgType.StateDelta) return;
-        bytes += encodeMessage(m, config.tileEdge).length;
-        messages++;
+      send: (to: number, m: Message) => {
+        if (counting) sent(to, m);
       },
       ownerOf: () => undefined,
       tileOfEntity: () => undefined,
       dropped: () => {},
     },
-    { sendEveryTicks: Math.round(config.tickRate / sendHz), keyframeEveryTicks: 1_000_000 },
+    replication,
     0,
   );
   const world = TileWorld.fromScene(scene, registry);
@@ -51,7 +65,6 @@ export async function bytesPerVisibleAvatar(avatars: number, sendHz: number, sec
   counting = true;
   authority.stepTo(120 + seconds * config.tickRate, 100_000);
   authority.dispose();
-  return { bytesPerAvatarPerS: bytes / seconds / avatars, messagesPerS: messages / seconds };
 }
 
 /**
@@ -84,40 +97,18 @@ export async function viewerBytesTotal(avatars: number, seconds: number, replica
   const turn = new SeededRng(avatars * 7 + 1);
   const scene = { ...base, entities: base.entities.map((e) => (e.kind === 'wanderer' ? { ...e, props: { ...e.props, turnEvery: 18 + Math.floor(turn.next() * 43) } } : e)) };
   const config = resolveWorldConfig(scene.config);
-  const registry = standardKinds();
   let payload = 0;
   let full = 0;
   let messages = 0;
-  let counting = false;
   let chunkId = 0;
-  const authority = new TileAuthority(
-    config,
-    registry,
-    1,
-    {
-      send: (to: number, m: Message) => {
-        if (!counting || to !== 2) return;
-        for (const part of encodeForWire(m, chunkId++, config.tileEdge)) {
-          payload += part.length;
-          if (m.type === MsgType.TileState) full += part.length;
-          messages++;
-        }
-      },
-      ownerOf: () => undefined,
-      tileOfEntity: () => undefined,
-      dropped: () => {},
-    },
-    replication,
-    0,
-  );
-  const world = TileWorld.fromScene(scene, registry);
-  const sim = world.tileList()[0]!;
-  authority.adopt(sim.tile, 1, sim.snapshot(), [2]);
-  world.dispose();
-  authority.stepTo(120, 1000); // warm up: everyone walking
-  counting = true;
-  authority.stepTo(120 + seconds * config.tickRate, 100_000);
-  authority.dispose();
+  watchOneTile(scene, replication, seconds, (to, m) => {
+    if (to !== 2) return;
+    for (const part of encodeForWire(m, chunkId++, config.tileEdge)) {
+      payload += part.length;
+      if (m.type === MsgType.TileState) full += part.length;
+      messages++;
+    }
+  });
   const total = payload + messages * DATA_CHANNEL_OVERHEAD_BYTES;
   return { totalPerAvatarPerS: total / seconds / avatars, payloadPerAvatarPerS: payload / seconds / avatars, fullStateShare: payload > 0 ? full / payload : 0, messagesPerS: messages / seconds };
 }

@@ -42,14 +42,21 @@ export interface TrainFigures {
 }
 
 /** The train throw over `seeds` seeds in every replica mode, same seeds and delays for each (a fair comparison). */
-export function trainFigures(seeds: number, delays: TrainDelays = TRAIN_DELAYS): Record<'speculative' | 'extrapolated' | 'interpolated', TrainFigures> {
+export function trainFigures(seeds: number, delays: TrainDelays = TRAIN_DELAYS): Record<ReplicaModeName, TrainFigures> {
+  return throwFigures(seeds, (seed, mode) => trainThrow(seed, mode, delays));
+}
+
+type ReplicaModeName = 'speculative' | 'extrapolated' | 'interpolated';
+
+/** One throw per seed in every replica mode (the same seeds for each): hit rate and the error of what Alice saw, cm. */
+function throwFigures(seeds: number, run: (seed: number, mode: ReplicaModeName) => { hit: boolean; seenError: number }): Record<ReplicaModeName, TrainFigures> {
   const modes = ['speculative', 'extrapolated', 'interpolated'] as const;
-  const out = {} as Record<(typeof modes)[number], TrainFigures>;
+  const out = {} as Record<ReplicaModeName, TrainFigures>;
   for (const mode of modes) {
     let hits = 0;
     const seen: number[] = [];
     for (let seed = 1; seed <= seeds; seed++) {
-      const o = trainThrow(seed, mode, delays);
+      const o = run(seed, mode);
       if (o.hit) hits++;
       seen.push(o.seenError * 100);
     }
@@ -73,18 +80,6 @@ export function viewErrorP99(mode: 'speculative' | 'interpolated', oneWayMs: num
 }
 
 /** The scripted-path throw (a runner its script turns every 0.5 s) over `seeds` seeds in every replica mode: hit rate, and the median and p99 error of the runner Alice saw as she threw (cm). */
-export function scriptedPathFigures(seeds: number, delays: TrainDelays = TRAIN_DELAYS): Record<'speculative' | 'extrapolated' | 'interpolated', TrainFigures> {
-  const modes = ['speculative', 'extrapolated', 'interpolated'] as const;
-  const out = {} as Record<(typeof modes)[number], TrainFigures>;
-  for (const mode of modes) {
-    let hits = 0;
-    const seen: number[] = [];
-    for (let seed = 1; seed <= seeds; seed++) {
-      const o = scriptedPathThrow(seed, mode, delays);
-      if (o.hit) hits++;
-      seen.push(o.seenError * 100);
-    }
-    out[mode] = { hitRate: hits / seeds, seenErrorMedianCm: median(seen), seenErrorP99Cm: p99(seen) };
-  }
-  return out;
+export function scriptedPathFigures(seeds: number, delays: TrainDelays = TRAIN_DELAYS): Record<ReplicaModeName, TrainFigures> {
+  return throwFigures(seeds, (seed, mode) => scriptedPathThrow(seed, mode, delays));
 }
