@@ -5,6 +5,7 @@ import type { EntityDesc, EntityId } from '../core/entity.js';
 import { TesseraError } from '../core/errors.js';
 import { tileKey, tileOf, type TileId } from '../core/tile.js';
 import type { Vec3 } from '../core/vec.js';
+import { walkIntentOf, walkOn } from './own-avatar-walk.js';
 import type { WorldConfig } from '../core/world-config.js';
 import { standardKinds } from '../kinds/standard-kinds.js';
 import { ClockSync } from '../net/clock-sync.js';
@@ -90,8 +91,6 @@ type Listener<T> = (e: T) => void;
 /** Default most direct peer connections: a player's area of interest in a busy spot holds a dozen owners. */
 export const MAX_PEER_CONNECTIONS = 16;
 
-/** Walking speed assumed when predicting the player's own avatar (the avatar kind's default, m/s). */
-const AVATAR_SPEED = 5;
 /** Ticks an entity no source holds any more stays in view, carried on along its velocity (250 ms), unless reported removed. */
 const VIEW_GRACE_TICKS = 15;
 
@@ -240,10 +239,8 @@ export class WorldClient implements PlayerClient {
     if (!this.joined) throw new TesseraError('not-initialised', 'not joined yet: wait for the "joined" event');
     const tick = this.currentTick();
     const input = { entity: this.avatarId, seq: this.inputSeq++, data };
-    if ('moveX' in data || 'moveZ' in data) {
-      const num = (v: unknown, was: number): number => (typeof v === 'number' && Number.isFinite(v) ? Math.max(-1, Math.min(1, v)) : was);
-      this.lastMove = { tick: this.currentTickExact(), moveX: num(data['moveX'], this.lastMove.moveX), moveZ: num(data['moveZ'], this.lastMove.moveZ) };
-    }
+    const walk = walkIntentOf(data, this.lastMove);
+    if (walk) this.lastMove = { tick: this.currentTickExact(), ...walk };
     const tile = this.avatarTile();
     const owner = tile ? this.directory.get(tileKey(tile))?.owner : undefined;
     // The relay keeps its own copy of every input: the audit checks owners' logs against it.
@@ -334,13 +331,18 @@ export class WorldClient implements PlayerClient {
     // Own tiles stand at the end of the last simulated tick; glide them to the present moment
     // too, so they do not stutter from tick to tick.
     const nowTicks = this.currentTickExact(now);
-    const ownAhead = Math.max(-1, Math.min(15, nowTicks - this.authority.tick)) / this.config.tickRate;
+    const ownAheadTicks = Math.max(-1, Math.min(15, nowTicks - this.authority.tick));
+    const ownAhead = ownAheadTicks / this.config.tickRate;
     for (const sim of this.authority.world.tileList()) {
       for (const e of sim.describeAll()) {
         seen.add(e.id);
         const p = e.state.position;
-        const v = e.state.linvel;
-        const position = { x: p.x + v.x * ownAhead, y: p.y + v.y * ownAhead, z: p.z + v.z * ownAhead };
+        let v = e.state.linvel;
+        let position = { x: p.x + v.x * ownAhead, y: p.y + v.y * ownAhead, z: p.z + v.z * ownAhead };
+        // A simulation running behind (a busy worker) has not applied our latest walking input
+        // yet: carrying the old velocity on would show us walking on after we stopped.
+        const walk = e.id === this.avatarId ? this.ownAvatarWalk(p, v, this.authority.tick, this.authority.tick + ownAheadTicks) : undefined;
+        if (walk) ({ position, v } = { position: { ...walk.position, y: position.y }, v: walk.v });
         out.push({ entity: { id: e.id, kind: e.kind, body: e.body, tile: sim.tile, position, rotation: e.state.rotation, owner: this.selfId }, v, reported: { position: p, tick: this.authority.tick } });
       }
     }
@@ -399,22 +401,10 @@ export class WorldClient implements PlayerClient {
       const ahead = Math.min(Math.max(0, nowTicks - r.tick), this.config.tickRate * 1.5) * dt;
       let position = { x: r.position.x + r.velocity.x * ahead, y: r.position.y + r.velocity.y * ahead, z: r.position.z + r.velocity.z * ahead };
       let v = r.velocity;
-      if (r.id === this.avatarId && this.lastMove.tick > r.tick) {
-        // Our own avatar on someone else's tile: its owner has not shown our latest input yet.
-        // Predict it at once — walk at the avatar's speed from the moment we pressed — and let
-        // the owner's next state correct the guess (the correction is blended like any other).
-        const m = this.lastMove;
-        const len = Math.sqrt(m.moveX * m.moveX + m.moveZ * m.moveZ);
-        const k = len > 1 ? AVATAR_SPEED / len : AVATAR_SPEED;
-        const before = Math.min(Math.max(0, m.tick - r.tick), this.config.tickRate * 1.5) * dt;
-        const after = Math.min(Math.max(0, nowTicks - m.tick), this.config.tickRate * 1.5) * dt;
-        v = { x: m.moveX * k, y: r.velocity.y, z: m.moveZ * k };
-        position = {
-          x: r.position.x + r.velocity.x * before + v.x * after,
-          y: position.y,
-          z: r.position.z + r.velocity.z * before + v.z * after,
-        };
-      }
+      // Our own avatar on someone else's tile: its owner has not shown our latest input yet.
+      // Predict it at once and let the owner's next state correct the guess (blended like any other).
+      const walk = r.id === this.avatarId ? this.ownAvatarWalk(r.position, r.velocity, r.tick, Math.min(nowTicks, r.tick + this.config.tickRate * 1.5)) : undefined;
+      if (walk) ({ position, v } = { position: { ...walk.position, y: position.y }, v: walk.v });
       out.push({
         entity: { id: r.id, kind: r.kind, body: r.body, tile: r.tile, position, rotation: r.rotation, owner: this.directory.get(tileKey(r.tile))?.owner ?? RELAY_PEER },
         v,
@@ -423,6 +413,18 @@ export class WorldClient implements PlayerClient {
     }
     this.keepInView(out, seen, nowTicks);
     return out;
+  }
+
+  /**
+   * Our own avatar, known at `fromTick` at `p` moving at `v`, when a walking input came after
+   * that tick: carried along `v` up to the input, then walking at the avatar's speed the way the
+   * input says, up to `toTick`. Undefined when no input is newer than the state (nothing to predict).
+   */
+  private ownAvatarWalk(p: Vec3, v: Vec3, fromTick: number, toTick: number): { position: Vec3; v: Vec3 } | undefined {
+    const m = this.lastMove;
+    if (m.tick <= fromTick || !this.config) return undefined;
+    const dt = 1 / this.config.tickRate;
+    return walkOn(p, v, m, Math.max(0, Math.min(m.tick, toTick) - fromTick) * dt, Math.max(0, toTick - m.tick) * dt);
   }
 
   /**

@@ -7,6 +7,7 @@ import type { MemberRole, Message, PeerId, RosterEntry } from '../protocol/messa
 import { RELAY_PEER } from '../protocol/messages.js';
 import type { CheatDrills, ClientStats, DocMessage, PlayerClient, RunningCheat, VisibleEntity, WorldClientEvents } from '../client/player-client.js';
 import { ViewSmoother, type RawVisible } from '../client/view-smoothing.js';
+import { walkIntentOf, walkOn } from '../client/own-avatar-walk.js';
 import { POSE_HEADER, POSE_STRIDE, poseSlot } from './pose-frame.js';
 import type { CheatCall, PageToWorker, SessionOptions, WorkerToPage } from './protocol.js';
 
@@ -50,6 +51,8 @@ export class WorkerClient implements PlayerClient {
   private closed = false;
   private running: RunningCheat | undefined;
   private readonly listened = new Set<keyof WorldClientEvents>();
+  /** The player's latest walking input and when it was posted (page ms): the frame may be older. */
+  private lastMove = { atMs: -Infinity, moveX: 0, moveZ: 0 };
 
   constructor(
     /** This session's number in its worker. */
@@ -129,6 +132,8 @@ export class WorkerClient implements PlayerClient {
 
   send(data: InputData): void {
     if (!this.joined) return;
+    const walk = walkIntentOf(data, this.lastMove);
+    if (walk) this.lastMove = { atMs: this.now(), ...walk };
     this.post({ t: 'input', session: this.session, data });
   }
 
@@ -143,15 +148,24 @@ export class WorkerClient implements PlayerClient {
       const look = this.looks.get(s.id);
       if (!look) continue;
       const o = s.offset;
-      const v = { x: f[o + 11]!, y: f[o + 12]!, z: f[o + 13]! };
+      let v = { x: f[o + 11]!, y: f[o + 12]!, z: f[o + 13]! };
       const k = s.raw ? 0 : carry;
+      let position = { x: f[o + 4]! + v.x * k, y: f[o + 5]! + v.y * k, z: f[o + 6]! + v.z * k };
+      if (s.id === this.avatar && k > 0 && this.lastMove.atMs > f[0]!) {
+        // A frame from before our latest walking input (the worker is busy): carry our avatar
+        // the way we now walk, not on along the old velocity (we would overshoot a stop).
+        const before = Math.min(k, (this.lastMove.atMs - f[0]!) / 1000);
+        const walk = walkOn({ x: f[o + 4]!, y: f[o + 5]!, z: f[o + 6]! }, v, this.lastMove, before, k - before);
+        position = { ...walk.position, y: position.y };
+        v = walk.v;
+      }
       raw.push({
         entity: {
           id: s.id,
           kind: look.kind,
           body: look.body,
           tile: { x: f[o + 1]!, y: f[o + 2]!, z: f[o + 3]! },
-          position: { x: f[o + 4]! + v.x * k, y: f[o + 5]! + v.y * k, z: f[o + 6]! + v.z * k },
+          position,
           rotation: { x: f[o + 7]!, y: f[o + 8]!, z: f[o + 9]!, w: f[o + 10]! },
           owner: f[o + 14]!,
         },

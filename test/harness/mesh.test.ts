@@ -263,6 +263,34 @@ describe('own avatar on someone else’s tile', () => {
     }));
 });
 
+describe('own avatar on the player’s own tile, its simulation running behind', () => {
+  it('stops where the player stopped: a busy simulation does not carry it on along its old velocity', () =>
+    withSeed(43, async () => {
+      await initPhysics();
+      const scene = { config: { tileEdge: 16 }, entities: [...groundTiles(16, 0, 2, 0, 0, 1), ...walls(16, 0, 48, 0, 16, 20)] };
+      const h = new Harness({ seed: 43, scene, conditions: { delayMs: 20, jitterMs: 0 } });
+      const p = h.addClient('alice');
+      expect(h.runUntil(() => owns(p, '0,0,0') && p.client.entities().some((e) => e.id === p.client.avatar), 6000)).toBeGreaterThanOrEqual(0);
+      const c = p.client;
+      const shownX = (): number => c.entities().find((e) => e.id === c.avatar)!.position.x;
+      c.send({ moveX: 1 });
+      h.run(500);
+      // Its steps now come a quarter of a second apart (a busy worker, a slow phone); it stops between two.
+      p.slow!(1500, 250);
+      h.run(130);
+      c.send({ moveX: 0 });
+      let most = -Infinity;
+      for (let i = 0; i < 150; i++) {
+        h.run(10);
+        most = Math.max(most, shownX());
+      }
+      const rest = c.reportedPosition(c.avatar)!.position.x;
+      expect(owns(p, '0,0,0')).toBe(true);
+      // Braking takes it a little past where the stop was pressed; nothing shown goes further.
+      expect(most).toBeLessThan(rest + 0.05);
+    }));
+});
+
 describe('commits and checkpoints', () => {
   it('owners commit a state hash per tick; the relay verifies their keyframes against them, and judges a liar', () =>
     withSeed(51, async () => {
