@@ -214,6 +214,13 @@ function readState(rb: RigidBody): DynamicState {
  * Deterministic: the same snapshot plus the same inputs give the same bytes in every runtime.
  * Call `dispose()` to free the WASM memory.
  */
+/**
+ * Steps a freshly built tile takes before its resting bodies may be put to sleep: Rapier finds
+ * their contacts in the first step and settles them in the next two (a crate on the ground moves
+ * 8 mm up and back as its contact is first solved).
+ */
+const SETTLE_STEPS = 3;
+
 export class TileSimulation {
   /** The tile this simulation is authoritative for. */
   readonly tile: TileId;
@@ -262,6 +269,10 @@ export class TileSimulation {
   private readonly digestWords = new Uint32Array(2);
   /** Counts steps; entities carry the stamp of the step that visited them (instead of a set per step). */
   private stepStamp = 0;
+  /** Steps taken since this simulation was built (created or restored), counted up to `SETTLE_STEPS`. */
+  private stepsTaken = 0;
+  /** `sleepResting`'s speed bound, asked for before the tile had settled: applied after step `SETTLE_STEPS`. */
+  private sleepAfterSettling: number | undefined;
   /** Entities whose kind has an `onStep` handler, by id: the only ones the step dispatches to. */
   private steppers: LiveEntity[] = [];
   /** The entity whose handler is running (see `runningEntity`): its context calls skip the id lookup. */
@@ -589,12 +600,25 @@ export class TileSimulation {
     }
   }
 
+  /** True when entity `id` is a body Rapier has put to sleep (false for unknown ids). */
+  isSleeping(id: EntityId): boolean {
+    return this.entities.get(id)?.rb.isSleeping() ?? false;
+  }
+
   /**
    * Puts to sleep every dynamic body moving slower than `maxSpeed` (m/s). For replicas built
    * from an owner's entity states: bodies created at rest would otherwise start awake and cost
    * a second of solving before Rapier lets them sleep. Not for authoritative tiles.
+   *
+   * A tile that has not taken `SETTLE_STEPS` steps yet has no contacts: a body put to sleep now
+   * would be woken without its contact with what it stands on and fall through it. There the
+   * bodies are put to sleep after that step instead (those still slower than `maxSpeed` then).
    */
   sleepResting(maxSpeed = 0.05): void {
+    if (this.stepsTaken < SETTLE_STEPS) {
+      this.sleepAfterSettling = maxSpeed;
+      return;
+    }
     for (const e of this.order) {
       if (e.body.type !== 'dynamic') continue;
       const v = e.rb.linvel();
@@ -835,6 +859,11 @@ export class TileSimulation {
     if (this.mailbox.length > 1) this.mailbox.sort(compareMessages);
     this.currentTick = tick + 1;
     if (this.recording) this.recording.stepped = true;
+    if (++this.stepsTaken === SETTLE_STEPS && this.sleepAfterSettling !== undefined) {
+      const maxSpeed = this.sleepAfterSettling;
+      this.sleepAfterSettling = undefined;
+      this.sleepResting(maxSpeed); // (the next step's visit records them asleep)
+    }
     return {
       tick,
       emigrants,

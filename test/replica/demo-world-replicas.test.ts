@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { demoScene, initPhysics, type WorldClient } from '../../src/index.js';
+import { DEMO_SCENE, demoScene, initPhysics, type WorldClient } from '../../src/index.js';
 import { Harness, withSeed } from '../harness/harness.js';
 
 // The demo world as two players meet it, nobody giving any input: the relay simulates the train,
@@ -44,4 +44,29 @@ describe('replicas of the demo world', () => {
       }
     });
   }, 180_000);
+
+  it('a player joining sees the crates by the spawn point resting, not sinking into the ground and rising', async () => {
+    await initPhysics();
+    await withSeed(3, (seed) => {
+      const scene = demoScene();
+      const h = new Harness({ seed, scene: { ...scene, entities: scene.entities.filter((e) => e.kind !== 'avatar') }, conditions: { delayMs: 5, jitterMs: 2, loss: 0 } });
+      try {
+        const a = h.addClient('alice').client;
+        if (h.runUntil(() => a.joined && a.stats().ownedTiles.length > 0, 5000) < 0) throw new Error(`seed ${seed}: alice got no tile`);
+        h.run(1000);
+        const b = h.addClient('bob').client;
+        if (h.runUntil(() => b.joined, 3000) < 0) throw new Error(`seed ${seed}: bob did not join`);
+        // (Bob's replica of the spawn tile put its crates to sleep before its first step, without
+        // their contact with the ground: he saw them sink 7 cm in 120 ms, 22-30 cm in a browser.)
+        let lowest = Infinity;
+        for (let t = 0; t < 3000; t += 20) {
+          h.run(20);
+          for (const e of b.entities()) if (e.id === DEMO_SCENE.spawnBoxes || e.id === DEMO_SCENE.spawnBoxes + 1) lowest = Math.min(lowest, e.position.y);
+        }
+        expect(lowest).toBeGreaterThan(1.245);
+      } finally {
+        h.relay.close();
+      }
+    });
+  }, 60_000);
 });
