@@ -51,7 +51,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   const conditions = delayMs > 0 || jitterMs > 0 || loss > 0 ? { delayMs, jitterMs, loss } : undefined;
   // The view is made while the join is on the wire (creating a WebGL context takes tens of ms).
   const view = createView(canvas, params.get('quality') === 'low' ? 'low' : 'high');
-  // `?kinds=URL`: the world's kinds module (when its relay runs with `--kinds`); `?simulation=worker` runs the player in a Web Worker.
+  // `?kinds=URL`: the world's kinds module (when its relay runs with `--kinds`); the player runs in a Web Worker (`?simulation=main`: on this page).
   const kinds = params.get('kinds') ?? undefined;
   // The first text drawn on a canvas loads fonts (~100 ms): do it while the join is on the wire, not in a frame after.
   const warm = document.createElement('canvas').getContext('2d');

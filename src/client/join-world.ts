@@ -79,8 +79,9 @@ export interface JoinOptions {
   readonly kinds?: string | URL;
   /**
    * Where the player's simulation runs: `worker` — the relay connection, owned tiles and replicas
-   * in a Web Worker, the page keeping only drawing and WebRTC — or `main` (the default for now),
-   * on the calling thread (Node, tests, or a `registry` of functions).
+   * in a Web Worker, the page keeping only drawing and WebRTC (the default wherever `Worker`
+   * exists) — or `main`, on the calling thread (the default in Node, and whenever a `registry`,
+   * `verifySignature`, `webSocket` or `connector` is given: functions cannot be posted to a worker).
    */
   readonly simulation?: 'worker' | 'main';
   /** Starts the player worker (default: the library's `workers/player.worker.js`); for bundlers that need it spelled out. */
@@ -206,13 +207,16 @@ function chooseSimulation(opts: JoinOptions): 'worker' | 'main' {
     if (typeof Worker !== 'function') throw new TesseraError(ErrorCode.BadInput, 'joinWorld: `simulation: \'worker\'` needs Web Workers, which this runtime lacks');
     return 'worker';
   }
-  // The calling thread stays the default until the worker holds on a loaded machine (issue 17's notes).
-  return 'main';
+  if (opts.simulation === 'main') return 'main';
+  // A browser runs the player in a Web Worker unless the caller hands over what only this thread
+  // can hold: functions (a registry, a signature check) or test seams (a WebSocket, a connector).
+  const canPost = !opts.registry && !opts.verifySignature && !opts.webSocket && !opts.connector;
+  return typeof Worker === 'function' && canPost ? 'worker' : 'main';
 }
 
 /**
  * Joins a world: connects to the relay, waits for its welcome, and keeps the client running —
- * on this thread, or in a Web Worker with `simulation: 'worker'`. A first join that times out is tried
+ * in a Web Worker where the runtime has one (`simulation`), else on this thread. A first join that times out is tried
  * again like a reconnection (`joinAttempts`); rejects with a clear error when the relay cannot be
  * reached, refuses the join, or the world's kinds do not match.
  */
