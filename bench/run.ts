@@ -293,9 +293,10 @@ async function main(): Promise<void> {
             figures[`latency_${key}_p50_ms`] = round(l.p50, 2);
             figures[`latency_${key}_samples`] = l.samples;
             figures[`viewer_join_longest_task_ms_${key}`] = round(l.joinLongestTaskMs, 1);
+            figures[`viewer_page_load_longest_task_ms_${key}`] = round(l.pageLoadLongestTaskMs, 1);
             steadyLongest = Math.max(steadyLongest, l.steadyLongestTaskMs);
           } else figures[`latency_${key}_p50_ms_render_on`] = round(l.p50, 2);
-          console.error(`latency ${key}${render ? ' (drawing)' : ''}: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms over ${l.samples} updates (path ${l.path}); viewer's longest main-thread task while joining ${l.joinLongestTaskMs.toFixed(0)} ms, once settled ${l.steadyLongestTaskMs.toFixed(0)} ms`);
+          console.error(`latency ${key}${render ? ' (drawing)' : ''}: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms over ${l.samples} updates (path ${l.path}); viewer's longest main-thread task while joining ${l.joinLongestTaskMs.toFixed(0)} ms (loading the page before: ${l.pageLoadLongestTaskMs.toFixed(0)} ms), once settled ${l.steadyLongestTaskMs.toFixed(0)} ms`);
         } finally {
           relay.close();
         }
