@@ -75,7 +75,11 @@ test(`${TABS} players in one Chromium on this machine: everyone sees everyone in
   const relay = await startRelay(PORT, undefined, ['--scene', 'demo']);
   const pages: Page[] = [];
   try {
-    for (let i = 0; i < TABS; i++) pages.push(await openPlayer(browser, i));
+    const opening = Date.now();
+    for (let i = 0; i < TABS; i++) {
+      pages.push(await openPlayer(browser, i));
+      console.log(`tab p${i} joined ${((Date.now() - opening) / 1000).toFixed(1)} s after the first was opened`);
+    }
     const avatars = new Map<number, number>(); // avatar -> tab
     for (let i = 0; i < TABS; i++) avatars.set((await look(pages[i]!)).avatar, i);
     // Latency: each tab notes when it applied a delta of each tile tick; owners note when they sent it.
