@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { randomBytes } from 'node:crypto';
-import { auditScene, busyDemoScene, cannonScene, demoScene, trainScene, ErrorCode, initPhysics, MAX_MESSAGE_BYTES, loadKindsModule, resolveWorldConfig, standardKinds, TesseraError, type SceneDesc } from '../src/index.js';
+import { auditScene, busyDemoScene, cannonScene, demoScene, trainScene, TRAIN_SCENE, ErrorCode, initPhysics, MAX_MESSAGE_BYTES, loadKindsModule, resolveWorldConfig, standardKinds, TesseraError, type SceneDesc } from '../src/index.js';
 import { InlineAuditor } from './audit/auditor.js';
 import { ThreadAuditor } from './audit/thread-auditor.js';
 import { WorldStore } from './store/world-store.js';
@@ -91,13 +91,16 @@ export interface RelayServer {
   close(): Promise<void>;
 }
 
-/** A scene for a shared world: the single-player avatar of the offline scenes is left out (players bring their own). */
-function shared(scene: SceneDesc): SceneDesc {
-  return { ...scene, entities: scene.entities.filter((e) => e.kind !== 'avatar') };
+/**
+ * A scene for a shared world: the single-player avatar of the offline scenes is left out (players
+ * bring their own); avatars listed in `keep` are the scene's own characters (the train's rider).
+ */
+function shared(scene: SceneDesc, keep: readonly number[] = []): SceneDesc {
+  return { ...scene, entities: scene.entities.filter((e) => e.kind !== 'avatar' || keep.includes(e.id)) };
 }
 
 /** Named scenes the CLI can start a world from. */
-export const SCENES: Readonly<Record<string, () => SceneDesc>> = { demo: () => shared(demoScene()), cannon: () => shared(cannonScene()), audit: () => shared(auditScene()), train: () => shared(trainScene()), 'busy-demo': () => shared(busyDemoScene()) };
+export const SCENES: Readonly<Record<string, () => SceneDesc>> = { demo: () => shared(demoScene()), cannon: () => shared(cannonScene()), audit: () => shared(auditScene()), train: () => shared(trainScene({ rider: true }), [TRAIN_SCENE.rider]), 'busy-demo': () => shared(busyDemoScene()) };
 
 /**
  * Starts a relay: WebSocket endpoint at `/`, `GET /healthz`, `GET /metrics`, and the operator's
