@@ -190,6 +190,7 @@ main(process.argv.slice(2)).then(
   },
   (e: unknown) => {
     console.error(`tessera: ${e instanceof Error ? e.message : String(e)}`);
-    process.exitCode = 64;
+    // Exit now: what a failed start had already opened (the audit thread, timers) would keep it alive.
+    process.exit(64);
   },
 );

@@ -214,10 +214,25 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
     );
   });
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(opts.port, opts.host ?? '127.0.0.1', () => resolve());
-  });
+  // The WebSocket server re-emits its HTTP server's errors: unheard, a busy port threw from an
+  // event handler instead of rejecting here.
+  wss.on('error', (e) => log({ level: 'error', msg: 'websocket server error', error: e.message }));
+  const host = opts.host ?? '127.0.0.1';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(opts.port, host, () => resolve());
+    });
+  } catch (e) {
+    // Nothing of a relay that could not listen stays running (the audit thread, the store, the cluster's connection).
+    stopKeepalive();
+    store?.close();
+    core.close();
+    await new Promise<void>((r) => wss.close(() => r()));
+    await cluster?.close();
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new TesseraError(ErrorCode.BadInput, code === 'EADDRINUSE' ? `port ${opts.port} on ${host} is in use (another relay still running?): stop it or choose another --port` : `cannot listen on ${host}:${opts.port}: ${e instanceof Error ? e.message : String(e)}`);
+  }
   const port = (http.address() as AddressInfo).port;
   const timer = setInterval(() => {
     try {

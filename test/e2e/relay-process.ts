@@ -9,6 +9,9 @@ export async function startRelay(port: number, dataDir: string | undefined, extr
   // TESSERA_E2E_RELAY_LOG=dir: each relay's log goes to dir/relay-PORT.log (for chasing a failure).
   const logDir = process.env['TESSERA_E2E_RELAY_LOG'];
   const out = logDir ? openSync(join(logDir, `relay-${port}.log`), 'a') : 'ignore';
+  // A relay left by an earlier run (a test that timed out) would answer for the new one.
+  const stale = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+  if (stale) throw new Error(`a relay already listens on port ${port} (left by an earlier run?): stop it first`);
   const child = spawn(process.execPath, ['--import', 'tsx', 'relay/cli.ts', 'relay', '--port', String(port), ...store, ...extra], { stdio: ['ignore', out, out] });
   for (let i = 0; i < 300; i++) {
     try {

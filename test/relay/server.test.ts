@@ -23,6 +23,15 @@ async function start(opts: Partial<Parameters<typeof startRelay>[0]> = {}): Prom
   return running.server;
 }
 
+describe('a port that is in use', () => {
+  it('rejects with an error naming the port; the relay already on it keeps answering', async () => {
+    const first = await start();
+    await expect(startRelay({ port: first.port, log: quiet })).rejects.toThrow(`port ${first.port} on 127.0.0.1 is in use (another relay still running?)`);
+    // The first relay still answers.
+    expect((await fetch(`http://127.0.0.1:${first.port}/healthz`)).ok).toBe(true);
+  });
+});
+
 async function join(server: RelayServer, name: string, token = ''): Promise<WorldClient> {
   const link = await openWebSocketLink(server.url, WebSocket as unknown as WebSocketConstructor);
   const client = new WorldClient({ relay: link, world: 'demo', name, token, transport: 'relay', now });
