@@ -224,10 +224,12 @@ export function createEditor(root: HTMLElement, deps: EditorDeps): Editor {
       redoButton.disabled = !layout.canRedo;
       const saved = handle.acknowledged;
       const unsaved = waiting();
-      root.dataset['saved'] = String(saved);
-      root.dataset['pending'] = String(unsaved);
+      if (root.dataset['saved'] !== String(saved)) root.dataset['saved'] = String(saved);
+      if (root.dataset['pending'] !== String(unsaved)) root.dataset['pending'] = String(unsaved);
       const what = o ? `${o.kind} at ${o.position.x.toFixed(1)}, ${o.position.z.toFixed(1)}` : active ? 'click an object to select it' : '';
-      status.textContent = [saved ? '✓ all edits saved' : `… saving${unsaved > 0 ? ` ${unsaved} edit${unsaved === 1 ? '' : 's'}` : ''}`, `${layout.size} objects`, what, problem, handle.docRefusal ?? ''].filter(Boolean).join(' · ');
+      const text = [saved ? '✓ all edits saved' : `… saving${unsaved > 0 ? ` ${unsaved} edit${unsaved === 1 ? '' : 's'}` : ''}`, `${layout.size} objects`, what, problem, handle.docRefusal ?? ''].filter(Boolean).join(' · ');
+      // Called every frame: writing the same text would still lay the page out again each frame.
+      if (status.textContent !== text) status.textContent = text;
     },
   };
 }
