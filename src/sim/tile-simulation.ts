@@ -209,18 +209,18 @@ function readState(rb: RigidBody): DynamicState {
 }
 
 /**
- * The authoritative simulation of one tile: one Rapier world, the tile's entities and their
- * behaviours, read-only ghosts of neighbours' border bodies, a seeded RNG and a mailbox.
- * Deterministic: the same snapshot plus the same inputs give the same bytes in every runtime.
- * Call `dispose()` to free the WASM memory.
- */
-/**
  * Steps a freshly built tile takes before its resting bodies may be put to sleep: Rapier finds
  * their contacts in the first step and settles them in the next two (a crate on the ground moves
  * 8 mm up and back as its contact is first solved).
  */
 const SETTLE_STEPS = 3;
 
+/**
+ * The authoritative simulation of one tile: one Rapier world, the tile's entities and their
+ * behaviours, read-only ghosts of neighbours' border bodies, a seeded RNG and a mailbox.
+ * Deterministic: the same snapshot plus the same inputs give the same bytes in every runtime.
+ * Call `dispose()` to free the WASM memory.
+ */
 export class TileSimulation {
   /** The tile this simulation is authoritative for. */
   readonly tile: TileId;
