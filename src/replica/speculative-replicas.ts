@@ -1,6 +1,6 @@
 import type { BehaviourRegistry, EntityInput } from '../core/behaviour.js';
 import type { EntityDesc, EntityId, PropValue } from '../core/entity.js';
-import { neighbours, tileKey, type TileId } from '../core/tile.js';
+import { neighbours, tileKey, tileOf, type TileId } from '../core/tile.js';
 import type { Quat, Vec3 } from '../core/vec.js';
 import type { WorldConfig } from '../core/world-config.js';
 import type { EntityPose, PropsUpdate } from '../protocol/messages.js';
@@ -67,6 +67,17 @@ const SNAPSHOT_EVERY = 8;
  * second and spent its time rebuilding, which made its frames longer still.
  */
 const JUMP_AFTER_TICKS = 45;
+/** How long a tile seen for the first time waits for the state of a neighbour its island lies in: ticks, and frames (`stepTo` calls). */
+const ISLAND_WAIT_TICKS = 30;
+const ISLAND_WAIT_FRAMES = 10;
+
+/** An owner's full state that disagreed with the replica (or was its first): rebuilt from at the next `stepTo`. */
+interface Rebuild {
+  readonly tile: TileId;
+  readonly tick: number;
+  readonly entities: readonly EntityDesc[];
+  readonly continuity?: TileContinuity;
+}
 
 /**
  * Speculative replicas (DESIGN: replica/, paper §3.7–3.8): every subscribed tile this node does
@@ -82,7 +93,9 @@ export class SpeculativeReplicas {
   private readonly history = new Map<string, Map<number, Map<EntityId, Float64Array>>>();
   private readonly pending = new Map<string, Pending[]>();
   /** Full states waiting to rebuild their tile (the newest per tile). */
-  private readonly rebuilds = new Map<string, { tile: TileId; tick: number; entities: readonly EntityDesc[]; continuity?: TileContinuity }>();
+  private readonly rebuilds = new Map<string, Rebuild>();
+  /** When a tile seen for the first time began waiting for a neighbour its island lies in (world tick), and for how many frames it has. */
+  private readonly queuedAt = new Map<string, { tick: number; frames: number }>();
   /**
    * Entities a replica lost that an owner may still report (at most `LOST_KEPT`, oldest first out):
    * a rewound tile replays without the bodies that entered it from a neighbour in between (the
@@ -185,10 +198,58 @@ export class SpeculativeReplicas {
   }
 
   private rebuildOne(): void {
-    const next = this.rebuilds.entries().next();
-    if (next.done) return;
-    const [key, r] = next.value;
+    const next = this.nextRebuild();
+    if (!next) return;
+    const [key, r] = next;
+    const firstSeen = !this.world.holds(r.tile);
+    this.rebuild(key, r);
+    // A tile seen for the first time whose island lies partly in neighbours also seen for the
+    // first time comes with them, in one frame: stepped alone, the bodies over the neighbour
+    // stood on nothing and fell (the demo's crates stacked across x = 32, 0.3-1.8 m).
+    if (!firstSeen || this.rebuilds.size === 0) return;
+    for (const t of this.islandNeighbours(r)) {
+      const k = tileKey(t);
+      const q = this.rebuilds.get(k);
+      if (q && !this.world.holds(t)) this.rebuild(k, q);
+    }
+  }
+
+  /**
+   * The first queued rebuild, except that a tile seen for the first time whose bodies lie partly
+   * in a neighbour that is neither replicated nor queued waits for that neighbour's state (up to
+   * `ISLAND_WAIT_TICKS` and `ISLAND_WAIT_FRAMES`): its floor there is the neighbour's.
+   */
+  private nextRebuild(): [string, Rebuild] | undefined {
+    for (const entry of this.rebuilds) {
+      const [key, r] = entry;
+      if (this.world.holds(r.tile)) return entry;
+      const waiting = this.islandNeighbours(r).some((t) => !this.world.holds(t) && !this.rebuilds.has(tileKey(t)));
+      if (!waiting) return entry;
+      // Waited long enough, in ticks and in frames (a stalled page's first frame is many ticks
+      // later, with the neighbour's state still in the queue behind it).
+      const since = this.queuedAt.get(key) ?? { tick: this.world.tick, frames: 0 };
+      this.queuedAt.set(key, { tick: since.tick, frames: since.frames + 1 });
+      if (this.world.tick - since.tick >= ISLAND_WAIT_TICKS && since.frames >= ISLAND_WAIT_FRAMES) return entry;
+    }
+    return undefined;
+  }
+
+  /** Tiles other than `r.tile` in which dynamic bodies of its state lie (an island held whole by it). */
+  private islandNeighbours(r: Rebuild): TileId[] {
+    const out = new Map<string, TileId>();
+    const own = tileKey(r.tile);
+    for (const e of r.entities) {
+      if (e.body.type !== 'dynamic') continue;
+      const t = tileOf(e.state.position, this.config.tileEdge);
+      const k = tileKey(t);
+      if (k !== own) out.set(k, t);
+    }
+    return [...out.values()];
+  }
+
+  private rebuild(key: string, r: Rebuild): void {
     this.rebuilds.delete(key);
+    this.queuedAt.delete(key);
     // Every entity the owner's tile holds, including dynamic bodies whose reference point lies
     // outside it (held with their island): the replica's step decides where they go exactly as
     // the owner's does. Dropping them lost them from the view and made every later update of the
@@ -200,25 +261,26 @@ export class SpeculativeReplicas {
       // A tile seen for the first time has nothing to correct: it starts at the present,
       // its bodies moved along their velocities (no replay of the ticks in between).
       const sim = this.standalone(TileSimulation.create(r.tile, this.config, this.registry, this.jumped(r.tile, entities, this.world.tick - r.tick), this.world.tick, r.continuity));
-      sim.sleepResting();
       this.install(key, sim, sim.tick);
       return;
     }
     const sim = this.standalone(TileSimulation.create(r.tile, this.config, this.registry, entities, r.tick, r.continuity));
-    sim.sleepResting();
     this.install(key, sim, r.tick);
   }
 
-  /** Entity states moved `ticks` ahead along their velocities (staying in `tile`). */
   /**
-   * A replica's entities that lie in its tile. A correction applied at the present may leave a
-   * body past the border until the next step moves it on; a tile rebuilt from them leaves it out
-   * (the neighbour's owner reports it there).
+   * What a replica's tile holds, to rebuild it from: what lies in it, and its dynamic bodies
+   * lying in neighbours replicated here (an island is held whole by one tile, with bodies past its
+   * border: leaving them out dropped the half of the demo's crate stack lying in the next tile,
+   * and the rest fell). A body past the border into a tile not replicated here (a correction
+   * applied at the present can leave one there) is left out: that tile's owner reports it.
    */
   private insideOf(sim: TileSimulation): EntityDesc[] {
-    return sim.describeAll().filter((e) => sameTile(sim.tile, e.state.position, this.config.tileEdge));
+    const edge = this.config.tileEdge;
+    return sim.describeAll().filter((e) => sameTile(sim.tile, e.state.position, edge) || (e.body.type === 'dynamic' && this.world.holds(tileOf(e.state.position, edge))));
   }
 
+  /** Entity states moved `ticks` ahead along their velocities (staying in `tile`). */
   private jumped(tile: TileId, entities: readonly EntityDesc[], ticks: number): EntityDesc[] {
     if (ticks <= 0) return [...entities];
     const ahead = ticks / this.config.tickRate;
@@ -342,6 +404,7 @@ export class SpeculativeReplicas {
     this.propsAt.delete(key);
     this.pending.delete(key);
     this.rebuilds.delete(key);
+    this.queuedAt.delete(key);
   }
 
   /**
@@ -393,7 +456,6 @@ export class SpeculativeReplicas {
     for (const sim of this.world.tileList()) {
       const key = tileKey(sim.tile);
       const moved = TileSimulation.create(sim.tile, this.config, this.registry, this.jumped(sim.tile, this.insideOf(sim), gap), tick, sim.continuity());
-      moved.sleepResting(); // (bodies created at rest start awake: a second of solving a pile for nothing)
       next.adoptTile(moved);
       this.history.get(key)?.clear();
       this.continuityAt.get(key)?.clear();
@@ -401,6 +463,7 @@ export class SpeculativeReplicas {
       this.remember(key, moved);
       this.rings.set(key, [{ tick, snapshot: moved.snapshot() }]);
     }
+    for (const sim of next.tileList()) next.seedFixedGhosts(sim);
     this.world.dispose();
     this.world = next;
     this.counters.jumps++;
@@ -452,6 +515,7 @@ export class SpeculativeReplicas {
    */
   private standalone(sim: TileSimulation): TileSimulation {
     sim.setGhostNeighbours(this.world.ghostNeighboursOf(sim.tile));
+    this.world.seedFixedGhosts(sim);
     return sim;
   }
 
@@ -479,7 +543,6 @@ export class SpeculativeReplicas {
     // along each body's velocity, rather than stalling the frame.
     if (sim.tick < this.world.tick) {
       const fresh = TileSimulation.create(tile, this.config, this.registry, this.jumped(tile, this.insideOf(sim), this.world.tick - sim.tick), this.world.tick, sim.continuity());
-      fresh.sleepResting();
       sim.dispose();
       sim = fresh;
       ring.length = 0;
@@ -491,6 +554,7 @@ export class SpeculativeReplicas {
       old.dispose();
     }
     this.world.adoptTile(sim);
+    this.world.seedFixedGhostsAround(tile);
     while (ring.length > 1 && ring[1]!.tick <= sim.tick - this.depth) ring.shift();
     this.rings.set(key, ring);
   }
@@ -553,10 +617,9 @@ export class SpeculativeReplicas {
     // fixed bodies are not in the motion history, so count the whole tile.
     if (now.entityIds().length !== entities.length) return false;
     for (const e of settle) now.tamper(e.id, { position: e.state.position, rotation: e.state.rotation, linvel: e.state.linvel, angvel: e.state.angvel });
-    if (settle.length > 0) {
-      now.sleepResting();
-      this.counters.settled += settle.length;
-    }
+    // (Left awake: Rapier puts them back to sleep with their contacts. Put to sleep by hand, a
+    // body could keep falling while marked asleep: the demo's crates sank through the floor.)
+    this.counters.settled += settle.length;
     return true;
   }
 

@@ -1447,6 +1447,19 @@ export class TileSimulation {
     if (e.body.type === 'fixed') this.fixedGhostsCache = undefined;
   }
 
+  /** The ghosts this tile's fixed bodies show in neighbour `to` (the same at every tick: fixed bodies never move). */
+  fixedGhostsFor(to: TileId): GhostState[] {
+    return this.fixedGhostsOut().get(tileKey(to))?.ghosts ?? [];
+  }
+
+  /** True when this tile shows ghosts from neighbour `from`, or has some queued from it. */
+  showsGhostsFrom(from: TileId): boolean {
+    const key = tileKey(from);
+    if (this.pendingGhosts.has(key)) return true;
+    for (const g of this.ghosts.values()) if (g.source === key) return true;
+    return false;
+  }
+
   /** Fixed bodies' ghosts per neighbour, worked out once (fixed bodies never move); a fresh copy per step. */
   private fixedGhostsOut(): Map<string, { to: TileId; ghosts: GhostState[] }> {
     if (!this.fixedGhostsCache) {

@@ -361,6 +361,25 @@ export class TileWorld {
     }
   }
 
+  /**
+   * Gives a tile simulation standing apart from this world (rebuilt from a full state, or about
+   * to be adopted) the ghosts of held neighbours' fixed bodies it does not show yet. Without them
+   * a replay or a first step stands it beside no floor: bodies of an island held here but lying
+   * in the neighbour (crates stacked across a border) fell through it.
+   */
+  seedFixedGhosts(sim: TileSimulation): void {
+    for (const n of this.ghostNeighboursOf(sim.tile)) {
+      if (sim.showsGhostsFrom(n)) continue;
+      const ghosts = this.tiles.get(tileKey(n))!.fixedGhostsFor(sim.tile);
+      if (ghosts.length > 0) sim.receiveGhosts(n, ghosts);
+    }
+  }
+
+  /** `seedFixedGhosts` for a held tile just adopted and for its held neighbours (which get its fixed bodies before their next step). */
+  seedFixedGhostsAround(t: TileId): void {
+    for (const n of [t, ...this.ghostNeighboursOf(t)]) this.seedFixedGhosts(this.tiles.get(tileKey(n))!);
+  }
+
   /** The held neighbours of `t` that exchange ghosts with it. */
   ghostNeighboursOf(t: TileId): TileId[] {
     return neighbours(t).filter((n) => this.tiles.has(tileKey(n)));
