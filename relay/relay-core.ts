@@ -1116,7 +1116,9 @@ export class RelayCore {
     if (!peer.position) return;
     const list = this.interestOf(peer.position);
     // `peer.interest` is `peer.subscribed` in the same order: the same list is the same set.
-    const same = list.length === peer.interest.length && list.every((k, i) => k === peer.interest[i]);
+    const was = peer.interest;
+    let same = list.length === was.length;
+    for (let i = 0; same && i < list.length; i++) same = list[i] === was[i];
     if (same) return;
     const wanted = new Set(list);
     const old = peer.subscribed;
