@@ -20,6 +20,7 @@ import {
   tileKey,
   tileOf,
   tilesWithinRadius,
+  MAX_TILE_COORD,
   type BehaviourRegistry,
   type EntityDesc,
   type EntityId,
@@ -158,6 +159,10 @@ interface PeerState {
   readonly role: DocRole;
   position: Vec3 | undefined;
   subscribed: Set<string>;
+  /** `subscribed` as a list in `compareTiles` order (the same key strings as `tileGrid`): compared with a fresh area of interest without building a set. */
+  interest: readonly string[];
+  /** `subscribed` sorted as strings (the order of the directory sent to the player), built when first needed after a change. */
+  subscribedSorted: readonly string[] | undefined;
   readonly assembler: ChunkAssembler;
   readonly limiter: RateLimiter;
   /**
@@ -219,6 +224,12 @@ export class RelayCore {
   private readonly opts: RelayCoreOptions;
   private readonly authority: TileAuthority;
   private readonly tiles = new Map<string, TileRecord>();
+  /** The keys of `tiles` by coordinate (x → y → z → key), for areas of interest without building a key per candidate tile. */
+  private readonly tileGrid = new Map<number, Map<number, Map<number, string>>>();
+  /** `tiles` in `compareTiles` order, built when first needed after a tile is added. */
+  private tilesSorted: TileRecord[] | undefined;
+  /** Encoded `Lease` messages by lease (a lease object is never changed: a renewal is a new one), sent to every subscriber as they are. */
+  private readonly encodedLeases = new WeakMap<TileLease, Uint8Array[]>();
   /** Who holds each tile at which epoch: the records' `owner` and `epoch` are read from it. */
   private readonly leases: LeaseTable;
   private readonly peers = new Map<PeerId, PeerState>();
@@ -350,7 +361,7 @@ export class RelayCore {
       this.leases.grant(tileKey(tile), RELAY_PEER, (d) => {
         if (!d.granted) return this.leaseRefused(tile, d);
         this.authority.adopt(tile, d.entry.epoch, snapshot, []);
-        this.tiles.set(tileKey(tile), this.tileRecord(tile, this.signLease(tile, RELAY_PEER, d.entry.epoch, startTick)));
+        this.addTile(tile, this.tileRecord(tile, this.signLease(tile, RELAY_PEER, d.entry.epoch, startTick)));
       });
     }
     this.doc = new WorldDocHost(opts.registry, this.config.tileEdge, opts.document, {
@@ -730,7 +741,7 @@ export class RelayCore {
     if (id === undefined) return deny(ProtocolError.Unauthorized, 'no player id to give now (the cluster store is unreachable): try again');
     // Derived from the id: unique across a cluster's nodes as the id is.
     const avatar = avatarOf(id);
-    const peer: PeerState = { id, link: conn.link, name: m.name.slice(0, 32) || `player ${id}`, avatar, joinedAt: this.opts.now(), role: this.opts.roleOf?.(m.token) ?? 'creator', position: undefined, subscribed: new Set(), assembler: conn.assembler, limiter: conn.limiter, lastHeardTick: this.currentTick, lastPoseAtMs: this.opts.now() };
+    const peer: PeerState = { id, link: conn.link, name: m.name.slice(0, 32) || `player ${id}`, avatar, joinedAt: this.opts.now(), role: this.opts.roleOf?.(m.token) ?? 'creator', position: undefined, subscribed: new Set(), interest: [], subscribedSorted: undefined, assembler: conn.assembler, limiter: conn.limiter, lastHeardTick: this.currentTick, lastPoseAtMs: this.opts.now() };
     conn.peer = peer;
     this.peers.set(id, peer);
     this.metrics.joins++;
@@ -1066,13 +1077,54 @@ export class RelayCore {
 
   // ---- interest and ownership ---------------------------------------------------------------
 
+  /**
+   * The keys of the tiles that exist within the area of interest of `p`, in `compareTiles` order:
+   * `tilesWithinRadius(p, aoiRadius).map(tileKey).filter(exists)`, walking only the tiles that
+   * exist (the coordinate index) and building no key. Throws where `tilesWithinRadius` would.
+   */
+  private interestOf(p: Vec3): string[] {
+    const radius = this.config.aoiRadius;
+    const edge = this.config.tileEdge;
+    const lo = tileOf({ x: p.x - radius, y: p.y - radius, z: p.z - radius }, edge);
+    const hi = tileOf({ x: p.x + radius, y: p.y + radius, z: p.z + radius }, edge);
+    if (Math.min(lo.x, lo.y, lo.z) - 1 < -MAX_TILE_COORD || Math.max(hi.x, hi.y, hi.z) + 1 > MAX_TILE_COORD) {
+      return tilesWithinRadius(p, radius, edge).map(tileKey).filter((k) => this.tiles.has(k));
+    }
+    const out: string[] = [];
+    // The same candidates as `tilesWithinRadius` (one tile of slack each side), in the same order,
+    // and the same test (`distanceToTile(p, t, edge) <= radius`, computed alike).
+    for (let x = lo.x - 1; x <= hi.x + 1; x++) {
+      const ys = this.tileGrid.get(x);
+      if (!ys) continue;
+      const dx = Math.max(x * edge - p.x, 0, p.x - (x + 1) * edge);
+      for (let y = lo.y - 1; y <= hi.y + 1; y++) {
+        const zs = ys.get(y);
+        if (!zs) continue;
+        const dy = Math.max(y * edge - p.y, 0, p.y - (y + 1) * edge);
+        for (let z = lo.z - 1; z <= hi.z + 1; z++) {
+          const key = zs.get(z);
+          if (key === undefined) continue;
+          const dz = Math.max(z * edge - p.z, 0, p.z - (z + 1) * edge);
+          if (Math.sqrt(dx * dx + dy * dy + dz * dz) <= radius) out.push(key);
+        }
+      }
+    }
+    return out;
+  }
+
   private updateInterest(peer: PeerState): void {
     if (!peer.position) return;
-    const wanted = new Set(tilesWithinRadius(peer.position, this.config.aoiRadius, this.config.tileEdge).map(tileKey).filter((k) => this.tiles.has(k)));
-    const changed = wanted.size !== peer.subscribed.size || [...wanted].some((k) => !peer.subscribed.has(k));
-    if (!changed) return;
+    const list = this.interestOf(peer.position);
+    // `peer.interest` is `peer.subscribed` in the same order: the same list is the same set.
+    const was = peer.interest;
+    let same = list.length === was.length;
+    for (let i = 0; same && i < list.length; i++) same = list[i] === was[i];
+    if (same) return;
+    const wanted = new Set(list);
     const old = peer.subscribed;
     peer.subscribed = wanted;
+    peer.interest = list;
+    peer.subscribedSorted = undefined;
     for (const key of old) if (!wanted.has(key)) this.unindexSubscriber(key, peer.id);
     for (const key of wanted) if (!old.has(key)) this.indexSubscriber(key, peer.id);
     this.sendDirectory(peer);
@@ -1080,9 +1132,23 @@ export class RelayCore {
   }
 
   private sendDirectory(peer: PeerState): void {
-    const entries = [...peer.subscribed].sort().map((k) => this.tiles.get(k)!).map((r) => ({ tile: r.tile, owner: r.owner, epoch: r.epoch }));
-    this.sendTo(peer.id, { type: MsgType.Directory, entries }, true);
-    for (const k of [...peer.subscribed].sort()) this.sendTo(peer.id, { type: MsgType.Lease, lease: this.tiles.get(k)!.lease }, true);
+    this.sendTo(peer.id, this.directoryOf(peer), true);
+    for (const k of this.subscribedSorted(peer)) this.sendTo(peer.id, { type: MsgType.Lease, lease: this.tiles.get(k)!.lease }, true);
+  }
+
+  /** The player's subscribed tiles sorted as strings (the directory's order). */
+  private subscribedSorted(peer: PeerState): readonly string[] {
+    return (peer.subscribedSorted ??= [...peer.subscribed].sort());
+  }
+
+  /** The directory of the tiles a player is subscribed to, as it is now. */
+  private directoryOf(peer: PeerState): Message {
+    const entries = this.subscribedSorted(peer).map((k) => {
+      // The record's owner and epoch are the lease table's: read once for both.
+      const held = this.leases.get(k)!;
+      return { tile: this.tiles.get(k)!.tile, owner: held.owner, epoch: held.epoch };
+    });
+    return { type: MsgType.Directory, entries };
   }
 
   /** The peers subscribed to a tile, ascending (a copy: callers may keep it). */
@@ -1372,7 +1438,7 @@ export class RelayCore {
     for (const id of this.subscribersOf(tileKey(r.tile))) {
       const p = this.peers.get(id)!;
       this.sendTo(p.id, { type: MsgType.Lease, lease: r.lease }, true);
-      this.sendTo(p.id, { type: MsgType.Directory, entries: [...p.subscribed].sort().map((k) => this.tiles.get(k)!).map((t) => ({ tile: t.tile, owner: t.owner, epoch: t.epoch })) }, true);
+      this.sendTo(p.id, this.directoryOf(p), true);
     }
   }
 
@@ -1450,7 +1516,7 @@ export class RelayCore {
       this.leases.grant(key, RELAY_PEER, (d) => {
         if (!d.granted) return this.leaseRefused(tile, d);
         this.authority.adopt(tile, d.entry.epoch, snap, this.subscribersOf(key));
-        this.tiles.set(key, this.tileRecord(tile, this.signLease(tile, RELAY_PEER, d.entry.epoch, this.authority.tick)));
+        this.addTile(tile, this.tileRecord(tile, this.signLease(tile, RELAY_PEER, d.entry.epoch, this.authority.tick)));
       });
       r = this.tiles.get(key);
       if (!r) return this.refuse(undefined, 'route', `entity ${e.id} could not be placed in tile ${key}: no lease for it`);
@@ -1636,8 +1702,22 @@ export class RelayCore {
     }
   }
 
+  /** Every tile record in `compareTiles` order (a copy: callers may add tiles while walking it). */
   private sortedTiles(): TileRecord[] {
-    return [...this.tiles.values()].sort((a, b) => a.tile.x - b.tile.x || a.tile.y - b.tile.y || a.tile.z - b.tile.z);
+    this.tilesSorted ??= [...this.tiles.values()].sort((a, b) => a.tile.x - b.tile.x || a.tile.y - b.tile.y || a.tile.z - b.tile.z);
+    return this.tilesSorted.slice();
+  }
+
+  /** A new tile (tiles are never removed): in the map, the coordinate index and (at the next walk) the sorted list. */
+  private addTile(tile: TileId, record: TileRecord): void {
+    const key = tileKey(tile);
+    this.tiles.set(key, record);
+    let ys = this.tileGrid.get(tile.x);
+    if (!ys) this.tileGrid.set(tile.x, (ys = new Map()));
+    let zs = ys.get(tile.y);
+    if (!zs) ys.set(tile.y, (zs = new Map()));
+    zs.set(tile.z, key);
+    this.tilesSorted = undefined;
   }
 
   // ---- sending ------------------------------------------------------------------------------
@@ -1684,6 +1764,11 @@ export class RelayCore {
     if (m.type === MsgType.TileState || m.type === MsgType.StateDelta) {
       if (this.lastEncoded?.m !== m) this.lastEncoded = { m, parts: this.encode(m) };
       parts = this.lastEncoded.parts;
+    } else if (m.type === MsgType.Lease) {
+      // A lease goes to every subscriber of its tile, and again with every directory: encoded once.
+      parts = this.encodedLeases.get(m.lease) ?? [];
+      if (parts.length === 0) this.encodedLeases.set(m.lease, (parts = this.encode(m)));
+      else this.chunkId++; // as encoding it again would (chunk ids stay as they were)
     } else parts = this.encode(m);
     for (const bytes of parts) {
       this.metrics.messagesOut++;

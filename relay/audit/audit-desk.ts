@@ -461,21 +461,24 @@ export class AuditDesk {
       const finding = this.applyInput(l, tick, input);
       if (finding) return finding;
     }
-    const siblings = this.siblings(l, tick);
+    // Only a record with arrivals, removals or mail needs the owner's other tiles (most records have
+    // none): found at the first use, from the same ledgers (nothing here changes them).
+    let found: TileLedger[] | undefined;
+    const sibs = (): TileLedger[] => (found ??= this.siblings(l, tick));
     for (const batch of [...record.inbound, ...record.after]) {
       for (const id of batch.removals) {
-        if (this.routed(l, siblings, (k) => this.evidence.takeRemoval(k, id))) {
+        if (this.routed(l, sibs(), (k) => this.evidence.takeRemoval(k, id))) {
           this.counters.evidenceRouted++;
           this.obligations = this.obligations.filter((o) => !(o.migrant === id && tileKey(o.claimant) === key));
         } else this.unvouchedRemovals.push({ key, owner: l.owner, epoch: l.epoch, tick, id });
       }
       for (const e of batch.immigrants) {
-        if (this.routed(l, siblings, (k) => this.evidence.takeArrival(k, e))) {
+        if (this.routed(l, sibs(), (k) => this.evidence.takeArrival(k, e))) {
           this.counters.evidenceRouted++;
           continue;
         }
         // Migrants between two tiles of one owner never pass the relay: the tile they left must have produced them.
-        const from = siblings.filter((s) => neighbours(l.tile).some((n) => tileKey(n) === tileKey(s.tile)));
+        const from = sibs().filter((s) => neighbours(l.tile).some((n) => tileKey(n) === tileKey(s.tile)));
         if (from.length === 0) {
           return { reason: 'invented-arrival', owner: l.owner, tile: l.tile, fromTick: tick - 1, toTick: tick, detail: `arrival of entity ${e.id} (${e.kind}) in the record of tick ${tick}: the relay routed no such arrival and no neighbouring tile of the owner could have sent it` };
         }
@@ -483,14 +486,14 @@ export class AuditDesk {
       }
     }
     for (const m of record.messages) {
-      if (this.routed(l, siblings, (k) => this.evidence.takeMail(k, m))) {
+      if (this.routed(l, sibs(), (k) => this.evidence.takeMail(k, m))) {
         this.counters.evidenceRouted++;
         continue;
       }
-      if (siblings.length === 0) {
+      if (sibs().length === 0) {
         return { reason: 'invented-message', owner: l.owner, tile: l.tile, fromTick: tick - 1, toTick: tick, detail: `message '${m.topic}' from entity ${m.from} to ${m.to} in the record of tick ${tick}: the relay forwarded no such message and the owner holds no other tile that could have sent it` };
       }
-      this.oblige(l, tick, messageEvidenceKey(m), `message '${m.topic}' from entity ${m.from} to ${m.to}`, siblings, [tick - 2, tick - 1, tick]);
+      this.oblige(l, tick, messageEvidenceKey(m), `message '${m.topic}' from entity ${m.from} to ${m.to}`, sibs(), [tick - 2, tick - 1, tick]);
     }
     return undefined;
   }

@@ -674,11 +674,26 @@ function writeMessageBody(w: ByteWriter, m: EntityMessage): void {
 }
 
 /**
+ * Room to start encoding `m` in: the size of the long lists (a directory, a subscriber list)
+ * up front, so they are not copied over and over as the writer doubles; 64 bytes otherwise.
+ */
+function initialBytes(m: Message): number {
+  switch (m.type) {
+    case MsgType.Directory:
+      return 8 + m.entries.length * 20; // type, count; per entry a tile (3 × i32), owner and epoch (2 × u32)
+    case MsgType.Subscribers:
+      return 24 + m.peers.length * 4; // type, tile, epoch, count; a u32 per peer
+    default:
+      return 64;
+  }
+}
+
+/**
  * Encodes a message. `tileEdge` (metres, the world's) quantises delta positions. Throws
  * `bad-input` if it would exceed `limit` (send big ones with `encodeForWire`).
  */
 export function encodeMessage(m: Message, tileEdge: number, limit = MAX_MESSAGE_BYTES): Uint8Array {
-  const w = new ByteWriter(64);
+  const w = new ByteWriter(initialBytes(m));
   w.u8(m.type);
   switch (m.type) {
     case MsgType.Hello:

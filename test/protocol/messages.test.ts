@@ -112,6 +112,28 @@ describe('relay/peer message codec', () => {
     );
   });
 
+  it('encodes long directories and subscriber lists (written into room sized up front) to exactly their bytes', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ tile, owner: fc.nat(0xffffffff), epoch: fc.nat(0xffffffff) }), { minLength: 0, maxLength: 120 }),
+        fc.array(fc.nat(0xffffffff), { maxLength: 400 }),
+        tile,
+        (entries, peers, t) => {
+          const dir: Message = { type: MsgType.Directory, entries };
+          const d = encodeMessage(dir, EDGE);
+          // type, count, then 20 bytes per entry: nothing more, nothing less.
+          expect(d.length).toBe(5 + entries.length * 20);
+          expect(decodeMessage(d, EDGE)).toEqual(dir);
+          const subs: Message = { type: MsgType.Subscribers, tile: t, epoch: 3, peers };
+          const s = encodeMessage(subs, EDGE);
+          expect(s.length).toBe(1 + 12 + 4 + 4 + peers.length * 4);
+          expect(decodeMessage(s, EDGE)).toEqual(subs);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('quantises delta poses to within half a millimetre and a centimetre per second', () => {
     const m: Message = {
       type: MsgType.StateDelta,
