@@ -148,7 +148,19 @@ export function runSwarm(n: number, opts: SwarmOptions = {}): SwarmPoint | undef
   };
   const produced = new Map<string, string[]>();
   let excludedUs = 0;
+  // A tile's state at a tick is what the model says the first time it is asked (the handoff's
+  // state, a commitment, a keyframe, an audit's end state all ask for the same tick at different
+  // moments, and occupancy moves in between): kept for 20 s of ticks so every answer agrees.
+  const states = new Map<string, ModelState & { readonly tick: number }>();
   const snapshotAt = (tile: TileId, at: number): ModelState => {
+    const id = `${tileKey(tile)}@${at}`;
+    const known = states.get(id);
+    if (known) return known;
+    const s = { ...modelState(tile, at), tick: at };
+    states.set(id, s);
+    return s;
+  };
+  const modelState = (tile: TileId, at: number): ModelState => {
     const key = tileKey(tile);
     const avatars = occupancy.in(key).flatMap((i) => (players[i]?.avatar ? [model.avatarDesc(i, players[i]!.avatar, at - 1)] : []));
     // Created a tick early and stepped once: a state as a stepped tile holds it (contacts, solver
@@ -305,6 +317,7 @@ export function runSwarm(n: number, opts: SwarmOptions = {}): SwarmPoint | undef
     if (tick <= rampTicks) for (let j = 0; j < joinPerTick && players.length < n; j++) addPlayer(players.length);
     for (const p of players) p.step();
     if (tick % rate === 0) {
+      for (const [k, st] of states) if (st.tick < tick - rate * 20) states.delete(k);
       const wallS = (performance.now() - wall0) / 1000;
       if (tick % (rate * 2) === 0) log(`swarm N=${n}: tick ${tick}/${end}, ${relay.peerCount} joined, wall ${wallS.toFixed(0)} s`);
       if (opts.wallLimitS !== undefined && wallS > opts.wallLimitS) {
