@@ -1127,13 +1127,17 @@ export class RelayCore {
     peer.subscribedSorted = undefined;
     for (const key of old) if (!wanted.has(key)) this.unindexSubscriber(key, peer.id);
     for (const key of wanted) if (!old.has(key)) this.indexSubscriber(key, peer.id);
-    this.sendDirectory(peer);
+    this.sendDirectory(peer, old);
     for (const key of new Set([...old, ...wanted])) if (old.has(key) !== wanted.has(key)) this.pushSubscribers(key);
   }
 
-  private sendDirectory(peer: PeerState): void {
+  /**
+   * The directory of the player's tiles, and the signed lease of each tile it had not been sent
+   * (a tile it stays subscribed to keeps its lease up to date through `announce`).
+   */
+  private sendDirectory(peer: PeerState, before: ReadonlySet<string>): void {
     this.sendTo(peer.id, this.directoryOf(peer), true);
-    for (const k of this.subscribedSorted(peer)) this.sendTo(peer.id, { type: MsgType.Lease, lease: this.tiles.get(k)!.lease }, true);
+    for (const k of this.subscribedSorted(peer)) if (!before.has(k)) this.sendTo(peer.id, { type: MsgType.Lease, lease: this.tiles.get(k)!.lease }, true);
   }
 
   /** The player's subscribed tiles sorted as strings (the directory's order). */
@@ -1434,12 +1438,14 @@ export class RelayCore {
     this.authority.adopt(tile, epoch, snapshot, this.subscribersOf(tileKey(tile)));
   }
 
+  /**
+   * A tile's new lease to its subscribers. The lease is the directory entry it changes (a client
+   * sets the tile's owner and epoch from it), so the whole directory is not sent again: that was
+   * one directory per subscriber per handoff, most of the relay's cost of a handoff.
+   */
   private announce(r: TileRecord): void {
-    for (const id of this.subscribersOf(tileKey(r.tile))) {
-      const p = this.peers.get(id)!;
-      this.sendTo(p.id, { type: MsgType.Lease, lease: r.lease }, true);
-      this.sendTo(p.id, this.directoryOf(p), true);
-    }
+    const m: Message = { type: MsgType.Lease, lease: r.lease };
+    for (const id of this.subscribersOf(tileKey(r.tile))) this.sendTo(id, m, true);
   }
 
   /**
