@@ -17,7 +17,7 @@ import { editLatency, relayEditCost } from './doc-bench.js';
 import { floodBench } from './flood-bench.js';
 import { borderError, demoIslandMoves, islandStepOverhead, pileAcrossTiles } from './border-bench.js';
 import { relayCapacity } from './scale-bench.js';
-import { swarmFigures, swarmScale } from './swarm/swarm-scale.js';
+import { extendToFullTick, swarmFigures, swarmScale } from './swarm/swarm-scale.js';
 import { spawn } from 'node:child_process';
 
 /** Bytes per visible player per second a Colyseus 0.18 room sent at 20 Hz patches, measured on this machine (issue 14). */
@@ -238,12 +238,15 @@ async function main(): Promise<void> {
   // The swarm, short: light players on the real relay logic in virtual time, 100 and 400 players
   // at 4 per tile, each both ways (`npm run bench:scale` ramps on towards 100,000 and draws the plots).
   const swarm = swarmScale([100, 400], { measureS: 2, wallLimitS: 300, log: (l) => console.error(l) });
+  // On up each way until the relay's thread needs more than a tick, for `relay_max_players_*`.
+  extendToFullTick(swarm, { peers: [2000, 4000], relay: [800, 1600] }, { measureS: 2, wallLimitS: 120, log: (l) => console.error(l) });
   for (const [k, v] of Object.entries(swarmFigures(swarm))) if (v !== null) figures[k] = v;
   const s400 = swarm.peers.find((p) => p.players === 400);
   const r400 = swarm.relay.find((p) => p.players === 400);
   if (s400) figures['relay_cpu_ms_per_tick_per_player_peer_400'] = round(s400.relayCpuMsPerTickPerPlayer, 5);
   if (r400) figures['relay_cpu_ms_per_tick_per_player_server_400'] = round(r400.relayCpuMsPerTickPerPlayer, 5);
   if (swarm.stopped) figures['swarm_stopped'] = swarm.stopped;
+  console.error(`one relay thread, by the swarm: ${figures['relay_max_players_peer_assisted']}${figures['relay_max_players_peer_assisted_is_lower_bound'] ? '+' : ''} players peer-assisted, ${figures['relay_max_players_server_authoritative']}${figures['relay_max_players_server_authoritative_is_lower_bound'] ? '+' : ''} server-authoritative (CPU per tick reaching 16.7 ms, interpolated)`);
 
   const bw = await bytesPerVisibleAvatar(100, 20, 10);
   figures['bytes_per_visible_avatar_per_s'] = round(bw.bytesPerAvatarPerS, 1);

@@ -38,6 +38,43 @@ export function swarmScale(steps: readonly number[], opts: { measureS?: number; 
   return out;
 }
 
+/** One 60 Hz tick, ms: a relay whose thread needs more per tick falls behind. */
+export const TICK_MS = 1000 / 60;
+
+/**
+ * Runs on past the swarm's points, each way, up the given N until the relay's CPU per tick passes
+ * one tick (or a run passes `wallLimitS`), so each way has a point on both sides of a full tick.
+ */
+export function extendToFullTick(s: SwarmScale, more: { readonly peers: readonly number[]; readonly relay: readonly number[] }, opts: { measureS?: number; wallLimitS?: number; log?: (s: string) => void } = {}): void {
+  const log = opts.log ?? (() => {});
+  for (const authority of ['peers', 'relay'] as const) {
+    const points = authority === 'peers' ? s.peers : s.relay;
+    for (const n of more[authority]) {
+      if (points.some((p) => p.relayCpuMsPerTick > TICK_MS)) break;
+      const p = runSwarm(n, { authority, log, ...(opts.measureS !== undefined ? { measureS: opts.measureS } : {}), ...(opts.wallLimitS !== undefined ? { wallLimitS: opts.wallLimitS } : {}) });
+      if (!p) break;
+      points.push(p);
+      log(describe(p));
+    }
+  }
+}
+
+/**
+ * How many players one relay thread holds: the N at which its CPU per tick reaches one 60 Hz tick,
+ * interpolated linearly between the last point under it and the first over it (`atLeast` when
+ * no point reached it: then the largest N measured, a lower bound).
+ */
+export function playersAtFullTick(points: readonly SwarmPoint[]): { players: number; atLeast: boolean } {
+  const sorted = [...points].sort((a, b) => a.players - b.players);
+  const over = sorted.findIndex((p) => p.relayCpuMsPerTick > TICK_MS);
+  if (over < 0) return { players: sorted.at(-1)?.players ?? 0, atLeast: true };
+  if (over === 0) return { players: 0, atLeast: false };
+  const a = sorted[over - 1]!;
+  const b = sorted[over]!;
+  const f = (TICK_MS - a.relayCpuMsPerTick) / (b.relayCpuMsPerTick - a.relayCpuMsPerTick);
+  return { players: Math.round(a.players + f * (b.players - a.players)), atLeast: false };
+}
+
 const describe = (p: SwarmPoint): string =>
   `swarm ${p.byType.up['Commits'] ? 'peer-assisted' : 'server-authoritative'} N=${p.players}: ${p.joined} joined, ${p.tiles} tiles (${p.playerTiles} players', ${p.relayTiles} relay's); per peer ${Math.round(p.downBytesPerPeerPerS)} B/s down (${Math.round(p.downRelayBytesPerPeerPerS)} from the relay), ${Math.round(p.upBytesPerPeerPerS)} B/s up; relay ${p.relayCpuMsPerTick.toFixed(2)} ms CPU/tick (+ ${p.auditCpuMsPerTick.toFixed(2)} ms audit, modelled); ${p.handoffsPerS.toFixed(1)} handoffs/s; ${p.auditsPerS.toFixed(1)} audits/s; notes ${JSON.stringify(p.notes)}; relay CPU from first join to measuring ${p.joinRelayCpuS.toFixed(1)} s; wall ${p.wallS.toFixed(0)} s`;
 
@@ -69,6 +106,18 @@ export function swarmFigures(s: SwarmScale): Record<string, number | null> {
     swarm_downstream_bytes_per_peer_ratio_max_vs_100: top && base ? round(top.downBytesPerPeerPerS / base.downBytesPerPeerPerS, 3) : null,
     swarm_relay_cpu_ms_per_tick_100k: k100 ? round(k100.relayCpuMsPerTick, 3) : null,
   };
+  // One relay thread's capacity both ways, where the runs bracket a full tick.
+  const peersCap = playersAtFullTick(s.peers);
+  const relayCap = playersAtFullTick(s.relay);
+  if (s.peers.length > 0) {
+    f['relay_max_players_peer_assisted'] = peersCap.players;
+    f['relay_max_players_peer_assisted_is_lower_bound'] = peersCap.atLeast ? 1 : 0;
+  }
+  if (s.relay.length > 0) {
+    f['relay_max_players_server_authoritative'] = relayCap.players;
+    f['relay_max_players_server_authoritative_is_lower_bound'] = relayCap.atLeast ? 1 : 0;
+  }
+  if (s.peers.length > 0 && s.relay.length > 0 && relayCap.players > 0) f['relay_max_players_ratio_peer_vs_server'] = round(peersCap.players / relayCap.players, 2);
   for (const p of s.peers) {
     const n = p.players;
     const r = at(s.relay, n);
@@ -80,6 +129,11 @@ export function swarmFigures(s: SwarmScale): Record<string, number | null> {
     f[`swarm_incidents_${n}`] = Object.entries(p.notes).filter(([k]) => k.startsWith('incident')).reduce((x, [, v]) => x + v, 0);
     f[`swarm_server_relay_cpu_ms_per_tick_${n}`] = r ? round(r.relayCpuMsPerTick, 3) : null;
     f[`swarm_server_downstream_bytes_per_peer_per_s_${n}`] = r ? Math.round(r.downBytesPerPeerPerS) : null;
+  }
+  // Server-authoritative points with no peer-assisted run at the same N (the capacity search's).
+  for (const r of s.relay) {
+    f[`swarm_server_relay_cpu_ms_per_tick_${r.players}`] = round(r.relayCpuMsPerTick, 3);
+    f[`swarm_server_downstream_bytes_per_peer_per_s_${r.players}`] = Math.round(r.downBytesPerPeerPerS);
   }
   return f;
 }
