@@ -1,4 +1,4 @@
-// The StateDelta body (protocol 5): what a viewer receives 20 times a second per tile, so every
+// The StateDelta body (protocol 6): what a viewer receives 20 times a second per tile, so every
 // byte counts. Layout in PROTOCOL.md ("StateDelta"). Quantisation and bounds are checked here;
 // the message envelope (type byte, size limit) is messages.ts's.
 import { ByteReader, ByteWriter, readI16, readU16, readVarUint, writeI16, writeU16, writeVarUint } from '../core/bytes.js';
@@ -54,6 +54,8 @@ const VY = 8;
 const VZ = 16;
 /** The id is below the previous pose's: its difference is written as a magnitude (ids span 2^53, so a signed zigzag difference would not fit a safe integer). */
 const ID_DOWN = 32;
+/** The height is the previous pose's (its quantised value), not written: avatars on one floor share it (protocol 6). */
+const Y_SAME = 64;
 
 // Prop value tags (low 3 bits of a prop's head byte; the key's index in the high 5, 31 = a varuint index follows).
 const T_F64 = 0;
@@ -171,18 +173,22 @@ export function writeDeltaBody(w: ByteWriter, m: DeltaBody, tileEdge: number): v
   // Ids as differences from the previous pose's (the owner sends them in its tile's order): the
   // flags first, whose ID_DOWN bit gives the difference's sign, then its magnitude.
   let prev = 0;
+  let prevY = -1;
   for (const p of m.poses) {
+    const qy = q16(p.y, lo.y, span);
+    const sameY = qy === prevY;
+    prevY = qy;
     const vx = qVel(p.vx);
     const vy = qVel(p.vy);
     const vz = qVel(p.vz);
     const a = p.angvel;
     const spin = a !== undefined && (qVel(a.x) !== 0 || qVel(a.y) !== 0 || qVel(a.z) !== 0);
     const down = p.id < prev;
-    w.u8((p.rotation ? ROT : 0) | (spin ? SPIN : 0) | (vx !== 0 ? VX : 0) | (vy !== 0 ? VY : 0) | (vz !== 0 ? VZ : 0) | (down ? ID_DOWN : 0));
+    w.u8((p.rotation ? ROT : 0) | (spin ? SPIN : 0) | (vx !== 0 ? VX : 0) | (vy !== 0 ? VY : 0) | (vz !== 0 ? VZ : 0) | (down ? ID_DOWN : 0) | (sameY ? Y_SAME : 0));
     writeVarUint(w, down ? prev - p.id : p.id - prev);
     prev = p.id;
     writeU16(w, q16(p.x, lo.x, span));
-    writeU16(w, q16(p.y, lo.y, span));
+    if (!sameY) writeU16(w, qy);
     writeU16(w, q16(p.z, lo.z, span));
     if (p.rotation) writeRotation(w, p.rotation);
     if (vx !== 0) writeI16(w, vx);
@@ -199,7 +205,8 @@ export function writeDeltaBody(w: ByteWriter, m: DeltaBody, tileEdge: number): v
   writeVarUint(w, m.departed.length);
   for (const id of m.departed) writeVarUint(w, id);
   // Props: the keys named once per delta, then per entity (key index, value) pairs.
-  const updates = m.props ?? [];
+  // Ascending by id (stable), so each id is written as its distance from the previous one.
+  const updates = [...(m.props ?? [])].sort((a, b) => a.id - b.id);
   const keys: string[] = [];
   const index = new Map<string, number>();
   for (const u of updates) {
@@ -211,13 +218,42 @@ export function writeDeltaBody(w: ByteWriter, m: DeltaBody, tileEdge: number): v
     }
   }
   writeVarUint(w, keys.length);
-  for (const k of keys) writeShortStr(w, k);
+  for (const k of keys) writePropKey(w, k);
   writeVarUint(w, updates.length);
+  let prevId = 0;
   for (const u of updates) {
-    writeVarUint(w, u.id);
+    writeVarUint(w, u.id - prevId);
+    prevId = u.id;
     const ks = Object.keys(u.props).sort();
     writeVarUint(w, ks.length);
     for (const k of ks) writeValue(w, index.get(k)!, u.props[k]!);
+  }
+}
+
+/**
+ * Prop keys a delta names by their index in this list instead of their text (protocol 6): the
+ * standard kinds' changing props. Append only: a key's index is part of the protocol.
+ */
+export const WELL_KNOWN_PROP_KEYS: readonly string[] = ['moveX', 'moveZ', 'jump', 'readyAt', 'presses', 'shots', 'gold', 'rideOn', 'rideX', 'rideY', 'rideZ'];
+const WELL_KNOWN_INDEX = new Map(WELL_KNOWN_PROP_KEYS.map((k, i) => [k, i]));
+
+/** A prop key: a well-known key's index, or (the list's length + its UTF-8 length) then its bytes. */
+function writePropKey(w: ByteWriter, k: string): void {
+  const known = WELL_KNOWN_INDEX.get(k);
+  if (known !== undefined) return writeVarUint(w, known);
+  const b = utf8.encode(k);
+  writeVarUint(w, WELL_KNOWN_PROP_KEYS.length + b.length);
+  w.raw(b);
+}
+function readPropKey(r: ByteReader): string {
+  const v = readVarUint(r);
+  if (v < WELL_KNOWN_PROP_KEYS.length) return WELL_KNOWN_PROP_KEYS[v]!;
+  const n = v - WELL_KNOWN_PROP_KEYS.length;
+  if (n > MAX_KEY_BYTES) r.fail(`string of ${n} bytes exceeds ${MAX_KEY_BYTES}`);
+  try {
+    return utf8Strict.decode(r.raw(n));
+  } catch {
+    return r.fail('string is not valid UTF-8');
   }
 }
 
@@ -233,15 +269,18 @@ export function readDeltaBody(r: ByteReader, tileEdge: number): DeltaBody {
   const { lo, span } = poseFrame(tile, tileEdge);
   const poses: DeltaPose[] = [];
   let prev = 0;
+  let prevY = -1;
   for (let i = 0; i < n; i++) {
     const mask = r.u8();
-    if (mask > 63) r.fail(`bad pose flags ${mask}`);
+    if (mask > 127) r.fail(`bad pose flags ${mask}`);
+    if (mask & Y_SAME && prevY < 0) r.fail('the first pose of a delta cannot take the previous pose\'s height');
     const step = readVarUint(r);
     const id = mask & ID_DOWN ? prev - step : prev + step;
     if (!Number.isSafeInteger(id) || id < 0) r.fail(`entity id ${id} is not a non-negative safe integer`);
     prev = id;
     const x = dq16(readU16(r), lo.x, span);
-    const y = dq16(readU16(r), lo.y, span);
+    if (!(mask & Y_SAME)) prevY = readU16(r);
+    const y = dq16(prevY, lo.y, span);
     const z = dq16(readU16(r), lo.z, span);
     const rotation = mask & ROT ? readRotation(r) : undefined;
     const vx = mask & VX ? readI16(r) * VEL_Q : 0;
@@ -258,10 +297,13 @@ export function readDeltaBody(r: ByteReader, tileEdge: number): DeltaBody {
   const removed = ids('removed id');
   const departed = ids('departed id');
   const keys: string[] = [];
-  for (let i = 0, k = count(r, MAX_KEYS, 'prop key'); i < k; i++) keys.push(readShortStr(r, MAX_KEY_BYTES));
+  for (let i = 0, k = count(r, MAX_KEYS, 'prop key'); i < k; i++) keys.push(readPropKey(r));
   const props: { id: EntityId; props: Record<string, PropValue> }[] = [];
+  let prevId = 0;
   for (let i = 0, k = count(r, MAX_ITEMS, 'prop update'); i < k; i++) {
-    const id = readVarUint(r);
+    const id = prevId + readVarUint(r);
+    if (!Number.isSafeInteger(id)) r.fail(`entity id ${id} is not a safe integer`);
+    prevId = id;
     const out: Record<string, PropValue> = {};
     for (let j = 0, c = count(r, MAX_PROPS_PER_UPDATE, 'prop'); j < c; j++) {
       const head = r.u8();

@@ -168,6 +168,34 @@ describe('relay/peer message codec', () => {
     }), { numRuns: 2000 });
   });
 
+  it('sends a pose\'s height only when it differs from the pose before it, and names well-known prop keys by index; ids of prop updates in any order come back', () => {
+    const pose = (id: number, y: number) => ({ id, x: 3, y, z: 8, rotation: undefined, vx: 1, vy: 0, vz: -1 });
+    const delta = (ys: readonly number[], props?: { id: number; props: Record<string, number | boolean | string> }[]): Message => ({ type: MsgType.StateDelta, tile: { x: 0, y: 0, z: 0 }, epoch: 1, tick: 5, seq: 1, poses: ys.map((y, i) => pose(10 + i, y)), removed: [], departed: [], ...(props ? { props } : {}) });
+    // Ten avatars on one floor: 2 bytes fewer for each but the first.
+    const floor = encodeMessage(delta(Array(10).fill(1.25)), EDGE).length;
+    const stairs = encodeMessage(delta(Array.from({ length: 10 }, (_, i) => 1.25 + i * 0.1)), EDGE).length;
+    expect(stairs - floor).toBe(18);
+    const back = decodeMessage(encodeMessage(delta([1.25, 1.25, 2.5, 2.5, 1.25]), EDGE), EDGE) as Extract<Message, { type: typeof MsgType.StateDelta }>;
+    expect(back.poses.map((p) => Math.round(p.y * 100) / 100)).toEqual([1.25, 1.25, 2.5, 2.5, 1.25]);
+    // A well-known key costs one byte in the key list; any other key its text.
+    const known = encodeMessage(delta([1], [{ id: 10, props: { moveX: 1 } }]), EDGE).length;
+    const other = encodeMessage(delta([1], [{ id: 10, props: { myKey: 1 } }]), EDGE).length;
+    expect(other - known).toBe('myKey'.length);
+    const props = [{ id: 2 ** 40, props: { moveX: 0.25, jump: true } }, { id: 12, props: { 'ключ': 'v', moveZ: -0.123456789 } }, { id: 12, props: { gold: 3 } }];
+    const got = decodeMessage(encodeMessage(delta([1], props), EDGE), EDGE) as Extract<Message, { type: typeof MsgType.StateDelta }>;
+    expect(got.props).toEqual([props[1], props[2], props[0]]);
+  });
+
+  it('refuses a delta whose first pose takes the previous pose\'s height', () => {
+    const m: Message = { type: MsgType.StateDelta, tile: { x: 0, y: 0, z: 0 }, epoch: 1, tick: 5, seq: 1, poses: [{ id: 7, x: 3, y: 1, z: 8, rotation: undefined, vx: 0, vy: 0, vz: 0 }], removed: [], departed: [] };
+    const bytes = encodeMessage(m, EDGE);
+    // The pose's mask follows the header (type byte, tile, epoch, tick, seq, count): set its height bit.
+    const at = bytes.indexOf(0, 8);
+    const forged = bytes.slice();
+    forged[at] = 64;
+    expect(() => decodeMessage(forged, EDGE)).toThrow(/first pose/);
+  });
+
   it('carries a spinning body\'s angular velocity to within 0.005 rad/s, and none for a body that does not spin', () => {
     const m: Message = {
       type: MsgType.StateDelta,
