@@ -66,6 +66,11 @@ export class SyncCaller {
     }
   }
 
+  /** The number of the last request sent. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
   /** Closes the caller's port. */
   close(): void {
     this.port.close();
