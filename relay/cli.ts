@@ -35,13 +35,15 @@ relay flags (environment variable in brackets):
                         for comparison) [TESSERA_AUTHORITY]
   --audit-sample P      chance an owner's audit window is re-executed, 0..1 (default 0.1) [TESSERA_AUDIT_SAMPLE]
   --audit-inline        re-execute audits on the relay's thread instead of a worker [TESSERA_AUDIT_INLINE=1]
-  --data-dir DIR        where the world is kept between runs (SQLite; default ./tessera-data) [TESSERA_DATA_DIR]
+  --data-dir DIR        where the world is kept between runs (SQLite; default ./tessera-data; not with
+                        --cluster, whose world is kept in its Redis) [TESSERA_DATA_DIR]
   --memory-only         keep nothing between runs [TESSERA_MEMORY_ONLY=1]
   --template FILE       a new world's base layer: template JSON or a binary Yjs update [TESSERA_TEMPLATE]
   --cluster URL         run as a node of a cluster sharing the world's leases in Redis, e.g.
                         redis://127.0.0.1:6379 (redis-server 7; Debian package redis-server).
-                        So far: leases, player ids, the signing key, membership, and the roster, signals and relayed
-                        traffic between players of different nodes [TESSERA_CLUSTER]
+                        So far: leases, player ids, the signing key, membership, the roster, signals and relayed
+                        traffic between players of different nodes, and the world's checkpoints and document
+                        kept in Redis (unless --memory-only) [TESSERA_CLUSTER]
   --node-id ID          this node's id in the cluster (default HOSTNAME-PID) [TESSERA_NODE_ID]
   --lease-key FILE      the cluster's lease-signing key (Ed25519, PKCS#8 PEM), the same file on every
                         node; Redis then keeps only its public key. Default: the first node makes one
@@ -151,8 +153,11 @@ async function main(argv: string[]): Promise<number> {
   const auditInline = values['audit-inline'] === true || env['TESSERA_AUDIT_INLINE'] === '1';
   const templateFile = values.template ?? env['TESSERA_TEMPLATE'];
   const memoryOnly = values['memory-only'] === true || env['TESSERA_MEMORY_ONLY'] === '1';
-  const dataDir = memoryOnly ? undefined : (values['data-dir'] ?? env['TESSERA_DATA_DIR'] ?? 'tessera-data');
   const clusterUrl = values.cluster ?? env['TESSERA_CLUSTER'];
+  const dataDirGiven = values['data-dir'] ?? env['TESSERA_DATA_DIR'];
+  if (clusterUrl !== undefined && dataDirGiven !== undefined) throw new Error('--data-dir has no use with --cluster: a cluster keeps the world in its Redis (or nowhere, with --memory-only)');
+  // A cluster's world lives in its Redis (every node reads it), unless --memory-only.
+  const dataDir = memoryOnly || clusterUrl !== undefined ? undefined : (dataDirGiven ?? 'tessera-data');
   const nodeId = values['node-id'] ?? env['TESSERA_NODE_ID'] ?? `${hostname()}-${process.pid}`;
   if (clusterUrl === undefined && (values['node-id'] ?? env['TESSERA_NODE_ID']) !== undefined) throw new Error('--node-id needs --cluster');
   if (clusterUrl !== undefined && !/^rediss?:\/\/[^/]/.test(clusterUrl)) throw new Error(`--cluster must be a redis:// or rediss:// URL, got ${JSON.stringify(clusterUrl)}`);
@@ -174,7 +179,7 @@ async function main(argv: string[]): Promise<number> {
     ...(auditSample !== undefined ? { auditSample } : {}),
     ...(auditInline ? { auditThread: false } : {}),
     ...(dataDir !== undefined ? { dataDir } : {}),
-    ...(clusterUrl !== undefined ? { cluster: { url: clusterUrl, node: nodeId, ...(leaseKeyPem !== undefined ? { leaseKeyPem } : {}) } } : {}),
+    ...(clusterUrl !== undefined ? { cluster: { url: clusterUrl, node: nodeId, store: !memoryOnly, ...(leaseKeyPem !== undefined ? { leaseKeyPem } : {}) } } : {}),
   });
   const stop = (): void => {
     void server.close().then(() => process.exit(0));

@@ -22,6 +22,11 @@ export interface ClusterOptions {
    * its public key. Without it the first node generates one and keeps it in Redis for the others.
    */
   readonly leaseKeyPem?: string;
+  /**
+   * Keep the world (tile checkpoints, the document) in this Redis, where every node reads it
+   * (`RedisWorldStore`), instead of a data dir (default false: the relay's `dataDir`, if any).
+   */
+  readonly store?: boolean;
 }
 
 /** A relay node's part in its cluster: the shared lease table and its membership. Call `close()`. */
