@@ -8,7 +8,7 @@ import type { NodeLoad } from './node-load.js';
 import { BlockPeerIds } from './peer-ids.js';
 import { BusRemotePeers } from './bus-remote-peers.js';
 import { RedisBus } from './redis-bus.js';
-import { checkPersistence } from './persistence-check.js';
+import { checkFsync, checkPersistence } from './persistence-check.js';
 import { redisReserveIds } from './redis-peer-ids.js';
 
 /** Where a relay node finds its cluster. */
@@ -91,6 +91,10 @@ export async function joinCluster(opts: ClusterOptions, world: string, log: Rela
     const persistence = await checkPersistence(redis);
     if (persistence.ok) log({ level: 'info', msg: 'cluster redis persists (appendonly yes)', url: opts.url });
     else log({ level: 'warn', msg: 'cluster redis does not persist: epochs restart when Redis restarts', url: opts.url, reason: persistence.reason });
+    if (persistence.ok && opts.store) {
+      const fsync = await checkFsync(redis);
+      if (!fsync.ok) log({ level: 'warn', msg: 'cluster redis may lose acknowledged edits on a crash (appendfsync is not always)', url: opts.url, reason: fsync.reason });
+    }
     key = await clusterSigner(redis, prefix, opts.leaseKeyPem);
     ids = new BlockPeerIds({ reserve: redisReserveIds(redis, prefix), onError: (e) => log({ level: 'warn', msg: 'cluster player ids: no block reserved', reason: e.message }) });
     await ids.start();
