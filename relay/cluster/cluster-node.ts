@@ -47,7 +47,8 @@ export interface ClusterNode {
 
 /**
  * The prefix of one world's keys in Redis: `tessera:<world>:lease:<tile>`, `tessera:<world>:node:<id>`,
- * `tessera:<world>:nodes`, `tessera:<world>:peer-ids`, `tessera:<world>:lease-key:public|private`;
+ * `tessera:<world>:nodes`, `tessera:<world>:peer-ids`, `tessera:<world>:lease-key:public|private`,
+ * and the world store's (`RedisWorldData`): `checkpoints`, `doc`, `doc-updates`, `template:<sha256>`;
  * and of its pub/sub channels, `tessera:<world>:roster` and `tessera:<world>:to:<node>`.
  */
 export function clusterPrefix(world: string): string {

@@ -355,7 +355,7 @@ export class WorldDocHost {
       this.refuse(peer, 'document update changed entity ids (only the relay gives them)');
       this.flushIds();
     }
-    // Acknowledged only once stored (with every update before it); the player sends it again after a resync.
+    // Acknowledged only once stored (with every update before it): later, when the store takes it again.
     if (this.unstored.length > 0) return this.refuse(peer, `document update not stored, not acknowledged: ${this.storeError}`);
     this.hooks.send(peer, { type: MsgType.DocAck, stateVector: Y.encodeStateVector(this.doc) });
   }
@@ -415,8 +415,13 @@ export class WorldDocHost {
     this.storeUnstored();
   }
 
-  /** Stores the unstored updates in order, sending each stored one to the other players; stops at the first that fails. */
+  /**
+   * Stores the unstored updates in order, sending each stored one to the other players; stops at
+   * the first that fails. Once updates refused before are all stored, their senders are acknowledged.
+   */
   private storeUnstored(): void {
+    const refusedBefore = this.storeError !== '';
+    const senders = new Set<PeerId>();
     while (this.unstored.length > 0) {
       const { update, origin } = this.unstored[0]!;
       try {
@@ -428,6 +433,7 @@ export class WorldDocHost {
         return;
       }
       this.unstored.shift();
+      if (typeof origin === 'number') senders.add(origin);
       this.counters.updates++;
       this.counters.updateBytes += update.length;
       const e = encoding.createEncoder();
@@ -435,8 +441,12 @@ export class WorldDocHost {
       const payload = encoding.toUint8Array(e);
       for (const p of this.hooks.peers()) if (p !== origin) this.hooks.send(p, { type: MsgType.DocSync, payload });
     }
-    if (this.storeError !== '') this.hooks.storeFailed?.(undefined);
     this.storeError = '';
+    if (!refusedBefore) return;
+    this.hooks.storeFailed?.(undefined);
+    const online = new Set(this.hooks.peers());
+    const stateVector = Y.encodeStateVector(this.doc);
+    for (const p of senders) if (online.has(p)) this.hooks.send(p, { type: MsgType.DocAck, stateVector });
   }
 
   private entityIdOf(o: AuthoredObject): EntityId {

@@ -33,7 +33,7 @@ export interface RedisWorldStoreOptions {
  * does any call while Redis is unreachable; after a timeout, calls throw at once until Redis has
  * answered the late one (the relay's thread is never held twice by a Redis that hangs). A call
  * that timed out may still have been done by Redis (an append then stored and not acknowledged:
- * document updates are idempotent, and the relay sends it again). Call `close()`.
+ * the relay appends it again, and a document update stored twice changes nothing). Call `close()`.
  */
 export class RedisWorldStore implements WorldStorage {
   private readonly timeoutMs: number;
