@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { StoredDocument } from '../doc/world-doc-host.js';
-import type { CompactionPolicy, TileCheckpoint } from './world-store.js';
+import type { CompactionPolicy, TileCheckpoint } from './world-storage.js';
 import { foldUpdates } from './fold-updates.js';
 
 /**

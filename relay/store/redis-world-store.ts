@@ -3,8 +3,7 @@ import type { StoredDocument } from '../doc/world-doc-host.js';
 import type { RelayLog } from '../relay-core.js';
 import { startWorker, SyncCaller, workerExit, workerReady } from '../sync-call/sync-call.js';
 import type { StoreAnswer, StoreCall, StoreRequest, StoreWorkerData, StoreWorkerEvent } from './store-channel.js';
-import type { WorldStorage } from './world-storage.js';
-import type { CompactionPolicy, TileCheckpoint } from './world-store.js';
+import type { CompactionPolicy, TileCheckpoint, WorldStorage } from './world-storage.js';
 
 /** How a relay reaches the Redis its world is kept in. */
 export interface RedisWorldStoreOptions {

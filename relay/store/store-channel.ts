@@ -1,7 +1,7 @@
 // What goes between the relay's thread and the store worker (`RedisWorldStore`): one request at a
 // time, answered through a `SyncCaller` (relay/sync-call/sync-call.ts) the relay's thread waits on.
 import type { SyncCallEnd, WorkerStatusEvent } from '../sync-call/sync-call.js';
-import type { CompactionPolicy, TileCheckpoint } from './world-store.js';
+import type { CompactionPolicy, TileCheckpoint } from './world-storage.js';
 
 /** What the store worker is started with. */
 export interface StoreWorkerData {

@@ -1,5 +1,23 @@
 import type { StoredDocument } from '../doc/world-doc-host.js';
-import type { TileCheckpoint } from './world-store.js';
+import type { TileId } from '../../src/index.js';
+
+/** One tile as the relay last knew it for certain: its exact state (entities, props, counters, physics) at a tick. */
+export interface TileCheckpoint {
+  /** The checkpointed tile. */
+  readonly tile: TileId;
+  /** The tick of the world's timeline the state is from (the timeline goes on after a restart). */
+  readonly tick: number;
+  /** `TileSimulation.snapshot()` bytes. */
+  readonly snapshot: Uint8Array;
+}
+
+/** When a world's update log is folded into one update. */
+export interface CompactionPolicy {
+  /** Updates in the log (default 500). */
+  readonly maxUpdates: number;
+  /** Bytes in the log (default 4 MiB). */
+  readonly maxBytes: number;
+}
 
 /**
  * Where a relay keeps its world between runs: the latest checkpoint of every tile and the world

@@ -2,28 +2,11 @@ import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { TileId } from '../../src/index.js';
 import type { StoredDocument } from '../doc/world-doc-host.js';
-import type { WorldStorage } from './world-storage.js';
+import type { CompactionPolicy, TileCheckpoint, WorldStorage } from './world-storage.js';
 import { foldUpdates } from './fold-updates.js';
 
-/** One tile as the relay last knew it for certain: its exact state (entities, props, counters, physics) at a tick. */
-export interface TileCheckpoint {
-  /** The checkpointed tile. */
-  readonly tile: TileId;
-  /** The tick of the world's timeline the state is from (the timeline goes on after a restart). */
-  readonly tick: number;
-  /** `TileSimulation.snapshot()` bytes. */
-  readonly snapshot: Uint8Array;
-}
-
-/** When a world's update log is folded into one update. */
-export interface CompactionPolicy {
-  /** Updates in the log (default 500). */
-  readonly maxUpdates: number;
-  /** Bytes in the log (default 4 MiB). */
-  readonly maxBytes: number;
-}
+export type { CompactionPolicy, TileCheckpoint } from './world-storage.js';
 
 /**
  * The relay's memory between runs, in SQLite (better-sqlite3, write-ahead log: a save is either
