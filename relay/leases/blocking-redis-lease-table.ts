@@ -28,8 +28,9 @@ export interface BlockingRedisLeaseTableOptions {
  * millisecond on a local network) before `decided` runs, so the core acts on a grant only once
  * Redis said yes, at the point where it asked. While Redis is unreachable every change is
  * refused at once (`unreachable`) until the connection is back; one that takes longer than
- * `answerTimeoutMs` is refused too, and should Redis have granted it after all, the late answer
- * still updates this node's view (the grant itself takes no effect here). Call `close()`.
+ * `answerTimeoutMs` is refused too, and so is every change until its late answer comes (which
+ * still updates this node's view, should Redis have granted it after all: the grant itself
+ * takes no effect here). Call `close()`.
  */
 export class BlockingRedisLeaseTable implements LeaseTable {
   /** This node's id. */
@@ -141,7 +142,11 @@ export class BlockingRedisLeaseTable implements LeaseTable {
   private onEvent(e: LeaseWorkerEvent): void {
     if (e.type === 'ready') this.setUp(true);
     else if (e.type === 'down' || e.type === 'failed') this.setUp(false, e.reason);
-    else if (e.type === 'late' && (e.decision.granted || e.decision.reason !== LeaseRefusal.Unreachable)) this.learnLate(e.tile, e.op, e.decision);
+    else if (e.type === 'late' && (e.decision.granted || e.decision.reason !== LeaseRefusal.Unreachable)) {
+      this.learnLate(e.tile, e.op, e.decision);
+      // Redis answers, if slowly: ask it again (only a reconnection would say so otherwise, and the connection never dropped).
+      this.setUp(true);
+    }
   }
 
   /** A late answer: the current lease it carries is newer than what this node saw before it asked. */

@@ -14,9 +14,7 @@ export function connectWorkerRedis(url: string, connectTimeoutMs: number, port: 
   const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: connectTimeoutMs, ...more });
   redis.on('error', (e: Error) => post({ type: 'down', reason: e.message }));
   redis.on('ready', () => post({ type: 'ready' }));
-  redis.connect().then(
-    () => post({ type: 'ready' }),
-    (e: unknown) => post({ type: 'failed', reason: e instanceof Error ? e.message : String(e) }),
-  );
+  // 'ready' comes from the event above (once: a second one, arriving later, would hide a status change).
+  redis.connect().catch((e: unknown) => post({ type: 'failed', reason: e instanceof Error ? e.message : String(e) }));
   return redis;
 }
