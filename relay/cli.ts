@@ -7,6 +7,8 @@ import { hostname } from 'node:os';
 import * as Y from 'yjs';
 import { layoutAsTemplate, PROTOCOL_VERSION, readTemplateFile, resolveWorldConfig, WorldLayout } from '../src/index.js';
 import { WorldStore } from './store/world-store.js';
+import { RedisWorldStore } from './store/redis-world-store.js';
+import type { StoredDocument } from './doc/world-doc-host.js';
 import { SCENES, startRelay } from './server.js';
 import { makeToken } from './tokens.js';
 import { validNodeId } from './cluster/cluster-node.js';
@@ -17,7 +19,7 @@ const USAGE = `Usage: tessera <command> [flags]
 Commands:
   relay                 start a relay server
   token                 print a join token for a --secret world
-  template              print a world's layout (from its data dir) as template JSON
+  template              print a world's layout (from its data dir, or its cluster's Redis) as template JSON
   loadtest              start bots against a relay on a ramp; live table, JSON report, SVG chart
   --help, --version
 
@@ -51,6 +53,7 @@ relay flags (environment variable in brackets):
 
 template flags:
   --data-dir DIR        the relay's data dir (default ./tessera-data) [TESSERA_DATA_DIR]
+  --cluster URL         read the world from a cluster's Redis instead [TESSERA_CLUSTER]
   --world NAME          the world to export (default demo)
   --scene NAME          its scene (for the tile size; default demo)
 
@@ -120,12 +123,25 @@ async function main(argv: string[]): Promise<number> {
     const world = values.world ?? env['TESSERA_WORLD'] ?? 'demo';
     const scene = SCENES[values.scene ?? 'demo'];
     if (!scene) throw new Error(`--scene must be one of ${Object.keys(SCENES).join(', ')}`);
-    const db = join(dir, 'tessera.db');
-    if (!existsSync(db)) throw new Error(`no world store at ${db}`);
-    const store = new WorldStore(db);
-    const stored = store.loadDocument(world);
-    store.close();
-    if (!stored) throw new Error(`world ${JSON.stringify(world)} has no document in ${db}`);
+    const cluster = values.cluster ?? env['TESSERA_CLUSTER'];
+    let stored: StoredDocument | undefined;
+    let where: string;
+    if (cluster !== undefined) {
+      where = cluster;
+      const store = await RedisWorldStore.open({ url: cluster });
+      try {
+        stored = store.loadDocument(world);
+      } finally {
+        await store.close();
+      }
+    } else {
+      where = join(dir, 'tessera.db');
+      if (!existsSync(where)) throw new Error(`no world store at ${where}`);
+      const store = new WorldStore(where);
+      stored = store.loadDocument(world);
+      store.close();
+    }
+    if (!stored) throw new Error(`world ${JSON.stringify(world)} has no document in ${where}`);
     const doc = new Y.Doc();
     if (stored.template) Y.applyUpdate(doc, stored.template);
     for (const u of stored.updates) Y.applyUpdate(doc, u);

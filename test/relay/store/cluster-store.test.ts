@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
-import { joinWorld, WorldLayout, type WebSocketConstructor } from '../../../src/index.js';
+import { joinWorld, WorldLayout, type TemplateJson, type WebSocketConstructor } from '../../../src/index.js';
 import { startRelay, type RelayServer } from '../../../relay/server.js';
 import type { RelayLog } from '../../../relay/relay-core.js';
 import { RedisWorldStore } from '../../../relay/store/redis-world-store.js';
@@ -74,7 +75,13 @@ describeWithRedis('a cluster keeps its world in Redis (relay nodes in process, r
     relays.push(n2);
     expect(logs2.find((l) => l.msg === 'world restored')).toMatchObject({ store: redis.url, tiles: 9, objects: 3 });
     expect(n2.core.doc.layout.size).toBe(3);
-  }, 60_000);
+    // `tessera template --cluster` exports the world from Redis.
+    const cli = new URL('../../../relay/cli.ts', import.meta.url).pathname;
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['--import', 'tsx', cli, 'template', '--cluster', redis.url, '--world', 'demo'], { encoding: 'utf8' }, (e, stdout) => (e ? reject(e) : resolve(stdout))),
+    );
+    expect((JSON.parse(out) as TemplateJson).objects.map((o) => o.kind).sort()).toEqual(['ball', 'box', 'ramp']);
+  }, 90_000);
 
   it('refuses a data dir next to a cluster that keeps the world in Redis', async () => {
     await expect(startRelay({ port: 0, auditThread: false, dataDir: '/tmp/unused', log: () => undefined, cluster: { url: redis.url, node: 'n3', store: true } })).rejects.toThrow('uses no data dir');
