@@ -39,6 +39,8 @@ export class RedisWorldStore implements WorldStorage {
   private readonly slowTimeoutMs: number;
   /** A call that timed out and whose late end has not been heard yet. */
   private stuck: { seq: number; what: string } | undefined;
+  /** Why the worker ended, if it did before `close()`. */
+  private ended: string | undefined;
 
   private constructor(
     private readonly worker: Worker,
@@ -50,6 +52,12 @@ export class RedisWorldStore implements WorldStorage {
     this.timeoutMs = opts.timeoutMs ?? 1000;
     this.slowTimeoutMs = opts.slowTimeoutMs ?? 10_000;
     const log = opts.log;
+    // A worker that failed ends every later call at once, with its reason (not a wait on nobody).
+    worker.on('error', (e: Error) => {
+      this.ended = `its worker failed: ${e.message}`;
+      log?.({ level: 'error', msg: 'world store worker failed', url, reason: e.message });
+    });
+    worker.on('exit', (code) => (this.ended ??= `its worker exited (code ${code})`));
     worker.on('message', (e: StoreWorkerEvent) => {
       if (e.type === 'late') {
         if (this.stuck && e.seq >= this.stuck.seq) this.stuck = undefined;
@@ -118,6 +126,8 @@ export class RedisWorldStore implements WorldStorage {
 
   /** Closes the connection and ends the worker. */
   async close(): Promise<void> {
+    if (this.ended) return this.caller.close();
+    this.ended = 'the store is closed';
     this.worker.postMessage({ op: 'close', seq: 0 } satisfies StoreRequest);
     await workerExit(this.worker);
     this.caller.close();
@@ -125,6 +135,7 @@ export class RedisWorldStore implements WorldStorage {
 
   private call(req: StoreCall, timeoutMs: number): unknown {
     const what = `${req.op} of world ${JSON.stringify(req.world)}`;
+    if (this.ended) throw new Error(`Redis world store at ${this.url}: ${what} not tried: ${this.ended}`);
     if (this.stuck) throw new Error(`Redis world store at ${this.url}: ${what} not tried: Redis has not yet answered an earlier call (${this.stuck.what}) it took over ${this.timeoutMs} ms for`);
     const reply = this.caller.call<StoreAnswer>((seq) => this.worker.postMessage({ ...req, seq }), timeoutMs);
     if (!reply.answered) {

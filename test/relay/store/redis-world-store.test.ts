@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import * as Y from 'yjs';
@@ -193,5 +194,19 @@ describeWithRedis('RedisWorldStore (real redis-server)', () => {
       await own.stop(true);
       await s.close();
     }
+  });
+
+  it('a store whose worker ended fails every call at once, saying so', async () => {
+    const s = await RedisWorldStore.open({ url: redis.url });
+    s.createWorld('ended');
+    const worker = (s as unknown as { worker: Worker }).worker;
+    // The store's own 'exit' listener came first: it has heard of the end when this one runs.
+    const exited = new Promise((r) => worker.once('exit', r));
+    await worker.terminate();
+    await exited;
+    const t0 = performance.now();
+    expect(() => s.appendUpdate('ended', updatesOf('e', 1)[0]!)).toThrow('append of world "ended" not tried: its worker exited');
+    expect(performance.now() - t0).toBeLessThan(50);
+    await s.close();
   });
 });
