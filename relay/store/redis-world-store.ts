@@ -70,6 +70,7 @@ export class RedisWorldStore implements WorldStorage {
 
   /** Connects to Redis (on a worker thread); rejects with `Redis at URL is unreachable` when it cannot. */
   static async open(opts: RedisWorldStoreOptions): Promise<RedisWorldStore> {
+    if (!/^rediss?:\/\/[^/]/.test(opts.url)) throw new Error(`the world store's URL must start with redis:// or rediss://, got ${JSON.stringify(opts.url)}`);
     const caller = SyncCaller.create();
     const timeoutMs = opts.timeoutMs ?? 1000;
     const data: StoreWorkerData = {

@@ -190,6 +190,7 @@ describeWithRedis('RedisWorldStore (real redis-server)', () => {
       expect(() => s.appendUpdate('hang', updatesOf('h3', 1)[0]!)).toThrow(/Redis world store at redis:\/\/127\.0\.0\.1:\d+: append of world "hang" failed/);
       expect(performance.now() - t0).toBeLessThan(1000);
       await expect(RedisWorldStore.open({ url: own.url, connectTimeoutMs: 500 })).rejects.toThrow(`Redis at ${own.url} is unreachable`);
+      await expect(RedisWorldStore.open({ url: 'http://127.0.0.1:6379' })).rejects.toThrow('must start with redis:// or rediss://');
     } finally {
       await own.stop(true);
       await s.close();
