@@ -7,6 +7,8 @@ import { hostname } from 'node:os';
 import * as Y from 'yjs';
 import { layoutAsTemplate, PROTOCOL_VERSION, readTemplateFile, resolveWorldConfig, WorldLayout } from '../src/index.js';
 import { WorldStore } from './store/world-store.js';
+import { RedisWorldStore } from './store/redis-world-store.js';
+import type { StoredDocument } from './doc/world-doc-host.js';
 import { SCENES, startRelay } from './server.js';
 import { makeToken } from './tokens.js';
 import { validNodeId } from './cluster/cluster-node.js';
@@ -17,7 +19,7 @@ const USAGE = `Usage: tessera <command> [flags]
 Commands:
   relay                 start a relay server
   token                 print a join token for a --secret world
-  template              print a world's layout (from its data dir) as template JSON
+  template              print a world's layout (from its data dir, or its cluster's Redis) as template JSON
   loadtest              start bots against a relay on a ramp; live table, JSON report, SVG chart
   --help, --version
 
@@ -35,13 +37,15 @@ relay flags (environment variable in brackets):
                         for comparison) [TESSERA_AUTHORITY]
   --audit-sample P      chance an owner's audit window is re-executed, 0..1 (default 0.1) [TESSERA_AUDIT_SAMPLE]
   --audit-inline        re-execute audits on the relay's thread instead of a worker [TESSERA_AUDIT_INLINE=1]
-  --data-dir DIR        where the world is kept between runs (SQLite; default ./tessera-data) [TESSERA_DATA_DIR]
+  --data-dir DIR        where the world is kept between runs (SQLite; default ./tessera-data; not with
+                        --cluster, whose world is kept in its Redis) [TESSERA_DATA_DIR]
   --memory-only         keep nothing between runs [TESSERA_MEMORY_ONLY=1]
   --template FILE       a new world's base layer: template JSON or a binary Yjs update [TESSERA_TEMPLATE]
   --cluster URL         run as a node of a cluster sharing the world's leases in Redis, e.g.
                         redis://127.0.0.1:6379 (redis-server 7; Debian package redis-server).
-                        So far: leases, player ids, the signing key, membership, and the roster, signals and relayed
-                        traffic between players of different nodes [TESSERA_CLUSTER]
+                        So far: leases, player ids, the signing key, membership, the roster, signals and relayed
+                        traffic between players of different nodes, and the world's checkpoints and document
+                        kept in Redis (unless --memory-only) [TESSERA_CLUSTER]
   --node-id ID          this node's id in the cluster (default HOSTNAME-PID) [TESSERA_NODE_ID]
   --lease-key FILE      the cluster's lease-signing key (Ed25519, PKCS#8 PEM), the same file on every
                         node; Redis then keeps only its public key. Default: the first node makes one
@@ -49,6 +53,7 @@ relay flags (environment variable in brackets):
 
 template flags:
   --data-dir DIR        the relay's data dir (default ./tessera-data) [TESSERA_DATA_DIR]
+  --cluster URL         read the world from a cluster's Redis instead [TESSERA_CLUSTER]
   --world NAME          the world to export (default demo)
   --scene NAME          its scene (for the tile size; default demo)
 
@@ -118,12 +123,25 @@ async function main(argv: string[]): Promise<number> {
     const world = values.world ?? env['TESSERA_WORLD'] ?? 'demo';
     const scene = SCENES[values.scene ?? 'demo'];
     if (!scene) throw new Error(`--scene must be one of ${Object.keys(SCENES).join(', ')}`);
-    const db = join(dir, 'tessera.db');
-    if (!existsSync(db)) throw new Error(`no world store at ${db}`);
-    const store = new WorldStore(db);
-    const stored = store.loadDocument(world);
-    store.close();
-    if (!stored) throw new Error(`world ${JSON.stringify(world)} has no document in ${db}`);
+    const cluster = values.cluster ?? env['TESSERA_CLUSTER'];
+    let stored: StoredDocument | undefined;
+    let where: string;
+    if (cluster !== undefined) {
+      where = cluster;
+      const store = await RedisWorldStore.open({ url: cluster });
+      try {
+        stored = store.loadDocument(world);
+      } finally {
+        await store.close();
+      }
+    } else {
+      where = join(dir, 'tessera.db');
+      if (!existsSync(where)) throw new Error(`no world store at ${where}`);
+      const store = new WorldStore(where);
+      stored = store.loadDocument(world);
+      store.close();
+    }
+    if (!stored) throw new Error(`world ${JSON.stringify(world)} has no document in ${where}`);
     const doc = new Y.Doc();
     if (stored.template) Y.applyUpdate(doc, stored.template);
     for (const u of stored.updates) Y.applyUpdate(doc, u);
@@ -151,8 +169,11 @@ async function main(argv: string[]): Promise<number> {
   const auditInline = values['audit-inline'] === true || env['TESSERA_AUDIT_INLINE'] === '1';
   const templateFile = values.template ?? env['TESSERA_TEMPLATE'];
   const memoryOnly = values['memory-only'] === true || env['TESSERA_MEMORY_ONLY'] === '1';
-  const dataDir = memoryOnly ? undefined : (values['data-dir'] ?? env['TESSERA_DATA_DIR'] ?? 'tessera-data');
   const clusterUrl = values.cluster ?? env['TESSERA_CLUSTER'];
+  const dataDirGiven = values['data-dir'] ?? env['TESSERA_DATA_DIR'];
+  if (clusterUrl !== undefined && dataDirGiven !== undefined) throw new Error('--data-dir has no use with --cluster: a cluster keeps the world in its Redis (or nowhere, with --memory-only)');
+  // A cluster's world lives in its Redis (every node reads it), unless --memory-only.
+  const dataDir = memoryOnly || clusterUrl !== undefined ? undefined : (dataDirGiven ?? 'tessera-data');
   const nodeId = values['node-id'] ?? env['TESSERA_NODE_ID'] ?? `${hostname()}-${process.pid}`;
   if (clusterUrl === undefined && (values['node-id'] ?? env['TESSERA_NODE_ID']) !== undefined) throw new Error('--node-id needs --cluster');
   if (clusterUrl !== undefined && !/^rediss?:\/\/[^/]/.test(clusterUrl)) throw new Error(`--cluster must be a redis:// or rediss:// URL, got ${JSON.stringify(clusterUrl)}`);
@@ -174,7 +195,7 @@ async function main(argv: string[]): Promise<number> {
     ...(auditSample !== undefined ? { auditSample } : {}),
     ...(auditInline ? { auditThread: false } : {}),
     ...(dataDir !== undefined ? { dataDir } : {}),
-    ...(clusterUrl !== undefined ? { cluster: { url: clusterUrl, node: nodeId, ...(leaseKeyPem !== undefined ? { leaseKeyPem } : {}) } } : {}),
+    ...(clusterUrl !== undefined ? { cluster: { url: clusterUrl, node: nodeId, store: !memoryOnly, ...(leaseKeyPem !== undefined ? { leaseKeyPem } : {}) } } : {}),
   });
   const stop = (): void => {
     void server.close().then(() => process.exit(0));

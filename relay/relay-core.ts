@@ -370,6 +370,7 @@ export class RelayCore {
       send: (peer, m) => this.sendTo(peer, m, true),
       peers: () => [...this.peers.keys()].sort((a, b) => a - b),
       persist: (u) => opts.persistDocUpdate?.(u),
+      storeFailed: (reason) => this.opts.log(reason === undefined ? { level: 'info', msg: 'document updates stored again' } : { level: 'error', msg: 'document update not stored: edits are not acknowledged until it is', reason }),
       role: (peer) => this.peers.get(peer)?.role ?? 'viewer',
       refuse: (peer, reason) => {
         const p = this.peers.get(peer);

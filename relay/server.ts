@@ -6,6 +6,8 @@ import { auditScene, busyDemoScene, cannonScene, demoScene, trainScene, TRAIN_SC
 import { InlineAuditor } from './audit/auditor.js';
 import { ThreadAuditor } from './audit/thread-auditor.js';
 import { WorldStore } from './store/world-store.js';
+import { RedisWorldStore } from './store/redis-world-store.js';
+import type { WorldStorage } from './store/world-storage.js';
 import type { StoredDocument } from './doc/world-doc-host.js';
 import { join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -56,10 +58,10 @@ export interface RelayServerOptions {
   /**
    * Where the world is kept between runs (SQLite file `tessera.db` in this folder): tiles
    * are checkpointed every `saveEveryMs` and on close, and loaded at start. Omit for a world
-   * that lives only as long as the process.
+   * that lives only as long as the process (or that a cluster keeps in Redis: `cluster.store`).
    */
   readonly dataDir?: string;
-  /** How often tiles are checkpointed to the data dir, ms (default 2000). */
+  /** How often tiles are checkpointed (to the data dir, or the cluster's Redis), ms (default 2000). */
   readonly saveEveryMs?: number;
   /**
    * A new world's template (a Yjs update, see `readTemplateFile`): its objects are the world's
@@ -75,7 +77,10 @@ export interface RelayServerOptions {
   readonly maxSendQueueBytes?: number;
   /** WebSocket keepalive: every connection is pinged this often; one that missed the last ping is cut, ms (default 5000). */
   readonly keepaliveMs?: number;
-  /** Run as a node of a cluster: leases in this Redis, shared with the other nodes of the world (default: this process alone). */
+  /**
+   * Run as a node of a cluster: leases in this Redis, shared with the other nodes of the world
+   * (default: this process alone); with `store`, the world is kept there too instead of `dataDir`.
+   */
   readonly cluster?: ClusterOptions;
 }
 
@@ -122,16 +127,29 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
   const registry = kindsUrl ? await loadKindsModule(kindsUrl) : standardKinds();
   const config = resolveWorldConfig(scene.config);
   if (opts.auditSample !== undefined && !(opts.auditSample >= 0 && opts.auditSample <= 1)) throw new TesseraError(ErrorCode.BadInput, `audit sample must be within 0..1, got ${opts.auditSample}`);
-  const store = opts.dataDir !== undefined ? new WorldStore(join(opts.dataDir, 'tessera.db')) : undefined;
+  if (opts.cluster?.store && opts.dataDir !== undefined) throw new TesseraError(ErrorCode.BadInput, 'a cluster that keeps the world in Redis (cluster.store) uses no data dir: give one or the other');
   const t0 = performance.now();
-  const initialTiles = store?.load(world) ?? [];
+  // A cluster's nodes keep the world in its Redis, where a surviving node reads what a dead one stored.
+  const store: WorldStorage | undefined = opts.cluster?.store
+    ? await RedisWorldStore.open({ url: opts.cluster.url, log })
+    : opts.dataDir !== undefined
+      ? new WorldStore(join(opts.dataDir, 'tessera.db'))
+      : undefined;
+  let initialTiles: ReturnType<WorldStorage['load']> = [];
   let document: StoredDocument | undefined = opts.template ? { template: opts.template, updates: [] } : undefined;
   let templateHash: string | undefined;
-  if (store) {
-    templateHash = store.createWorld(world, opts.template).template;
-    document = store.loadDocument(world);
+  let cluster: Awaited<ReturnType<typeof joinCluster>> | undefined;
+  try {
+    if (store) {
+      initialTiles = store.load(world);
+      templateHash = store.createWorld(world, opts.template).template;
+      document = store.loadDocument(world);
+    }
+    cluster = opts.cluster ? await joinCluster(opts.cluster, world, log) : undefined;
+  } catch (e) {
+    await store?.close();
+    throw e;
   }
-  const cluster = opts.cluster ? await joinCluster(opts.cluster, world, log) : undefined;
   const auditor = opts.auditThread === false ? new InlineAuditor(config, registry) : new ThreadAuditor(config, registry, (msg) => log({ level: 'warn', msg }), kindsUrl);
   const core = new RelayCore({
     world,
@@ -226,7 +244,7 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
   } catch (e) {
     // Nothing of a relay that could not listen stays running (the audit thread, the store, the cluster's connection).
     stopKeepalive();
-    store?.close();
+    await store?.close();
     core.close();
     await new Promise<void>((r) => wss.close(() => r()));
     await cluster?.close();
@@ -248,7 +266,8 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
   if (store) {
     const entities = initialTiles.length > 0 ? core.ownWorld.entityCount : 0;
     const log0 = store.logSize(world);
-    log({ level: 'info', msg: initialTiles.length > 0 ? 'world restored' : 'new world', dataDir: resolvePath(opts.dataDir!), tiles: initialTiles.length, entities, objects: core.doc.layout.size, docUpdates: log0.count, docBytes: log0.bytes, template: templateHash ?? null, tick: core.currentTick, ms: Math.round(performance.now() - t0) });
+    const where = opts.dataDir !== undefined ? { dataDir: resolvePath(opts.dataDir) } : { store: opts.cluster?.url ?? null };
+    log({ level: 'info', msg: initialTiles.length > 0 ? 'world restored' : 'new world', ...where, tiles: initialTiles.length, entities, objects: core.doc.layout.size, docUpdates: log0.count, docBytes: log0.bytes, template: templateHash ?? null, tick: core.currentTick, ms: Math.round(performance.now() - t0) });
   }
   const save = (): void => {
     if (!store) return;
@@ -270,7 +289,7 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
       stopKeepalive();
       if (saver) clearInterval(saver);
       save();
-      store?.close();
+      await store?.close();
       core.close();
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((r) => wss.close(() => r()));

@@ -8,7 +8,7 @@ import type { NodeLoad } from './node-load.js';
 import { BlockPeerIds } from './peer-ids.js';
 import { BusRemotePeers } from './bus-remote-peers.js';
 import { RedisBus } from './redis-bus.js';
-import { checkPersistence } from './persistence-check.js';
+import { checkFsync, checkPersistence } from './persistence-check.js';
 import { redisReserveIds } from './redis-peer-ids.js';
 
 /** Where a relay node finds its cluster. */
@@ -22,6 +22,11 @@ export interface ClusterOptions {
    * its public key. Without it the first node generates one and keeps it in Redis for the others.
    */
   readonly leaseKeyPem?: string;
+  /**
+   * Keep the world (tile checkpoints, the document) in this Redis, where every node reads it
+   * (`RedisWorldStore`), instead of a data dir (default false: the relay's `dataDir`, if any).
+   */
+  readonly store?: boolean;
 }
 
 /** A relay node's part in its cluster: the shared lease table and its membership. Call `close()`. */
@@ -42,7 +47,8 @@ export interface ClusterNode {
 
 /**
  * The prefix of one world's keys in Redis: `tessera:<world>:lease:<tile>`, `tessera:<world>:node:<id>`,
- * `tessera:<world>:nodes`, `tessera:<world>:peer-ids`, `tessera:<world>:lease-key:public|private`;
+ * `tessera:<world>:nodes`, `tessera:<world>:peer-ids`, `tessera:<world>:lease-key:public|private`,
+ * and the world store's (`RedisWorldData`): `checkpoints`, `doc`, `doc-updates`, `template:<sha256>`;
  * and of its pub/sub channels, `tessera:<world>:roster` and `tessera:<world>:to:<node>`.
  */
 export function clusterPrefix(world: string): string {
@@ -86,6 +92,10 @@ export async function joinCluster(opts: ClusterOptions, world: string, log: Rela
     const persistence = await checkPersistence(redis);
     if (persistence.ok) log({ level: 'info', msg: 'cluster redis persists (appendonly yes)', url: opts.url });
     else log({ level: 'warn', msg: 'cluster redis does not persist: epochs restart when Redis restarts', url: opts.url, reason: persistence.reason });
+    if (persistence.ok && opts.store) {
+      const fsync = await checkFsync(redis);
+      if (!fsync.ok) log({ level: 'warn', msg: 'cluster redis may lose acknowledged edits on a crash (appendfsync is not always)', url: opts.url, reason: fsync.reason });
+    }
     key = await clusterSigner(redis, prefix, opts.leaseKeyPem);
     ids = new BlockPeerIds({ reserve: redisReserveIds(redis, prefix), onError: (e) => log({ level: 'warn', msg: 'cluster player ids: no block reserved', reason: e.message }) });
     await ids.start();

@@ -25,3 +25,23 @@ export async function checkPersistence(redis: Redis): Promise<PersistenceCheck> 
   if (value === 'yes') return { ok: true };
   return { ok: false, reason: `Redis runs with appendonly ${String(value ?? 'unknown')}: a Redis restart loses every tile's epoch and epochs start again from 1 (leases could be signed twice). Put '${APPENDONLY_LINE}' in redis.conf (or run redis-server --appendonly yes)` };
 }
+
+/** The redis.conf line a cluster that keeps its world in Redis needs, so that nothing acknowledged is lost on a crash. */
+export const APPENDFSYNC_LINE = 'appendfsync always';
+
+/**
+ * Whether Redis writes its append-only file to disk before it answers (`appendfsync always`):
+ * with `everysec` (Redis's default) a machine crash may lose the last second of document edits
+ * the relay had acknowledged. Read with `CONFIG GET appendfsync`.
+ */
+export async function checkFsync(redis: Redis): Promise<PersistenceCheck> {
+  let reply: unknown;
+  try {
+    reply = await redis.config('GET', 'appendfsync');
+  } catch (e) {
+    return { ok: false, reason: `could not read CONFIG GET appendfsync (${e instanceof Error ? e.message : String(e)}): make sure Redis runs with '${APPENDFSYNC_LINE}'` };
+  }
+  const value = Array.isArray(reply) ? reply[1] : undefined;
+  if (value === 'always') return { ok: true };
+  return { ok: false, reason: `Redis runs with appendfsync ${String(value ?? 'unknown')}: on a machine crash up to a second of acknowledged document edits may be lost. Put '${APPENDFSYNC_LINE}' in redis.conf (or run redis-server --appendfsync always)` };
+}

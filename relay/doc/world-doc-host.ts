@@ -44,6 +44,8 @@ export interface DocHostHooks {
   peers(): PeerId[];
   /** Stores an update before it is acknowledged (throws when it could not be stored). */
   persist(update: Uint8Array): void;
+  /** Hears that storing updates failed (`reason`), and that it works again (`undefined`); once per change. */
+  storeFailed?(reason: string | undefined): void;
   refuse(peer: PeerId, reason: string): void;
   /** What the peer's join token lets it do to the document (default: creator, as without tokens). */
   role?(peer: PeerId): DocRole;
@@ -95,6 +97,14 @@ export class WorldDocHost {
   /** The peer whose update last changed `entityIds` (only the relay may). */
   private idsTouchedBy: PeerId | undefined;
   private nextId = CREATED_ENTITY_BASE;
+  /**
+   * Updates applied here whose storing failed, oldest first: stored (in order, before any newer
+   * one) at the next update or tick, and only then sent to the other players; meanwhile no
+   * update is acknowledged.
+   */
+  private readonly unstored: { update: Uint8Array; origin: unknown }[] = [];
+  /** Why the oldest unstored update could not be stored ('' when all are stored). */
+  private storeError = '';
   /** Counters for metrics. */
   readonly counters = {
     /** Document updates applied, stored and forwarded. */
@@ -185,6 +195,7 @@ export class WorldDocHost {
    * ten thousand objects); a large burst (a creator's offline edits) rescans the whole layout.
    */
   tick(): void {
+    if (this.unstored.length > 0) this.storeUnstored();
     if (!this.dirty) return;
     this.dirty = false;
     const full = this.rescan || this.dirtyKeys.size > RESCAN_OVER_KEYS;
@@ -344,6 +355,8 @@ export class WorldDocHost {
       this.refuse(peer, 'document update changed entity ids (only the relay gives them)');
       this.flushIds();
     }
+    // Acknowledged only once stored (with every update before it): later, when the store takes it again.
+    if (this.unstored.length > 0) return this.refuse(peer, `document update not stored, not acknowledged: ${this.storeError}`);
     this.hooks.send(peer, { type: MsgType.DocAck, stateVector: Y.encodeStateVector(this.doc) });
   }
 
@@ -396,13 +409,44 @@ export class WorldDocHost {
   /** Every applied update: stored (so it survives a kill), then sent to every other player. */
   private onUpdate(update: Uint8Array, origin: unknown): void {
     if (origin === LOADED) return;
-    this.hooks.persist(update);
-    this.counters.updates++;
-    this.counters.updateBytes += update.length;
-    const e = encoding.createEncoder();
-    writeUpdate(e, update);
-    const payload = encoding.toUint8Array(e);
-    for (const p of this.hooks.peers()) if (p !== origin) this.hooks.send(p, { type: MsgType.DocSync, payload });
+    // Never throws: Yjs, when an update handler throws, leaves the document's transaction
+    // cleanup half done, and no later update would be heard.
+    this.unstored.push({ update, origin });
+    this.storeUnstored();
+  }
+
+  /**
+   * Stores the unstored updates in order, sending each stored one to the other players; stops at
+   * the first that fails. Once updates refused before are all stored, their senders are acknowledged.
+   */
+  private storeUnstored(): void {
+    const refusedBefore = this.storeError !== '';
+    const senders = new Set<PeerId>();
+    while (this.unstored.length > 0) {
+      const { update, origin } = this.unstored[0]!;
+      try {
+        this.hooks.persist(update);
+      } catch (e) {
+        const reason = e instanceof Error ? e.message : String(e);
+        if (reason !== this.storeError) this.hooks.storeFailed?.(reason);
+        this.storeError = reason;
+        return;
+      }
+      this.unstored.shift();
+      if (typeof origin === 'number') senders.add(origin);
+      this.counters.updates++;
+      this.counters.updateBytes += update.length;
+      const e = encoding.createEncoder();
+      writeUpdate(e, update);
+      const payload = encoding.toUint8Array(e);
+      for (const p of this.hooks.peers()) if (p !== origin) this.hooks.send(p, { type: MsgType.DocSync, payload });
+    }
+    this.storeError = '';
+    if (!refusedBefore) return;
+    this.hooks.storeFailed?.(undefined);
+    const online = new Set(this.hooks.peers());
+    const stateVector = Y.encodeStateVector(this.doc);
+    for (const p of senders) if (online.has(p)) this.hooks.send(p, { type: MsgType.DocAck, stateVector });
   }
 
   private entityIdOf(o: AuthoredObject): EntityId {

@@ -1,8 +1,9 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { PeerId } from '../../src/index.js';
 import { LeaseRefusal, type LeaseDecided, type LeaseDecision, type LeaseEntry, type LeaseRenewal, type LeaseTable, type RenewalsDecided } from './lease-table.js';
 import { RENEW_ALL_MAX_TILES } from './redis-lease-table.js';
-import { ANSWER_BYTES, HEADER, type LeaseRequest, type LeaseWorkerData, type LeaseWorkerEvent } from './lease-channel.js';
+import type { LeaseRequest, LeaseWorkerData, LeaseWorkerEvent } from './lease-channel.js';
+import { startWorker, SyncCaller, workerExit, workerReady } from '../sync-call/sync-call.js';
 
 /** How a node reaches the cluster's lease table. */
 export interface BlockingRedisLeaseTableOptions {
@@ -27,50 +28,39 @@ export interface BlockingRedisLeaseTableOptions {
  * millisecond on a local network) before `decided` runs, so the core acts on a grant only once
  * Redis said yes, at the point where it asked. While Redis is unreachable every change is
  * refused at once (`unreachable`) until the connection is back; one that takes longer than
- * `answerTimeoutMs` is refused too, and should Redis have granted it after all, the late answer
- * still updates this node's view (the grant itself takes no effect here). Call `close()`.
+ * `answerTimeoutMs` is refused too, and so is every change until its late answer comes (which
+ * still updates this node's view, should Redis have granted it after all: the grant itself
+ * takes no effect here). Call `close()`.
  */
 export class BlockingRedisLeaseTable implements LeaseTable {
   /** This node's id. */
   readonly node: string;
   private readonly worker: Worker;
-  private readonly header: Int32Array;
-  private readonly body: Uint8Array;
+  private readonly caller: SyncCaller;
   private readonly timeoutMs: number;
   private readonly seen = new Map<string, LeaseEntry>();
-  private seq = 0;
   private up = true;
   private readonly onStatus: BlockingRedisLeaseTableOptions['onStatus'];
 
-  private constructor(worker: Worker, shared: SharedArrayBuffer, opts: BlockingRedisLeaseTableOptions) {
+  private constructor(worker: Worker, caller: SyncCaller, opts: BlockingRedisLeaseTableOptions) {
     this.node = opts.node;
     this.worker = worker;
-    this.header = new Int32Array(shared, 0, HEADER);
-    this.body = new Uint8Array(shared, HEADER * 4, ANSWER_BYTES);
+    this.caller = caller;
     this.timeoutMs = opts.answerTimeoutMs ?? 250;
     this.onStatus = opts.onStatus;
     worker.on('message', (e: LeaseWorkerEvent) => this.onEvent(e));
   }
 
   /** Connects to Redis (on a worker thread); rejects with a clear error when it cannot be reached. */
-  static open(opts: BlockingRedisLeaseTableOptions): Promise<BlockingRedisLeaseTable> {
-    const shared = new SharedArrayBuffer(HEADER * 4 + ANSWER_BYTES);
-    const data: LeaseWorkerData = { url: opts.url, node: opts.node, prefix: opts.prefix ?? 'tessera:', connectTimeoutMs: opts.connectTimeoutMs ?? 3000, shared };
-    const worker = startWorker(data);
-    return new Promise((resolve, reject) => {
-      const first = (e: LeaseWorkerEvent): void => {
-        if (e.type === 'ready') {
-          worker.off('message', first);
-          resolve(new BlockingRedisLeaseTable(worker, shared, opts));
-        } else if (e.type === 'failed') {
-          worker.off('message', first);
-          void worker.terminate();
-          reject(new Error(`Redis at ${opts.url} is unreachable: ${e.reason}`));
-        }
-      };
-      worker.on('message', first);
-      worker.once('error', reject);
+  static async open(opts: BlockingRedisLeaseTableOptions): Promise<BlockingRedisLeaseTable> {
+    const caller = SyncCaller.create();
+    const data: LeaseWorkerData = { url: opts.url, node: opts.node, prefix: opts.prefix ?? 'tessera:', connectTimeoutMs: opts.connectTimeoutMs ?? 3000, channel: caller.end };
+    const worker = startWorker(import.meta.url, 'lease-worker', data, [caller.end.port]);
+    await workerReady(worker, opts.url).catch((e: unknown) => {
+      caller.close();
+      throw e;
     });
+    return new BlockingRedisLeaseTable(worker, caller, opts);
   }
 
   /** The tile's lease as this node last saw it. */
@@ -114,10 +104,8 @@ export class BlockingRedisLeaseTable implements LeaseTable {
   /** Closes the connection and ends the worker. */
   async close(): Promise<void> {
     this.worker.postMessage({ op: 'close', seq: 0, tile: '' } satisfies LeaseRequest);
-    await new Promise<void>((resolve) => {
-      this.worker.once('exit', () => resolve());
-      setTimeout(() => void this.worker.terminate(), 1000).unref();
-    });
+    await workerExit(this.worker);
+    this.caller.close();
   }
 
   private ask(req: Exclude<LeaseRequest, { op: 'renew-all' | 'close' }>): LeaseDecision {
@@ -131,25 +119,12 @@ export class BlockingRedisLeaseTable implements LeaseTable {
   /** Sends one request to the worker and waits for its answer: undefined when Redis could not answer (unreachable, or too slow). */
   private call(req: LeaseRequest): unknown {
     if (!this.up) return undefined;
-    const seq = ++this.seq;
-    Atomics.store(this.header, 0, -seq);
-    this.worker.postMessage({ ...req, seq });
-    const deadline = performance.now() + this.timeoutMs;
-    for (;;) {
-      const left = deadline - performance.now();
-      if (Atomics.load(this.header, 0) === seq) break;
-      if (left <= 0) {
-        // Withdraw; should the answer have landed meanwhile, take it.
-        if (Atomics.compareExchange(this.header, 0, -seq, 0) === -seq) {
-          this.setUp(false, `no answer from Redis within ${this.timeoutMs} ms`);
-          return undefined;
-        }
-        break;
-      }
-      Atomics.wait(this.header, 0, -seq, left);
+    const reply = this.caller.call<LeaseDecision | LeaseDecision[]>((seq) => this.worker.postMessage({ ...req, seq }), this.timeoutMs);
+    if (!reply.answered) {
+      this.setUp(false, `no answer from Redis within ${this.timeoutMs} ms`);
+      return undefined;
     }
-    const length = Atomics.load(this.header, 1);
-    const answer = JSON.parse(new TextDecoder().decode(this.body.subarray(0, length))) as LeaseDecision | LeaseDecision[];
+    const answer = reply.answer;
     const first = Array.isArray(answer) ? answer[0] : answer;
     if (first && !first.granted && first.reason === LeaseRefusal.Unreachable) {
       this.setUp(false, 'Redis refused the connection');
@@ -167,7 +142,11 @@ export class BlockingRedisLeaseTable implements LeaseTable {
   private onEvent(e: LeaseWorkerEvent): void {
     if (e.type === 'ready') this.setUp(true);
     else if (e.type === 'down' || e.type === 'failed') this.setUp(false, e.reason);
-    else if (e.type === 'late' && (e.decision.granted || e.decision.reason !== LeaseRefusal.Unreachable)) this.learnLate(e.tile, e.op, e.decision);
+    else if (e.type === 'late' && (e.decision.granted || e.decision.reason !== LeaseRefusal.Unreachable)) {
+      this.learnLate(e.tile, e.op, e.decision);
+      // Redis answers, if slowly: ask it again (only a reconnection would say so otherwise, and the connection never dropped).
+      this.setUp(true);
+    }
   }
 
   /** A late answer: the current lease it carries is newer than what this node saw before it asked. */
@@ -186,14 +165,4 @@ export class BlockingRedisLeaseTable implements LeaseTable {
     this.up = up;
     this.onStatus?.(reason === undefined ? { up } : { up, reason });
   }
-}
-
-/** The lease worker, from the built JavaScript, or from the TypeScript sources when run with tsx (development, tests). */
-function startWorker(workerData: LeaseWorkerData): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./lease-worker.js', import.meta.url), { workerData });
-  // Worker threads do not inherit tsx's loader: register it first, then load the worker module.
-  const api = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./lease-worker.ts', import.meta.url).href;
-  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true, workerData });
 }

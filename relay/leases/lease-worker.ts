@@ -1,28 +1,25 @@
 // The thread behind `BlockingRedisLeaseTable`: it holds the Redis connection and runs the lease
-// scripts (through `RedisLeaseTable`), and writes each answer into the shared buffer the relay's
-// thread is waiting on.
+// scripts (through `RedisLeaseTable`), and answers each request through the `SyncCaller` the
+// relay's thread is waiting on.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Redis } from 'ioredis';
 import { RedisLeaseTable } from './redis-lease-table.js';
 import type { LeaseDecision } from './lease-table.js';
-import { ANSWER_BYTES, HEADER, writeAnswer, type LeaseRequest, type LeaseWorkerData, type LeaseWorkerEvent } from './lease-channel.js';
+import { answerSyncCall } from '../sync-call/sync-call.js';
+import { connectWorkerRedis } from '../sync-call/worker-redis.js';
+import type { LeaseRequest, LeaseWorkerData, LeaseWorkerEvent } from './lease-channel.js';
 
 const data = workerData as LeaseWorkerData;
 const port = parentPort!;
-const header = new Int32Array(data.shared, 0, HEADER);
-const body = new Uint8Array(data.shared, HEADER * 4, ANSWER_BYTES);
 const post = (e: LeaseWorkerEvent): void => port.postMessage(e);
 
-const redis = new Redis(data.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: data.connectTimeoutMs });
 // The connection's own errors: the relay hears of them as refusals (`unreachable`) and `down` events.
-redis.on('error', (e: Error) => post({ type: 'down', reason: e.message }));
-redis.on('ready', () => post({ type: 'ready' }));
+const redis = connectWorkerRedis(data.url, data.connectTimeoutMs, port);
 const table = new RedisLeaseTable({ redis, node: data.node, prefix: data.prefix });
 
 port.on('message', (req: LeaseRequest) => {
   const answer = (d: LeaseDecision): void => {
     // A late answer (the relay stopped waiting) is sent as an event so its view still learns it.
-    if (req.op !== 'renew-all' && req.op !== 'close' && !writeAnswer(header, body, req.seq, d)) post({ type: 'late', op: req.op, tile: req.tile, decision: d });
+    if (req.op !== 'renew-all' && req.op !== 'close' && !answerSyncCall(data.channel, req.seq, d)) post({ type: 'late', op: req.op, tile: req.tile, decision: d });
   };
   switch (req.op) {
     case 'renew-all': {
@@ -32,7 +29,7 @@ port.on('message', (req: LeaseRequest) => {
       return table.renewAll(req.renewals, (i, d) => {
         all[i] = d;
         if (--left > 0) return;
-        if (!writeAnswer(header, body, req.seq, all)) all.forEach((late, j) => post({ type: 'late', op: 'renew', tile: req.renewals[j]!.tile, decision: late }));
+        if (!answerSyncCall(data.channel, req.seq, all)) all.forEach((late, j) => post({ type: 'late', op: 'renew', tile: req.renewals[j]!.tile, decision: late }));
       });
     }
     case 'grant':
@@ -45,12 +42,8 @@ port.on('message', (req: LeaseRequest) => {
       return table.release(req.tile, req.owner, req.epoch, answer);
     case 'close':
       redis.disconnect();
+      data.channel.port.close();
       port.close();
       return;
   }
 });
-
-redis.connect().then(
-  () => post({ type: 'ready' }),
-  (e: unknown) => post({ type: 'failed', reason: e instanceof Error ? e.message : String(e) }),
-);

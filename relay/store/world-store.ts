@@ -2,27 +2,11 @@ import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import * as Y from 'yjs';
-import type { TileId } from '../../src/index.js';
 import type { StoredDocument } from '../doc/world-doc-host.js';
+import type { CompactionPolicy, TileCheckpoint, WorldStorage } from './world-storage.js';
+import { foldUpdates } from './fold-updates.js';
 
-/** One tile as the relay last knew it for certain: its exact state (entities, props, counters, physics) at a tick. */
-export interface TileCheckpoint {
-  /** The checkpointed tile. */
-  readonly tile: TileId;
-  /** The tick of the world's timeline the state is from (the timeline goes on after a restart). */
-  readonly tick: number;
-  /** `TileSimulation.snapshot()` bytes. */
-  readonly snapshot: Uint8Array;
-}
-
-/** When a world's update log is folded into one update. */
-export interface CompactionPolicy {
-  /** Updates in the log (default 500). */
-  readonly maxUpdates: number;
-  /** Bytes in the log (default 4 MiB). */
-  readonly maxBytes: number;
-}
+export type { CompactionPolicy, TileCheckpoint } from './world-storage.js';
 
 /**
  * The relay's memory between runs, in SQLite (better-sqlite3, write-ahead log: a save is either
@@ -34,14 +18,13 @@ export interface CompactionPolicy {
  * - templates, content-addressed (SHA-256): worlds made from one template share its row and
  *   keep only their own updates on top (paper §3.10: base layer + delta layer).
  */
-export class WorldStore {
+export class WorldStore implements WorldStorage {
   private readonly db: Database.Database;
   private readonly upsert: Database.Statement;
   private readonly selectWorld: Database.Statement;
-
-  /** Opens (creating if needed) the database file at `path`. */
   private readonly logs = new Map<string, { count: number; bytes: number; nextSeq: number }>();
 
+  /** Opens (creating if needed) the database file at `path`. */
   constructor(
     readonly path: string,
     private readonly compaction: CompactionPolicy = { maxUpdates: 500, maxBytes: 4 * 1024 * 1024 },
@@ -119,14 +102,7 @@ export class WorldStore {
   compact(world: string): { before: number; after: number } {
     const doc = this.loadDocument(world);
     if (!doc) return { before: 0, after: 0 };
-    const base = new Y.Doc();
-    if (doc.template) Y.applyUpdate(base, doc.template);
-    const full = new Y.Doc();
-    if (doc.template) Y.applyUpdate(full, doc.template);
-    for (const u of doc.updates) Y.applyUpdate(full, u);
-    const merged = Y.encodeStateAsUpdate(full, Y.encodeStateVector(base));
-    base.destroy();
-    full.destroy();
+    const merged = foldUpdates(doc.template, doc.updates);
     const before = doc.updates.reduce((n, u) => n + u.length, 0);
     const log = this.logOf(world);
     this.db.transaction(() => {
@@ -167,6 +143,7 @@ export class WorldStore {
     return page * count;
   }
 
+  /** Closes the database. */
   close(): void {
     this.db.close();
   }

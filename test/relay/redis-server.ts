@@ -19,6 +19,8 @@ export interface TestRedis {
   readonly port: number;
   /** `redis://127.0.0.1:<port>`. */
   readonly url: string;
+  /** Its process id (to pause it with SIGSTOP, say). */
+  readonly pid: number;
   /** Stops it (SIGKILL when `hard`) and waits for it to exit. */
   stop(hard?: boolean): Promise<void>;
 }
@@ -34,10 +36,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts a redis-server without persistence (unless `extraArgs` say otherwise) on a free port. */
+/** Starts a redis-server without persistence (unless `extraArgs` say otherwise) on a free port (or the `--port` in `extraArgs`). */
 export async function startRedis(extraArgs: readonly string[] = []): Promise<TestRedis> {
+  const given = extraArgs.indexOf('--port');
   for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
+    const port = given >= 0 ? Number(extraArgs[given + 1]) : await freePort();
     const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
     const ready = await new Promise<boolean>((resolve) => {
       let out = '';
@@ -55,6 +58,7 @@ export async function startRedis(extraArgs: readonly string[] = []): Promise<Tes
 function handle(child: ChildProcess, port: number): TestRedis {
   return {
     port,
+    pid: child.pid!,
     url: `redis://127.0.0.1:${port}`,
     stop: (hard = false) =>
       new Promise<void>((resolve) => {

@@ -61,6 +61,9 @@ describe('tessera relay --cluster: flags', () => {
     const badId = run(['--cluster', `redis://127.0.0.1:${port}`, '--node-id', 'a b']);
     expect(await badId.exited).toBe(64);
     expect(badId.stderr).toContain('--node-id must be');
+    const withDir = run(['--cluster', `redis://127.0.0.1:${port}`, '--data-dir', '/tmp/unused']);
+    expect(await withDir.exited).toBe(64);
+    expect(withDir.stderr).toContain('--data-dir has no use with --cluster');
   }, 60_000);
 });
 

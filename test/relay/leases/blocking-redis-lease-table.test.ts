@@ -178,4 +178,25 @@ describeWithRedis('BlockingRedisLeaseTable (real redis-server)', () => {
     expect(now((d) => t.grant('1,0,0', 1, d))).toMatchObject({ granted: true, entry: { epoch: 1 } });
     await again.stop();
   });
+
+  it('after an answer that came too late, asks Redis again once that answer is in (a slow Redis is not a lost one)', async () => {
+    const own = await startRedis();
+    const statuses: boolean[] = [];
+    const t = await BlockingRedisLeaseTable.open({ url: own.url, node: 'a', prefix: 'slow:', answerTimeoutMs: 100, onStatus: (s) => statuses.push(s.up) });
+    tables.push(t);
+    try {
+      process.kill(own.pid, 'SIGSTOP');
+      expect(now((d) => t.grant('0,0,0', 1, d))).toMatchObject({ granted: false, reason: 'unreachable' });
+      expect(statuses).toEqual([false]);
+      process.kill(own.pid, 'SIGCONT');
+      // The late grant arrives (and is learnt); the connection never dropped, and the table asks again.
+      const until = Date.now() + 10_000;
+      while (statuses.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      expect(statuses).toEqual([false, true]);
+      expect(t.get('0,0,0')).toEqual({ node: 'a', owner: 1, epoch: 1 });
+      expect(now((d) => t.renew('0,0,0', 1, 1, d))).toMatchObject({ granted: true });
+    } finally {
+      await own.stop(true);
+    }
+  });
 });
