@@ -152,9 +152,8 @@ export class SpeculativeReplicas {
    * Notes how late an update for `tick` arrived. Every 32 updates the depth is set from the p95 of
    * the last 128; before the first 32 it is set from what there is at the 4th, 8th and 16th
    * update, so a new replica follows a distant owner within a few updates (at 12 a second, 32
-   * took 3 s, and its updates applied at the present all that time). Nothing reacts to a single
-   * late update: growing at once to cover each older update made the deltas of a burst of loss
-   * and jitter roll back deep, and some replicas came out of it off until the next full state.
+   * took 3 s, and its updates applied at the present all that time). It does not grow at once to
+   * cover each older update: see docs/timeline.md (Rollback) for what that did to convergence.test.
    */
   private noteAge(tick: number): void {
     const age = Math.max(0, this.world.tick - tick);
