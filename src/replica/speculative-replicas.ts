@@ -148,11 +148,18 @@ export class SpeculativeReplicas {
     return this.depth;
   }
 
-  /** Notes how late an update for `tick` arrived; every 32 updates the depth is set from the last 128. */
+  /**
+   * Notes how late an update for `tick` arrived. Every 32 updates the depth is set from the p95 of
+   * the last 128; before the first 32 it is set from what there is at the 4th, 8th and 16th
+   * update, so a new replica follows a distant owner within a few updates (at 12 a second, 32
+   * took 3 s, and its updates applied at the present all that time). It does not grow at once to
+   * cover each older update: see docs/timeline.md (Rollback) for what that did to convergence.test.
+   */
   private noteAge(tick: number): void {
     const age = Math.max(0, this.world.tick - tick);
     this.ages[this.agesSeen++ % AGE_SAMPLES] = age;
-    if (this.agesSeen % 32 !== 0) return;
+    const warmingUp = this.agesSeen < 32 && this.agesSeen >= 4 && (this.agesSeen & (this.agesSeen - 1)) === 0;
+    if (this.agesSeen % 32 !== 0 && !warmingUp) return;
     const sorted = [...this.ages].sort((a, b) => a - b);
     const p95 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))]!;
     this.depth = Math.max(this.settings.minRewindTicks, Math.min(this.settings.maxRewindTicks, p95 + 4));

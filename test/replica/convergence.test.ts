@@ -72,7 +72,12 @@ function replicasMatch(h: Harness, c: WorldClient, sent: SentStates): boolean {
     if (theirs.tick !== mine.tick && !newestInFlight) return false;
     if (log.get(mine.tick)?.digest !== mine.digest) return false;
     const shown = new Map(c.entities(now).filter((e) => tileKey(e.tile) === key).map((e) => [e.id, e.position]));
-    const truth = owner === h.relay ? h.relay.ownWorld.tileAt(t.tile)?.describeAll().map((e) => ({ id: e.id, p: e.state.position })) : (owner as WorldClient).entities(now).filter((e) => tileKey(e.tile) === key).map((e) => ({ id: e.id, p: e.position }));
+    // The relay's world stands at the end of its last tick, up to a tick before the instant shown:
+    // its bodies are moved on to that instant, as a player's view is (compared where they stood,
+    // a ball rolling at 3.9 m/s was 4.5 cm behind what an exact replica showed, and with the view's
+    // blending just over 5 cm: 14 of 60 seeds waited 1.7 s for a full state they did not need).
+    const ahead = (c.currentTickExact(now) - h.relay.ownWorld.tick) / h.relay.config.tickRate;
+    const truth = owner === h.relay ? h.relay.ownWorld.tileAt(t.tile)?.describeAll().map((e) => ({ id: e.id, p: along(e.state.position, e.state.linvel, ahead) })) : (owner as WorldClient).entities(now).filter((e) => tileKey(e.tile) === key).map((e) => ({ id: e.id, p: e.position }));
     if (!truth) return false;
     for (const e of truth) {
       const p = shown.get(e.id);
@@ -80,6 +85,11 @@ function replicasMatch(h: Harness, c: WorldClient, sent: SentStates): boolean {
     }
   }
   return true;
+}
+
+/** `p` moved `seconds` along `v`. */
+function along(p: { x: number; y: number; z: number }, v: { x: number; y: number; z: number }, seconds: number): { x: number; y: number; z: number } {
+  return { x: p.x + v.x * seconds, y: p.y + v.y * seconds, z: p.z + v.z * seconds };
 }
 
 function ownerDigest(owner: WorldClient, tile: { x: number; y: number; z: number }, to: number): { tick: number; digest: string } | undefined {
