@@ -51,6 +51,17 @@ interface Pending {
   readonly apply: (sim: TileSimulation) => void;
   /** Owner-reported positions (for the prediction error), per entity. */
   readonly truth: readonly { id: EntityId; x: number; y: number; z: number }[];
+  /** The delta itself (undefined for a full state): kept for the tile's queued rebuild when one is due first. */
+  readonly delta?: DeltaUpdate;
+}
+
+/** An owner's delta of a tile, as `applyDelta` takes it. */
+interface DeltaUpdate {
+  readonly tick: number;
+  readonly poses: readonly EntityPose[];
+  readonly removed: readonly EntityId[];
+  readonly departed: readonly EntityId[];
+  readonly props: readonly PropsUpdate[];
 }
 
 const SAMPLES = 1024;
@@ -77,6 +88,13 @@ interface Rebuild {
   readonly tick: number;
   readonly entities: readonly EntityDesc[];
   readonly continuity?: TileContinuity;
+  /**
+   * The owner's deltas of later ticks that came while the rebuild waited: applied after it, in
+   * tick order. Applied before it, to the replica it replaces, they were lost with that replica
+   * (and a props change a delta carries, such as a player's new walking input, is sent only a
+   * few times: the rebuilt replica walked on the old way until the next full state).
+   */
+  readonly later: DeltaUpdate[];
 }
 
 /**
@@ -200,8 +218,13 @@ export class SpeculativeReplicas {
     // are worth more than a rebuild): only a disagreement rebuilds it — bodies, props, or the
     // random numbers it would draw next.
     const sameDraws = !continuity || this.continuityAt.get(key)?.get(tick) === continuityKey(continuity);
-    if (sameDraws && this.agreesWith(key, tile, tick, entities)) return;
-    this.rebuilds.set(key, { tile, tick, entities, ...(continuity ? { continuity } : {}) });
+    // A rebuild already queued for the tile replaces the replica now running: a newer full state
+    // supersedes it (whether or not that replica agrees), an older one is not worth a rebuild.
+    const queued = this.rebuilds.get(key);
+    if (queued && tick <= queued.tick) return;
+    if (!queued && sameDraws && this.agreesWith(key, tile, tick, entities)) return;
+    const later = (queued?.later ?? []).filter((d) => d.tick > tick);
+    this.rebuilds.set(key, { tile, tick, entities, ...(continuity ? { continuity } : {}), later });
   }
 
   private rebuildOne(): void {
@@ -269,10 +292,12 @@ export class SpeculativeReplicas {
       // its bodies moved along their velocities (no replay of the ticks in between).
       const sim = this.standalone(TileSimulation.create(r.tile, this.config, this.registry, this.jumped(r.tile, entities, this.world.tick - r.tick), this.world.tick, r.continuity));
       this.install(key, sim, sim.tick);
-      return;
+    } else {
+      const sim = this.standalone(TileSimulation.create(r.tile, this.config, this.registry, entities, r.tick, r.continuity));
+      this.install(key, sim, r.tick);
     }
-    const sim = this.standalone(TileSimulation.create(r.tile, this.config, this.registry, entities, r.tick, r.continuity));
-    this.install(key, sim, r.tick);
+    // The deltas that came while it waited correct the rebuilt replica, as they would have had it been in place.
+    for (const d of [...r.later].sort((a, b) => a.tick - b.tick)) this.correctDelta(key, r.tile, d);
   }
 
   /**
@@ -306,6 +331,19 @@ export class SpeculativeReplicas {
     this.counters.updates++;
     this.noteAge(tick);
     const key = tileKey(tile);
+    const d: DeltaUpdate = { tick, poses, removed, departed, props };
+    // A full state of an earlier tick waits to rebuild the tile: this delta corrects what it rebuilds.
+    const queued = this.rebuilds.get(key);
+    if (queued && tick > queued.tick && tick <= this.world.tick) {
+      queued.later.push(d);
+      return false;
+    }
+    return this.correctDelta(key, tile, d);
+  }
+
+  /** `applyDelta` without the bookkeeping of an arrival (also used for the deltas a rebuild waited with). */
+  private correctDelta(key: string, tile: TileId, d: DeltaUpdate): boolean {
+    const { tick, poses, removed, departed, props } = d;
     if (!this.world.holds(tile)) return false;
     const correct = (sim: TileSimulation): void => {
       for (const p of poses) if (!sim.has(p.id)) this.bringIn(sim, p);
@@ -322,7 +360,7 @@ export class SpeculativeReplicas {
     };
     const truth = poses.map((p) => ({ id: p.id, x: p.x, y: p.y, z: p.z }));
     if (tick > this.world.tick) {
-      this.defer(key, { tile, tick, apply: correct, truth });
+      this.defer(key, { tile, tick, apply: correct, truth, delta: d });
       return false;
     }
     const seenThen = this.history.get(key)?.get(tick);
@@ -701,6 +739,12 @@ export class SpeculativeReplicas {
       if (due.length === 0) continue;
       this.pending.set(key, list.filter((p) => p.tick > this.world.tick));
       for (const p of due) {
+        // A full state applied before it (in this loop, or earlier) waits to rebuild the tile: the delta corrects what it rebuilds.
+        const queued = this.rebuilds.get(key);
+        if (p.delta && queued && p.tick > queued.tick) {
+          queued.later.push(p.delta);
+          continue;
+        }
         const sim = this.world.tileAt(p.tile);
         if (sim) this.record(p.truth, sim);
         // A full state rebuilds the tile whether or not it is held; a delta needs the tile.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SPECULATION, entityDesc, groundBody, initPhysics, resolveWorldConfig, SpeculativeReplicas, standardKinds } from '../../src/index.js';
+import { AVATAR_BODY, DEFAULT_SPECULATION, entityDesc, groundBody, initPhysics, resolveWorldConfig, SpeculativeReplicas, standardKinds } from '../../src/index.js';
 
 // A page that stalls (a busy machine, a tab loading) leaves its replicas far behind the clock.
 // Stepping them at most a few ticks per frame, they showed other players seconds in the past
@@ -51,5 +51,31 @@ describe('a replica far behind the clock', () => {
     expect(spec.tick).toBe(380);
     expect(spec.entities().map((e) => e.id).sort()).toEqual([1]);
     expect(spec.counters.jumps).toBe(1);
+  });
+
+  // Fault simulator, seed 682 (shrunk): a player's page froze while its avatar walked on a tile
+  // another player owned, and it sent "stop walking that way" during the freeze. The owner's
+  // full state of a tick before the input and its deltas after it all came due at the jump back
+  // to the present: the full state queued a rebuild, the deltas corrected the replica it was
+  // about to replace, and the rebuild (from the older state, its avatar still walking) threw
+  // them away. The props change (`moveZ: 0`) rode only on three deltas, so the replica showed
+  // the avatar walking on, corrected back by each pose and walking off again, until the next
+  // full state (10 s): 1.45 m from its owner at the world's end.
+  it("keeps the owner's deltas that came after a full state waiting to rebuild the tile: they correct the rebuilt replica", async () => {
+    const spec = await replicasAt100();
+    const AVATAR = 5;
+    const avatar = (z: number, vz: number, moveZ: number) =>
+      entityDesc({ id: AVATAR, kind: 'avatar', body: AVATAR_BODY, position: { x: 8, y: 1.3, z }, linvel: { x: 0, y: 0, z: vz }, props: { moveZ } });
+    spec.applyState(tile, 100, [ground, avatar(12, 0, 0)]);
+    spec.stepTo(101);
+    // Frozen from here: everything the owner sends waits for the replica's clock.
+    spec.applyState(tile, 110, [ground, avatar(12, -5, -1)]); // walking
+    const stopped = { id: AVATAR, x: 8, y: 1.3, z: 9.5, rotation: undefined, vx: 0, vy: 0, vz: 0 };
+    for (let t = 120; t <= 180; t += 3) spec.applyDelta(tile, t, [stopped], [], [], t <= 126 ? [{ id: AVATAR, props: { moveZ: 0 } }] : []);
+    spec.stepTo(200); // the page runs again: the replica jumps to the present
+    for (let t = 201; t <= 230; t++) spec.stepTo(t);
+    const a = spec.entities().find((e) => e.id === AVATAR)!;
+    expect(Math.abs(a.velocity.z)).toBeLessThan(0.2);
+    expect(Math.abs(a.position.z - 9.5)).toBeLessThan(0.1);
   });
 });
