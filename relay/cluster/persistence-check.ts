@@ -14,16 +14,8 @@ export const APPENDONLY_LINE = 'appendonly yes';
  * players still hold could be signed a second time. Read with `CONFIG GET appendonly`; a Redis
  * that refuses CONFIG (a managed service may) is reported as unknown, not as off.
  */
-export async function checkPersistence(redis: Redis): Promise<PersistenceCheck> {
-  let reply: unknown;
-  try {
-    reply = await redis.config('GET', 'appendonly');
-  } catch (e) {
-    return { ok: false, reason: `could not read CONFIG GET appendonly (${e instanceof Error ? e.message : String(e)}): make sure Redis runs with '${APPENDONLY_LINE}'` };
-  }
-  const value = Array.isArray(reply) ? reply[1] : undefined;
-  if (value === 'yes') return { ok: true };
-  return { ok: false, reason: `Redis runs with appendonly ${String(value ?? 'unknown')}: a Redis restart loses every tile's epoch and epochs start again from 1 (leases could be signed twice). Put '${APPENDONLY_LINE}' in redis.conf (or run redis-server --appendonly yes)` };
+export function checkPersistence(redis: Redis): Promise<PersistenceCheck> {
+  return checkConfig(redis, 'appendonly', 'yes', APPENDONLY_LINE, "a Redis restart loses every tile's epoch and epochs start again from 1 (leases could be signed twice)");
 }
 
 /** The redis.conf line a cluster that keeps its world in Redis needs, so that nothing acknowledged is lost on a crash. */
@@ -34,14 +26,19 @@ export const APPENDFSYNC_LINE = 'appendfsync always';
  * with `everysec` (Redis's default) a machine crash may lose the last second of document edits
  * the relay had acknowledged. Read with `CONFIG GET appendfsync`.
  */
-export async function checkFsync(redis: Redis): Promise<PersistenceCheck> {
+export function checkFsync(redis: Redis): Promise<PersistenceCheck> {
+  return checkConfig(redis, 'appendfsync', 'always', APPENDFSYNC_LINE, 'on a machine crash up to a second of acknowledged document edits may be lost');
+}
+
+/** Reads `CONFIG GET key`: ok when it is `wanted`, else why not and the line (`key wanted`) to put in redis.conf. */
+async function checkConfig(redis: Redis, key: string, wanted: string, line: string, consequence: string): Promise<PersistenceCheck> {
   let reply: unknown;
   try {
-    reply = await redis.config('GET', 'appendfsync');
+    reply = await redis.config('GET', key);
   } catch (e) {
-    return { ok: false, reason: `could not read CONFIG GET appendfsync (${e instanceof Error ? e.message : String(e)}): make sure Redis runs with '${APPENDFSYNC_LINE}'` };
+    return { ok: false, reason: `could not read CONFIG GET ${key} (${e instanceof Error ? e.message : String(e)}): make sure Redis runs with '${line}'` };
   }
   const value = Array.isArray(reply) ? reply[1] : undefined;
-  if (value === 'always') return { ok: true };
-  return { ok: false, reason: `Redis runs with appendfsync ${String(value ?? 'unknown')}: on a machine crash up to a second of acknowledged document edits may be lost. Put '${APPENDFSYNC_LINE}' in redis.conf (or run redis-server --appendfsync always)` };
+  if (value === wanted) return { ok: true };
+  return { ok: false, reason: `Redis runs with ${key} ${String(value ?? 'unknown')}: ${consequence}. Put '${line}' in redis.conf (or run redis-server --${key} ${wanted})` };
 }

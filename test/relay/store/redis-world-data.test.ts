@@ -1,26 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import * as Y from 'yjs';
 import { RedisWorldData } from '../../../relay/store/redis-world-data.js';
 import { describeWithRedis, startRedis, type TestRedis } from '../redis-server.js';
-
-/** One writer's updates, each setting key `<name>-<i>` of map `m`. */
-function updatesOf(name: string, n: number): Uint8Array[] {
-  const doc = new Y.Doc();
-  const out: Uint8Array[] = [];
-  doc.on('update', (u: Uint8Array) => out.push(u));
-  for (let i = 0; i < n; i++) doc.getMap('m').set(`${name}-${i}`, i);
-  doc.destroy();
-  return out;
-}
-
-function keysOf(updates: readonly Uint8Array[]): string[] {
-  const doc = new Y.Doc();
-  for (const u of updates) Y.applyUpdate(doc, u);
-  const keys = [...doc.getMap('m').keys()].sort();
-  doc.destroy();
-  return keys;
-}
+import { keysOf, updatesOf } from './doc-updates.js';
 
 /** The compaction script's call on a connection, to run something just before it. */
 type Compacting = Redis & { tesseraCompact: (...args: unknown[]) => Promise<number> };

@@ -4,31 +4,14 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import * as Y from 'yjs';
 import { RedisWorldStore, type RedisWorldStoreOptions } from '../../../relay/store/redis-world-store.js';
 import type { TileCheckpoint } from '../../../relay/store/world-store.js';
 import type { StoredDocument } from '../../../relay/doc/world-doc-host.js';
 import { describeWithRedis, startRedis, type TestRedis } from '../redis-server.js';
-
-/** `n` document updates of one writer: each sets its own key `<name>-<i>` (so every one is checkable). */
-function updatesOf(name: string, n: number): Uint8Array[] {
-  const doc = new Y.Doc();
-  const out: Uint8Array[] = [];
-  doc.on('update', (u: Uint8Array) => out.push(u));
-  for (let i = 0; i < n; i++) doc.getMap('m').set(`${name}-${i}`, i);
-  doc.destroy();
-  return out;
-}
+import { keysOf, updatesOf } from './doc-updates.js';
 
 /** The keys of map `m` in a stored document. */
-function keysOf(stored: StoredDocument | undefined): string[] {
-  const doc = new Y.Doc();
-  if (stored?.template) Y.applyUpdate(doc, stored.template);
-  for (const u of stored?.updates ?? []) Y.applyUpdate(doc, u);
-  const keys = [...doc.getMap('m').keys()].sort();
-  doc.destroy();
-  return keys;
-}
+const storedKeys = (stored: StoredDocument | undefined): string[] => keysOf(stored?.updates ?? [], stored?.template);
 
 function tiles(n: number, tick: number, bytes = 64): TileCheckpoint[] {
   return Array.from({ length: n }, (_, i) => ({ tile: { x: i % 10, y: 0, z: Math.floor(i / 10) }, tick, snapshot: new Uint8Array(bytes).fill((i + tick) & 0xff) }));
@@ -81,12 +64,12 @@ describeWithRedis('RedisWorldStore (real redis-server)', () => {
     expect(doc?.template).toEqual(template);
     expect(doc?.applied).toEqual({ a: '7|sig' });
     expect(doc?.updates).toHaveLength(5);
-    expect(keysOf(doc)).toEqual(['rt-0', 'rt-1', 'rt-2', 'rt-3', 'rt-4', 'tpl-0']);
+    expect(storedKeys(doc)).toEqual(['rt-0', 'rt-1', 'rt-2', 'rt-3', 'rt-4', 'tpl-0']);
     expect(s.logSize('rt')).toEqual({ count: 5, bytes: doc!.updates.reduce((n, u) => n + u.length, 0) });
     const c = s.compact('rt');
     expect(c.after).toBeGreaterThan(0);
     expect(s.logSize('rt')).toEqual({ count: 1, bytes: c.after });
-    expect(keysOf(s.loadDocument('rt'))).toEqual(['rt-0', 'rt-1', 'rt-2', 'rt-3', 'rt-4', 'tpl-0']);
+    expect(storedKeys(s.loadDocument('rt'))).toEqual(['rt-0', 'rt-1', 'rt-2', 'rt-3', 'rt-4', 'tpl-0']);
     expect(await admin.hlen('tessera:rt:checkpoints')).toBe(12);
     expect(await admin.exists(`tessera:rt:template:${made.template}`)).toBe(1);
   });
@@ -117,10 +100,10 @@ describeWithRedis('RedisWorldStore (real redis-server)', () => {
       if (i % 37 === 0) (i % 2 === 0 ? a : b).compact('race');
     }
     const expected = [...Array.from({ length: 300 }, (_, i) => `a-${i}`), ...Array.from({ length: 300 }, (_, i) => `b-${i}`)].sort();
-    expect(keysOf(b.loadDocument('race'))).toEqual(expected);
+    expect(storedKeys(b.loadDocument('race'))).toEqual(expected);
     // Background compactions end; the log is then short, and still holds everything.
     await until(() => a.logSize('race').count <= 26);
-    expect(keysOf(a.loadDocument('race'))).toEqual(expected);
+    expect(storedKeys(a.loadDocument('race'))).toEqual(expected);
     expect(Number(await admin.hget('tessera:race:doc', 'gen'))).toBeGreaterThan(8);
   });
 
@@ -183,7 +166,7 @@ describeWithRedis('RedisWorldStore (real redis-server)', () => {
       });
       expect(s.load('hang')).toEqual(tiles(1, 2));
       // The append that timed out was done by Redis after all: stored, not acknowledged (the relay sends it again).
-      expect(keysOf(s.loadDocument('hang'))).toEqual(['h-0', 'h2-0']);
+      expect(storedKeys(s.loadDocument('hang'))).toEqual(['h-0', 'h2-0']);
       // Redis gone: a call fails at once, and open() fails clearly.
       await own.stop(true);
       t0 = performance.now();
