@@ -78,6 +78,7 @@ export {
   Chest,
   Train,
   Ramp,
+  walkAxis,
 } from './kinds/standard-kinds.js';
 export { ride, platformOf, alight, carryVelocity, RIDER_PROPS } from './kinds/riding.js';
 export type { BenchLayout } from './scenes/scenes.js';

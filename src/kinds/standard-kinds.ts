@@ -25,6 +25,15 @@ export const Ball = defineKind({
   body: { type: 'dynamic', shape: { type: 'ball', radius: 0.25 }, friction: 0.6, restitution: 0.3, angularDamping: 0.2 },
 });
 
+/**
+ * A walking input axis as the avatar keeps it: clamped to -1..1 and rounded to 1/256 (finer than a
+ * gamepad stick reports), so a delta carries it in 3 bytes instead of a float's 9. Not a number: 0.
+ */
+export function walkAxis(v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return 0;
+  return Math.round(Math.max(-1, Math.min(1, v)) * 256) / 256 + 0; // + 0: never -0
+}
+
 /** Default avatar body: an upright capsule 1.6 m tall. */
 export const AVATAR_BODY: BodyDesc = { type: 'dynamic', shape: { type: 'capsule', halfHeight: 0.5, radius: 0.3 }, lockRotations: true, friction: 0.2 };
 
@@ -46,9 +55,8 @@ export const Avatar = defineKind({
     ...RIDER_PROPS,
   },
   onInput(ctx, self, input) {
-    const clamp = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? Math.max(-1, Math.min(1, v)) : 0);
-    if ('moveX' in input) ctx.setProp(self, 'moveX', clamp(input['moveX']));
-    if ('moveZ' in input) ctx.setProp(self, 'moveZ', clamp(input['moveZ']));
+    if ('moveX' in input) ctx.setProp(self, 'moveX', walkAxis(input['moveX']));
+    if ('moveZ' in input) ctx.setProp(self, 'moveZ', walkAxis(input['moveZ']));
     if (input['jump'] === true) ctx.setProp(self, 'jump', true);
     if (input['throw'] === true) throwBall(ctx, self, input);
   },
@@ -161,8 +169,8 @@ export const Wanderer = defineKind({
   },
   onStep(ctx, self) {
     if ((ctx.tick + self) % (ctx.prop(self, 'turnEvery') as number) === 0) {
-      ctx.setProp(self, 'moveX', ctx.rng.range(-1, 1));
-      ctx.setProp(self, 'moveZ', ctx.rng.range(-1, 1));
+      ctx.setProp(self, 'moveX', walkAxis(ctx.rng.range(-1, 1)));
+      ctx.setProp(self, 'moveZ', walkAxis(ctx.rng.range(-1, 1)));
     }
     walk(ctx, self, ctx.prop(self, 'moveX') as number, ctx.prop(self, 'moveZ') as number, ctx.prop(self, 'speed') as number);
   },

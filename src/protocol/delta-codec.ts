@@ -64,6 +64,9 @@ const T_FALSE = 2;
 const T_STR = 3;
 const T_INT = 4;
 const T_F32 = 5;
+/** A number that is an exact multiple of 1/256 (a walking axis, a half, a quarter): zigzag varint of it × 256. */
+const T_FIX = 6;
+const FIX_SCALE = 256;
 const INLINE_KEYS = 31;
 
 const utf8 = new TextEncoder();
@@ -138,7 +141,10 @@ export function readRotation(r: ByteReader): { x: number; y: number; z: number; 
   return { x: c[0]!, y: c[1]!, z: c[2]!, w: c[3]! };
 }
 
-/** Writes a prop value: the smallest exact form (a small integer as a varint, a float32-exact number in 4 bytes, else 8). */
+/**
+ * Writes a prop value: the smallest exact form (a small integer as a varint, a multiple of 1/256
+ * as a varint of its 256ths, a float32-exact number in 4 bytes, else 8).
+ */
 function writeValue(w: ByteWriter, keyIndex: number, v: PropValue): void {
   const head = (tag: number): void => {
     w.u8((Math.min(keyIndex, INLINE_KEYS) << 3) | tag);
@@ -151,6 +157,9 @@ function writeValue(w: ByteWriter, keyIndex: number, v: PropValue): void {
   } else if (Number.isSafeInteger(v) && !Object.is(v, -0) && Math.abs(v) <= 0x7fffffff) {
     head(T_INT);
     writeVarInt(w, v);
+  } else if (!Number.isInteger(v) && Number.isSafeInteger(v * FIX_SCALE) && Math.abs(v * FIX_SCALE) <= 0x7fffffff) {
+    head(T_FIX);
+    writeVarInt(w, v * FIX_SCALE);
   } else if (Math.fround(v) === v) {
     head(T_F32);
     w.f32(v);
@@ -318,6 +327,11 @@ export function readDeltaBody(r: ByteReader, tileEdge: number): DeltaBody {
       else if (tag === T_STR) out[name] = readShortStr(r, MAX_STRING_BYTES);
       else if (tag === T_INT) out[name] = readVarInt(r);
       else if (tag === T_F32) out[name] = r.f32();
+      else if (tag === T_FIX) {
+        const k = readVarInt(r);
+        if (Math.abs(k) > 0x7fffffff || k % FIX_SCALE === 0) r.fail(`fixed-point prop ${k}/${FIX_SCALE} is out of range or an integer`);
+        out[name] = k / FIX_SCALE;
+      }
       else r.fail(`bad prop tag ${tag}`);
     }
     props.push({ id, props: out });

@@ -10,7 +10,7 @@ import { deflateBytes, inflateBounded } from './compression.js';
 import { readDeltaBody, writeDeltaBody } from './delta-codec.js';
 
 /** Version of the relay/peer protocol; a peer speaking another version is refused at hello. */
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;
 /** Largest message accepted on any socket or data channel, bytes (bigger payloads travel as chunks). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 /** Payload bytes per chunk: keeps every data-channel message far below Chromium's 256 KiB. */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { deflateSync } from 'fflate';
-import { ChunkAssembler, INCIDENT_REASONS, decodeMessage, encodeForWire, encodeMessage, MAX_MESSAGE_BYTES, MAX_ROSTER_ENTRIES, MsgType, RosterView, TesseraError, type Message } from '../../src/index.js';
+import { ChunkAssembler, INCIDENT_REASONS, decodeMessage, encodeForWire, encodeMessage, MAX_MESSAGE_BYTES, MAX_ROSTER_ENTRIES, MsgType, RosterView, TesseraError, walkAxis, type Message } from '../../src/index.js';
 import { ByteWriter, writeVarUint } from '../../src/core/bytes.js';
 import { MAX_INFLATED_BYTES } from '../../src/protocol/compression.js';
 import { writeEntity, writeTile } from '../../src/sim/snapshot-codec.js';
@@ -184,6 +184,32 @@ describe('relay/peer message codec', () => {
     const props = [{ id: 2 ** 40, props: { moveX: 0.25, jump: true } }, { id: 12, props: { 'ключ': 'v', moveZ: -0.123456789 } }, { id: 12, props: { gold: 3 } }];
     const got = decodeMessage(encodeMessage(delta([1], props), EDGE), EDGE) as Extract<Message, { type: typeof MsgType.StateDelta }>;
     expect(got.props).toEqual([props[1], props[2], props[0]]);
+  });
+
+  it('carries a walking axis (a multiple of 1/256) in 3 bytes, exactly, and every other number exactly too; refuses a fixed-point integer', () => {
+    const delta = (v: number): Message => ({ type: MsgType.StateDelta, tile: { x: 0, y: 0, z: 0 }, epoch: 1, tick: 5, seq: 1, poses: [], removed: [], departed: [], props: [{ id: 3, props: { moveX: v } }] });
+    const size = (v: number): number => encodeMessage(delta(v), EDGE).length;
+    const back = (v: number): unknown => (decodeMessage(encodeMessage(delta(v), EDGE), EDGE) as Extract<Message, { type: typeof MsgType.StateDelta }>).props![0]!.props['moveX'];
+    // A walking axis: head byte + a 2-byte varint, against 1 + 8 for a double.
+    expect(size(walkAxis(0.7071)) - size(0.123456789)).toBe(3 - 9);
+    for (const v of [walkAxis(0.7071), -1 / 256, 255 / 256, 0.5, -0.75, 1e6 + 0.5, 0.1, -0, 0, 1, 2 ** 40 + 0.5, 1e-300, -123.456]) expect(Object.is(back(v), v)).toBe(true);
+    fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (v) => {
+      expect(Object.is(back(v), v)).toBe(true);
+      expect(Object.is(back(walkAxis(v)), walkAxis(v))).toBe(true);
+    }), { numRuns: 5000 });
+    // A fixed-point value of 512/256 is the integer 2, which has its own form: refused.
+    const bytes = encodeMessage(delta(1 / 256), EDGE);
+    const forged = bytes.slice();
+    expect(forged[forged.length - 1]).toBe(2); // zigzag of 1
+    forged[forged.length - 1] = 0; // zigzag of 0: 0/256
+    expect(() => decodeMessage(forged, EDGE)).toThrow(/fixed-point/);
+  });
+
+  it('rounds a walking input to 1/256 and keeps it within -1..1; anything else walks nowhere', () => {
+    expect(walkAxis(0.3)).toBe(77 / 256);
+    expect(walkAxis(-7)).toBe(-1);
+    expect(Object.is(walkAxis(-0.001), 0)).toBe(true);
+    for (const bad of [Number.NaN, Infinity, '1', undefined, null]) expect(walkAxis(bad)).toBe(0);
   });
 
   it('refuses a delta whose first pose takes the previous pose\'s height', () => {
