@@ -38,7 +38,7 @@ export function walkAxis(v: unknown): number {
 export const AVATAR_BODY: BodyDesc = { type: 'dynamic', shape: { type: 'capsule', halfHeight: 0.5, radius: 0.3 }, lockRotations: true, friction: 0.2 };
 
 /**
- * A player's avatar. Input `{ moveX, moveZ }` (each -1..1, held until changed) sets the walking
+ * A player's avatar. Input `{ moveX, moveZ }` (each -1..1, rounded to 1/256 by `walkAxis`, held until changed) sets the walking
  * direction; `{ jump: true }` jumps once when grounded. On a kinematic body (the train, a lift:
  * `TileContext.support`) it walks relative to it and is carried with it (`ride`). Movement is by impulses toward the
  * target velocity, so pushes from elsewhere still add up.
