@@ -6,6 +6,7 @@ import { createServer } from 'vite';
 import { benchScene, DEFAULT_REPLICATION, initPhysics, standardKinds, TileWorld } from '../src/index.js';
 import { launchChromium } from './chromium.js';
 import { benchTileStep, CONFIGS, type TileStepResult } from './tile-step-bench.js';
+import { clusterLeaseGrantLatency } from './cluster-bench.js';
 import { bytesPerVisibleAvatar, viewerBytesTotal, tabLatency } from './net-bench.js';
 import { auditCost, detectionTimes, honestIncidents } from './audit-bench.js';
 import { runAttackCampaign, summariseAttacks } from '../test/harness/attack-campaign.js';
@@ -235,6 +236,14 @@ async function main(): Promise<void> {
   console.error(`relay under a flood: ${fl.relayRssMiB.toFixed(0)} MiB at most (${fl.relayRssBeforeMiB.toFixed(0)} before); honest player's round trip p50 ${fl.p50Ms.toFixed(1)} / p99 ${fl.p99Ms.toFixed(1)} ms (before: p99 ${fl.baselineP99Ms.toFixed(1)}); ${fl.refusals} refusals ${JSON.stringify(fl.refused)}, closed ${JSON.stringify(fl.closed)}`);
 
   mark('flood');
+  // A cluster's lease changes (issue 15): three nodes on one Redis, grants and cross-node handoffs.
+  const cl = await clusterLeaseGrantLatency(1000);
+  if (cl) {
+    figures['cluster_lease_grant_p50_ms'] = round(cl.p50Ms, 3);
+    figures['cluster_lease_grant_p99_ms'] = round(cl.p99Ms, 3);
+    console.error(`cluster leases (3 nodes, one Redis, append-only file): ${cl.changes} grants and handoffs, p50 ${cl.p50Ms.toFixed(2)} ms, p99 ${cl.p99Ms.toFixed(2)} ms on the deciding node's thread`);
+  }
+  mark('cluster leases');
   // Relay capacity both ways, short: 24 full bots (their own processes) on a fresh relay, each way.
   // `npm run bench:scale` ramps N further and draws bench/results/capacity.svg.
   const [capPeer] = await relayCapacity('peers', [24], 6, (l) => console.error(l));
