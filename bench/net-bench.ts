@@ -118,11 +118,25 @@ function percentile(xs: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
 }
 
+/** Update latency and the viewer's main-thread tasks in one stretch of `tabLatency`. */
+export interface TabLatency {
+  readonly p50: number;
+  readonly p99: number;
+  readonly samples: number;
+  /** The viewer's path to the owner at the end (`p2p`, `relay`). */
+  readonly path: string;
+  /** The viewer's longest main-thread task over the stretch. */
+  readonly steadyLongestTaskMs: number;
+}
+
 /**
  * Latency from the owner sending the delta of tick T (right after stepping it) to the
- * subscriber applying it, in ms, over a direct WebRTC path or the relay path (60 Hz send rate).
+ * subscriber applying it, in ms, over a direct WebRTC path or the relay path (60 Hz send rate):
+ * two tabs on one relay, measured `seconds` with drawing off, then `seconds` with both tabs
+ * drawing (software WebGL here), in the same session. Also the viewer's longest main-thread
+ * tasks while it joined and while its page loaded.
  */
-export async function tabLatency(browser: Browser, demoUrl: string, relayUrl: string, transport: 'auto' | 'relay', seconds: number, render = false): Promise<{ p50: number; p99: number; samples: number; path: string; joinLongestTaskMs: number; pageLoadLongestTaskMs: number; steadyLongestTaskMs: number }> {
+export async function tabLatency(browser: Browser, demoUrl: string, relayUrl: string, transport: 'auto' | 'relay', seconds: number): Promise<{ off: TabLatency; on: TabLatency; joinLongestTaskMs: number; pageLoadLongestTaskMs: number }> {
   const open = async (name: string) => {
     const ctx = await browser.newContext({ permissions: ['camera', 'microphone'], viewport: { width: 640, height: 400 } });
     // The longest task the page's main thread ran (joining a world builds its replicas).
@@ -138,55 +152,68 @@ export async function tabLatency(browser: Browser, demoUrl: string, relayUrl: st
       }).observe({ type: 'longtask', buffered: true });
     });
     const page = await ctx.newPage();
-    await page.goto(`${demoUrl}?quality=low&simulation=worker&render=${render ? 'on' : 'off'}&sendHz=60&transport=${transport}&name=${name}${process.env["REPLICAS"] ? `&replicas=${process.env["REPLICAS"]}` : ""}&relay=${encodeURIComponent(relayUrl)}`);
+    await page.goto(`${demoUrl}?quality=low&simulation=worker&render=off&sendHz=60&transport=${transport}&name=${name}${process.env["REPLICAS"] ? `&replicas=${process.env["REPLICAS"]}` : ""}&relay=${encodeURIComponent(relayUrl)}`);
     await page.waitForFunction(() => document.body.dataset['ready'] === 'true', undefined, { timeout: 30_000 });
     return { ctx, page };
   };
   const a = await open('owner');
   await a.page.waitForFunction(() => window.tesseraDemo!.client.stats().ownedTiles.length > 0, undefined, { timeout: 20_000 });
   const b = await open('viewer');
-  // Steady state: the viewer first settles in (its replicas of the nine tiles are built as it joins).
-  await b.page.waitForTimeout(2000);
-  // From the moment the page calls joinWorld (its own module loading and setup before that are not the join's).
-  // The page's loading before that (modules, WebGL, warm-ups) is reported on its own.
-  const { joinLongestTaskMs, pageLoadLongestTaskMs } = await b.page.evaluate(() => {
-    const from = performance.getEntriesByName('tessera-join-start')[0]?.startTime ?? 0;
-    const tasks = (window as unknown as { tasks: { start: number; ms: number }[] }).tasks;
-    return {
-      joinLongestTaskMs: Math.max(0, ...tasks.filter((t) => t.start + t.ms >= from).map((t) => t.ms)),
-      pageLoadLongestTaskMs: Math.max(0, ...tasks.filter((t) => t.start + t.ms < from).map((t) => t.ms)),
-    };
-  });
-  const steadyFrom = await b.page.evaluate(() => performance.now());
-  const aPeer = await a.page.evaluate(() => window.tesseraDemo!.client.peerId);
-  if (transport === 'auto') await b.page.waitForFunction((p) => window.tesseraDemo!.client.stats().peers.some((x) => x.peer === p && x.path === 'p2p'), aPeer, { timeout: 20_000 });
-  await a.page.evaluate(() => {
-    const c = window.tesseraDemo!.client;
-    const sent: Record<string, number> = {};
-    (window as unknown as { sent: typeof sent }).sent = sent;
-    // Stamped where the work happens (the owner's worker), epoch ms: comparable across tabs.
-    c.on('deltaSent', (e) => (sent[`${e.tile.x},${e.tile.y},${e.tile.z}:${e.tick}`] ??= e.atMs));
-    let dir = 1;
-    c.send({ moveX: 1 });
-    setInterval(() => c.send({ moveX: (dir = -dir) }), 800); // keep the avatar moving, so deltas flow
-  });
-  await b.page.evaluate((owner) => {
-    const c = window.tesseraDemo!.client;
-    const got: Record<string, number> = {};
-    (window as unknown as { got: typeof got }).got = got;
-    c.on('deltaApplied', (e) => {
-      if (e.from === owner) got[`${e.tile.x},${e.tile.y},${e.tile.z}:${e.tick}`] ??= e.atMs;
+  try {
+    // Steady state: the viewer first settles in (its replicas of the nine tiles are built as it joins).
+    await b.page.waitForTimeout(2000);
+    // From the moment the page calls joinWorld (its own module loading and setup before that are not the join's).
+    // The page's loading before that (modules, WebGL, warm-ups) is reported on its own.
+    const { joinLongestTaskMs, pageLoadLongestTaskMs } = await b.page.evaluate(() => {
+      const from = performance.getEntriesByName('tessera-join-start')[0]?.startTime ?? 0;
+      const tasks = (window as unknown as { tasks: { start: number; ms: number }[] }).tasks;
+      return {
+        joinLongestTaskMs: Math.max(0, ...tasks.filter((t) => t.start + t.ms >= from).map((t) => t.ms)),
+        pageLoadLongestTaskMs: Math.max(0, ...tasks.filter((t) => t.start + t.ms < from).map((t) => t.ms)),
+      };
     });
-  }, aPeer);
-  await b.page.waitForTimeout(seconds * 1000);
-  const sent = await a.page.evaluate(() => (window as unknown as { sent: Record<string, number> }).sent);
-  const got = await b.page.evaluate(() => (window as unknown as { got: Record<string, number> }).got);
-  const path = await b.page.evaluate((p) => window.tesseraDemo!.client.stats().peers.find((x) => x.peer === p)?.path ?? 'none', aPeer);
-  // The viewer's longest main-thread task once settled in, while both tabs replicate and (maybe) draw.
-  const steadyLongestTaskMs = await b.page.evaluate((from) => Math.max(0, ...(window as unknown as { tasks: { start: number; ms: number }[] }).tasks.filter((t) => t.start >= from).map((t) => t.ms)), steadyFrom);
-  await a.ctx.close();
-  await b.ctx.close();
-  const lat: number[] = [];
-  for (const [k, t] of Object.entries(got)) if (sent[k] !== undefined) lat.push(t - sent[k]!);
-  return { p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), samples: lat.length, path, joinLongestTaskMs, pageLoadLongestTaskMs, steadyLongestTaskMs };
+    const aPeer = await a.page.evaluate(() => window.tesseraDemo!.client.peerId);
+    if (transport === 'auto') await b.page.waitForFunction((p) => window.tesseraDemo!.client.stats().peers.some((x) => x.peer === p && x.path === 'p2p'), aPeer, { timeout: 20_000 });
+    await a.page.evaluate(() => {
+      const c = window.tesseraDemo!.client;
+      const w = window as unknown as { sent: Record<string, number> };
+      w.sent = {};
+      // Stamped where the work happens (the owner's worker), epoch ms: comparable across tabs.
+      c.on('deltaSent', (e) => (w.sent[`${e.tile.x},${e.tile.y},${e.tile.z}:${e.tick}`] ??= e.atMs));
+      let dir = 1;
+      c.send({ moveX: 1 });
+      setInterval(() => c.send({ moveX: (dir = -dir) }), 800); // keep the avatar moving, so deltas flow
+    });
+    await b.page.evaluate((owner) => {
+      const c = window.tesseraDemo!.client;
+      const w = window as unknown as { got: Record<string, number> };
+      w.got = {};
+      c.on('deltaApplied', (e) => {
+        if (e.from === owner) w.got[`${e.tile.x},${e.tile.y},${e.tile.z}:${e.tick}`] ??= e.atMs;
+      });
+    }, aPeer);
+    const stretch = async (render: boolean): Promise<TabLatency> => {
+      for (const t of [a, b]) await t.page.evaluate((on) => window.tesseraDemo!.setRender!(on), render);
+      // A second to settle into drawing (or not) before counting.
+      await b.page.waitForTimeout(1000);
+      const from = await b.page.evaluate(() => {
+        (window as unknown as { got: Record<string, number> }).got = {};
+        return performance.now();
+      });
+      await b.page.waitForTimeout(seconds * 1000);
+      const sent = await a.page.evaluate(() => (window as unknown as { sent: Record<string, number> }).sent);
+      const got = await b.page.evaluate(() => (window as unknown as { got: Record<string, number> }).got);
+      const path = await b.page.evaluate((p) => window.tesseraDemo!.client.stats().peers.find((x) => x.peer === p)?.path ?? 'none', aPeer);
+      const steadyLongestTaskMs = await b.page.evaluate((t0) => Math.max(0, ...(window as unknown as { tasks: { start: number; ms: number }[] }).tasks.filter((t) => t.start >= t0).map((t) => t.ms)), from);
+      const lat: number[] = [];
+      for (const [k, t] of Object.entries(got)) if (sent[k] !== undefined) lat.push(t - sent[k]!);
+      return { p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), samples: lat.length, path, steadyLongestTaskMs };
+    };
+    const off = await stretch(false);
+    const on = await stretch(true);
+    return { off, on, joinLongestTaskMs, pageLoadLongestTaskMs };
+  } finally {
+    await a.ctx.close();
+    await b.ctx.close();
+  }
 }

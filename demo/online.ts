@@ -20,6 +20,8 @@ declare global {
       screenOf?: (entity: number) => { x: number; y: number } | undefined;
       /** Which way the camera looks (`View.heading`, radians; 0 = towards −z), once set for the avatar: the keys and the stick walk in its frame. */
       heading?: () => number | undefined;
+      /** Turns drawing on or off at once (`?render=` sets it at load): the bench measures both in one session. */
+      setRender?: (on: boolean) => void;
     };
   }
 }
@@ -91,7 +93,10 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
   });
   statsEl.dataset['status'] = 'connected';
   // `?render=off`: simulate and replicate without drawing (load tests, benchmarks).
-  const render = params.get('render') !== 'off';
+  let render = params.get('render') !== 'off';
+  window.tesseraDemo!.setRender = (on) => {
+    render = on;
+  };
   let facing = { x: 0, z: -1 };
   // Keys and stick give a move in the camera's frame (W: where the camera looks); the avatar takes it in the world's.
   const move = (right: number, back: number): void => {
