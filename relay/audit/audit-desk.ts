@@ -1,4 +1,5 @@
 import {
+  AUDIT_RETAIN_TICKS,
   AUDIT_WINDOW_TICKS,
   commitOf,
   entityEvidenceKey,
@@ -77,6 +78,9 @@ export interface AuditDeskHost {
   found(f: Finding): void;
 }
 
+/** Time left for an audit request to reach its owner before the state it asks for may be gone there, ticks (1 s at 60 Hz). */
+const ASK_MARGIN_TICKS = 60;
+
 /** Counters for metrics and the players' HUD. */
 export interface AuditCounters {
   /** Complete audit windows of peer-owned tiles seen. */
@@ -95,6 +99,12 @@ export interface AuditCounters {
   requests: number;
   /** Requests owners did not answer within `AuditConfig.answerTimeoutMs`. */
   unanswered: number;
+  /**
+   * Windows not asked for because their start was already older than an honest owner keeps
+   * states (`AUDIT_RETAIN_TICKS`, less a second for the request to travel) when they became
+   * complete here: after the relay itself stalled, or commitments that came late.
+   */
+  tooLateToAsk: number;
   /** Windows audited because they changed critical state. */
   forcedByCritical: number;
   /** Windows audited because the verified state grew older than `AuditConfig.maxUnverifiedTicks`. */
@@ -193,7 +203,7 @@ const MAX_RETIRED = 512;
  */
 export class AuditDesk {
   /** Running totals since the relay started (rendered by `RelayMetrics`, sent to players as `AuditStats`). */
-  readonly counters: AuditCounters = { windowsSeen: 0, audits: 0, passed: 0, mismatches: 0, auditedTicks: 0, cpuMs: 0, requests: 0, unanswered: 0, forcedByCritical: 0, forcedByAge: 0, forcedByEvidence: 0, logBytes: 0, evidenceRouted: 0, evidenceProduced: 0, evidenceUnverifiable: 0, repeatsAcrossHandoff: 0, repeatsOutOfOrder: 0, inputsLostWithPlayer: 0 };
+  readonly counters: AuditCounters = { windowsSeen: 0, audits: 0, passed: 0, mismatches: 0, auditedTicks: 0, cpuMs: 0, requests: 0, unanswered: 0, tooLateToAsk: 0, forcedByCritical: 0, forcedByAge: 0, forcedByEvidence: 0, logBytes: 0, evidenceRouted: 0, evidenceProduced: 0, evidenceUnverifiable: 0, repeatsAcrossHandoff: 0, repeatsOutOfOrder: 0, inputsLostWithPlayer: 0 };
   private readonly ledgers = new Map<string, TileLedger>();
   /** Leases that ended lately, with the tick each ended at (see `siblings`). */
   private readonly retired: { ledger: TileLedger; endTick: number; at: number }[] = [];
@@ -362,6 +372,12 @@ export class AuditDesk {
     else if (old && !sampled) this.counters.forcedByAge++;
     else if (forced && !sampled) this.counters.forcedByEvidence++;
     if (this.pending.some((x) => x.key === tileKey(l.tile) && x.from === from)) return;
+    // An honest owner keeps a window's start state for AUDIT_RETAIN_TICKS of its own ticks, which
+    // run with the relay's clock: a request it could no longer answer would convict it for nothing.
+    if (this.host.currentTick() - from > AUDIT_RETAIN_TICKS - ASK_MARGIN_TICKS) {
+      this.counters.tooLateToAsk++;
+      return;
+    }
     this.pending.push({ key: tileKey(l.tile), owner: l.owner, epoch: l.epoch, from, to, deadline: this.host.now() + this.settings.answerTimeoutMs, state: undefined, submitted: false });
     this.counters.requests++;
     this.host.requestState(l.owner, l.tile, l.epoch, from);

@@ -24,8 +24,12 @@ export const MAX_ROSTER_ENTRIES = 4096;
 
 /** Audit windows are this many ticks long and start at multiples of it; owners keep the state at each start. */
 export const AUDIT_WINDOW_TICKS = 5;
-/** How long owners keep window-start states for the relay to ask for, ticks (3 s at 60 Hz). */
-export const AUDIT_RETAIN_TICKS = 180;
+/**
+ * How long owners keep window-start states for the relay to ask for, ticks (5 s at 60 Hz). The
+ * relay asks only for windows that began at most this less a second ago: after it stalled 4 s,
+ * 3 s of states left honest owners unable to answer, and they were judged for it.
+ */
+export const AUDIT_RETAIN_TICKS = 300;
 
 /** A peer's id in a world, given by the relay. 0 is the relay itself. */
 export type PeerId = number;
