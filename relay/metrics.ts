@@ -145,6 +145,7 @@ export class RelayMetrics {
     metric('tessera_audit_cpu_seconds_total', 'counter', 'CPU time spent re-executing windows.', a.cpuMs / 1000);
     metric('tessera_audit_requests_total', 'counter', 'Window start states asked of owners.', a.requests);
     metric('tessera_audit_unanswered_total', 'counter', 'Audit requests owners did not answer in time.', a.unanswered);
+    metric('tessera_audit_too_late_to_ask_total', 'counter', 'Windows not asked for: their start was older than owners keep states when they became complete.', a.tooLateToAsk);
     metric('tessera_audit_forced_critical_total', 'counter', 'Windows audited because they changed critical state.', a.forcedByCritical);
     metric('tessera_audit_forced_age_total', 'counter', 'Windows audited because the verified state grew old.', a.forcedByAge);
     metric('tessera_audit_log_bytes_total', 'counter', 'Bytes of commitments and input logs received from owners.', a.logBytes);
