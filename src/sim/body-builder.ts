@@ -62,6 +62,10 @@ export function createBody(
     .setSensor(body.sensor ?? false);
   if (contactEvents) {
     cDesc.setActiveEvents(RAPIER.ActiveEvents.COLLISION_EVENTS).setActiveCollisionTypes(RAPIER.ActiveCollisionTypes.ALL);
+  } else if (body.type === 'kinematic') {
+    // A platform (entity or ghost) is in the contact graph with the ghosts standing on it (ghosts are
+    // kinematic bodies here): a tile sees which of its neighbour's bodies ride (the island pass).
+    cDesc.setActiveCollisionTypes(RAPIER.ActiveCollisionTypes.DEFAULT | RAPIER.ActiveCollisionTypes.KINEMATIC_KINEMATIC);
   }
   const collider = world.createCollider(cDesc, rb);
   return { rb, collider };

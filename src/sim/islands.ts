@@ -27,6 +27,12 @@ export interface IslandNode {
   readonly close: boolean;
   /** The tile of the kinematic body (platform) it stands on, if any: its island is that platform's. */
   readonly platform?: TileId;
+  /**
+   * For each ghost counted in `links` that stands on a platform (a rider of another tile), the
+   * platform's tile; one entry per such ghost (as many as `links` when every ghost it is linked
+   * to rides).
+   */
+  readonly riders?: readonly TileId[];
 }
 
 /**
@@ -38,6 +44,11 @@ export interface IslandNode {
  * - an island with a body standing on a platform (a kinematic body: `IslandNode.platform`) goes
  *   to, or stays in, the platform's tile, whatever else it touches (a platform is never handed
  *   over for a contact, so its riders follow it);
+ * - an island with no platform, linked to other tiles' bodies that all ride a platform (ghosts
+ *   standing on one: `IslandNode.riders`), goes to the platform's tile (the lowest if several),
+ *   even up the tile order: the island holding a platform is the one that takes. Linked also to
+ *   a body that does not ride, it follows the next rule (that body's tile may be handing it down
+ *   at this very boundary: both would move, and meet as ghosts again);
  * - an island linked to bodies of other tiles goes to the lowest tile (`compareTiles`) among
  *   those and the holder: parts only ever move down the tile order while they touch, so two
  *   tiles never hand their halves to each other at once, and an island spread over k tiles is
@@ -83,6 +94,19 @@ export function islandTargets(holder: TileId, nodes: readonly IslandNode[], edge
     }
     if (ridden !== undefined) {
       if (!sameTile(ridden, holder)) for (const i of members) out.set(nodes[i]!.id, ridden);
+      continue;
+    }
+    // Linked only to riders of other tiles: the island goes to their platform's tile.
+    let pulled: TileId | undefined;
+    let plain = false;
+    for (const i of members) {
+      const n = nodes[i]!;
+      const riders = n.riders ?? [];
+      if (riders.length < n.links.length) plain = true;
+      for (const t of riders) if (pulled === undefined || compareTiles(t, pulled) < 0) pulled = t;
+    }
+    if (pulled !== undefined && !plain) {
+      if (!sameTile(pulled, holder)) for (const i of members) out.set(nodes[i]!.id, pulled);
       continue;
     }
     let target: TileId | undefined;

@@ -999,9 +999,11 @@ export class TileSimulation {
    * are Rapier contacts between this tile's dynamic bodies, and, across borders, contacts with
    * dynamic ghosts or bounding spheres closing on them within `ISLAND_LOOKAHEAD_S`. Only bodies
    * near a border or outside the tile are looked at: sphere tests against dynamic ghosts and
-   * guests in a sweep along x; then Rapier's contact graph is walked from bodies linked to a lower
-   * tile (their whole island moves) and from guests until a body of this tile is reached (it
-   * stays). Nothing when no dynamic ghost is near and no body is outside.
+   * guests in a sweep along x; a linked ghost standing on a platform (`supportOf`: a rider of
+   * another tile) names the platform's tile. Then Rapier's contact graph is walked from bodies
+   * linked to a lower tile or to such riders (their whole island moves) and from guests until a
+   * body of this tile is reached (it stays). Nothing when no dynamic ghost is near and no body is
+   * outside.
    */
   private islandPass(staying: readonly { e: LiveEntity; border: boolean }[], outside: readonly LiveEntity[], stamp: number): Map<EntityId, TileId> | undefined {
     const ghosts: Ghost[] = [];
@@ -1044,9 +1046,17 @@ export class TileSimulation {
         if (Math.abs(n.p.y - at.y) <= reach && Math.abs(n.p.z - at.z) <= reach) visit(n);
       }
     };
+    // A rider needs a kinematic body to stand on: with none here nor among the ghosts, no body
+    // rides one, and the contact graph is not asked (a query per member: a pile of 1,000 bodies).
+    let platformsNear: boolean | undefined;
+    const platforms = (): boolean => (platformsNear ??= boarding.length > 0 || this.order.some((e) => e.body.type === 'kinematic') || [...this.ghosts.values()].some((g) => g.body.type === 'kinematic'));
     const links = new Map<LiveEntity, TileId[]>();
+    /** For bodies linked to ghosts that ride a platform: the platforms' tiles, one per such ghost (`IslandNode.riders`). */
+    const riders = new Map<LiveEntity, TileId[]>();
     for (const g of ghosts) {
       let source: TileId | undefined;
+      /** The tile of the platform the ghost stands on (null: none), asked once it is linked. */
+      let ridden: TileId | null | undefined;
       const gb = { p: g.rb.translation(), v: g.rb.linvel(), r: g.radius, collider: g.collider };
       around(gb.p, reachOf(gb.r, gb.v), (n) => {
         if (!this.linked(n, gb, false)) return;
@@ -1054,6 +1064,11 @@ export class TileSimulation {
         const list = links.get(n.e);
         if (list) list.push(source);
         else links.set(n.e, [source]);
+        ridden ??= (platforms() ? this.platformTileOf(g) : undefined) ?? null;
+        if (ridden === null) return;
+        const r = riders.get(n.e);
+        if (r) r.push(ridden);
+        else riders.set(n.e, [ridden]);
       });
     }
     const index = new Map<LiveEntity, number>();
@@ -1106,17 +1121,16 @@ export class TileSimulation {
         }
       }
     };
-    for (const e of [...links.keys()].sort(byId)) if (links.get(e)!.some((t) => compareTiles(t, this.tile) < 0)) walk(e, false);
+    // The islands that may leave: linked to a lower tile, or to riders of another tile's platform.
+    for (const e of [...links.keys()].sort(byId)) if (links.get(e)!.some((t) => compareTiles(t, this.tile) < 0) || riders.get(e)?.some((t) => !sameTile(t, this.tile))) walk(e, false);
     for (const o of outside) walk(o, true);
     const t = this.tile;
-    // A rider needs a kinematic body to stand on: with none here nor among the ghosts, no member
-    // rides one, and the contact graph is not asked (a query per member: a pile of 1,000 bodies).
-    const platforms = boarding.length > 0 || this.order.some((e) => e.body.type === 'kinematic') || [...this.ghosts.values()].some((g) => g.body.type === 'kinematic');
     const nodes: IslandNode[] = members.map((e) => {
       const p = e.rb.translation();
       const close = p.x >= t.x * edge - margin && p.x < (t.x + 1) * edge + margin && p.y >= t.y * edge - margin && p.y < (t.y + 1) * edge + margin && p.z >= t.z * edge - margin && p.z < (t.z + 1) * edge + margin;
-      const platform = platforms ? this.platformTileOf(e) : undefined;
-      return { id: e.id, home: tileOf(p, edge), links: links.get(e) ?? [], close, ...(platform ? { platform } : {}) };
+      const platform = platforms() ? this.platformTileOf(e) : undefined;
+      const rides = riders.get(e);
+      return { id: e.id, home: tileOf(p, edge), links: links.get(e) ?? [], close, ...(platform ? { platform } : {}), ...(rides ? { riders: rides } : {}) };
     });
     const out = islandTargets(this.tile, nodes, edges);
     return out.size > 0 ? out : undefined;
@@ -1159,8 +1173,12 @@ export class TileSimulation {
     return out.sort(byId);
   }
 
-  /** The tile of the platform `e` rides (`supportOf`): this one for an entity, the source of a ghost; undefined when it rides none. */
-  private platformTileOf(e: LiveEntity): TileId | undefined {
+  /**
+   * The tile of the platform `e` (an entity, or a ghost: what a neighbour's body stands on, as
+   * seen here) rides (`supportOf`): this one for an entity, the source of a ghost; undefined when
+   * it rides none.
+   */
+  private platformTileOf(e: { collider: Collider }): TileId | undefined {
     const id = this.supportOf(e);
     if (id === undefined) return undefined;
     if (this.entities.has(id)) return this.tile;
@@ -1172,7 +1190,7 @@ export class TileSimulation {
    * (Rapier's contact graph), with the contact normal within 45° of vertical and the body below
    * `e`; the lowest id when several. What a rider rides (`TileContext.support`, the island pass).
    */
-  private supportOf(e: LiveEntity): EntityId | undefined {
+  private supportOf(e: { collider: Collider }): EntityId | undefined {
     let best: EntityId | undefined;
     this.world.narrowPhase.contactPairsWith(e.collider.handle, (h) => {
       const id = this.byCollider.get(h);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commitOf, initPhysics, islandTargets, standardKinds, tileKey, TileSimulation, TileWorld, TRAIN_SCENE, trainScene, verifyWindow, type CommitWords, type EntityDesc, type EntityInput, type TickRecord, type Vec3 } from '../../src/index.js';
+import { AVATAR_BODY, commitOf, defineKind, entityDesc, initPhysics, islandTargets, standardKinds, tileKey, TileSimulation, TileWorld, TRAIN_SCENE, trainScene, verifyWindow, type CommitWords, type EntityDesc, type EntityInput, type SceneDesc, type TickRecord, type Vec3 } from '../../src/index.js';
 
 // Riding (issue 13): an avatar standing on a kinematic platform — the train going round its
 // curved track — moves with it, walks on it and jumps off it, in one tile and across tiles.
@@ -29,6 +29,46 @@ function stateOf(world: TileWorld, id: number): EntityDesc {
   const e = world.describe(id);
   if (!e) throw new Error(`entity ${id} is gone`);
   return e;
+}
+
+/** A kinematic deck sliding along (`vx`, `vz`) m/s: the simplest platform. */
+const Slider = defineKind({
+  name: 'slider',
+  body: { type: 'kinematic', shape: { type: 'box', halfExtents: { x: 1.2, y: 0.25, z: 1.5 } }, friction: 0.9 },
+  props: { vx: { type: 'number', default: 0 }, vz: { type: 'number', default: 0 } },
+  onStep(ctx, self) {
+    const p = ctx.position(self);
+    ctx.moveKinematic(self, { x: p.x + (ctx.prop(self, 'vx') as number) * ctx.dt, y: p.y, z: p.z + (ctx.prop(self, 'vz') as number) * ctx.dt });
+  },
+});
+
+/** True when the rider stands on the deck (within its footprint, feet on it). */
+function onDeck(deck: EntityDesc, me: EntityDesc): boolean {
+  const d = deck.state.position;
+  const p = me.state.position;
+  return Math.abs(p.x - d.x) < 1.2 && Math.abs(p.z - d.z) < 1.5 && Math.abs(p.y - (d.y + 1.05)) < 0.05;
+}
+
+/** Ids in `dropScene`. */
+const DROP = { deck: 70, rider: 71, ball: 72 } as const;
+
+/**
+ * A rider on a deck sliding along +z at 1 m/s just inside tile (1,0,0) (x ≥ 16 with 16 m tiles),
+ * and a ball of tile (0,0,0) — lower in the tile order — dropped from 5.5 m beside the border so
+ * that it lands on the rider's head (0.3 m off its axis) and bounces off towards −x.
+ */
+function dropScene(tileEdge: number): SceneDesc {
+  const ground = (x: number): EntityDesc => entityDesc({ id: x < 16 ? 1 : 2, kind: 'ground', body: { type: 'fixed', shape: { type: 'box', halfExtents: { x: 8, y: 0.25, z: 8 } } }, position: { x, y: 0.25, z: 8 } });
+  return {
+    config: { tileEdge, seed: 5 },
+    entities: [
+      ground(8),
+      ground(24),
+      entityDesc({ id: DROP.deck, kind: 'slider', body: Slider.body!, position: { x: 17, y: 1.5, z: 4 }, linvel: { x: 0, y: 0, z: 1 }, props: { vz: 1 } }),
+      entityDesc({ id: DROP.rider, kind: 'avatar', body: AVATAR_BODY, position: { x: 16.2, y: 2.55, z: 4 }, linvel: { x: 0, y: 0, z: 1 }, props: { name: 'bob', rideOn: DROP.deck, rideX: -0.8, rideY: 1.05, rideZ: 0 } }),
+      entityDesc({ id: DROP.ball, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: 0.25 }, friction: 0.6, restitution: 0.3, angularDamping: 0.2 }, position: { x: 15.9, y: 5.5, z: 4.62 } }),
+    ],
+  };
 }
 
 describe('riding a moving platform (the train)', () => {
@@ -151,6 +191,79 @@ describe('riding a moving platform (the train)', () => {
     world.dispose();
   });
 
+
+  it('a ball of a lower tile dropped on a rider across the border meets it as in one tile (≤ 1 cm), handed to the platform’s tile', async () => {
+    await initPhysics();
+    const kinds = (): ReturnType<typeof standardKinds> => standardKinds().define(Slider);
+    const split = TileWorld.fromScene(dropScene(16), kinds());
+    const whole = TileWorld.fromScene(dropScene(64), kinds());
+    expect(split.tileList().length).toBe(2);
+    expect(whole.tileList().length).toBe(1);
+    const ids = [DROP.rider, DROP.ball];
+    let worst = 0;
+    let touched = 0;
+    let together = 0;
+    const ballTiles = new Set<string>();
+    for (let t = 0; t < 150; t++) {
+      split.step();
+      whole.step();
+      ballTiles.add(tileKey(split.tileOfEntity(DROP.ball)!));
+      if (tileKey(split.tileOfEntity(DROP.ball)!) === tileKey(split.tileOfEntity(DROP.deck)!)) together++;
+      const b = stateOf(whole, DROP.ball).state.position;
+      const r = stateOf(whole, DROP.rider).state.position;
+      // In the reference run: the ball touches the rider's head (sphere against the capsule's top).
+      if (Math.hypot(b.x - r.x, b.y - (r.y + 0.5), b.z - r.z) < 0.56) touched++;
+      for (const id of ids) {
+        const p = stateOf(split, id).state.position;
+        const q = stateOf(whole, id).state.position;
+        worst = Math.max(worst, Math.hypot(p.x - q.x, p.y - q.y, p.z - q.z));
+      }
+    }
+    const ball = stateOf(whole, DROP.ball).state.position;
+    console.log(`ball dropped on a rider across a border: touched ${touched} ticks, held with the deck ${together} ticks, at most ${(worst * 100).toFixed(4)} cm from the single-tile run`);
+    // The reference: the ball hit the rider and bounced off towards −x, back over tile (0,0,0).
+    expect(touched).toBeGreaterThan(0);
+    expect(ball.x).toBeLessThan(15.9);
+    // The ball was simulated with the deck's island while it touched the rider, and went home after.
+    expect(together).toBeGreaterThan(0);
+    expect(ballTiles.size).toBe(2);
+    expect(tileKey(split.tileOfEntity(DROP.ball)!)).toBe('0,0,0');
+    expect(onDeck(stateOf(split, DROP.deck), stateOf(split, DROP.rider))).toBe(true);
+    expect(worst).toBeLessThan(0.01);
+    split.dispose();
+    whole.dispose();
+  });
+
+  it('an auditor re-executes windows of both tiles while the ball is handed to the rider’s tile and back, bit for bit', async () => {
+    await initPhysics();
+    const registry = standardKinds().define(Slider);
+    const world = TileWorld.fromScene(dropScene(16), registry);
+    let moves = 0;
+    for (let w = 0; w < 3; w++) {
+      const tiles = world.tileList().map((sim) => {
+        sim.startRecording();
+        return { sim, from: sim.tick, snapshot: sim.snapshot(), commits: [commitOf(sim)] as CommitWords[], records: [] as TickRecord[] };
+      });
+      for (let i = 0; i < 30; i++) {
+        moves += world.step().migrations;
+        for (const t of tiles) {
+          t.records.push(t.sim.takeRecord()!);
+          t.commits.push(commitOf(t.sim));
+        }
+      }
+      for (const t of tiles) {
+        const v = verifyWindow(t.snapshot, t.from, t.records, t.commits, world.config, registry);
+        expect(v, `window ${w} tile ${tileKey(t.sim.tile)}`).toMatchObject({ ok: true, ticks: 30 });
+        const end = TileSimulation.restore(v.endSnapshot!, world.config, registry);
+        expect(end.hash()).toBe(t.sim.hash());
+        end.dispose();
+      }
+    }
+    // The ball went to the rider's tile and came back (within the 90 ticks the windows cover).
+    expect(moves).toBeGreaterThanOrEqual(2);
+    world.dispose();
+  });
+
   it('the island rule: a rider’s island is its platform’s, whatever else it touches', () => {
     const a = { x: 0, y: 0, z: 0 };
     const b = { x: 1, y: 0, z: 0 };
@@ -158,5 +271,17 @@ describe('riding a moving platform (the train)', () => {
     expect([...islandTargets(b, [{ id: 1, home: a, links: [a], close: true, platform: b }], [])]).toEqual([]);
     // Standing on another tile's platform (a ghost here): goes there, even up the tile order, with what it touches.
     expect([...islandTargets(a, [{ id: 2, home: a, links: [], close: true, platform: b }, { id: 3, home: a, links: [], close: true }], [[0, 1]])]).toEqual([[2, b], [3, b]]);
+    // Touching only riders of another tile (ghosts standing on its platform): the island goes to the platform's tile, even up the order.
+    expect([...islandTargets(a, [{ id: 4, home: a, links: [b], close: true, riders: [b] }, { id: 5, home: a, links: [], close: true }], [[0, 1]])]).toEqual([[4, b], [5, b]]);
+    // The platform may be a third tile's (the rider boarding it there): the platform's tile takes.
+    const c = { x: 2, y: 0, z: 0 };
+    expect([...islandTargets(a, [{ id: 6, home: a, links: [b], close: true, riders: [c] }], [])]).toEqual([[6, c]]);
+    // Riders on this tile's platform: the island stays.
+    expect([...islandTargets(a, [{ id: 7, home: a, links: [b], close: true, riders: [a] }], [])]).toEqual([]);
+    // An island with a platform of its own keeps to it, whatever riders it touches.
+    expect([...islandTargets(b, [{ id: 8, home: b, links: [a], close: true, platform: b, riders: [a] }], [])]).toEqual([]);
+    // Touching also a body that does not ride (it may be handed down to us at this boundary): the lowest tile, as without riders.
+    expect([...islandTargets(a, [{ id: 9, home: a, links: [b, b], close: true, riders: [b] }], [])]).toEqual([]);
+    expect([...islandTargets(b, [{ id: 10, home: b, links: [a], close: true }, { id: 11, home: b, links: [c], close: true, riders: [c] }], [[0, 1]])]).toEqual([[10, a], [11, a]]);
   });
 });
