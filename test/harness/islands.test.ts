@@ -42,8 +42,9 @@ function runScene(seed: number, name: BorderSceneName, ms: number): { incidents:
     h.run(100);
     expect(fromCut(h, sceneIds).wrong, `checkpoint at ${t} ms`).toEqual([]);
   }
-  // Nobody lost a tile: the audit found nothing to revoke a lease for.
-  expect(h.relay.directory().map((d) => `${tileKey(d.tile)}:${d.owner}`).sort()).toEqual(before);
+  // Nobody lost a tile: the audit found nothing to revoke a lease for (a tile bodies moved into may have been added, the relay's).
+  const after = h.relay.directory().map((d) => `${tileKey(d.tile)}:${d.owner}`);
+  expect(before.filter((t) => !after.includes(t))).toEqual([]);
   const refused = h.logs.filter((l) => l['msg'] === 'refused' && l['kind'] !== 'route');
   return { incidents, refused, h, bodies };
 }
@@ -97,6 +98,22 @@ describe('islands across two players’ tiles, audited', () => {
         const { states } = fromCut(h, bodies);
         for (const id of bodies) expect(states.get(id)!.e.state.position.y).toBeCloseTo(1.25 + 0.5 * (id - BORDER_FIRST_BODY), 1);
         expect(errorVsWhole('stack', states, bodies)).toBeLessThan(0.01);
+        h.relay.close();
+      }),
+    120_000);
+
+    it(`seed ${seed}: a row of ten boxes pushed across three tiles (two players' and the relay's) passes the momentum on as in one tile; no incident, nothing lost`, () =>
+      withSeed(seed, async () => {
+        await initPhysics();
+        const { incidents, refused, h, bodies } = runScene(seed, 'cradle', 8000);
+        expect(incidents).toEqual([]);
+        expect(refused).toEqual([]);
+        const { states } = fromCut(h, bodies);
+        // The row spread over the three tiles, and the push reached its far end as in one tile.
+        expect(new Set(bodies.map((id) => states.get(id)!.tile)).size).toBeGreaterThanOrEqual(2);
+        const err = errorVsWhole('cradle', states, bodies);
+        console.log(`seed ${seed}: cradle across owners: worst position difference from the single-tile run ${(err * 100).toFixed(3)} cm (tiles ${[...new Set(bodies.map((id) => states.get(id)!.tile))].join(' ')})`);
+        expect(err).toBeLessThan(0.01);
         h.relay.close();
       }),
     120_000);
