@@ -99,6 +99,11 @@ export interface RelayCoreOptions {
    * event loop go (they then run behind the timeline and catch up); none by default (the harness).
    */
   readonly stepBudgetMs?: number;
+  /**
+   * Most ticks one `tick()` steps the relay's own tiles (default 30). The seeded harness lowers it
+   * to model a relay whose simulation runs behind the timeline (`stepBudgetMs` is wall-clock).
+   */
+  readonly maxStepTicks?: number;
   /** A current owner keeps its tile while its avatar is within this many metres of it (default 3). */
   readonly hysteresisM?: number;
   /** Ownership is reconsidered every this many ticks (default 15). */
@@ -186,7 +191,8 @@ interface TileRecord {
   lease: TileLease;
   /** Last keyframe received from a peer owner; `matched` once it hashed to the owner's commitment. */
   keyframe: { epoch: number; tick: number; snapshot: Uint8Array; matched: boolean } | undefined;
-  handoff: { to: PeerId; epoch: number; deadline: number } | undefined;
+  /** `inputs`: what the relay's own simulation had queued for the tile and not applied yet (`passOnInputs`). */
+  handoff: { to: PeerId; epoch: number; deadline: number; inputs?: { tick: number; input: EntityInput }[] } | undefined;
   /**
    * The shared tick when the current owner was handed the tile. Its silence is counted from
    * here, not from the lease's first tick: a state handed over late (a busy relay's own tile,
@@ -339,6 +345,8 @@ export class RelayCore {
           }
           if (message.type === MsgType.Migrate) this.logTransit(message.to, { in: message.entity });
           this.sendTo(to, message, reliable);
+          // An entity leaving the relay's simulation for a player's tile: inputs it queued for it and did not apply go along.
+          if (message.type === MsgType.Migrate) this.passOnInputs(this.authority.takeInputs(new Set([message.entity.id])), to, message.entity.id);
         },
         ownerOf: (tile) => {
           const r = this.tiles.get(tileKey(tile));
@@ -554,7 +562,7 @@ export class RelayCore {
     // signalling, leases and relayed traffic for long (they fall behind the timeline instead).
     // Off in the seeded harness (no budget): there a tick's work must not depend on real time.
     const budget = this.opts.stepBudgetMs;
-    const stepped = this.authority.stepTo(now, 30, budget === undefined ? undefined : () => performance.now() - t0 > budget);
+    const stepped = this.authority.stepTo(now, this.opts.maxStepTicks ?? 30, budget === undefined ? undefined : () => performance.now() - t0 > budget);
     const t1 = performance.now();
     if (now - this.lastRebalance >= (this.opts.rebalanceEveryTicks ?? 15)) {
       this.lastRebalance = now;
@@ -1235,7 +1243,9 @@ export class RelayCore {
     if (r.owner === RELAY_PEER) {
       const state = this.authority.release(r.tile);
       if (!state) return;
-      r.handoff = { to, epoch, deadline: this.opts.now() + 1000 };
+      // Its simulation may stand behind the timeline: inputs it queued for ticks it has not stepped go with the tile.
+      const inputs = this.authority.takeInputs(new Set(state.entities.map((e) => e.id)));
+      r.handoff = { to, epoch, deadline: this.opts.now() + 1000, inputs };
       this.completeHandoff(r, state.tick, state.snapshot);
       return;
     }
@@ -1252,7 +1262,7 @@ export class RelayCore {
     let to = h.to;
     if (to !== RELAY_PEER && !this.peers.has(to)) to = RELAY_PEER;
     this.revoke(r);
-    this.leases.transfer(tileKey(r.tile), r.epoch, to, h.epoch, (d) => (d.granted ? this.leaseTransferred(r, h, to, tick, snapshot) : this.handoffRefused(r, snapshot, d)));
+    this.leases.transfer(tileKey(r.tile), r.epoch, to, h.epoch, (d) => (d.granted ? this.leaseTransferred(r, h, to, tick, snapshot) : this.handoffRefused(r, snapshot, d, h.inputs ?? [])));
   }
 
   /**
@@ -1260,11 +1270,18 @@ export class RelayCore {
    * not be asked): the tile stays with its holder. A tile of the relay's own that it had let go
    * of for the handoff, it simulates again from the state it handed over.
    */
-  private handoffRefused(r: TileRecord, snapshot: Uint8Array, d: Extract<LeaseDecision, { granted: false }>): void {
+  private handoffRefused(r: TileRecord, snapshot: Uint8Array, d: Extract<LeaseDecision, { granted: false }>, inputs: { tick: number; input: EntityInput }[]): void {
     this.leaseRefused(r.tile, d);
     const held = this.leases.get(tileKey(r.tile));
-    if (held?.node !== this.leases.node || held.owner !== RELAY_PEER || this.authority.holds(r.tile)) return;
+    // Inputs its simulation had queued for the tile: applied by it after all, if it keeps the tile.
+    const ours = held?.node === this.leases.node && held.owner === RELAY_PEER;
+    if (!ours) for (const { input } of inputs) this.inputLedger.unapply(input, this.currentTick);
+    if (!ours || this.authority.holds(r.tile)) {
+      if (ours) for (const { tick, input } of inputs) this.authority.addInputs(tick, [input]);
+      return;
+    }
     this.adoptOwn(r.tile, r.epoch, snapshot);
+    for (const { tick, input } of inputs) this.authority.addInputs(tick, [input]);
     const queued = r.queued;
     r.queued = [];
     for (const q of queued) {
@@ -1300,6 +1317,27 @@ export class RelayCore {
       } else if (to === RELAY_PEER) this.authority.remove(q.out);
       else this.sendTo(to, { type: MsgType.Despawn, tile: r.tile, id: q.out }, true);
     }
+    const inputs = h.inputs ?? [];
+    if (to === RELAY_PEER) for (const { tick, input } of inputs) this.authority.addInputs(tick, [input]);
+    else this.passOnInputs(inputs, to);
+  }
+
+  /**
+   * Inputs the relay's own simulation had queued and not applied (it runs behind the timeline)
+   * when their entity left it — its tile handed to `to`, or the entity migrating into `to`'s tile.
+   * The relay marked them applied when it queued them; it did not apply them, so the mark is
+   * withdrawn, and `to` gets them: the entity's holder now, the one to apply them (it drops a copy
+   * it already has from the player, by sequence number). Else an honest owner that applied the
+   * player's own copy was judged for `repeated-input`, and one without a copy lost the input.
+   */
+  private passOnInputs(inputs: readonly { tick: number; input: EntityInput }[], to: PeerId, migrant?: EntityId): void {
+    if (inputs.length === 0) return;
+    const now = this.currentTick;
+    for (const { input } of inputs) this.inputLedger.unapply(input, now);
+    for (const { tick, input } of inputs) this.sendTo(to, { type: MsgType.Input, tick, inputs: [input] }, true);
+    // A migrant may reach another holder than `to` (a tile changing hands): should no record apply them, they follow it as fallbacks do.
+    const peer = migrant === undefined ? undefined : this.peerOfAvatar(migrant);
+    if (peer) for (const { tick, input } of inputs) this.inputFallbacks.push({ due: now + INPUT_FALLBACK_TICKS, peer: peer.id, avatar: input.entity, tick, inputs: [input] });
   }
 
   /**

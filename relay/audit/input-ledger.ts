@@ -3,8 +3,8 @@ import { inputDataBytes, type EntityId, type EntityInput } from '../../src/index
 interface LoggedInput {
   /** The tick the player stamped it with. */
   readonly tick: number;
-  /** The relay's tick when its copy arrived. */
-  readonly receivedTick: number;
+  /** The relay's tick when its copy arrived (or when the relay passed it on: `unapply`). */
+  receivedTick: number;
   readonly input: EntityInput;
   readonly bytes: Uint8Array;
   /** The record (tile, tick, and the lease `owner@epoch`, or `relay`) that applied it, once one did. */
@@ -68,6 +68,20 @@ export class InputLedger {
     if (logged.appliedAt) return 'repeated';
     logged.appliedAt = { tile, tick, lease };
     return 'applied';
+  }
+
+  /**
+   * Withdraws an application by `lease` (default the relay) that did not happen after all: the
+   * relay marks an input applied when it queues it for its own tile, and its simulation, running
+   * behind the timeline, may hand the tile (or the entity) over before it reaches the input's tick.
+   * `passedOnTick`: the relay's tick when it passed the input on to the entity's next holder, which
+   * could not apply it before (counted as when the relay got it: the timing check runs from there).
+   */
+  unapply(input: EntityInput, passedOnTick: number, lease = 'relay'): void {
+    const logged = this.byEntity.get(input.entity)?.get(input.seq);
+    if (logged?.appliedAt?.lease !== lease) return;
+    logged.appliedAt = undefined;
+    logged.receivedTick = Math.max(logged.receivedTick, passedOnTick);
   }
 
   /** When the player stamped an input and when the relay got it, if the relay holds it. */

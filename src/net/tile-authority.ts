@@ -440,6 +440,19 @@ export class TileAuthority {
   }
 
   /**
+   * Takes the queued inputs (not applied yet) of `ids` out of the queue, in the order they came:
+   * their entities are leaving this node (a tile handed over, a migrant), and whoever holds them
+   * next is the one to apply them. The relay's simulation may run behind the timeline, so a tile
+   * it hands over can still have inputs waiting for ticks it has not stepped.
+   */
+  takeInputs(ids: ReadonlySet<EntityId>): { tick: number; input: EntityInput }[] {
+    if (this.inputs.length === 0) return [];
+    const taken = this.inputs.filter((i) => ids.has(i.input.entity));
+    if (taken.length > 0) this.inputs = this.inputs.filter((i) => !ids.has(i.input.entity));
+    return taken.map((i) => ({ tick: i.tick, input: i.input }));
+  }
+
+  /**
    * Rewinds the held tile of `input`'s entity to `tick`, applies the input there, and replays
    * to now with the tile's own records (DESIGN: rollback at the owner, paper §3.8). Only ticks
    * whose commitments were not sent yet can change; entities that left meanwhile stay gone,
