@@ -168,6 +168,7 @@ test(`${TABS} players in one Chromium on this machine: everyone sees everyone in
     const p99 = lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))] ?? Number.NaN;
     const figures = { tabs: TABS, joined: pages.length, walk_s: WALK_S, update_latency_p99_ms: Math.round(p99 * 10) / 10, latency_samples: lat.length, min_fps_render_off: Math.round(minFps * 10) / 10, incidents, entities_lost: lost.length, sightings: samples, sightings_missing: misses, max_position_error_cm: Math.round(maxErrCm * 10) / 10, not_direct: notDirect.length };
     console.log(`TABS_FIGURES ${JSON.stringify(figures)}`);
+    if (lost.length > 0) console.log(`entities no tab shows: ${lost.join(' ')} (avatars: ${lost.filter((id) => avatars.has(id)).join(' ') || 'none'}; tabs' tiles of interest: ${[...new Set(views.flatMap((v) => v.interest))].sort().join(' ')})`);
     expect(pages.length, notJoined).toBe(TABS);
     expect(lost, 'entities lost').toEqual([]);
     expect(incidents, 'incidents').toBe(0);
