@@ -270,6 +270,13 @@ export class RelayCore {
   private readonly transit = new Map<string, { at: number; in?: EntityDesc; out?: EntityId }[]>();
   /** Fixed bodies of peer-owned tiles, decoded from their last keyframe. */
   private readonly keyframeBodies = new Map<string, { tick: number; fixed: EntityDesc[] }>();
+  /**
+   * Entities the relay had to place in one of its own tiles while its simulation did not hold
+   * that tile yet (a takeover or handoff on its way): placed again each tick until they land,
+   * instead of being dropped (six loaded tabs lost the train and avatars that way).
+   */
+  private placingAgain = false;
+  private unplaced: { e: EntityDesc; fromTick: number | undefined; to: TileId | undefined; since: number; warned?: boolean }[] = [];
   /** Where each avatar was last reported (entity → tile), for despawns and input routing. */
   private readonly avatarTiles = new Map<EntityId, string>();
   /** The players' own copies of their inputs (the audit checks owners' logs against them). */
@@ -556,6 +563,7 @@ export class RelayCore {
     const listening = this.lastTickEndMs === undefined || wall - this.lastTickEndMs <= LISTENING_GAP_MS || this.unjudgedTicks >= MAX_UNJUDGED_TICKS;
     this.unjudgedTicks = listening ? 0 : this.unjudgedTicks + 1;
     if (listening) this.judgeDeadlines(now, wall);
+    this.placeUnplaced();
     this.flushRoster();
     const t0 = performance.now();
     // The relay's own tiles catch up in bites of at most ~40 ms of work, so a busy tile never holds
@@ -1569,8 +1577,12 @@ export class RelayCore {
       for (const p of this.peers.values()) this.updateInterest(p);
     }
     if (r.owner === RELAY_PEER && !r.handoff) {
-      if (!this.authority.insert(e, fromTick, tile)) this.refuse(undefined, 'route', `entity ${e.id} could not be placed in tile ${key}`);
-      else if (fromTick !== undefined) this.inputsFollowAvatar(e.id, fromTick, RELAY_PEER);
+      if (!this.authority.insert(e, fromTick, tile)) {
+        if (!this.unplaced.some((u) => u.e.id === e.id)) {
+          if (!this.placingAgain) this.opts.log({ level: 'warn', msg: 'entity waits to be placed', entity: e.id, tile: key, held: this.authority.holds(tile), fromTick, simTick: this.authority.tick });
+          this.unplaced.push({ e, fromTick, to, since: this.currentTick });
+        }
+      } else if (fromTick !== undefined) this.inputsFollowAvatar(e.id, fromTick, RELAY_PEER);
     } else {
       this.logTransit(tile, { in: e });
       // A tile in handoff: its next owner receives the spawn right after the state.
@@ -1583,6 +1595,30 @@ export class RelayCore {
       else {
         this.sendTo(to, { type: MsgType.Migrate, from: tile, to: tile, epoch: 0, tick: fromTick, entity: e }, true);
         this.inputsFollowAvatar(e.id, fromTick, to);
+      }
+    }
+  }
+
+  /** Places again the entities that waited for their tile (`unplaced`), unless they turned up elsewhere meanwhile. */
+  private placeUnplaced(): void {
+    if (this.unplaced.length === 0) return;
+    const waiting = this.unplaced;
+    this.unplaced = [];
+    for (const u of waiting) {
+      // Arrived meanwhile by another way (the avatar map is no proof: placing noted it there already).
+      if (this.authority.world.tileOfEntity(u.e.id)) continue;
+      // A tick-old transit is no longer in flight: place it where it was reported, as of now.
+      this.placingAgain = true;
+      try {
+        this.placeEntity(u.e, u.fromTick === undefined ? undefined : Math.max(u.fromTick, this.authority.tick), u.to);
+      } finally {
+        this.placingAgain = false;
+      }
+      const still = this.unplaced.find((x) => x.e.id === u.e.id);
+      if (still) {
+        still.since = u.since;
+        still.warned = u.warned || this.currentTick - u.since > this.config.tickRate * 10;
+        if (still.warned && !u.warned) this.opts.log({ level: 'error', msg: 'entity still not placed', entity: u.e.id, tile: tileKey(u.to ?? tileOf(u.e.state.position, this.config.tileEdge)), waitedTicks: this.currentTick - u.since });
       }
     }
   }
