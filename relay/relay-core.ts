@@ -154,6 +154,9 @@ export interface RelayCoreOptions {
 /** A player that sent no pose for this long is given no tile, ms (poses come every 100 ms: three missed). */
 const UNHEARD_MS = 300;
 
+/** Kept off an area of interest's slack (metres), against rounding in distances computed again. */
+const INTEREST_SLACK_MARGIN_M = 1e-6;
+
 interface PeerState {
   readonly id: PeerId;
   readonly link: Link;
@@ -168,6 +171,11 @@ interface PeerState {
   interest: readonly string[];
   /** `subscribed` sorted as strings (the order of the directory sent to the player), built when first needed after a change. */
   subscribedSorted: readonly string[] | undefined;
+  /**
+   * Where `interest` was last computed, how many tiles there were then, and how far the player
+   * may move from there before any tile's distance can cross the radius (see `interestSlack`).
+   */
+  interestAt: { x: number; y: number; z: number; tiles: number; slack: number } | undefined;
   readonly assembler: ChunkAssembler;
   readonly limiter: RateLimiter;
   /**
@@ -232,6 +240,8 @@ export class RelayCore {
   private readonly tiles = new Map<string, TileRecord>();
   /** The keys of `tiles` by coordinate (x → y → z → key), for areas of interest without building a key per candidate tile. */
   private readonly tileGrid = new Map<number, Map<number, Map<number, string>>>();
+  /** Set by `interestOf`: the least distance of any tile's from the radius (0: none known). */
+  private interestSlack = 0;
   /** `tiles` in `compareTiles` order, built when first needed after a tile is added. */
   private tilesSorted: TileRecord[] | undefined;
   /** Encoded `Lease` messages by lease (a lease object is never changed: a renewal is a new one), sent to every subscriber as they are. */
@@ -758,7 +768,7 @@ export class RelayCore {
     if (id === undefined) return deny(ProtocolError.Unauthorized, 'no player id to give now (the cluster store is unreachable): try again');
     // Derived from the id: unique across a cluster's nodes as the id is.
     const avatar = avatarOf(id);
-    const peer: PeerState = { id, link: conn.link, name: m.name.slice(0, 32) || `player ${id}`, avatar, joinedAt: this.opts.now(), role: this.opts.roleOf?.(m.token) ?? 'creator', position: undefined, subscribed: new Set(), interest: [], subscribedSorted: undefined, assembler: conn.assembler, limiter: conn.limiter, lastHeardTick: this.currentTick, lastPoseAtMs: this.opts.now() };
+    const peer: PeerState = { id, link: conn.link, name: m.name.slice(0, 32) || `player ${id}`, avatar, joinedAt: this.opts.now(), role: this.opts.roleOf?.(m.token) ?? 'creator', position: undefined, subscribed: new Set(), interest: [], subscribedSorted: undefined, interestAt: undefined, assembler: conn.assembler, limiter: conn.limiter, lastHeardTick: this.currentTick, lastPoseAtMs: this.opts.now() };
     conn.peer = peer;
     this.peers.set(id, peer);
     this.metrics.joins++;
@@ -1102,12 +1112,15 @@ export class RelayCore {
   private interestOf(p: Vec3): string[] {
     const radius = this.config.aoiRadius;
     const edge = this.config.tileEdge;
+    this.interestSlack = 0;
     const lo = tileOf({ x: p.x - radius, y: p.y - radius, z: p.z - radius }, edge);
     const hi = tileOf({ x: p.x + radius, y: p.y + radius, z: p.z + radius }, edge);
     if (Math.min(lo.x, lo.y, lo.z) - 1 < -MAX_TILE_COORD || Math.max(hi.x, hi.y, hi.z) + 1 > MAX_TILE_COORD) {
       return tilesWithinRadius(p, radius, edge).map(tileKey).filter((k) => this.tiles.has(k));
     }
     const out: string[] = [];
+    // A tile outside the candidates is more than radius + edge away: the slack is at most an edge.
+    let slack = edge;
     // The same candidates as `tilesWithinRadius` (one tile of slack each side), in the same order,
     // and the same test (`distanceToTile(p, t, edge) <= radius`, computed alike).
     for (let x = lo.x - 1; x <= hi.x + 1; x++) {
@@ -1122,16 +1135,32 @@ export class RelayCore {
           const key = zs.get(z);
           if (key === undefined) continue;
           const dz = Math.max(z * edge - p.z, 0, p.z - (z + 1) * edge);
-          if (Math.sqrt(dx * dx + dy * dy + dz * dz) <= radius) out.push(key);
+          const d = Math.sqrt(dx * dx + dy * dy + dz * dz);
+          if (d <= radius) out.push(key);
+          slack = Math.min(slack, Math.abs(d - radius));
         }
       }
     }
+    this.interestSlack = slack;
     return out;
   }
 
   private updateInterest(peer: PeerState): void {
-    if (!peer.position) return;
-    const list = this.interestOf(peer.position);
+    const p = peer.position;
+    if (!p) return;
+    // A tile's distance from the player changes by at most how far the player moved (it is a
+    // box): nearer than the slack to where the area was computed, with no tile added since, no
+    // tile can have crossed the radius, and the area is the one computed then (a pose a tick
+    // moves centimetres; the slack is metres but on a tile's boundary).
+    const at = peer.interestAt;
+    if (at && at.tiles === this.tiles.size) {
+      const dx = p.x - at.x, dy = p.y - at.y, dz = p.z - at.z;
+      if (Math.sqrt(dx * dx + dy * dy + dz * dz) < at.slack) return;
+    }
+    const list = this.interestOf(p);
+    // Less a margin for rounding: a distance computed again may differ in its last bits.
+    const slack = this.interestSlack - INTEREST_SLACK_MARGIN_M;
+    peer.interestAt = slack > 0 ? { x: p.x, y: p.y, z: p.z, tiles: this.tiles.size, slack } : undefined;
     // `peer.interest` is `peer.subscribed` in the same order: the same list is the same set.
     const was = peer.interest;
     let same = list.length === was.length;
