@@ -166,6 +166,14 @@ interface HeldTile {
   adoptedAt: number;
 }
 
+/** A player's input waiting in an owner's queue for the step it belongs to. */
+export interface QueuedInput {
+  /** The tick whose step applies it. */
+  readonly tick: number;
+  /** The input. */
+  readonly input: EntityInput;
+}
+
 /** Most ticks of transit a migrant is moved along its velocity when it is inserted. */
 export const MAX_TRANSIT_TICKS = 30;
 
@@ -445,7 +453,7 @@ export class TileAuthority {
    * next is the one to apply them. The relay's simulation may run behind the timeline, so a tile
    * it hands over can still have inputs waiting for ticks it has not stepped.
    */
-  takeInputs(ids: ReadonlySet<EntityId>): { tick: number; input: EntityInput }[] {
+  takeInputs(ids: ReadonlySet<EntityId>): QueuedInput[] {
     if (this.inputs.length === 0) return [];
     const taken = this.inputs.filter((i) => ids.has(i.input.entity));
     if (taken.length > 0) this.inputs = this.inputs.filter((i) => !ids.has(i.input.entity));
