@@ -560,8 +560,13 @@ export class RelayCore {
     };
   }
 
-  /** Advances the relay: steps its own tiles to now, moves ownership, renews leases, times out handoffs. */
-  tick(): void {
+  /**
+   * Advances the relay: steps its own tiles to now, moves ownership, renews leases, times out
+   * handoffs. `maxStepTicks` (default: the option of that name, else 30) bounds how many ticks
+   * its own tiles step in this call; the seeded harness passes fewer to model a relay whose
+   * simulation falls behind the timeline for a while.
+   */
+  tick(maxStepTicks = this.opts.maxStepTicks ?? 30): void {
     const now = this.currentTick;
     const wall = this.opts.now();
     // What the relay judges by time (commitments, audit answers, handoffs) it judges first, before
@@ -580,7 +585,7 @@ export class RelayCore {
     // signalling, leases and relayed traffic for long (they fall behind the timeline instead).
     // Off in the seeded harness (no budget): there a tick's work must not depend on real time.
     const budget = this.opts.stepBudgetMs;
-    const stepped = this.authority.stepTo(now, this.opts.maxStepTicks ?? 30, budget === undefined ? undefined : () => performance.now() - t0 > budget);
+    const stepped = this.authority.stepTo(now, maxStepTicks, budget === undefined ? undefined : () => performance.now() - t0 > budget);
     const t1 = performance.now();
     if (now - this.lastRebalance >= (this.opts.rebalanceEveryTicks ?? 15)) {
       this.lastRebalance = now;

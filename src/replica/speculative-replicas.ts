@@ -121,6 +121,13 @@ export class SpeculativeReplicas {
    * owner's delta naming one brings it back into the tile it names.
    */
   private readonly lost = new Map<EntityId, EntityDesc>();
+  /**
+   * The tile whose owner last reported each entity, and the tick of that report: a tile rewound
+   * to a snapshot that still held an entity another replica holds now keeps it only if its own
+   * owner reported it last (seed 976: a ball that had left a rewound tile came back into it, and
+   * was shown there, 9 m from where its owner had it, for good).
+   */
+  private readonly reportedIn = new Map<EntityId, { key: string; tick: number }>();
   /** Per tile, the RNG state and counters of recent ticks (`TileContinuity` as a string): a full state that differs rebuilds. */
   private readonly continuityAt = new Map<string, Map<number, string>>();
   /** Per tile and tick, the props an entity had before that tick's step wrote them: an owner's state of a past tick is compared with the props as they were then. */
@@ -286,6 +293,7 @@ export class SpeculativeReplicas {
     // tile disagree (a rollback per delta, a rebuild per full state). Anything else outside the
     // tile no honest owner holds (a forged state): left out, as a tile refuses it.
     const entities = r.entities.filter((e) => e.body.type === 'dynamic' || sameTile(r.tile, e.state.position, this.config.tileEdge));
+    for (const e of entities) if (e.body.type !== 'fixed') this.noteReport(e.id, key, r.tick);
     this.counters.rebuilds++;
     if (!this.world.holds(r.tile)) {
       // A tile seen for the first time has nothing to correct: it starts at the present,
@@ -345,6 +353,7 @@ export class SpeculativeReplicas {
   private correctDelta(key: string, tile: TileId, d: DeltaUpdate): boolean {
     const { tick, poses, removed, departed, props } = d;
     if (!this.world.holds(tile)) return false;
+    for (const p of poses) this.noteReport(p.id, key, tick);
     const correct = (sim: TileSimulation): void => {
       for (const p of poses) if (!sim.has(p.id)) this.bringIn(sim, p);
       for (const u of props) if (sim.has(u.id)) sim.tamper(u.id, { props: u.props });
@@ -431,6 +440,39 @@ export class SpeculativeReplicas {
     const state = { ...desc.state, position: { x: p.x, y: p.y, z: p.z }, linvel: { x: p.vx, y: p.vy, z: p.vz }, rotation: p.rotation ?? desc.state.rotation, angvel: p.angvel ?? ZERO_SPIN };
     sim.receiveImmigrants([{ ...desc, state }]);
     sim.applyInbound();
+  }
+
+  private noteReport(id: EntityId, key: string, tick: number): void {
+    const was = this.reportedIn.get(id);
+    if (was && was.tick > tick) return;
+    // Re-inserted, so the oldest reports come first (pruned from the front).
+    this.reportedIn.delete(id);
+    this.reportedIn.set(id, { key, tick });
+    if (this.reportedIn.size > REPORTS_KEPT) this.reportedIn.delete(this.reportedIn.keys().next().value!);
+  }
+
+  /**
+   * An entity is in one replica at a time: of a tile being installed (rebuilt, or rewound and
+   * replayed) and another replica holding the same entity, the copy its owner reported last
+   * stays — the installed tile's only when its own owner reported it last; the running copy
+   * otherwise (a snapshot from before the entity left is no evidence it is still there).
+   */
+  private oneCopyEach(key: string, sim: TileSimulation): void {
+    for (const other of this.world.tileList()) {
+      if (tileKey(other.tile) === key) continue;
+      const both = sim.entityIds().filter((id) => other.has(id));
+      if (both.length === 0) continue;
+      const fromOther = both.filter((id) => this.reportedIn.get(id)?.key === key);
+      const fromSim = both.filter((id) => this.reportedIn.get(id)?.key !== key);
+      if (fromOther.length > 0) {
+        other.receiveRemovals(fromOther);
+        other.applyInbound();
+      }
+      if (fromSim.length > 0) {
+        sim.receiveRemovals(fromSim);
+        sim.applyInbound();
+      }
+    }
   }
 
   private keepLost(e: EntityDesc): void {
@@ -598,6 +640,7 @@ export class SpeculativeReplicas {
       for (const id of old.entityIds()) if (!sim.has(id)) this.keepLost(old.describe(id));
       old.dispose();
     }
+    this.oneCopyEach(key, sim);
     this.world.adoptTile(sim);
     this.world.seedFixedGhostsAround(tile);
     while (ring.length > 1 && ring[1]!.tick <= sim.tick - this.depth) ring.shift();
@@ -801,6 +844,8 @@ export class SpeculativeReplicas {
 const ZERO_SPIN = { x: 0, y: 0, z: 0 };
 /** How many lost entities a replica world remembers (`SpeculativeReplicas.lost`). */
 const LOST_KEPT = 256;
+/** Most entities whose last reporting tile is remembered (oldest reports forgotten first): far more than a view holds. */
+const REPORTS_KEPT = 4096;
 /**
  * A replica's spin that differs from the owner's by more than this (rad/s, summed over axes) is
  * corrected: the deltas' quantum is 0.01 rad/s per axis, and a wrong spin bends a rolling

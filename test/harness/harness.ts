@@ -81,6 +81,8 @@ export class Harness {
   private readonly slowUntil = new Map<WorldClient, { until: number; everyMs: number; last: number }>();
   /** Until when the relay process is stalled (`stallRelay`), and what players sent it meanwhile. */
   private relayStalledUntil = -1;
+  /** Until when the relay's simulation lags (`lagRelay`), how fast it steps meanwhile, and the ticks it may step now. */
+  private relayLag = { until: -1, ticksPerSecond: 60, allowance: 0 };
   private readonly relayHeld: (() => void)[] = [];
 
   constructor(readonly opts: HarnessOptions) {
@@ -131,6 +133,7 @@ export class Harness {
     });
     this.frozen.clear();
     this.slowUntil.clear();
+    this.relayLag.until = -1;
     return cut;
   }
 
@@ -143,6 +146,11 @@ export class Harness {
     this.peerCuts.set(key, Math.max(this.peerCuts.get(key) ?? -1, this.scheduler.now() + ms));
   }
 
+  /** True while the relay process is stalled (`stallRelay`). */
+  relayStalled(): boolean {
+    return this.scheduler.now() < this.relayStalledUntil;
+  }
+
   /**
    * The relay process stalls for `ms` (a long handler or step, a busy machine): it neither ticks
    * nor reads; what players send waits on its sockets. When it resumes, its timer runs once
@@ -151,6 +159,15 @@ export class Harness {
    */
   stallRelay(ms: number): void {
     this.relayStalledUntil = Math.max(this.relayStalledUntil, this.scheduler.now() + ms);
+  }
+
+  /**
+   * The relay's own simulation runs behind for `ms` (an overloaded machine: its event loop
+   * still reads, signals and leases, but its tiles step only `ticksPerSecond` ticks a second
+   * instead of 60), then catches up at its usual pace.
+   */
+  lagRelay(ms: number, ticksPerSecond: number): void {
+    this.relayLag = { until: Math.max(this.relayLag.until, this.scheduler.now() + ms), ticksPerSecond, allowance: 0 };
   }
 
   /** Hands the relay the end of a new connection; while the relay stalls, what arrives on it waits. */
@@ -219,9 +236,15 @@ export class Harness {
   run(ms: number, stepMs = 4): void {
     const end = this.scheduler.now() + ms;
     while (this.scheduler.now() < end) {
-      this.scheduler.advance(Math.min(stepMs, end - this.scheduler.now()));
+      const dt = Math.min(stepMs, end - this.scheduler.now());
+      this.scheduler.advance(dt);
       if (this.scheduler.now() >= this.relayStalledUntil) {
-        this.relay.tick();
+        if (this.scheduler.now() < this.relayLag.until) {
+          this.relayLag.allowance += (dt * this.relayLag.ticksPerSecond) / 1000;
+          const ticks = Math.floor(this.relayLag.allowance);
+          this.relayLag.allowance -= ticks;
+          this.relay.tick(ticks);
+        } else this.relay.tick();
         for (const read of this.relayHeld.splice(0)) read();
       }
       const now = this.scheduler.now();

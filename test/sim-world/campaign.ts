@@ -54,7 +54,7 @@ export function shrink(spec: WorldSpec, budget = 60): WorldSpec {
 }
 
 /** Runs worlds for `seeds`; `onWorld` sees each result (progress). */
-export function runSimCampaign(seeds: readonly number[], opts: { durationMs?: number; maxPlayers?: number; onWorld?: (r: WorldResult, done: number) => void } = {}): CampaignSummary {
+export function runSimCampaign(seeds: readonly number[], opts: { durationMs?: number; maxPlayers?: number; scene?: string; onWorld?: (r: WorldResult, done: number) => void } = {}): CampaignSummary {
   const t0 = performance.now();
   let violations = 0;
   let falseConvictions = 0;
@@ -70,7 +70,8 @@ export function runSimCampaign(seeds: readonly number[], opts: { durationMs?: nu
   const relayRetainedMax: Record<string, number> = {};
   const failures: { seed: number; violation: NonNullable<WorldResult['violation']>; shrunk: WorldSpec }[] = [];
   seeds.forEach((seed, i) => {
-    const r = runWorld(generateWorld(seed, opts.durationMs ?? CI_WORLD_MS, opts.maxPlayers ?? CI_MAX_PLAYERS));
+    const spec = generateWorld(seed, opts.durationMs ?? CI_WORLD_MS, opts.maxPlayers ?? CI_MAX_PLAYERS);
+    const r = runWorld(opts.scene ? { ...spec, scene: opts.scene } : spec);
     handoffs += r.handoffs;
     takeovers += r.takeovers;
     liveness += r.incidents - r.convictions - r.cheaterConvictions;

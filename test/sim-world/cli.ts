@@ -1,4 +1,4 @@
-// `npm run sim -- --worlds 100000 [--from 1] [--stride 1] [--ms 4500] [--players 4] [--out sim-summary.json]`:
+// `npm run sim -- --worlds 100000 [--from 1] [--stride 1] [--ms 4500] [--players 4] [--scene audit] [--out sim-summary.json]`:
 // a long campaign of the fault simulator; prints progress, writes a JSON summary. Seeds are
 // from, from + stride, … (CI runs two processes: odd and even seeds).
 import { writeFileSync } from 'node:fs';
@@ -6,14 +6,14 @@ import { parseArgs } from 'node:util';
 import { initPhysics } from '../../src/index.js';
 import { CI_MAX_PLAYERS, CI_WORLD_MS, describeFailure, runSimCampaign } from './campaign.js';
 
-const { values } = parseArgs({ options: { worlds: { type: 'string' }, from: { type: 'string' }, stride: { type: 'string' }, ms: { type: 'string' }, players: { type: 'string' }, out: { type: 'string' } } });
+const { values } = parseArgs({ options: { worlds: { type: 'string' }, from: { type: 'string' }, stride: { type: 'string' }, ms: { type: 'string' }, players: { type: 'string' }, scene: { type: 'string' }, out: { type: 'string' } } });
 const worlds = Number(values.worlds ?? 1000);
 const from = Number(values.from ?? 1);
 const stride = Number(values.stride ?? 1);
 const durationMs = Number(values.ms ?? CI_WORLD_MS);
 const maxPlayers = Number(values.players ?? CI_MAX_PLAYERS);
 if (!(worlds > 0) || !(durationMs >= 3000) || !(maxPlayers >= 2) || !(Number.isInteger(stride) && stride >= 1)) {
-  console.error('usage: npm run sim -- --worlds N [--from SEED] [--stride K ≥ 1] [--ms WORLD_MS ≥ 3000] [--players MAX ≥ 2] [--out FILE]');
+  console.error('usage: npm run sim -- --worlds N [--from SEED] [--stride K ≥ 1] [--ms WORLD_MS ≥ 3000] [--players MAX ≥ 2] [--scene NAME] [--out FILE]');
   process.exit(2);
 }
 await initPhysics();
@@ -22,6 +22,7 @@ let violations = 0;
 const s = runSimCampaign(seeds, {
   durationMs,
   maxPlayers,
+  ...(values.scene ? { scene: values.scene } : {}),
   onWorld: (r, done) => {
     if (r.violation) {
       violations++;

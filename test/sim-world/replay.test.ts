@@ -77,6 +77,18 @@ const REGRESSIONS_REPLICA_MODES: readonly { seed: number; found: string }[] = [
   },
 ];
 
+/** Found with a loaded relay in the mix (`RELAY_LOAD_FAULTS`: stalls, a simulation running behind): the shrunk case as printed. */
+const REGRESSIONS_RELAY_LOAD: readonly { seed: number; found: string; spec: WorldSpec }[] = [
+  {
+    seed: 976,
+    found:
+      "replicas converge: a player cut off for 2.3 s got its backlog at once; a rewind of one replica tile restored a ball that had since left it for the next tile, and the player showed the ghost 9 m from the ball for good (an entity in two replicas)",
+    spec: JSON.parse(
+      '{"seed":976,"durationMs":4500,"players":4,"events":[{"at":6,"kind":"join","player":1},{"at":198,"kind":"join","player":2},{"at":606,"kind":"throw","player":1,"vx":-3.00920782238245,"vy":3.95232910849154,"vz":4.296833418309689},{"at":798,"kind":"walk","player":2,"moveX":0,"moveZ":0},{"at":842,"kind":"join","player":0},{"at":884,"kind":"join","player":3},{"at":1112,"kind":"walk","player":1,"moveX":0,"moveZ":1},{"at":1310,"kind":"crash","player":1},{"at":1397,"kind":"relay-lag","ms":1642,"ticksPerSecond":18},{"at":1442,"kind":"throw","player":0,"vx":5.184422001242638,"vy":3.399524767883122,"vz":-3.8316530026495457},{"at":1484,"kind":"walk","player":3,"moveX":-1,"moveZ":0},{"at":1587,"kind":"walk","player":1,"moveX":0,"moveZ":0},{"at":1664,"kind":"walk","player":2,"moveX":-1,"moveZ":0},{"at":1673,"kind":"relay-stall","ms":1559},{"at":1684,"kind":"edit","player":2,"x":15,"y":2,"z":4},{"at":1833,"kind":"leave","player":0},{"at":1959,"kind":"partition","player":3,"ms":2250},{"at":1999,"kind":"partition","player":2,"ms":2305},{"at":2152,"kind":"throw","player":3,"vx":6.483800649642944,"vy":4.824271730147302,"vz":1.8647536933422089},{"at":2188,"kind":"walk","player":2,"moveX":0,"moveZ":1},{"at":2284,"kind":"walk","player":0,"moveX":0,"moveZ":0},{"at":2465,"kind":"walk","player":1,"moveX":1,"moveZ":1},{"at":2516,"kind":"throw","player":2,"vx":-3.713796265423298,"vy":4.348166491836309,"vz":-4.724401161074638},{"at":2698,"kind":"walk","player":3,"moveX":-1,"moveZ":0},{"at":2799,"kind":"walk","player":1,"moveX":1,"moveZ":-1},{"at":3021,"kind":"walk","player":0,"moveX":-1,"moveZ":0},{"at":3089,"kind":"walk","player":3,"moveX":1,"moveZ":1},{"at":3119,"kind":"walk","player":2,"moveX":0,"moveZ":1},{"at":3853,"kind":"throw","player":0,"vx":5.165842358022928,"vy":5.3326476207003,"vz":7.577963527292013},{"at":3935,"kind":"walk","player":1,"moveX":0,"moveZ":-1}]}',
+    ) as WorldSpec,
+  },
+];
+
 describe('fault simulator: replay and regressions', () => {
   const spec = process.env['SIM_SPEC'];
   const seed = process.env['SIM_SEED'];
@@ -101,6 +113,12 @@ describe('fault simulator: replay and regressions', () => {
     it(`${c.spec ? 'shrunk world of seed' : 'seed'} ${c.seed} holds — it once found ${c.found}`, async () => {
       await initPhysics();
       expect(runWorld(c.spec ?? generateWorld(c.seed, CI_WORLD_MS, CI_MAX_PLAYERS, PARTITION_FAULTS)).violation).toBeUndefined();
+    });
+  }
+  for (const c of REGRESSIONS_RELAY_LOAD) {
+    it(`shrunk world of seed ${c.seed} holds — it once found ${c.found}`, async () => {
+      await initPhysics();
+      expect(runWorld(c.spec).violation).toBeUndefined();
     });
   }
   for (const c of REGRESSIONS_REPLICA_MODES) {

@@ -59,7 +59,9 @@ const authorityOf = (c: WorldClient): TileAuthority | undefined => (c as unknown
 
 /** Runs `spec`; never throws for a violation (it is returned), only for a broken harness. */
 export function runWorld(spec: WorldSpec, trace?: (h: Harness, ms: number) => void, onEnd?: (logs: readonly Record<string, unknown>[]) => void): WorldResult {
-  const scene = SCENES['audit']!();
+  const makeScene = SCENES[spec.scene ?? 'audit'];
+  if (!makeScene) throw new Error(`no scene ${spec.scene}: one of ${Object.keys(SCENES).join(', ')}`);
+  const scene = makeScene();
   const restarts = spec.events.some((e) => e.kind === 'relay-restart');
   const h = new Harness({ seed: spec.seed, scene, conditions: { delayMs: 10, jitterMs: 5, loss: 0 }, relay: { auditSeed: spec.seed }, ...(restarts ? { saveEveryMs: 2000 } : {}) });
   /** Each player: its client now (a new one after a rejoin or a relay restart), and its document, which outlives connections. */
@@ -144,7 +146,8 @@ export function runWorld(spec: WorldSpec, trace?: (h: Harness, ms: number) => vo
       const n = count.get(id) ?? 0;
       if (n > 1) fail('no entity doubled', `entity ${id} is in ${n} current tiles`);
       if (n === 0) {
-        const since = missingSince.get(id) ?? now;
+        // A stalled relay completes no handoff: the grace counts from when it reads again.
+        const since = h.relayStalled() ? now : (missingSince.get(id) ?? now);
         missingSince.set(id, since);
         if (now - since > MISSING_GRACE_MS || final) {
           entitiesLost++;
@@ -282,6 +285,12 @@ export function runWorld(spec: WorldSpec, trace?: (h: Harness, ms: number) => vo
             break;
           case 'slow':
             if (p && !p.gone) p.hc.slow!(e.ms, e.everyMs);
+            break;
+          case 'relay-stall':
+            h.stallRelay(e.ms);
+            break;
+          case 'relay-lag':
+            h.lagRelay(e.ms, e.ticksPerSecond);
             break;
           case 'network':
             h.net.setConditions({ loss: e.loss, delayMs: e.delayMs, jitterMs: e.jitterMs, ...(e.duplicate !== undefined ? { duplicate: e.duplicate } : {}) });

@@ -23,7 +23,11 @@ export type WorldEvent =
   /** The relay is killed (no last save) and restarts from its store; every player reconnects. */
   | { readonly at: number; readonly kind: 'relay-restart' }
   /** A player turns cheater (the first from `player` on that owns a tile): it nudges a body of its tile 5 cm every tick. */
-  | { readonly at: number; readonly kind: 'cheat'; readonly player: number };
+  | { readonly at: number; readonly kind: 'cheat'; readonly player: number }
+  /** The relay process stalls: it neither ticks nor reads for `ms` (a long handler, a busy machine). */
+  | { readonly at: number; readonly kind: 'relay-stall'; readonly ms: number }
+  /** The relay's own simulation falls behind for `ms`, stepping `ticksPerSecond` instead of 60 (its event loop still reads and leases). */
+  | { readonly at: number; readonly kind: 'relay-lag'; readonly ms: number; readonly ticksPerSecond: number };
 
 /** A world to run: its seed (network and sampling), length, players and events in time order. */
 export interface WorldSpec {
@@ -31,6 +35,8 @@ export interface WorldSpec {
   readonly durationMs: number;
   readonly players: number;
   readonly events: readonly WorldEvent[];
+  /** The relay's scene (`SCENES` of relay/server.ts; default 'audit': two tiles, a ball and boxes). */
+  readonly scene?: string;
 }
 
 /** Faults the generator mixes in (all of them by default). */
@@ -58,6 +64,10 @@ export interface FaultMix {
   readonly cheater?: boolean;
   /** Half the players show other owners' tiles by extrapolation (no replica physics: what bots do) instead of speculation. */
   readonly replicaModes?: boolean;
+  /** The relay stalls for 0.3–3 s, once or twice a world (a machine loaded like six tabs load this one). */
+  readonly relayStalls?: boolean;
+  /** The relay's simulation falls behind (10–40 ticks a second for 1–3 s), once or twice a world. */
+  readonly relayLag?: boolean;
 }
 
 /** The mix seeds were found with before edits, rejoins, peer partitions, restarts and cheaters (they replay exactly as found). */
@@ -66,8 +76,11 @@ export const PARTITION_FAULTS: FaultMix = { throws: true, crashes: true, freezes
 /** The mix seeds were found with once replica modes were mixed in (they replay exactly as found). */
 export const REPLICA_MODE_FAULTS: FaultMix = { ...PARTITION_FAULTS, edits: true, rejoins: true, peerPartitions: true, restarts: true, cheater: true, replicaModes: true };
 
+/** With a loaded relay: stalls and a simulation running behind. */
+export const RELAY_LOAD_FAULTS: FaultMix = { ...REPLICA_MODE_FAULTS, relayStalls: true, relayLag: true };
+
 /** Everything mixed in (what CI runs). */
-export const ALL_FAULTS: FaultMix = REPLICA_MODE_FAULTS;
+export const ALL_FAULTS: FaultMix = RELAY_LOAD_FAULTS;
 
 /** The mix the first regression seeds were found with (their worlds replay exactly as found). */
 export const FIRST_FAULTS: FaultMix = { throws: false, crashes: true, freezes: true, network: true };
@@ -123,6 +136,23 @@ export function generateWorld(seed: number, durationMs: number, maxPlayers = 6, 
   }
   if (mix.restarts && rng.next() < 0.25) events.push({ at: 800 + Math.floor(rng.next() * Math.max(1, quiet - 1300)), kind: 'relay-restart' });
   if (mix.cheater && rng.next() < 0.1) events.push({ at: 1000 + Math.floor(rng.next() * Math.max(1, quiet - 1000)), kind: 'cheat', player: Math.floor(rng.next() * players) });
+  // Drawn last, so the worlds of older mixes keep every event they had.
+  if (mix.relayStalls) {
+    for (let n = rng.next() < 0.5 ? 1 : 2; n > 0; n--) {
+      const at = 600 + Math.floor(rng.next() * Math.max(1, quiet - 900));
+      const ms = 300 + Math.floor(rng.next() * 2700);
+      // Over before the calm, so the world has its 2.5 s to settle.
+      if (rng.next() < 0.6 && at + 300 < quiet) events.push({ at, kind: 'relay-stall', ms: Math.min(ms, quiet - at) });
+    }
+  }
+  if (mix.relayLag) {
+    for (let n = rng.next() < 0.5 ? 1 : 2; n > 0; n--) {
+      const at = 600 + Math.floor(rng.next() * Math.max(1, quiet - 900));
+      const ms = 1000 + Math.floor(rng.next() * 2000);
+      const ticksPerSecond = 10 + Math.floor(rng.next() * 30);
+      if (rng.next() < 0.6 && at + 300 < quiet) events.push({ at, kind: 'relay-lag', ms: Math.min(ms, quiet - at), ticksPerSecond });
+    }
+  }
   return { seed, durationMs, players, events: events.sort((a, b) => a.at - b.at || a.kind.localeCompare(b.kind)) };
 }
 
@@ -131,7 +161,7 @@ export function generateWorld(seed: number, durationMs: number, maxPlayers = 6, 
  * player (and its events), shorter. The shrinker keeps the first that still fails.
  */
 export function* shrinkCandidates(spec: WorldSpec): Generator<WorldSpec> {
-  const FAULTS: readonly WorldEvent['kind'][] = ['crash', 'freeze', 'partition', 'slow', 'network', 'leave', 'rejoin', 'peer-partition', 'relay-restart', 'cheat', 'edit'];
+  const FAULTS: readonly WorldEvent['kind'][] = ['crash', 'freeze', 'partition', 'slow', 'network', 'leave', 'rejoin', 'peer-partition', 'relay-restart', 'cheat', 'edit', 'relay-stall', 'relay-lag'];
   const faults = spec.events.map((e, i) => ({ e, i })).filter(({ e }) => FAULTS.includes(e.kind));
   for (const { i } of faults) yield { ...spec, events: spec.events.filter((_, j) => j !== i) };
   for (let p = spec.players - 1; p >= 2 - 1 && spec.players > 2; p--) {
