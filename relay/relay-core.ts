@@ -14,6 +14,8 @@ import {
   resolveWorldConfig,
   TesseraError,
   TileAuthority,
+  MAX_TRANSIT_TICKS,
+  type EarlyMigrant,
   DEFAULT_REPLICATION,
   TileSimulation,
   commitOf,
@@ -200,7 +202,7 @@ interface TileRecord {
   /** Last keyframe received from a peer owner; `matched` once it hashed to the owner's commitment. */
   keyframe: { epoch: number; tick: number; snapshot: Uint8Array; matched: boolean } | undefined;
   /** `inputs`: what the relay's own simulation had queued for the tile and not applied yet (`passOnInputs`). */
-  handoff: { to: PeerId; epoch: number; deadline: number; inputs?: { tick: number; input: EntityInput }[] } | undefined;
+  handoff: { to: PeerId; epoch: number; deadline: number; inputs?: { tick: number; input: EntityInput }[]; early?: EarlyMigrant[] } | undefined;
   /**
    * The shared tick when the current owner was handed the tile. Its silence is counted from
    * here, not from the lease's first tick: a state handed over late (a busy relay's own tile,
@@ -1283,11 +1285,16 @@ export class RelayCore {
     this.metrics.handoffs++;
     this.opts.log({ level: 'info', msg: 'handoff', tile: tileKey(r.tile), from: r.owner, to, epoch });
     if (r.owner === RELAY_PEER) {
+      // Its simulation may stand behind the timeline: migrants stamped for ticks it has not
+      // stepped, and inputs it queued for such ticks, go with the tile (placed after its state).
+      const early = this.authority.takeEarly(r.tile);
       const state = this.authority.release(r.tile);
-      if (!state) return;
-      // Its simulation may stand behind the timeline: inputs it queued for ticks it has not stepped go with the tile.
+      if (!state) {
+        for (const m of early) this.placeEntity(m.entity, m.fromTick, r.tile);
+        return;
+      }
       const inputs = this.authority.takeInputs(new Set(state.entities.map((e) => e.id)));
-      r.handoff = { to, epoch, deadline: this.opts.now() + 1000, inputs };
+      r.handoff = { to, epoch, deadline: this.opts.now() + 1000, inputs, early };
       this.completeHandoff(r, state.tick, state.snapshot);
       return;
     }
@@ -1304,7 +1311,12 @@ export class RelayCore {
     let to = h.to;
     if (to !== RELAY_PEER && !this.peers.has(to)) to = RELAY_PEER;
     this.revoke(r);
-    this.leases.transfer(tileKey(r.tile), r.epoch, to, h.epoch, (d) => (d.granted ? this.leaseTransferred(r, h, to, tick, snapshot) : this.handoffRefused(r, snapshot, d, h.inputs ?? [])));
+    this.leases.transfer(tileKey(r.tile), r.epoch, to, h.epoch, (d) => {
+      if (d.granted) this.leaseTransferred(r, h, to, tick, snapshot);
+      else this.handoffRefused(r, snapshot, d, h.inputs ?? []);
+      // Early migrants of the relay's tile: placed at their own tick by whoever holds it now.
+      for (const m of h.early ?? []) this.placeEntity(m.entity, m.fromTick, r.tile);
+    });
   }
 
   /**
@@ -1611,7 +1623,8 @@ export class RelayCore {
       for (const p of this.peers.values()) this.updateInterest(p);
     }
     if (r.owner === RELAY_PEER && !r.handoff) {
-      if (!this.authority.insert(e, fromTick, tile)) {
+      // A migrant's tick may be ahead of the relay's own simulation by as much as it lags the clock.
+      if (!this.authority.insert(e, fromTick, tile, MAX_TRANSIT_TICKS + Math.max(0, this.currentTick - this.authority.tick))) {
         if (!this.unplaced.some((u) => u.e.id === e.id)) {
           if (!this.placingAgain) this.opts.log({ level: 'warn', msg: 'entity waits to be placed', entity: e.id, tile: key, held: this.authority.holds(tile), fromTick, simTick: this.authority.tick });
           this.unplaced.push({ e, fromTick, to, since: this.currentTick });

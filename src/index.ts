@@ -102,7 +102,7 @@ export { MemoryNetwork, VirtualScheduler } from './net/memory-network.js';
 export { ClockSync } from './net/clock-sync.js';
 export type { ReplicationConfig, AuthorityOutput } from './net/tile-authority.js';
 export { DEFAULT_REPLICATION } from './net/tile-authority.js';
-export { TileAuthority, migrantAfterTransit, MAX_TRANSIT_TICKS, DEFAULT_REWIND_TICKS, COMMIT_BATCH_TICKS, type QueuedInput } from './net/tile-authority.js';
+export { TileAuthority, migrantAfterTransit, MAX_TRANSIT_TICKS, DEFAULT_REWIND_TICKS, COMMIT_BATCH_TICKS, type QueuedInput, type EarlyMigrant } from './net/tile-authority.js';
 export type { PlacedEntity, ReplicaEntity, ReplicaUpdate } from './net/replica-store.js';
 export { ReplicaStore } from './net/replica-store.js';
 export type { PeerId, TileLease, DirectoryEntry, EntityPose, PropsUpdate, RosterEntry, Message, AuditIncident, IncidentReason } from './protocol/messages.js';

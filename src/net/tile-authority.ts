@@ -174,6 +174,14 @@ export interface QueuedInput {
   readonly input: EntityInput;
 }
 
+/** A migrant stamped with a tick this node's simulation has not reached yet: it waits for that tick. */
+export interface EarlyMigrant {
+  /** The tick its state is from (its sender's step that sent it). */
+  readonly fromTick: number;
+  /** The entity, as its sender last had it. */
+  readonly entity: EntityDesc;
+}
+
 /** Most ticks of transit a migrant is moved along its velocity when it is inserted. */
 export const MAX_TRANSIT_TICKS = 30;
 
@@ -539,12 +547,14 @@ export class TileAuthority {
    * waits for that tick (at most `MAX_TRANSIT_TICKS`): stepping it through ticks it already
    * lived would put it ahead of itself. `tile` is the tile it goes to (default: the one holding
    * its position; a body handed over with its island may lie outside the tile that takes it).
+   * `aheadLimit`: how far ahead of this simulation a migrant's tick may be and still wait (the
+   * relay, whose simulation may run seconds behind its own clock, allows its lag on top).
    */
-  insert(entity: EntityDesc, fromTick?: number, tile?: TileId): boolean {
+  insert(entity: EntityDesc, fromTick?: number, tile?: TileId, aheadLimit = MAX_TRANSIT_TICKS): boolean {
     const to = tile ?? tileOf(entity.state.position, this.config.tileEdge);
     // At most a transit's worth ahead: a tick further out is forged (or a clock far off), and
     // holding it would hide the entity indefinitely; it is placed now, as reported.
-    if (fromTick !== undefined && fromTick > this.world.tick && fromTick - this.world.tick <= MAX_TRANSIT_TICKS) {
+    if (fromTick !== undefined && fromTick > this.world.tick && fromTick - this.world.tick <= aheadLimit) {
       if (!this.held.has(tileKey(to))) return false;
       this.early.push({ fromTick, entity, tile: to });
       return true;
@@ -560,6 +570,20 @@ export class TileAuthority {
       this.noteArrival(entity.id, fromTick ?? this.world.tick);
     }
     return placed;
+  }
+
+  /**
+   * Takes the migrants waiting for `tile` to reach their tick out of the queue: the tile is
+   * leaving a simulation that runs behind (the relay's), and whoever holds it next places them
+   * at their own tick. Baked into the handed-over state instead, they stood in it ticks before
+   * they arrived (a lagging relay's tile held an avatar 52 ticks early, and its new owner applied
+   * an input the avatar's previous holder had applied already: a false `repeated-input`).
+   */
+  takeEarly(tile: TileId): EarlyMigrant[] {
+    const key = tileKey(tile);
+    const taken = this.early.filter((m) => tileKey(m.tile) === key);
+    if (taken.length > 0) this.early = this.early.filter((m) => tileKey(m.tile) !== key);
+    return taken.map((m) => ({ fromTick: m.fromTick, entity: m.entity }));
   }
 
   /** Early migrants whose tick has come (or, with `tile`, every one bound for it: the tile is leaving) join now. */
