@@ -378,6 +378,11 @@ export class RelayCore {
       opts.replication ?? DEFAULT_REPLICATION,
       startTick,
     );
+    // The ledger marks what the relay's simulation really applied, at the tick of that step: queued
+    // inputs of an entity it hands on (its simulation behind the timeline) stay unapplied for the next holder.
+    this.authority.onInputsApplied = (inputs, tick) => {
+      for (const i of inputs) this.inputLedger.apply(i, 'relay', tick);
+    };
     // The relay starts as the owner of every tile (epoch 1): of the stored world, or of the scene.
     const initial = stored.length > 0 ? stored.map((c) => this.withoutAvatars(c.snapshot)) : TileWorldSeed.split(opts.scene, this.config, opts.registry).map((sim) => {
       const snapshot = sim.snapshot();
@@ -912,8 +917,8 @@ export class RelayCore {
         // Kept as the player sent it (owners' logs are checked against this copy, each input applied once).
         this.inputLedger.add(m.tick, fresh, now);
         if (this.authority.world.tileOfEntity(peer.avatar)) {
+          // Marked applied in the ledger when the relay's simulation applies it (onInputsApplied), not now.
           this.authority.addInputs(m.tick, fresh);
-          for (const i of fresh) this.inputLedger.apply(i, 'relay', Math.max(m.tick, now) + 1);
           return;
         }
         // Should no record apply it soon (the player's direct copy lost, or sent to a former
@@ -1063,14 +1068,13 @@ export class RelayCore {
     if (follow.length === 0) return;
     this.inputFallbacks = this.inputFallbacks.filter((f) => !follow.includes(f));
     for (const f of follow) {
-      const inputs = f.inputs.filter((i) => !this.inputLedger.appliedAt(i.entity, i.seq));
+      const inputs = f.inputs.filter((i) => !this.inputLedger.appliedAt(i.entity, i.seq) && !(to === RELAY_PEER && this.authority.hasQueuedInput(i.entity, i.seq)));
       if (inputs.length === 0) continue;
       if (to !== RELAY_PEER) {
         this.sendTo(to, { type: MsgType.Input, tick: f.tick, inputs }, true);
         continue;
       }
       this.authority.addInputs(f.tick, inputs);
-      for (const i of inputs) this.inputLedger.apply(i, 'relay', Math.max(f.tick, this.currentTick) + 1);
     }
   }
 
@@ -1455,9 +1459,9 @@ export class RelayCore {
       for (const e of lost) this.placeEntity(e, resumed.tick);
       const here = new Set<EntityId>();
       for (const [id, k] of this.avatarTiles) if (k === key) here.add(id);
+      // Unapplied in the ledger may still mean queued here (the relay marks an input when its simulation applies it): queued once.
       for (const { tick, input } of this.inputLedger.after(resumed.tick - 1, here)) {
-        this.authority.addInputs(tick, [input]);
-        this.inputLedger.apply(input, 'relay', Math.max(tick, resumed.tick) + 1);
+        if (!this.authority.hasQueuedInput(input.entity, input.seq)) this.authority.addInputs(tick, [input]);
       }
       return resumed.fromTick;
     }

@@ -71,15 +71,16 @@ export class InputLedger {
   }
 
   /**
-   * Withdraws an application by `lease` (default the relay) that did not happen after all: the
-   * relay marks an input applied when it queues it for its own tile, and its simulation, running
-   * behind the timeline, may hand the tile (or the entity) over before it reaches the input's tick.
+   * Withdraws an application by `lease` (default the relay) that did not happen after all, and
+   * counts an unapplied input as received when passed on: the relay's simulation, running behind
+   * the timeline, may hand the tile (or the entity) over before it reaches the input's tick (the
+   * relay marks its own applications when its simulation steps them, so normally none is withdrawn).
    * `passedOnTick`: the relay's tick when it passed the input on to the entity's next holder, which
    * could not apply it before (counted as when the relay got it: the timing check runs from there).
    */
   unapply(input: EntityInput, passedOnTick: number, lease = 'relay'): void {
     const logged = this.byEntity.get(input.entity)?.get(input.seq);
-    if (logged?.appliedAt?.lease !== lease) return;
+    if (!logged || (logged.appliedAt && logged.appliedAt.lease !== lease)) return;
     logged.appliedAt = undefined;
     logged.receivedTick = Math.max(logged.receivedTick, passedOnTick);
   }

@@ -272,6 +272,12 @@ export class TileAuthority {
    * it to change owned tiles outside the rules (`TileSimulation.tamper`); the audit catches that.
    */
   afterStep: ((world: TileWorld, tick: number) => void) | undefined;
+  /**
+   * Told of the inputs a step really applied, with the tick of the step's record (the step from
+   * `tick - 1`). The relay marks its input ledger here, not when it queues an input: its
+   * simulation may run behind the timeline and hand the entity (or the tile) on first.
+   */
+  onInputsApplied: ((inputs: readonly EntityInput[], tick: number) => void) | undefined;
   /** Per tile, tick and `entitiesDigest` of the last `TileState` sent to subscribers. */
   readonly stateDigests = new Map<
     string,
@@ -448,11 +454,17 @@ export class TileAuthority {
       // Late, but within the rewind depth: the tile is rewound to the tick the player acted at.
       if (tick < this.world.tick && this.rewind(tick, input)) {
         this.steer(input.entity);
+        this.onInputsApplied?.([input], tick + 1);
         continue;
       }
       this.inputs.push({ tick, input });
     }
     return true;
+  }
+
+  /** True when an input of `entity` with sequence number `seq` waits in the queue (not applied yet). */
+  hasQueuedInput(entity: EntityId, seq: number): boolean {
+    return this.inputs.some((i) => i.input.entity === entity && i.input.seq === seq);
   }
 
   /**
@@ -667,6 +679,7 @@ export class TileAuthority {
     for (const i of due) this.steer(i.entity);
     this.feedRemoteGhosts(tick);
     const report = this.world.step(due);
+    if (due.length > 0) this.onInputsApplied?.(due, tick + 1);
     this.counters.ticks++;
     for (const r of report.removed) {
       let told = false;
