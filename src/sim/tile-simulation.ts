@@ -801,11 +801,11 @@ export class TileSimulation {
     for (const e of visitInOrder) {
       if (e.gone) continue;
       if (e.asleep !== undefined) {
+        // (Only a body that was asleep can be in these sets.)
         e.asleep = undefined;
         this.sleepingGhosts.delete(e);
+        this.borderSleepers.delete(e);
       }
-      // (Both sets are empty in most tiles: no lookup then.)
-      if (this.borderSleepers.size > 0) this.borderSleepers.delete(e);
       this.markUnsettled(e);
       this.markDirty(e);
       const p = e.rb.translation(e.lastTranslation);
@@ -816,9 +816,8 @@ export class TileSimulation {
         continue;
       }
       if (tileContains(this.tile, p, edge)) {
-        if (this.guests.size > 0) this.guests.delete(e);
-      }
-      else if (this.islands && e.body.type === 'dynamic') this.guests.add(e); // its island decides where it goes
+        if (this.guests.size > 0) this.guests.delete(e); // (empty in most tiles: no lookup then)
+      } else if (this.islands && e.dynamic) this.guests.add(e); // its island decides where it goes
       else if (this.islands && e.body.type === 'kinematic') {
         // A platform: its riders leave with it (found below, while its contacts are still here).
         platforms.push(e);
@@ -831,8 +830,8 @@ export class TileSimulation {
       }
       const targets = this.ghostTilesOf(p, e.radius);
       const ghost: GhostState | undefined = targets.length > 0 ? { id: e.id, kind: e.kind.def.name, body: e.body, state: readState(e.rb) } : undefined;
-      const border = this.islands && e.body.type === 'dynamic' && this.nearBorder(p, e.radius);
-      if (e.awakeStamp !== stamp && e.body.type === 'dynamic') {
+      const border = this.islands && e.dynamic && this.nearBorder(p, e.radius);
+      if (e.awakeStamp !== stamp && e.dynamic) {
         e.asleep = { stamp, stateDigest: this.stateDigest(e), ghostTargets: targets, ghost };
         this.unsettled.delete(e);
         e.inUnsettled = false;
