@@ -7,6 +7,7 @@ import {
   SeededRng,
   standardKinds,
   TileWorld,
+  walkAxis,
   type BenchLayout,
   type EntityDesc,
 } from '../src/index.js';
@@ -61,7 +62,8 @@ export function benchTileStep(layout: BenchLayout, bodies: number, warmup: numbe
   const sorted = [...scene.entities].sort((a, b) => a.id - b.id);
   const handles: { e: EntityDesc; rb: ReturnType<typeof createBody>['rb'] }[] = [];
   for (const e of sorted) handles.push({ e, rb: createBody(bare, e.body, e.state, 'entity', false).rb });
-  // The wanderers' behaviour, written out by hand for the baseline (same RNG stream and order).
+  // The wanderers' behaviour, written out by hand for the baseline (same RNG stream and order,
+  // directions rounded to 1/256 as the wanderer's are: `walkAxis`).
   const tile = world.tileList()[0]!.tile;
   const rng = new SeededRng(mixSeed(config.seed, tile.x, tile.y, tile.z));
   const walkers = handles.filter((h) => h.e.kind === 'wanderer').map((h) => ({ id: h.e.id, rb: h.rb, mx: 0, mz: 0 }));
@@ -69,8 +71,8 @@ export function benchTileStep(layout: BenchLayout, bodies: number, warmup: numbe
   const bareStep = (): void => {
     for (const w of walkers) {
       if ((bareTick + w.id) % 120 === 0) {
-        w.mx = rng.range(-1, 1);
-        w.mz = rng.range(-1, 1);
+        w.mx = walkAxis(rng.range(-1, 1));
+        w.mz = walkAxis(rng.range(-1, 1));
       }
       const len = Math.sqrt(w.mx * w.mx + w.mz * w.mz);
       const k = len > 1 ? 3 / len : 3;

@@ -1,3 +1,10 @@
+// Views for reading a float's bit pattern, shared by every hasher (each read is used at once; a
+// hasher made per tick no longer builds four typed arrays).
+const f64Scratch = new Float64Array(1);
+const f64Words = new Uint32Array(f64Scratch.buffer);
+const f32Scratch = new Float32Array(1);
+const f32Word = new Uint32Array(f32Scratch.buffer);
+
 /**
  * Incremental 64-bit state hash (two independent 32-bit murmur3-style lanes). Integer math only,
  * fed with exact bit patterns of numbers, so the same state hashes the same in every runtime.
@@ -6,10 +13,6 @@
 export class StateHasher {
   private h1 = 0x9747b28c;
   private h2 = 0x2545f491;
-  private readonly f64Scratch = new Float64Array(1);
-  private readonly f64Words = new Uint32Array(this.f64Scratch.buffer);
-  private readonly f32Scratch = new Float32Array(1);
-  private readonly f32Word = new Uint32Array(this.f32Scratch.buffer);
 
   /** Feeds one 32-bit word. */
   u32(word: number): this {
@@ -58,14 +61,14 @@ export class StateHasher {
 
   /** Feeds a float's exact 64-bit pattern. */
   f64(x: number): this {
-    this.f64Scratch[0] = x;
-    return this.u32(this.f64Words[0]!).u32(this.f64Words[1]!);
+    f64Scratch[0] = x;
+    return this.u32(f64Words[0]!).u32(f64Words[1]!);
   }
 
   /** Feeds a float's exact 32-bit pattern (physics values are f32, so this is lossless for them). */
   f32(x: number): this {
-    this.f32Scratch[0] = x;
-    return this.u32(this.f32Word[0]!);
+    f32Scratch[0] = x;
+    return this.u32(f32Word[0]!);
   }
 
   /** Feeds a string (length, then UTF-16 code units in pairs). */

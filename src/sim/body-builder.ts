@@ -8,6 +8,38 @@ export type RigidBody = ReturnType<World['createRigidBody']>;
 /** A Rapier collider. */
 export type Collider = ReturnType<World['createCollider']>;
 
+type RawVector = ReturnType<typeof RAPIER.VectorOps.intoRaw>;
+/** What `RigidBody` calls for an impulse (its `rawSet`, not in Rapier's public types). */
+interface RawImpulses {
+  rbApplyImpulse(handle: number, impulse: RawVector, wakeUp: boolean): void;
+  rbApplyTorqueImpulse(handle: number, impulse: RawVector, wakeUp: boolean): void;
+}
+/** One Rapier vector, refilled for every impulse (created once per realm, after `initPhysics`). */
+let impulseScratch: RawVector | undefined;
+
+function rawImpulse(v: { readonly x: number; readonly y: number; readonly z: number }): RawVector {
+  const raw = (impulseScratch ??= RAPIER.VectorOps.intoRaw({ x: 0, y: 0, z: 0 }));
+  raw.x = v.x;
+  raw.y = v.y;
+  raw.z = v.z;
+  return raw;
+}
+
+/**
+ * `rb.applyImpulse(impulse, true)`, the same call into Rapier with the same float32 values, but
+ * through one reused Rapier vector: Rapier's own method builds a WebAssembly vector per call,
+ * registered with a finalizer and freed again (measured 470 ns per impulse against 34 ns here;
+ * a tile of 1,000 walking avatars gives 1,000 impulses a tick).
+ */
+export function applyImpulse(rb: RigidBody, impulse: { readonly x: number; readonly y: number; readonly z: number }): void {
+  (rb as unknown as { rawSet: RawImpulses }).rawSet.rbApplyImpulse(rb.handle, rawImpulse(impulse), true);
+}
+
+/** `rb.applyTorqueImpulse(impulse, true)` through the reused vector (see `applyImpulse`). */
+export function applyTorqueImpulse(rb: RigidBody, impulse: { readonly x: number; readonly y: number; readonly z: number }): void {
+  (rb as unknown as { rawSet: RawImpulses }).rawSet.rbApplyTorqueImpulse(rb.handle, rawImpulse(impulse), true);
+}
+
 function colliderFor(shape: ShapeDesc): InstanceType<typeof RAPIER.ColliderDesc> {
   switch (shape.type) {
     case 'box':

@@ -29,7 +29,7 @@ import { mixSeed, SeededRng } from '../core/rng.js';
 import { compareTiles, parseTileKey, sameTile, tileContains, tileKey, tileOf, type TileId } from '../core/tile.js';
 import { IDENTITY, ZERO, type Quat, type Vec3 } from '../core/vec.js';
 import { resolveWorldConfig, type WorldConfig } from '../core/world-config.js';
-import { createBody, type Collider, type RigidBody } from './body-builder.js';
+import { applyImpulse, applyTorqueImpulse, createBody, type Collider, type RigidBody } from './body-builder.js';
 import { checkBodyParameters, checkWorldParameters } from './physics-parameters.js';
 import type { GhostExport, GhostState } from './ghost.js';
 import { islandTargets, ISLAND_LOOKAHEAD_S, ISLAND_MIN_CLOSING, type IslandNode } from './islands.js';
@@ -117,6 +117,8 @@ interface LiveEntity {
   hasPropsDigest: boolean;
   /** `body.type === 'fixed'` (read on hot paths without going to the body). */
   readonly fixed: boolean;
+  /** `body.type === 'dynamic'`. */
+  readonly dynamic: boolean;
   /** This entity's share of the tile hash (id, kind, state, props), while `hasDigest`. */
   digestA: number;
   digestB: number;
@@ -273,6 +275,12 @@ export class TileSimulation {
   private stepsTaken = 0;
   /** `sleepResting`'s speed bound, asked for before the tile had settled: applied after step `SETTLE_STEPS`. */
   private sleepAfterSettling: number | undefined;
+  /** Non-fixed entities in the tile (all of them are in `unsettled` unless some are asleep). */
+  private movable = 0;
+  /** Arrays the step refills every time (its visit lists), kept to spare an allocation per step. */
+  private readonly visitScratch: LiveEntity[] = [];
+  private readonly inOrderScratch: LiveEntity[] = [];
+  private readonly nearScratch: LiveEntity[] = [];
   /** Entities whose kind has an `onStep` handler, by id: the only ones the step dispatches to. */
   private steppers: LiveEntity[] = [];
   /** The entity whose handler is running (see `runningEntity`): its context calls skip the id lookup. */
@@ -746,40 +754,58 @@ export class TileSimulation {
     // Rapier knows which bodies are awake; a sleeping body has not moved, so its tile, ghosts
     // and hash are what they were when it fell asleep: only awake or unsettled bodies are visited.
     const stamp = ++this.stepStamp;
-    const visit: LiveEntity[] = [];
-    for (const e of this.unsettled) {
-      e.visitStamp = stamp;
-      visit.push(e);
-    }
-    const bodies = this.world.bodies;
-    this.world.islands.forEachActiveRigidBodyHandle((h) => {
-      // An entity's body carries its record (`track`); ghosts' bodies carry none.
-      const e = bodies.get(h)?.userData as LiveEntity | undefined;
-      if (e === undefined) return;
-      e.awakeStamp = stamp;
-      if (e.visitStamp !== stamp && !e.fixed) {
+    const visit = this.visitScratch;
+    visit.length = 0;
+    if (this.unsettled.size === this.movable) {
+      // No entity is known to be asleep: there is none for Rapier to have woken, the unsettled
+      // are every body to visit, and each dynamic one is asked whether it is still awake (a
+      // call, where Rapier's list of awake bodies calls back into JavaScript once per body).
+      for (const e of this.unsettled) {
+        e.visitStamp = stamp;
+        visit.push(e);
+        if (e.dynamic && !e.rb.isSleeping()) e.awakeStamp = stamp;
+      }
+    } else {
+      for (const e of this.unsettled) {
         e.visitStamp = stamp;
         visit.push(e);
       }
-    });
+      const bodies = this.world.bodies;
+      this.world.islands.forEachActiveRigidBodyHandle((h) => {
+        // An entity's body carries its record (`track`); ghosts' bodies carry none.
+        const e = bodies.get(h)?.userData as LiveEntity | undefined;
+        if (e === undefined) return;
+        e.awakeStamp = stamp;
+        if (e.visitStamp !== stamp && !e.fixed) {
+          e.visitStamp = stamp;
+          visit.push(e);
+        }
+      });
+    }
     const ghostOut = this.fixedGhostsOut();
     /** Kinematic bodies whose reference point left the tile this step (with islands). */
     const platforms: LiveEntity[] = [];
-    // Ghosts are sent once the island pass has said which bodies leave with their island.
-    const staying: { e: LiveEntity; targets: readonly TileId[]; ghost: GhostState | undefined; border: boolean }[] = [];
+    // Ghosts are sent once the island pass has said which bodies leave with their island
+    // (visited bodies that stay and are ghosted, in id order).
+    const ghosted: { e: LiveEntity; targets: readonly TileId[]; ghost: GhostState }[] = [];
+    /** Visited bodies that stay, dynamic and near a border, in id order (what the island pass looks at besides the sleepers). */
+    const nearVisited = this.nearScratch;
+    nearVisited.length = 0;
     // In id order: a walk of `order` when most entities are visited, else a sort of the few.
     let visitInOrder: LiveEntity[];
     if (visit.length * 4 >= this.order.length) {
-      visitInOrder = [];
+      visitInOrder = this.inOrderScratch;
+      visitInOrder.length = 0;
       for (const e of this.order) if (e.visitStamp === stamp) visitInOrder.push(e);
     } else visitInOrder = visit.sort(byId);
     for (const e of visitInOrder) {
       if (e.gone) continue;
       if (e.asleep !== undefined) {
+        // (Only a body that was asleep can be in these sets.)
         e.asleep = undefined;
         this.sleepingGhosts.delete(e);
+        this.borderSleepers.delete(e);
       }
-      this.borderSleepers.delete(e);
       this.markUnsettled(e);
       this.markDirty(e);
       const p = e.rb.translation(e.lastTranslation);
@@ -789,8 +815,9 @@ export class TileSimulation {
         removed.push({ id: e.id, reason: 'fell-out' });
         continue;
       }
-      if (tileContains(this.tile, p, edge)) this.guests.delete(e);
-      else if (this.islands && e.body.type === 'dynamic') this.guests.add(e); // its island decides where it goes
+      if (tileContains(this.tile, p, edge)) {
+        if (this.guests.size > 0) this.guests.delete(e); // (empty in most tiles: no lookup then)
+      } else if (this.islands && e.dynamic) this.guests.add(e); // its island decides where it goes
       else if (this.islands && e.body.type === 'kinematic') {
         // A platform: its riders leave with it (found below, while its contacts are still here).
         platforms.push(e);
@@ -803,17 +830,18 @@ export class TileSimulation {
       }
       const targets = this.ghostTilesOf(p, e.radius);
       const ghost: GhostState | undefined = targets.length > 0 ? { id: e.id, kind: e.kind.def.name, body: e.body, state: readState(e.rb) } : undefined;
-      const border = this.islands && e.body.type === 'dynamic' && this.nearBorder(p, e.radius);
-      if (e.awakeStamp !== stamp && e.body.type === 'dynamic') {
+      const border = this.islands && e.dynamic && this.nearBorder(p, e.radius);
+      if (e.awakeStamp !== stamp && e.dynamic) {
         e.asleep = { stamp, stateDigest: this.stateDigest(e), ghostTargets: targets, ghost };
         this.unsettled.delete(e);
         e.inUnsettled = false;
         if (ghost) this.sleepingGhosts.add(e);
         if (border) this.borderSleepers.add(e);
       }
-      staying.push({ e, targets, ghost, border });
+      if (ghost !== undefined) ghosted.push({ e, targets, ghost });
+      if (border) nearVisited.push(e);
     }
-    let leave = this.islands ? this.islandPass(staying, [...this.guests].sort(byId), stamp) : undefined;
+    let leave = this.islands ? this.islandPass(nearVisited, [...this.guests].sort(byId), stamp) : undefined;
     if (platforms.length > 0) {
       // A platform goes to the tile its reference point entered, and its riders with it, at
       // this tick boundary (whatever their own positions or islands say): they are one island.
@@ -829,8 +857,8 @@ export class TileSimulation {
       const c = e.asleep!;
       for (const t of c.ghostTargets) addGhostOut(ghostOut, t, c.ghost!);
     }
-    for (const { e, targets, ghost } of staying) {
-      if (ghost && !leave?.has(e.id)) for (const t of targets) addGhostOut(ghostOut, t, ghost);
+    for (const { e, targets, ghost } of ghosted) {
+      if (!leave?.has(e.id)) for (const t of targets) addGhostOut(ghostOut, t, ghost);
     }
     if (leave) {
       for (const id of [...leave.keys()].sort((a, b) => a - b)) {
@@ -1005,7 +1033,7 @@ export class TileSimulation {
    * body of this tile is reached (it stays). Nothing when no dynamic ghost is near and no body is
    * outside.
    */
-  private islandPass(staying: readonly { e: LiveEntity; border: boolean }[], outside: readonly LiveEntity[], stamp: number): Map<EntityId, TileId> | undefined {
+  private islandPass(nearVisited: readonly LiveEntity[], outside: readonly LiveEntity[], stamp: number): Map<EntityId, TileId> | undefined {
     const ghosts: Ghost[] = [];
     // Bodies of this tile standing on another tile's platform (boarding it across a border): they join its island there.
     const boarding: LiveEntity[] = [];
@@ -1015,8 +1043,7 @@ export class TileSimulation {
     }
     if (ghosts.length === 0 && outside.length === 0 && boarding.length === 0) return undefined;
     ghosts.sort(byId);
-    const nearList: LiveEntity[] = [];
-    for (const s of staying) if (s.border) nearList.push(s.e);
+    const nearList: LiveEntity[] = nearVisited.slice();
     for (const e of this.borderSleepers) if (e.visitStamp !== stamp) nearList.push(e);
     // Positions and velocities read once (each read is a call into Rapier), sorted along x for the sweep.
     const near = nearList.map((e) => ({ e, p: e.rb.translation(), v: e.rb.linvel(), r: e.radius, collider: e.collider })).sort((a, b) => a.p.x - b.p.x || a.e.id - b.e.id);
@@ -1388,6 +1415,7 @@ export class TileSimulation {
       lastTranslationTick: -1,
       radius: boundingRadius(body.shape),
       fixed: body.type === 'fixed',
+      dynamic: body.type === 'dynamic',
       idLo: f64Word(id, 0) | 0,
       idHi: f64Word(id, 1) | 0,
       kindWord: this.kindHash(kind) | 0,
@@ -1419,7 +1447,10 @@ export class TileSimulation {
     this.byCollider.set(e.collider.handle, e.id);
     e.rb.userData = e;
     if (e.body.type === 'fixed') this.fixedGhostsCache = undefined;
-    else this.markUnsettled(e);
+    else {
+      this.movable++;
+      this.markUnsettled(e);
+    }
     if (this.islands && e.body.type === 'dynamic' && !tileContains(this.tile, e.rb.translation(), this.config.tileEdge)) this.guests.add(e);
     this.markDirty(e);
     if (e.kind.propKeys.some((k) => e.kind.def.props?.[k]?.critical)) this.criticalHolders.add(e);
@@ -1451,6 +1482,7 @@ export class TileSimulation {
     this.digestDirty.delete(e);
     this.criticalHolders.delete(e);
     e.gone = true;
+    if (!e.fixed) this.movable--;
     e.inUnsettled = false;
     e.inDirty = false;
     if (e.kind.def.onStep) {
@@ -1681,8 +1713,8 @@ export class TileSimulation {
         return v;
       },
       setProp: (id, key, value) => sim.setProp(id, key, value),
-      applyImpulse: (id, impulse) => sim.cur(id).rb.applyImpulse(impulse, true),
-      applyTorqueImpulse: (id, impulse) => sim.cur(id).rb.applyTorqueImpulse(impulse, true),
+      applyImpulse: (id, impulse) => applyImpulse(sim.cur(id).rb, impulse),
+      applyTorqueImpulse: (id, impulse) => applyTorqueImpulse(sim.cur(id).rb, impulse),
       moveKinematic: (id, position, rotation) => {
         const e = sim.cur(id);
         assert(e.body.type === 'kinematic', ErrorCode.BadInput, () => `entity ${id} is ${e.body.type}, not kinematic: it cannot be moved by position`);
@@ -1749,6 +1781,9 @@ function insertSorted(list: LiveEntity[], e: LiveEntity): void {
  * and paid for compiling it — JavaScript and WebAssembly — in the middle of a frame: measured
  * 26–77 ms for a 100-box pile whose later restores take 2 ms. Here it is paid while loading.
  */
+/** How many times the warm-up restores its small tile (see `warmUpTileRestore`). */
+const WARM_UP_RESTORES = 12;
+
 function warmUpTileRestore(): void {
   const registry = new BehaviourRegistry().define({ name: 'warm-up' }, { name: 'warm-up-contact', onContact: () => {} });
   const config = resolveWorldConfig({});
@@ -1768,7 +1803,13 @@ function warmUpTileRestore(): void {
     for (let i = 0; i < 3; i++) sim.step();
     sim.sleepResting(0.5);
     sim.step();
-    restored = TileSimulation.restore(sim.snapshot(), config, registry);
+    // Restored several times: once compiles the restore path, but its JavaScript then still runs
+    // in V8's interpreter, and a player's first real restore paid for that (first restore of a
+    // 100-box pile at real-time priority: 5.1–5.7 ms after one warm-up restore, 3.9–4.2 ms after
+    // twelve, later restores 2.0–2.6 ms).
+    const bytes = sim.snapshot();
+    for (let i = 1; i < WARM_UP_RESTORES; i++) TileSimulation.restore(bytes, config, registry).dispose();
+    restored = TileSimulation.restore(bytes, config, registry);
     for (let i = 0; i < 2; i++) restored.step();
     restored.hashWords();
   } finally {
