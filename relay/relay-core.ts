@@ -435,7 +435,7 @@ export class RelayCore {
     for (const r of this.sortedTiles()) {
       if (r.owner === RELAY_PEER && !r.handoff) {
         const sim = this.authority.world.tileAt(r.tile);
-        if (sim) out.push({ tile: r.tile, tick: sim.tick, snapshot: sim.snapshot() });
+        if (sim) out.push({ tile: r.tile, tick: sim.tick, snapshot: sim.snapshot(), epoch: r.epoch });
         continue;
       }
       const verified = this.audit.verifiedState(r.tile);
@@ -443,7 +443,7 @@ export class RelayCore {
       const best = verified && (!kf || verified.tick >= kf.tick) ? verified : kf;
       // Older than the relay's own tiles: entities that crossed in or out since are put right,
       // so a crossing one is saved once, not twice or never.
-      if (best) out.push({ tile: r.tile, tick: best.tick, snapshot: this.withTransit(r, best.snapshot) });
+      if (best) out.push({ tile: r.tile, tick: best.tick, snapshot: this.withTransit(r, best.snapshot), epoch: r.epoch });
     }
     return out;
   }
