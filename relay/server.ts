@@ -177,6 +177,8 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
     ...(cluster ? { leases: cluster.leases, peerIds: cluster.peerIds, remotePeers: cluster.remotePeers } : {}),
   });
   await cluster?.start(() => ({ players: core.peerCount, tiles: core.directory().filter((d) => d.owner === 0).length }));
+  // With the world in Redis, a dead node's tiles are taken over from their last checkpoints.
+  const failover = cluster && opts.cluster?.store ? cluster.startFailover((tiles) => core.adoptTiles(tiles)) : undefined;
 
   configureConnectionGuard(core, opts.guard ?? {});
   dashboard = new DashboardData(core, { world, auth: secret ? 'token' : 'open', authority: opts.authority ?? 'peers' });
@@ -289,6 +291,7 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
     port,
     core,
     close: async () => {
+      await failover?.stop();
       clearInterval(timer);
       clearInterval(sampler);
       stopKeepalive();

@@ -145,10 +145,7 @@ export class RedisWorldData {
   async load(world: string): Promise<TileCheckpoint[]> {
     const all = await this.redis.hgetallBuffer(this.keys(world).checkpoints);
     const out: TileCheckpoint[] = [];
-    for (const [field, v] of Object.entries(all)) {
-      const [x, y, z] = field.split(',').map(Number) as [number, number, number];
-      out.push({ tile: { x, y, z }, tick: v.readDoubleLE(0), snapshot: new Uint8Array(v.subarray(8)) });
-    }
+    for (const [field, v] of Object.entries(all)) out.push(readCheckpoint(field, v));
     return out.sort((a, b) => a.tile.x - b.tile.x || a.tile.y - b.tile.y || a.tile.z - b.tile.z);
   }
 
@@ -227,6 +224,12 @@ export class RedisWorldData {
   private keys(world: string): ReturnType<typeof storageKeys> {
     return storageKeys(this.prefixOf(world));
   }
+}
+
+/** A stored checkpoint from its hash field (`x,y,z`) and value (tick as float64 LE, then the snapshot). */
+export function readCheckpoint(field: string, value: Buffer): TileCheckpoint {
+  const [x, y, z] = field.split(',').map(Number) as [number, number, number];
+  return { tile: { x, y, z }, tick: value.readDoubleLE(0), snapshot: new Uint8Array(value.subarray(8)) };
 }
 
 /** A checkpoint's field value: tick (float64 LE), then the snapshot. */
