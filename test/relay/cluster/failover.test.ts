@@ -132,4 +132,39 @@ describeWithRedis('a dead node\'s tiles taken over (real redis-server, three rel
     expect(after).toEqual(before);
     expect([n2, n3].some((n) => n.lines.some((l) => l['msg'] === 'checkpoint refused: this node no longer holds the tile at that epoch'))).toBe(false);
   }, 180_000);
+
+  it('a node frozen past its TTL (SIGSTOP) loses its tiles to a survivor; woken (SIGCONT), its saves are refused and logged, the new holder\'s checkpoints stay', async () => {
+    const world = 'stale';
+    const g1 = node(redis.url, 'g1', world);
+    runs.push(g1);
+    await until('g1 listening', () => g1.lines.some((l) => l['msg'] === 'relay listening') || g1.child.exitCode !== null, 60_000);
+    const g2 = node(redis.url, 'g2', world);
+    runs.push(g2);
+    await until('g2 listening', () => g2.lines.some((l) => l['msg'] === 'relay listening'), 60_000);
+    const leaseKeys = (await admin.keys(`tessera:${world}:lease:*`)).sort();
+    await until('every tile checkpointed', async () => (await admin.hlen(`tessera:${world}:checkpoints`)) === leaseKeys.length);
+    const before = [...(await stored(admin, world)).values()].flatMap((c) => c.ids).sort((a, b) => a - b);
+    g1.child.kill('SIGSTOP');
+    try {
+      await until('g2 took every tile', () => g2.lines.filter((l) => l['msg'] === 'tiles taken over').reduce((n, l) => n + (l['tiles'] as unknown[]).length, 0) === leaseKeys.length, 20_000);
+      for (const k of leaseKeys) expect(await admin.hmget(k, 'e', 'n')).toEqual(['2', 'g2']);
+    } finally {
+      g1.child.kill('SIGCONT');
+    }
+    // g1 wakes still simulating them; its next save is refused, every tile, naming g2 at epoch 2.
+    await until('g1 refused', () => g1.lines.some((l) => l['msg'] === 'checkpoint refused: this node no longer holds the tile at that epoch'), 20_000);
+    const refused = g1.lines.find((l) => l['msg'] === 'checkpoint refused: this node no longer holds the tile at that epoch')!['tiles'] as { tile: string; holder: string; holderEpoch: number }[];
+    expect(refused.length).toBe(leaseKeys.length);
+    for (const r of refused) expect(r).toMatchObject({ holder: 'g2', holderEpoch: 2 });
+    // What Redis keeps is g2's: every lease still g2's, the stored entities the same, once each, as g2 saves on.
+    const mark = await stored(admin, world);
+    await until('g2 saved again', async () => {
+      const now = await stored(admin, world);
+      return [...now].every(([t, c]) => c.tick > mark.get(t)!.tick);
+    }, 20_000);
+    for (const k of leaseKeys) expect(await admin.hmget(k, 'e', 'n')).toEqual(['2', 'g2']);
+    expect([...(await stored(admin, world)).values()].flatMap((c) => c.ids).sort((a, b) => a - b)).toEqual(before);
+    // g1 is a member again, and takes nothing back.
+    expect(g1.lines.some((l) => l['msg'] === 'tiles taken over')).toBe(false);
+  }, 180_000);
 });
