@@ -153,7 +153,7 @@ export async function joinCluster(opts: ClusterOptions, world: string, log: Rela
     startFailover: (adopt, everyMs) => {
       const m = membership;
       if (!m) throw new Error('startFailover before start: the node is not a member yet');
-      failover = new Failover({ redis, node: opts.node, prefix, members: () => m.members(), heard: (tile, entry) => leases.heard(tile, entry), adopt, log, ...(everyMs !== undefined ? { everyMs } : {}) });
+      failover = new Failover({ redis, node: opts.node, prefix, members: () => m.members(), ttlMs: m.ttlMs, heard: (tile, entry) => leases.heard(tile, entry), adopt, log, ...(everyMs !== undefined ? { everyMs } : {}) });
       failover.start();
       return failover;
     },

@@ -69,6 +69,12 @@ export interface FailoverOptions {
   readonly adopt: (tiles: readonly { readonly tile: TileId; readonly epoch: number; readonly checkpoint?: TileCheckpoint }[]) => boolean[];
   /** Where takeovers and failures are logged. */
   readonly log: RelayLog;
+  /**
+   * The membership TTL, ms (default 3000). After its connection to Redis comes back (Redis
+   * restarted, or the network healed), the node takes nothing over for this long: every live
+   * node beats again first, so none whose key lapsed meanwhile is taken for dead.
+   */
+  readonly ttlMs?: number;
   /** How often the leases are looked at, ms (default 250). */
   readonly everyMs?: number;
   /** How the assignment weighs nodes. */
@@ -103,12 +109,20 @@ export class Failover {
   private timer: ReturnType<typeof setInterval> | undefined;
   private running: Promise<TakenTile[]> | undefined;
   private lastProblem = '';
+  /** Takes nothing over before this (performance.now() ms): the nodes beat again after a reconnection. */
+  private quietUntil = 0;
 
   /** A failover for `opts.node`; defines its script on `opts.redis`. Call `start()`. */
   constructor(opts: FailoverOptions) {
     this.opts = opts;
     opts.redis.defineCommand('tesseraTakeover', { numberOfKeys: 3, lua: TAKEOVER_LUA });
     this.redis = opts.redis as Redis & FailoverCommands;
+    // A 'ready' after the connection was ready once is a reconnection.
+    let connected = opts.redis.status === 'ready';
+    opts.redis.on('ready', () => {
+      if (connected) this.quietUntil = performance.now() + (opts.ttlMs ?? 3000);
+      connected = true;
+    });
   }
 
   /** Looks at the leases every `everyMs` until `stop()`. */
@@ -145,6 +159,7 @@ export class Failover {
   }
 
   private async look(): Promise<TakenTile[]> {
+    if (performance.now() < this.quietUntil) return [];
     const members = await this.opts.members();
     const live = new Set(members.map((m) => m.node));
     if (!live.has(this.opts.node)) return []; // not a member (yet, or any more): takes nothing

@@ -26,11 +26,12 @@ describeWithRedis('Failover against Redis (real redis-server, nodes simulated by
   });
 
   /** A failover of `node` that sees `members()` as given and records what it hears and adopts. */
-  const failover = (prefix: string, node: string, members: () => ClusterMember[]): { f: Failover; heard: [string, LeaseEntry][]; adopted: Parameters<FailoverOptions['adopt']>[0][number][] } => {
+  const failover = (prefix: string, node: string, members: () => ClusterMember[], ttlMs?: number): { f: Failover; redis: Redis; heard: [string, LeaseEntry][]; adopted: Parameters<FailoverOptions['adopt']>[0][number][] } => {
+    const redis = connect();
     const heard: [string, LeaseEntry][] = [];
     const adopted: Parameters<FailoverOptions['adopt']>[0][number][] = [];
     const f = new Failover({
-      redis: connect(),
+      redis,
       node,
       prefix,
       members: async () => members(),
@@ -40,8 +41,9 @@ describeWithRedis('Failover against Redis (real redis-server, nodes simulated by
         return tiles.map(() => true);
       },
       log: () => undefined,
+      ...(ttlMs !== undefined ? { ttlMs } : {}),
     });
-    return { f, heard, adopted };
+    return { f, redis, heard, adopted };
   };
 
   it("takes a dead holder's tiles with its checkpoints, only once its key is gone; two survivors racing take each tile once", async () => {
@@ -82,5 +84,27 @@ describeWithRedis('Failover against Redis (real redis-server, nodes simulated by
     // n1's saves are fenced off now; a later look takes nothing more.
     expect((await store.save('fo', [{ tile: { x: 0, y: 0, z: 0 }, tick: 200, snapshot: new Uint8Array([9]), epoch: 1 }], 2)).length).toBe(1);
     expect([...(await a.f.pass()), ...(await b.f.pass())]).toEqual([]);
+  });
+
+  it('after its connection comes back (Redis restarted), a node takes nothing over for a TTL: the live nodes beat again first', async () => {
+    const prefix = 'tessera:quiet:';
+    const admin = connect();
+    const l1 = new RedisLeaseTable({ redis: connect(), node: 'q1', prefix });
+    expect((await decision((d) => l1.grant('5,0,0', 0, d))).granted).toBe(true);
+    const a = failover(prefix, 'q2', () => live('q2'), 400);
+    await a.redis.ping(); // connected once
+    // q1's key is gone (lapsed while Redis was down) as q2 reconnects.
+    a.redis.emit('ready');
+    const quietFrom = performance.now();
+    expect(await a.f.pass()).toEqual([]);
+    // Had q1 beaten again meanwhile it would keep its tile; it does not: taken once the TTL is over, not before.
+    let taken: Awaited<ReturnType<Failover['pass']>> = [];
+    while (taken.length === 0) {
+      taken = await a.f.pass();
+      if (taken.length === 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(performance.now() - quietFrom).toBeGreaterThanOrEqual(400);
+    expect(taken.map((t) => [t.tile, t.from, t.epoch])).toEqual([['5,0,0', 'q1', 2]]);
+    expect(await admin.hget(`${prefix}lease:5,0,0`, 'n')).toBe('q2');
   });
 });
