@@ -6,7 +6,7 @@ import { createServer } from 'vite';
 import { benchScene, DEFAULT_REPLICATION, initPhysics, standardKinds, TileWorld } from '../src/index.js';
 import { launchChromium } from './chromium.js';
 import { benchTileStep, CONFIGS, type TileStepResult } from './tile-step-bench.js';
-import { clusterLeaseGrantLatency } from './cluster-bench.js';
+import { clusterLeaseGrantLatency, clusterNodeFailover } from './cluster-bench.js';
 import { bytesPerVisibleAvatar, viewerBytesTotal, tabLatency } from './net-bench.js';
 import { auditCost, detectionTimes, honestIncidents } from './audit-bench.js';
 import { runAttackCampaign, summariseAttacks } from '../test/harness/attack-campaign.js';
@@ -265,6 +265,13 @@ async function main(): Promise<void> {
     console.error(`cluster leases (3 nodes, one Redis, append-only file): ${cl.changes} grants and handoffs, p50 ${cl.p50Ms.toFixed(2)} ms, p99 ${cl.p99Ms.toFixed(2)} ms on the deciding node's thread`);
   }
   mark('cluster leases');
+  // A node of three killed with SIGKILL (issue 15): until a survivor simulates its tiles again from their checkpoints (goal ≤ 5 s).
+  const fo = await clusterNodeFailover();
+  if (fo) {
+    figures['cluster_node_failover_s'] = round(fo.failoverS, 2);
+    console.error(`cluster failover (3 relay processes, one Redis): kill -9 of the node holding ${fo.tiles} tiles, all simulated again by a survivor after ${fo.failoverS.toFixed(2)} s (adopting them took ${fo.adoptMs} ms)`);
+  }
+  mark('cluster failover');
   // Relay capacity both ways, short: 24 full bots (their own processes) on a fresh relay, each way.
   // `npm run bench:scale` ramps N further and draws bench/results/capacity.svg.
   const [capPeer] = await relayCapacity('peers', [24], 6, (l) => console.error(l));

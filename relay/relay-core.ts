@@ -60,6 +60,7 @@ import type { LeaseDecision, LeaseTable } from './leases/lease-table.js';
 import { LocalLeaseTable } from './leases/local-lease-table.js';
 import { avatarOf, LocalPeerIds, type PeerIdSource } from './cluster/peer-ids.js';
 import { NoRemotePeers, type PeerTraffic, type RemotePeers } from './cluster/remote-peers.js';
+import { catchUpTogether } from './cluster/catch-up.js';
 
 /** Signs lease bytes (Ed25519 in the server; any signer in tests). */
 export interface LeaseSigner {
@@ -414,6 +415,48 @@ export class RelayCore {
     this.doc.reconcile(present);
   }
 
+  /**
+   * Starts simulating tiles the lease table says this node's relay holds at the epochs given,
+   * though the relay did not ask for them: a cluster node taking over a dead node's tiles
+   * (`Failover`). Each starts from its checkpoint without avatars (their players were the dead
+   * node's, as at a restart), or from the scene's entities in it when it was never saved; they
+   * are caught up to now together (`catchUpTogether`), so entities crossing between them meanwhile
+   * are neither lost nor doubled. Answers, per tile, whether it is simulated here now: not (logged)
+   * when the lease table does not say this relay holds it at that epoch, or it is here already.
+   */
+  adoptTiles(tiles: readonly { readonly tile: TileId; readonly epoch: number; readonly checkpoint?: TileCheckpoint }[]): boolean[] {
+    const ok = tiles.map(({ tile, epoch }) => {
+      const key = tileKey(tile);
+      const held = this.leases.get(key);
+      if (held && held.node === this.leases.node && held.owner === RELAY_PEER && held.epoch === epoch && !this.tiles.has(key)) return true;
+      this.opts.log({ level: 'error', msg: 'tile not adopted', tile: key, epoch, lease: held ?? null, here: this.tiles.has(key) });
+      return false;
+    });
+    const states = tiles.filter((_, i) => ok[i]).map(({ tile, checkpoint }) => {
+      if (checkpoint) return this.withoutAvatars(checkpoint.snapshot);
+      const key = tileKey(tile);
+      const entities = this.opts.scene.entities.filter((e) => e.kind !== 'avatar' && tileKey(tileOf(e.state.position, this.config.tileEdge)) === key);
+      const sim = TileSimulation.create(tile, this.config, this.opts.registry, entities, this.authority.tick);
+      const snapshot = sim.snapshot();
+      sim.dispose();
+      return { tile, snapshot };
+    });
+    const caught = catchUpTogether(states, this.authority.tick, this.config, this.opts.registry, {
+      migrant: (to, entity, tick) => this.placeEntity(entity, tick, to),
+      mail: (m) => {
+        if (!this.authority.deliver(m)) this.refuse(undefined, 'route', `message to ${m.to} not deliverable`);
+      },
+    });
+    tiles.forEach(({ tile, epoch }, i) => {
+      if (!ok[i]) return;
+      const key = tileKey(tile);
+      this.authority.adopt(tile, epoch, caught.snapshots.get(key)!, this.subscribersOf(key));
+      this.addTile(tile, this.tileRecord(tile, this.signLease(tile, RELAY_PEER, epoch, this.authority.tick)));
+    });
+    for (const p of this.peers.values()) this.updateInterest(p);
+    return ok;
+  }
+
   /** A stored tile without the avatars of players from the previous run. */
   private withoutAvatars(snapshot: Uint8Array): { tile: TileId; snapshot: Uint8Array } {
     const sim = TileSimulation.restore(snapshot, this.config, this.opts.registry);
@@ -442,7 +485,7 @@ export class RelayCore {
     for (const r of this.sortedTiles()) {
       if (r.owner === RELAY_PEER && !r.handoff) {
         const sim = this.authority.world.tileAt(r.tile);
-        if (sim) out.push({ tile: r.tile, tick: sim.tick, snapshot: sim.snapshot() });
+        if (sim) out.push({ tile: r.tile, tick: sim.tick, snapshot: sim.snapshot(), epoch: r.epoch });
         continue;
       }
       const verified = this.audit.verifiedState(r.tile);
@@ -450,7 +493,7 @@ export class RelayCore {
       const best = verified && (!kf || verified.tick >= kf.tick) ? verified : kf;
       // Older than the relay's own tiles: entities that crossed in or out since are put right,
       // so a crossing one is saved once, not twice or never.
-      if (best) out.push({ tile: r.tile, tick: best.tick, snapshot: this.withTransit(r, best.snapshot) });
+      if (best) out.push({ tile: r.tile, tick: best.tick, snapshot: this.withTransit(r, best.snapshot), epoch: r.epoch });
     }
     return out;
   }

@@ -131,7 +131,7 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
   const t0 = performance.now();
   // A cluster's nodes keep the world in its Redis, where a surviving node reads what a dead one stored.
   const store: WorldStorage | undefined = opts.cluster?.store
-    ? await RedisWorldStore.open({ url: opts.cluster.url, log })
+    ? await RedisWorldStore.open({ url: opts.cluster.url, log, node: opts.cluster.node })
     : opts.dataDir !== undefined
       ? new WorldStore(join(opts.dataDir, 'tessera.db'))
       : undefined;
@@ -177,6 +177,8 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
     ...(cluster ? { leases: cluster.leases, peerIds: cluster.peerIds, remotePeers: cluster.remotePeers } : {}),
   });
   await cluster?.start(() => ({ players: core.peerCount, tiles: core.directory().filter((d) => d.owner === 0).length }));
+  // With the world in Redis, a dead node's tiles are taken over from their last checkpoints.
+  const failover = cluster && opts.cluster?.store ? cluster.startFailover((tiles) => core.adoptTiles(tiles)) : undefined;
 
   configureConnectionGuard(core, opts.guard ?? {});
   dashboard = new DashboardData(core, { world, auth: secret ? 'token' : 'open', authority: opts.authority ?? 'peers' });
@@ -269,10 +271,15 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
     const where = opts.dataDir !== undefined ? { dataDir: resolvePath(opts.dataDir) } : { store: opts.cluster?.url ?? null };
     log({ level: 'info', msg: initialTiles.length > 0 ? 'world restored' : 'new world', ...where, tiles: initialTiles.length, entities, objects: core.doc.layout.size, docUpdates: log0.count, docBytes: log0.bytes, template: templateHash ?? null, tick: core.currentTick, ms: Math.round(performance.now() - t0) });
   }
+  // Tiles whose checkpoints the (fenced) store refused at the last save: logged when that changes.
+  let refusedBefore = '';
   const save = (): void => {
     if (!store) return;
     try {
-      store.save(world, core.checkpoints(), Date.now(), core.doc.appliedObjects());
+      const refused = store.save(world, core.checkpoints(), Date.now(), core.doc.appliedObjects());
+      const now = refused.map((r) => `${r.tile.x},${r.tile.y},${r.tile.z}@${r.epoch}`).join(' ');
+      if (now !== refusedBefore && refused.length > 0) log({ level: 'error', msg: 'checkpoint refused: this node no longer holds the tile at that epoch', tiles: refused.map((r) => ({ tile: `${r.tile.x},${r.tile.y},${r.tile.z}`, epoch: r.epoch, holder: r.holder.node, holderEpoch: r.holder.epoch })) });
+      refusedBefore = now;
     } catch (e) {
       log({ level: 'error', msg: 'checkpoint save failed', error: e instanceof Error ? e.message : String(e) });
     }
@@ -284,6 +291,7 @@ export async function startRelay(opts: RelayServerOptions): Promise<RelayServer>
     port,
     core,
     close: async () => {
+      await failover?.stop();
       clearInterval(timer);
       clearInterval(sampler);
       stopKeepalive();

@@ -6,6 +6,13 @@ export interface AssignmentOptions {
   readonly playerCost?: number;
   /** A node at or above this CPU share takes no more tiles while another is below it (default 0.85). */
   readonly hotCpu?: number;
+  /**
+   * Tiles that must go to one node together (tile key → group name; a tile not listed is on its
+   * own): the orphans of one group all go to the taker the group's first orphan (by key) would,
+   * and evening out never moves them. Failover keeps a dead node's tiles together this way
+   * while entities cannot yet cross between tiles of different nodes.
+   */
+  readonly together?: ReadonlyMap<string, string>;
 }
 
 function byId(a: string, b: string): number {
@@ -46,10 +53,20 @@ export function assignTiles(tiles: readonly string[], members: readonly ClusterM
   const lightest = (): string => takers.reduce((best, m) => (work.get(m.node)! < work.get(best)! ? m.node : best), takers[0]!.node);
   const give = (t: string, to: string): void => {
     out.set(t, to);
-    held.get(to)!.push(t);
+    if (opts.together?.get(t) === undefined) held.get(to)!.push(t);
     work.set(to, work.get(to)! + 1);
   };
-  for (const t of orphans) give(t, lightest());
+  const groupTaker = new Map<string, string>();
+  for (const t of orphans) {
+    const g = opts.together?.get(t);
+    if (g === undefined) {
+      give(t, lightest());
+      continue;
+    }
+    let to = groupTaker.get(g);
+    if (to === undefined) groupTaker.set(g, (to = lightest()));
+    give(t, to);
+  }
   // Even out: the busiest node holding tiles hands its last one to the lightest taker while their work differs by two or more.
   for (;;) {
     const heaviest = nodes.reduce((best, m) => (held.get(m.node)!.length > 0 && (best === undefined || work.get(m.node)! > work.get(best)!) ? m.node : best), undefined as string | undefined);

@@ -9,6 +9,7 @@ import { BlockPeerIds } from './peer-ids.js';
 import { BusRemotePeers } from './bus-remote-peers.js';
 import { RedisBus } from './redis-bus.js';
 import { checkFsync, checkPersistence } from './persistence-check.js';
+import { Failover, type FailoverOptions } from './failover.js';
 import { redisReserveIds } from './redis-peer-ids.js';
 
 /** Where a relay node finds its cluster. */
@@ -41,6 +42,12 @@ export interface ClusterNode {
   readonly remotePeers: BusRemotePeers;
   /** Joins the membership (first heartbeat) with the node's load read from `load` at every beat. */
   start(load: () => Omit<NodeLoad, 'cpu'>): Promise<void>;
+  /**
+   * Takes over dead nodes' tiles from now on (after `start`): the ones assigned to this node are
+   * leased to it in Redis and handed to `adopt` with their last checkpoint (`Failover`). Answers
+   * the failover (its `pass()` looks at once); `close()` stops it.
+   */
+  startFailover(adopt: FailoverOptions['adopt'], everyMs?: number): Failover;
   /** Leaves the membership and closes both connections. */
   close(): Promise<void>;
 }
@@ -109,6 +116,7 @@ export async function joinCluster(opts: ClusterOptions, world: string, log: Rela
     throw e;
   }
   let membership: Membership | undefined;
+  let failover: Failover | undefined;
   let keyTimer: ReturnType<typeof setInterval> | undefined;
   let keyProblem = '';
   return {
@@ -142,7 +150,15 @@ export async function joinCluster(opts: ClusterOptions, world: string, log: Rela
       keyTimer.unref();
       log({ level: 'info', msg: 'joined cluster', url: opts.url, node: opts.node, members: (await membership.members()).map((m) => m.node) });
     },
+    startFailover: (adopt, everyMs) => {
+      const m = membership;
+      if (!m) throw new Error('startFailover before start: the node is not a member yet');
+      failover = new Failover({ redis, node: opts.node, prefix, members: () => m.members(), ttlMs: m.ttlMs, heard: (tile, entry) => leases.heard(tile, entry), adopt, log, ...(everyMs !== undefined ? { everyMs } : {}) });
+      failover.start();
+      return failover;
+    },
     close: async () => {
+      await failover?.stop();
       clearInterval(keyTimer);
       await remotePeers.stop();
       await bus?.close();

@@ -101,6 +101,16 @@ export class BlockingRedisLeaseTable implements LeaseTable {
     decided(this.ask({ op: 'release', seq: 0, tile, owner, epoch }));
   }
 
+  /**
+   * Records a lease this node was granted in Redis outside this table (a takeover script run on
+   * another connection, `Failover`): this node's view holds it from now on, unless it already
+   * saw a newer epoch.
+   */
+  heard(tile: string, entry: LeaseEntry): void {
+    const mine = this.seen.get(tile);
+    if (!mine || mine.epoch <= entry.epoch) this.seen.set(tile, entry);
+  }
+
   /** Closes the connection and ends the worker. */
   async close(): Promise<void> {
     this.worker.postMessage({ op: 'close', seq: 0, tile: '' } satisfies LeaseRequest);

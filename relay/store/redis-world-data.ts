@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { StoredDocument } from '../doc/world-doc-host.js';
-import type { CompactionPolicy, TileCheckpoint } from './world-storage.js';
+import type { CompactionPolicy, RefusedCheckpoint, TileCheckpoint } from './world-storage.js';
 import { foldUpdates } from './fold-updates.js';
 
 /**
@@ -30,7 +30,37 @@ redis.call('HINCRBY', KEYS[1], 'gen', 1)
 redis.call('HINCRBY', KEYS[1], 'log-bytes', string.len(ARGV[3]) - tonumber(ARGV[4]))
 return 1`;
 
+/**
+ * KEYS: checkpoints hash, document hash, then the lease of each tile saved. ARGV: node, saved-at,
+ * applied ('' for none), then field, epoch and checkpoint of each tile in KEYS' order. A tile's
+ * checkpoint is written only while `node` holds its lease at that epoch (the lease hash's `n` and
+ * `e`, as the lease scripts keep them), all in one step no lease change can come between: a node
+ * that lost a tile (taken over by another) can no longer write over what the new holder saves.
+ * `saved-at` and `applied` are written unless every tile was refused. Answers {field, epoch, node}
+ * of the tile's lease for each refused tile.
+ */
+const FENCED_SAVE_LUA = `
+local refused = {}
+local saved = 0
+for i = 3, #KEYS do
+  local j = 4 + (i - 3) * 3
+  local c = redis.call('HMGET', KEYS[i], 'e', 'n')
+  local e, n = tonumber(c[1] or '0'), c[2] or ''
+  if n == ARGV[1] and e == tonumber(ARGV[j + 1]) then
+    redis.call('HSET', KEYS[1], ARGV[j], ARGV[j + 2])
+    saved = saved + 1
+  else
+    table.insert(refused, {ARGV[j], e, n})
+  end
+end
+if saved > 0 or #KEYS == 2 then
+  redis.call('HSET', KEYS[2], 'saved-at', ARGV[2])
+  if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], 'applied', ARGV[3]) end
+end
+return refused`;
+
 interface StoreCommands {
+  tesseraFencedSave(keyCount: number, ...keysThenArgs: (string | Buffer)[]): Promise<[string, number, string][]>;
   tesseraCreateWorld(doc: string, template: string, hash: string, bytes: Buffer): Promise<[number, string]>;
   tesseraCompact(doc: string, updates: string, gen: string, folded: string, merged: Buffer, foldedBytes: string): Promise<number>;
 }
@@ -48,6 +78,11 @@ export interface RedisWorldDataOptions {
   readonly prefixOf?: (world: string) => string;
   /** When `appendUpdate` asks for a compaction (default 500 updates or 4 MiB). */
   readonly compaction?: CompactionPolicy;
+  /**
+   * This cluster node's id: its saves are fenced by lease (a tile's checkpoint is written only
+   * while this node holds the tile at the checkpoint's epoch). Omit for unfenced saves (tools, tests).
+   */
+  readonly node?: string;
 }
 
 /**
@@ -62,6 +97,7 @@ export interface RedisWorldDataOptions {
 export class RedisWorldData {
   private readonly redis: Redis & StoreCommands;
   private readonly prefixOf: (world: string) => string;
+  private readonly node: string | undefined;
   /** When `appendUpdate` says a compaction is due. */
   readonly compaction: CompactionPolicy;
 
@@ -69,14 +105,31 @@ export class RedisWorldData {
   constructor(opts: RedisWorldDataOptions) {
     opts.redis.defineCommand('tesseraCreateWorld', { numberOfKeys: 2, lua: CREATE_WORLD_LUA });
     opts.redis.defineCommand('tesseraCompact', { numberOfKeys: 2, lua: COMPACT_LUA });
+    // The number of keys varies (one lease per tile): given first at each call.
+    opts.redis.defineCommand('tesseraFencedSave', { lua: FENCED_SAVE_LUA });
+    this.node = opts.node;
     this.redis = opts.redis as Redis & StoreCommands;
     this.prefixOf = opts.prefixOf ?? ((world) => `tessera:${world}:`);
     this.compaction = opts.compaction ?? { maxUpdates: 500, maxBytes: 4 * 1024 * 1024 };
   }
 
-  /** Writes every tile's checkpoint (and `applied`) in one MULTI: all of them or none. */
-  async save(world: string, tiles: readonly TileCheckpoint[], savedAtMs: number, applied?: Readonly<Record<string, string>>): Promise<void> {
+  /**
+   * Writes every tile's checkpoint (and `applied`) in one step: all of them or none, unfenced (one
+   * MULTI); fenced (`node` given), one script that writes those this node holds at their
+   * checkpoint's epoch and answers the others.
+   */
+  async save(world: string, tiles: readonly TileCheckpoint[], savedAtMs: number, applied?: Readonly<Record<string, string>>): Promise<RefusedCheckpoint[]> {
     const keys = this.keys(world);
+    if (this.node !== undefined) {
+      const prefix = this.prefixOf(world);
+      const leaseKeys = tiles.map((t) => `${prefix}lease:${t.tile.x},${t.tile.y},${t.tile.z}`);
+      const args = tiles.flatMap((t) => [`${t.tile.x},${t.tile.y},${t.tile.z}`, String(t.epoch ?? -1), checkpointValue(t)]);
+      const refused = await this.redis.tesseraFencedSave(2 + tiles.length, keys.checkpoints, keys.doc, ...leaseKeys, this.node, String(savedAtMs), applied ? JSON.stringify(applied) : '', ...args);
+      return refused.map(([field, e, n]) => {
+        const t = tiles.find((c) => `${c.tile.x},${c.tile.y},${c.tile.z}` === field)!;
+        return { tile: t.tile, epoch: t.epoch ?? -1, holder: { node: n, epoch: Number(e) } };
+      });
+    }
     const m = this.redis.multi();
     if (tiles.length > 0) {
       const fields: (string | Buffer)[] = [];
@@ -85,16 +138,14 @@ export class RedisWorldData {
     }
     m.hset(keys.doc, 'saved-at', String(savedAtMs), ...(applied ? ['applied', JSON.stringify(applied)] : []));
     await exec(m);
+    return [];
   }
 
   /** Every stored tile of a world, in x, y, z order. */
   async load(world: string): Promise<TileCheckpoint[]> {
     const all = await this.redis.hgetallBuffer(this.keys(world).checkpoints);
     const out: TileCheckpoint[] = [];
-    for (const [field, v] of Object.entries(all)) {
-      const [x, y, z] = field.split(',').map(Number) as [number, number, number];
-      out.push({ tile: { x, y, z }, tick: v.readDoubleLE(0), snapshot: new Uint8Array(v.subarray(8)) });
-    }
+    for (const [field, v] of Object.entries(all)) out.push(readCheckpoint(field, v));
     return out.sort((a, b) => a.tile.x - b.tile.x || a.tile.y - b.tile.y || a.tile.z - b.tile.z);
   }
 
@@ -173,6 +224,12 @@ export class RedisWorldData {
   private keys(world: string): ReturnType<typeof storageKeys> {
     return storageKeys(this.prefixOf(world));
   }
+}
+
+/** A stored checkpoint from its hash field (`x,y,z`) and value (tick as float64 LE, then the snapshot). */
+export function readCheckpoint(field: string, value: Buffer): TileCheckpoint {
+  const [x, y, z] = field.split(',').map(Number) as [number, number, number];
+  return { tile: { x, y, z }, tick: value.readDoubleLE(0), snapshot: new Uint8Array(value.subarray(8)) };
 }
 
 /** A checkpoint's field value: tick (float64 LE), then the snapshot. */

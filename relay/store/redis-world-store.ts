@@ -3,7 +3,7 @@ import type { StoredDocument } from '../doc/world-doc-host.js';
 import type { RelayLog } from '../relay-core.js';
 import { startWorker, SyncCaller, workerExit, workerReady } from '../sync-call/sync-call.js';
 import type { StoreAnswer, StoreCall, StoreRequest, StoreWorkerData, StoreWorkerEvent } from './store-channel.js';
-import type { CompactionPolicy, TileCheckpoint, WorldStorage } from './world-storage.js';
+import type { CompactionPolicy, RefusedCheckpoint, TileCheckpoint, WorldStorage } from './world-storage.js';
 
 /** How a relay reaches the Redis its world is kept in. */
 export interface RedisWorldStoreOptions {
@@ -21,6 +21,12 @@ export interface RedisWorldStoreOptions {
   readonly compaction?: CompactionPolicy;
   /** Hears the connection going down and coming back, and background compactions. */
   readonly log?: RelayLog;
+  /**
+   * This cluster node's id: its saves are fenced by lease (a tile's checkpoint is written only
+   * while this node holds the tile at the checkpoint's epoch in the same Redis). Omit for
+   * unfenced saves (tools that only read, tests).
+   */
+  readonly node?: string;
 }
 
 /**
@@ -81,6 +87,7 @@ export class RedisWorldStore implements WorldStorage {
       commandTimeoutMs: Math.max(timeoutMs, opts.slowTimeoutMs ?? 10_000) * 2,
       compaction: opts.compaction ?? { maxUpdates: 500, maxBytes: 4 * 1024 * 1024 },
       channel: caller.end,
+      ...(opts.node !== undefined ? { node: opts.node } : {}),
     };
     const worker = startWorker(import.meta.url, 'store-worker', data, [caller.end.port]);
     await workerReady(worker, opts.url).catch((e: unknown) => {
@@ -90,9 +97,12 @@ export class RedisWorldStore implements WorldStorage {
     return new RedisWorldStore(worker, caller, opts.url, opts);
   }
 
-  /** Writes every tile's checkpoint and `applied` in one MULTI (all or none). */
-  save(world: string, tiles: readonly TileCheckpoint[], savedAtMs: number, applied?: Readonly<Record<string, string>>): void {
-    this.call({ op: 'save', world, tiles, savedAtMs, ...(applied ? { applied } : {}) }, this.timeoutMs);
+  /**
+   * Writes every tile's checkpoint and `applied` in one step (all or none); fenced (`node`
+   * given), only the tiles this node holds at their checkpoint's epoch, answering the others.
+   */
+  save(world: string, tiles: readonly TileCheckpoint[], savedAtMs: number, applied?: Readonly<Record<string, string>>): readonly RefusedCheckpoint[] {
+    return this.call({ op: 'save', world, tiles, savedAtMs, ...(applied ? { applied } : {}) }, this.timeoutMs) as RefusedCheckpoint[];
   }
 
   /** Creates the world's document on `template` unless another node (or run) did first. */

@@ -15,6 +15,8 @@ export interface StoreWorkerData {
   readonly commandTimeoutMs: number;
   /** When an append starts a compaction. */
   readonly compaction: CompactionPolicy;
+  /** This cluster node's id: saves are fenced by its leases (none: unfenced). */
+  readonly node?: string;
   /** Where answers go. */
   readonly channel: SyncCallEnd;
 }

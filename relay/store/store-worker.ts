@@ -11,7 +11,7 @@ const data = workerData as StoreWorkerData;
 const port = parentPort!;
 const post = (e: StoreWorkerEvent): void => port.postMessage(e);
 const redis = connectWorkerRedis(data.url, data.connectTimeoutMs, port, { commandTimeout: data.commandTimeoutMs });
-const store = new RedisWorldData({ redis, prefixOf: (world) => `${data.root}${world}:`, compaction: data.compaction });
+const store = new RedisWorldData({ redis, prefixOf: (world) => `${data.root}${world}:`, compaction: data.compaction, ...(data.node !== undefined ? { node: data.node } : {}) });
 /** Worlds being compacted by this worker (one compaction per world at a time). */
 const compacting = new Set<string>();
 

@@ -9,6 +9,22 @@ export interface TileCheckpoint {
   readonly tick: number;
   /** `TileSimulation.snapshot()` bytes. */
   readonly snapshot: Uint8Array;
+  /**
+   * The lease epoch the relay held the tile at when it took this state. A cluster node's save
+   * is fenced by it: the checkpoint is written only while the node still holds the tile at this
+   * epoch in Redis (a store without fencing ignores it).
+   */
+  readonly epoch?: number;
+}
+
+/** A tile checkpoint a fenced store refused: the node no longer holds the tile at the checkpoint's epoch. */
+export interface RefusedCheckpoint {
+  /** The tile. */
+  readonly tile: TileId;
+  /** The epoch the checkpoint was taken at (-1 when it carried none). */
+  readonly epoch: number;
+  /** The tile's lease in the store when it refused: holder node ('' when nobody holds it) and epoch. */
+  readonly holder: { readonly node: string; readonly epoch: number };
 }
 
 /** When a world's update log is folded into one update. */
@@ -29,9 +45,12 @@ export interface CompactionPolicy {
 export interface WorldStorage {
   /**
    * Saves a world's checkpoints all at once (all or nothing), with what the simulation held of
-   * each authored object (so a restart re-applies edits newer than the checkpoint).
+   * each authored object (so a restart re-applies edits newer than the checkpoint). A fenced
+   * store (a cluster node's `RedisWorldStore`) writes only the tiles the node still holds at
+   * their checkpoint's epoch, and answers the others (never written); an unfenced one writes
+   * all and answers none.
    */
-  save(world: string, tiles: readonly TileCheckpoint[], savedAtMs: number, applied?: Readonly<Record<string, string>>): void;
+  save(world: string, tiles: readonly TileCheckpoint[], savedAtMs: number, applied?: Readonly<Record<string, string>>): readonly RefusedCheckpoint[];
   /**
    * Creates a world's document record on the template given (stored once per content); a world
    * that exists keeps its template. Returns whether it was created and the template hash it uses.

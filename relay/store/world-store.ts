@@ -3,10 +3,10 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { StoredDocument } from '../doc/world-doc-host.js';
-import type { CompactionPolicy, TileCheckpoint, WorldStorage } from './world-storage.js';
+import type { CompactionPolicy, RefusedCheckpoint, TileCheckpoint, WorldStorage } from './world-storage.js';
 import { foldUpdates } from './fold-updates.js';
 
-export type { CompactionPolicy, TileCheckpoint } from './world-storage.js';
+export type { CompactionPolicy, RefusedCheckpoint, TileCheckpoint } from './world-storage.js';
 
 /**
  * The relay's memory between runs, in SQLite (better-sqlite3, write-ahead log: a save is either
@@ -47,8 +47,9 @@ export class WorldStore implements WorldStorage {
   /**
    * Saves a world's checkpoints in one transaction (all or nothing), with what the simulation
    * held of each authored object (so a restart re-applies edits newer than the checkpoint).
+   * Refuses none (one process: there is no other node to fence against).
    */
-  save(world: string, tiles: readonly TileCheckpoint[], savedAtMs: number, applied?: Readonly<Record<string, string>>): void {
+  save(world: string, tiles: readonly TileCheckpoint[], savedAtMs: number, applied?: Readonly<Record<string, string>>): readonly RefusedCheckpoint[] {
     const run = this.db.transaction((list: readonly TileCheckpoint[]) => {
       for (const t of list) this.upsert.run(world, t.tile.x, t.tile.y, t.tile.z, t.tick, blob(t.snapshot), savedAtMs);
       if (applied) {
@@ -57,6 +58,7 @@ export class WorldStore implements WorldStorage {
       }
     });
     run(tiles);
+    return [];
   }
 
   /**

@@ -50,3 +50,19 @@ describe('assignTiles', () => {
     expect(assignTiles(tiles, [member('a', 0, 0.9), member('b', 0, 0.95)], new Map()).size).toBe(30);
   });
 });
+
+describe('assignTiles: tiles kept together', () => {
+  const m = (node: string, players = 0): ClusterMember => ({ node, load: { players, tiles: 0, cpu: 0 } });
+  it('the orphans of one group all go to one node, and evening out never splits them', () => {
+    const tiles = ['0,0,0', '1,0,0', '2,0,0', '3,0,0', '4,0,0', '5,0,0'];
+    const together = new Map(tiles.map((t) => [t, 'dead:n1']));
+    const a = assignTiles(tiles, [m('n2'), m('n3')], new Map(tiles.map((t) => [t, 'n1'])), { together });
+    expect(new Set(a.values())).toEqual(new Set(['n2']));
+    // Without the group, the same orphans are spread.
+    const b = assignTiles(tiles, [m('n2'), m('n3')], new Map(tiles.map((t) => [t, 'n1'])));
+    expect(new Set(b.values())).toEqual(new Set(['n2', 'n3']));
+    // The group goes to the lighter node.
+    const c = assignTiles(tiles, [m('n2', 3), m('n3')], new Map(), { together });
+    expect(new Set(c.values())).toEqual(new Set(['n3']));
+  });
+});

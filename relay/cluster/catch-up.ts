@@ -1,0 +1,50 @@
+// Several tiles taken over together (a dead node's), caught up to now together: stepped in one
+// partial world from their checkpoints' ticks, so an entity crossing between two of them during
+// the catch-up arrives in the other (one by one, it was bound for a tile not simulated yet: lost).
+import { TileSimulation, TileWorld, tileKey, type BehaviourRegistry, type EntityDesc, type EntityMessage, type TileId, type WorldConfig } from '../../src/index.js';
+
+/** One tile's state to catch up. */
+export interface TileToCatchUp {
+  /** The tile. */
+  readonly tile: TileId;
+  /** Its state (`TileSimulation.snapshot()`), at the tick it carries. */
+  readonly snapshot: Uint8Array;
+}
+
+/** Where entities and mail leaving the caught-up tiles for tiles outside them go, as they leave. */
+export interface CatchUpOutbound {
+  /** An entity moved into `to`, a tile not among them, at `tick`. */
+  migrant(to: TileId, entity: EntityDesc, tick: number): void;
+  /** A message to an entity not in them. */
+  mail(message: EntityMessage): void;
+}
+
+/**
+ * Steps `tiles` together, each from its own tick (a tile joins when the others reach it), up to
+ * `toTick` (or the newest tile's tick, if later), and answers each tile's snapshot there, by tile
+ * key. Entities crossing between them move as in one world; those leaving for other tiles go to
+ * `outbound`. The snapshots all stand at the answered `tick`.
+ */
+export function catchUpTogether(tiles: readonly TileToCatchUp[], toTick: number, config: WorldConfig, registry: BehaviourRegistry, outbound: CatchUpOutbound): { tick: number; snapshots: Map<string, Uint8Array> } {
+  const sims = tiles.map((t) => TileSimulation.restore(t.snapshot, config, registry)).sort((a, b) => a.tick - b.tick);
+  const snapshots = new Map<string, Uint8Array>();
+  if (sims.length === 0) return { tick: toTick, snapshots };
+  const target = Math.max(toTick, sims[sims.length - 1]!.tick);
+  const world = TileWorld.partial(config, registry, sims[0]!.tick);
+  let next = 0;
+  try {
+    for (;;) {
+      while (next < sims.length && sims[next]!.tick === world.tick) world.adoptTile(sims[next++]!);
+      if (world.tick >= target) break;
+      const report = world.step();
+      for (const m of report.outboundMigrants) outbound.migrant(m.to, m.entity, report.tick + 1);
+      for (const m of report.outboundMail) outbound.mail(m.message);
+    }
+    for (const sim of world.tileList()) snapshots.set(tileKey(sim.tile), sim.snapshot());
+    return { tick: world.tick, snapshots };
+  } finally {
+    world.dispose();
+    // Any not adopted (none: every tick from the first to the target is visited) are freed too.
+    for (const sim of sims.slice(next)) sim.dispose();
+  }
+}
