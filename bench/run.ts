@@ -364,7 +364,7 @@ async function main(): Promise<void> {
 
   mark('two tabs');
   // Twelve tabs, each a player with its own worker, walking circles (the Playwright test, drawing
-  // off; 75 s to open tabs in, 30 s of walking and extrapolated replicas to fit the bench's
+  // off; 65 s to open tabs in, 25 s of walking and extrapolated replicas to fit the bench's
   // 10 minutes): its figures line is read back.
   const twelve = twelveTabs();
   if (twelve) {
@@ -402,7 +402,7 @@ interface TabsFigures {
 
 /** Runs the twelve-tab Playwright test in its own process and reads its figures line. */
 function twelveTabs(): TabsFigures | undefined {
-  const r = spawnSync('npx', ['playwright', 'test', 'test/e2e/twelve-tabs.spec.ts'], { encoding: 'utf8', env: { ...process.env, CI: 'true', TESSERA_E2E_PORT: '5241', TESSERA_E2E_RELAY_PORT: '8841', TESSERA_TABS: '12', TESSERA_TABS_WALK_S: '30', TESSERA_TABS_REPLICAS: 'extrapolated', TESSERA_TABS_JOIN_S: '75' }, timeout: 300_000 });
+  const r = spawnSync('npx', ['playwright', 'test', 'test/e2e/twelve-tabs.spec.ts'], { encoding: 'utf8', env: { ...process.env, CI: 'true', TESSERA_E2E_PORT: '5241', TESSERA_E2E_RELAY_PORT: '8841', TESSERA_TABS: '12', TESSERA_TABS_WALK_S: '25', TESSERA_TABS_REPLICAS: 'extrapolated', TESSERA_TABS_JOIN_S: '65' }, timeout: 300_000 });
   const line = `${r.stdout}`.split('\n').find((l) => l.includes('TABS_FIGURES '));
   if (!line) {
     console.error(`twelve tabs: no figures (exit ${r.status}): ${`${r.stdout}${r.stderr}`.slice(-2000)}`);
