@@ -2,7 +2,8 @@
 // system service on 6379), and tests that need one are skipped only when redis-server is missing.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { describe } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { Redis } from 'ioredis';
 
 /** Whether `redis-server` is on PATH. */
 export const HAS_REDIS_SERVER = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -66,5 +67,31 @@ function handle(child: ChildProcess, port: number): TestRedis {
         child.once('exit', () => resolve());
         child.kill(hard ? 'SIGKILL' : 'SIGTERM');
       }),
+  };
+}
+
+/**
+ * A redis-server for the enclosing suite (started before its tests, stopped after) and
+ * `connect()`, which opens a connection to it that is closed with the server.
+ */
+export function redisForSuite(): { connect(): Redis; readonly url: string } {
+  let redis: TestRedis | undefined;
+  const connections: Redis[] = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    for (const c of connections) c.disconnect();
+    await redis?.stop();
+  });
+  return {
+    connect(): Redis {
+      const r = new Redis(redis!.url);
+      connections.push(r);
+      return r;
+    },
+    get url(): string {
+      return redis!.url;
+    },
   };
 }

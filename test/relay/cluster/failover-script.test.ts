@@ -1,29 +1,17 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { Failover, type FailoverOptions } from '../../../relay/cluster/failover.js';
 import type { ClusterMember } from '../../../relay/cluster/node-load.js';
 import { RedisLeaseTable } from '../../../relay/leases/redis-lease-table.js';
 import { decision, type LeaseEntry } from '../../../relay/leases/lease-table.js';
 import { RedisWorldData } from '../../../relay/store/redis-world-data.js';
-import { describeWithRedis, startRedis, type TestRedis } from '../redis-server.js';
+import { describeWithRedis, redisForSuite } from '../redis-server.js';
 
 const live = (...nodes: string[]): ClusterMember[] => nodes.map((node) => ({ node, load: { players: 0, tiles: 0, cpu: 0 } }));
 
 describeWithRedis('Failover against Redis (real redis-server, nodes simulated by their keys)', () => {
-  let redis: TestRedis;
-  const connections: Redis[] = [];
-  const connect = (): Redis => {
-    const r = new Redis(redis.url);
-    connections.push(r);
-    return r;
-  };
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    for (const c of connections) c.disconnect();
-    await redis?.stop();
-  });
+  const redis = redisForSuite();
+  const connect = (): Redis => redis.connect();
 
   /** A failover of `node` that sees `members()` as given and records what it hears and adopts. */
   const failover = (prefix: string, node: string, members: () => ClusterMember[], ttlMs?: number): { f: Failover; redis: Redis; heard: [string, LeaseEntry][]; adopted: Parameters<FailoverOptions['adopt']>[0][number][] } => {

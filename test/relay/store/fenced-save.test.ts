@@ -1,29 +1,17 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { RedisWorldData } from '../../../relay/store/redis-world-data.js';
 import { RedisWorldStore } from '../../../relay/store/redis-world-store.js';
 import { RedisLeaseTable } from '../../../relay/leases/redis-lease-table.js';
 import { decision } from '../../../relay/leases/lease-table.js';
 import type { TileCheckpoint } from '../../../relay/store/world-storage.js';
-import { describeWithRedis, startRedis, type TestRedis } from '../redis-server.js';
+import { describeWithRedis, redisForSuite } from '../redis-server.js';
 
 const cp = (x: number, tick: number, epoch: number | undefined, byte: number): TileCheckpoint => ({ tile: { x, y: 0, z: 0 }, tick, snapshot: new Uint8Array([byte, byte]), ...(epoch !== undefined ? { epoch } : {}) });
 
 describeWithRedis('saves fenced by lease epoch (real redis-server)', () => {
-  let redis: TestRedis;
-  const connections: Redis[] = [];
-  const connect = (): Redis => {
-    const r = new Redis(redis.url);
-    connections.push(r);
-    return r;
-  };
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    for (const c of connections) c.disconnect();
-    await redis?.stop();
-  });
+  const redis = redisForSuite();
+  const connect = (): Redis => redis.connect();
 
   it("a node writes a tile's checkpoint only while it holds the tile at that epoch; a stale node's save is refused and changes nothing", async () => {
     const prefixOf = (w: string): string => `tessera:${w}:`;

@@ -1,27 +1,15 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { RedisWorldData } from '../../../relay/store/redis-world-data.js';
-import { describeWithRedis, startRedis, type TestRedis } from '../redis-server.js';
+import { describeWithRedis, redisForSuite } from '../redis-server.js';
 import { keysOf, updatesOf } from './doc-updates.js';
 
 /** The compaction script's call on a connection, to run something just before it. */
 type Compacting = Redis & { tesseraCompact: (...args: unknown[]) => Promise<number> };
 
 describeWithRedis('RedisWorldData compaction against other nodes (real redis-server)', () => {
-  let redis: TestRedis;
-  const connections: Redis[] = [];
-  const connect = (): Redis => {
-    const r = new Redis(redis.url);
-    connections.push(r);
-    return r;
-  };
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    for (const c of connections) c.disconnect();
-    await redis?.stop();
-  });
+  const redis = redisForSuite();
+  const connect = (): Redis => redis.connect();
 
   it('an update another node appends between the read and the fold stays, after the folded one', async () => {
     const ra = connect() as Compacting;
