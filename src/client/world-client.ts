@@ -11,7 +11,7 @@ import { standardKinds } from '../kinds/standard-kinds.js';
 import { ClockSync } from '../net/clock-sync.js';
 import type { Link } from '../net/link.js';
 import type { PeerConnection, PeerConnector } from '../net/peer-connector.js';
-import { ReplicaStore, type PlacedEntity } from '../net/replica-store.js';
+import { ReplicaStore, type PlacedEntity, type ReplicaEntity } from '../net/replica-store.js';
 import { SeenSequences } from '../net/seen-sequences.js';
 import { LeaseVerifier, type SignatureCheck } from '../net/lease-verifier.js';
 import { DEFAULT_REPLICATION, TileAuthority, type ReplicationConfig } from '../net/tile-authority.js';
@@ -331,7 +331,9 @@ export class WorldClient implements PlayerClient {
     // Own tiles stand at the end of the last simulated tick; glide them to the present moment
     // too, so they do not stutter from tick to tick.
     const nowTicks = this.currentTickExact(now);
-    const ownAheadTicks = Math.max(-1, Math.min(15, nowTicks - this.authority.tick));
+    // (At most 1 s: a starved worker's own tiles ran 60 ticks behind in CI, and carried only 15
+    // ticks a walking avatar was shown 2 m back.)
+    const ownAheadTicks = Math.max(-1, Math.min(this.config.tickRate, nowTicks - this.authority.tick));
     const ownAhead = ownAheadTicks / this.config.tickRate;
     for (const sim of this.authority.world.tileList()) {
       for (const e of sim.describeAll()) {
@@ -374,14 +376,27 @@ export class WorldClient implements PlayerClient {
     }
     if (this.speculative) {
       // Speculative replicas stand at the end of their last tick: glide them to the present too.
-      const ahead = Math.max(-1, Math.min(15, nowTicks - this.speculative.tick)) / this.config.tickRate;
+      // A starved simulation's replicas run up to JUMP_AFTER_TICKS behind (they step a few ticks
+      // per update): carried only 15 ticks, a walking avatar was shown 2–3 m back and snapped
+      // forward when they caught up (tab-against-tab handoff test, CI). So they are carried to the
+      // present (at most 1 s), and an entity whose owner has already reported a later tick than
+      // they stand at is shown from that report instead, carried along its velocity: it knows a
+      // stop, a turn or a wall the lagging simulation has not reached.
+      const specTick = this.speculative.tick;
+      const ahead = Math.max(-1, Math.min(this.config.tickRate, nowTicks - specTick)) / this.config.tickRate;
       for (const e of this.speculative.entities()) {
         if (seen.has(e.id) || this.authority.holds(e.tile)) continue;
         seen.add(e.id);
+        const owner = this.directory.get(tileKey(e.tile))?.owner ?? RELAY_PEER;
+        const r = this.replicas.get(e.id);
+        if (r && r.tick > specTick) {
+          out.push(this.carriedReport(r, nowTicks, owner));
+          continue;
+        }
         const p = e.position;
         const v = e.velocity;
         out.push({
-          entity: { id: e.id, kind: e.kind, body: e.body, tile: e.tile, position: { x: p.x + v.x * ahead, y: p.y + v.y * ahead, z: p.z + v.z * ahead }, rotation: e.rotation, owner: this.directory.get(tileKey(e.tile))?.owner ?? RELAY_PEER },
+          entity: { id: e.id, kind: e.kind, body: e.body, tile: e.tile, position: { x: p.x + v.x * ahead, y: p.y + v.y * ahead, z: p.z + v.z * ahead }, rotation: e.rotation, owner },
           v,
           reported: this.reportedPosition(e.id),
         });
@@ -396,23 +411,26 @@ export class WorldClient implements PlayerClient {
         out.push({ entity: { id: r.id, kind: r.kind, body: r.body, tile: r.tile, position: r.position, rotation: r.rotation, owner: this.directory.get(tileKey(r.tile))?.owner ?? RELAY_PEER }, v: r.velocity, raw: true, reported: { position: r.position, tick: r.tick } });
         continue;
       }
-      // Extrapolate along the reported velocity (owners re-send only when this would be over
-      // 1 cm off, and everything once a second), at most 1.5 s ahead.
-      const ahead = Math.min(Math.max(0, nowTicks - r.tick), this.config.tickRate * 1.5) * dt;
-      let position = { x: r.position.x + r.velocity.x * ahead, y: r.position.y + r.velocity.y * ahead, z: r.position.z + r.velocity.z * ahead };
-      let v = r.velocity;
-      // Our own avatar on someone else's tile: its owner has not shown our latest input yet.
-      // Predict it at once and let the owner's next state correct the guess (blended like any other).
-      const walk = r.id === this.avatarId ? this.ownAvatarWalk(r.position, r.velocity, r.tick, Math.min(nowTicks, r.tick + this.config.tickRate * 1.5)) : undefined;
-      if (walk) ({ position, v } = { position: { ...walk.position, y: position.y }, v: walk.v });
-      out.push({
-        entity: { id: r.id, kind: r.kind, body: r.body, tile: r.tile, position, rotation: r.rotation, owner: this.directory.get(tileKey(r.tile))?.owner ?? RELAY_PEER },
-        v,
-        reported: { position: r.position, tick: r.tick },
-      });
+      out.push(this.carriedReport(r, nowTicks, this.directory.get(tileKey(r.tile))?.owner ?? RELAY_PEER));
     }
     this.keepInView(out, seen, nowTicks);
     return out;
+  }
+
+  /**
+   * An owner's last report of an entity carried to `nowTicks` along its velocity (owners re-send
+   * only when this would be over 1 cm off, and everything once a second), at most 1.5 s ahead.
+   * Our own avatar on someone else's tile walks the way our latest input says at once: its owner
+   * has not shown that input yet, and its next state corrects the guess (blended like any other).
+   */
+  private carriedReport(r: ReplicaEntity, nowTicks: number, owner: PeerId): VisibleState {
+    const dt = 1 / this.config!.tickRate;
+    const ahead = Math.min(Math.max(0, nowTicks - r.tick), this.config!.tickRate * 1.5) * dt;
+    let position = { x: r.position.x + r.velocity.x * ahead, y: r.position.y + r.velocity.y * ahead, z: r.position.z + r.velocity.z * ahead };
+    let v = r.velocity;
+    const walk = r.id === this.avatarId ? this.ownAvatarWalk(r.position, r.velocity, r.tick, Math.min(nowTicks, r.tick + this.config!.tickRate * 1.5)) : undefined;
+    if (walk) ({ position, v } = { position: { ...walk.position, y: position.y }, v: walk.v });
+    return { entity: { id: r.id, kind: r.kind, body: r.body, tile: r.tile, position, rotation: r.rotation, owner }, v, reported: { position: r.position, tick: r.tick } };
   }
 
   /**

@@ -11,8 +11,13 @@ import { walkIntentOf, walkOn } from '../client/own-avatar-walk.js';
 import { POSE_HEADER, POSE_STRIDE, poseSlot } from './pose-frame.js';
 import type { CheatCall, PageToWorker, SessionOptions, WorkerToPage } from './protocol.js';
 
-/** Longest a pose frame is carried forward along its velocities, ms (a stalled worker shows still entities). */
-const MAX_CARRY_MS = 250;
+/**
+ * Longest a pose frame is carried forward along its velocities, ms; past it a stalled worker
+ * shows still entities. At 250 ms, a worker starved for 600 ms (CI, two tabs on two cores) left
+ * a walking avatar standing for 350 ms and then 2.2 m further on, past what blending eases in;
+ * carried on, the next frame's correction is small (our own avatar follows our latest input).
+ */
+const MAX_CARRY_MS = 1000;
 
 type Listener<T> = (e: T) => void;
 
