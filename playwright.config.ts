@@ -3,6 +3,7 @@ import { CHROMIUM_ARGS, findChromium } from './bench/chromium.js';
 
 const port = Number(process.env['TESSERA_E2E_PORT'] ?? 5179);
 const relayPort = Number(process.env['TESSERA_E2E_RELAY_PORT'] ?? 8799);
+const relayLog = process.env['TESSERA_E2E_RELAY_LOG'];
 const executablePath = findChromium();
 
 export default defineConfig({
@@ -26,7 +27,8 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: `npx tsx relay/cli.ts relay --port ${relayPort} --memory-only`,
+      // TESSERA_E2E_RELAY_LOG=dir (set by .ci/run): the shared relay's log goes to dir/relay-PORT.log too.
+      command: `npx tsx relay/cli.ts relay --port ${relayPort} --memory-only${relayLog ? ` >> ${relayLog}/relay-${relayPort}.log` : ''}`,
       url: `http://127.0.0.1:${relayPort}/healthz`,
       reuseExistingServer: !process.env['CI'],
       timeout: 60_000,

@@ -216,7 +216,8 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
       let newMeshes = 0;
       for (const e of client.entities()) {
         let mesh = meshes.get(e.id);
-        if (!mesh && newMeshes >= 32) continue;
+        // Our own avatar is never put off: the camera follows it and aims by it.
+        if (!mesh && newMeshes >= 32 && e.id !== client.avatar) continue;
         seen.add(e.id);
         if (!mesh) {
           newMeshes++;

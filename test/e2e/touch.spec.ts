@@ -77,7 +77,18 @@ test('on a phone: the stick walks the avatar, the buttons jump and throw, the HU
     await expect.poll(async () => (p = await me(page)), { message: 'the avatar is in the world', timeout: 5_000 }).toBeDefined();
     return p!;
   };
-  await page.waitForTimeout(500); // landed on the ground
+  /** Where the avatar stands once it has moved under 10 cm in half a second (it has landed, or stopped). */
+  const atRest = async (): Promise<Vec> => {
+    let b: Vec | undefined;
+    const drift = async (): Promise<number> => {
+      const a = await where();
+      await page.waitForTimeout(500);
+      b = await where();
+      return Math.hypot(b.x - a.x, b.z - a.z);
+    };
+    await expect.poll(drift, { message: 'the avatar comes to rest', timeout: 8_000, intervals: [0] }).toBeLessThan(0.1);
+    return b!;
+  };
   const cdp = await context.newCDPSession(page);
   const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', x = 0, y = 0) =>
     cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y, id: 1, radiusX: 8, radiusY: 8, force: 1 }] });
@@ -90,7 +101,7 @@ test('on a phone: the stick walks the avatar, the buttons jump and throw, the HU
   // walks in its frame. A walk `w` in the camera's frame: `side` to the screen's right, `back`
   // towards the camera.
   let heading = NaN;
-  await expect.poll(async () => (heading = (await page.evaluate(() => window.tesseraDemo!.heading!())) ?? NaN), { timeout: 5_000 }).not.toBeNaN();
+  await expect.poll(async () => (heading = (await page.evaluate(() => window.tesseraDemo!.heading!())) ?? NaN), { message: 'the camera aims into the world', timeout: 15_000 }).not.toBeNaN();
   const onScreen = (w: Vec): { side: number; back: number } => ({
     side: w.x * Math.cos(heading) - w.z * Math.sin(heading),
     back: w.x * Math.sin(heading) + w.z * Math.cos(heading),
@@ -122,7 +133,9 @@ test('on a phone: the stick walks the avatar, the buttons jump and throw, the HU
    * enough for the avatar to reach the world's edge and slide along it.
    */
   const push = async (dx: number, dy: number, name: string): Promise<{ side: number; back: number }> => {
-    const from = await where();
+    // From rest: a slow page takes the last touchend late, and an avatar still sliding along the
+    // world's edge from the last walk made a walk to the left start off diagonally.
+    const from = await atRest();
     const t0 = Date.now();
     await walked(from); // the page starts recording before the thumb lands
     await touch('touchStart', cx, cy);
@@ -132,7 +145,6 @@ test('on a phone: the stick walks the avatar, the buttons jump and throw, the HU
     await expect.poll(async () => (start = await walked(from)), { message: 'the avatar walks 1.5 m', timeout: 15_000 }).toBeDefined();
     await touch('touchEnd');
     letGo = await where();
-    await page.waitForTimeout(400); // stops
     const w = onScreen({ x: start!.x - from.x, y: 0, z: start!.z - from.z });
     const all = onScreen({ x: letGo.x - from.x, y: 0, z: letGo.z - from.z });
     console.log(`stick ${name}: the walk's first ${Math.hypot(w.side, w.back).toFixed(2)} m went ${w.side.toFixed(2)} m right, ${w.back.toFixed(2)} m back (heading ${heading.toFixed(2)} rad); held ${Date.now() - t0} ms, walked ${all.side.toFixed(2)} right, ${all.back.toFixed(2)} back in all`);
@@ -156,14 +168,7 @@ test('on a phone: the stick walks the avatar, the buttons jump and throw, the HU
   // couple of metres and seconds on a loaded 2-core machine). A lost stop would walk on to the
   // wall, 15 m or more away.
   await expect(stick).not.toHaveClass(/\bactive\b/);
-  const drift = async (): Promise<number> => {
-    const a = await where();
-    await page.waitForTimeout(500);
-    const b = await where();
-    return Math.hypot(b.x - a.x, b.z - a.z);
-  };
-  await expect.poll(drift, { timeout: 4_000, intervals: [0] }).toBeLessThan(0.1);
-  const b = await where();
+  const b = await atRest();
   console.log(`came to rest ${Math.hypot(b.x - letGo.x, b.z - letGo.z).toFixed(2)} m from where the thumb let go`);
   // Where it stops is logged, not bounded: a stop input can be late at a tile crossing (open bug,
   // issue notes), and the avatar then walks on for metres before it comes to rest.
