@@ -100,7 +100,33 @@ export class ByteWriter {
   finish(): Uint8Array {
     return this.buf.slice(0, this.pos);
   }
+
+  /**
+   * A writer from a small pool, empty, with room for at least `initialBytes`: for encoders that
+   * run often (every message). Hand it back with `finishPooled()`; nested encodings take their own.
+   * A writer never handed back (an encoder threw) is simply not reused.
+   */
+  static pooled(initialBytes = 1024): ByteWriter {
+    const w = pool.pop();
+    if (!w) return new ByteWriter(Math.max(initialBytes, 256));
+    if (w.buf.length < initialBytes) w.room(initialBytes);
+    return w;
+  }
+
+  /** `finish()`, and the writer back to the pool (emptied; not to be used again by the caller). */
+  finishPooled(): Uint8Array {
+    const out = this.buf.slice(0, this.pos);
+    this.pos = 0;
+    // A buffer grown for one large message is not kept: the pool holds small ones only.
+    if (this.buf.length <= POOLED_MAX_BYTES && pool.length < POOL_SIZE) pool.push(this);
+    return out;
+  }
 }
+
+/** Writers `ByteWriter.pooled` hands out again. */
+const pool: ByteWriter[] = [];
+const POOL_SIZE = 8;
+const POOLED_MAX_BYTES = 64 * 1024;
 
 /** Little-endian binary reader that refuses to read past the end, with a clear error. */
 export class ByteReader {

@@ -14,13 +14,13 @@ const MAGIC = 0x4e504e49; // "INPN"
 
 /** Encodes inputs for one tick (layout: PROTOCOL.md, "Input batch"). */
 export function encodeInputs(inputs: readonly EntityInput[]): Uint8Array {
-  const w = new ByteWriter(16 + inputs.length * 32);
+  const w = ByteWriter.pooled(16 + inputs.length * 32);
   w.u32(MAGIC).u32(inputs.length);
   for (const i of inputs) {
     w.f64(i.entity).u32(i.seq);
     writeProps(w, i.data);
   }
-  return w.finish();
+  return w.finishPooled();
 }
 
 /** Decodes an input batch; throws `bad-input` with the reason on anything malformed or too large. */

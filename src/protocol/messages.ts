@@ -697,7 +697,7 @@ function initialBytes(m: Message): number {
  * `bad-input` if it would exceed `limit` (send big ones with `encodeForWire`).
  */
 export function encodeMessage(m: Message, tileEdge: number, limit = MAX_MESSAGE_BYTES): Uint8Array {
-  const w = new ByteWriter(initialBytes(m));
+  const w = ByteWriter.pooled(initialBytes(m));
   w.u8(m.type);
   switch (m.type) {
     case MsgType.Hello:
@@ -848,7 +848,7 @@ export function encodeMessage(m: Message, tileEdge: number, limit = MAX_MESSAGE_
       break;
   }
   if (w.length > limit) throw new TesseraError(ErrorCode.BadInput, `message type ${m.type} is ${w.length} bytes, over the ${limit}-byte limit`);
-  return w.finish();
+  return w.finishPooled();
 }
 
 /** A full state's entities smaller than this are sent as they are (deflate would not pay). */

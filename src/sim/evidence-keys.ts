@@ -17,15 +17,15 @@ function hex(bytes: Uint8Array): string {
  * owner's record with what the relay routed, or with what a re-executed tile produced, by it.
  */
 export function entityEvidenceKey(e: EntityDesc): string {
-  const w = new ByteWriter(256);
+  const w = ByteWriter.pooled(256);
   writeEntity(w, e);
-  return `e${hex(w.finish())}`;
+  return `e${hex(w.finishPooled())}`;
 }
 
 /** A canonical key for a message between entities (every field, data in snapshot form). */
 export function messageEvidenceKey(m: EntityMessage): string {
-  const w = new ByteWriter(128);
+  const w = ByteWriter.pooled(128);
   w.f64(m.from).f64(m.to).str(m.topic).f64(m.dueTick).f64(m.seq);
   writeProps(w, m.data);
-  return `m${hex(w.finish())}`;
+  return `m${hex(w.finishPooled())}`;
 }

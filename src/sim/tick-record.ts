@@ -222,7 +222,7 @@ function sameState(a: GhostState['state'], b: GhostState['state']): boolean {
 
 /** Canonical bytes of one input's data (to compare an owner's log with a player's own copy). */
 export function inputDataBytes(data: EntityInput['data']): Uint8Array {
-  const w = new ByteWriter(32);
+  const w = ByteWriter.pooled(32);
   writeProps(w, data);
-  return w.finish();
+  return w.finishPooled();
 }

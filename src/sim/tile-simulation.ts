@@ -192,9 +192,9 @@ function compareMessages(a: EntityMessage, b: EntityMessage): number {
 
 /** Message data as a snapshot writes it (`writeProps`: keys sorted, tagged values): what the hash covers. */
 function propsBytes(data: InputData): Uint8Array {
-  const w = new ByteWriter(64);
+  const w = ByteWriter.pooled(64);
   writeProps(w, data);
-  return w.finish();
+  return w.finishPooled();
 }
 
 function readState(rb: RigidBody): DynamicState {
