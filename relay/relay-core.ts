@@ -363,6 +363,17 @@ export class RelayCore {
             else if (message.type === MsgType.EntityMail && !this.authority.deliver(message.message)) this.refuse(undefined, 'route', `message to ${message.message.to} not deliverable`);
             return;
           }
+          // A tile in handoff: its old owner may have let go of it already, its new one holds it
+          // not yet. Queued like any entity placed there, for the new owner right after the state
+          // (sent straight to the old owner, a train was bounced back and lost: fault simulator, demo world 103).
+          if (message.type === MsgType.Migrate && this.tiles.get(tileKey(message.to))?.handoff) {
+            const inputs = this.authority.takeInputs(new Set([message.entity.id]));
+            this.placeEntity(message.entity, message.tick, message.to);
+            // Inputs it had queued for the migrant go to the new owner with the tile's own.
+            const h = this.tiles.get(tileKey(message.to))!.handoff;
+            if (h && inputs.length > 0) h.inputs = [...(h.inputs ?? []), ...inputs];
+            return;
+          }
           if (message.type === MsgType.Migrate) this.logTransit(message.to, { in: message.entity });
           this.sendTo(to, message, reliable);
           // An entity leaving the relay's simulation for a player's tile: inputs it queued for it and did not apply go along.
