@@ -298,7 +298,7 @@ export class RelayCore {
   private readonly evidence: RoutedEvidence;
   /** Where the simulation last put each entity: the relay's own tiles, and the committed states of players' tiles. */
   private readonly committed = new Map<EntityId, { tile: string; tick: number; position: Vec3 }>();
-  /** When each departed player's connection closed (avatar → tick), for 30 s. */
+  /** When the relay last heard from each departed player before its connection closed (avatar → tick), for 30 s. */
   private readonly departed = new Map<EntityId, number>();
   /** Inputs whose relay copy goes to the avatar's owner if no record applied them by `due` (ticks). */
   private inputFallbacks: { due: number; peer: PeerId; avatar: EntityId; tick: number; inputs: EntityInput[] }[] = [];
@@ -870,7 +870,10 @@ export class RelayCore {
     const avatarTile = this.avatarTiles.get(peer.avatar);
     this.avatarTiles.delete(peer.avatar);
     // Its inputs stay in the ledger (pruned by age): owners' records of them may still come in.
-    this.departed.set(peer.avatar, this.currentTick);
+    // It left, for the audit, when the relay last heard from it: what it sent after that may have
+    // died with its connection (a relay that stalled 3 s noticed the close of a player whose
+    // copy of an input it never read, and convicted the owner that applied it: world 125).
+    this.departed.set(peer.avatar, Math.min(this.currentTick, peer.lastHeardTick));
     if (avatarTile !== undefined) this.removeEntity(peer.avatar);
     this.doc.left(peer.id);
     for (const key of peer.subscribed) this.pushSubscribers(key);

@@ -69,7 +69,7 @@ export interface AuditDeskHost {
   currentTick(): number;
   /** Asks `owner` for its exact state of `tile` at `tick` (it answers with a keyframe). */
   requestState(owner: PeerId, tile: TileId, epoch: number, tick: number): void;
-  /** The tick the player of this avatar left (its connection closed), if it did. */
+  /** The tick the player of this avatar left (the relay's last word from it before its connection closed), if it did. */
   playerLeftAt?(avatar: EntityId): number | undefined;
   /** The tick the relay last heard from the player of this avatar (undefined when it is not connected). */
   lastHeardFrom?(avatar: EntityId): number | undefined;
