@@ -54,9 +54,11 @@ test('(c) the relay is killed with SIGKILL; started again, both tabs reconnect o
     for (const p of [a, b]) await expect(p.locator('#stats')).toHaveAttribute('data-status', 'connected', { timeout: 5_000 });
     console.log(`both tabs reconnected ${Date.now() - restartedAt} ms after the relay was back`);
     expect(Date.now() - restartedAt).toBeLessThan(5_000);
-    // Every entity of the world is there again (avatars are new: the players joined again).
+    // Every entity of the world is there again (avatars are new: the players joined again). Lost
+    // means never back: a tile the restarted relay is slow to send (a rehearsal on a starved
+    // machine: single relay ticks of 1 s) may take longer than the reconnection itself.
     try {
-      await expect.poll(async () => (await worldIds(b)).filter((id) => before.includes(id)).length, { timeout: 5_000 }).toBe(before.length);
+      await expect.poll(async () => (await worldIds(b)).filter((id) => before.includes(id)).length, { timeout: 15_000 }).toBe(before.length);
     } catch (e) {
       const now = await worldIds(b);
       const me = await b.evaluate(() => { const c = window.tesseraDemo!.client; return c.entities().find((x) => x.id === c.avatar); });
