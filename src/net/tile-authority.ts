@@ -694,6 +694,9 @@ export class TileAuthority {
     }
     if (report.removed.length > 0) this.out.removed?.(report.removed.map((r) => r.id), this.world.tick);
     for (const m of report.outboundMigrants) this.routeMigrant(m.from, m.to, m.entity);
+    // An entity that moved into another tile held here left its tile as surely as one handed to
+    // the relay: a rewind of the tile it left must neither keep it nor send it on again.
+    for (const m of report.movedWithin) this.noteSentAway(m.from, m.id, this.world.tick);
     for (const m of report.outboundMail) this.routeMail(m.from, m.message);
     const now = this.world.tick;
     this.afterStep?.(this.world, now);
@@ -788,18 +791,22 @@ export class TileAuthority {
   /** Hands a migrant on; `tick` is the tick its state is of (the end of the step that produced it). */
   private routeMigrant(from: TileId, to: TileId, entity: EntityDesc, tick = this.world.tick): void {
     this.counters.migrationsOut++;
-    const held = this.held.get(tileKey(from));
-    if (held) {
-      const list = held.sentAway.get(tick) ?? [];
-      list.push(entity.id);
-      held.sentAway.set(tick, list);
-    }
+    this.noteSentAway(from, entity.id, tick);
     const fromEpoch = this.held.get(tileKey(from))?.epoch ?? 0;
     // Peers hand migrants to the relay, which logs them (so a crash loses none) and passes them
     // on; the relay sends straight to the owner. Unknown tiles belong to the relay, which creates them.
     const target = this.self === 0 ? (this.out.ownerOf(to)?.owner ?? 0) : 0;
     this.out.send(target, { type: MsgType.Migrate, from, to, epoch: fromEpoch, tick, entity }, true);
     this.out.migrated?.(entity, to, tick);
+  }
+
+  /** Records that `id` left held tile `from` in the step that ended at `tick` (what a rewind of `from` treats as gone). */
+  private noteSentAway(from: TileId, id: EntityId, tick: number): void {
+    const held = this.held.get(tileKey(from));
+    if (!held) return;
+    const list = held.sentAway.get(tick) ?? [];
+    list.push(id);
+    held.sentAway.set(tick, list);
   }
 
   private routeMail(from: TileId, message: EntityMessage): void {

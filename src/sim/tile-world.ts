@@ -24,6 +24,13 @@ export interface WorldStepReport {
   readonly migrations: number;
   /** Messages routed between tiles. */
   readonly crossTileMessages: number;
+  /** The entities that moved between two tiles of this world (`migrations` of them), with the tile each left. */
+  readonly movedWithin: readonly {
+    /** The tile it left. */
+    readonly from: TileId;
+    /** The entity. */
+    readonly id: EntityId;
+  }[];
   /** Entities gone for good this tick, with the tile they were in. */
   readonly removed: readonly {
     /** The removed entity. */
@@ -196,6 +203,7 @@ export class TileWorld {
     let migrations = 0;
     let crossTileMessages = 0;
     const outboundMigrants: { from: TileId; to: TileId; entity: EntityDesc }[] = [];
+    const movedWithin: { from: TileId; id: EntityId }[] = [];
     const outboundMail: { from: TileId; message: EntityMessage }[] = [];
     const removed: { id: EntityId; reason: RemovalReason; tile: TileId }[] = [];
     const messages: EntityMessage[] = [];
@@ -220,6 +228,7 @@ export class TileWorld {
         }
         sim.receiveImmigrants([m.entity]);
         this.directory.set(m.entity.id, tileKey(m.to));
+        movedWithin.push({ from: from.tile, id: m.entity.id });
         migrations++;
       }
     }
@@ -249,7 +258,7 @@ export class TileWorld {
     // Everything for the next tick is here: let migrants arrive now, so none is ever in transit.
     for (const sim of this.ordered) rejected.push(...sim.applyInbound());
     this.currentTick = tick + 1;
-    return { tick, migrations, crossTileMessages, removed, rejected, outboundMigrants, outboundMail };
+    return { tick, migrations, crossTileMessages, movedWithin, removed, rejected, outboundMigrants, outboundMail };
   }
 
   /** Takes in a tile simulation standing at this world's tick (a handoff or a restored checkpoint). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AVATAR_BODY, entityDesc, groundBody, initPhysics, resolveWorldConfig, standardKinds, TileAuthority, TileSimulation, type Message } from '../../src/index.js';
+import { AVATAR_BODY, entityDesc, groundBody, initPhysics, MsgType, resolveWorldConfig, standardKinds, TileAuthority, TileSimulation, type Message } from '../../src/index.js';
 
 // An owner that hears of an input late (stamped for a tick it has already simulated) rewinds
 // the tile to that tick and replays: the tile ends exactly as if the input had come in time,
@@ -52,6 +52,36 @@ describe('rewind at the owner for late inputs', () => {
     const commits = (sent: Message[]): string[] => sent.flatMap((m) => (m.type === 26 ? m.hashes.map((h, i) => `${m.firstTick + i}:${h.join(',')}`) : []));
     expect(commits(lateSent)).toEqual(commits(onTimeSent));
     expect(commits(lateSent).length).toBeGreaterThan(80);
+  });
+
+  it('an entity that moved into another tile held here stays there, once, when the tile it left is rewound', async () => {
+    await initPhysics();
+    const registry = standardKinds();
+    const east = { x: 1, y: 0, z: 0 };
+    const BALL = 2;
+    const home = TileSimulation.create(tile, config, registry, [
+      entityDesc({ id: 1, kind: 'ground', body: groundBody(8, 0.5, 8), position: { x: 8, y: 0.5, z: 8 } }),
+      entityDesc({ id: BALL, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: 0.3 } }, position: { x: 12, y: 1.3, z: 8 }, linvel: { x: 6, y: 0, z: 0 } }),
+      entityDesc({ id: AVATAR, kind: 'avatar', body: AVATAR_BODY, position: { x: 6, y: 1.81, z: 8 } }),
+    ]);
+    const next = TileSimulation.create(east, config, registry, [entityDesc({ id: 3, kind: 'ground', body: groundBody(8, 0.5, 8), position: { x: 24, y: 0.5, z: 8 } })]);
+    const sent: Message[] = [];
+    const a = new TileAuthority(config, registry, 7, { send: (_to, m) => sent.push(m), ownerOf: () => undefined, tileOfEntity: () => undefined, dropped: () => {} }, { sendEveryTicks: 3, keyframeEveryTicks: 60 }, 0);
+    a.adopt(tile, 1, home.snapshot(), []);
+    a.adopt(east, 1, next.snapshot(), []);
+    home.dispose();
+    next.dispose();
+    run(a, 56);
+    // The ball rolled into the east tile within this world (no message for it).
+    expect(a.world.tileOfEntity(BALL)).toEqual(east);
+    // A late input for the avatar rewinds the tile the ball left to before it left; in the replay
+    // the ball leaves again, and the east tile already holds it.
+    a.addInputs(48, [{ entity: AVATAR, seq: 0, data: { moveX: 1 } }]);
+    expect(a.counters.rewinds).toBe(1);
+    run(a, 80);
+    expect(a.world.tileOfEntity(BALL)).toEqual(east);
+    expect(a.world.tileAt(tile)!.has(BALL)).toBe(false);
+    expect(sent.filter((m) => m.type === MsgType.Migrate)).toEqual([]);
   });
 
   it('an input older than the rewind depth applies at the next tick instead', async () => {
