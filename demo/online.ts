@@ -195,7 +195,18 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
       const online = handle.world.social.online();
       // Each player's colour (the one the online list and their body show), by peer id.
       const peerColours = new Map(online.flatMap((p) => (p.peer !== undefined ? [[p.peer, p.color] as const] : [])));
-      for (const t of client.tiles()) {
+      const seen = new Set<number>();
+      if (!render) {
+        // Nothing is drawn: only what the page reports and sends (entities in view, where the
+        // player is, the camera's first aim) is kept up; meshes catch up when drawing resumes.
+        for (const e of client.entities()) {
+          seen.add(e.id);
+          if (e.id === client.avatar) {
+            focus.set(e.position.x, e.position.y, e.position.z);
+            if (!aimed) aimed = aimAtCentre(e.position);
+          }
+        }
+      } else for (const t of client.tiles()) {
         const key = tileKey(t.tile);
         let m = tints.get(key);
         if (!m) {
@@ -209,12 +220,11 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
         if (colour) (m.material as THREE.MeshBasicMaterial).color.set(colour);
         else (m.material as THREE.MeshBasicMaterial).color.setHex(ownerColour(t.owner, self));
       }
-      const seen = new Set<number>();
-      const names = new Map(client.players().map((p) => [p.avatar, p.name]));
+      const names = render ? new Map(client.players().map((p) => [p.avatar, p.name])) : new Map<number, string>();
       const presence = new Map(online.flatMap((p) => (p.avatar !== undefined ? [[p.avatar, p] as const] : [])));
       // New meshes per frame are capped: joining a busy world must not freeze the page for one long frame.
       let newMeshes = 0;
-      for (const e of client.entities()) {
+      if (render) for (const e of client.entities()) {
         let mesh = meshes.get(e.id);
         // Our own avatar is never put off: the camera follows it and aims by it.
         if (!mesh && newMeshes >= 32 && e.id !== client.avatar) continue;
@@ -279,7 +289,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
           if (!aimed) aimed = aimAtCentre(e.position);
         }
       }
-      for (const [id, mesh] of meshes) {
+      if (render) for (const [id, mesh] of meshes) {
         if (seen.has(id)) continue;
         view.scene.remove(mesh);
         meshes.delete(id);
@@ -292,7 +302,7 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
       // Name tags nearer the camera than your own are drawn no bigger than yours (a player
       // walking past the camera would otherwise carry a tag as wide as the screen).
       const ref = view.camera.position.distanceTo(focus);
-      for (const l of labels.values()) {
+      if (render) for (const l of labels.values()) {
         const k = ref > 0 ? Math.min(1, view.camera.position.distanceTo(l.position) / ref) : 1;
         l.scale.set(NAME_TAG_SIZE.width * k, NAME_TAG_SIZE.height * k, 1);
       }
@@ -351,8 +361,20 @@ export async function runOnline(canvas: HTMLCanvasElement, statsEl: HTMLElement,
       fail(e);
       return;
     }
-    requestAnimationFrame(loop);
+    next();
   };
-  requestAnimationFrame(loop);
+  // A page that draws nothing asks for no animation frames (each one makes the browser run a
+  // frame's style, layout and commit on the main thread: a third of an idle tab's main-thread
+  // time here): a timer runs the loop at the display's 60 Hz instead.
+  let due = performance.now();
+  const next = (): void => {
+    if (render) {
+      requestAnimationFrame(loop);
+      return;
+    }
+    due = Math.max(due + 1000 / 60, performance.now() - 1000 / 60);
+    setTimeout(loop, Math.max(0, due - performance.now()));
+  };
+  next();
   void frames;
 }
