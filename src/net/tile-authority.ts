@@ -158,7 +158,7 @@ interface HeldTile {
   auditStates: { tick: number; snapshot: Uint8Array }[];
   /** The records of the last ticks, by the tick they end at (what a rewind replays). */
   recent: Map<number, TickRecord>;
-  /** Entities that left for other tiles in the last ticks, by tick (a replay must not bring them back). */
+  /** Entities that left for other tiles in the last ticks (through the relay, or into another tile held here), by tick: a rewind does not replay across a departure. */
   sentAway: Map<number, EntityId[]>;
   /** The first tick whose commitment was not sent yet (commitments within the rewind depth wait: they may still change). */
   firstTick: number;
@@ -483,9 +483,10 @@ export class TileAuthority {
   /**
    * Rewinds the held tile of `input`'s entity to `tick`, applies the input there, and replays
    * to now with the tile's own records (DESIGN: rollback at the owner, paper §3.8). Only ticks
-   * whose commitments were not sent yet can change; entities that left meanwhile stay gone,
-   * and ones that leave in the replay are handed on now. False when it cannot (too old, not
-   * held here, no state to start from): the input then applies at the next tick.
+   * whose commitments were not sent yet can change, and only when nothing left the tile
+   * meanwhile; ones that leave in the replay are handed on now. False when it cannot (too old,
+   * not held here, no state to start from, a departure in the stretch): the input then applies
+   * at the next tick.
    */
   private rewind(tick: number, input: EntityInput): boolean {
     if (this.self === 0 || this.rewindTicks <= 0 || tick < (this.arrivedAt.get(input.entity) ?? -1)) return false;
@@ -496,6 +497,11 @@ export class TileAuthority {
     const base = [...h.auditStates].reverse().find((a) => a.tick <= tick);
     if (!base) return false;
     for (let t = base.tick + 1; t <= now; t++) if (!h.recent.has(t) && t > h.adoptedAt) return false;
+    // Nothing may have left the tile in the stretch replayed: a departure already reported (to
+    // the relay, or as an arrival in another tile held here) is evidence the tile's history must
+    // go on producing, and a replay with the input may have it leave at another tick or in
+    // another state, or not at all (an honest owner convicted of a forged record).
+    for (let t = base.tick + 1; t <= now; t++) if ((h.sentAway.get(t)?.length ?? 0) > 0) return false;
     const sim = TileSimulation.restore(base.snapshot, this.config, this.registry);
     sim.discardPending();
     if (!sim.has(input.entity) && base.tick === tick) {
@@ -503,8 +509,6 @@ export class TileAuthority {
       return false;
     }
     sim.startRecording();
-    const gone = new Set<EntityId>();
-    for (let t = base.tick; t < now; t++) for (const id of h.sentAway.get(t + 1) ?? []) gone.add(id);
     const newRecords = new Map<number, TickRecord>();
     const newCommits = new Map<number, [number, number, number]>();
     const newStates: { tick: number; snapshot: Uint8Array }[] = [];
@@ -512,16 +516,10 @@ export class TileAuthority {
     for (let t = base.tick; t < now; t++) {
       const rec = h.recent.get(t + 1) ?? EMPTY_RECORD;
       const r = replayRecord(sim, t === tick ? { ...rec, inputs: [...rec.inputs, input] } : rec);
-      for (const e of r.emigrants) if (!gone.has(e.entity.id)) leaving.push({ ...e, tick: t + 1 });
+      for (const e of r.emigrants) leaving.push({ ...e, tick: t + 1 });
       newRecords.set(t + 1, sim.takeRecord() ?? EMPTY_RECORD);
       newCommits.set(t + 1, commitOf(sim));
       if ((t + 1) % AUDIT_WINDOW_TICKS === 0) newStates.push({ tick: t + 1, snapshot: sim.snapshot() });
-    }
-    // Entities handed on before the rewind live elsewhere now: the replay does not keep a copy.
-    const stillHere = [...gone].filter((id) => sim.has(id)).sort((a, b) => a - b);
-    if (stillHere.length > 0) {
-      sim.receiveRemovals(stillHere);
-      sim.applyInbound();
     }
     // What came in after the last step (a spawn, a migrant, mail from the relay) is not in the
     // history just replayed: it is applied again, as the next step's inbound.
