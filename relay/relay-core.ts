@@ -496,7 +496,7 @@ export class RelayCore {
     for (const r of this.sortedTiles()) {
       if (r.owner === RELAY_PEER && !r.handoff) {
         const sim = this.authority.world.tileAt(r.tile);
-        if (sim) out.push({ tile: r.tile, tick: sim.tick, snapshot: sim.snapshot(), epoch: r.epoch });
+        if (sim) out.push({ tile: r.tile, tick: sim.tick, snapshot: this.withEarly(r.tile, sim), epoch: r.epoch });
         continue;
       }
       const verified = this.audit.verifiedState(r.tile);
@@ -507,6 +507,26 @@ export class RelayCore {
       if (best) out.push({ tile: r.tile, tick: best.tick, snapshot: this.withTransit(r, best.snapshot), epoch: r.epoch });
     }
     return out;
+  }
+
+  /**
+   * One of the relay's own tiles as it stands, with the migrants that wait for its simulation
+   * to reach their tick (a relay running behind its clock holds them outside every tile's
+   * state): saved without them, a migrant whose sender's tile is saved without it too (it left)
+   * was in no saved state, and a restarted relay had lost it.
+   */
+  private withEarly(tile: TileId, sim: TileSimulation): Uint8Array {
+    const snapshot = sim.snapshot();
+    const early = this.authority.earlyFor(tile).filter((m) => !sim.has(m.entity.id));
+    if (early.length === 0) return snapshot;
+    const copy = TileSimulation.restore(snapshot, this.config, this.opts.registry);
+    try {
+      copy.receiveImmigrants(early.map((m) => ({ ...m.entity, state: { ...m.entity.state, position: clampInto(m.entity.state.position, tile, this.config.tileEdge) } })));
+      copy.applyInbound();
+      return copy.snapshot();
+    } finally {
+      copy.dispose();
+    }
   }
 
   /**

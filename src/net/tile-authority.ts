@@ -596,6 +596,12 @@ export class TileAuthority {
     return taken.map((m) => ({ fromTick: m.fromTick, entity: m.entity }));
   }
 
+  /** The migrants bound for `tile` that wait for this simulation to reach their tick (they are in no tile's state yet). */
+  earlyFor(tile: TileId): EarlyMigrant[] {
+    const key = tileKey(tile);
+    return this.early.filter((m) => tileKey(m.tile) === key).map((m) => ({ fromTick: m.fromTick, entity: m.entity }));
+  }
+
   /** Early migrants whose tick has come (or, with `tile`, every one bound for it: the tile is leaving) join now. */
   private admitEarly(tile?: TileId): void {
     if (this.early.length === 0) return;
