@@ -56,7 +56,7 @@ import type { DocRole } from './doc/update-rules.js';
 import { RelayMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limiter.js';
 import { connectionGuard, type GuardedConnection } from './connection-guard.js';
-import type { LeaseDecision, LeaseTable } from './leases/lease-table.js';
+import { LeaseRefusal, type LeaseDecision, type LeaseEntry, type LeaseTable } from './leases/lease-table.js';
 import { LocalLeaseTable } from './leases/local-lease-table.js';
 import { avatarOf, LocalPeerIds, type PeerIdSource } from './cluster/peer-ids.js';
 import { NoRemotePeers, type PeerTraffic, type RemotePeers } from './cluster/remote-peers.js';
@@ -1640,15 +1640,65 @@ export class RelayCore {
       due.push(r);
     }
     // All in one step: one round trip to a shared lease table, however many tiles.
-    this.leases.renewAll(
-      due.map((r) => ({ tile: tileKey(r.tile), owner: r.owner, epoch: r.epoch })),
-      (i, d) => {
-        const r = due[i]!;
-        if (!d.granted) return this.leaseRefused(r.tile, d);
-        r.lease = this.signLease(r.tile, r.owner, r.epoch, r.lease.fromTick);
-        if (r.owner !== RELAY_PEER) this.sendTo(r.owner, { type: MsgType.Lease, lease: r.lease }, true);
-      },
-    );
+    const lost: { tile: TileId; owner: PeerId; epoch: number; holder: LeaseEntry }[] = [];
+    this.leases.renewAll(due.map((r) => ({ tile: tileKey(r.tile), owner: r.owner, epoch: r.epoch })), (i, d) => {
+      const r = due[i]!;
+      if (!d.granted) {
+        // The shared table answered that another node holds it (a cluster node frozen or cut off
+        // past its membership TTL, its tiles taken over): lost, whatever this node still has of it.
+        // Its own holder and epoch are its last signed lease's (the record's read the table, which has just learnt the new holder).
+        if (d.reason !== LeaseRefusal.Unreachable && d.current && d.current.node !== this.leases.node) lost.push({ tile: r.tile, owner: r.lease.owner, epoch: r.lease.epoch, holder: d.current });
+        else this.leaseRefused(r.tile, d);
+        return;
+      }
+      r.lease = this.signLease(r.tile, r.owner, r.epoch, r.lease.fromTick);
+      if (r.owner !== RELAY_PEER) this.sendTo(r.owner, { type: MsgType.Lease, lease: r.lease }, true);
+    });
+    if (lost.length > 0) this.dropLostTiles(lost);
+  }
+
+  /**
+   * Lets go of tiles another node holds now (`renewLeases` heard so from the lease table): the
+   * relay stops simulating them and forgets them, entities and all, so its players get no second,
+   * diverging copy, and it neither saves nor renews them again. A tile one of its players owned is
+   * revoked with the holder's lease (the player stops simulating it). Only the lease table gives a
+   * tile back (a later takeover).
+   */
+  private dropLostTiles(lost: readonly { tile: TileId; owner: PeerId; epoch: number; holder: LeaseEntry }[]): void {
+    const edge = this.config.tileEdge;
+    const out: { tile: string; epoch: number; owner: PeerId; holder: string; holderEpoch: number; entities: number }[] = [];
+    for (const l of lost) {
+      const key = tileKey(l.tile);
+      const r = this.tiles.get(key);
+      if (!r) continue;
+      let entities = 0;
+      if (this.authority.holds(l.tile)) {
+        const released = this.authority.release(l.tile);
+        entities = released?.entities.length ?? 0;
+        // Inputs queued for its entities would otherwise be applied should one turn up here again.
+        if (released) this.authority.takeInputs(new Set(released.entities.map((e) => e.id)));
+      } else if (l.owner !== RELAY_PEER) {
+        // The holder's lease, at its higher epoch: the client releases a tile so revoked.
+        this.sendTo(l.owner, { type: MsgType.Lease, lease: this.signLease(l.tile, l.holder.owner, l.holder.epoch, this.currentTick) }, true);
+      }
+      this.audit.onRelayOwned(l.tile);
+      this.tiles.delete(key);
+      this.tileGrid.get(l.tile.x)?.get(l.tile.y)?.delete(l.tile.z);
+      this.transit.delete(key);
+      this.keyframeBodies.delete(key);
+      for (const [id, k] of this.avatarTiles) if (k === key) this.avatarTiles.delete(id);
+      for (const [id, c] of this.committed) if (c.tile === key) this.committed.delete(id);
+      this.unplaced = this.unplaced.filter((u) => tileKey(u.to ?? tileOf(u.e.state.position, edge)) !== key);
+      out.push({ tile: key, epoch: l.epoch, owner: l.owner, holder: l.holder.node, holderEpoch: l.holder.epoch, entities });
+    }
+    this.tilesSorted = undefined;
+    // Each player's directory without them (the client drops a tile no longer listed).
+    for (const p of this.peers.values()) {
+      p.interestAt = undefined;
+      this.updateInterest(p);
+    }
+    for (const o of out) this.subscriberIndex.delete(o.tile);
+    if (out.length > 0) this.opts.log({ level: 'warn', msg: 'tiles lost to another node', node: this.leases.node, tiles: out });
   }
 
   /** A tile's record; its owner and epoch are the lease table's. */
@@ -1918,7 +1968,7 @@ export class RelayCore {
     return this.tilesSorted.slice();
   }
 
-  /** A new tile (tiles are never removed): in the map, the coordinate index and (at the next walk) the sorted list. */
+  /** A new tile (removed only when another node took it: `dropLostTiles`): in the map, the coordinate index and (at the next walk) the sorted list. */
   private addTile(tile: TileId, record: TileRecord): void {
     const key = tileKey(tile);
     this.tiles.set(key, record);

@@ -99,7 +99,8 @@ interface SeenLease {
  * membership key (3 s TTL, beaten every second) has expired, checked inside the takeover
  * script itself, so a node that beat again in the meantime keeps its tile. A node that was only
  * stalled longer than the TTL (or cut off from Redis) and comes back has lost its tiles: its
- * renewals are refused and its checkpoint saves are fenced off by the new epoch. The survivors
+ * renewals are refused and its checkpoint saves are fenced off by the new epoch; at its first
+ * refused renewal (once a second) its relay drops them (`RelayCore.dropLostTiles`). The survivors
  * agree on who takes which tile through `assignTiles` (same inputs, same answer); should two
  * still race for one, the script lets exactly one win (the other sees the epoch changed).
  */

@@ -38,6 +38,16 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 
   }
 }
 
+/** Reads a relay's /metrics: the tiles it simulates itself and the entities in them. */
+function metricsOf(r: Run): () => Promise<{ tiles: number; entities: number }> {
+  const url = String(r.lines.find((l) => l['msg'] === 'relay listening')!['url']).replace(/^ws:/, 'http:');
+  return async () => {
+    const text = await (await fetch(new URL('/metrics', url))).text();
+    const value = (re: RegExp): number => Number(re.exec(text)?.[1] ?? NaN);
+    return { tiles: value(/^tessera_tiles\{owner="relay"\} (\d+)$/m), entities: value(/^tessera_relay_entities (\d+)$/m) };
+  };
+}
+
 /** The stored checkpoints of a world: tile → tick and entity ids. */
 async function stored(admin: Redis, world: string): Promise<Map<string, { tick: number; ids: number[] }>> {
   const config = resolveWorldConfig(demoScene().config);
@@ -133,7 +143,7 @@ describeWithRedis('a dead node\'s tiles taken over (real redis-server, three rel
     expect([n2, n3].some((n) => n.lines.some((l) => l['msg'] === 'checkpoint refused: this node no longer holds the tile at that epoch'))).toBe(false);
   }, 180_000);
 
-  it('a node frozen past its TTL (SIGSTOP) loses its tiles to a survivor; woken (SIGCONT), its saves are refused and logged, the new holder\'s checkpoints stay', async () => {
+  it('a node frozen past its TTL (SIGSTOP) loses its tiles to a survivor; woken (SIGCONT), it sees so on its own lease read, drops them and stops refused saves; the new holder\'s checkpoints stay', async () => {
     const world = 'stale';
     const g1 = node(redis.url, 'g1', world);
     runs.push(g1);
@@ -142,29 +152,51 @@ describeWithRedis('a dead node\'s tiles taken over (real redis-server, three rel
     runs.push(g2);
     await until('g2 listening', () => g2.lines.some((l) => l['msg'] === 'relay listening'), 60_000);
     const leaseKeys = (await admin.keys(`tessera:${world}:lease:*`)).sort();
+    const tiles = leaseKeys.map((k) => k.slice(`tessera:${world}:lease:`.length));
     await until('every tile checkpointed', async () => (await admin.hlen(`tessera:${world}:checkpoints`)) === leaseKeys.length);
     const before = [...(await stored(admin, world)).values()].flatMap((c) => c.ids).sort((a, b) => a - b);
+    const g1Metrics = metricsOf(g1);
+    expect((await g1Metrics()).tiles).toBe(tiles.length);
+    expect((await g1Metrics()).entities).toBeGreaterThan(0);
     g1.child.kill('SIGSTOP');
+    let wokenAt = 0;
     try {
       await until('g2 took every tile', () => g2.lines.filter((l) => l['msg'] === 'tiles taken over').reduce((n, l) => n + (l['tiles'] as unknown[]).length, 0) === leaseKeys.length, 20_000);
       for (const k of leaseKeys) expect(await admin.hmget(k, 'e', 'n')).toEqual(['2', 'g2']);
     } finally {
       g1.child.kill('SIGCONT');
+      wokenAt = Date.now();
     }
-    // g1 wakes still simulating them; its next save is refused, every tile, naming g2 at epoch 2.
-    await until('g1 refused', () => g1.lines.some((l) => l['msg'] === 'checkpoint refused: this node no longer holds the tile at that epoch'), 20_000);
-    const refused = g1.lines.find((l) => l['msg'] === 'checkpoint refused: this node no longer holds the tile at that epoch')!['tiles'] as { tile: string; holder: string; holderEpoch: number }[];
-    expect(refused.length).toBe(leaseKeys.length);
-    for (const r of refused) expect(r).toMatchObject({ holder: 'g2', holderEpoch: 2 });
-    // What Redis keeps is g2's: every lease still g2's, the stored entities the same, once each, as g2 saves on.
-    const mark = await stored(admin, world);
-    await until('g2 saved again', async () => {
-      const now = await stored(admin, world);
-      return [...now].every(([t, c]) => c.tick > mark.get(t)!.tick);
-    }, 20_000);
+    // g1 finds out on its own lease read (no save needed), drops every tile and says so once, naming g2 at epoch 2.
+    const lostMsg = 'tiles lost to another node';
+    await until('g1 logged the loss', () => g1.lines.some((l) => l['msg'] === lostMsg), 20_000);
+    const lostLine = g1.lines.find((l) => l['msg'] === lostMsg)!;
+    const lostAt = Date.parse(String(lostLine['time']));
+    console.log(`stale node: g1 logged '${lostMsg}' ${lostAt - wokenAt} ms after SIGCONT (${g1.lines.filter((l) => l['msg'] === 'checkpoint refused: this node no longer holds the tile at that epoch').length} refused save(s) before)`);
+    const lost = lostLine['tiles'] as { tile: string; holder: string; holderEpoch: number; epoch: number }[];
+    expect(lost.map((t) => t.tile).sort()).toEqual(tiles);
+    for (const t of lost) expect(t).toMatchObject({ epoch: 1, holder: 'g2', holderEpoch: 2 });
+    // It simulates nothing any more: no tile, no entity (its /metrics).
+    expect(await g1Metrics()).toEqual({ tiles: 0, entities: 0 });
+    // A save of g1 made before it noticed may have been refused (every tile, naming g2 at epoch 2).
+    const refusedMsg = 'checkpoint refused: this node no longer holds the tile at that epoch';
+    for (const l of g1.lines.filter((x) => x['msg'] === refusedMsg)) for (const r of l['tiles'] as { holder: string; holderEpoch: number }[]) expect(r).toMatchObject({ holder: 'g2', holderEpoch: 2 });
+    // What Redis keeps is g2's: every lease still g2's, the stored entities the same, once each, as g2 saves on
+    // (twice more: g1's own saver, every 2 s, has run meanwhile).
+    for (let i = 0; i < 2; i++) {
+      const mark = await stored(admin, world);
+      await until('g2 saved again', async () => {
+        const now = await stored(admin, world);
+        return [...now].every(([t, c]) => c.tick > mark.get(t)!.tick);
+      }, 20_000);
+    }
     for (const k of leaseKeys) expect(await admin.hmget(k, 'e', 'n')).toEqual(['2', 'g2']);
     expect([...(await stored(admin, world)).values()].flatMap((c) => c.ids).sort((a, b) => a - b)).toEqual(before);
-    // g1 is a member again, and takes nothing back.
+    // Since the loss, g1 asks for none of those tiles again: no refused save, no refused renewal, and it takes nothing back.
+    const after = g1.lines.slice(g1.lines.indexOf(lostLine) + 1);
+    expect(after.filter((l) => l['msg'] === refusedMsg || l['msg'] === 'lease change refused')).toEqual([]);
+    expect(g1.lines.filter((l) => l['msg'] === lostMsg).length).toBe(1);
     expect(g1.lines.some((l) => l['msg'] === 'tiles taken over')).toBe(false);
+    expect(await g1Metrics()).toEqual({ tiles: 0, entities: 0 });
   }, 180_000);
 });
