@@ -8,6 +8,7 @@ import { AVATAR_BODY, entityDesc, groundBody, initPhysics, MsgType, resolveWorld
 const config = resolveWorldConfig({ tileEdge: 16 });
 const tile = { x: 0, y: 0, z: 0 };
 const AVATAR = 1_000_001;
+const BALL = 2;
 
 function owner(sent: Message[]): TileAuthority {
   const registry = standardKinds();
@@ -20,6 +21,28 @@ function owner(sent: Message[]): TileAuthority {
   sim.dispose();
   const a = new TileAuthority(config, registry, 7, { send: (_to, m) => sent.push(m), ownerOf: () => undefined, tileOfEntity: () => undefined, dropped: () => {} }, { sendEveryTicks: 3, keyframeEveryTicks: 60 }, 0);
   a.adopt(tile, 1, snapshot, []);
+  return a;
+}
+
+/**
+ * An owner of the home tile (and, with `east`, of the tile east of it, bare ground) where a ball
+ * rolls east and leaves the home tile at about tick 52; what it sends goes to `sent`.
+ */
+function ballOwner(sent: Message[], east?: { x: number; y: number; z: number }): TileAuthority {
+  const registry = standardKinds();
+  const a = new TileAuthority(config, registry, 7, { send: (_to, m) => sent.push(m), ownerOf: () => undefined, tileOfEntity: () => undefined, dropped: () => {} }, { sendEveryTicks: 3, keyframeEveryTicks: 60 }, 0);
+  const home = TileSimulation.create(tile, config, registry, [
+    entityDesc({ id: 1, kind: 'ground', body: groundBody(8, 0.5, 8), position: { x: 8, y: 0.5, z: 8 } }),
+    entityDesc({ id: BALL, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: 0.3 } }, position: { x: 12, y: 1.3, z: 8 }, linvel: { x: 6, y: 0, z: 0 } }),
+    entityDesc({ id: AVATAR, kind: 'avatar', body: AVATAR_BODY, position: { x: 6, y: 1.81, z: 8 } }),
+  ]);
+  a.adopt(tile, 1, home.snapshot(), []);
+  home.dispose();
+  if (east) {
+    const next = TileSimulation.create(east, config, registry, [entityDesc({ id: 3, kind: 'ground', body: groundBody(8, 0.5, 8), position: { x: 24, y: 0.5, z: 8 } })]);
+    a.adopt(east, 1, next.snapshot(), []);
+    next.dispose();
+  }
   return a;
 }
 
@@ -56,21 +79,9 @@ describe('rewind at the owner for late inputs', () => {
 
   it('a tile is not rewound across a departure: an entity that moved into another tile held here stays there, once', async () => {
     await initPhysics();
-    const registry = standardKinds();
     const east = { x: 1, y: 0, z: 0 };
-    const BALL = 2;
-    const home = TileSimulation.create(tile, config, registry, [
-      entityDesc({ id: 1, kind: 'ground', body: groundBody(8, 0.5, 8), position: { x: 8, y: 0.5, z: 8 } }),
-      entityDesc({ id: BALL, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: 0.3 } }, position: { x: 12, y: 1.3, z: 8 }, linvel: { x: 6, y: 0, z: 0 } }),
-      entityDesc({ id: AVATAR, kind: 'avatar', body: AVATAR_BODY, position: { x: 6, y: 1.81, z: 8 } }),
-    ]);
-    const next = TileSimulation.create(east, config, registry, [entityDesc({ id: 3, kind: 'ground', body: groundBody(8, 0.5, 8), position: { x: 24, y: 0.5, z: 8 } })]);
     const sent: Message[] = [];
-    const a = new TileAuthority(config, registry, 7, { send: (_to, m) => sent.push(m), ownerOf: () => undefined, tileOfEntity: () => undefined, dropped: () => {} }, { sendEveryTicks: 3, keyframeEveryTicks: 60 }, 0);
-    a.adopt(tile, 1, home.snapshot(), []);
-    a.adopt(east, 1, next.snapshot(), []);
-    home.dispose();
-    next.dispose();
+    const a = ballOwner(sent, east);
     run(a, 56);
     // The ball rolled into the east tile within this world (no message for it).
     expect(a.world.tileOfEntity(BALL)).toEqual(east);
@@ -90,16 +101,8 @@ describe('rewind at the owner for late inputs', () => {
 
   it('a tile is not rewound across a departure reported to the relay: the migrant is sent once, as it left', async () => {
     await initPhysics();
-    const registry = standardKinds();
-    const home = TileSimulation.create(tile, config, registry, [
-      entityDesc({ id: 1, kind: 'ground', body: groundBody(8, 0.5, 8), position: { x: 8, y: 0.5, z: 8 } }),
-      entityDesc({ id: 2, kind: 'ball', body: { type: 'dynamic', shape: { type: 'ball', radius: 0.3 } }, position: { x: 12, y: 1.3, z: 8 }, linvel: { x: 6, y: 0, z: 0 } }),
-      entityDesc({ id: AVATAR, kind: 'avatar', body: AVATAR_BODY, position: { x: 6, y: 1.81, z: 8 } }),
-    ]);
     const sent: Message[] = [];
-    const a = new TileAuthority(config, registry, 7, { send: (_to, m) => sent.push(m), ownerOf: () => undefined, tileOfEntity: () => undefined, dropped: () => {} }, { sendEveryTicks: 3, keyframeEveryTicks: 60 }, 0);
-    a.adopt(tile, 1, home.snapshot(), []);
-    home.dispose();
+    const a = ballOwner(sent);
     run(a, 56);
     const migrations = (): Message[] => sent.filter((m) => m.type === MsgType.Migrate);
     expect(migrations().length).toBe(1);
