@@ -51,54 +51,73 @@ test('two tabs connect peer-to-peer; B sees A walk at A’s owner-reported posit
     // timer by 100 ms and more, but not what A sends.
     c.on('deltaSent', note);
   });
-  // Walk at (3, 1.5) m/s for 2 s: A stays in the spawn tile, so every position it reports and
-  // every one B hears of is stamped on the same owner's ticks.
-  await send(a, { moveX: 0.6, moveZ: 0.3 });
-  const samples: { tick: number; x: number; z: number }[] = [];
-  for (let i = 0; i < 20; i++) {
-    await b.page.waitForTimeout(100);
-    const s = await b.page.evaluate((id) => window.tesseraDemo!.client.reportedPosition(id), sa.avatar);
-    if (s) samples.push({ tick: s.tick, x: s.position.x, z: s.position.z });
-  }
-  await send(a, { moveX: 0, moveZ: 0 });
-  const hist = await a.page.evaluate(() => (window as unknown as { hist: Record<number, { x: number; z: number }> }).hist);
-  const moved = Math.hypot(samples.at(-1)!.x - samples[0]!.x, samples.at(-1)!.z - samples[0]!.z);
-  expect(moved).toBeGreaterThan(2);
+  // Walk at (3, 1.5) m/s for 2 s, then back: A stays in the spawn tile. B samples what it was told
+  // every 100 ms, with who owned the tile then. Only samples of A's own reports are judged: on a
+  // loaded machine A's lease can expire and the relay simulate the tile a while (its ticks, its
+  // positions — not A's), so a leg whose samples were mostly the relay's is followed by another.
+  const samples: { tick: number; x: number; z: number; owner: number }[] = [];
+  const sampleLeg = async (moveX: number, moveZ: number): Promise<number> => {
+    const first = samples.length;
+    await send(a, { moveX, moveZ });
+    for (let i = 0; i < 20; i++) {
+      await b.page.waitForTimeout(100);
+      const s = await b.page.evaluate((id) => {
+        const c = window.tesseraDemo!.client;
+        const r = c.reportedPosition(id);
+        const owner = c.entities().find((e) => e.id === id)?.owner;
+        return r && owner !== undefined ? { tick: r.tick, x: r.position.x, z: r.position.z, owner } : undefined;
+      }, sa.avatar);
+      if (s) samples.push(s);
+    }
+    await send(a, { moveX: 0, moveZ: 0 });
+    const leg = samples.slice(first);
+    return leg.length < 2 ? 0 : Math.hypot(leg.at(-1)!.x - leg[0]!.x, leg.at(-1)!.z - leg[0]!.z);
+  };
   // A's trajectory as it reported it, noted at every update A sent and every 2 ms besides: A's
   // position at a tick between two noted ones is interpolated by tick (A walks in a straight line
   // at a constant speed). B's sample stamped tick T must lie within 1 cm of where A was at some
   // moment between T − 2 and T + 2. A sample whose tick A's record does not cover (a gap of more
   // than 20 ticks around it: CI once showed only tick T − 2 within ±6) is not judged, and at least
-  // 11 of the 20 must be.
-  const ticks = Object.keys(hist).map(Number).sort((x, y) => x - y);
-  const at = (t: number): { x: number; z: number } | undefined => {
-    let i = 0;
-    while (i + 1 < ticks.length && ticks[i + 1]! <= t) i++;
-    const [t1, t2] = [ticks[i]!, ticks[i + 1]];
-    if (t1 === t) return hist[t1]!;
-    if (t1 > t || t2 === undefined || t2 - t1 > 20) return undefined;
-    const [p, q] = [hist[t1]!, hist[t2]!];
-    const u = (t - t1) / (t2 - t1);
-    return { x: p.x + u * (q.x - p.x), z: p.z + u * (q.z - p.z) };
-  };
+  // 11 must be.
   let matched = 0;
-  for (const s of samples) {
-    if (!at(s.tick)) {
-      console.log(`B's sample at tick ${s.tick} is not judged: A's record has no tick within 20 around it`);
-      continue;
-    }
-    let best = Number.POSITIVE_INFINITY;
-    for (let t = s.tick - 2; t <= s.tick + 2; t += 0.125) {
-      const p = at(t);
-      if (p) best = Math.min(best, Math.hypot(p.x - s.x, p.z - s.z));
-    }
-    if (Number.isFinite(best)) {
-      matched++;
-      if (best >= 0.01) {
-        const near = ticks.filter((t) => Math.abs(t - s.tick) <= 6).map((t) => `${t}: ${hist[t]!.x.toFixed(3)}, ${hist[t]!.z.toFixed(3)}`);
-        console.log(`B's sample at tick ${s.tick} (${s.x.toFixed(3)}, ${s.z.toFixed(3)}) is ${(best * 100).toFixed(1)} cm off A's trajectory; A reported ${near.join(' · ')}`);
+  for (let leg = 0; leg < 4 && matched <= 10; leg++) {
+    const first = samples.length;
+    const moved = await sampleLeg(leg % 2 === 0 ? 0.6 : -0.6, leg % 2 === 0 ? 0.3 : -0.3);
+    if (leg === 0) expect(moved).toBeGreaterThan(2);
+    const hist = await a.page.evaluate(() => (window as unknown as { hist: Record<number, { x: number; z: number }> }).hist);
+    const ticks = Object.keys(hist).map(Number).sort((x, y) => x - y);
+    const at = (t: number): { x: number; z: number } | undefined => {
+      let i = 0;
+      while (i + 1 < ticks.length && ticks[i + 1]! <= t) i++;
+      const [t1, t2] = [ticks[i]!, ticks[i + 1]];
+      if (t1 === t) return hist[t1]!;
+      if (t1 > t || t2 === undefined || t2 - t1 > 20) return undefined;
+      const [p, q] = [hist[t1]!, hist[t2]!];
+      const u = (t - t1) / (t2 - t1);
+      return { x: p.x + u * (q.x - p.x), z: p.z + u * (q.z - p.z) };
+    };
+    for (const s of samples.slice(first)) {
+      if (s.owner !== sa.peer) {
+        console.log(`B's sample at tick ${s.tick} is not judged: the tile's owner was ${s.owner}, not A (${sa.peer})`);
+        continue;
       }
-      expect(best).toBeLessThan(0.01);
+      if (!at(s.tick)) {
+        console.log(`B's sample at tick ${s.tick} is not judged: A's record has no tick within 20 around it`);
+        continue;
+      }
+      let best = Number.POSITIVE_INFINITY;
+      for (let t = s.tick - 2; t <= s.tick + 2; t += 0.125) {
+        const p = at(t);
+        if (p) best = Math.min(best, Math.hypot(p.x - s.x, p.z - s.z));
+      }
+      if (Number.isFinite(best)) {
+        matched++;
+        if (best >= 0.01) {
+          const near = ticks.filter((t) => Math.abs(t - s.tick) <= 6).map((t) => `${t}: ${hist[t]!.x.toFixed(3)}, ${hist[t]!.z.toFixed(3)}`);
+          console.log(`B's sample at tick ${s.tick} (${s.x.toFixed(3)}, ${s.z.toFixed(3)}) is ${(best * 100).toFixed(1)} cm off A's trajectory; A reported ${near.join(' · ')}`);
+        }
+        expect(best).toBeLessThan(0.01);
+      }
     }
   }
   expect(matched).toBeGreaterThan(10);
