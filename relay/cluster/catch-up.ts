@@ -31,13 +31,32 @@ export function catchUpTogether(tiles: readonly TileToCatchUp[], toTick: number,
   if (sims.length === 0) return { tick: toTick, snapshots };
   const target = Math.max(toTick, sims[sims.length - 1]!.tick);
   const world = TileWorld.partial(config, registry, sims[0]!.tick);
+  // Entities bound for one of the tiles whose state is of a later tick (not stepped yet): they
+  // join it when it does, unless its state holds them already. Sent out, they would reach a tile
+  // not held yet, and the caller's adopting it then would drop them (fault simulator, demo world
+  // 407: a whole stored tile was lost at a relay restart that way).
+  const waiting = new Map<string, EntityDesc[]>();
+  for (const sim of sims) waiting.set(tileKey(sim.tile), []);
   let next = 0;
   try {
     for (;;) {
-      while (next < sims.length && sims[next]!.tick === world.tick) world.adoptTile(sims[next++]!);
+      while (next < sims.length && sims[next]!.tick === world.tick) {
+        const sim = sims[next++]!;
+        const arrivals = waiting.get(tileKey(sim.tile))!.filter((e) => !sim.has(e.id));
+        waiting.delete(tileKey(sim.tile));
+        if (arrivals.length > 0) {
+          sim.receiveImmigrants(arrivals);
+          sim.applyInbound();
+        }
+        world.adoptTile(sim);
+      }
       if (world.tick >= target) break;
       const report = world.step();
-      for (const m of report.outboundMigrants) outbound.migrant(m.to, m.entity, report.tick + 1);
+      for (const m of report.outboundMigrants) {
+        const later = waiting.get(tileKey(m.to));
+        if (later) later.push(m.entity);
+        else outbound.migrant(m.to, m.entity, report.tick + 1);
+      }
       for (const m of report.outboundMail) outbound.mail(m.message);
     }
     for (const sim of world.tileList()) snapshots.set(tileKey(sim.tile), sim.snapshot());
