@@ -186,6 +186,8 @@ async function toLane(t: Tab, lane: number): Promise<void> {
 }
 
 test('handoff: A walks from its tile into B’s and back; epochs grow, nothing is lost, nothing jumps', async ({ browser }) => {
+  // Two tabs load, two walks and a recorded stretch: 48-59 s in CI rehearsals, which once ran past 60 s.
+  test.setTimeout(120_000);
   // Both tabs compute what they would show but do not draw it: software WebGL on two shared
   // cores delays timers by tens of ms, which is the renderer's jitter, not the engine's.
   const first = await openTab(browser, 'ava', '&render=off');
