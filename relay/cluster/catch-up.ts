@@ -32,7 +32,7 @@ export function catchUpTogether(tiles: readonly TileToCatchUp[], toTick: number,
   const target = Math.max(toTick, sims[sims.length - 1]!.tick);
   const world = TileWorld.partial(config, registry, sims[0]!.tick);
   // Entities bound for one of the tiles whose state is of a later tick (not stepped yet): they
-  // join it when it does, unless its state holds them already. Sent out, they would reach a tile
+  // join it when it does, unless a state holds them already. Sent out, they would reach a tile
   // not held yet, and the caller's adopting it then would drop them (fault simulator, demo world
   // 407: a whole stored tile was lost at a relay restart that way).
   const waiting = new Map<string, EntityDesc[]>();
@@ -42,7 +42,8 @@ export function catchUpTogether(tiles: readonly TileToCatchUp[], toTick: number,
     for (;;) {
       while (next < sims.length && sims[next]!.tick === world.tick) {
         const sim = sims[next++]!;
-        const arrivals = waiting.get(tileKey(sim.tile))!.filter((e) => !sim.has(e.id));
+        // Not if a state holds it already (this one, or another it moved on to): not doubled.
+        const arrivals = waiting.get(tileKey(sim.tile))!.filter((e) => !sims.some((other) => other.has(e.id)));
         waiting.delete(tileKey(sim.tile));
         if (arrivals.length > 0) {
           sim.receiveImmigrants(arrivals);
