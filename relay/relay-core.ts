@@ -1875,9 +1875,17 @@ export class RelayCore {
 
   /** A keyframe of a vanished owner, corrected with the entities moved in and out since (by the relay). */
   private correctedSnapshot(r: TileRecord, snapshot: Uint8Array): Uint8Array {
-    const out = this.withTransit(r, snapshot);
+    const corrected = this.withTransit(r, snapshot);
     this.transit.delete(tileKey(r.tile));
-    return out;
+    // The owner may have spawned entities past this state, some of them gone on to other tiles:
+    // the resumed tile gives no id again (fault simulator, demo world 712: a ball doubled).
+    const sim = TileSimulation.restore(corrected, this.config, this.opts.registry);
+    try {
+      sim.skipSpawnIds();
+      return sim.snapshot();
+    } finally {
+      sim.dispose();
+    }
   }
 
   /**

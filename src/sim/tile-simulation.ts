@@ -936,6 +936,16 @@ export class TileSimulation {
     return h.words();
   }
 
+  /**
+   * Moves the spawn counter on to the next multiple of 65,536, so ids that a former owner may have
+   * given entities it spawned after this state are not given again here. A takeover resumes a
+   * tile from an older state than its owner had reached: a ball the owner spawned meanwhile (and
+   * that rolled into another tile) and the next one spawned in the resumed tile had the same id.
+   */
+  skipSpawnIds(): void {
+    this.spawnCounter = (Math.floor(this.spawnCounter / 65_536) + 1) * 65_536;
+  }
+
   /** The RNG state and counters a replica needs to continue exactly (see `TileContinuity`). */
   continuity(): TileContinuity {
     return { rng: this.rng.getState(), spawnCounter: this.spawnCounter, messageSeq: this.messageSeq };

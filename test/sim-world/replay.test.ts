@@ -128,6 +128,14 @@ const REGRESSIONS_RELAY_LOAD: readonly { seed: number; found: string; spec: Worl
     ) as WorldSpec,
   },
   {
+    seed: 712,
+    found:
+      "replicas converge (demo scene, two players, 8 s): a player cut off from the relay lost its tile (lease expired); the relay resumed it from the player's last commitment, older than a ball the player had thrown meanwhile and that had rolled on into the relay's tile, and the next ball thrown in the resumed tile got the same id: two balls, one id, and a view that showed the other",
+    spec: JSON.parse(
+      '{"seed":712,"durationMs":8000,"players":2,"events":[{"at":459,"kind":"join","player":0},{"at":1059,"kind":"walk","player":0,"moveX":0,"moveZ":0},{"at":1111,"kind":"join","player":1,"replicaMode":"extrapolated"},{"at":1377,"kind":"walk","player":0,"moveX":1,"moveZ":1},{"at":1711,"kind":"walk","player":1,"moveX":-1,"moveZ":-1},{"at":1936,"kind":"walk","player":0,"moveX":1,"moveZ":-1},{"at":2553,"kind":"walk","player":0,"moveX":0,"moveZ":0},{"at":2854,"kind":"walk","player":1,"moveX":1,"moveZ":-1},{"at":3080,"kind":"walk","player":0,"moveX":1,"moveZ":0},{"at":3234,"kind":"throw","player":1,"vx":2.699142601341009,"vy":5.791773051023483,"vz":-3.183805748820305},{"at":3391,"kind":"throw","player":0,"vx":-7.508278992027044,"vy":5.626599881798029,"vz":-1.4644534885883331},{"at":4016,"kind":"walk","player":1,"moveX":-1,"moveZ":1},{"at":4096,"kind":"throw","player":0,"vx":6.858604867011309,"vy":3.496576616540551,"vz":-3.9802655540406704},{"at":4291,"kind":"partition","player":0,"ms":1574},{"at":4352,"kind":"walk","player":1,"moveX":0,"moveZ":-1},{"at":4734,"kind":"throw","player":1,"vx":-6.870880700647831,"vy":5.413962895050645,"vz":4.6227527149021626},{"at":4758,"kind":"walk","player":0,"moveX":1,"moveZ":0},{"at":5147,"kind":"walk","player":1,"moveX":1,"moveZ":-1},{"at":5542,"kind":"walk","player":0,"moveX":-1,"moveZ":0}],"scene":"demo"}',
+    ) as WorldSpec,
+  },
+  {
     seed: 407,
     found:
       "no entity lost (demo scene, six players, 8 s): at a relay restart the stored tiles stood at different ticks; the first caught up alone sent a box into a stored tile not adopted yet, the relay created that tile empty for it, and the stored tile (its ground and four more entities) was refused its lease and lost",
