@@ -38,6 +38,19 @@ describe('ClockSync', () => {
     expect(c.smoothOffsetMs(1010)).toBe(SERVER_AHEAD);
   });
 
+  it('slews quickly a correction far beyond the new bound yet under the snap (all first pings held by a partition)', () => {
+    const c = new ClockSync();
+    // The first samples all waited out a partition; the best of them: ping held 262 ms, pong 10 ms.
+    sample(c, 0, 262, 10);
+    expect(c.smoothOffsetMs(300)).toBeCloseTo(SERVER_AHEAD + 126, 6);
+    expect(c.smoothOffsetMs(1000)).toBeCloseTo(SERVER_AHEAD + 126, 6);
+    sample(c, 1000, 10, 10);
+    // 126 ms off against a 10 ms bound: under the 150 ms snap, so slewed, at 0.25 ms per ms (not 0.05).
+    expect(c.smoothOffsetMs(1100)).toBeCloseTo(SERVER_AHEAD + 126 - 25, 6);
+    // Half a second later it is there (at 5 % it would still be 96 ms off).
+    expect(c.smoothOffsetMs(1600)).toBe(SERVER_AHEAD);
+  });
+
   it('replaces the rough seed from the welcome with the first real sample at once', () => {
     const c = new ClockSync();
     c.seed(5000, 4100);
