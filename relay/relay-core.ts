@@ -1138,6 +1138,10 @@ export class RelayCore {
     for (const f of due) {
       const inputs = f.inputs.filter((i) => !this.inputLedger.appliedAt(i.entity, i.seq));
       if (inputs.length === 0 || !this.peers.has(f.peer)) continue;
+      // Sent late (the relay stalled): the player's direct copy may have been held too (a cut
+      // between the players), and the owner could have had the relay's copy no sooner than now
+      // (fault simulator, demo world 769: a 2.4 s stall convicted the owner of dropped-input).
+      if (now > f.due) for (const i of inputs) this.inputLedger.deferReceipt(i, now - INPUT_FALLBACK_TICKS);
       const owners = new Set<PeerId>();
       for (const key of [this.avatarTiles.get(f.avatar), this.committed.get(f.avatar)?.tile]) {
         const r = key === undefined ? undefined : this.tiles.get(key);

@@ -85,6 +85,16 @@ export class InputLedger {
     logged.receivedTick = Math.max(logged.receivedTick, passedOnTick);
   }
 
+  /**
+   * The relay passed its copy of an input on later than it meant to (it stalled past the
+   * fallback's time): the owner's time to apply it counts from `asIfReceivedTick`, as though the
+   * relay had got it then. The relay never blames an owner for its own delay.
+   */
+  deferReceipt(input: EntityInput, asIfReceivedTick: number): void {
+    const logged = this.byEntity.get(input.entity)?.get(input.seq);
+    if (logged && !logged.appliedAt) logged.receivedTick = Math.max(logged.receivedTick, asIfReceivedTick);
+  }
+
   /** When the player stamped an input and when the relay got it, if the relay holds it. */
   stampOf(input: EntityInput): { tick: number; receivedTick: number } | undefined {
     const l = this.byEntity.get(input.entity)?.get(input.seq);

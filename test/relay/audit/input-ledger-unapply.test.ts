@@ -28,3 +28,26 @@ describe('InputLedger.unapply', () => {
     expect(ledger.stampOf(input)).toEqual({ tick: 10, receivedTick: 11 });
   });
 });
+
+// The relay's fallback copy of an input goes out 45 ticks after it arrived; a relay that stalled
+// sends it later, and the owner's time to apply it runs from then (fault simulator, demo world 769).
+describe('InputLedger.deferReceipt', () => {
+  const input = { entity: 1000002, seq: 1, data: { moveX: 1 } };
+
+  it('moves an unapplied input\'s receipt later, never earlier', () => {
+    const ledger = new InputLedger();
+    ledger.add(99, [input], 101);
+    ledger.deferReceipt(input, 222);
+    expect(ledger.stampOf(input)).toEqual({ tick: 99, receivedTick: 222 });
+    ledger.deferReceipt(input, 150);
+    expect(ledger.stampOf(input)).toEqual({ tick: 99, receivedTick: 222 });
+  });
+
+  it('leaves an applied input alone', () => {
+    const ledger = new InputLedger();
+    ledger.add(99, [input], 101);
+    expect(ledger.apply(input, '0,0,0', 105, '1@2')).toBe('applied');
+    ledger.deferReceipt(input, 222);
+    expect(ledger.stampOf(input)).toEqual({ tick: 99, receivedTick: 101 });
+  });
+});
