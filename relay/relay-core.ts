@@ -1528,7 +1528,12 @@ export class RelayCore {
       r.handoff = undefined;
       return;
     }
-    this.completeHandoff(r, kf.tick, this.correctedSnapshot(r, kf.snapshot));
+    const snapshot = this.correctedSnapshot(r, kf.snapshot, true);
+    // The corrected state already holds what the relay routed in and out of the tile while the
+    // handoff waited (its transit log): queued again for the next holder, an entity that came in
+    // would be there twice (fault simulator, demo world 923: a ball in two tiles).
+    r.queued = [];
+    this.completeHandoff(r, kf.tick, snapshot);
   }
 
   /**
@@ -1878,14 +1883,31 @@ export class RelayCore {
   }
 
   /** A keyframe of a vanished owner, corrected with the entities moved in and out since (by the relay). */
-  private correctedSnapshot(r: TileRecord, snapshot: Uint8Array): Uint8Array {
+  private correctedSnapshot(r: TileRecord, snapshot: Uint8Array, dropMovedOn = false): Uint8Array {
+    const key = tileKey(r.tile);
     const corrected = this.withTransit(r, snapshot);
-    this.transit.delete(tileKey(r.tile));
+    this.transit.delete(key);
     // The owner may have spawned entities past this state, some of them gone on to other tiles:
     // the resumed tile gives no id again (fault simulator, demo world 712: a ball doubled).
     const sim = TileSimulation.restore(corrected, this.config, this.opts.registry);
     try {
       sim.skipSpawnIds();
+      if (dropMovedOn) {
+        // An owner's last keyframe of a tile may be older than an entity's move out of it (into
+        // another tile of the owner's, unseen by the relay, and on from there): a later committed
+        // state of another tile shows it there (or one of the relay's tiles holds it), so it is
+        // there, not here (fault simulator, demo world 923: an avatar in two tiles after a
+        // handoff timed out onto a keyframe 3 s old).
+        const movedOn = sim.entityIds().filter((id) => {
+          if (this.authority.world.tileOfEntity(id)) return true;
+          const c = this.committed.get(id);
+          return c !== undefined && c.tile !== key && c.tick > sim.tick;
+        });
+        if (movedOn.length > 0) {
+          sim.receiveRemovals(movedOn);
+          sim.applyInbound();
+        }
+      }
       return sim.snapshot();
     } finally {
       sim.dispose();
