@@ -203,7 +203,8 @@ interface TileRecord {
   /** Last keyframe received from a peer owner; `matched` once it hashed to the owner's commitment. */
   keyframe: { epoch: number; tick: number; snapshot: Uint8Array; matched: boolean } | undefined;
   /** `inputs`: what the relay's own simulation had queued for the tile and not applied yet (`passOnInputs`). */
-  handoff: { to: PeerId; epoch: number; deadline: number; inputs?: { tick: number; input: EntityInput }[]; early?: EarlyMigrant[] } | undefined;
+  /** `queueInState`: the state handed on already holds what `queued` would add or remove (a timed-out handoff's keyframe corrected with the transit log). */
+  handoff: { to: PeerId; epoch: number; deadline: number; inputs?: { tick: number; input: EntityInput }[]; early?: EarlyMigrant[]; queueInState?: boolean } | undefined;
   /**
    * The shared tick when the current owner was handed the tile. Its silence is counted from
    * here, not from the lease's first tick: a state handed over late (a busy relay's own tile,
@@ -1417,7 +1418,7 @@ export class RelayCore {
     this.revoke(r);
     this.leases.transfer(tileKey(r.tile), r.epoch, to, h.epoch, (d) => {
       if (d.granted) this.leaseTransferred(r, h, to, tick, snapshot);
-      else this.handoffRefused(r, snapshot, d, h.inputs ?? []);
+      else this.handoffRefused(r, snapshot, d, h.inputs ?? [], h.queueInState === true);
       // Early migrants of the relay's tile: placed at their own tick by whoever holds it now.
       for (const m of h.early ?? []) this.placeEntity(m.entity, m.fromTick, r.tile);
     });
@@ -1428,7 +1429,7 @@ export class RelayCore {
    * not be asked): the tile stays with its holder. A tile of the relay's own that it had let go
    * of for the handoff, it simulates again from the state it handed over.
    */
-  private handoffRefused(r: TileRecord, snapshot: Uint8Array, d: Extract<LeaseDecision, { granted: false }>, inputs: { tick: number; input: EntityInput }[]): void {
+  private handoffRefused(r: TileRecord, snapshot: Uint8Array, d: Extract<LeaseDecision, { granted: false }>, inputs: { tick: number; input: EntityInput }[], queueInState: boolean): void {
     this.leaseRefused(r.tile, d);
     const held = this.leases.get(tileKey(r.tile));
     // Inputs its simulation had queued for the tile: applied by it after all, if it keeps the tile.
@@ -1440,7 +1441,7 @@ export class RelayCore {
     }
     this.adoptOwn(r.tile, r.epoch, snapshot);
     for (const { tick, input } of inputs) this.authority.addInputs(tick, [input]);
-    const queued = r.queued;
+    const queued = queueInState ? [] : r.queued;
     r.queued = [];
     for (const q of queued) {
       if ('in' in q) this.authority.insert(q.in);
@@ -1466,7 +1467,7 @@ export class RelayCore {
       this.sendTo(to, { type: MsgType.Subscribers, tile: r.tile, epoch: r.epoch, peers: this.subscribersOf(tileKey(r.tile)) }, true);
       this.announce(r);
     }
-    const queued = r.queued;
+    const queued = h.queueInState ? [] : r.queued;
     r.queued = [];
     for (const q of queued) {
       if ('in' in q) {
@@ -1532,7 +1533,7 @@ export class RelayCore {
     // The corrected state already holds what the relay routed in and out of the tile while the
     // handoff waited (its transit log): queued again for the next holder, an entity that came in
     // would be there twice (fault simulator, demo world 923: a ball in two tiles).
-    r.queued = [];
+    if (r.handoff) r.handoff.queueInState = true;
     this.completeHandoff(r, kf.tick, snapshot);
   }
 
