@@ -117,7 +117,7 @@ export interface RelayCoreOptions {
   readonly maxTilesPerPeer?: number;
   /** Most players per roster message (default and at most `MAX_ROSTER_ENTRIES`; smaller in tests of paging). */
   readonly rosterPageEntries?: number;
-  /** Where avatars appear, metres. */
+  /** Where avatars appear, metres: the world's spawn point (`WorldConfig.spawnPoint`, which it overrides). */
   readonly spawn?: Vec3;
   /** Messages per second a connection may send before being refused (default 600, burst 1200). */
   readonly rateLimit?: {
@@ -327,7 +327,8 @@ export class RelayCore {
         this.rosterRemoteChanged = true;
       },
     });
-    this.config = resolveWorldConfig(opts.scene.config);
+    // The relay's `spawn` option is the world's spawn point: avatars that fall out come back there.
+    this.config = resolveWorldConfig(opts.spawn ? { ...opts.scene.config, spawnPoint: opts.spawn } : opts.scene.config);
     const stored = opts.initialTiles ?? [];
     const startTick = stored.reduce((t, c) => Math.max(t, c.tick), 0);
     // A restored world's timeline goes on where it stopped (ticks in stored states stay valid).
@@ -880,7 +881,7 @@ export class RelayCore {
     this.metrics.joins++;
     this.opts.log({ level: 'info', msg: 'join', peer: id, name: peer.name });
 
-    const spawn = this.opts.spawn ?? { x: this.config.tileEdge / 2, y: 1.81, z: this.config.tileEdge / 2 };
+    const spawn = this.config.spawnPoint;
     const k = (id - 1) % 8;
     // On a diagonal: seen side by side from behind, and no two share a row or a column, so
     // players walking straight off do not bump into each other.

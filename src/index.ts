@@ -67,6 +67,7 @@ export {
   groundBody,
   walk,
   AVATAR_BODY,
+  AVATAR_RESPAWN_DROP_M,
   Ground,
   Box,
   Ball,

@@ -109,8 +109,18 @@ export interface TileContext {
   applyTorqueImpulse(id: EntityId, impulse: Vec3): void;
   /** Where a kinematic body of this tile will be at the end of this tick (it sweeps there, pushing what is in the way). */
   moveKinematic(id: EntityId, position: Vec3, rotation?: Quat): void;
+  /**
+   * Puts a dynamic entity of this tile at `position`, at rest (no velocity), before this tick's
+   * physics step. A position in another tile moves the entity there at the end of the step, as
+   * any body that leaves its tile.
+   */
+  teleport(id: EntityId, position: Vec3): void;
   /** The world's gravity, m/s². */
   readonly gravity: Vec3;
+  /** The world's spawn point (`WorldConfig.spawnPoint`). */
+  readonly spawnPoint: Vec3;
+  /** Entities below this height are removed (`WorldConfig.floorY`). */
+  readonly floorY: number;
   /** Creates an entity now (its body exists at once); returns its new id. */
   spawn(spec: SpawnSpec): EntityId;
   /** Removes an entity at the end of this tick. */

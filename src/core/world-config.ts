@@ -18,6 +18,11 @@ export interface WorldConfig {
   readonly floorY: number;
   /** Area-of-interest radius around a player, metres (default 48). */
   readonly aoiRadius: number;
+  /**
+   * Where players' avatars start, and where an avatar that fell out of the world comes back
+   * (default the centre of tile 0,0,0 at 1.81 m). Joining players stand in a small crowd around it.
+   */
+  readonly spawnPoint: Vec3;
 }
 
 /** Fills defaults and validates a world config; throws `bad-input` naming the bad field. */
@@ -30,6 +35,7 @@ export function resolveWorldConfig(partial: Partial<WorldConfig> = {}): WorldCon
     gravity: partial.gravity ?? { x: 0, y: -9.81, z: 0 },
     floorY: partial.floorY ?? -100,
     aoiRadius: partial.aoiRadius ?? 48,
+    spawnPoint: partial.spawnPoint ?? { x: (partial.tileEdge ?? 32) / 2, y: 1.81, z: (partial.tileEdge ?? 32) / 2 },
   };
   checkEdge(c.tileEdge);
   assert(Number.isInteger(c.tickRate) && c.tickRate >= 1 && c.tickRate <= 1000, ErrorCode.BadInput, `tickRate must be an integer 1..1000 Hz, got ${c.tickRate}`);
@@ -38,5 +44,6 @@ export function resolveWorldConfig(partial: Partial<WorldConfig> = {}): WorldCon
   assert(isFiniteVec(c.gravity), ErrorCode.BadInput, 'gravity must be finite');
   assert(Number.isFinite(c.floorY), ErrorCode.BadInput, `floorY must be finite, got ${c.floorY}`);
   assert(Number.isFinite(c.aoiRadius) && c.aoiRadius >= 0, ErrorCode.BadInput, `aoiRadius must be ≥ 0 metres, got ${c.aoiRadius}`);
+  assert(isFiniteVec(c.spawnPoint) && c.spawnPoint.y > c.floorY, ErrorCode.BadInput, `spawnPoint must be finite and above floorY, got ${JSON.stringify(c.spawnPoint)}`);
   return c;
 }

@@ -37,11 +37,15 @@ export function walkAxis(v: unknown): number {
 /** Default avatar body: an upright capsule 1.6 m tall. */
 export const AVATAR_BODY: BodyDesc = { type: 'dynamic', shape: { type: 'capsule', halfHeight: 0.5, radius: 0.3 }, lockRotations: true, friction: 0.2 };
 
+/** How far below the world's spawn point a falling avatar goes before it comes back there, metres. */
+export const AVATAR_RESPAWN_DROP_M = 30;
+
 /**
  * A player's avatar. Input `{ moveX, moveZ }` (each -1..1, rounded to 1/256 by `walkAxis`, held until changed) sets the walking
  * direction; `{ jump: true }` jumps once when grounded. On a kinematic body (the train, a lift:
  * `TileContext.support`) it walks relative to it and is carried with it (`ride`). Movement is by impulses toward the
- * target velocity, so pushes from elsewhere still add up.
+ * target velocity, so pushes from elsewhere still add up. An avatar that falls out of the world (off its edge) comes back
+ * at the world's spawn point, at rest, once it is `AVATAR_RESPAWN_DROP_M` below it (or 1 m above `floorY`, whichever is higher).
  */
 export const Avatar = defineKind({
   name: 'avatar',
@@ -61,6 +65,12 @@ export const Avatar = defineKind({
     if (input['throw'] === true) throwBall(ctx, self, input);
   },
   onStep(ctx, self) {
+    // Fallen off the world: back at the spawn point before the floor removes it (a player who is
+    // still here keeps an avatar). Every node runs this, so owner, replicas and the audit agree.
+    if (ctx.position(self).y < Math.max(ctx.floorY + 1, ctx.spawnPoint.y - AVATAR_RESPAWN_DROP_M)) {
+      ctx.teleport(self, ctx.spawnPoint);
+      return;
+    }
     const mx = ctx.prop(self, 'moveX') as number;
     const mz = ctx.prop(self, 'moveZ') as number;
     const speed = ctx.prop(self, 'speed') as number;

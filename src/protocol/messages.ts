@@ -10,7 +10,7 @@ import { deflateBytes, inflateBounded } from './compression.js';
 import { readDeltaBody, writeDeltaBody } from './delta-codec.js';
 
 /** Version of the relay/peer protocol; a peer speaking another version is refused at hello. */
-export const PROTOCOL_VERSION = 7;
+export const PROTOCOL_VERSION = 8;
 /** Largest message accepted on any socket or data channel, bytes (bigger payloads travel as chunks). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 /** Payload bytes per chunk: keeps every data-channel message far below Chromium's 256 KiB. */
@@ -667,9 +667,10 @@ export function leaseSigningBytes(l: Omit<TileLease, 'signature'>): Uint8Array {
 
 function writeConfig(w: ByteWriter, c: WorldConfig): void {
   w.f64(c.tileEdge).u32(c.tickRate).u32(c.seed).f64(c.ghostMargin).f64(c.gravity.x).f64(c.gravity.y).f64(c.gravity.z).f64(c.floorY).f64(c.aoiRadius);
+  w.f64(c.spawnPoint.x).f64(c.spawnPoint.y).f64(c.spawnPoint.z);
 }
 function readConfig(r: ByteReader): WorldConfig {
-  return { tileEdge: r.f64(), tickRate: r.u32(), seed: r.u32(), ghostMargin: r.f64(), gravity: { x: r.f64(), y: r.f64(), z: r.f64() }, floorY: r.f64(), aoiRadius: r.f64() };
+  return { tileEdge: r.f64(), tickRate: r.u32(), seed: r.u32(), ghostMargin: r.f64(), gravity: { x: r.f64(), y: r.f64(), z: r.f64() }, floorY: r.f64(), aoiRadius: r.f64(), spawnPoint: { x: r.f64(), y: r.f64(), z: r.f64() } };
 }
 
 function writeMessageBody(w: ByteWriter, m: EntityMessage): void {

@@ -27,7 +27,7 @@ import { StateHasher } from '../core/hash.js';
 import { spawnedEntityId } from '../core/ids.js';
 import { mixSeed, SeededRng } from '../core/rng.js';
 import { compareTiles, parseTileKey, sameTile, tileContains, tileKey, tileOf, type TileId } from '../core/tile.js';
-import { IDENTITY, ZERO, type Quat, type Vec3 } from '../core/vec.js';
+import { IDENTITY, isFiniteVec, ZERO, type Quat, type Vec3 } from '../core/vec.js';
 import { resolveWorldConfig, type WorldConfig } from '../core/world-config.js';
 import { applyImpulse, applyTorqueImpulse, createBody, type Collider, type RigidBody } from './body-builder.js';
 import { checkBodyParameters, checkWorldParameters } from './physics-parameters.js';
@@ -1731,7 +1731,17 @@ export class TileSimulation {
         e.rb.setNextKinematicTranslation(position);
         if (rotation) e.rb.setNextKinematicRotation(rotation);
       },
+      teleport: (id, position) => {
+        const e = sim.cur(id);
+        assert(e.body.type === 'dynamic', ErrorCode.BadInput, () => `entity ${id} is ${e.body.type}, not dynamic: move a kinematic body with moveKinematic`);
+        assert(isFiniteVec(position), ErrorCode.BadInput, () => `teleport of entity ${id}: position must be finite`);
+        e.rb.setTranslation(position, true);
+        e.rb.setLinvel(ZERO, true);
+        e.rb.setAngvel(ZERO, true);
+      },
       gravity: { ...this.config.gravity },
+      spawnPoint: { ...this.config.spawnPoint },
+      floorY: this.config.floorY,
       spawn: (spec) => sim.spawn(spec),
       despawn: (id) => {
         sim.live(id);
